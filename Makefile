@@ -1,0 +1,35 @@
+# Two commands on a fresh machine:
+#   make run   - create .venv if needed and start the dashboard (demo workspace without a token)
+#   make test  - create .venv if needed, install Chromium if absent, run the whole test suite
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+
+.PHONY: run test bench chromium clean
+
+$(VENV)/.runtime: requirements.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+run: $(VENV)/.runtime
+	$(PY) -m streamlit run app.py
+
+chromium:
+	@command -v chromium >/dev/null 2>&1 || ( $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium )
+
+test: $(VENV)/.dev chromium
+	$(PY) -m pytest
+
+bench: $(VENV)/.dev
+	$(PY) bench/bench_queries.py
+	$(PY) bench/bench_client.py --quick
+	$(PY) bench/bench_sync.py --quick
+
+clean:
+	rm -rf $(VENV) test-artifacts .pytest_cache

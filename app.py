@@ -1,0 +1,37 @@
+"""RASL attribution dashboard: router and frame.
+
+Page config, the shared sidebar (workspace, freshness, sync, filters) and ``st.navigation``.
+It draws no chart itself; pages live in ``pages/`` and data comes from ``rasl_data``.
+Run with ``make run`` (or ``streamlit run app.py``).
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from ui import context, filters, sync_panel
+
+st.set_page_config(page_title="RASL attribution", page_icon=":material/insights:", layout="wide")
+
+PAGES = [
+    st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True, url_path="overview"),
+    st.Page("pages/sources.py", title="Sources", icon=":material/list:", url_path="sources"),
+    st.Page("pages/campaigns.py", title="Campaigns & channels", icon=":material/campaign:", url_path="campaigns"),
+    st.Page("pages/conversion.py", title="Conversion", icon=":material/conversion_path:", url_path="conversion"),
+    st.Page("pages/weekly.py", title="Weekly review", icon=":material/event_note:", url_path="weekly"),
+    st.Page("pages/health.py", title="Data health", icon=":material/health_and_safety:", url_path="health"),
+    st.Page("pages/settings.py", title="Settings", icon=":material/settings:", url_path="settings"),
+]
+
+page = st.navigation(PAGES)
+ws = context.workspace()
+
+with st.sidebar:
+    sync_panel.workspace_header(ws)
+    sync_panel.first_sync_if_empty(ws)
+    sync_panel.freshness_badge(ws)
+    # Drawn on every page, even where unused, so the filter state survives page switches
+    # (Streamlit drops the state of widgets a run does not draw).
+    filters.sidebar(ws, page_name=page.url_path)
+
+page.run()

@@ -1,0 +1,72 @@
+"""Campaigns & channels: acquisition by channel, campaign and group; channel rules and labels."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from rasl_data import attribution, queries
+from ui import attribution_editors, charts, context, data, filters, widgets
+
+view = filters.current()
+f = view.filters
+read_only = context.workspace().settings.read_only
+
+st.title("Campaigns & channels")
+st.caption(widgets.range_caption(view))
+st.caption("RASL gives each contact one source. The dashboard derives the **channel** from channel rules and the "
+           "**campaign** from the source name's “Channel / Campaign” convention; both can be set per source below.")
+
+DIMENSIONS = {"channel": "Channel", "campaign": "Campaign", "group": "Group (as campaign)"}
+# One dimension per run (not tabs): tabs would compute and draw all three every time.
+by = st.segmented_control("Acquisition by", list(DIMENSIONS), format_func=DIMENSIONS.get, key="cc_by",
+                          default="channel", required=True) or "channel"
+label = DIMENSIONS[by]
+acq = data.q(queries.acquisition, f, by, view.granularity)
+if by == "group":
+    st.info(queries.GROUPS_NOTE, icon=":material/groups:")
+if acq.empty or int(acq["new_contacts"].sum()) == 0:
+    widgets.empty_state(f"No new contacts by {by} in this range.", "Widen the date range or clear the filters.")
+else:
+    key_col = "group_id" if by == "group" else by
+    fig = charts.stacked_bars(acq, x="period_start", y="new_contacts", colour=by, colour_keys=key_col,
+                              x_title=f"{view.granularity.capitalize()} starting")
+    clickable = by in ("channel", "campaign")
+    st.plotly_chart(fig, key=f"cc_chart_{by}", width="stretch", config={"displaylogo": False},
+                    **({"on_select": widgets.chart_click_filter(f"cc_chart_{by}", by), "selection_mode": "points"}
+                       if clickable else {}))
+    widgets.csv_download(acq, f"acquisition-by-{by}-{view.granularity}", view, key=f"dl_cc_acq_{by}")
+    table = data.q(queries.breakdown, f, by, view.compare)
+    table = table[(table["new_contacts"] > 0) | (table["previous"].fillna(0) > 0)].reset_index(drop=True)
+    display, config = widgets.breakdown_display(table, by, label.split(" (")[0])
+    if clickable:
+        widgets.clickable_table(display, config, key=f"cc_table_{by}", rows=table, kind=by, column=by,
+                                height=min(500, 38 + 35 * len(display)))
+        widgets.note(f"Click a bar or select a row to filter every page to that {by}.")
+    else:
+        st.dataframe(display, hide_index=True, width="stretch", column_config=config,
+                     height=min(500, 38 + 35 * len(display)))
+    widgets.csv_download(table, f"{by}-breakdown", view, key=f"dl_cc_table_{by}")
+
+st.divider()
+st.header("Attribution settings")
+if read_only:
+    st.caption(":material/lock: Read-only dashboard (`RASL_READ_ONLY=1`): rules and labels are shown, not editable.")
+
+unmapped = data.q(attribution.unmapped_sources)
+st.subheader(f"To do: unmapped sources ({len(unmapped)})")
+if unmapped.empty:
+    st.success("Every source has a channel.", icon=":material/task_alt:")
+else:
+    st.caption("No rule matches these names, so their contacts count as channel “Unmapped”. Add a rule or set a "
+               "channel label for each.")
+    st.dataframe(unmapped.rename(columns={"source": "Source", "contacts": "Contacts (all time)"})[
+                     ["Source", "Contacts (all time)"]],
+                 hide_index=True, width="stretch", height=min(400, 38 + 35 * len(unmapped)))
+    widgets.csv_download(unmapped, "unmapped-sources", None, key="dl_cc_unmapped")
+
+st.subheader("Channel rules")
+attribution_editors.rules_editor(read_only)
+attribution_editors.reset_rules_button(read_only)
+
+st.subheader("Source labels")
+attribution_editors.labels_editor(read_only)

@@ -1,0 +1,51 @@
+"""Overview: KPI cards, acquisition over time by source or channel, top sources."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from rasl_data import dashboard, queries
+from ui import charts, data, filters, widgets
+
+view = filters.current()
+f = view.filters
+
+st.title("Overview")
+st.caption(widgets.range_caption(view))
+
+widgets.kpi_row(data.q(queries.kpis, f, view.compare), view)
+
+head = st.columns([3, 2], vertical_alignment="bottom")
+head[0].subheader("New contacts over time")
+by = head[1].segmented_control("Split by", ["source", "channel"], default="source", key="ov_by",
+                               format_func=str.capitalize, required=True, label_visibility="collapsed") or "source"
+acq = data.q(queries.acquisition, f, by, view.granularity)
+if acq.empty or int(acq["new_contacts"].sum()) == 0:
+    widgets.empty_state("No new contacts in this range.",
+                        "Widen the date range in the sidebar or clear the source, channel and campaign filters.")
+else:
+    key_col = "source_id" if by == "source" else by
+    fig = charts.stacked_bars(acq, x="period_start", y="new_contacts", colour=by, colour_keys=key_col,
+                              x_title=f"{view.granularity.capitalize()} starting")
+    comp = data.q(dashboard.comparison_series, f, view.compare, view.granularity)
+    if len(comp):
+        charts.add_comparison_line(fig, list(comp["period_start"]), list(comp["previous"]),
+                                   f"Total, {widgets.COMPARE_WORDS[view.compare]}")
+    st.plotly_chart(fig, key="ov_chart", on_select=widgets.chart_click_filter("ov_chart", by),
+                    selection_mode="points", config={"displaylogo": False}, width="stretch")
+    widgets.note(f"Click a bar to filter every page to that {by}. "
+                 + ("The dashed line is the comparison period's total, period by period. " if len(comp) else "")
+                 + "Contacts without a known source are grey (Unattributed).")
+    widgets.csv_download(acq, f"acquisition-by-{by}-{view.granularity}", view, key="dl_ov_acq")
+
+st.subheader("Top sources")
+table = data.q(queries.breakdown, f, "source", view.compare)
+table = table[(table["new_contacts"] > 0) | (table["previous"].fillna(0) > 0)] if len(table) else table
+if table.empty:
+    widgets.empty_state("No sources with contacts in this range or the comparison period.")
+else:
+    display, config = widgets.breakdown_display(table, "source", "Source")
+    widgets.clickable_table(display, config, key="ov_top", rows=table.reset_index(drop=True), kind="source",
+                            column="source_id", height=min(600, 38 + 35 * len(display)))
+    widgets.note("Select a row to filter every page to that source.")
+    widgets.csv_download(table, "top-sources", view, key="dl_ov_top")

@@ -1,0 +1,93 @@
+"""Settings: workspace, API permissions, time zone and week start, sync."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from rasl_data.errors import RaslError
+from rasl_data.store import CacheError
+from ui import context, sync_panel, widgets
+
+ws = context.workspace()
+s = ws.settings
+
+st.title("Settings")
+
+st.subheader("Workspace")
+try:
+    contacts = ws.contact_count()
+except CacheError as err:
+    contacts = None
+    st.error(err.title)
+rows = [
+    ("Workspace", "Demo workspace (built-in emulator)" if s.is_demo else "Your RASL workspace"),
+    ("API address", "in-process emulator" if s.is_demo else s.base_url),
+    ("API token", "set (never shown)" if s.token_present else "not set: demo data"),
+    ("Cache file", str(ws.cache_path)),
+    ("Contacts in the cache", "–" if contacts is None else f"{contacts:,}"),
+    ("Source changes", "off (RASL_READ_ONLY=1)" if s.read_only else "allowed (create, rename, delete)"),
+]
+st.dataframe(pd.DataFrame(rows, columns=["Setting", "Value"]), hide_index=True, width="stretch")
+st.caption("Set `RASL_API_TOKEN` (and `RASL_BASE_URL` if needed) in `.streamlit/secrets.toml` or the environment to "
+           "connect your workspace; each workspace keeps its own cache file.")
+
+st.subheader("Time zone and weeks")
+c1, c2 = st.columns(2)
+c1.metric("Time zone", s.timezone, border=True)
+c2.metric("Weeks start on", s.week_start.capitalize(), border=True)
+origin = s.sources
+st.caption("Every day, week and month on the dashboard is local to this time zone. They come from `RASL_TIMEZONE` "
+           f"({origin.get('RASL_TIMEZONE', 'default')}) and `RASL_WEEK_START` ({origin.get('RASL_WEEK_START', 'default')}); "
+           "change them in `.streamlit/secrets.toml` or the environment and restart the dashboard.")
+
+st.subheader("API permissions")
+st.caption("Checks each read permission the dashboard needs with one small request. `sources:write` (to create, rename "
+           "and delete sources) cannot be checked without making a change: a missing one shows when you first try.")
+if st.button("Check permissions", key="set_scopes", icon=":material/verified_user:"):
+    with st.spinner("Asking RASL…"):
+        try:
+            result = ws.check_scopes()
+        except RaslError as err:
+            widgets.show_rasl_error(err)
+            result = None
+    if result is not None:
+        st.session_state["_scopes"] = result
+scopes = st.session_state.get("_scopes")
+if scopes:
+    st.dataframe(pd.DataFrame([
+        {"Permission": scope, "Status": "✅ granted" if answer == "ok" else f"❌ {answer}"}
+        for scope, answer in scopes.items()
+    ]), hide_index=True, width="stretch")
+
+st.subheader("Sync")
+flash = st.session_state.pop("_last_sync_summary", None)
+if flash:
+    st.success(flash, icon=":material/check_circle:")
+sync_panel.freshness_badge(ws, with_button=False)
+try:
+    last = ws.last_sync()
+except CacheError:
+    last = None
+if last:
+    started = pd.Timestamp(last["started_at"])
+    outcome = "succeeded" if last["outcome"] == "success" else "failed"
+    text = (f"Last sync ({last['mode']}) {outcome} at {started:%Y-%m-%d %H:%M} UTC: "
+            f"{int(last['contacts_inserted'] or 0):,} new, {int(last['contacts_updated'] or 0):,} updated, "
+            f"{int(last['contacts_deleted'] or 0):,} deleted contacts, {int(last['requests'] or 0):,} requests.")
+    (st.success if last["outcome"] == "success" else st.error)(
+        text + ("" if last["outcome"] == "success" else f"\n\n{last['error']}"))
+else:
+    widgets.empty_state("No sync has run yet.")
+st.caption("**Sync now** fetches only what changed since the last sync. **Full re-sync** reads every contact again "
+           "(slower; use it if numbers look off). Both keep the current data until they finish.")
+b1, b2, _ = st.columns([1, 1, 3])
+mode = None
+if b1.button("Sync now", key="set_sync", type="primary", icon=":material/sync:"):
+    mode = "auto"
+if b2.button("Full re-sync", key="set_full", icon=":material/restart_alt:"):
+    mode = "full"
+if mode:
+    outcome = sync_panel.run_sync(ws, mode)
+    if outcome is not None and outcome.outcome == "success":
+        st.rerun()  # redraw the last-sync box above with this run

@@ -1,0 +1,41 @@
+"""Sources: every source with contacts in the range, its history, and source management."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from rasl_data import queries
+from ui import data, filters, source_forms, widgets
+
+view = filters.current()
+f = view.filters
+
+st.title("Sources")
+st.caption(widgets.range_caption(view))
+
+table = data.q(queries.source_table, f, view.compare)
+if table.empty:
+    widgets.empty_state("No source brought contacts in this range.",
+                        "Widen the date range or clear the filters in the sidebar. Sources without contacts in "
+                        "the range can still be renamed or deleted below.")
+else:
+    display, config = widgets.breakdown_display(table, "source", "Source")
+    display.insert(1, "Channel", table["channel"].astype(str))
+    display.insert(2, "Campaign", table["campaign"].astype(str))
+    display["All-time contacts"] = table["all_time_contacts"].astype("Int64")
+    display["First contact"] = table["first_contact"]
+    display["Last contact"] = table["last_contact"]
+    config |= {
+        "All-time contacts": st.column_config.NumberColumn("All-time contacts", format="localized"),
+        "First contact": st.column_config.DateColumn("First contact", format="YYYY-MM-DD"),
+        "Last contact": st.column_config.DateColumn("Last contact", format="YYYY-MM-DD"),
+    }
+    widgets.clickable_table(display, config, key="src_table", rows=table, kind="source", column="source_id",
+                            height=min(700, 38 + 35 * len(display)))
+    widgets.note(f"{len(table):,} sources with contacts in the range. Share is of the range's new contacts; "
+                 "first and last contact are of all time, local dates. Select a row to filter every page to it.")
+    widgets.csv_download(table, "sources", view, key="dl_src_table")
+
+st.subheader("Manage sources")
+st.caption("Changes go to RASL through the API and show here at once.")
+source_forms.draw()

@@ -1,0 +1,1 @@
+"""Attribution analytics for RASL: API client, emulator, DuckDB cache, analytics and exports."""

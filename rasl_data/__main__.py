@@ -1,0 +1,7 @@
+"""``python -m rasl_data``: the command-line interface (see ``rasl_data.cli``)."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

@@ -1,0 +1,326 @@
+"""Derived attribution: channel and campaign of each source, from rules, labels and its name.
+
+RASL gives a contact one *source* and nothing else about where it came from (no campaign, no
+UTM; see CONTRACT.md §12). The dashboard derives two more dimensions from the source:
+
+* **campaign** from the naming convention ``Channel / Campaign``: the first separator among
+  `` / ``, `` | ``, `` - `` (and the en/em dashes phone keyboards substitute, `` – ``, `` — ``)
+  splits the name; no separator means no campaign. ``source_labels.campaign`` overrides it per
+  source (an empty string means "no campaign").
+* **channel** from ordered, first-match rules (table ``channel_rules``; an empty table means
+  ``default_channel_rules()``), tried on the normalised part before the separator and then on the
+  whole normalised name. ``source_labels.channel`` overrides it per source. A source no rule
+  matches is ``Unmapped`` and listed by ``unmapped_sources``.
+
+Everything is derived at query time from the three tiny tables, so editing a rule or a label
+changes history too (retroactive), and a rename of a source moves it to its new channel.
+Contacts whose source is missing or deleted are ``Unattributed`` (source id NULL).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+import pandas as pd
+
+UNATTRIBUTED = "Unattributed"
+UNMAPPED = "Unmapped"
+NO_CAMPAIGN = "No campaign"
+MATCH_KINDS = ("contains", "prefix", "exact", "regex")
+SEPARATORS = (" / ", " | ", " - ", " – ", " — ")
+
+_TATWEEL = "\u0640"
+# Arabic short vowels and marks (harakat, shadda, sukun, superscript alef): never part of a name.
+_HARAKAT = re.compile("[\u064b-\u065f\u0670]")
+# Hamza forms of alef typed interchangeably (إنستغرام / انستغرام / أنستغرام).
+_ALEF = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا"})
+_SPACES = re.compile(r"\s+")
+
+ATTRIBUTION_COLUMNS = ["source_id", "source", "channel", "campaign", "channel_from", "campaign_from"]
+RULE_COLUMNS = ["position", "pattern", "match", "channel"]
+
+
+def tidy_name(s: str | None) -> str:
+    """A name as shown: NFKC, no tatweel, single spaces, trimmed; case kept."""
+    if s is None:
+        return ""
+    s = unicodedata.normalize("NFKC", str(s)).replace(_TATWEEL, "")
+    return _SPACES.sub(" ", s).strip()
+
+
+def normalise_name(s: str | None) -> str:
+    """The comparison key of a name: ``tidy_name`` + case folding + Arabic alef/harakat folding.
+
+    Two names with the same key are the same to a marketer ("Facebook " and "facebook",
+    "واتســاب" with tatweel and "واتساب", full-width letters and ASCII). Used for channel rules,
+    campaign grouping and duplicate detection.
+    """
+    s = tidy_name(s).casefold()
+    s = _HARAKAT.sub("", s).translate(_ALEF)
+    return s
+
+
+def split_source_name(name: str | None) -> tuple[str, str | None]:
+    """``(channel part, campaign or None)`` of a source name by the naming convention.
+
+    The earliest separator in the tidied name splits it; an empty side counts as absent.
+    """
+    tidy = tidy_name(name)
+    hits = [(tidy.find(sep), sep) for sep in SEPARATORS if tidy.find(sep) >= 0]
+    if not hits:
+        return tidy, None
+    pos, sep = min(hits)
+    head, tail = tidy[:pos].strip(), tidy[pos + len(sep):].strip()
+    return head, (tail or None)
+
+
+@dataclass(frozen=True)
+class ChannelRule:
+    """One channel rule: when ``pattern`` matches (by ``match``) a normalised name → ``channel``."""
+
+    position: int
+    pattern: str
+    match: str
+    channel: str
+
+    def matches(self, normalised: str) -> bool:
+        """Whether the rule matches an already normalised name (regex: case-insensitive search)."""
+        if self.match == "regex":
+            try:
+                return re.search(self.pattern, normalised, flags=re.IGNORECASE) is not None
+            except re.error:
+                return False  # saved before validation existed: never match rather than fail a page
+        pattern = normalise_name(self.pattern)
+        if not pattern:
+            return False
+        if self.match == "contains":
+            return pattern in normalised
+        if self.match == "prefix":
+            return normalised.startswith(pattern)
+        return normalised == pattern
+
+
+_DEFAULT_RULES = [
+    (r"whats\s?app|wa\.me|\bwa\b|واتس\s?اب|وتساب|واتس", "WhatsApp"),
+    (r"insta(gram)?|\big\b|انستغرام|انستقرام|انستجرام|انستا", "Instagram"),
+    (r"face\s?book|\bfb\b|\bmeta\b|messenger|فيس\s?بوك|فيسبوك|ميتا|ماسنجر", "Facebook"),
+    (r"tik\s?tok|تيك\s?توك|تيكتوك", "TikTok"),
+    (r"snap\s?chat|\bsnap\b|سناب(\s?شات)?", "Snapchat"),
+    (r"google\s?ads|adwords|\bppc\b|\bsem\b|(اعلانات|إعلانات)\s?(جوجل|قوقل|غوغل)|(جوجل|قوقل)\s?ادز", "Google Ads"),
+    (r"google|\bseo\b|organic search|جوجل|قوقل|غوغل", "Google Search"),
+    (r"twitter|\bx\b|تويتر|\bاكس\b", "X (Twitter)"),
+    (r"linked\s?in|لينكد\s?ان|لينكدان", "LinkedIn"),
+    (r"you\s?tube|يوتيوب", "YouTube"),
+    (r"e-?mail|newsletter|mailchimp|بريد|ايميل|الايميل", "Email"),
+    (r"\bsms\b|text message|رسائل نصية|رسالة نصية|رساله نصيه", "SMS"),
+    (r"web\s?site|landing\s?page|web\s?form|\bweb\b|\bsite\b|\bform\b|الموقع|موقع|صفحة هبوط|نموذج", "Website"),
+    (r"referr?al|\brefer\b|word of mouth|احالة|احاله|توصية|ترشيح", "Referral"),
+    (r"import|\bcsv\b|excel|manual|upload|يدوي|استيراد", "Manual import"),
+    (r"\bapi\b|shopify|woo\s?commerce|zapier|\bn8n\b|integration|webhook|\bsalla\b|\bzid\b|\bسلة\b|\bزد\b|تكامل|ربط", "Integration"),
+]
+
+
+def default_channel_rules() -> pd.DataFrame:
+    """The built-in channel rules (regexes on normalised names, English and Arabic spellings).
+
+    Returns ``DataFrame[position (int, 1..n), pattern, match, channel]``; order matters
+    (Instagram before Facebook/Meta, Google Ads before Google Search).
+    """
+    return pd.DataFrame(
+        [(i + 1, p, "regex", ch) for i, (p, ch) in enumerate(_DEFAULT_RULES)], columns=RULE_COLUMNS
+    )
+
+
+def validate_rules(rules_df: pd.DataFrame) -> list[ChannelRule]:
+    """Rules from a DataFrame (``position`` optional: row order), checked for the user.
+
+    Raises ``ValueError`` naming the row for an empty pattern or channel, an unknown match kind
+    or a regex that does not compile.
+    """
+    missing = {"pattern", "match", "channel"} - set(rules_df.columns)
+    if missing:
+        raise ValueError(f"Channel rules need the columns {', '.join(sorted(missing))}.")
+    df = rules_df.reset_index(drop=True)
+    if "position" in df.columns and df["position"].notna().all():
+        df = df.sort_values("position", kind="stable").reset_index(drop=True)
+    rules = []
+    for i, row in enumerate(df.itertuples(index=False), start=1):
+        pattern = "" if pd.isna(row.pattern) else str(row.pattern).strip()
+        match = "" if pd.isna(row.match) else str(row.match).strip().lower()
+        channel = "" if pd.isna(row.channel) else tidy_name(row.channel)
+        if not pattern or not channel:
+            raise ValueError(f"Rule {i}: pattern and channel must not be empty.")
+        if match not in MATCH_KINDS:
+            raise ValueError(f"Rule {i}: match {match!r} is not one of {', '.join(MATCH_KINDS)}.")
+        if match == "regex":
+            try:
+                re.compile(pattern)
+            except re.error as err:
+                raise ValueError(f"Rule {i}: the pattern {pattern!r} is not a valid regular expression ({err}).") from err
+        rules.append(ChannelRule(i, pattern, match, channel))
+    return rules
+
+
+def channel_for(name: str | None, rules: list[ChannelRule]) -> str | None:
+    """The channel of a source name by the first matching rule (part before separator, then whole)."""
+    head, _ = split_source_name(name)
+    whole = normalise_name(name)
+    for candidate in dict.fromkeys((normalise_name(head), whole)):  # same string tried once
+        for rule in rules:
+            if rule.matches(candidate):
+                return rule.channel
+    return None
+
+
+def read_channel_rules(db) -> pd.DataFrame:
+    """The rules in force: ``channel_rules`` ordered by position, or the defaults when it is empty.
+
+    Returns ``DataFrame[position, pattern, match, channel]``. Reads table ``channel_rules``.
+    """
+    df = db.query("SELECT position, pattern, match, channel FROM channel_rules ORDER BY position")
+    return df if len(df) else default_channel_rules()
+
+
+def read_source_labels(db) -> pd.DataFrame:
+    """Per-source overrides: ``DataFrame[source_id, channel, campaign]`` (table ``source_labels``)."""
+    return db.query("SELECT source_id, channel, campaign FROM source_labels ORDER BY source_id")
+
+
+def save_channel_rules(con, rules_df: pd.DataFrame) -> None:
+    """Replace all channel rules with ``rules_df`` (columns pattern, match, channel[, position]).
+
+    ``con`` is a write connection (``store.write_transaction``). Positions are renumbered 1..n in
+    the given order. Raises ``ValueError`` (nothing written) when a rule is invalid.
+    """
+    rules = validate_rules(rules_df)
+    con.execute("DELETE FROM channel_rules")
+    if rules:
+        con.executemany(
+            "INSERT INTO channel_rules (position, pattern, match, channel) VALUES (?, ?, ?, ?)",
+            [(r.position, r.pattern, r.match, r.channel) for r in rules],
+        )
+
+
+def save_source_label(con, source_id: int, channel: str | None, campaign: str | None) -> None:
+    """Set (or clear, with both ``None``) the channel/campaign override of one source.
+
+    ``channel`` None → from rules; ``campaign`` None → from the name, ``""`` → no campaign.
+    ``con`` is a write connection; writes table ``source_labels``.
+    """
+    channel = tidy_name(channel) or None if channel is not None else None
+    campaign = tidy_name(campaign) if campaign is not None else None
+    if channel is None and campaign is None:
+        con.execute("DELETE FROM source_labels WHERE source_id = ?", [int(source_id)])
+        return
+    con.execute(
+        "INSERT INTO source_labels (source_id, channel, campaign) VALUES (?, ?, ?) "
+        "ON CONFLICT (source_id) DO UPDATE SET channel = excluded.channel, campaign = excluded.campaign",
+        [int(source_id), channel, campaign],
+    )
+
+
+def _canonical(labels: list[str]) -> dict[str, str]:
+    """Map each label to the first spelling seen of its normalised key (one series per campaign)."""
+    first: dict[str, str] = {}
+    out = {}
+    for label in labels:
+        out[label] = first.setdefault(normalise_name(label), label)
+    return out
+
+
+def derive_attribution(sources: pd.DataFrame, rules_df: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFrame:
+    """Pure core of ``source_attribution`` on plain frames (sources: id, name; labels as stored)."""
+    rules = validate_rules(rules_df) if len(rules_df) else []
+    label_by_id = {
+        int(r.source_id): (r.channel, r.campaign) for r in labels.itertuples(index=False)
+    }
+    rows = []
+    for s in sources.sort_values("id").itertuples(index=False):
+        # The label is the name exactly as in RASL now; rules and the convention read it tidied.
+        sid, name = int(s.id), str(s.name)
+        _, campaign = split_source_name(name)
+        campaign_from = "name" if campaign else "none"
+        channel, channel_from = channel_for(name, rules), "rule"
+        if channel is None:
+            channel, channel_from = UNMAPPED, "unmapped"
+        lab_channel, lab_campaign = label_by_id.get(sid, (None, None))
+        if lab_channel is not None and not pd.isna(lab_channel) and tidy_name(lab_channel):
+            channel, channel_from = tidy_name(lab_channel), "label"
+        if lab_campaign is not None and not pd.isna(lab_campaign):
+            campaign, campaign_from = (tidy_name(lab_campaign) or None), "label"
+        rows.append((sid, name, channel, campaign or NO_CAMPAIGN, channel_from, campaign_from))
+    df = pd.DataFrame(rows, columns=ATTRIBUTION_COLUMNS)
+    if len(df):
+        # "Spring promo" and "spring  Promo" from two sources are one campaign (and one channel).
+        df["campaign"] = df["campaign"].map(_canonical(list(df["campaign"])))
+        df["channel"] = df["channel"].map(_canonical(list(df["channel"])))
+    df["source_id"] = df["source_id"].astype("int64")
+    return df
+
+
+# Derived maps per cache file version: a dashboard query would otherwise spend three small
+# queries and the rule matching (~6 ms) on every call. A sync or a rule edit swaps the file,
+# which changes ``Reader.version``, so a cached map is never stale.
+_ATTRIBUTION_CACHE: dict[tuple, pd.DataFrame] = {}
+
+
+def _cache_key(db) -> tuple | None:
+    try:
+        return (type(db).__name__, str(db.path), db.version)
+    except Exception:  # not a store.Reader (a test double): no caching
+        return None
+
+
+def source_attribution(db) -> pd.DataFrame:
+    """Channel and campaign of every live source (``deleted_at`` NULL), derived now.
+
+    Returns ``DataFrame[source_id (int), source (current name), channel, campaign,
+    channel_from ('rule'|'label'|'unmapped'), campaign_from ('name'|'label'|'none')]`` ordered by
+    id; ``campaign`` is ``NO_CAMPAIGN`` when there is none. Deleted sources are absent: their
+    contacts are ``Unattributed``. Reads ``sources``, ``channel_rules``, ``source_labels``.
+    """
+    key = _cache_key(db)
+    if key is not None and key in _ATTRIBUTION_CACHE:
+        return _ATTRIBUTION_CACHE[key].copy()
+    sources = db.query("SELECT id, name FROM sources WHERE deleted_at IS NULL ORDER BY id")
+    df = derive_attribution(sources, read_channel_rules(db), read_source_labels(db))
+    if key is not None:
+        if len(_ATTRIBUTION_CACHE) > 32:
+            _ATTRIBUTION_CACHE.clear()
+        _ATTRIBUTION_CACHE[key] = df
+    return df.copy()
+
+
+def unmapped_sources(db) -> pd.DataFrame:
+    """Live sources no channel rule matches and no label maps, with their all-time contacts.
+
+    Returns ``DataFrame[source_id, source, contacts]``, most contacts first. Reads ``sources``,
+    ``channel_rules``, ``source_labels``, ``contacts``.
+    """
+    attr = source_attribution(db)
+    unmapped = attr[attr["channel_from"] == "unmapped"][["source_id", "source"]]
+    counts = db.query("SELECT source_id, count(*) AS contacts FROM contacts WHERE source_id IS NOT NULL GROUP BY source_id")
+    counts["source_id"] = counts["source_id"].astype("int64")
+    out = unmapped.merge(counts, on="source_id", how="left")
+    out["contacts"] = out["contacts"].fillna(0).astype("int64")
+    return out.sort_values(["contacts", "source_id"], ascending=[False, True]).reset_index(drop=True)
+
+
+def preview_rules(db, rules_df: pd.DataFrame) -> pd.DataFrame:
+    """What saving ``rules_df`` would change: sources whose channel differs from today's.
+
+    Returns ``DataFrame[source_id, source, channel_now, channel_after, channel_from_after]``
+    (labels still win over rules). Raises ``ValueError`` for invalid rules. Reads ``sources``,
+    ``channel_rules``, ``source_labels``.
+    """
+    sources = db.query("SELECT id, name FROM sources WHERE deleted_at IS NULL ORDER BY id")
+    labels = read_source_labels(db)
+    now = derive_attribution(sources, read_channel_rules(db), labels)
+    after = derive_attribution(sources, rules_df, labels)
+    both = now[["source_id", "source", "channel"]].merge(
+        after[["source_id", "channel", "channel_from"]], on="source_id", suffixes=("_now", "_after")
+    )
+    both = both.rename(columns={"channel_from": "channel_from_after"})
+    return both[both["channel_now"] != both["channel_after"]].reset_index(drop=True)

@@ -1,0 +1,121 @@
+"""Command-line interface: ``python -m rasl_data sync|export|report|emulator``.
+
+Every command reads the same configuration as the dashboard (``rasl_data.settings``). Errors are
+one line on stderr in the user's terms with a non-zero exit code, never a traceback, and never
+the API token.
+
+Exit codes: 0 success, 1 the operation failed (API, network, cache), 2 bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import Sequence
+
+from . import store
+from .errors import RaslError
+from .settings import SettingsError, load_settings
+
+
+def _progress_printer(stream):
+    """A progress callback drawing one updating line (a bar when the page total is known)."""
+    state = {"last": ""}
+
+    def show(p) -> None:
+        if p.phase == "done":
+            return
+        if p.pages_total:
+            width = 30
+            filled = int(width * p.fraction)
+            bar = "#" * filled + "-" * (width - filled)
+            line = f"[{bar}] {p.pages_done}/{p.pages_total} pages, {p.rows:,} contacts"
+        else:
+            line = f"{p.phase}: {p.pages_done} pages, {p.rows:,} contacts"
+        if p.rate_limit_waits:
+            line += f", {p.rate_limit_waits} rate-limit waits"
+        if line != state["last"] and stream.isatty():
+            stream.write("\r" + line[:100].ljust(100))
+            stream.flush()
+        state["last"] = line
+
+    return show
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    from .workspace import Workspace
+
+    settings = load_settings({"RASL_CACHE_PATH": args.cache})
+    ws = Workspace(settings)
+    mode = "full" if args.full else "auto"
+    result = ws.sync(mode, on_progress=None if args.quiet else _progress_printer(sys.stderr))
+    if not args.quiet and sys.stderr.isatty():
+        sys.stderr.write("\n")
+    if result.outcome != "success":
+        print(f"error: {result.error_title}", file=sys.stderr)
+        return 1
+    print(result.summary() + f" -> {ws.cache_path}")
+    return 0
+
+
+def cmd_emulator(args: argparse.Namespace, extra: list[str]) -> int:
+    from .emulator.server import main as emulator_main
+
+    return emulator_main(extra)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every sub-command."""
+    parser = argparse.ArgumentParser(prog="python -m rasl_data", description="RASL attribution analytics: sync, export, report, emulator.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p_sync = sub.add_parser("sync", help="pull sources, statuses, groups and contacts into the DuckDB cache")
+    p_sync.add_argument("--full", action="store_true", help="re-read every contact instead of only what changed")
+    p_sync.add_argument("--cache", metavar="FILE", help="DuckDB cache file (default: RASL_CACHE_PATH or the per-workspace cache)")
+    p_sync.add_argument("--quiet", action="store_true", help="no progress bar, only the summary line")
+    p_sync.set_defaults(func=cmd_sync)
+
+    sub.add_parser("emulator", help="serve the demo workspace as the RASL API v2 over HTTP on 127.0.0.1 (see --help)", add_help=False)
+
+    try:
+        from .exports import add_export_parser
+    except ImportError:  # pragma: no cover - exports is part of the package
+        add_export_parser = None
+    if add_export_parser:
+        add_export_parser(sub)
+    try:
+        from .reports import add_report_parser
+    except ImportError:
+        add_report_parser = None
+    if add_report_parser:
+        add_report_parser(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the CLI; returns the process exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "emulator":
+        return cmd_emulator(argparse.Namespace(), argv[1:])
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except SettingsError as err:
+        print(f"error: configuration: {err}", file=sys.stderr)
+        return 2
+    except ValueError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except store.CacheBusyError as err:
+        print(f"error: {err.title}", file=sys.stderr)
+        return 1
+    except store.CacheError as err:
+        print(f"error: {err.title} ({err.detail})" if err.detail else f"error: {err.title}", file=sys.stderr)
+        return 1
+    except RaslError as err:
+        print(f"error: {err.title}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted: the cache is unchanged", file=sys.stderr)
+        return 130

@@ -1,0 +1,517 @@
+"""HTTP client for the RASL v2 API (contract: shared/rasl-api/CONTRACT.md).
+
+One ``httpx.Client`` is built in :meth:`RaslClient._build_http`; every call goes through
+:meth:`RaslClient._request`, which paces from the rate-limit headers, retries what is safe to
+retry and maps every failure to :mod:`rasl_data.errors`. Lists go through one generic loop,
+:meth:`RaslClient.iter_pages`, driven by ``meta.pagination.has_more`` (never ``links.next``,
+which drops filters) and stopped by the guards of :class:`rasl_data.pagination.PageGuard`.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any, Callable, Iterator, Mapping
+
+import httpx
+
+from .errors import (
+    NotFoundError,
+    ProtocolError,
+    RaslError,
+    ValidationError,
+    decode_body,
+    error_from_response,
+    error_from_transport,
+    is_v1_envelope,
+)
+from .models import AccountInfo, AccountLimits, AccountUsage, Contact, Group, Page, Pagination, Source, Status
+from .pagination import CONTACTS, GROUPS, MAX_PER_PAGE, SOURCES, STATUSES, PageGuard, Resource, encode_query
+from .retry import RateLimitPacer, retry_delay, should_retry
+
+DEFAULT_BASE_URL = "https://getrasl.io/api/v2"
+USER_AGENT = "rasl-attribution-dashboard/1.0 (+httpx)"
+
+EventHandler = Callable[[str, dict], None]
+
+
+class RaslClient:
+    """Typed, paced, retrying client for one RASL workspace (one token).
+
+    ``base_url`` e.g. ``https://getrasl.io/api/v2``; ``token`` a v2 API token (sent as
+    ``Authorization: Bearer``, never logged). ``transport`` replaces the network (tests and the
+    demo pass ``EmulatorApp.transport()``). ``timeout``/``connect_timeout`` in seconds;
+    ``max_connections`` bounds the pool; ``max_retries`` counts repeats per request;
+    ``concurrency`` is the default number of pages fetched in parallel by
+    :meth:`iter_contact_pages`. ``sleep``/``clock`` (seconds, Unix time) are injectable so tests
+    never wait. ``on_event(kind, info)`` receives ``page``, ``retry``, ``rate_limit_wait`` and
+    ``guard`` events; info dicts never contain the token.
+
+    Counters: ``requests_made`` (HTTP attempts), ``rate_limit_waits`` and
+    ``rate_limit_wait_seconds`` (pauses taken to stay under the limit, including after a 429),
+    ``last_guard`` (which pagination guard ended the last page loop).
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        *,
+        transport: httpx.BaseTransport | None = None,
+        timeout: float = 30.0,
+        connect_timeout: float = 10.0,
+        max_connections: int = 8,
+        max_retries: int = 5,
+        concurrency: int = 4,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.time,
+        on_event: EventHandler | None = None,
+        user_agent: str = USER_AGENT,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.base_url = (base_url or DEFAULT_BASE_URL).rstrip("/")
+        self._token = (token or "").strip()
+        self.max_retries = max_retries
+        self.concurrency = max(1, concurrency)
+        self.sleep = sleep
+        self.clock = clock
+        self.on_event = on_event
+        self.rng = rng or random.Random()
+        self.requests_made = 0
+        self.rate_limit_waits = 0
+        self.rate_limit_wait_seconds = 0.0
+        self.last_guard: str | None = None
+        self._lock = threading.Lock()
+        self._pacer = RateLimitPacer(clock, sleep, on_wait=self._on_rate_wait)
+        self._http = self._build_http(transport, timeout, connect_timeout, max_connections, user_agent)
+
+    # -- plumbing -------------------------------------------------------------------------
+    def _build_http(
+        self, transport: httpx.BaseTransport | None, timeout: float, connect_timeout: float,
+        max_connections: int, user_agent: str,
+    ) -> httpx.Client:
+        headers = {"Accept": "application/json", "User-Agent": user_agent}
+        if self._token:
+            headers["Authorization"] = f"Bearer {self._token}"
+        return httpx.Client(
+            base_url=self.base_url + "/",
+            headers=headers,
+            timeout=httpx.Timeout(timeout, connect=connect_timeout),
+            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
+            transport=transport,
+            follow_redirects=False,
+        )
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._http.close()
+
+    def __enter__(self) -> "RaslClient":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"RaslClient(base_url={self.base_url!r}, token=[redacted])"
+
+    def _emit(self, kind: str, info: dict) -> None:
+        if self.on_event:
+            self.on_event(kind, info)
+
+    def _on_rate_wait(self, seconds: float) -> None:
+        with self._lock:
+            self.rate_limit_waits += 1
+            self.rate_limit_wait_seconds += seconds
+        self._emit("rate_limit_wait", {"seconds": seconds})
+
+    def _backoff(self, attempt: int, method: str, path: str, reason: str, retry_after: Any = None,
+                 rate_limited: bool = False) -> None:
+        delay = retry_delay(attempt, None if retry_after is None else str(retry_after), self.clock(), self.rng)
+        self._emit("retry", {"attempt": attempt + 1, "method": method, "path": path, "reason": reason,
+                             "delay": delay})
+        if rate_limited:
+            self._pacer.backoff(delay)  # every worker holds, the next acquire() sleeps it
+        else:
+            self.sleep(delay)
+
+    def _request(self, method: str, path: str, *, params: Mapping[str, Any] | None = None,
+                 json: Any = None, max_retries: int | None = None) -> dict:
+        """One API call with pacing and retries; returns the decoded success envelope.
+
+        Raises a :class:`RaslError` subclass for every failure (never a raw httpx exception).
+        """
+        retries = self.max_retries if max_retries is None else max_retries
+        attempt = 0
+        while True:
+            self._pacer.acquire()
+            with self._lock:
+                self.requests_made += 1
+            try:
+                resp = self._http.request(method, path, params=params, json=json)
+            except httpx.TransportError as exc:
+                if should_retry(method, exc, attempt, retries):
+                    self._backoff(attempt, method, path, type(exc).__name__)
+                    attempt += 1
+                    continue
+                raise error_from_transport(exc, secret=self._token, what=f"{method} {path}") from exc
+            self._pacer.observe(resp.headers)
+            status = resp.status_code
+            try:
+                payload = decode_body(status, resp.content, resp.headers.get("content-type", ""), secret=self._token)
+            except ProtocolError as err:
+                if status < 400:
+                    if should_retry(method, err, attempt, retries):
+                        self._backoff(attempt, method, path, "undecodable body")
+                        attempt += 1
+                        continue
+                    raise
+                payload, decode_err = None, err
+            else:
+                decode_err = None
+            if status >= 400:
+                if should_retry(method, resp, attempt, retries):
+                    retry_after = resp.headers.get("Retry-After")
+                    if retry_after is None and isinstance(payload, dict) and isinstance(payload.get("meta"), dict):
+                        retry_after = payload["meta"].get("retry_after")
+                    self._backoff(attempt, method, path, f"HTTP {status}", retry_after, rate_limited=status == 429)
+                    attempt += 1
+                    continue
+                err = error_from_response(status, payload, resp.headers, secret=self._token, now=self.clock())
+                if decode_err is not None:
+                    err.detail = (err.detail + " | " + decode_err.detail).strip(" |")
+                raise err from decode_err
+            if not isinstance(payload, dict) or payload.get("success") is not True:
+                if is_v1_envelope(payload) or (isinstance(payload, dict) and payload.get("success") is False):
+                    raise error_from_response(status, payload, resp.headers, secret=self._token)
+                raise ProtocolError(
+                    None, f"HTTP {status} {method} {path}: the body is not a RASL v2 envelope "
+                          f"(no \"success\": true)", status=status, secret=self._token)
+            return payload
+
+    # -- generic pages --------------------------------------------------------------------
+    def _page(self, resource: Resource, params: Mapping[str, Any] | None, page_no: int, per_page: int) -> Page:
+        q = dict(params or {})
+        q["page"] = page_no
+        q["per_page"] = min(max(1, per_page), MAX_PER_PAGE)
+        payload = self._request("GET", resource.path, params=q)
+        data = payload.get("data")
+        meta = payload.get("meta")
+        if not isinstance(data, list):
+            raise ProtocolError(None, f"{resource.name} page {page_no}: data: expected a list, got {type(data).__name__}")
+        if not isinstance(meta, dict) or "pagination" not in meta:
+            raise ProtocolError(None, f"{resource.name} page {page_no}: meta.pagination missing")
+        items = [resource.model(obj, f"{resource.name}[{i}]") for i, obj in enumerate(data)]
+        pagination = Pagination.from_api(meta["pagination"], len(items))
+        return Page(items=items, pagination=pagination, page_no=page_no)
+
+    def iter_pages(
+        self,
+        resource: Resource | str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        per_page: int = MAX_PER_PAGE,
+        concurrency: int = 1,
+        start_page: int = 1,
+        max_pages: int | None = None,
+        on_progress: Callable[[Page], None] | None = None,
+    ) -> Iterator[Page]:
+        """Yield every page of a list endpoint in page order (``GET {resource.path}``).
+
+        ``params`` are extra query parameters (see :func:`encode_query`); ``per_page`` is
+        clamped to 1..100. With ``concurrency > 1`` page 1 is read first, then pages
+        2..``total_pages`` are fetched by that many workers (pacing still shared) and yielded in
+        order. The loop stops on the guards of :class:`PageGuard`; ``self.last_guard`` names the
+        one that fired (``has_more_false`` is the normal end). Raises :class:`RaslError`.
+        """
+        if isinstance(resource, str):
+            from .pagination import RESOURCES
+
+            resource = RESOURCES[resource]
+        self.last_guard = None
+        guard = PageGuard(max_pages)
+        pk = resource.primary_key
+
+        def accept(page: Page) -> tuple[bool, str | None]:
+            ids = tuple(getattr(item, pk) for item in page.items)
+            if guard.is_repeat(ids):
+                return False, guard.repeated()
+            p = page.pagination
+            return True, guard.after(page.page_no, ids, p.has_more, p.total_pages)
+
+        def report(page: Page) -> None:
+            p = page.pagination
+            self._emit("page", {"resource": resource.name, "page": page.page_no, "items": len(page.items),
+                                "total": p.total, "total_pages": p.total_pages})
+            if on_progress:
+                on_progress(page)
+
+        def finish(fired: str | None) -> None:
+            self.last_guard = fired
+            self._emit("guard", {"resource": resource.name, "guard": fired})
+
+        page = self._page(resource, params, start_page, per_page)
+        ok, fired = accept(page)
+        if ok:
+            report(page)
+            yield page
+        if fired:
+            finish(fired)
+            return
+        workers = max(1, concurrency)
+        next_no = start_page + 1
+        if workers == 1:
+            while True:
+                page = self._page(resource, params, next_no, per_page)
+                ok, fired = accept(page)
+                if ok:
+                    report(page)
+                    yield page
+                if fired:
+                    finish(fired)
+                    return
+                next_no += 1
+        last_known = page.pagination.total_pages
+        pending: deque[tuple[int, Future]] = deque()
+        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"rasl-{resource.name}")
+        try:
+            while True:
+                # Keep a bounded queue of pages in flight; never schedule beyond the last page the
+                # server has told us about (total_pages may grow while contacts are added).
+                while len(pending) < 2 * workers and next_no <= last_known and (max_pages is None or next_no <= max_pages):
+                    pending.append((next_no, pool.submit(self._page, resource, params, next_no, per_page)))
+                    next_no += 1
+                if not pending:
+                    fired = guard.fired or "past_total_pages"
+                    finish(fired)
+                    return
+                _, fut = pending.popleft()
+                page = fut.result()
+                last_known = max(last_known, page.pagination.total_pages)
+                ok, fired = accept(page)
+                if ok:
+                    report(page)
+                    yield page
+                if fired:
+                    finish(fired)
+                    return
+        finally:
+            for _, fut in pending:
+                fut.cancel()
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def _list_all(self, resource: Resource, params: Mapping[str, Any] | None = None) -> list:
+        return [item for page in self.iter_pages(resource, params) for item in page.items]
+
+    def _get_one(self, resource: Resource, id_: int, params: Mapping[str, Any] | None = None) -> Any:
+        payload = self._request("GET", f"{resource.path}/{int(id_)}", params=params)
+        return resource.model(payload.get("data"), resource.name.rstrip("s"))
+
+    # -- contacts -------------------------------------------------------------------------
+    def iter_contact_pages(
+        self,
+        filters: Mapping[str, Any] | None = None,
+        sort: str | None = None,
+        include: list[str] | None = None,
+        per_page: int = MAX_PER_PAGE,
+        on_progress: Callable[[Page], None] | None = None,
+        *,
+        concurrency: int | None = None,
+        search: str | None = None,
+        start_page: int = 1,
+    ) -> Iterator[Page]:
+        """Pages of contacts (``GET /contacts``, scope ``contacts:read``), each a ``Page[Contact]``.
+
+        ``filters`` as in :func:`encode_query` (datetimes are sent as UTC
+        ``YYYY-MM-DD HH:MM:SS``); ``sort`` e.g. ``"id"`` or ``"-updated_at"``; ``include`` of
+        ``groups``/``source``/``status``. ``concurrency`` defaults to the client's.
+        """
+        params = encode_query(filters, sort, include, search)
+        return self.iter_pages(CONTACTS, params, per_page=per_page, start_page=start_page,
+                               concurrency=self.concurrency if concurrency is None else concurrency,
+                               on_progress=on_progress)
+
+    def list_contacts(self, filters: Mapping[str, Any] | None = None, sort: str | None = None,
+                      include: list[str] | None = None, *, search: str | None = None,
+                      concurrency: int | None = None) -> list[Contact]:
+        """All contacts matching ``filters`` (``GET /contacts``), in server order."""
+        return [c for p in self.iter_contact_pages(filters, sort, include, search=search, concurrency=concurrency)
+                for c in p.items]
+
+    def contacts_page(self, filters: Mapping[str, Any] | None = None, sort: str | None = None,
+                      include: list[str] | None = None, per_page: int = MAX_PER_PAGE, page: int = 1,
+                      *, search: str | None = None) -> Page:
+        """One page of ``GET /contacts``; with ``per_page=1`` a cheap way to count matches
+        (``page.pagination.total``)."""
+        return self._page(CONTACTS, encode_query(filters, sort, include, search), page, per_page)
+
+    def get_contact(self, contact_id: int, include: list[str] | None = None) -> Contact:
+        """``GET /contacts/{id}`` (double-wrapped body unwrapped). Raises :class:`NotFoundError`."""
+        return self._get_one(CONTACTS, contact_id, encode_query(include=include) or None)
+
+    # -- sources, statuses, groups ---------------------------------------------------------
+    def list_sources(self, search: str | None = None, sort: str | None = None) -> list[Source]:
+        """Every source (``GET /sources``, scope ``sources:read``); ``search`` = name substring."""
+        return self._list_all(SOURCES, encode_query(sort=sort, search=search))
+
+    def get_source(self, source_id: int) -> Source:
+        """``GET /sources/{id}``. Raises :class:`NotFoundError`."""
+        return self._get_one(SOURCES, source_id)
+
+    def list_statuses(self, search: str | None = None, sort: str | None = None) -> list[Status]:
+        """Every status (``GET /statuses``, scope ``statuses:read``)."""
+        return self._list_all(STATUSES, encode_query(sort=sort, search=search))
+
+    def get_status(self, status_id: int) -> Status:
+        """``GET /statuses/{id}``. Raises :class:`NotFoundError`."""
+        return self._get_one(STATUSES, status_id)
+
+    def list_groups(self, search: str | None = None, sort: str | None = None) -> list[Group]:
+        """Every group (``GET /groups``, scope ``groups:read``)."""
+        return self._list_all(GROUPS, encode_query(sort=sort, search=search))
+
+    def get_group(self, group_id: int) -> Group:
+        """``GET /groups/{id}``. Raises :class:`NotFoundError`."""
+        return self._get_one(GROUPS, group_id)
+
+    def _write(self, method: str, path: str, body: Any, check: Callable[[], tuple[bool, Any]]) -> dict | None:
+        """A write that may have been applied even though its answer was lost.
+
+        Only "certainly not applied" failures are retried blindly (inside ``_request``). After a
+        timeout, 5xx or garbled answer, ``check()`` asks the API whether the change is there:
+        ``(True, value)`` ends the call with ``value``; otherwise the write is sent again (within
+        ``max_retries``). Returns the success envelope, or ``{"checked": value}``.
+        """
+        attempt = 0
+        while True:
+            try:
+                return self._request(method, path, json=body)
+            except RaslError as err:
+                uncertain = err.status is None or err.status >= 500 or (
+                    isinstance(err, ProtocolError) and err.status is not None and err.status < 400)
+                if not uncertain or isinstance(err, NotFoundError):
+                    if attempt > 0:
+                        done, value = check()
+                        if done:
+                            return {"checked": value}
+                    raise
+                done, value = check()
+                self._emit("retry", {"attempt": attempt + 1, "method": method, "path": path,
+                                     "reason": f"checked after {type(err).__name__}", "applied": done})
+                if done:
+                    return {"checked": value}
+                if attempt >= self.max_retries:
+                    raise
+                self.sleep(retry_delay(attempt, None, self.clock(), self.rng))
+                attempt += 1
+
+    def find_source(self, name: str) -> Source | None:
+        """The source named exactly ``name`` (``GET /sources?search=``), or None."""
+        return next((s for s in self.list_sources(search=name) if s.name == name), None)
+
+    def create_source(self, name: str) -> Source:
+        """Create a source (``POST /sources``, scope ``sources:write``, 201).
+
+        If the answer is lost (timeout, 5xx), the source list is checked by name instead of
+        blindly posting again. Raises :class:`ValidationError` (missing, too long, duplicate).
+        """
+        def check() -> tuple[bool, Any]:
+            found = self.find_source(name)
+            return found is not None, found
+
+        try:
+            payload = self._write("POST", SOURCES.path, {"name": name}, check)
+        except ValidationError:
+            raise
+        if "checked" in payload:
+            return payload["checked"]
+        return Source.from_api(payload.get("data"), "source")
+
+    def rename_source(self, source_id: int, name: str) -> Source:
+        """Rename a source (``PATCH /sources/{id}``, scope ``sources:write``). Raises
+        :class:`NotFoundError`, :class:`ValidationError`."""
+        def check() -> tuple[bool, Any]:
+            try:
+                current = self.get_source(source_id)
+            except NotFoundError:
+                return False, None
+            return current.name == name, current
+
+        payload = self._write("PATCH", f"{SOURCES.path}/{int(source_id)}", {"name": name}, check)
+        if "checked" in payload:
+            return payload["checked"]
+        return Source.from_api(payload.get("data"), "source")
+
+    def delete_source(self, source_id: int) -> None:
+        """Delete a source (``DELETE /sources/{id}``, scope ``sources:write``). Raises
+        :class:`ConflictError` (``contacts_in_use``) while contacts use it, :class:`NotFoundError`."""
+        def check() -> tuple[bool, Any]:
+            try:
+                self.get_source(source_id)
+            except NotFoundError:
+                return True, None
+            return False, None
+
+        self._write("DELETE", f"{SOURCES.path}/{int(source_id)}", None, check)
+
+    def create_contact(self, fields: Mapping[str, Any]) -> Contact:
+        """Create a contact (``POST /contacts``, scope ``contacts:write``, 201). ``fields`` as in
+        contract §6.3. A lost answer is checked by searching the phone number, not re-sent blindly
+        (a repeat would be refused as a duplicate phone anyway). Raises :class:`ValidationError`,
+        :class:`PlanLimitError`."""
+        phone = fields.get("phone")
+
+        def check() -> tuple[bool, Any]:
+            if not phone:
+                return False, None
+            found = [c for p in self.iter_contact_pages(search=str(phone), concurrency=1) for c in p.items
+                     if c.phone == phone]
+            return bool(found), found[0] if found else None
+
+        payload = self._write("POST", CONTACTS.path, dict(fields), check)
+        if "checked" in payload:
+            return payload["checked"]
+        return Contact.from_api(payload.get("data"))
+
+    def update_contact(self, contact_id: int, fields: Mapping[str, Any]) -> Contact:
+        """Partially update a contact (``PATCH /contacts/{id}``, scope ``contacts:write``).
+        Raises :class:`ValidationError`, :class:`NotFoundError`."""
+        def check() -> tuple[bool, Any]:
+            return False, None  # a PATCH sets values: sending it again is harmless
+
+        payload = self._write("PATCH", f"{CONTACTS.path}/{int(contact_id)}", dict(fields), check)
+        return Contact.from_api(payload.get("data"))
+
+    def delete_contact(self, contact_id: int) -> None:
+        """Delete a contact (``DELETE /contacts/{id}``, scope ``contacts:delete``). Raises
+        :class:`NotFoundError`."""
+        def check() -> tuple[bool, Any]:
+            try:
+                self.get_contact(contact_id)
+            except NotFoundError:
+                return True, None
+            return False, None
+
+        self._write("DELETE", f"{CONTACTS.path}/{int(contact_id)}", None, check)
+
+    def call(self, method: str, path: str, *, params: Mapping[str, Any] | None = None, json: Any = None) -> dict:
+        """Any other endpoint (e.g. ``POST /groups``, ``DELETE /contacts/batch``): the decoded
+        success envelope as a dict, with the same pacing, retry rules and error mapping."""
+        return self._request(method.upper(), path, params=params, json=json)
+
+    # -- account --------------------------------------------------------------------------
+    def account_info(self) -> AccountInfo:
+        """``GET /account`` (scope ``account:read``)."""
+        return AccountInfo.from_api(self._request("GET", "/account").get("data"))
+
+    def account_usage(self) -> AccountUsage:
+        """``GET /account/usage`` (scope ``account:read``)."""
+        return AccountUsage.from_api(self._request("GET", "/account/usage").get("data"))
+
+    def account_limits(self) -> AccountLimits:
+        """``GET /account/limits`` (scope ``account:read``); ``api_calls_per_minute`` is the
+        token's rate limit."""
+        return AccountLimits.from_api(self._request("GET", "/account/limits").get("data"))

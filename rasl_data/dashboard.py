@@ -1,0 +1,83 @@
+"""Small data-layer helpers the dashboard pages need beyond ``queries``/``conversion``.
+
+No streamlit here: these are plain functions on a cache reader (``store.Reader``) or on plain
+values, so they are unit-testable and reusable from the CLI.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from rasl_data import periods, queries
+from rasl_data.attribution import normalise_name, tidy_name
+
+MAX_SOURCE_NAME = 255  # RASL's limit on a source name (characters), contract §sources
+
+
+def live_sources(db) -> pd.DataFrame:
+    """Every live source (``deleted_at`` NULL) with its all-time contacts, for the management forms.
+
+    Returns ``DataFrame[source_id (int), source (current name), contacts (int, all types, all
+    time), created_at (aware UTC)]`` ordered by name (case-insensitive). Reads ``sources``,
+    ``contacts``.
+    """
+    df = db.query(
+        "SELECT s.id AS source_id, s.name AS source, count(c.id) AS contacts, s.created_at "
+        "FROM sources s LEFT JOIN contacts c ON c.source_id = s.id WHERE s.deleted_at IS NULL "
+        "GROUP BY s.id, s.name, s.created_at"
+    )
+    df["source_id"] = df["source_id"].astype("int64")
+    df["contacts"] = df["contacts"].astype("int64")
+    return df.sort_values("source", key=lambda s: s.str.casefold(), kind="stable").reset_index(drop=True)
+
+
+def check_source_name(name: str | None, existing: pd.DataFrame, exclude_id: int | None = None) -> str | None:
+    """Why ``name`` cannot be a source name, or ``None`` when it can be sent to RASL.
+
+    Checks, in order: empty (after trimming spaces and tatweel), longer than ``MAX_SOURCE_NAME``
+    characters, equal to another live source's name ignoring case, spaces, tatweel, Arabic alef
+    forms/harakat and Unicode form (``normalise_name``). ``existing`` has columns ``source_id``
+    and ``source``; ``exclude_id`` is the source being renamed (it may keep its own name with
+    another case). The message is one sentence for the marketer.
+    """
+    text = (name or "").strip()
+    if not tidy_name(text):
+        return "Enter a name."
+    if len(text) > MAX_SOURCE_NAME:
+        return f"The name is {len(text):,} characters long; RASL accepts at most {MAX_SOURCE_NAME}."
+    key = normalise_name(text)
+    for sid, other in zip(existing["source_id"], existing["source"]):
+        if exclude_id is not None and int(sid) == int(exclude_id):
+            continue
+        if normalise_name(other) == key:
+            return f"A source named “{other}” already exists (names are compared ignoring case, spaces and tatweel)."
+    return None
+
+
+def compose_source_name(channel: str | None, campaign: str | None) -> str:
+    """``Channel / Campaign`` by the naming convention the attribution reads (either part optional)."""
+    parts = [tidy_name(p) for p in (channel, campaign) if p and tidy_name(p)]
+    return " / ".join(parts)
+
+
+def comparison_series(db, filters: queries.Filters, compare: str | None, granularity: str) -> pd.DataFrame:
+    """Totals of the comparison period per period, aligned with the current range by period index.
+
+    The n-th period of the comparison range is paired with the n-th period of the current range
+    (periods of different lengths, e.g. months, pair by position). Returns ``DataFrame[period_start
+    (current axis, local date), comparison_start (local date), previous (int contacts)]``; empty
+    without a comparison. Reads what ``queries.acquisition`` reads.
+    """
+    cols = ["period_start", "comparison_start", "previous"]
+    other = periods.comparison_range(filters.start, filters.end, compare)
+    if other is None:
+        return pd.DataFrame(columns=cols)
+    prev = queries.acquisition(db, filters.with_range(*other), by=None, granularity=granularity)
+    axis = periods.period_starts(filters.start, filters.end, granularity, filters.week_start)
+    n = min(len(axis), len(prev))
+    return pd.DataFrame({
+        "period_start": axis[:n],
+        "comparison_start": list(prev["period_start"])[:n],
+        "previous": [int(x) for x in list(prev["new_contacts"])[:n]],
+    }, columns=cols)
+

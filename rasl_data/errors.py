@@ -1,0 +1,356 @@
+"""One error tree for everything that can go wrong when talking to the RASL v2 API.
+
+Every failure the client raises is a :class:`RaslError`. Its ``title`` is one line a marketer can
+act on; ``detail`` carries the server's message and technical context for an expander. The API
+token never appears in any of them: the client passes it as ``secret`` and it is scrubbed.
+
+HTTP answers are mapped to exceptions in exactly one place, :func:`error_from_response`, from the
+status and the envelope's ``error.code`` (contract §2.3, §3.3). Transport failures (connect,
+timeout) are mapped by :func:`error_from_transport`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from email.utils import parsedate_to_datetime
+from typing import Any, Mapping
+
+_SCOPE_RE = re.compile(r"Required scope:\s*([\w:*.-]+)")
+_IN_USE_RE = re.compile(r"being used by\s+(\d+)\s+contact")
+_REDACTED = "[redacted]"
+
+
+def redact(text: str | None, secret: str | None) -> str:
+    """``text`` with every occurrence of ``secret`` (the API token) replaced; ``""`` for None."""
+    if not text:
+        return ""
+    if secret and len(secret) >= 4:
+        text = text.replace(secret, _REDACTED)
+    return text
+
+
+def redact_value(value: Any, secret: str | None) -> Any:
+    """``value`` (JSON-like: dicts, lists, strings) with the secret scrubbed from every string."""
+    if not secret:
+        return value
+    if isinstance(value, str):
+        return redact(value, secret)
+    if isinstance(value, dict):
+        return {redact_value(k, secret): redact_value(v, secret) for k, v in value.items()}
+    if isinstance(value, list):
+        return [redact_value(v, secret) for v in value]
+    return value
+
+
+class RaslError(Exception):
+    """Base of every error the RASL client raises.
+
+    Attributes: ``title`` (one plain-language line), ``detail`` (server message and context),
+    ``status`` (HTTP status or ``None`` for transport failures), ``code`` (envelope
+    ``error.code`` or ``None``), ``request_id`` (envelope ``meta.request_id`` when present).
+    ``str(err)`` is the title.
+    """
+
+    default_title = "The RASL API request failed."
+
+    def __init__(
+        self,
+        title: str | None = None,
+        detail: str = "",
+        *,
+        status: int | None = None,
+        code: str | None = None,
+        request_id: str | None = None,
+        secret: str | None = None,
+        details: Any = None,
+    ) -> None:
+        self.title = redact(title or self.default_title, secret)
+        self.detail = redact(detail, secret)
+        self.status = status
+        self.code = code
+        self.request_id = request_id
+        self.details = redact_value(details, secret)
+        super().__init__(self.title)
+
+    def __str__(self) -> str:
+        return self.title
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(title={self.title!r}, status={self.status!r}, code={self.code!r})"
+
+
+class AuthenticationError(RaslError):
+    """401: the token is missing, unknown, revoked or expired (see ``code``)."""
+
+    default_title = "The API token was rejected. Check RASL_API_TOKEN."
+
+
+class InsufficientScopeError(RaslError):
+    """403 ``INSUFFICIENT_SCOPE``; ``scope`` is the permission the token lacks (or ``None``)."""
+
+    default_title = "The API token is missing a permission."
+
+    def __init__(self, *args: Any, scope: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.scope = scope
+
+
+class IpNotAllowedError(RaslError):
+    """403 ``IP_NOT_WHITELISTED``: the token only works from listed IP addresses."""
+
+    default_title = "This computer's IP address is not on the API token's allow-list."
+
+
+class PlanLimitError(RaslError):
+    """403 ``FEATURE_LIMIT_EXCEEDED`` (or another 403): ``details`` holds feature/current/maximum."""
+
+    default_title = "The RASL plan limit was reached."
+
+
+class NotFoundError(RaslError):
+    """404: the record (or the API address itself) does not exist."""
+
+    default_title = "RASL could not find that record."
+
+
+class ValidationError(RaslError):
+    """422: ``fields`` maps field name -> list of the server's messages."""
+
+    default_title = "RASL rejected the data sent."
+
+    def __init__(self, *args: Any, fields: dict[str, list[str]] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields: dict[str, list[str]] = fields or {}
+
+
+class ConflictError(RaslError):
+    """409: e.g. deleting a source still used by contacts; ``contacts_in_use`` parsed when given."""
+
+    default_title = "RASL refused the change because the record is in use."
+
+    def __init__(self, *args: Any, contacts_in_use: int | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.contacts_in_use = contacts_in_use
+
+
+class RateLimitedError(RaslError):
+    """429 after retries ran out; ``retry_after`` is the server's wait in seconds (or ``None``)."""
+
+    default_title = "RASL is rate limiting this token; try again in a minute."
+
+    def __init__(self, *args: Any, retry_after: float | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.retry_after = retry_after
+
+
+class ServerError(RaslError):
+    """5xx from RASL or a proxy in front of it."""
+
+    default_title = "RASL had a server error; try again later."
+
+
+class ProtocolError(RaslError):
+    """The answer is not a RASL v2 envelope: not JSON, an HTML page, cut off, wrong types, v1.
+
+    ``transient`` is True when the body could not be decoded at all (a proxy page, a truncated
+    body): such a GET is worth repeating; a well-formed body of the wrong shape is not.
+    """
+
+    default_title = "RASL sent an answer this dashboard does not understand."
+
+    def __init__(self, *args: Any, transient: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.transient = transient
+
+
+class ConnectionFailedError(RaslError):
+    """The connection to RASL could not be made (DNS, refused, TLS, dropped)."""
+
+    default_title = "Could not connect to RASL. Check the internet connection and RASL_BASE_URL."
+
+
+class RequestTimeoutError(RaslError):
+    """RASL did not answer within the timeout."""
+
+    default_title = "RASL did not answer in time; try again later."
+
+
+_AUTH_TITLES = {
+    "AUTHENTICATION_REQUIRED": "No API token was sent. Set RASL_API_TOKEN.",
+    "INVALID_TOKEN": "The API token was rejected: it is invalid. Check RASL_API_TOKEN.",
+    "TOKEN_REVOKED": "The API token was rejected: it has been revoked. Create a new token in RASL and update RASL_API_TOKEN.",
+    "TOKEN_EXPIRED": "The API token was rejected: it has expired. Create a new token in RASL and update RASL_API_TOKEN.",
+}
+
+
+def parse_retry_after(value: Any, now: float | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` value (delta seconds or an HTTP date), else None.
+
+    ``now`` (Unix seconds) is needed only for the date form. Negative results become 0.
+    """
+    if value is None:
+        return None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return max(0.0, float(value)) if math.isfinite(value) else None
+    text = str(value).strip()
+    if not text:
+        return None
+    try:
+        seconds = float(text)
+        return max(0.0, seconds) if math.isfinite(seconds) else None
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None or now is None:
+        return None
+    if when.tzinfo is None:
+        return None
+    return max(0.0, when.timestamp() - now)
+
+
+def _looks_like_html(text: str) -> bool:
+    head = text.lstrip()[:200].lower()
+    return head.startswith("<!doctype") or head.startswith("<html") or "<body" in head or "<head" in head
+
+
+def decode_body(status: int, body: bytes, content_type: str = "", *, secret: str | None = None) -> Any:
+    """The JSON value of a response body; :class:`ProtocolError` (``transient=True``) if undecodable."""
+    text = body.decode("utf-8", errors="replace")
+    if not text.strip():
+        raise ProtocolError(
+            "RASL sent an empty answer.",
+            f"HTTP {status} with an empty body.",
+            status=status, transient=True, secret=secret,
+        )
+    if "html" in content_type.lower() or _looks_like_html(text):
+        raise ProtocolError(
+            "A web page came back instead of RASL data; a proxy or login page may be in the way.",
+            f"HTTP {status}, content type {content_type or 'unknown'}: {text[:300]}",
+            status=status, transient=True, secret=secret,
+        )
+    try:
+        return json.loads(text)
+    except ValueError as err:
+        raise ProtocolError(
+            "RASL sent an incomplete or malformed answer.",
+            f"HTTP {status}: the body is not valid JSON ({err}); first bytes: {text[:200]}",
+            status=status, transient=True, secret=secret,
+        ) from err
+
+
+def is_v1_envelope(payload: Any) -> bool:
+    """True for the legacy v1 shape ``{"status": "success"|"error", ...}`` (contract §14)."""
+    return isinstance(payload, dict) and "success" not in payload and payload.get("status") in ("success", "error")
+
+
+def error_from_response(
+    status: int,
+    payload: Any,
+    headers: Mapping[str, str] | None = None,
+    *,
+    secret: str | None = None,
+    now: float | None = None,
+) -> RaslError:
+    """The one mapping from an HTTP error answer to a :class:`RaslError` subclass.
+
+    ``payload`` is the decoded JSON body (or ``None`` when there was none); ``headers`` the
+    response headers (``Retry-After`` is read for 429); ``secret`` the token to scrub; ``now``
+    Unix seconds for an HTTP-date ``Retry-After``. Returns the error, never raises it.
+    """
+    headers = headers or {}
+    envelope = isinstance(payload, dict) and isinstance(payload.get("error"), dict)
+    err = payload.get("error") if envelope else {}
+    code = err.get("code") if isinstance(err.get("code"), str) else None
+    message = err.get("message") if isinstance(err.get("message"), str) else ""
+    details = err.get("details")
+    meta = payload.get("meta") if isinstance(payload, dict) and isinstance(payload.get("meta"), dict) else {}
+    request_id = meta.get("request_id") if isinstance(meta.get("request_id"), str) else None
+    if not envelope and isinstance(payload, dict) and isinstance(payload.get("message"), str):
+        message = payload["message"]  # framework or v1 error body {"message": ...}
+    detail = f"HTTP {status}" + (f" {code}" if code else "") + (f": {message}" if message else "")
+    common = dict(status=status, code=code, request_id=request_id, secret=secret, details=details)
+
+    if status == 429:
+        retry_after = parse_retry_after(headers.get("Retry-After") or headers.get("retry-after"), now)
+        if retry_after is None:
+            for holder in (meta, details if isinstance(details, dict) else {}, payload if isinstance(payload, dict) else {}):
+                retry_after = parse_retry_after(holder.get("retry_after"), now)
+                if retry_after is not None:
+                    break
+        title = "RASL is rate limiting this token" + (
+            f"; it asked to wait {retry_after:.0f} s." if retry_after is not None else "; try again in a minute."
+        )
+        return RateLimitedError(title, detail, retry_after=retry_after, **common)
+    if is_v1_envelope(payload):
+        return ProtocolError(
+            "The address points at RASL's old v1 API. Set RASL_BASE_URL to https://getrasl.io/api/v2.",
+            detail, **common,
+        )
+    if status == 401:
+        title = _AUTH_TITLES.get(code or "", "The API token was rejected. Check RASL_API_TOKEN.")
+        if code == "INVALID_TOKEN" and "tenant" in message.lower():
+            title = "The API token was rejected: its workspace no longer exists. Check RASL_API_TOKEN."
+        return AuthenticationError(title, detail, **common)
+    if status == 403:
+        if code == "INSUFFICIENT_SCOPE":
+            m = _SCOPE_RE.search(message)
+            scope = m.group(1) if m else None
+            title = (f"The API token lacks the '{scope}' permission. Add it to the token in RASL."
+                     if scope else "The API token lacks a permission this action needs.")
+            return InsufficientScopeError(title, detail, scope=scope, **common)
+        if code == "IP_NOT_WHITELISTED":
+            return IpNotAllowedError(None, detail, **common)
+        if code == "FEATURE_LIMIT_EXCEEDED":
+            feature = details.get("feature") if isinstance(details, dict) else None
+            title = (f"The RASL plan limit for {feature} was reached. Upgrade the plan or free some up."
+                     if feature else None)
+            return PlanLimitError(title, detail, **common)
+        return PlanLimitError("RASL refused this action for this account.", detail, **common)
+    if status == 404:
+        if not envelope:
+            return NotFoundError(
+                "RASL did not recognise this address. Check that RASL_BASE_URL ends with /api/v2.",
+                detail, **common,
+            )
+        return NotFoundError(message.rstrip(".") + "." if message else None, detail, **common)
+    if status == 409:
+        m = _IN_USE_RE.search(message)
+        n = int(m.group(1)) if m else None
+        title = (f"RASL refused: it is still used by {n:,} contact(s). Move them first."
+                 if n is not None else None)
+        return ConflictError(title, detail, contacts_in_use=n, **common)
+    if status == 422:
+        fields: dict[str, list[str]] = {}
+        if isinstance(details, dict):
+            for key, msgs in details.items():
+                if isinstance(msgs, list) and all(isinstance(x, str) for x in msgs):
+                    fields[redact(str(key), secret)] = [redact(m, secret) for m in msgs]
+                elif isinstance(msgs, str):
+                    fields[redact(str(key), secret)] = [redact(msgs, secret)]
+        first = next(iter(fields.values()), [""])[0] if fields else message
+        title = f"RASL rejected the data: {first}" if first else None
+        return ValidationError(title, detail, fields=fields, **common)
+    if status >= 500:
+        return ServerError(f"RASL had a server error (HTTP {status}); try again later.", detail, **common)
+    if not envelope:
+        return ProtocolError(None, detail, **common)
+    return RaslError(f"RASL refused the request (HTTP {status}).", detail, **common)
+
+
+def error_from_transport(exc: BaseException, *, secret: str | None = None, what: str = "") -> RaslError:
+    """Map an ``httpx`` transport exception to :class:`RequestTimeoutError`,
+    :class:`ConnectionFailedError` or :class:`ProtocolError` (``transient=True``)."""
+    import httpx  # local: keeps this module importable without the HTTP stack
+
+    where = f" ({what})" if what else ""
+    text = f"{type(exc).__name__}{where}: {exc}"
+    if isinstance(exc, httpx.TimeoutException) and not isinstance(exc, httpx.PoolTimeout):
+        return RequestTimeoutError(None, text, secret=secret)
+    if isinstance(exc, (httpx.RemoteProtocolError, httpx.DecodingError)):
+        return ProtocolError("The connection to RASL broke off mid-answer.", text, transient=True, secret=secret)
+    return ConnectionFailedError(None, text, secret=secret)

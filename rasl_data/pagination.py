@@ -1,0 +1,129 @@
+"""API resources declared as data, query encoding, and the stop rules of the page loop.
+
+The loop itself lives in :meth:`rasl_data.client.RaslClient.iter_pages`; this module holds what
+it needs to know about each list endpoint (contract §3.2, §5–§8) and the guards that make sure it
+can never page forever.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Callable, Mapping
+
+from .models import Contact, Group, Source, Status
+
+MAX_PER_PAGE = 100
+
+# Guard names reported in ``RaslClient.last_guard``. Only ``has_more_false`` means the server
+# said "that was everything"; the others mean the loop stopped defensively.
+GUARD_HAS_MORE_FALSE = "has_more_false"
+GUARD_EMPTY_PAGE = "empty_page"
+GUARD_PAST_TOTAL_PAGES = "past_total_pages"
+GUARD_REPEATED_PAGE = "repeated_page"
+GUARD_MAX_PAGES = "max_pages"
+CLEAN_GUARDS = frozenset({GUARD_HAS_MORE_FALSE})
+
+
+@dataclass(frozen=True)
+class Resource:
+    """One list/get endpoint: ``path`` under the base URL, the ``scope`` it needs, the ``model``
+    parser for one item, the primary key, the sort fields and filter fields the server honours."""
+
+    name: str
+    path: str
+    scope: str
+    model: Callable[..., Any]
+    primary_key: str = "id"
+    sorts: tuple[str, ...] = ("name", "created_at", "updated_at")
+    filters: tuple[str, ...] = ("created_at",)
+    write_scope: str | None = None
+
+
+SOURCES = Resource("sources", "/sources", "sources:read", Source.from_api, write_scope="sources:write")
+STATUSES = Resource("statuses", "/statuses", "statuses:read", Status.from_api, write_scope="statuses:write")
+GROUPS = Resource("groups", "/groups", "groups:read", Group.from_api, write_scope="groups:write")
+CONTACTS = Resource(
+    "contacts", "/contacts", "contacts:read", Contact.from_api,
+    sorts=("id", "firstname", "lastname", "created_at", "updated_at"),
+    filters=("type", "status_id", "source_id", "assigned_id", "created_at", "group_id"),
+    write_scope="contacts:write",
+)
+RESOURCES = {r.name: r for r in (SOURCES, STATUSES, GROUPS, CONTACTS)}
+
+
+def _filter_value(value: Any) -> str:
+    """Query text for a filter value: datetimes as UTC ``YYYY-MM-DD HH:MM:SS`` (the DATETIME
+    column's own form, so string comparison on the server behaves), lists comma-joined."""
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            value = value.astimezone(timezone.utc)
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return ",".join(_filter_value(v) for v in value)
+    return str(value)
+
+
+def encode_query(
+    filters: Mapping[str, Any] | None = None,
+    sort: str | None = None,
+    include: list[str] | tuple[str, ...] | str | None = None,
+    search: str | None = None,
+) -> dict[str, str]:
+    """Query parameters for a list call.
+
+    ``filters`` maps a field to a value (equality) or to ``{operator: value}``, e.g.
+    ``{"created_at": {"gte": dt, "lt": dt2}, "source_id": {"in": [1, 2]}}`` ->
+    ``filter[created_at][gte]=...`` etc. ``include`` is a list or comma string.
+    """
+    params: dict[str, str] = {}
+    for field, value in (filters or {}).items():
+        if isinstance(value, Mapping):
+            for op, v in value.items():
+                params[f"filter[{field}][{op}]"] = _filter_value(v)
+        else:
+            params[f"filter[{field}]"] = _filter_value(value)
+    if sort:
+        params["sort"] = sort
+    if include:
+        params["include"] = include if isinstance(include, str) else ",".join(include)
+    if search:
+        params["search"] = search
+    return params
+
+
+class PageGuard:
+    """Decides after each page whether the loop must stop, and why.
+
+    Checks, in order: a page whose ids equal the previous page's (a misbehaving cache or proxy:
+    the page is dropped), ``has_more`` false, an empty page, and a page number at or past
+    ``total_pages``; plus a hard ``max_pages`` ceiling. ``fired`` names the guard that stopped it.
+    """
+
+    def __init__(self, max_pages: int | None = None) -> None:
+        self.max_pages = max_pages
+        self.previous_ids: tuple[Any, ...] | None = None
+        self.fired: str | None = None
+
+    def is_repeat(self, ids: tuple[Any, ...]) -> bool:
+        """True when ``ids`` (non-empty) repeat the previous page exactly."""
+        return bool(ids) and ids == self.previous_ids
+
+    def after(self, page_no: int, ids: tuple[Any, ...], has_more: bool, total_pages: int) -> str | None:
+        """Record a page that was accepted; return the guard name if the loop must stop."""
+        self.previous_ids = ids
+        if not has_more:
+            self.fired = GUARD_HAS_MORE_FALSE
+        elif not ids:
+            self.fired = GUARD_EMPTY_PAGE
+        elif page_no >= total_pages:
+            self.fired = GUARD_PAST_TOTAL_PAGES
+        elif self.max_pages is not None and page_no >= self.max_pages:
+            self.fired = GUARD_MAX_PAGES
+        return self.fired
+
+    def repeated(self) -> str:
+        self.fired = GUARD_REPEATED_PAGE
+        return self.fired

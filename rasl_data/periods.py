@@ -1,0 +1,274 @@
+"""Calendar arithmetic for the dashboard: local dates, weeks, months, presets and comparisons.
+
+Every date here is a *local* calendar date in the business time zone (an IANA name such as
+``Asia/Riyadh``); ranges are inclusive at both ends (``start..end``). Weeks start on
+``monday``, ``sunday`` or ``saturday``. A period (day, week, month) is labelled by its real first
+day even when a range cuts it: a range starting on a Tuesday has its first weekly row labelled
+with that week's Monday (or Sunday/Saturday), and counts only the days inside the range.
+
+The SQL side needs one thing from here: the local calendar day of a UTC instant. DuckDB's
+``timezone()`` is exact but costs ~45 ms per million rows; the offset of a zone is constant
+between its transitions, so ``local_day_sql`` turns the zone into a short ``CASE`` over the few
+transitions inside the queried window (none for zones without DST) and the conversion becomes
+integer arithmetic. ``tests/test_periods*.py`` checks it against ``zoneinfo`` around DST days.
+"""
+
+from __future__ import annotations
+
+import calendar
+import functools
+from datetime import date, datetime, timedelta, timezone
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+WEEK_STARTS = ("monday", "sunday", "saturday")
+GRANULARITIES = ("day", "week", "month")
+# Python's date.weekday(): Monday is 0.
+_WEEKDAY = {"monday": 0, "sunday": 6, "saturday": 5}
+
+PRESETS = (
+    "last 7 days",
+    "last 28 days",
+    "last 90 days",
+    "this week",
+    "last week",
+    "this month",
+    "last month",
+    "quarter to date",
+    "year to date",
+)
+
+_US_PER_DAY = 86_400_000_000
+# Added before the integer division so days before 1970 still floor correctly (DuckDB's ``//``
+# truncates towards zero); 100,000 days reach back to the 17th century.
+_DAY_SHIFT = 100_000
+
+
+def check_week_start(week_start: str) -> str:
+    """Return ``week_start`` lower-cased; ``ValueError`` unless monday, sunday or saturday."""
+    ws = str(week_start).strip().lower()
+    if ws not in _WEEKDAY:
+        raise ValueError(f"Week start {week_start!r} is not one of {', '.join(WEEK_STARTS)}.")
+    return ws
+
+
+def check_granularity(granularity: str) -> str:
+    """Return ``granularity``; ``ValueError`` unless day, week or month."""
+    if granularity not in GRANULARITIES:
+        raise ValueError(f"Granularity {granularity!r} is not one of {', '.join(GRANULARITIES)}.")
+    return granularity
+
+
+def check_range(start: date, end: date) -> None:
+    """``ValueError`` with a user-facing message when ``end`` is before ``start`` or not dates."""
+    if not isinstance(start, date) or not isinstance(end, date):
+        raise ValueError("Start and end must be dates.")
+    if isinstance(start, datetime) or isinstance(end, datetime):
+        raise ValueError("Start and end must be calendar dates, not timestamps.")
+    if end < start:
+        raise ValueError(f"The end date {end.isoformat()} is before the start date {start.isoformat()}.")
+
+
+def zone(tz: str) -> ZoneInfo:
+    """The ``ZoneInfo`` for an IANA name; ``ValueError`` naming it when unknown."""
+    try:
+        return ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError, TypeError) as err:
+        raise ValueError(f"Unknown time zone {tz!r}; use an IANA name such as Asia/Riyadh.") from err
+
+
+def week_start_of(d: date, week_start: str = "monday") -> date:
+    """First day (local date) of the week holding ``d``, for weeks starting on ``week_start``."""
+    back = (d.weekday() - _WEEKDAY[check_week_start(week_start)]) % 7
+    return d - timedelta(days=back)
+
+
+def period_start(d: date, granularity: str, week_start: str = "monday") -> date:
+    """The label of the period holding local date ``d``: the day, its week's first day or the 1st."""
+    check_granularity(granularity)
+    if granularity == "day":
+        return d
+    if granularity == "week":
+        return week_start_of(d, week_start)
+    return d.replace(day=1)
+
+
+def next_period_start(p: date, granularity: str) -> date:
+    """The first day of the period after the one starting on ``p``."""
+    if granularity == "day":
+        return p + timedelta(days=1)
+    if granularity == "week":
+        return p + timedelta(days=7)
+    return date(p.year + (p.month == 12), p.month % 12 + 1, 1)
+
+
+def period_starts(start: date, end: date, granularity: str, week_start: str = "monday") -> list[date]:
+    """Every period label touching ``start..end`` (inclusive), oldest first: the time axis.
+
+    The first label may be before ``start`` (the real start of a cut week or month).
+    Raises ``ValueError`` for end < start, unknown granularity or week start.
+    """
+    check_range(start, end)
+    p = period_start(start, granularity, week_start)
+    out = []
+    while p <= end:
+        out.append(p)
+        p = next_period_start(p, granularity)
+    return out
+
+
+def previous_period(start: date, end: date) -> tuple[date, date]:
+    """The range of equal length immediately before ``start..end`` (period over period)."""
+    check_range(start, end)
+    days = (end - start).days + 1
+    return start - timedelta(days=days), start - timedelta(days=1)
+
+
+def same_period_last_year(start: date, end: date) -> tuple[date, date]:
+    """``start..end`` shifted back 364 days (52 weeks), so weekdays line up with this year."""
+    check_range(start, end)
+    return start - timedelta(days=364), end - timedelta(days=364)
+
+
+def comparison_range(start: date, end: date, compare: str | None) -> tuple[date, date] | None:
+    """The comparison range for ``compare`` = ``previous``, ``last_year`` or ``None`` (no range)."""
+    if compare is None:
+        return None
+    if compare == "previous":
+        return previous_period(start, end)
+    if compare == "last_year":
+        return same_period_last_year(start, end)
+    raise ValueError(f"Comparison {compare!r} is not one of previous, last_year.")
+
+
+def last_complete_weeks(today: date, n: int, week_start: str = "monday") -> tuple[date, date]:
+    """The ``n`` whole weeks that ended before the week holding ``today``: ``(start, end)``."""
+    if n < 1:
+        raise ValueError("The number of weeks must be 1 or more.")
+    end = week_start_of(today, week_start) - timedelta(days=1)
+    return end - timedelta(days=7 * n - 1), end
+
+
+def today_in(tz: str, now: datetime | None = None) -> date:
+    """Today's local date in ``tz`` (``now``: an aware instant, default the current time)."""
+    now = now or datetime.now(timezone.utc)
+    return now.astimezone(zone(tz)).date()
+
+
+def preset_range(name: str, today: date, week_start: str = "monday") -> tuple[date, date]:
+    """``(start, end)`` local dates for a preset in ``PRESETS`` relative to local ``today``.
+
+    "last N days" are the N whole days ending yesterday (today is still filling, which would make
+    every period-over-period comparison look like a drop); "this ..." and "... to date" end today.
+    Raises ``ValueError`` for an unknown preset.
+    """
+    yesterday = today - timedelta(days=1)
+    if name in ("last 7 days", "last 28 days", "last 90 days"):
+        n = int(name.split()[1])
+        return yesterday - timedelta(days=n - 1), yesterday
+    if name == "this week":
+        return week_start_of(today, week_start), today
+    if name == "last week":
+        return last_complete_weeks(today, 1, week_start)
+    if name == "this month":
+        return today.replace(day=1), today
+    if name == "last month":
+        end = today.replace(day=1) - timedelta(days=1)
+        return end.replace(day=1), end
+    if name == "quarter to date":
+        return date(today.year, 3 * ((today.month - 1) // 3) + 1, 1), today
+    if name == "year to date":
+        return date(today.year, 1, 1), today
+    raise ValueError(f"Unknown preset {name!r}; choose one of {', '.join(PRESETS)}.")
+
+
+def month_days(year: int, month: int) -> int:
+    """Number of days in a month."""
+    return calendar.monthrange(year, month)[1]
+
+
+# --- local days of UTC instants, for SQL -------------------------------------------------------
+
+
+def _epoch_us(dt: datetime) -> int:
+    delta = dt - datetime(1970, 1, 1, tzinfo=timezone.utc)
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def _offset_us(z: ZoneInfo, t_us: int) -> int:
+    dt = datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(microseconds=t_us)
+    off = dt.astimezone(z).utcoffset() or timedelta(0)
+    return int(off / timedelta(microseconds=1))
+
+
+@functools.lru_cache(maxsize=256)
+def offset_segments(tz: str, lo_us: int, hi_us: int) -> tuple[tuple[int, int], ...]:
+    """UTC offset of ``tz`` over ``[lo_us, hi_us)`` (epoch microseconds) as ``((until_us, offset_us), ...)``.
+
+    Each pair says "before ``until_us`` the offset is ``offset_us``"; the last pair has
+    ``until_us = hi_us``. Transitions are found by sampling every 6 hours (no zone changes its
+    offset twice within 6 hours) and then bisecting to the exact microsecond.
+    """
+    z = zone(tz)
+    step = 6 * 3_600_000_000
+    segments: list[tuple[int, int]] = []
+    t, off = lo_us, _offset_us(z, lo_us)
+    while t < hi_us:
+        nxt = min(t + step, hi_us)
+        off_next = _offset_us(z, nxt)
+        if off_next != off:
+            # offset(a) == off, offset(b) != off: bisect to the microsecond, so an instant exactly
+            # at the transition gets the new offset, as zoneinfo (and DuckDB's timezone()) do.
+            a, b = t, nxt
+            while b - a > 1:
+                mid = (a + b) // 2
+                if _offset_us(z, mid) == off:
+                    a = mid
+                else:
+                    b = mid
+            segments.append((b, off))
+            off = _offset_us(z, b)
+            t = b
+            continue
+        t = nxt
+    segments.append((hi_us, off))
+    return tuple(segments)
+
+
+def local_day_number(d: date) -> int:
+    """Days since 1970-01-01 of a local date (the integer ``local_day_sql`` yields)."""
+    return (d - date(1970, 1, 1)).days
+
+
+def utc_window(start: date, end: date) -> tuple[datetime, datetime]:
+    """A UTC window surely holding every instant whose local date is in ``start..end`` in any zone.
+
+    Local offsets are within -12..+14 hours, so one day of margin each side is enough. Queries
+    prune rows with it (cheap comparison on ``created_at``) and then keep the exact local days.
+    """
+    lo = datetime(start.year, start.month, start.day, tzinfo=timezone.utc) - timedelta(days=1)
+    hi = datetime(end.year, end.month, end.day, tzinfo=timezone.utc) + timedelta(days=2)
+    return lo, hi
+
+
+def local_day_sql(epoch_us_expr: str, tz: str, lo: datetime, hi: datetime) -> tuple[str, list]:
+    """SQL for the local day number (days since 1970-01-01) of ``epoch_us_expr`` in ``tz``.
+
+    ``epoch_us_expr`` is SQL yielding epoch microseconds of a UTC instant (e.g.
+    ``epoch_us(created_at)``); it is code, never user text. Valid for instants in ``[lo, hi)``
+    (UTC aware datetimes); the offset of instants outside is the nearest segment's. Returns the
+    fragment and its ``?`` parameters, in order.
+    """
+    segments = offset_segments(tz, _epoch_us(lo), _epoch_us(hi))
+    params: list = []
+    if len(segments) == 1:
+        offset_sql = "?"
+        params.append(segments[0][1])
+    else:
+        whens = []
+        for until, off in segments[:-1]:
+            whens.append(f"WHEN {epoch_us_expr} < ? THEN ?")
+            params.extend([until, off])
+        offset_sql = "CASE " + " ".join(whens) + " ELSE ? END"
+        params.append(segments[-1][1])
+    sql = f"(({epoch_us_expr} + {offset_sql} + {_DAY_SHIFT * _US_PER_DAY}) // {_US_PER_DAY} - {_DAY_SHIFT})"
+    return sql, params

@@ -1,0 +1,239 @@
+"""The shared SQL core of the analytics: filters, dimensions and the tagged-contacts CTE.
+
+``rasl_data.queries`` and ``rasl_data.conversion`` build on ``contacts_cte``; pages import
+``Filters`` and the constants from ``rasl_data.queries`` (re-exported there). See the module
+docstring of ``queries`` for how a query runs; everything here is fixed SQL with ``?``
+parameters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+
+from rasl_data import periods
+from rasl_data.attribution import UNATTRIBUTED, normalise_name
+
+DIMENSIONS = ("source", "channel", "campaign", "group", "status", "type")
+# Output columns of each dimension: (id column or None, name column).
+DIMENSION_COLUMNS = {
+    "source": ("source_id", "source"),
+    "channel": (None, "channel"),
+    "campaign": (None, "campaign"),
+    "group": ("group_id", "group"),
+    "status": ("status_id", "status"),
+    "type": (None, "type"),
+}
+NO_GROUP = "No group"
+NO_STATUS = "No status"
+UNKNOWN_TYPE = "Unknown"
+GROUPS_NOTE = (
+    "A contact in several groups counts once in each group, so group counts add up to more "
+    "than the number of contacts and shares to more than 100%."
+)
+
+
+def overlapping(by: str | None) -> bool:
+    """Whether a contact can count in more than one value of dimension ``by`` (only ``group``)."""
+    return by == "group"
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the pages filter on; hashable, so it can key ``st.cache_data``.
+
+    ``start``/``end``: inclusive local dates in ``tz`` (IANA zone). ``week_start``: monday,
+    sunday or saturday. ``source_ids``/``channels``/``campaigns``/``types``: empty means all.
+    Contacts that are ``Unattributed`` pass a source/channel/campaign filter only when it is empty
+    or lists them (``None`` in ``source_ids``, ``"Unattributed"`` in ``channels``/``campaigns``),
+    and never when ``include_unattributed`` is False. Raises ``ValueError`` (user-facing) for
+    end < start, an unknown zone or week start.
+    """
+
+    start: date
+    end: date
+    tz: str = "UTC"
+    week_start: str = "monday"
+    source_ids: tuple = ()
+    channels: tuple = ()
+    campaigns: tuple = ()
+    types: tuple = ()
+    include_unattributed: bool = True
+
+    def __post_init__(self) -> None:
+        periods.check_range(self.start, self.end)
+        periods.zone(self.tz)
+        object.__setattr__(self, "week_start", periods.check_week_start(self.week_start))
+        for name in ("source_ids", "channels", "campaigns", "types"):
+            object.__setattr__(self, name, tuple(getattr(self, name) or ()))
+
+    def with_range(self, start: date, end: date) -> "Filters":
+        """The same filters over another local date range."""
+        return Filters(start, end, self.tz, self.week_start, self.source_ids, self.channels,
+                       self.campaigns, self.types, self.include_unattributed)
+
+
+def check_dimension(by: str | None, allowed=DIMENSIONS) -> str | None:
+    """``by`` if it is one of ``allowed`` (or None); else ``ValueError`` listing the choices."""
+    if by is not None and by not in allowed:
+        raise ValueError(f"Unknown dimension {by!r}; choose one of {', '.join(allowed)}.")
+    return by
+
+
+# --- the shared SQL core -----------------------------------------------------------------------
+
+
+def _keep_flags(attr: pd.DataFrame, f: Filters) -> tuple[list[bool], bool]:
+    """Which live sources pass the source/channel/campaign filters, and whether Unattributed does."""
+    keep = pd.Series(True, index=attr.index)
+    unattributed_ok = f.include_unattributed
+    if f.source_ids:
+        keep &= attr["source_id"].isin([int(s) for s in f.source_ids if s is not None])
+        unattributed_ok &= any(s is None for s in f.source_ids)
+    for col, wanted in (("channel", f.channels), ("campaign", f.campaigns)):
+        if wanted:
+            keys = {normalise_name(w) for w in wanted}
+            keep &= attr[col].map(normalise_name).isin(keys)
+            unattributed_ok &= normalise_name(UNATTRIBUTED) in keys
+    return [bool(k) for k in keep], bool(unattributed_ok)
+
+
+def contacts_cte(
+    f: Filters,
+    attr: pd.DataFrame,
+    ranges: list[tuple[date, date]],
+    extra: tuple[str, ...] = (),
+    per_contact: bool = False,
+    prefix: str = "",
+) -> tuple[str, list]:
+    """``WITH ... tagged AS (...)``: contacts acquired in ``ranges`` (local, inclusive), tagged.
+
+    ``tagged`` has ``bucket`` (index into ``ranges``), ``day_n`` (local days since 1970-01-01),
+    ``n`` (contacts), ``source_id`` (NULL = unattributed), ``source``, ``channel``, ``campaign`` and
+    per ``extra``: ``group`` → ``group_id``, ``"group"``; ``status`` → ``status_id``, ``status``;
+    ``type`` → ``"type"``; ``customer`` → ``is_customer``; ``conversion`` → ``converted_at`` and
+    only contacts with an observed lead → customer change. ``per_contact`` keeps one row per
+    contact (adds ``contact_id``, ``created_at``, ``first_seen_at``) instead of daily counts.
+    ``prefix`` (code, not user text) renames every CTE (``<prefix>tagged``, ...) so two of them
+    can share one statement; a prefixed CTE starts with ``, `` instead of ``WITH``.
+    Internal to rasl_data (used by ``conversion``).
+    """
+    windows = [periods.utc_window(s, e) for s, e in ranges]
+    lo, hi = min(w[0] for w in windows), max(w[1] for w in windows)
+    day_sql, day_params = periods.local_day_sql("t_us", f.tz, lo, hi)
+    keep, unattributed_ok = _keep_flags(attr, f)
+
+    raw_cols = ["c.source_id AS raw_source_id"]
+    joins = ""
+    join_params: list = []
+    if "group" in extra:
+        # Memberships of live groups only; a contact without one falls in "No group" once.
+        joins = (" LEFT JOIN (SELECT cg.contact_id, cg.group_id FROM contact_groups cg"
+                 " JOIN groups g ON g.id = cg.group_id AND g.deleted_at IS NULL) m ON m.contact_id = c.id")
+        raw_cols.append("m.group_id AS raw_group_id")
+    if "status" in extra:
+        raw_cols.append("c.status_id AS raw_status_id")
+    if "type" in extra:
+        raw_cols.append(f"COALESCE(c.type, '{UNKNOWN_TYPE}') AS \"type\"")
+    if "customer" in extra:
+        raw_cols.append("COALESCE(c.type = 'customer', false) AS is_customer")
+    if "conversion" in extra:
+        # Only contacts with an observed lead → customer change; the first one counts.
+        joins += (" JOIN (SELECT contact_id, min(observed_at) AS converted_at FROM contact_changes"
+                  " WHERE field = 'type' AND old_value = 'lead' AND new_value = 'customer'"
+                  " AND observed_at >= ?::TIMESTAMPTZ GROUP BY contact_id) v ON v.contact_id = c.id")
+        # A change is observed after the contact exists, so the window's start prunes history.
+        join_params.append(lo)
+        raw_cols.append("v.converted_at AS converted_at")
+    if per_contact:
+        raw_cols += ["c.id AS contact_id", "c.created_at AS created_at", "c.first_seen_at AS first_seen_at"]
+
+    params: list = [
+        [int(x) for x in attr["source_id"]], list(attr["source"]), list(attr["channel"]),
+        list(attr["campaign"]), keep,
+    ]
+    where = " OR ".join(["(c.created_at >= ?::TIMESTAMPTZ AND c.created_at < ?::TIMESTAMPTZ)"] * len(windows))
+    window_params = [x for w in windows for x in w]
+    type_sql, type_params = "", []
+    if f.types:
+        type_sql = " AND list_contains(?::VARCHAR[], c.type)"
+        type_params = [[str(t) for t in f.types]]
+    bucket_sql = "CASE " + " ".join("WHEN day_n BETWEEN ? AND ? THEN %d" % i for i in range(len(ranges))) + " END"
+    bucket_params = [x for s, e in ranges for x in (periods.local_day_number(s), periods.local_day_number(e))]
+    raw_names = [col.rsplit(" AS ", 1)[1] for col in raw_cols]
+    # The range bucket is decided after counting per local day: on thousands of rows, not millions.
+    if per_contact:
+        daily = f"SELECT day_n, 1 AS n, {', '.join(raw_names)} FROM {prefix}raw"
+    else:
+        daily = f"SELECT day_n, count(*) AS n, {', '.join(raw_names)} FROM {prefix}raw GROUP BY ALL"
+    tag_cols = ["d.*", "a.source_id", f"COALESCE(a.source, '{UNATTRIBUTED}') AS source",
+                f"COALESCE(a.channel, '{UNATTRIBUTED}') AS channel",
+                f"COALESCE(a.campaign, '{UNATTRIBUTED}') AS campaign"]
+    tag_joins = ""
+    if "group" in extra:
+        tag_cols += ["g.id AS group_id", f"COALESCE(g.name, '{NO_GROUP}') AS \"group\""]
+        tag_joins += " LEFT JOIN groups g ON g.id = d.raw_group_id"
+    if "status" in extra:
+        # A status keeps its (current) name even after deletion: it is still the contact's value.
+        tag_cols += ["s.id AS status_id", f"COALESCE(s.name, '{NO_STATUS}') AS status"]
+        tag_joins += " LEFT JOIN statuses s ON s.id = d.raw_status_id"
+    sql = f"""
+{', ' if prefix else 'WITH '}{prefix}attr AS (
+    SELECT unnest(?::BIGINT[]) AS source_id, unnest(?::VARCHAR[]) AS source,
+           unnest(?::VARCHAR[]) AS channel, unnest(?::VARCHAR[]) AS campaign,
+           unnest(?::BOOLEAN[]) AS keep
+),
+{prefix}raw0 AS (
+    SELECT epoch_us(c.created_at) AS t_us, {', '.join(raw_cols)}
+    FROM contacts c{joins}
+    WHERE ({where}){type_sql}
+),
+{prefix}raw AS (SELECT *, {day_sql} AS day_n FROM {prefix}raw0),
+{prefix}daily AS ({daily}),
+{prefix}bucketed AS (SELECT {bucket_sql} AS bucket, * FROM {prefix}daily),
+{prefix}tagged AS (
+    SELECT {', '.join(tag_cols)}
+    FROM {prefix}bucketed d LEFT JOIN {prefix}attr a ON a.source_id = d.raw_source_id{tag_joins}
+    WHERE d.bucket IS NOT NULL AND ((a.source_id IS NOT NULL AND a.keep) OR (a.source_id IS NULL AND ?))
+)"""
+    return sql, params + join_params + window_params + type_params + day_params + bucket_params + [unattributed_ok]
+
+
+def dim_select(by: str | None) -> list[str]:
+    """Quoted SQL columns of ``tagged`` that identify a value of dimension ``by``."""
+    if by is None:
+        return []
+    id_col, name_col = DIMENSION_COLUMNS[by]
+    return ([id_col] if id_col else []) + [f'"{name_col}"']
+
+
+def _extra_for(by: str | None) -> tuple[str, ...]:
+    return (by,) if by in ("group", "status", "type") else ()
+
+
+def _period_sql(granularity: str, week_start: str) -> tuple[str, list]:
+    """SQL turning ``day_n`` into the period's first local date (its real start)."""
+    day = "(DATE '1970-01-01' + CAST(day_n AS INTEGER))"
+    if granularity == "day":
+        return day, []
+    if granularity == "week":
+        # 1970-01-01 was a Thursday (weekday 3 with Monday = 0).
+        ws = {"monday": 0, "sunday": 6, "saturday": 5}[week_start]
+        return "(DATE '1970-01-01' + CAST(day_n - ((day_n + 10 - ?) % 7) AS INTEGER))", [ws]
+    return f"CAST(date_trunc('month', {day}) AS DATE)", []
+
+
+def _finish(df: pd.DataFrame, by: str | None, date_cols=("period_start",)) -> pd.DataFrame:
+    """Plain dtypes: local dates as ``datetime.date``, ids as nullable Int64, counts as int64."""
+    df = df.copy()
+    for col in date_cols:
+        if col in df.columns:
+            df[col] = pd.to_datetime(df[col]).dt.date if len(df) else pd.Series([], dtype=object)
+    if by is not None and DIMENSION_COLUMNS[by][0]:
+        df[DIMENSION_COLUMNS[by][0]] = df[DIMENSION_COLUMNS[by][0]].astype("Int64")
+    for col in ("new_contacts", "previous", "unattributed"):
+        if col in df.columns and df[col].notna().all():
+            df[col] = df[col].astype("int64")
+    return df.reset_index(drop=True)

@@ -1,0 +1,451 @@
+"""The weekly review pack: one zip with CSVs, an offline HTML report, PNG charts and a summary.
+
+``build_weekly_pack`` turns ``weekly.weekly_review`` into a zip a marketer can open anywhere:
+
+* ``summary.txt``: the plain-text summary (UTF-8), ready to paste into WhatsApp or an email;
+* one Excel-safe CSV per table (``exports.to_csv_bytes``), named ``<table>_<start>_to_<end>.csv``;
+* ``weekly_review_<start>_to_<end>.html``: the summary, the interactive Plotly charts and the
+  tables in one self-contained file (plotly.js embedded, no CDN: it opens offline);
+* ``charts/*.png``: the same charts as images (kaleido with a local Chromium); when they cannot
+  be drawn the pack is still built and ``README.txt`` says why;
+* ``README.txt``: what each file holds, the week, the time zone and the rules used.
+
+``python -m rasl_data report weekly`` writes the pack from cron (``add_report_parser``).
+No streamlit here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import html
+import io
+import os
+import shutil
+import sys
+import tempfile
+import threading
+import zipfile
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from rasl_data import exports, periods, weekly
+from rasl_data.weekly import WeeklyReview
+
+# Table stems in the pack (file ``<stem>_<start>_to_<end>.csv``) → the ``WeeklyReview`` field.
+PACK_TABLES = {
+    "weekly_summary": "totals",
+    "movers_by_source": "movers_sources",
+    "movers_by_campaign": "movers_campaigns",
+    "new_sources": "new_sources",
+    "silent_sources": "silent_sources",
+    "spikes": "spikes",
+    "daily_new_contacts_by_source": "daily_by_source",
+}
+TABLE_TITLES = {
+    "weekly_summary": "This week in numbers",
+    "movers_by_source": "Top movers by source (vs the previous week)",
+    "movers_by_campaign": "Top movers by campaign (vs the previous week)",
+    "new_sources": "New sources (first contact ever this week)",
+    "silent_sources": "Silent sources (contacts in the 4 weeks before, none this week)",
+    "spikes": "Spikes and drops beyond small-number noise",
+    "daily_new_contacts_by_source": "New contacts per day by source",
+}
+CHART_NAMES = ("weekly_new_contacts", "daily_new_contacts_by_source", "movers_by_source")
+MAX_CHART_SOURCES = 8
+PNG_WIDTH, PNG_HEIGHT, PNG_SCALE = 1000, 500, 2
+PNG_TIMEOUT = 90  # seconds kaleido waits for Chromium per task
+UP_COLOUR, DOWN_COLOUR, BASE_COLOUR, WEEK_COLOUR = "#0F9D58", "#D93025", "#B0BEC5", "#1A73E8"
+
+_png_lock = threading.Lock()
+
+
+# --- charts -------------------------------------------------------------------------------------
+
+
+def _layout(fig: go.Figure, title: str) -> go.Figure:
+    fig.update_layout(
+        title=title, template="plotly_white", height=PNG_HEIGHT, margin=dict(l=10, r=10, t=60, b=10),
+        font=dict(family="DejaVu Sans, Noto Naskh Arabic, Arial, sans-serif"),
+        legend=dict(orientation="h", yanchor="top", y=-0.12, title_text=""),
+    )
+    return fig
+
+
+def weekly_figures(review: WeeklyReview) -> dict[str, go.Figure]:
+    """The pack's charts, keyed by ``CHART_NAMES`` (also drawn by the Weekly review page).
+
+    * ``weekly_new_contacts``: new contacts of the 4 weeks before (grey) and the week (blue),
+      with the 4-week average as a dashed line;
+    * ``daily_new_contacts_by_source``: stacked bars per local day of the week, the
+      ``MAX_CHART_SOURCES`` biggest sources and "Other sources";
+    * ``movers_by_source``: change against the previous week of the top movers (green up, red
+      down).
+    """
+    label = weekly.week_label(review.week_start, review.week_end)
+    wt = review.weekly_totals
+    colours = [BASE_COLOUR] * (len(wt) - 1) + [WEEK_COLOUR]
+    avg = float(wt["new_contacts"].iloc[:-1].mean()) if len(wt) > 1 else 0.0
+    weeks = [f"{d:%d %b}" for d in wt["week_start"]]
+    f1 = go.Figure(go.Bar(x=weeks, y=wt["new_contacts"], marker_color=colours, name="New contacts",
+                          hovertemplate="Week of %{x}: %{y:,} new contacts<extra></extra>"))
+    f1.add_hline(y=avg, line_dash="dash", line_color="#5F6368",
+                 annotation_text=f"4-week average {avg:,.1f}", annotation_position="top left")
+    f1.update_yaxes(rangemode="tozero", tickformat=",d", title="New contacts")
+    f1.update_xaxes(title="Week starting")
+    _layout(f1, f"New contacts per week, {label}")
+
+    daily = review.daily_by_source.copy()
+    f2 = go.Figure()
+    if len(daily):
+        totals = daily.groupby("source", sort=False)["new_contacts"].sum().sort_values(ascending=False, kind="stable")
+        keep = list(totals.index[:MAX_CHART_SOURCES])
+        daily["series"] = [s if s in keep else "Other sources" for s in daily["source"]]
+        grouped = daily.groupby(["day", "series"], sort=False)["new_contacts"].sum().reset_index()
+        for series in keep + (["Other sources"] if len(totals) > MAX_CHART_SOURCES else []):
+            part = grouped[grouped["series"] == series]
+            f2.add_bar(x=[f"{d:%a %d %b}" for d in part["day"]], y=part["new_contacts"], name=str(series),
+                       hovertemplate="%{fullData.name}: %{y:,}<extra></extra>")
+    else:
+        f2.add_annotation(text="No new contacts this week", showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper")
+    f2.update_layout(barmode="stack")
+    f2.update_yaxes(rangemode="tozero", tickformat=",d", title="New contacts")
+    _layout(f2, f"New contacts per day by source, {label}")
+
+    movers = review.movers_sources
+    f3 = go.Figure()
+    if len(movers):
+        m = movers.iloc[::-1]  # plotly draws the first category at the bottom
+        f3.add_bar(
+            x=m["change_abs"], y=[str(s) for s in m["source"]], orientation="h",
+            marker_color=[UP_COLOUR if d == "up" else DOWN_COLOUR for d in m["direction"]],
+            text=[weekly.change_text(c, p, n) for c, p, n in zip(m["change_abs"], m["change_pct"], m["is_new"])],
+            textposition="auto", hovertemplate="%{y}: %{x:+,} vs the previous week<extra></extra>",
+        )
+        f3.update_xaxes(tickformat="+,d", title="Change in new contacts vs the previous week", zeroline=True)
+    else:
+        f3.add_annotation(text="No source changed", showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper")
+    _layout(f3, f"Top movers by source, {label}")
+    f3.update_layout(showlegend=False)
+    return {"weekly_new_contacts": f1, "daily_new_contacts_by_source": f2, "movers_by_source": f3}
+
+
+def _browser_path() -> str | None:
+    """The Chromium kaleido should drive: ``BROWSER_PATH`` if set, else one on ``PATH``."""
+    if os.environ.get("BROWSER_PATH"):
+        return os.environ["BROWSER_PATH"]
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def chart_images(figures: dict[str, go.Figure]) -> tuple[dict[str, bytes], str | None]:
+    """PNG bytes of each figure (``PNG_WIDTH`` x ``PNG_HEIGHT`` at ``PNG_SCALE``) and an error.
+
+    Draws with kaleido in one short-lived headless Chromium (``BROWSER_PATH``, else
+    ``chromium`` on ``PATH``), started and stopped here, so no browser outlives the call. Never
+    raises: on any failure (no kaleido, no Chromium, a timeout) returns ``({}, reason)``. Calls
+    are serialised: two dashboard sessions never start two browsers at once.
+    """
+    try:
+        import kaleido
+    except ImportError:
+        return {}, "kaleido is not installed (pip install kaleido)."
+    browser = _browser_path()
+    if browser is None:
+        return {}, "no Chromium found (install the chromium package or set BROWSER_PATH)."
+
+    async def draw() -> dict[str, bytes]:
+        out = {}
+        async with kaleido.Kaleido(n=1, timeout=PNG_TIMEOUT) as k:
+            for name, fig in figures.items():
+                out[name] = await k.calc_fig(
+                    fig.to_dict(), opts=dict(format="png", width=PNG_WIDTH, height=PNG_HEIGHT, scale=PNG_SCALE))
+        return out
+
+    with _png_lock:
+        previous = os.environ.get("BROWSER_PATH")
+        os.environ["BROWSER_PATH"] = browser
+        try:
+            images = asyncio.run(draw())
+        except Exception as err:  # noqa: BLE001 - any failure only costs the images
+            return {}, f"{type(err).__name__}: {err}".strip()
+        finally:
+            if previous is None:
+                os.environ.pop("BROWSER_PATH", None)
+    bad = [n for n, b in images.items() if not bytes(b).startswith(b"\x89PNG\r\n\x1a\n")]
+    if bad:
+        return {}, f"kaleido returned something other than PNG for {', '.join(bad)}."
+    return {n: bytes(b) for n, b in images.items()}, None
+
+
+# --- HTML ---------------------------------------------------------------------------------------
+
+_CSS = """
+body { font-family: "DejaVu Sans", "Noto Naskh Arabic", Arial, sans-serif; margin: 2rem auto;
+       max-width: 1100px; color: #202124; padding: 0 1rem; }
+h1 { margin-bottom: 0.2rem; } .meta { color: #5F6368; margin-top: 0; }
+pre.summary { background: #F1F3F4; padding: 1rem; border-radius: 8px; white-space: pre-wrap;
+              unicode-bidi: plaintext; font-size: 1rem; }
+table { border-collapse: collapse; margin: 0.5rem 0 1.5rem; font-size: 0.9rem; }
+th, td { border: 1px solid #DADCE0; padding: 4px 8px; unicode-bidi: plaintext; }
+th { background: #F8F9FA; text-align: left; } td.num { text-align: right; }
+.empty { color: #5F6368; font-style: italic; }
+"""
+
+
+def _display(df: pd.DataFrame) -> pd.DataFrame:
+    """A table for reading: percentages as ``+12%``, counts with separators, blanks for gaps."""
+    out = pd.DataFrame(index=df.index)
+    for col in df.columns:
+        s = df[col]
+        if "pct" in col:
+            out[col] = ["" if pd.isna(x) else f"{float(x):+.0%}" for x in s]
+        elif col == "p_value":
+            out[col] = ["" if pd.isna(x) else ("< 0.001" if x < 0.001 else f"{x:.3f}") for x in s]
+        elif pd.api.types.is_bool_dtype(s.dtype):
+            out[col] = ["yes" if x else "" for x in s]
+        elif pd.api.types.is_numeric_dtype(s.dtype):
+            out[col] = ["" if pd.isna(x) else (f"{x:,.0f}" if float(x).is_integer() else f"{x:,.2f}") for x in s]
+        else:
+            out[col] = ["" if x is None or (not isinstance(x, str) and pd.isna(x)) else str(x) for x in s]
+    if "metric" in df.columns:  # shares are fractions: show them as percentages
+        share = df["metric"] == weekly.METRIC_UNATTRIBUTED_SHARE
+        for col in ("this_week", "previous_week", "avg_4_weeks"):
+            out.loc[share, col] = ["" if pd.isna(x) else f"{x:.1%}" for x in df.loc[share, col]]
+        for col in ("change_vs_previous", "change_vs_avg"):
+            out.loc[share, col] = ["" if pd.isna(x) else f"{x * 100:+.1f} pts" for x in df.loc[share, col]]
+    out.columns = [str(c).replace("_", " ") for c in df.columns]
+    return out
+
+
+def weekly_html(review: WeeklyReview, figures: dict[str, go.Figure], generated_at: datetime | None = None) -> str:
+    """The self-contained HTML report: summary, interactive charts, tables (all text escaped).
+
+    plotly.js is embedded once, inline (``include_plotlyjs=True`` on the first chart), so the
+    file opens without a network; no ``<script src=...>`` at all.
+    """
+    label = weekly.week_label(review.week_start, review.week_end)
+    generated_at = generated_at or datetime.now(timezone.utc)
+    parts = [
+        "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>Weekly review {html.escape(label)}</title><style>{_CSS}</style></head><body>",
+        f"<h1>Weekly review: {html.escape(label)}</h1>",
+        f'<p class="meta">Local dates in {html.escape(review.tz)}; weeks start on '
+        f"{html.escape(review.week_starts_on.capitalize())}. Compared with the previous week and with the "
+        f"average of the 4 weeks from {review.baseline_start:%d %b %Y}. Generated "
+        f"{generated_at:%Y-%m-%d %H:%M} UTC.</p>",
+        "<h2>Summary</h2>", f'<pre class="summary">{html.escape(review.summary)}</pre>', "<h2>Charts</h2>",
+    ]
+    first = True
+    for name in CHART_NAMES:
+        if name in figures:
+            parts.append(figures[name].to_html(full_html=False, include_plotlyjs=True if first else False,
+                                               config={"displaylogo": False, "responsive": True},
+                                               div_id=f"chart-{name}"))
+            first = False
+    for stem, field in PACK_TABLES.items():
+        df = getattr(review, field)
+        parts.append(f"<h2>{html.escape(TABLE_TITLES[stem])}</h2>")
+        if df.empty:
+            parts.append('<p class="empty">Nothing this week.</p>')
+        else:
+            parts.append(_display(df).to_html(index=False, escape=True, border=0))
+    parts.append(f'<p class="meta">{html.escape(weekly.SPIKE_RULE)}</p></body></html>')
+    return "\n".join(parts)
+
+
+# --- the pack -----------------------------------------------------------------------------------
+
+
+def pack_file_names(review: WeeklyReview) -> dict[str, str]:
+    """File name inside the zip of every CSV (by ``PACK_TABLES`` stem) and of the HTML report."""
+    names = {stem: exports.dated_file_name(stem, review.week_start, review.week_end) for stem in PACK_TABLES}
+    names["html"] = exports.dated_file_name("weekly_review", review.week_start, review.week_end, "html")
+    return names
+
+
+def pack_zip_name(review: WeeklyReview) -> str:
+    """Suggested file name of the zip: ``weekly_review_<start>_to_<end>.zip``."""
+    return exports.dated_file_name("weekly_review", review.week_start, review.week_end, "zip")
+
+
+def _readme(review: WeeklyReview, names: dict[str, str], png_error: str | None) -> str:
+    label = weekly.week_label(review.week_start, review.week_end)
+    lines = [
+        f"Weekly review pack: {label} ({review.week_start.isoformat()} to {review.week_end.isoformat()})",
+        f"Time zone: {review.tz}. Weeks start on {review.week_starts_on.capitalize()}.",
+        "Compared with the previous week and with the average of the 4 weeks before "
+        f"({review.baseline_start.isoformat()} to {(review.week_start - pd.Timedelta(days=1)).isoformat()}).",
+        "",
+        "summary.txt - the summary to paste into WhatsApp or an email.",
+        f"{names['html']} - the report with interactive charts; opens offline in any browser.",
+    ]
+    lines += [f"{names[stem]} - {TABLE_TITLES[stem]}." for stem in PACK_TABLES]
+    if png_error:
+        lines += ["", f"Chart images (PNG) are not included: {png_error}",
+                  "The charts are in the HTML report; open it and use the camera icon to save one."]
+    else:
+        lines += [f"charts/{name}.png - chart image." for name in CHART_NAMES]
+    lines += [
+        "",
+        "CSV files: UTF-8 (Excel shows Arabic names), dates YYYY-MM-DD, plain numbers. Percent",
+        "columns are fractions (0.25 = 25%) and empty where the base week had no contacts (a new",
+        "source or campaign: is_new is True). Text that a spreadsheet would run as a formula",
+        "(starting with = + - @) begins with an apostrophe.",
+        "",
+        "Spikes and drops: " + weekly.SPIKE_RULE,
+    ]
+    return "\r\n".join(lines) + "\r\n"
+
+
+def build_weekly_pack(
+    db,
+    week_start_date: date | None = None,
+    tz: str = "UTC",
+    week_start: str = "monday",
+    today: date | None = None,
+    *,
+    images: bool = True,
+    review: WeeklyReview | None = None,
+) -> bytes:
+    """The weekly review pack of one local week as zip bytes (the files: module docstring).
+
+    Arguments are those of ``weekly.weekly_review`` (``week_start_date`` any date in the week;
+    None → the last complete week before ``today``, local in ``tz``); a ready ``review`` skips
+    recomputing it. ``images=False`` leaves the PNGs out (``README.txt`` says so). PNG failures
+    never fail the pack. Raises ``ValueError`` for a week not over yet, an unknown zone or week
+    start, ``store.CacheError`` when the cache cannot be read. Reads the tables
+    ``weekly.weekly_review`` reads.
+    """
+    review = review or weekly.weekly_review(db, week_start_date, tz, week_start, today)
+    figures = weekly_figures(review)
+    names = pack_file_names(review)
+    if images:
+        pngs, png_error = chart_images(figures)
+    else:
+        pngs, png_error = {}, "left out on request (images=False)."
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("README.txt", _readme(review, names, png_error))
+        zf.writestr("summary.txt", review.summary + "\n")
+        for stem, field in PACK_TABLES.items():
+            zf.writestr(names[stem], exports.to_csv_bytes(getattr(review, field)))
+        zf.writestr(names["html"], weekly_html(review, figures))
+        for name in CHART_NAMES:
+            if name in pngs:
+                zf.writestr(f"charts/{name}.png", pngs[name])
+    return buf.getvalue()
+
+
+# --- CLI ----------------------------------------------------------------------------------------
+
+
+def add_report_parser(subparsers) -> argparse.ArgumentParser:
+    """Add ``report weekly`` to an ``argparse`` subparsers object; returns the ``report`` parser.
+
+    ``python -m rasl_data report weekly [--week YYYY-MM-DD] [--tz ZONE]
+    [--week-start monday|sunday|saturday] [--cache FILE] [--no-images] --out FILE.zip``.
+    Values are checked by ``run_weekly_report`` so a bad one costs one line on stderr and exit 2.
+    """
+    report = subparsers.add_parser("report", help="write the weekly review pack (zip)")
+    what = report.add_subparsers(dest="report_what", metavar="weekly")
+    what.required = True
+    p = what.add_parser(
+        "weekly", help="the weekly review pack: CSVs, offline HTML report, PNG charts, summary",
+        description="Write the weekly review pack of one local week as a zip (for cron).")
+    p.add_argument("--week", metavar="YYYY-MM-DD",
+                   help="any date in the week to review (default: the last complete week)")
+    p.add_argument("--tz", metavar="ZONE", help="IANA time zone (default RASL_TIMEZONE)")
+    p.add_argument("--week-start", metavar="DAY", help="monday, sunday or saturday (default RASL_WEEK_START)")
+    p.add_argument("--cache", metavar="FILE", help="DuckDB cache file (default: RASL_CACHE_PATH or the per-workspace cache)")
+    p.add_argument("--no-images", action="store_true", help="leave the PNG charts out (no Chromium needed)")
+    p.add_argument("--out", metavar="FILE.zip", help="zip file to write (required)")
+    p.set_defaults(func=run_weekly_report)
+    return report
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def run_weekly_report(args: argparse.Namespace) -> int:
+    """Run ``report weekly`` from parsed arguments; returns the exit code.
+
+    0: the zip is written (one line on stdout; a note on stderr when the PNGs were left out).
+    1: the cache is missing or unreadable, or the file cannot be written. 2: bad input (date,
+    zone, week start, missing ``--out``, a week not over yet, missing folder). Every error is one
+    line on stderr; the output file is replaced whole or not at all.
+    """
+    from rasl_data import settings as settings_mod
+    from rasl_data import store
+
+    def fail(message: str, code: int) -> int:
+        print(f"error: {message}", file=sys.stderr)
+        return code
+
+    if not args.out:
+        return fail("--out FILE.zip is required (where to write the pack)", 2)
+    week = None
+    if args.week:
+        try:
+            week = date.fromisoformat(args.week.strip())
+        except ValueError:
+            return fail(f"--week {args.week!r} is not a date in the form YYYY-MM-DD", 2)
+    ws_arg = args.week_start.strip().lower() if args.week_start else None
+    if ws_arg is not None and ws_arg not in periods.WEEK_STARTS:
+        return fail(f"--week-start {args.week_start!r} is not one of {', '.join(periods.WEEK_STARTS)}", 2)
+    try:
+        cfg = settings_mod.load_settings({"RASL_CACHE_PATH": args.cache, "RASL_TIMEZONE": args.tz,
+                                          "RASL_WEEK_START": ws_arg})
+    except settings_mod.SettingsError as err:
+        return fail(f"configuration: {err}", 2)
+    out = Path(args.out).expanduser()
+    if not out.parent.is_dir():
+        return fail(f"the folder {out.parent} does not exist", 2)
+    cache = cfg.cache_path
+    if not store.cache_exists(cache):
+        return fail(f"no cache at {cache}: run `python -m rasl_data sync` first", 1)
+    reader = store.Reader(cache)
+    try:
+        review = weekly.weekly_review(reader, week, cfg.timezone, cfg.week_start, periods.today_in(cfg.timezone))
+        data = build_weekly_pack(reader, images=not args.no_images, review=review)
+    except ValueError as err:
+        return fail(str(err), 2)
+    except store.CacheError as err:
+        return fail(err.title, 1)
+    finally:
+        reader.close()
+    try:
+        _write_atomically(out, data)
+    except OSError as err:
+        return fail(f"cannot write {out}: {err.strerror or err}", 1)
+    new = int(review.metric(weekly.METRIC_NEW_CONTACTS)["this_week"])
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        has_png = any(n.endswith(".png") for n in zf.namelist())
+    if not has_png and not args.no_images:
+        print("note: the PNG charts could not be drawn; README.txt in the pack says why", file=sys.stderr)
+    print(f"wrote {out}: week {review.week_start.isoformat()} to {review.week_end.isoformat()} "
+          f"({review.tz}), {new:,} new contacts")
+    return 0
+
+
+__all__ = [
+    "CHART_NAMES", "PACK_TABLES", "add_report_parser", "build_weekly_pack", "chart_images", "pack_file_names",
+    "pack_zip_name", "run_weekly_report", "weekly_figures", "weekly_html",
+]

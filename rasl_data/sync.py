@@ -1,0 +1,489 @@
+"""Sync: pull sources, statuses, groups and contacts from RASL into the DuckDB cache.
+
+One run is one writer transaction (``store.write_transaction``): data, change history and sync
+state land together when the run ends, or not at all. A failed run leaves the previous cache as
+it was and is recorded in ``sync_runs`` with its error.
+
+Modes:
+
+* ``full``: every contact (``GET /contacts?sort=id``), contacts missing from the answer are
+  deleted from the cache.
+* ``incremental``: contacts newest-updated first (``sort=-updated_at``) down to the last
+  watermark minus ``OVERLAP``; ``k`` changed contacts cost about ``ceil(k/100)`` requests. The
+  first page's ``meta.pagination.total`` is compared with the cached count; on a difference
+  the created_at range is bisected (``filter[created_at][gte|lt]`` with ``per_page=1`` asks only
+  for a count) and only windows whose counts differ are re-read, which finds deleted and
+  missed contacts without a full pull.
+* ``auto``: ``full`` when the cache holds no contacts yet, else ``incremental``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+import duckdb
+import pandas as pd
+
+from . import store
+from .errors import RaslError
+
+OVERLAP = timedelta(minutes=5)
+CHUNK_ROWS = 20_000
+PER_PAGE = 100
+# A window holding at most this many contacts (cache or API) is re-read instead of bisected.
+READ_WINDOW_MAX = 300
+MAX_BISECT_DEPTH = 48
+API_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+CONTACT_COLUMNS = (
+    "id", "firstname", "lastname", "company", "type", "email", "phone", "status_id", "source_id",
+    "assigned_id", "country_id", "city", "is_opted_out", "created_at", "updated_at",
+)
+TRACKED_FIELDS = ("source_id", "status_id", "type")
+
+
+@dataclass
+class SyncProgress:
+    """What a running sync reports to its caller after each page.
+
+    ``phase`` is one of ``sources``, ``statuses``, ``groups``, ``contacts``, ``reconcile``,
+    ``saving``, ``done``; ``pages_total`` is ``None`` while unknown; ``rate_limit_waits`` counts
+    the pauses the client made to stay under the rate limit.
+    """
+
+    phase: str
+    pages_done: int = 0
+    pages_total: int | None = None
+    rows: int = 0
+    requests: int = 0
+    rate_limit_waits: int = 0
+    message: str = ""
+
+    @property
+    def fraction(self) -> float:
+        """Progress of the contacts phase from 0.0 to 1.0 (0.0 while the total is unknown)."""
+        if self.phase == "done":
+            return 1.0
+        if not self.pages_total:
+            return 0.0
+        return min(1.0, self.pages_done / self.pages_total)
+
+
+@dataclass
+class SyncResult:
+    """Outcome of one sync run, as recorded in table ``sync_runs``.
+
+    Times are aware UTC datetimes; ``duration_s`` in seconds; counts are contacts.
+    """
+
+    run_id: int
+    mode: str
+    outcome: str
+    started_at: datetime
+    finished_at: datetime
+    requests: int = 0
+    rate_limit_waits: int = 0
+    inserted: int = 0
+    updated: int = 0
+    deleted: int = 0
+    contacts_total: int = 0
+    error: str | None = None
+    error_title: str | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def duration_s(self) -> float:
+        """Wall time of the run in seconds."""
+        return (self.finished_at - self.started_at).total_seconds()
+
+    def summary(self) -> str:
+        """One line for the CLI and the dashboard."""
+        if self.outcome != "success":
+            return f"Sync failed: {self.error_title or self.error}"
+        return (
+            f"Sync {self.mode}: {self.inserted:,} new, {self.updated:,} updated, {self.deleted:,} deleted "
+            f"contacts ({self.contacts_total:,} in cache) with {self.requests:,} requests in {self.duration_s:.1f} s"
+            + (f", {self.rate_limit_waits} rate-limit waits" if self.rate_limit_waits else "")
+        )
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _to_api_time(dt: datetime) -> str:
+    return dt.astimezone(timezone.utc).strftime(API_TIME_FORMAT)
+
+
+class _Run:
+    """State of one sync run inside the writer transaction."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, client: Any, now: datetime,
+                 on_progress: Callable[[SyncProgress], None] | None, concurrency: int) -> None:
+        self.con = con
+        self.client = client
+        self.now = now
+        self.on_progress = on_progress
+        self.concurrency = concurrency
+        self.progress = SyncProgress("sources")
+        self.staged_rows = 0
+        self._buffer: list[Any] = []
+        self.notes: list[str] = []
+
+    # -- progress -------------------------------------------------------------------------
+    def report(self, **changes: Any) -> None:
+        for key, value in changes.items():
+            setattr(self.progress, key, value)
+        self.progress.requests = getattr(self.client, "requests_made", 0)
+        self.progress.rate_limit_waits = getattr(self.client, "rate_limit_waits", 0)
+        if self.on_progress:
+            self.on_progress(self.progress)
+
+    # -- dimensions -----------------------------------------------------------------------
+    def sync_dimension(self, table: str, items: Iterable[Any], columns: tuple[str, ...]) -> None:
+        """Mirror a small list (sources, statuses, groups): upsert, mark missing ones deleted."""
+        rows = [tuple(getattr(item, c) for c in columns) for item in items]
+        df = pd.DataFrame(rows, columns=list(columns))
+        if df.empty:
+            df = pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
+        self.con.register("_dim", df)
+        cols = ", ".join(columns)
+        updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c != "id")
+        casts = ", ".join(
+            f"CAST({c} AS TIMESTAMPTZ) AS {c}" if c.endswith("_at") else (f"CAST({c} AS BIGINT) AS {c}" if c == "id" else c)
+            for c in columns
+        )
+        self.con.execute(
+            f"INSERT INTO {table} ({cols}, deleted_at) SELECT {casts}, NULL FROM _dim "
+            f"ON CONFLICT (id) DO UPDATE SET {updates}, deleted_at = NULL"
+        )
+        self.con.execute(
+            f"UPDATE {table} SET deleted_at = ? WHERE deleted_at IS NULL AND id NOT IN (SELECT CAST(id AS BIGINT) FROM _dim)",
+            [self.now],
+        )
+        self.con.unregister("_dim")
+
+    # -- contacts staging -----------------------------------------------------------------
+    def create_stage(self) -> None:
+        self.con.execute("DROP TABLE IF EXISTS _stage_contacts")
+        self.con.execute(
+            "CREATE TABLE _stage_contacts AS SELECT * EXCLUDE (first_seen_at), "
+            "CAST([] AS BIGINT[]) AS group_ids FROM contacts WHERE false"
+        )
+
+    def stage(self, contacts: Iterable[Any]) -> None:
+        for c in contacts:
+            self._buffer.append(
+                tuple(getattr(c, col) for col in CONTACT_COLUMNS) + (list(c.group_ids or ()),)
+            )
+        if len(self._buffer) >= CHUNK_ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self._buffer:
+            return
+        df = pd.DataFrame(self._buffer, columns=[*CONTACT_COLUMNS, "group_ids"])
+        self._buffer = []
+        self.con.register("_chunk", df)
+        self.con.execute(
+            "INSERT INTO _stage_contacts SELECT CAST(id AS BIGINT), firstname, lastname, company, type, email, "
+            "phone, CAST(status_id AS BIGINT), CAST(source_id AS BIGINT), CAST(assigned_id AS BIGINT), "
+            "CAST(country_id AS BIGINT), city, CAST(is_opted_out AS BOOLEAN), CAST(created_at AS TIMESTAMPTZ), "
+            "CAST(updated_at AS TIMESTAMPTZ), CAST(group_ids AS BIGINT[]) FROM _chunk"
+        )
+        self.con.unregister("_chunk")
+        self.staged_rows += len(df)
+
+    # -- merge ----------------------------------------------------------------------------
+    def merge(self, run_id: int, *, full: bool) -> tuple[int, int, int]:
+        """Apply staged contacts to ``contacts``; returns (inserted, updated, deleted)."""
+        self.flush()
+        con = self.con
+        # Repeated pages or the incremental overlap may stage a contact twice: keep the newest.
+        con.execute(
+            "CREATE OR REPLACE TABLE _stage AS SELECT * FROM _stage_contacts "
+            "QUALIFY row_number() OVER (PARTITION BY id ORDER BY updated_at DESC NULLS LAST) = 1"
+        )
+        for fld in TRACKED_FIELDS:
+            con.execute(
+                f"INSERT INTO contact_changes SELECT s.id, '{fld}', CAST(c.{fld} AS VARCHAR), "
+                f"CAST(s.{fld} AS VARCHAR), ?, ? FROM _stage s JOIN contacts c ON c.id = s.id "
+                f"WHERE c.{fld} IS DISTINCT FROM s.{fld}",
+                [self.now, run_id],
+            )
+        inserted = con.execute(
+            "SELECT count(*) FROM _stage WHERE id NOT IN (SELECT id FROM contacts)"
+        ).fetchall()[0][0]
+        diff = " OR ".join(f"c.{col} IS DISTINCT FROM s.{col}" for col in CONTACT_COLUMNS if col != "id")
+        updated = con.execute(
+            f"SELECT count(*) FROM _stage s JOIN contacts c ON c.id = s.id WHERE {diff}"
+        ).fetchall()[0][0]
+        deleted = 0
+        if full:
+            deleted = con.execute(
+                "SELECT count(*) FROM contacts WHERE id NOT IN (SELECT id FROM _stage)"
+            ).fetchall()[0][0]
+            con.execute("DELETE FROM contacts WHERE id NOT IN (SELECT id FROM _stage)")
+            con.execute("DELETE FROM contact_groups WHERE contact_id NOT IN (SELECT id FROM _stage)")
+        cols = ", ".join(CONTACT_COLUMNS)
+        updates = ", ".join(f"{c} = excluded.{c}" for c in CONTACT_COLUMNS if c != "id")
+        con.execute(
+            f"INSERT INTO contacts ({cols}, first_seen_at) SELECT {cols}, ? FROM _stage "
+            f"ON CONFLICT (id) DO UPDATE SET {updates}",
+            [self.now],
+        )
+        con.execute("DELETE FROM contact_groups WHERE contact_id IN (SELECT id FROM _stage)")
+        con.execute(
+            "INSERT INTO contact_groups SELECT DISTINCT id, unnest(group_ids) FROM _stage "
+            "WHERE len(group_ids) > 0"
+        )
+        con.execute("DROP TABLE _stage")
+        con.execute("DROP TABLE _stage_contacts")
+        self.create_stage()
+        return inserted, updated, deleted
+
+    def delete_ids(self, ids: list[int]) -> int:
+        if not ids:
+            return 0
+        df = pd.DataFrame({"id": ids})
+        self.con.register("_gone", df)
+        self.con.execute("DELETE FROM contacts WHERE id IN (SELECT CAST(id AS BIGINT) FROM _gone)")
+        self.con.execute("DELETE FROM contact_groups WHERE contact_id IN (SELECT CAST(id AS BIGINT) FROM _gone)")
+        self.con.unregister("_gone")
+        return len(ids)
+
+
+def _state(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    return dict(con.execute("SELECT key, value FROM sync_state").fetchall())
+
+
+def _set_state(con: duckdb.DuckDBPyConnection, values: dict[str, str]) -> None:
+    for key, value in values.items():
+        con.execute(
+            "INSERT INTO sync_state VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [key, value],
+        )
+
+
+def _next_run_id(con: duckdb.DuckDBPyConnection) -> int:
+    return int(con.execute("SELECT coalesce(max(id), 0) + 1 FROM sync_runs").fetchall()[0][0])
+
+
+def _api_count(client: Any, lo: datetime, hi: datetime) -> int:
+    """Contacts with lo <= created_at < hi according to the API (one request, ``per_page=1``)."""
+    page = client.contacts_page(
+        filters={"created_at": {"gte": _to_api_time(lo), "lt": _to_api_time(hi)}}, per_page=1, page=1
+    )
+    return int(page.pagination.total)
+
+
+def _reconcile(run: _Run, api_total: int) -> tuple[int, int]:
+    """Bring the cached contact set in line with the API's count; returns (deleted, refetched).
+
+    Bisects created_at windows whose API count differs from the cache's, and re-reads only
+    windows small enough (``READ_WINDOW_MAX``). Stops after ``MAX_BISECT_DEPTH`` levels.
+    """
+    con = run.con
+    cached = con.execute("SELECT count(*) FROM contacts").fetchall()[0][0]
+    if cached == api_total:
+        return 0, 0
+    lo = datetime(2000, 1, 1, tzinfo=timezone.utc)
+    hi = run.now + timedelta(days=1)
+    deleted = refetched = 0
+    stack = [(lo, hi, api_total, 0)]
+    run.report(phase="reconcile", message=f"cache {cached:,} vs RASL {api_total:,} contacts")
+    while stack:
+        lo, hi, api_n, depth = stack.pop()
+        cache_ids = [
+            r[0]
+            for r in con.execute(
+                "SELECT id FROM contacts WHERE created_at >= ? AND created_at < ?", [lo, hi]
+            ).fetchall()
+        ]
+        if api_n == len(cache_ids):
+            continue
+        if max(api_n, len(cache_ids)) <= READ_WINDOW_MAX or depth >= MAX_BISECT_DEPTH or hi - lo <= timedelta(seconds=2):
+            seen: set[int] = set()
+            for page in run.client.iter_contact_pages(
+                filters={"created_at": {"gte": _to_api_time(lo), "lt": _to_api_time(hi)}},
+                sort="id", per_page=PER_PAGE,
+            ):
+                seen.update(c.id for c in page.items)
+                run.stage(page.items)
+                refetched += len(page.items)
+            gone = [i for i in cache_ids if i not in seen]
+            deleted += run.delete_ids(gone)
+            continue
+        mid = lo + (hi - lo) / 2
+        mid = mid.replace(microsecond=0)
+        left = _api_count(run.client, lo, mid)
+        stack.append((mid, hi, api_n - left, depth + 1))
+        stack.append((lo, mid, left, depth + 1))
+    return deleted, refetched
+
+
+def sync(
+    client: Any,
+    cache_path: Path | str,
+    *,
+    mode: str = "auto",
+    now: datetime | None = None,
+    on_progress: Callable[[SyncProgress], None] | None = None,
+    concurrency: int = 4,
+    lock_timeout: float = 30.0,
+) -> SyncResult:
+    """Run one sync of the workspace behind ``client`` into the cache at ``cache_path``.
+
+    Reads ``GET /sources``, ``/statuses``, ``/groups`` and ``/contacts``; writes tables
+    ``sources``, ``statuses``, ``groups``, ``contacts``, ``contact_groups``,
+    ``contact_changes``, ``sync_state`` and ``sync_runs`` in one transaction. ``now`` (aware)
+    stamps ``observed_at``/``first_seen_at`` (default: the current UTC time). ``mode`` is
+    ``auto``, ``full`` or ``incremental``.
+
+    Never raises for API or network failures: they come back as ``outcome="failed"`` with
+    ``error_title`` for the user, and the previous cache is unchanged. Raises
+    ``store.CacheBusyError`` when another writer holds the cache, ``ValueError`` for an unknown
+    mode.
+    """
+    if mode not in {"auto", "full", "incremental"}:
+        raise ValueError(f"unknown sync mode {mode!r}: use auto, full or incremental")
+    now = now or _utcnow()
+    started = _utcnow()
+    requests_before = getattr(client, "requests_made", 0)
+    waits_before = getattr(client, "rate_limit_waits", 0)
+    result: SyncResult
+    try:
+        with store.write_transaction(cache_path, lock_timeout=lock_timeout) as con:
+            run_id = _next_run_id(con)
+            run = _Run(con, client, now, on_progress, concurrency)
+            state = _state(con)
+            cached_count = con.execute("SELECT count(*) FROM contacts").fetchall()[0][0]
+            effective = mode
+            if mode == "auto":
+                effective = "incremental" if cached_count and state.get("contacts_watermark") else "full"
+            run.report(phase="sources")
+            run.sync_dimension("sources", client.list_sources(), ("id", "name", "created_at", "updated_at"))
+            run.report(phase="statuses")
+            run.sync_dimension("statuses", client.list_statuses(), ("id", "name", "color", "created_at", "updated_at"))
+            run.report(phase="groups")
+            run.sync_dimension("groups", client.list_groups(), ("id", "name", "created_at", "updated_at"))
+            run.create_stage()
+            api_total = 0
+            watermark = state.get("contacts_watermark")
+            max_updated: datetime | None = datetime.fromisoformat(watermark) if watermark else None
+            deleted = 0
+            if effective == "full":
+                pages = client.iter_contact_pages(sort="id", per_page=PER_PAGE, concurrency=concurrency)
+            else:
+                pages = client.iter_contact_pages(sort="-updated_at", per_page=PER_PAGE, concurrency=1)
+            stop_before = (datetime.fromisoformat(watermark) - OVERLAP) if (effective == "incremental" and watermark) else None
+            pages_done = 0
+            for page in pages:
+                pages_done += 1
+                api_total = int(page.pagination.total) if pages_done == 1 else api_total
+                run.stage(page.items)
+                for c in page.items:
+                    if c.updated_at and (max_updated is None or c.updated_at > max_updated):
+                        max_updated = c.updated_at
+                total_pages = page.pagination.total_pages if effective == "full" else None
+                if stop_before is not None:
+                    total_pages = None
+                run.report(phase="contacts", pages_done=pages_done, pages_total=total_pages,
+                           rows=run.staged_rows + len(run._buffer))
+                if stop_before is not None and page.items:
+                    oldest = min((c.updated_at for c in page.items if c.updated_at), default=None)
+                    if oldest is not None and oldest < stop_before:
+                        break
+            inserted, updated, deleted_full = run.merge(run_id, full=(effective == "full"))
+            deleted += deleted_full
+            if effective == "incremental":
+                gone, refetched = _reconcile(run, api_total)
+                if gone or refetched:
+                    ins2, upd2, _ = run.merge(run_id, full=False)
+                    inserted += ins2
+                    updated += upd2
+                    deleted += gone
+                    run.notes.append(f"reconciled counts: {gone} deleted, {refetched} re-read")
+            run.report(phase="saving")
+            con.execute("DROP TABLE IF EXISTS _stage_contacts")
+            contacts_total = con.execute("SELECT count(*) FROM contacts").fetchall()[0][0]
+            _set_state(con, {
+                "contacts_watermark": max_updated.isoformat() if max_updated else "",
+                "contacts_total_api": str(api_total),
+                "last_success_at": _utcnow().isoformat(),
+                "last_mode": effective,
+            })
+            finished = _utcnow()
+            result = SyncResult(
+                run_id=run_id, mode=effective, outcome="success", started_at=started, finished_at=finished,
+                requests=getattr(client, "requests_made", 0) - requests_before,
+                rate_limit_waits=getattr(client, "rate_limit_waits", 0) - waits_before,
+                inserted=inserted, updated=updated, deleted=deleted, contacts_total=contacts_total,
+                notes=run.notes,
+            )
+            _record_run(con, result)
+    except RaslError as err:
+        result = _failed(client, mode, started, requests_before, waits_before, err.title, str(err.detail or err.title))
+        _record_failure(cache_path, result, lock_timeout)
+    except store.CacheBusyError:
+        raise
+    except (store.CacheError, duckdb.Error, OSError) as err:
+        title = getattr(err, "title", None) or "The cache could not be written."
+        result = _failed(client, mode, started, requests_before, waits_before, title, str(err))
+        _record_failure(cache_path, result, lock_timeout)
+    if on_progress and result.outcome == "success":
+        on_progress(SyncProgress("done", rows=result.contacts_total, requests=result.requests,
+                                 rate_limit_waits=result.rate_limit_waits, message=result.summary()))
+    return result
+
+
+def _failed(client: Any, mode: str, started: datetime, req0: int, waits0: int, title: str, detail: str) -> SyncResult:
+    return SyncResult(
+        run_id=0, mode=mode, outcome="failed", started_at=started, finished_at=_utcnow(),
+        requests=getattr(client, "requests_made", 0) - req0,
+        rate_limit_waits=getattr(client, "rate_limit_waits", 0) - waits0,
+        error=detail, error_title=title,
+    )
+
+
+def _record_run(con: duckdb.DuckDBPyConnection, r: SyncResult) -> None:
+    con.execute(
+        "INSERT INTO sync_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [r.run_id, r.started_at, r.finished_at, r.mode, r.outcome, r.requests, r.rate_limit_waits,
+         r.inserted, r.updated, r.deleted, r.error_title if r.outcome != "success" else None],
+    )
+
+
+def _record_failure(cache_path: Path | str, result: SyncResult, lock_timeout: float) -> None:
+    """Add the failed run to ``sync_runs`` without touching any data table."""
+    try:
+        with store.write_transaction(cache_path, lock_timeout=lock_timeout) as con:
+            result.run_id = _next_run_id(con)
+            _record_run(con, result)
+    except (store.CacheError, duckdb.Error, OSError):
+        pass
+
+
+def last_runs(db: store.Reader, limit: int = 20) -> pd.DataFrame:
+    """The most recent rows of ``sync_runs``, newest first (timestamps UTC)."""
+    return db.query("SELECT * FROM sync_runs ORDER BY id DESC LIMIT ?", [limit])
+
+
+def freshness(db: store.Reader) -> datetime | None:
+    """When the last successful sync finished (aware UTC), or ``None`` if never."""
+    df = db.query("SELECT max(finished_at) AS t FROM sync_runs WHERE outcome = 'success'")
+    value = df["t"].iloc[0] if len(df) else None
+    if value is None or pd.isna(value):
+        return None
+    return pd.Timestamp(value).to_pydatetime()
+
+
+def pages_needed(k: int, per_page: int = PER_PAGE) -> int:
+    """Minimum contact requests to read ``k`` changed contacts (``ceil(k/per_page)``, at least 1)."""
+    return max(1, math.ceil(k / per_page))
+
+

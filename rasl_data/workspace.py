@@ -1,0 +1,231 @@
+"""One workspace: its settings, API client, cache reader, sync and source management.
+
+This is the facade the dashboard pages and the CLI call; it never imports streamlit.
+
+* A real workspace (``RASL_API_TOKEN`` set) talks HTTP to ``RASL_BASE_URL``.
+* The demo workspace (no token) talks to the built-in emulator in-process through an
+  ``httpx.MockTransport`` — the same client code, envelope, pagination and errors — so a newcomer
+  sees a working dashboard with nothing to start. Its first sync replays the last weeks as
+  weekly syncs so the change history (and conversion timing) is real output of the sync engine.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+
+from . import store
+from .client import RaslClient
+from .errors import RaslError
+from .settings import Settings
+from .sync import SyncProgress, SyncResult, sync
+
+DEMO_REPLAY_WEEKS = 12
+
+_demo_lock = threading.Lock()
+_demo_apps: dict[str, object] = {}
+
+
+def demo_emulator(as_of: datetime | None = None):
+    """The process-wide demo emulator for ``as_of``'s UTC date (created once, then reused).
+
+    Reusing it keeps sources created or renamed from the dashboard for the life of the process.
+    """
+    from .emulator import EmulatorApp, make_demo_tenant
+
+    as_of = as_of or datetime.now(timezone.utc)
+    key = as_of.date().isoformat()
+    with _demo_lock:
+        app = _demo_apps.get(key)
+        if app is None:
+            app = EmulatorApp(make_demo_tenant(as_of=as_of), rate_limit_per_minute=None)
+            _demo_apps.clear()
+            _demo_apps[key] = app
+        return app
+
+
+@dataclass
+class SourceChange:
+    """Result of a create, rename or delete through the API: the source and a message."""
+
+    source_id: int
+    name: str
+    message: str
+
+
+class Workspace:
+    """A RASL workspace and its cache file.
+
+    ``reader`` answers read-only queries (table reads documented in README); ``sync`` and the
+    source-management methods are the only writers. Raises ``store.CacheError`` /
+    ``store.CacheBusyError`` for cache problems and ``errors.RaslError`` subclasses for API
+    answers (their ``title`` is written for the user).
+    """
+
+    def __init__(self, settings: Settings, *, transport=None) -> None:
+        self.settings = settings
+        self._transport = transport
+        self.cache_path: Path = settings.cache_path
+        self.cache_path.parent.mkdir(parents=True, exist_ok=True)
+        store.ensure_cache(self.cache_path)
+        self.reader = store.Reader(self.cache_path)
+
+    # -- API --------------------------------------------------------------------------------
+    def client(self) -> RaslClient:
+        """A new API client for this workspace (close it, or use it as a context manager)."""
+        if self.settings.is_demo:
+            from .emulator import DEMO_TOKEN
+
+            transport = self._transport or demo_emulator().transport()
+            return RaslClient("https://demo.rasl.invalid/api/v2", DEMO_TOKEN, transport=transport)
+        return RaslClient(self.settings.base_url, self.settings.token, transport=self._transport)
+
+    # -- cache state ------------------------------------------------------------------------
+    def contact_count(self) -> int:
+        """Contacts in the cache (table ``contacts``)."""
+        return int(self.reader.query("SELECT count(*) AS n FROM contacts")["n"].iloc[0])
+
+    def is_empty(self) -> bool:
+        """True when no sync has stored any contact yet."""
+        return self.contact_count() == 0
+
+    def last_sync(self) -> dict | None:
+        """The newest row of ``sync_runs`` as a dict (UTC timestamps), or ``None``."""
+        df = self.reader.query("SELECT * FROM sync_runs ORDER BY id DESC LIMIT 1")
+        return None if df.empty else df.iloc[0].to_dict()
+
+    def freshness(self) -> datetime | None:
+        """When the last successful sync finished (aware UTC), or ``None``."""
+        df = self.reader.query("SELECT max(finished_at) AS t FROM sync_runs WHERE outcome = 'success'")
+        value = df["t"].iloc[0]
+        return None if pd.isna(value) else pd.Timestamp(value).to_pydatetime()
+
+    def sync_log(self, limit: int = 20) -> pd.DataFrame:
+        """Newest ``limit`` rows of ``sync_runs``."""
+        return self.reader.query("SELECT * FROM sync_runs ORDER BY id DESC LIMIT ?", [limit])
+
+    # -- sync -------------------------------------------------------------------------------
+    def sync(self, mode: str = "auto", on_progress: Callable[[SyncProgress], None] | None = None) -> SyncResult:
+        """Sync this workspace into its cache (see ``rasl_data.sync.sync``).
+
+        In the demo workspace an empty cache is filled by replaying the last
+        ``DEMO_REPLAY_WEEKS`` weeks as weekly syncs, then syncing today.
+        """
+        if self.settings.is_demo and mode != "full" and self.is_empty() and self._transport is None:
+            return self._demo_bootstrap(on_progress)
+        with self.client() as client:
+            return sync(client, self.cache_path, mode=mode, on_progress=on_progress)
+
+    def ensure_synced(self, on_progress: Callable[[SyncProgress], None] | None = None) -> SyncResult | None:
+        """Run a first sync when the cache holds no contacts; else do nothing and return None."""
+        if not self.is_empty():
+            return None
+        return self.sync("auto", on_progress)
+
+    def _demo_bootstrap(self, on_progress: Callable[[SyncProgress], None] | None) -> SyncResult:
+        from .emulator import DEMO_TOKEN, EmulatorApp
+
+        live = demo_emulator()
+        today = datetime.now(timezone.utc)
+        for weeks_back in range(DEMO_REPLAY_WEEKS, 0, -1):
+            as_of = today - timedelta(weeks=weeks_back)
+            # The same generated timeline, as it stood weeks_back weeks ago.
+            app = EmulatorApp(live.tenant.state_at(as_of), rate_limit_per_minute=None)
+            with RaslClient("https://demo.rasl.invalid/api/v2", DEMO_TOKEN, transport=app.transport()) as client:
+                result = sync(client, self.cache_path, mode="auto", now=as_of, on_progress=on_progress)
+            if result.outcome != "success":
+                return result
+        with self.client() as client:
+            return sync(client, self.cache_path, mode="auto", on_progress=on_progress)
+
+    # -- source management --------------------------------------------------------------
+    def _store_source(self, source_id: int, name: str, created_at, updated_at) -> None:
+        with store.write_transaction(self.cache_path) as con:
+            con.execute(
+                "INSERT INTO sources VALUES (?, ?, ?, ?, NULL) ON CONFLICT (id) DO UPDATE SET "
+                "name = excluded.name, updated_at = excluded.updated_at, deleted_at = NULL",
+                [source_id, name, created_at, updated_at],
+            )
+
+    def create_source(self, name: str) -> SourceChange:
+        """``POST /sources`` then store the new source in table ``sources`` at once."""
+        with self.client() as client:
+            src = client.create_source(name)
+        self._store_source(src.id, src.name, src.created_at, src.updated_at)
+        return SourceChange(src.id, src.name, f"Source “{src.name}” created.")
+
+    def rename_source(self, source_id: int, new_name: str) -> SourceChange:
+        """``PATCH /sources/{id}`` then update its name in ``sources`` (its history keeps the id)."""
+        with self.client() as client:
+            src = client.rename_source(source_id, new_name)
+        self._store_source(src.id, src.name, src.created_at, src.updated_at)
+        return SourceChange(src.id, src.name, f"Source renamed to “{src.name}”.")
+
+    def delete_source(self, source_id: int) -> SourceChange:
+        """``DELETE /sources/{id}`` then mark it deleted in ``sources`` (``deleted_at``)."""
+        with self.client() as client:
+            client.delete_source(source_id)
+        with store.write_transaction(self.cache_path) as con:
+            rows = con.execute("SELECT name FROM sources WHERE id = ?", [source_id]).fetchall()
+            row = rows[0] if rows else None
+            con.execute("UPDATE sources SET deleted_at = now() WHERE id = ?", [source_id])
+        name = row[0] if row else str(source_id)
+        return SourceChange(source_id, name, f"Source “{name}” deleted.")
+
+    # -- attribution settings (writer transactions, no API call) ----------------------------
+    def save_channel_rules(self, rules_df: pd.DataFrame) -> None:
+        """Replace the channel rules (table ``channel_rules``) with ``rules_df`` in one writer transaction.
+
+        ``rules_df`` has columns ``pattern``, ``match``, ``channel`` (and optionally ``position``);
+        see ``attribution.save_channel_rules``. Raises ``ValueError`` naming the bad row (nothing
+        written), ``store.CacheBusyError`` while a sync holds the cache.
+        """
+        from . import attribution
+
+        attribution.validate_rules(rules_df)  # fail before taking the writer lock
+        with store.write_transaction(self.cache_path) as con:
+            attribution.save_channel_rules(con, rules_df)
+
+    def save_source_label(self, source_id: int, channel: str | None, campaign: str | None) -> None:
+        """Set or clear one source's channel/campaign override (table ``source_labels``).
+
+        ``channel`` None → from rules; ``campaign`` None → from the name, ``""`` → no campaign.
+        Raises ``store.CacheBusyError`` while a sync holds the cache.
+        """
+        self.save_source_labels([(source_id, channel, campaign)])
+
+    def save_source_labels(self, labels: list[tuple[int, str | None, str | None]]) -> None:
+        """Several ``(source_id, channel, campaign)`` overrides in one writer transaction (one file swap)."""
+        from . import attribution
+
+        with store.write_transaction(self.cache_path) as con:
+            for source_id, channel, campaign in labels:
+                attribution.save_source_label(con, int(source_id), channel, campaign)
+
+    def check_scopes(self) -> dict[str, str]:
+        """Probe the read scopes the dashboard needs; maps scope → ``ok`` or the error title.
+
+        Reads ``GET /sources``, ``/statuses``, ``/groups``, ``/contacts`` (one item each) and
+        ``/account``. Write scope (``sources:write``) cannot be probed without a change.
+        """
+        probes = {
+            "sources:read": lambda c: c.list_sources(),
+            "statuses:read": lambda c: c.list_statuses(),
+            "groups:read": lambda c: c.list_groups(),
+            "contacts:read": lambda c: c.contacts_page(per_page=1, page=1),
+            "account:read": lambda c: c.account_info(),
+        }
+        out: dict[str, str] = {}
+        with self.client() as client:
+            for scope, probe in probes.items():
+                try:
+                    probe(client)
+                    out[scope] = "ok"
+                except RaslError as err:
+                    out[scope] = err.title
+        return out

@@ -1,0 +1,96 @@
+"""Shared test fixtures: ``make_cache`` builds a real cache file from plain Python rows."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date, datetime
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from rasl_data import store  # noqa: E402
+
+# Map DuckDB column types to the pandas dtype that carries NULLs and inserts without guessing.
+_PANDAS_TYPE = {"BIGINT": "Int64", "INTEGER": "Int64", "BOOLEAN": "boolean"}
+
+
+def _frame(con, table: str, rows) -> tuple[pd.DataFrame, list[str]]:
+    """Rows (dicts with any subset of columns, or a DataFrame) → a typed frame for ``table``."""
+    schema = con.execute(f"DESCRIBE {table}").fetchall()
+    types = {name: typ for name, typ, *_ in schema}
+    df = rows.copy() if isinstance(rows, pd.DataFrame) else pd.DataFrame.from_records(list(rows))
+    unknown = set(df.columns) - set(types)
+    if unknown:
+        raise KeyError(f"{table} has no column(s) {sorted(unknown)}")
+    for col in df.columns:
+        typ = types[col]
+        if typ.startswith("TIMESTAMP"):
+            # Aware datetimes or ISO strings with an offset; naive values are a test bug.
+            values = [None if v is None or pd.isna(v) else v for v in df[col]]
+            for v in values:
+                if isinstance(v, datetime) and v.tzinfo is None:
+                    raise ValueError(f"{table}.{col}: naive datetime {v!r}; give a time zone")
+            df[col] = pd.to_datetime(pd.Series(values, dtype=object), utc=True)
+        elif typ == "DATE":
+            df[col] = pd.to_datetime(df[col])
+        elif typ in _PANDAS_TYPE:
+            df[col] = df[col].astype(_PANDAS_TYPE[typ])
+        else:
+            df[col] = df[col].astype(object).where(df[col].notna(), None)
+    return df, list(df.columns)
+
+
+def build_cache(path: Path, **tables) -> store.Reader:
+    """Write ``tables`` (name → rows) into a fresh cache at ``path`` and return a ``Reader``."""
+    with store.write_transaction(path, fresh=True) as con:
+        for table, rows in tables.items():
+            if rows is None or table not in store.TABLES:
+                if table not in store.TABLES:
+                    raise KeyError(f"unknown cache table {table!r}")
+                continue
+            df, cols = _frame(con, table, rows)
+            if not len(df):
+                continue
+            con.register("_rows", df)
+            quoted = ", ".join(f'"{c}"' for c in cols)
+            con.execute(f"INSERT INTO {table} ({quoted}) SELECT {quoted} FROM _rows")
+            con.unregister("_rows")
+    return store.Reader(path)
+
+
+@pytest.fixture
+def make_cache(tmp_path):
+    """``make_cache(tmp_path, contacts=[...], sources=[...], groups=..., ...) -> store.Reader``.
+
+    Keyword arguments are cache table names (``store.TABLES``); each takes a list of dicts (any
+    subset of the table's columns; missing → NULL) or a DataFrame. Timestamps: aware datetimes or
+    ISO strings with an offset. ``name=`` picks the file name under the directory (default
+    ``cache.duckdb``). The first positional argument is the directory (normally ``tmp_path``).
+    Every call builds a new file; readers are closed at teardown.
+    """
+    readers: list[store.Reader] = []
+    counter = iter(range(10_000))
+
+    def _make(directory: Path | None = None, *, name: str | None = None, **tables) -> store.Reader:
+        directory = Path(directory or tmp_path)
+        path = directory / (name or f"cache{next(counter) or ''}.duckdb")
+        reader = build_cache(path, **tables)
+        readers.append(reader)
+        return reader
+
+    yield _make
+    for r in readers:
+        r.close()
+
+
+def utc(*args) -> datetime:
+    """Shorthand for an aware UTC datetime in tests."""
+    from datetime import timezone
+
+    return datetime(*args, tzinfo=timezone.utc)
+
+
+__all__ = ["build_cache", "utc", "date"]

@@ -1,0 +1,346 @@
+"""AppTest runs of every dashboard page on a small hand-counted cache.
+
+Each test builds its own cache under ``tmp_path`` (``make_cache``) and injects a ``Workspace`` on
+it through ``ui.context.WORKSPACE_OVERRIDE``; no test reads ``~/.cache`` or the network.
+
+The cache (UTC, weeks start Monday), range 2026-03-02..08 vs the previous week 2026-02-23..03-01:
+
+=====================================  ===========================  ============================
+source                                 this week                    previous week
+=====================================  ===========================  ============================
+1 WhatsApp                             3 (2 lead, 1 customer)       2 (2 lead)
+2 Instagram / Ramadan offer            2 (1 customer, 1 lead)       2 (1 customer, 1 lead)
+3 واتساب / عروض رمضان                  1 (guest)                    0
+no source                              1 (lead)                     0
+5 Gone (deleted in RASL)               1 (lead) → Unattributed      0
+4 Old promo                            0 (one contact 2026-01-10)   0
+=====================================  ===========================  ============================
+
+So this week: 8 new contacts (+4, +100.0 %), 2 unattributed (25.0 %, +25.0 pts), 2 customers
+(25.0 %, +0.0 pts).
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from rasl_data import conversion, queries
+from rasl_data.settings import load_settings
+from rasl_data.workspace import Workspace
+
+ROOT = Path(__file__).resolve().parent.parent
+APP = str(ROOT / "app.py")
+TIMEOUT = 60  # seconds per run: two xdist workers share two cores
+START, END = date(2026, 3, 2), date(2026, 3, 8)
+CUSTOM_QP = {"range": "custom", "start": START.isoformat(), "end": END.isoformat(), "compare": "previous", "gran": "day"}
+PAGES = ["pages/overview.py", "pages/sources.py", "pages/campaigns.py", "pages/conversion.py", "pages/health.py",
+         "pages/settings.py", "pages/weekly.py"]
+ARABIC = "واتساب / عروض رمضان"
+
+
+def at_utc(d: date, hour: int = 12) -> datetime:
+    return datetime(d.year, d.month, d.day, hour, tzinfo=timezone.utc)
+
+
+def small_tables() -> dict:
+    """The hand-counted cache of the module docstring, as ``make_cache`` keyword arguments."""
+    t0 = at_utc(date(2025, 1, 1))
+    sources = [
+        dict(id=1, name="WhatsApp", created_at=t0, updated_at=t0),
+        dict(id=2, name="Instagram / Ramadan offer", created_at=t0, updated_at=t0),
+        dict(id=3, name=ARABIC, created_at=t0, updated_at=t0),
+        dict(id=4, name="Old promo", created_at=t0, updated_at=t0),
+        dict(id=5, name="Gone", created_at=t0, updated_at=t0, deleted_at=at_utc(date(2026, 2, 1))),
+    ]
+    rows = []  # (day, source_id, type)
+    week = [START + timedelta(days=i) for i in range(7)]
+    prev = [START - timedelta(days=7 - i) for i in range(7)]
+    rows += [(week[0], 1, "lead"), (week[1], 1, "lead"), (week[2], 1, "customer")]
+    rows += [(week[3], 2, "customer"), (week[4], 2, "lead")]
+    rows += [(week[5], 3, "guest"), (week[6], None, "lead"), (week[6], 5, "lead")]
+    rows += [(prev[0], 1, "lead"), (prev[1], 1, "lead"), (prev[2], 2, "customer"), (prev[3], 2, "lead")]
+    rows += [(date(2026, 1, 10), 4, "lead")]
+    contacts = [
+        dict(id=i + 1, firstname="F", lastname="L", type=typ, source_id=sid, status_id=1 if typ == "lead" else 2,
+             created_at=at_utc(day), updated_at=at_utc(day), first_seen_at=at_utc(date(2025, 6, 1)))
+        for i, (day, sid, typ) in enumerate(rows)
+    ]
+    now = datetime.now(timezone.utc)
+    return dict(
+        sources=sources, contacts=contacts,
+        statuses=[dict(id=1, name="New Lead", color="#3B82F6"), dict(id=2, name="Won", color="#10B981")],
+        groups=[dict(id=1, name="VIP")], contact_groups=[dict(contact_id=1, group_id=1), dict(contact_id=4, group_id=1)],
+        sync_runs=[dict(id=1, started_at=now - timedelta(minutes=6), finished_at=now - timedelta(minutes=5), mode="full",
+                        outcome="success", requests=7, rate_limit_waits=0, contacts_inserted=len(rows),
+                        contacts_updated=0, contacts_deleted=0)],
+    )
+
+
+def make_workspace(tmp_path: Path, cache_path: Path, *, token: str | None = None, transport=None,
+                   read_only: bool = False) -> Workspace:
+    """A workspace on ``cache_path`` with settings from arguments only (no secrets file, no environment)."""
+    overrides = {"RASL_CACHE_PATH": str(cache_path), "RASL_API_TOKEN": token,
+                 "RASL_BASE_URL": "https://rasl.test/api/v2", "RASL_READ_ONLY": "1" if read_only else None}
+    settings = load_settings(overrides, secrets_path=tmp_path / "no-secrets.toml", environ={})
+    return Workspace(settings, transport=transport)
+
+
+def use_navigation_on_every_run(monkeypatch) -> None:
+    """Make AppTest run ``app.py`` (and its ``st.navigation``) on every run, not only the first.
+
+    AppTest resets ``PagesManager.uses_pages_directory`` before each run and, because this repo
+    has a ``pages/`` folder, the flag turns True: from the second run on, AppTest then runs the
+    page file alone (the old multipage mode), without the sidebar that ``app.py`` draws. The
+    real server keeps the flag False once ``st.navigation`` ran, so tests restore that.
+    """
+    from streamlit.runtime.pages_manager import PagesManager
+
+    original = PagesManager.__init__
+
+    def init(self, *args, **kwargs):
+        original(self, *args, **kwargs)
+        PagesManager.uses_pages_directory = False
+
+    monkeypatch.setattr(PagesManager, "__init__", init)
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path, monkeypatch):
+    """Keep every test off ``~/.cache``, run app.py on every AppTest run, reset the workspace hook."""
+    from ui import context
+
+    use_navigation_on_every_run(monkeypatch)
+    monkeypatch.setenv("RASL_CACHE_DIR", str(tmp_path / "cache-dir"))
+    monkeypatch.setenv("RASL_CACHE_PATH", str(tmp_path / "env-cache.duckdb"))
+    monkeypatch.delenv("RASL_API_TOKEN", raising=False)
+    yield
+    context.WORKSPACE_OVERRIDE = None
+
+
+@pytest.fixture
+def small_ws(tmp_path, make_cache):
+    """A workspace on the hand-counted cache, injected into the app."""
+    from ui import context
+
+    reader = make_cache(tmp_path, name="small.duckdb", **small_tables())
+    ws = make_workspace(tmp_path, reader.path)
+    context.WORKSPACE_OVERRIDE = ws
+    return ws
+
+
+def run_app(query_params: dict | None = None, page: str | None = None) -> AppTest:
+    """Run the app (optionally with a query string and on another page) and return the AppTest."""
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.session_state["_first_sync_tried"] = True
+    for k, v in (query_params or {}).items():
+        at.query_params[k] = v
+    at.run()
+    if page:
+        at.switch_page(page).run()
+    return at
+
+
+def assert_clean(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+    assert not at.error, [e.value for e in at.error]
+
+
+def metrics(at: AppTest) -> dict[str, tuple[str, str]]:
+    return {m.label: (m.value, m.delta) for m in at.metric}
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_renders_without_error(small_ws, page):
+    at = run_app(CUSTOM_QP, page)
+    assert_clean(at)
+    assert at.title, page
+
+
+def test_overview_kpis_match_hand_count_and_analytics(small_ws):
+    at = run_app(CUSTOM_QP)
+    assert_clean(at)
+    m = metrics(at)
+    assert m["New contacts"] == ("8", "+4 (+100.0%)")
+    assert m["Unattributed share"] == ("25.0%", "+25.0 pts")
+    assert m["Conversion rate"] == ("25.0%", "+0.0 pts")
+    k = queries.kpis(small_ws.reader, queries.Filters(START, END), "previous")
+    assert k.new_contacts.value == 8 and k.new_contacts.previous == 4
+    assert k.unattributed_share.value == pytest.approx(0.25)
+
+
+def test_overview_top_sources_table_has_names_counts_and_arabic(small_ws):
+    at = run_app(CUSTOM_QP)
+    table = at.dataframe[0].value
+    counts = dict(zip(table["Source"], table["New contacts"]))
+    assert counts["WhatsApp"] == 3
+    assert counts["Instagram / Ramadan offer"] == 2
+    assert counts[ARABIC] == 1
+    assert counts["Unattributed"] == 2
+    assert "Old promo" not in counts  # no contacts in the range nor the previous week
+
+
+def test_query_string_reproduces_the_view(small_ws):
+    qp = dict(CUSTOM_QP, src="1,2", compare="none", gran="week")
+    at = run_app(qp)
+    assert_clean(at)
+    assert at.session_state["f_preset"] == "custom"
+    assert at.session_state["f_sources"] == [1, 2]
+    assert at.session_state["f_compare"] == "none"
+    assert at.session_state["f_gran"] == "week"
+    m = metrics(at)
+    assert m["New contacts"][0] == "5"
+    assert not m["New contacts"][1]  # no comparison, no delta
+    assert at.query_params["src"] == "1,2" or at.query_params["src"] == ["1,2"]
+
+
+def test_unknown_values_in_the_link_are_ignored(small_ws):
+    at = run_app(dict(CUSTOM_QP, src="1,999,abc", ch="Nope", gran="year", compare="bogus"))
+    assert_clean(at)
+    assert at.session_state["f_sources"] == [1]
+    assert at.session_state["f_channels"] == []
+    assert at.session_state["f_gran"] == "week"
+    assert at.session_state["f_compare"] == "previous"
+
+
+def test_filters_persist_across_pages(small_ws):
+    at = run_app(dict(CUSTOM_QP, src="1"))
+    at.switch_page("pages/sources.py").run()
+    assert_clean(at)
+    assert at.session_state["f_sources"] == [1]
+    table = at.dataframe[0].value
+    assert list(table["Source"]) == ["WhatsApp"]
+    at.switch_page("pages/conversion.py").run()
+    assert metrics(at)["New contacts"][0] == "3"
+
+
+def test_source_filter_unattributed_sentinel(small_ws):
+    at = run_app(dict(CUSTOM_QP, src="u"))
+    assert_clean(at)
+    assert metrics(at)["New contacts"][0] == "2"
+
+
+def test_sources_page_table_matches_source_table(small_ws):
+    at = run_app(CUSTOM_QP, "pages/sources.py")
+    assert_clean(at)
+    shown = at.dataframe[0].value
+    expected = queries.source_table(small_ws.reader, queries.Filters(START, END), "previous")
+    assert list(shown["Source"]) == list(expected["source"])
+    assert list(shown["All-time contacts"]) == list(expected["all_time_contacts"])
+    row = shown[shown["Source"] == "WhatsApp"].iloc[0]
+    assert row["New contacts"] == 3 and row["All-time contacts"] == 5 and row["Channel"] == "WhatsApp"
+    assert [b.label for b in at.button if b.label in ("Create source", "Rename source", "Delete source")] == [
+        "Create source", "Rename source", "Delete source"]
+
+
+def test_read_only_hides_the_source_forms(tmp_path, make_cache):
+    from ui import context
+
+    reader = make_cache(tmp_path, name="ro.duckdb", **small_tables())
+    context.WORKSPACE_OVERRIDE = make_workspace(tmp_path, reader.path, read_only=True)
+    at = run_app(CUSTOM_QP, "pages/sources.py")
+    assert_clean(at)
+    assert not [b for b in at.button if b.label in ("Create source", "Rename source", "Delete source")]
+    assert not [t for t in at.text_input if t.label == "Source name"]
+    assert any("read-only" in i.value for i in at.info)
+
+
+def test_conversion_page_numbers_match_analytics(small_ws):
+    at = run_app(CUSTOM_QP, "pages/conversion.py")
+    assert_clean(at)
+    m = metrics(at)
+    assert m["New contacts"][0] == "8"
+    assert m["Customers now"][0] == "2"
+    assert m["Conversion rate"][0] == "25.0%"
+    table = at.dataframe[0].value
+    expected = conversion.conversion(small_ws.reader, queries.Filters(START, END), "source")
+    assert list(table["Source"]) == list(expected["source"])
+    row = table[table["Source"] == "Instagram / Ramadan offer"].iloc[0]
+    assert row["Customers now"] == 1 and row["Conversion rate"] == pytest.approx(50.0)
+
+
+def test_campaigns_page_lists_campaigns_groups_note_and_unmapped(small_ws):
+    at = run_app(CUSTOM_QP, "pages/campaigns.py")
+    assert_clean(at)
+    headers = [h.value for h in at.subheader]
+    assert any(h.startswith("To do: unmapped sources (1)") for h in headers)  # "Old promo"
+    at.segmented_control(key="cc_by").set_value("campaign").run()
+    assert_clean(at)
+    campaign_table = at.dataframe[0].value
+    assert set(campaign_table["Campaign"]) >= {"Ramadan offer", "عروض رمضان", "Unattributed"}
+    at.segmented_control(key="cc_by").set_value("group").run()
+    assert_clean(at)
+    assert any("counts once in each group" in i.value for i in at.info)
+    groups = at.dataframe[0].value
+    assert dict(zip(groups["Group"], groups["New contacts"]))["VIP"] == 2  # contacts 1 and 4
+
+
+def test_health_page_shows_silent_source_and_sync_log(small_ws):
+    at = run_app(CUSTOM_QP, "pages/health.py")
+    assert_clean(at)
+    frames = [d.value for d in at.dataframe]
+    silent = next(f for f in frames if "Days silent" in f.columns)
+    assert "Old promo" in set(silent["Source"])
+    log = next(f for f in frames if "Outcome" in f.columns)
+    assert list(log["Outcome"]) == ["success"]
+
+
+def test_settings_page_never_shows_the_token(tmp_path, make_cache):
+    from ui import context
+
+    secret = "wm_" + "s3cr3t" * 10
+    reader = make_cache(tmp_path, name="tok.duckdb", **small_tables())
+    context.WORKSPACE_OVERRIDE = make_workspace(tmp_path, reader.path, token=secret)
+    at = run_app(CUSTOM_QP, "pages/settings.py")
+    assert_clean(at)
+    values = " ".join(str(v) for d in at.dataframe for v in d.value.to_numpy().ravel())
+    assert "set (never shown)" in values
+    assert secret not in values
+    assert secret not in str(at._tree)
+    assert {m.label for m in at.metric} >= {"Time zone", "Weeks start on"}
+
+
+def test_empty_cache_shows_empty_states_not_errors(tmp_path, make_cache):
+    from ui import context
+
+    reader = make_cache(tmp_path, name="empty.duckdb")
+    context.WORKSPACE_OVERRIDE = make_workspace(tmp_path, reader.path)
+    for page in PAGES:
+        at = run_app(CUSTOM_QP, page)
+        assert_clean(at)
+    at = run_app(CUSTOM_QP)
+    assert any("No new contacts" in i.value for i in at.info)
+
+
+def test_chart_click_callback_sets_the_source_filter():
+    from ui import widgets
+
+    event = {"selection": {"points": [{"customdata": [3], "x": "2026-03-02", "y": 1},
+                                      {"customdata": [""]}, {"customdata": ["Other"]}]}}
+    assert widgets.selected_chart_keys(event) == [3, None]
+    assert widgets.selected_chart_keys({"selection": {"points": [{"customdata": ["Instagram"]}]}}) == ["Instagram"]
+    assert widgets.selected_chart_keys(None) == []
+
+
+def test_csv_file_name_is_date_stamped():
+    from ui import filters, widgets
+
+    view = filters.View(queries.Filters(START, END), "previous", "week", "custom")
+    assert widgets.csv_file_name("sources", view) == "rasl-sources-2026-03-02_2026-03-08.csv"
+    assert widgets.csv_file_name("sync-log", None, date(2026, 11, 29)) == "rasl-sync-log-2026-11-29.csv"
+
+
+def test_pages_do_not_import_duckdb_or_httpx_or_hold_sql():
+    for folder in ("pages", "ui"):
+        for path in (ROOT / folder).glob("*.py"):
+            text = path.read_text(encoding="utf-8")
+            assert "import duckdb" not in text and "import httpx" not in text, path
+            assert "SELECT " not in text, path
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(pytest.main([__file__, "-p", "no:xdist"]))

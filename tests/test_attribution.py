@@ -1,0 +1,117 @@
+"""Name normalisation, the naming convention, channel rules and labels."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+import pandas as pd
+import pytest
+
+from rasl_data import attribution, queries, store
+from rasl_data.attribution import normalise_name, split_source_name
+
+
+def test_normalise_name_folds_case_spaces_tatweel_and_unicode_forms():
+    assert normalise_name("  Facebook   Ads ") == normalise_name("facebook ads") == "facebook ads"
+    assert normalise_name("واتســـاب") == "واتساب"                  # tatweel U+0640
+    assert normalise_name("ﻭﺍﺗﺴﺎﺏ") == "واتساب"                       # Arabic presentation forms (NFKC)
+    assert normalise_name("ＦＡＣＥＢＯＯＫ") == "facebook"            # full-width (NFKC)
+    assert normalise_name("إنستغرام") == normalise_name("انستغرام")  # alef with hamza below
+    assert normalise_name(None) == ""
+
+
+@pytest.mark.parametrize("name,want", [
+    ("Facebook / Spring Promo", ("Facebook", "Spring Promo")),
+    ("Google Ads | Brand - Riyadh", ("Google Ads", "Brand - Riyadh")),   # first separator splits
+    ("Landing page - Black Friday / 2026", ("Landing page", "Black Friday / 2026")),
+    ("Walk-in", ("Walk-in", None)),                                      # no spaces: no separator
+    ("WhatsApp", ("WhatsApp", None)),
+    ("Facebook /   ", ("Facebook /", None)),
+    ("تيك توك / تحدي", ("تيك توك", "تحدي")),
+])
+def test_split_source_name(name, want):
+    assert split_source_name(name) == want
+
+
+@pytest.mark.parametrize("name,channel", [
+    ("WhatsApp", "WhatsApp"), ("واتساب", "WhatsApp"), ("واتس اب / عروض", "WhatsApp"),
+    ("Facebook Lead Form", "Facebook"), ("Meta Ads / Summer", "Facebook"), ("فيسبوك", "Facebook"),
+    ("FB", "Facebook"), ("Instagram", "Instagram"), ("انستغرام", "Instagram"), ("إنستغرام", "Instagram"),
+    ("IG / Reels", "Instagram"), ("TikTok", "TikTok"), ("تيك توك", "TikTok"), ("Snapchat", "Snapchat"),
+    ("سناب شات", "Snapchat"), ("Google Ads", "Google Ads"), ("AdWords", "Google Ads"),
+    ("Google Search", "Google Search"), ("جوجل", "Google Search"), ("SEO", "Google Search"),
+    ("Twitter", "X (Twitter)"), ("X / Launch", "X (Twitter)"), ("LinkedIn", "LinkedIn"),
+    ("YouTube", "YouTube"), ("يوتيوب", "YouTube"), ("Email newsletter", "Email"), ("SMS blast", "SMS"),
+    ("Website", "Website"), ("Landing page - Sale", "Website"), ("Web form", "Website"),
+    ("الموقع", "Website"), ("Referral", "Referral"), ("إحالة", "Referral"), ("CSV import", "Manual import"),
+    ("Manual", "Manual import"), ("API", "Integration"), ("Shopify", "Integration"),
+    ("WooCommerce", "Integration"), ("Zapier", "Integration"), ("n8n", "Integration"),
+    ("Express delivery", None), ("Walk-in", None), ("Radio", None),
+])
+def test_default_rules(name, channel):
+    rules = attribution.validate_rules(attribution.default_channel_rules())
+    assert attribution.channel_for(name, rules) == channel
+
+
+def test_rules_try_the_channel_part_first():
+    # Whole name would hit "website" (the campaign), but the part before the separator decides.
+    rules = attribution.validate_rules(attribution.default_channel_rules())
+    assert attribution.channel_for("Instagram / Website launch", rules) == "Instagram"
+    assert attribution.channel_for("Spring sale / Instagram", rules) == "Instagram"  # head unmatched → whole
+
+
+def test_rules_and_labels_from_the_cache_apply_retroactively(make_cache, tmp_path):
+    sources = [{"id": 1, "name": "Walk-in / Opening"}, {"id": 2, "name": "Facebook / Eid"}, {"id": 3, "name": "Radio"}]
+    contacts = [{"id": i, "source_id": s, "created_at": datetime(2026, 1, 5, 10, tzinfo=timezone.utc)}
+                for i, s in enumerate([1, 1, 2, 3])]
+    db = make_cache(tmp_path, sources=sources, contacts=contacts)
+    attr = attribution.source_attribution(db).set_index("source_id")
+    assert attr.loc[1, "channel"] == "Unmapped" and attr.loc[1, "channel_from"] == "unmapped"
+    assert attr.loc[1, "campaign"] == "Opening" and attr.loc[1, "campaign_from"] == "name"
+    assert attr.loc[3, "campaign"] == attribution.NO_CAMPAIGN
+    assert list(attribution.unmapped_sources(db)["source"]) == ["Walk-in / Opening", "Radio"]
+
+    rules = pd.DataFrame([{"pattern": "walk-in", "match": "prefix", "channel": "Store"}])
+    preview = attribution.preview_rules(db, rules)
+    # Custom rules replace the defaults: Facebook loses its channel too, and the preview says so.
+    assert dict(zip(preview["source"], preview["channel_after"])) == {
+        "Walk-in / Opening": "Store", "Facebook / Eid": "Unmapped"}
+
+    with store.write_transaction(db.path) as con:
+        attribution.save_channel_rules(con, rules)
+        attribution.save_source_label(con, 3, "Offline", "Morning show")
+        attribution.save_source_label(con, 2, None, "")      # explicit: no campaign
+    attr = attribution.source_attribution(db).set_index("source_id")
+    assert (attr.loc[1, "channel"], attr.loc[1, "channel_from"]) == ("Store", "rule")
+    assert (attr.loc[3, "channel"], attr.loc[3, "campaign"], attr.loc[3, "channel_from"]) == ("Offline", "Morning show", "label")
+    assert (attr.loc[2, "campaign"], attr.loc[2, "campaign_from"]) == (attribution.NO_CAMPAIGN, "label")
+    bd = queries.breakdown(db, queries.Filters(date(2026, 1, 5), date(2026, 1, 5)), "channel", None)
+    assert dict(zip(bd["channel"], bd["new_contacts"])) == {"Store": 2, "Offline": 1, "Unmapped": 1}
+
+    with store.write_transaction(db.path) as con:
+        attribution.save_source_label(con, 3, None, None)  # clears the override
+    assert attribution.source_attribution(db).set_index("source_id").loc[3, "channel"] == "Unmapped"
+
+
+def test_invalid_rules_are_rejected_with_the_row_number():
+    bad = [
+        ({"pattern": "(", "match": "regex", "channel": "X"}, "valid regular expression"),
+        ({"pattern": "a", "match": "fuzzy", "channel": "X"}, "not one of"),
+        ({"pattern": " ", "match": "contains", "channel": "X"}, "must not be empty"),
+    ]
+    for rule, message in bad:
+        with pytest.raises(ValueError, match=f"Rule 2: .*{message}"):
+            attribution.validate_rules(pd.DataFrame([{"pattern": "ok", "match": "exact", "channel": "Y"}, rule]))
+
+
+def test_match_kinds():
+    rules = attribution.validate_rules(pd.DataFrame([
+        {"position": 2, "pattern": "Clinic", "match": "contains", "channel": "Partners"},
+        {"position": 1, "pattern": "expo", "match": "exact", "channel": "Events"},
+        {"position": 3, "pattern": "flyer", "match": "prefix", "channel": "Print"},
+    ]))
+    assert [r.channel for r in rules] == ["Events", "Partners", "Print"]      # ordered by position
+    assert attribution.channel_for("EXPO ", rules) == "Events"
+    assert attribution.channel_for("Expo clinic", rules) == "Partners"      # exact fails, contains hits
+    assert attribution.channel_for("Flyers May", rules) == "Print"
+    assert attribution.channel_for("May flyers", rules) is None

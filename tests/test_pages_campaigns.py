@@ -1,0 +1,77 @@
+"""Campaigns & channels: saving channel rules and source labels through the workspace, and the
+page showing their effect (preview, unmapped to-do list, channel tables)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from rasl_data import attribution
+from test_app_pages import CUSTOM_QP, assert_clean, make_workspace, run_app, small_tables, use_navigation_on_every_run
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path, monkeypatch):
+    from ui import context
+
+    use_navigation_on_every_run(monkeypatch)
+    monkeypatch.setenv("RASL_CACHE_DIR", str(tmp_path / "cache-dir"))
+    monkeypatch.setenv("RASL_CACHE_PATH", str(tmp_path / "env-cache.duckdb"))
+    yield
+    context.WORKSPACE_OVERRIDE = None
+
+
+@pytest.fixture
+def ws(tmp_path, make_cache):
+    from ui import context
+
+    reader = make_cache(tmp_path, name="cc.duckdb", **small_tables())
+    context.WORKSPACE_OVERRIDE = make_workspace(tmp_path, reader.path)
+    return context.WORKSPACE_OVERRIDE
+
+
+def channel_table(at) -> dict:
+    table = at.dataframe[0].value
+    return dict(zip(table["Channel"], table["New contacts"]))
+
+
+def test_saved_rule_maps_the_unmapped_source_and_shows_on_the_page(ws):
+    at = run_app(CUSTOM_QP, "pages/campaigns.py")
+    assert any(h.value.startswith("To do: unmapped sources (1)") for h in at.subheader)
+    rules = pd.concat([attribution.default_channel_rules(),
+                       pd.DataFrame([{"pattern": "promo", "match": "contains", "channel": "Offline"}])])
+    preview = attribution.preview_rules(ws.reader, rules)
+    assert list(preview["source"]) == ["Old promo"] and list(preview["channel_after"]) == ["Offline"]
+    ws.save_channel_rules(rules)
+    at.run()
+    assert_clean(at)
+    assert any(h.value.startswith("To do: unmapped sources (0)") for h in at.subheader)
+
+
+def test_invalid_rules_are_refused_and_nothing_is_written(ws):
+    before = ws.reader.version
+    with pytest.raises(ValueError, match="Rule 1"):
+        ws.save_channel_rules(pd.DataFrame([{"pattern": "(", "match": "regex", "channel": "X"}]))
+    assert ws.reader.version == before
+
+
+def test_source_label_moves_a_source_to_another_channel_on_every_page(ws):
+    ws.save_source_label(1, "Referral", None)
+    at = run_app(CUSTOM_QP, "pages/campaigns.py")
+    assert_clean(at)
+    channels = channel_table(at)
+    assert channels["Referral"] == 3  # WhatsApp's three contacts this week
+    assert "WhatsApp" in channels  # the Arabic واتساب source still maps to WhatsApp
+    ws.save_source_label(1, None, None)  # cleared: back to the rules
+    at.run()
+    assert "Referral" not in channel_table(at)
+
+
+def test_read_only_shows_rules_without_save(tmp_path, make_cache):
+    from ui import context
+
+    reader = make_cache(tmp_path, name="ro.duckdb", **small_tables())
+    context.WORKSPACE_OVERRIDE = make_workspace(tmp_path, reader.path, read_only=True)
+    at = run_app(CUSTOM_QP, "pages/campaigns.py")
+    assert_clean(at)
+    assert not [b for b in at.button if b.label in ("Save rules", "Save labels", "Restore built-in rules")]

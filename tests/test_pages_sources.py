@@ -1,0 +1,238 @@
+"""The Sources page forms against the RASL emulator: create, rename, delete and every error case.
+
+The workspace talks to an in-process ``EmulatorApp`` (``Workspace(settings, transport=...)``)
+injected through ``ui.context.WORKSPACE_OVERRIDE``; its cache is a file under ``tmp_path`` that
+mirrors the emulator's sources (same ids and names) and some contacts.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from rasl_data import dashboard
+from rasl_data.emulator import EmulatorApp, TokenSpec, empty_tenant
+from test_app_pages import APP, TIMEOUT, make_workspace, use_navigation_on_every_run
+
+TOKEN = "wm_" + "t" * 60
+READ_ONLY_TOKEN = "wm_" + "r" * 60
+T0 = datetime(2026, 1, 5, 9, tzinfo=timezone.utc)
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path, monkeypatch):
+    from ui import context
+
+    use_navigation_on_every_run(monkeypatch)
+    monkeypatch.setenv("RASL_CACHE_DIR", str(tmp_path / "cache-dir"))
+    monkeypatch.setenv("RASL_CACHE_PATH", str(tmp_path / "env-cache.duckdb"))
+    monkeypatch.delenv("RASL_API_TOKEN", raising=False)
+    yield
+    context.WORKSPACE_OVERRIDE = None
+
+
+class World:
+    """An emulator tenant, a cache mirroring it, and the workspace the app uses."""
+
+    def __init__(self, tmp_path, make_cache, token: str = TOKEN) -> None:
+        from ui import context
+
+        tenant = empty_tenant(as_of=datetime(2026, 3, 1, tzinfo=timezone.utc))
+        self.ids = {name: tenant.add_source(name)["id"] for name in ("WhatsApp", "واتساب / عروض", "Old promo")}
+        for _ in range(3):  # "WhatsApp" is in use by 3 contacts
+            tenant.add_contact({"firstname": "A", "lastname": "B", "type": "lead", "source_id": self.ids["WhatsApp"],
+                                "phone": None})
+        self.app = EmulatorApp(tenant, tokens=[TokenSpec(TOKEN), TokenSpec(READ_ONLY_TOKEN, scopes=("sources:read",))],
+                               rate_limit_per_minute=None)
+        self.tenant = tenant
+        reader = make_cache(
+            tmp_path, name="forms.duckdb",
+            sources=[dict(id=i, name=n, created_at=T0, updated_at=T0) for n, i in self.ids.items()],
+            contacts=[dict(id=k + 1, firstname="A", lastname="B", type="lead", source_id=self.ids["WhatsApp"],
+                           created_at=T0, updated_at=T0) for k in range(3)],
+            sync_runs=[dict(id=1, started_at=T0, finished_at=T0, mode="full", outcome="success", requests=4,
+                            rate_limit_waits=0, contacts_inserted=3, contacts_updated=0, contacts_deleted=0)],
+        )
+        self.ws = make_workspace(tmp_path, reader.path, token=token, transport=self.app.transport())
+        context.WORKSPACE_OVERRIDE = self.ws
+        self.at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+        self.at.session_state["_first_sync_tried"] = True
+        self.at.run()
+        self.at.switch_page("pages/sources.py").run()
+        assert not self.at.exception, [e.value for e in self.at.exception]
+
+    # -- state of both sides -------------------------------------------------------------
+    def api_names(self) -> list[str]:
+        return [s["name"] for s in self.tenant._dim("source")]
+
+    def cache_names(self) -> list[str]:
+        return list(dashboard.live_sources(self.ws.reader)["source"])
+
+    # -- the page ----------------------------------------------------------------------------
+    def create(self, name: str) -> AppTest:
+        self.at.text_input(key="src_create_name").input(name)
+        self.at.button(key="src_create").click().run()
+        return self.at
+
+    def messages(self) -> str:
+        at = self.at
+        return " | ".join([e.value for e in at.error] + [s.value for s in at.success] + [c.value for c in at.caption])
+
+
+@pytest.fixture
+def world(tmp_path, make_cache):
+    return World(tmp_path, make_cache)
+
+
+def test_create_source_calls_the_api_updates_the_cache_and_clears_the_box(world):
+    before = world.app.requests
+    at = world.create("TikTok / Eid")
+    assert not at.exception
+    assert "TikTok / Eid" in world.api_names()
+    assert "TikTok / Eid" in world.cache_names()
+    assert at.text_input(key="src_create_name").value == ""
+    assert any("created" in s.value for s in at.success)
+    assert world.app.requests > before
+    # the new source is offered at once (rename select and the sidebar filter), without a sync
+    assert "TikTok / Eid" in [o.split("  (#")[0] for o in at.selectbox(key="src_rename_id").options]
+
+
+def test_compose_helper_builds_channel_slash_campaign(world):
+    at = world.at
+    at.text_input(key="src_help_channel").input(" Instagram ")
+    at.text_input(key="src_help_campaign").input("Ramadan  offer")
+    at.button(key="src_compose").click().run()
+    assert at.text_input(key="src_create_name").value == "Instagram / Ramadan offer"
+
+
+@pytest.mark.parametrize("name, why", [
+    ("   ", "Enter a name"),
+    ("x" * 256, "at most 255"),
+    ("whatsapp ", "already exists"),
+    ("واتســاب / عروض", "already exists"),  # tatweel
+    ("ＷｈａｔｓＡｐｐ", "already exists"),  # full-width letters (Unicode form)
+])
+def test_create_is_refused_before_the_call_and_keeps_the_text(world, name, why):
+    before = world.app.requests
+    at = world.create(name)
+    assert not at.exception
+    assert why in world.messages()
+    assert world.app.requests == before  # nothing sent to RASL
+    assert at.text_input(key="src_create_name").value == name  # what was typed is kept
+    assert len(world.api_names()) == 3
+
+
+def test_create_rejected_by_the_api_shows_the_field_message_and_keeps_the_text(world):
+    world.tenant.add_source("Snapchat")  # created in RASL after the last sync: the cache does not know it
+    at = world.create("Snapchat")
+    assert "A source with this name already exists." in world.messages()
+    assert "Source name" in world.messages()  # shown against the field
+    assert at.text_input(key="src_create_name").value == "Snapchat"
+    assert world.api_names().count("Snapchat") == 1
+
+
+def test_create_without_sources_write_says_which_permission_is_missing(tmp_path, make_cache):
+    world = World(tmp_path, make_cache, token=READ_ONLY_TOKEN)
+    at = world.create("Email / Newsletter")
+    assert "sources:write" in world.messages()
+    assert at.text_input(key="src_create_name").value == "Email / Newsletter"
+    assert "Email / Newsletter" not in world.api_names()
+    assert "Email / Newsletter" not in world.cache_names()
+
+
+def test_double_click_creates_one_source(world):
+    at = world.create("Google Ads / Brand")
+    # The second click of a double click arrives with the text the browser still shows.
+    at.text_input(key="src_create_name").input("Google Ads / Brand")
+    at.button(key="src_create").click().run()
+    assert not at.exception
+    assert world.api_names().count("Google Ads / Brand") == 1
+    assert world.cache_names().count("Google Ads / Brand") == 1
+    assert not at.error
+    assert at.text_input(key="src_create_name").value == ""
+
+
+def test_rename_keeps_the_id_and_its_contacts(world):
+    sid = world.ids["WhatsApp"]
+    at = world.at
+    at.selectbox(key="src_rename_id").set_value(sid).run()
+    assert any("Carries 3 contacts" in c.value for c in at.caption)
+    at.text_input(key="src_rename_name").input("WhatsApp Business")
+    at.button(key="src_rename").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert world.tenant.find("source", sid)["name"] == "WhatsApp Business"
+    live = dashboard.live_sources(world.ws.reader)
+    row = live[live["source_id"] == sid].iloc[0]
+    assert row["source"] == "WhatsApp Business" and row["contacts"] == 3
+    assert at.text_input(key="src_rename_name").value == ""
+
+
+def test_rename_to_another_sources_name_is_refused(world):
+    at = world.at
+    at.selectbox(key="src_rename_id").set_value(world.ids["Old promo"]).run()
+    at.text_input(key="src_rename_name").input("WHATSAPP")
+    at.button(key="src_rename").click().run()
+    assert "already exists" in world.messages()
+    assert world.tenant.find("source", world.ids["Old promo"])["name"] == "Old promo"
+    assert at.text_input(key="src_rename_name").value == "WHATSAPP"
+
+
+def test_rename_may_change_only_the_case_of_its_own_name(world):
+    at = world.at
+    at.selectbox(key="src_rename_id").set_value(world.ids["Old promo"]).run()
+    at.text_input(key="src_rename_name").input("OLD PROMO")
+    at.button(key="src_rename").click().run()
+    assert world.tenant.find("source", world.ids["Old promo"])["name"] == "OLD PROMO"
+
+
+def test_delete_needs_the_confirmation(world):
+    at = world.at
+    at.selectbox(key="src_delete_id").set_value(world.ids["Old promo"]).run()
+    assert at.button(key="src_delete").disabled
+    at.checkbox(key="src_delete_ok").check().run()
+    assert not at.button(key="src_delete").disabled
+    at.button(key="src_delete").click().run()
+    assert not at.exception and not at.error
+    assert "Old promo" not in world.api_names()
+    assert "Old promo" not in world.cache_names()
+    assert any("deleted" in s.value for s in at.success)
+
+
+def test_delete_of_a_source_in_use_says_how_many_contacts(world):
+    at = world.at
+    at.selectbox(key="src_delete_id").set_value(world.ids["WhatsApp"]).run()
+    at.checkbox(key="src_delete_ok").check().run()
+    at.button(key="src_delete").click().run()
+    text = " ".join(e.value for e in at.error)
+    assert "3 contacts" in text and "Move them" in text
+    assert "WhatsApp" in world.api_names() and "WhatsApp" in world.cache_names()
+
+
+def test_check_source_name_rules():
+    import pandas as pd
+
+    existing = pd.DataFrame({"source_id": [1, 2], "source": ["Facebook", "إنستغرام / عرض"]})
+    assert dashboard.check_source_name("facebook", existing) is not None
+    assert dashboard.check_source_name("انستغرام / عرض", existing) is not None  # alef form
+    assert dashboard.check_source_name("FACEBOOK", existing, exclude_id=1) is None
+    assert dashboard.check_source_name("a" * 255, existing) is None
+    assert dashboard.check_source_name("", existing) == "Enter a name."
+    assert dashboard.compose_source_name("Instagram", "") == "Instagram"
+    assert dashboard.compose_source_name(" TikTok ", "Eid  sale") == "TikTok / Eid sale"
+
+
+def test_comparison_series_aligns_by_period_index(tmp_path, make_cache):
+    from rasl_data.queries import Filters
+
+    def c(i, d):
+        return dict(id=i, firstname="a", lastname="b", type="lead", source_id=None,
+                    created_at=datetime(d.year, d.month, d.day, 12, tzinfo=timezone.utc))
+
+    reader = make_cache(tmp_path, name="cmp.duckdb",
+                        contacts=[c(1, date(2026, 2, 23)), c(2, date(2026, 2, 24)), c(3, date(2026, 3, 1))])
+    out = dashboard.comparison_series(reader, Filters(date(2026, 3, 2), date(2026, 3, 8)), "previous", "day")
+    assert list(out["previous"]) == [1, 1, 0, 0, 0, 0, 1]
+    assert out["period_start"].iloc[0] == date(2026, 3, 2) and out["comparison_start"].iloc[0] == date(2026, 2, 23)
+    assert dashboard.comparison_series(reader, Filters(date(2026, 3, 2), date(2026, 3, 8)), None, "day").empty

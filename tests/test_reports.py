@@ -1,0 +1,208 @@
+"""The weekly pack (rasl_data.reports): zip contents, CSVs against an independent pandas
+computation, an HTML report that works offline, PNG charts, and the ``report weekly`` CLI."""
+
+import csv
+import io
+import os
+import re
+import shutil
+import zipfile
+from datetime import timedelta
+
+import pytest
+
+from rasl_data import cli, exports, reports
+from test_weekly import BASE, TODAY, TZ, WEEK, WEEK_END, build, oracle_frame, oracle_movers, oracle_weeks
+
+SPAN = f"{WEEK.isoformat()}_to_{WEEK_END.isoformat()}"
+CSV_NAMES = [f"{stem}_{SPAN}.csv" for stem in (
+    "weekly_summary", "movers_by_source", "movers_by_campaign", "new_sources", "silent_sources", "spikes",
+    "daily_new_contacts_by_source")]
+HTML_NAME = f"weekly_review_{SPAN}.html"
+PNG_NAMES = ["charts/weekly_new_contacts.png", "charts/daily_new_contacts_by_source.png", "charts/movers_by_source.png"]
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+HAVE_CHROMIUM = bool(os.environ.get("BROWSER_PATH") or shutil.which("chromium") or shutil.which("google-chrome"))
+
+
+@pytest.fixture
+def db(make_cache):
+    return build(make_cache)
+
+
+def open_pack(data: bytes) -> zipfile.ZipFile:
+    return zipfile.ZipFile(io.BytesIO(data))
+
+
+def read_csv(zf: zipfile.ZipFile, name: str) -> list[dict]:
+    raw = zf.read(name)
+    assert raw.startswith(b"\xef\xbb\xbf")
+    return list(csv.DictReader(io.StringIO(raw[3:].decode("utf-8"), newline="")))
+
+
+def unquote(text: str) -> str:
+    """What a spreadsheet shows for a neutralised cell (the writer's leading apostrophe)."""
+    return text[1:] if text.startswith("'") else text
+
+
+def test_pack_without_images_has_every_file_and_says_why_no_png(db):
+    data = reports.build_weekly_pack(db, None, TZ, "monday", TODAY, images=False)
+    zf = open_pack(data)
+    assert sorted(zf.namelist()) == sorted(["README.txt", "summary.txt", HTML_NAME, *CSV_NAMES])
+    readme = zf.read("README.txt").decode("utf-8")
+    assert "Chart images (PNG) are not included" in readme
+    assert "Asia/Riyadh" in readme and "2026-11-16 to 2026-11-22" in readme
+
+
+def test_summary_txt_is_the_review_summary(db):
+    zf = open_pack(reports.build_weekly_pack(db, WEEK, TZ, "monday", TODAY, images=False))
+    text = zf.read("summary.txt").decode("utf-8")
+    lines = text.strip().splitlines()
+    assert lines[0] == "Weekly review: 16–22 Nov 2026 (Asia/Riyadh)"
+    assert len(lines) <= 12 and all(line.startswith("• ") for line in lines[1:])
+
+
+def test_pack_csvs_match_an_independent_pandas_computation(db):
+    zf = open_pack(reports.build_weekly_pack(db, WEEK + timedelta(days=3), TZ, "monday", TODAY, images=False))
+    df = oracle_frame()
+
+    summary = {r["metric"]: r for r in read_csv(zf, CSV_NAMES[0])}
+    weeks = df.groupby("week").size().reindex(range(5), fill_value=0)
+    assert summary["New contacts"]["this_week"] == str(weeks[4])
+    assert summary["New contacts"]["previous_week"] == str(weeks[3])
+    assert float(summary["New contacts"]["avg_4_weeks"]) == pytest.approx(weeks[:4].sum() / 4)
+    assert summary["New contacts"]["week_start"] == "2026-11-16"
+
+    per = oracle_weeks(df, "source")
+    up, down = oracle_movers(per)
+    movers = read_csv(zf, CSV_NAMES[1])
+    got = [(unquote(r["source"]), int(r["this_week"]), int(r["previous_week"]), int(r["change_abs"])) for r in movers]
+    assert got == up + down
+    for r in movers:  # "new" where the base was zero, else a fraction
+        if r["previous_week"] == "0":
+            assert r["is_new"] == "True" and r["change_pct"] == ""
+        else:
+            assert float(r["change_pct"]) == pytest.approx(int(r["change_abs"]) / int(r["previous_week"]))
+    # the Unattributed row has no id; live sources keep theirs
+    assert [r["source_id"] for r in movers if r["source"] == "Unattributed"] == [""]
+
+    camp = df[~df["campaign"].isin(["No campaign", "Unattributed"])]
+    up_c, down_c = oracle_movers(oracle_weeks(camp, "campaign"))
+    got_c = [(r["campaign"], int(r["this_week"]), int(r["previous_week"]), int(r["change_abs"]))
+             for r in read_csv(zf, CSV_NAMES[2])]
+    assert got_c == up_c + down_c
+
+    week = df[df["week"] == 4]
+    counts = week.groupby(["source", "day"]).size()
+    expected_daily = {(s, (WEEK + timedelta(days=i)).isoformat()): int(counts.get((s, WEEK + timedelta(days=i)), 0))
+                      for s in week["source"].unique() for i in range(7)}
+    got_daily = {(unquote(r["source"]), r["day"]): int(r["new_contacts"]) for r in read_csv(zf, CSV_NAMES[6])}
+    assert got_daily == expected_daily
+
+    assert {unquote(r["source"]) for r in read_csv(zf, CSV_NAMES[3])} == \
+        {"TikTok / Eid", "<img src=x onerror=alert(1)>", "Snap / Eid"}
+    silent = read_csv(zf, CSV_NAMES[4])
+    assert [(r["source"], r["last_contact"], r["contacts_4_weeks"]) for r in silent] == \
+        [("Facebook / Eid", "2026-11-12", "12")]
+    spikes = read_csv(zf, CSV_NAMES[5])
+    assert ("source", "Instagram / Ramadan", "spike") in {(r["dimension"], r["name"], r["direction"]) for r in spikes}
+
+
+def test_html_report_is_offline_and_escapes_source_names(db):
+    zf = open_pack(reports.build_weekly_pack(db, WEEK, TZ, "monday", TODAY, images=False))
+    page = zf.read(HTML_NAME).decode("utf-8")
+    assert page.startswith("<!DOCTYPE html>") and '<meta charset="utf-8">' in page
+    assert '<script src="http' not in page  # no CDN: plotly.js is inline
+    assert not re.search(r"<script[^>]*\ssrc\s*=", page, re.IGNORECASE)  # no external script of any kind
+    assert not re.search(r"<link[^>]*href\s*=\s*[\"']?https?:", page, re.IGNORECASE)  # nor stylesheet
+    assert len(page) > 1_000_000  # plotly.js itself is inline
+    assert page.count('class="plotly-graph-div"') == len(reports.CHART_NAMES)
+    assert "<img src=x onerror" not in page  # a hostile source name is text, never markup
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page
+    assert "واتساب / رمضان" in page
+
+
+@pytest.mark.skipif(not HAVE_CHROMIUM, reason="no Chromium on PATH or BROWSER_PATH: kaleido cannot draw PNGs")
+def test_pack_with_images_holds_real_pngs(db):
+    zf = open_pack(reports.build_weekly_pack(db, WEEK, TZ, "monday", TODAY))
+    for name in PNG_NAMES:
+        assert zf.read(name).startswith(PNG_SIGNATURE), name
+    assert "not included" not in zf.read("README.txt").decode("utf-8")
+
+
+def test_a_missing_browser_still_builds_the_pack_and_readme_says_why(db, monkeypatch):
+    monkeypatch.setenv("BROWSER_PATH", "/nonexistent/chromium")
+    zf = open_pack(reports.build_weekly_pack(db, WEEK, TZ, "monday", TODAY))
+    assert not [n for n in zf.namelist() if n.endswith(".png")]
+    readme = zf.read("README.txt").decode("utf-8")
+    assert "Chart images (PNG) are not included" in readme and "nonexistent" in readme
+    assert HTML_NAME in zf.namelist()
+
+
+# --- CLI ------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def clean_env(monkeypatch, tmp_path):
+    for key in list(os.environ):
+        if key.startswith("RASL_"):
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("RASL_CACHE_DIR", str(tmp_path / "no-cache-here"))
+    monkeypatch.setattr("rasl_data.settings.DEFAULT_SECRETS_PATH", tmp_path / "absent-secrets.toml")
+
+
+def test_cli_writes_the_pack_for_the_week_holding_the_given_date(db, tmp_path, capsys, clean_env):
+    out = tmp_path / "weekly.zip"
+    code = cli.main(["report", "weekly", "--week", "2026-11-19", "--tz", TZ, "--week-start", "monday",
+                     "--cache", str(db.path), "--no-images", "--out", str(out)])
+    assert code == 0
+    captured = capsys.readouterr()
+    assert "2026-11-16 to 2026-11-22" in captured.out and "31 new contacts" in captured.out
+    zf = zipfile.ZipFile(out)
+    assert set(CSV_NAMES) <= set(zf.namelist())
+    rows = read_csv(zf, CSV_NAMES[0])
+    assert rows[0]["metric"] == "New contacts" and rows[0]["this_week"] == "31"
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".weekly.zip")] == []
+
+
+def test_cli_week_start_changes_the_week(db, tmp_path, capsys, clean_env):
+    out = tmp_path / "w.zip"
+    assert cli.main(["report", "weekly", "--week", "2026-11-19", "--tz", TZ, "--week-start", "saturday",
+                     "--cache", str(db.path), "--no-images", "--out", str(out)]) == 0
+    assert "2026-11-14 to 2026-11-20" in capsys.readouterr().out
+    assert f"weekly_summary_2026-11-14_to_2026-11-20.csv" in zipfile.ZipFile(out).namelist()
+
+
+@pytest.mark.parametrize("args,code,message", [
+    (["--week", "2026-13-40"], 2, "--week '2026-13-40' is not a date"),
+    (["--week-start", "friday"], 2, "--week-start 'friday' is not one of"),
+    (["--tz", "Mars/Olympus"], 2, "unknown time zone 'Mars/Olympus'"),
+    (["--week", "2099-01-01"], 2, "is not over yet"),
+    (["--no-out"], 2, "--out FILE.zip is required"),
+    (["--out-dir-missing"], 2, "does not exist"),
+    (["--cache-missing"], 1, "run `python -m rasl_data sync` first"),
+])
+def test_cli_bad_input_is_one_line_on_stderr(db, tmp_path, capsys, clean_env, args, code, message):
+    argv = ["report", "weekly", "--tz", TZ, "--cache", str(db.path), "--no-images", "--out", str(tmp_path / "x.zip")]
+    if args == ["--no-out"]:
+        argv = argv[:-2]
+    elif args == ["--out-dir-missing"]:
+        argv[-1] = str(tmp_path / "missing" / "x.zip")
+    elif args == ["--cache-missing"]:
+        argv[argv.index("--cache") + 1] = str(tmp_path / "nope.duckdb")
+    else:
+        argv += args
+    assert cli.main(argv) == code
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("error: ") and message in err, err
+    assert not (tmp_path / "x.zip").exists()
+    assert not (tmp_path / "nope.duckdb").exists()  # a report never creates a cache
+
+
+def test_pack_file_names_follow_the_dated_convention(db):
+    from rasl_data import weekly
+
+    review = weekly.weekly_review(db, WEEK, TZ, "monday", TODAY)
+    names = reports.pack_file_names(review)
+    assert names["movers_by_source"] == exports.dated_file_name("movers_by_source", WEEK, WEEK_END)
+    assert reports.pack_zip_name(review) == f"weekly_review_{SPAN}.zip"
+    assert review.baseline_start == BASE

@@ -1,0 +1,143 @@
+"""Retry policy and pacing as pure functions: no sleeping, no network."""
+
+from __future__ import annotations
+
+from email.utils import formatdate
+
+import httpx
+import pytest
+
+from rasl_data.errors import ProtocolError, parse_retry_after
+from rasl_data.retry import RateLimitInfo, RateLimitPacer, retry_delay, should_retry
+
+REQ = httpx.Request("GET", "https://getrasl.io/api/v2/contacts")
+
+
+class FixedRandom:
+    def __init__(self, value: float) -> None:
+        self.value = value
+
+    def random(self) -> float:
+        return self.value
+
+
+class FakeClock:
+    def __init__(self, t: float = 1_768_471_200.0) -> None:
+        self.t = t
+        self.slept: list[float] = []
+
+    def __call__(self) -> float:
+        return self.t
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.t += seconds
+
+
+@pytest.mark.parametrize("status, expected", [
+    (429, True), (500, True), (502, True), (503, True), (504, True),
+    (400, False), (401, False), (403, False), (404, False), (409, False), (422, False), (200, False),
+])
+def test_get_is_retried_on_429_and_5xx_only(status, expected):
+    assert should_retry("GET", httpx.Response(status, request=REQ), 0) is expected
+
+
+@pytest.mark.parametrize("method", ["POST", "PATCH", "DELETE"])
+def test_writes_are_not_retried_on_5xx_or_read_timeout(method):
+    assert should_retry(method, httpx.Response(500, request=REQ), 0) is False
+    assert should_retry(method, httpx.Response(503, request=REQ), 0) is False
+    assert should_retry(method, httpx.ReadTimeout("slow", request=REQ), 0) is False
+
+
+@pytest.mark.parametrize("method", ["POST", "PATCH", "DELETE"])
+def test_writes_are_retried_when_certainly_not_applied(method):
+    # The limiter answers before the handler runs, and a refused connection sent nothing.
+    assert should_retry(method, httpx.Response(429, request=REQ), 0) is True
+    assert should_retry(method, httpx.ConnectError("refused", request=REQ), 0) is True
+    assert should_retry(method, httpx.ConnectTimeout("slow", request=REQ), 0) is True
+
+
+def test_get_retried_on_transport_failures_and_garbled_bodies():
+    assert should_retry("GET", httpx.ReadTimeout("slow", request=REQ), 0)
+    assert should_retry("GET", httpx.ConnectError("refused", request=REQ), 0)
+    assert should_retry("GET", httpx.RemoteProtocolError("cut", request=REQ), 0)
+    assert should_retry("GET", ProtocolError("x", transient=True), 0)
+    assert not should_retry("GET", ProtocolError("wrong types", transient=False), 0)
+    assert not should_retry("POST", ProtocolError("x", transient=True), 0)
+
+
+def test_no_retry_after_max_attempts():
+    resp = httpx.Response(503, request=REQ)
+    assert should_retry("GET", resp, 4, max_retries=5)
+    assert not should_retry("GET", resp, 5, max_retries=5)
+    assert not should_retry("GET", resp, 0, max_retries=0)
+
+
+def test_retry_after_seconds_wins_with_small_jitter():
+    assert retry_delay(0, "42", 0.0, FixedRandom(0.0)) == 42.0
+    assert retry_delay(3, "42", 0.0, FixedRandom(1.0)) == pytest.approx(42.25)
+
+
+def test_retry_after_http_date():
+    now = 1_768_471_200.0
+    header = formatdate(now + 30, usegmt=True)
+    assert retry_delay(0, header, now, FixedRandom(0.0)) == pytest.approx(30.0)
+    assert parse_retry_after(formatdate(now - 30, usegmt=True), now) == 0.0
+
+
+def test_retry_after_is_capped():
+    assert retry_delay(0, "3600", 0.0, FixedRandom(0.0)) == 90.0
+
+
+def test_exponential_backoff_with_equal_jitter_is_capped():
+    # d = min(30, 0.5 * 2**attempt); wait in [d/2, d]
+    assert retry_delay(0, None, 0.0, FixedRandom(0.0)) == 0.25
+    assert retry_delay(0, None, 0.0, FixedRandom(1.0)) == 0.5
+    assert retry_delay(3, None, 0.0, FixedRandom(0.5)) == pytest.approx(3.0)  # d=4 -> 2 + 1
+    assert retry_delay(20, None, 0.0, FixedRandom(1.0)) == 30.0
+    assert retry_delay(20, "not a date", 0.0, FixedRandom(0.0)) == 15.0
+
+
+def test_rate_limit_headers_parsed_both_ways():
+    info = RateLimitInfo.from_headers({"X-RateLimit-Limit": "60", "X-RateLimit-Remaining": "59",
+                                       "X-RateLimit-Reset": "1768471260", "X-RateLimit-Window": "60"})
+    assert (info.limit, info.remaining, info.reset, info.window, info.unlimited) == (60, 59, 1768471260.0, 60.0, False)
+    info = RateLimitInfo.from_headers({"X-RateLimit-Limit": "unlimited", "X-RateLimit-Remaining": "unlimited"})
+    assert info.unlimited and info.limit is None
+    assert RateLimitInfo.from_headers({}) is None
+
+
+def test_pacer_spreads_requests_one_window_per_limit():
+    clock = FakeClock()
+    pacer = RateLimitPacer(clock, clock.sleep)
+    pacer.acquire()
+    pacer.observe({"X-RateLimit-Limit": "60", "X-RateLimit-Remaining": "59", "X-RateLimit-Reset": str(int(clock.t) + 60)})
+    for _ in range(60):
+        pacer.acquire()
+    # 60 requests after the first: 60 gaps of 60/60 s plus the 2% margin.
+    assert clock.t - 1_768_471_200.0 == pytest.approx(60 * 1.02)
+
+
+def test_pacer_waits_until_reset_when_remaining_is_zero():
+    clock = FakeClock()
+    pacer = RateLimitPacer(clock, clock.sleep, safety=0.0)
+    pacer.observe({"X-RateLimit-Limit": "unlimited"})
+    pacer.observe({"X-RateLimit-Limit": "60", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(int(clock.t) + 60)})
+    waited = pacer.acquire()
+    assert waited == pytest.approx(60.05)
+
+
+def test_pacer_clamps_a_skewed_reset_to_one_window():
+    clock = FakeClock()
+    pacer = RateLimitPacer(clock, clock.sleep)
+    pacer.observe({"X-RateLimit-Limit": "60", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(int(clock.t) + 7200)})
+    assert pacer.acquire() == pytest.approx(60.05)
+
+
+def test_pacer_does_not_wait_when_unlimited():
+    clock = FakeClock()
+    pacer = RateLimitPacer(clock, clock.sleep)
+    pacer.observe({"X-RateLimit-Limit": "unlimited", "X-RateLimit-Remaining": "unlimited"})
+    for _ in range(100):
+        assert pacer.acquire() == 0.0
+    assert clock.slept == []

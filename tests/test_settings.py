@@ -1,0 +1,68 @@
+"""Configuration precedence and validation (rasl_data.settings)."""
+
+from pathlib import Path
+
+import pytest
+
+from rasl_data.settings import DEFAULT_BASE_URL, SettingsError, load_settings
+
+
+def write_secrets(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "secrets.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_defaults_without_anything_use_the_demo_workspace(tmp_path):
+    s = load_settings(secrets_path=tmp_path / "missing.toml", environ={})
+    assert s.is_demo and not s.token_present
+    assert s.base_url == DEFAULT_BASE_URL
+    assert (s.timezone, s.week_start, s.read_only) == ("UTC", "monday", False)
+    assert s.cache_path.name == "demo.duckdb"
+
+
+def test_precedence_argument_then_secrets_then_environment(tmp_path):
+    secrets = write_secrets(tmp_path, 'RASL_TIMEZONE = "Asia/Riyadh"\nRASL_WEEK_START = "sunday"\n')
+    env = {"RASL_TIMEZONE": "Africa/Cairo", "RASL_WEEK_START": "saturday", "RASL_BASE_URL": "http://127.0.0.1:9/api/v2"}
+    s = load_settings(secrets_path=secrets, environ=env)
+    assert s.timezone == "Asia/Riyadh"  # secrets beat the environment
+    assert s.week_start == "sunday"
+    assert s.base_url == "http://127.0.0.1:9/api/v2"  # only in the environment
+    s2 = load_settings({"RASL_TIMEZONE": "Europe/London"}, secrets_path=secrets, environ=env)
+    assert s2.timezone == "Europe/London"  # an explicit argument beats both
+    assert s2.sources["RASL_TIMEZONE"] == "argument"
+
+
+def test_bad_values_name_the_key_and_where_it_came_from(tmp_path):
+    with pytest.raises(SettingsError, match=r"RASL_TIMEZONE \(environment\).*Mars/Olympus"):
+        load_settings(secrets_path=tmp_path / "none.toml", environ={"RASL_TIMEZONE": "Mars/Olympus"})
+    with pytest.raises(SettingsError, match="RASL_WEEK_START"):
+        load_settings({"RASL_WEEK_START": "friday"}, secrets_path=tmp_path / "none.toml", environ={})
+    with pytest.raises(SettingsError, match="RASL_BASE_URL"):
+        load_settings({"RASL_BASE_URL": "getrasl.io"}, secrets_path=tmp_path / "none.toml", environ={})
+    bad = write_secrets(tmp_path, "RASL_TIMEZONE = \n")
+    with pytest.raises(SettingsError, match="secrets.toml"):
+        load_settings(secrets_path=bad, environ={})
+
+
+def test_token_is_never_in_repr_and_workspaces_get_their_own_cache(tmp_path):
+    token = "wm_" + "s3cr3t" * 10
+    s = load_settings({"RASL_API_TOKEN": token, "RASL_CACHE_DIR": str(tmp_path)}, secrets_path=tmp_path / "n", environ={})
+    assert token not in repr(s)
+    assert token not in str(s.cache_path) and token not in s.workspace_id
+    other = load_settings({"RASL_API_TOKEN": token + "x", "RASL_CACHE_DIR": str(tmp_path)}, secrets_path=tmp_path / "n", environ={})
+    demo = load_settings({"RASL_CACHE_DIR": str(tmp_path)}, secrets_path=tmp_path / "n", environ={})
+    paths = {s.cache_path, other.cache_path, demo.cache_path}
+    assert len(paths) == 3 and all(p.parent == tmp_path for p in paths)
+
+
+def test_explicit_cache_path_is_used_as_is(tmp_path):
+    target = tmp_path / "sub" / "mine.duckdb"
+    s = load_settings({"RASL_CACHE_PATH": str(target), "RASL_API_TOKEN": "t"}, secrets_path=tmp_path / "n", environ={})
+    assert s.cache_path == target
+
+
+def test_read_only_flag_accepts_common_spellings(tmp_path):
+    for value, expected in (("1", True), ("true", True), ("YES", True), ("0", False), ("no", False)):
+        s = load_settings({"RASL_READ_ONLY": value}, secrets_path=tmp_path / "n", environ={})
+        assert s.read_only is expected, value

@@ -1,0 +1,173 @@
+"""Plotly figures shared by the pages, with one colour per source or channel everywhere.
+
+Colours: a source keeps its colour in every chart and across a rename because the colour is
+chosen from its RASL id, never its name; channels have brand-like colours; campaigns, groups
+and statuses take a colour from their name. No text colour is hard-coded, so the figures follow
+Streamlit's light or dark theme.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import pandas as pd
+import plotly.express as px  # palettes only: figures are built from go traces (faster)
+import plotly.graph_objects as go
+
+# Mid-tone qualitative colours readable on white and on the dark theme's background.
+PALETTE = px.colors.qualitative.Plotly + px.colors.qualitative.Safe + px.colors.qualitative.Bold
+UNATTRIBUTED_COLOUR = "#9E9E9E"
+COMPARISON_COLOUR = "#F9A825"
+CHANNEL_COLOURS = {
+    "WhatsApp": "#25D366", "Facebook": "#1877F2", "Instagram": "#C13584", "TikTok": "#FE2C55",
+    "Snapchat": "#F7D600", "Google Ads": "#FBBC04", "Google Search": "#EA4335", "Website": "#00897B",
+    "Referral": "#8E24AA", "Manual import": "#8D6E63", "Integration": "#607D8B", "Email": "#FB8C00",
+    "SMS": "#5C6BC0", "YouTube": "#FF0000", "LinkedIn": "#0A66C2", "X (Twitter)": "#78909C",
+    "Unmapped": "#BDBDBD", "Unattributed": UNATTRIBUTED_COLOUR, "No campaign": "#B0BEC5",
+}
+
+
+def colour_for(key: str | int | None) -> str:
+    """A stable colour (``#RRGGBB``) for a source id, a channel, or a campaign/group/status name.
+
+    Source ids pick ``PALETTE[id % len(PALETTE)]`` so consecutive ids (RASL numbers sources in
+    creation order) never share a colour; ``None``/``Unattributed`` is grey.
+    """
+    if key is None or (isinstance(key, float) and pd.isna(key)) or key is pd.NA or key == "Unattributed":
+        return UNATTRIBUTED_COLOUR
+    if isinstance(key, str):
+        if key in CHANNEL_COLOURS:
+            return CHANNEL_COLOURS[key]
+        digest = int(hashlib.sha1(key.encode()).hexdigest()[:8], 16)
+        return PALETTE[digest % len(PALETTE)]
+    return PALETTE[int(key) % len(PALETTE)]
+
+
+def colour_map(labels: pd.Series, keys: pd.Series | None = None) -> dict[str, str]:
+    """Label → colour; ``keys`` (e.g. source ids) decide the colour so a rename keeps it."""
+    keys = labels if keys is None else keys
+    out: dict[str, str] = {}
+    for label, key in zip(labels, keys):
+        out[str(label)] = colour_for(None if key is None or pd.isna(key) else (key if isinstance(key, str) else int(key)))
+    return out
+
+
+def unique_labels(names: pd.Series, ids: pd.Series) -> pd.Series:
+    """Series labels that are one per id: a name shared by two ids gets `` (#id)`` appended.
+
+    Plotly groups traces by label, so two sources with the same shown name would merge.
+    """
+    names = names.astype(str)
+    per_name = pd.DataFrame({"n": names, "i": ids}).drop_duplicates().groupby("n")["i"].transform("size")
+    mapping = pd.DataFrame({"n": names, "i": ids}).drop_duplicates()
+    dup = set(mapping.loc[per_name.values > 1, "n"]) if len(mapping) else set()
+    return pd.Series(
+        [f"{n} (#{i})" if n in dup and not pd.isna(i) else n for n, i in zip(names, ids)], index=names.index
+    )
+
+
+def _layout(fig: go.Figure, *, height: int = 420, y_title: str | None = None, x_title: str | None = None,
+            legend_below: bool = True) -> go.Figure:
+    fig.update_layout(
+        legend_title_text="", margin=dict(l=10, r=10, t=30, b=10), height=height,
+        xaxis_title=x_title, yaxis_title=y_title, hoverlabel=dict(namelength=-1),
+    )
+    if legend_below:
+        fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.18, xanchor="left", x=0))
+    return fig
+
+
+def stacked_bars(df: pd.DataFrame, *, x: str, y: str, colour: str, colour_keys: str | None = None,
+                 x_title: str = "", y_title: str = "New contacts", max_series: int = 12) -> go.Figure:
+    """Stacked bars of ``y`` (contacts) over ``x`` (period start dates) split by ``colour``.
+
+    ``colour_keys`` (e.g. ``source_id``) fixes each series' colour and is carried as the bars'
+    ``customdata`` so a click can tell which source was picked (``""`` for Unattributed). Series
+    beyond the ``max_series - 1`` largest are summed into a grey "Other" to keep the legend
+    readable. Built from ``go.Bar`` traces (plotly.express costs ~90 ms a figure).
+    """
+    df = df.copy()
+    keys = colour_keys or colour
+    if colour_keys:
+        df[colour] = unique_labels(df[colour], df[colour_keys])
+    totals = df.groupby(colour, dropna=False, sort=False)[y].sum().sort_values(ascending=False, kind="stable")
+    order = totals.index.tolist()
+    if len(order) > max_series:
+        keep = order[: max_series - 1]
+        rest = df[~df[colour].isin(keep)].groupby(x, as_index=False, sort=True)[y].sum()
+        rest[colour], rest[keys] = "Other", "Other"
+        df = pd.concat([df[df[colour].isin(keep)], rest], ignore_index=True)
+        order = keep + ["Other"]
+    key_of = dict(zip(df[colour], df[keys]))
+    fig = go.Figure()
+    for label in order:
+        part = df[df[colour] == label].sort_values(x)
+        key = key_of.get(label)
+        key = None if key is None or (not isinstance(key, str) and pd.isna(key)) else key
+        colour_hex = "#90A4AE" if label == "Other" else colour_for(key if isinstance(key, str) or key is None else int(key))
+        custom = "" if key is None else (key if isinstance(key, str) else int(key))
+        fig.add_trace(go.Bar(
+            x=list(part[x]), y=list(part[y]), name=str(label), marker_color=colour_hex,
+            customdata=[[custom]] * len(part),
+        ))
+    fig.update_layout(barmode="stack", hovermode="x unified")
+    fig.update_yaxes(rangemode="tozero", tickformat=",d")
+    return _layout(fig, y_title=y_title, x_title=x_title or None)
+
+
+def add_comparison_line(fig: go.Figure, x: list, y: list, label: str) -> go.Figure:
+    """Overlay the comparison period's totals as a dashed line on the current period's axis ``x``.
+
+    ``x`` are the current period starts and ``y`` the comparison totals aligned by period index
+    (the n-th comparison period drawn over the n-th current one).
+    """
+    fig.add_trace(go.Scatter(x=x, y=y, mode="lines+markers", name=label,
+                             line=dict(color=COMPARISON_COLOUR, dash="dash", width=2), marker=dict(size=6),
+                             hovertemplate=f"{label}: %{{y:,}}<extra></extra>"))
+    return fig
+
+
+def line_chart(df: pd.DataFrame, *, x: str, y: str, name: str = "", colour: str = UNATTRIBUTED_COLOUR,
+               y_title: str = "", percent: bool = False, height: int = 320) -> go.Figure:
+    """One line of ``y`` over ``x``; ``percent`` formats a fraction axis as a percentage."""
+    fig = go.Figure(go.Scatter(x=list(df[x]), y=list(df[y]), mode="lines+markers", name=name or y_title,
+                               line=dict(color=colour, width=2)))
+    fig.update_yaxes(rangemode="tozero", tickformat=".0%" if percent else ",d")
+    fig.update_layout(hovermode="x unified", showlegend=False)
+    return _layout(fig, height=height, y_title=y_title)
+
+
+def horizontal_bars(df: pd.DataFrame, *, x: str, y: str, colour_keys: str | None = None, percent: bool = False,
+                    x_title: str = "", height: int | None = None, text: str | None = None) -> go.Figure:
+    """Horizontal bars of ``x`` per ``y`` label in the frame's order (first on top); one colour per
+    ``colour_keys`` value (e.g. source id) or per label."""
+    df = df.copy()
+    if colour_keys:
+        df[y] = unique_labels(df[y], df[colour_keys])
+        keys = [None if pd.isna(k) else int(k) for k in df[colour_keys]]
+    else:
+        keys = [str(v) for v in df[y]]
+    fig = go.Figure(go.Bar(
+        x=list(df[x]), y=list(df[y].astype(str)), orientation="h", marker_color=[colour_for(k) for k in keys],
+        text=list(df[text]) if text else None, textposition="outside" if text else None, cliponaxis=False,
+        hovertemplate="%{y}: %{x:" + (".1%" if percent else ",") + "}<extra></extra>",
+    ))
+    fig.update_layout(showlegend=False, yaxis=dict(autorange="reversed"))
+    fig.update_xaxes(tickformat=".0%" if percent else ",d", rangemode="tozero")
+    return _layout(fig, height=height or max(220, 28 * len(df) + 80), x_title=x_title or None, legend_below=False)
+
+
+def stacked_share_bars(df: pd.DataFrame, *, x: str, y: str, colour: str, height: int | None = None) -> go.Figure:
+    """Horizontal 100 % bars: the mix of ``colour`` (e.g. statuses) within each ``y`` label.
+
+    ``x`` holds fractions of each label's total; labels keep the frame's order (first on top).
+    """
+    labels = list(dict.fromkeys(df[y].astype(str)))
+    fig = go.Figure()
+    for name, part in df.groupby(colour, sort=False):
+        fig.add_trace(go.Bar(x=list(part[x]), y=list(part[y].astype(str)), orientation="h", name=str(name),
+                             marker_color=colour_for(str(name)),
+                             hovertemplate=f"%{{y}}: %{{x:.0%}}<extra>{str(name).replace('%', '')}</extra>"))
+    fig.update_layout(barmode="stack", yaxis=dict(autorange="reversed", categoryorder="array", categoryarray=labels))
+    fig.update_xaxes(tickformat=".0%", range=[0, 1])
+    return _layout(fig, height=height or max(260, 30 * len(labels) + 120))

@@ -1,0 +1,230 @@
+"""Shared sidebar filters, persisted across pages and in the URL query string.
+
+A link to any page with its query string reproduces the view: ``range`` (a preset name),
+``start``/``end`` (custom range, ISO local dates), ``compare`` (``previous``/``last_year``/
+``none``), ``gran`` (``day``/``week``/``month``), ``src`` (source ids, ``u`` = Unattributed),
+``ch`` (channels), ``cmp`` (campaigns), ``type`` (contact types); lists are comma-separated.
+
+Widget state lives in ``st.session_state`` under the ``f_*`` keys. Anything that changes a
+filter from a page (a click on a chart bar or a table row) must do it in a widget callback,
+which runs before the sidebar is drawn: Streamlit forbids writing a widget's key after the
+widget was drawn in the same run.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Iterable
+
+import streamlit as st
+
+from rasl_data import periods
+from rasl_data.queries import Filters
+from rasl_data.workspace import Workspace
+
+from . import data
+
+DEFAULT_PRESET = "last 12 complete weeks"
+CUSTOM = "custom"
+PRESET_OPTIONS = (DEFAULT_PRESET, *periods.PRESETS, CUSTOM)
+COMPARE_OPTIONS = {"previous": "Previous period", "last_year": "Same period last year", "none": "No comparison"}
+GRANULARITIES = {"day": "Day", "week": "Week", "month": "Month"}
+TYPES = ("lead", "customer", "guest")
+# Sentinel of the source filter meaning "contacts without a known source" (Filters: None).
+UNATTRIBUTED_KEY = "u"
+
+
+@dataclass(frozen=True)
+class View:
+    """What every page needs: the filters plus comparison and granularity.
+
+    ``compare`` is ``"previous"``, ``"last_year"`` or ``None``; ``granularity`` ``day``/``week``/
+    ``month``; ``preset`` the date-range choice that produced ``filters.start..end``.
+    """
+
+    filters: Filters
+    compare: str | None
+    granularity: str
+    preset: str
+
+
+def _qp_list(name: str) -> list[str]:
+    out: list[str] = []
+    for item in st.query_params.get_all(name):
+        out.extend(x for x in item.split(",") if x)
+    return out
+
+
+def _parse_date(text: str | None) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+
+
+def _source_keys(raw: Iterable[str]) -> list:
+    out: list = []
+    for x in raw:
+        if x == UNATTRIBUTED_KEY:
+            out.append(UNATTRIBUTED_KEY)
+        elif x.isdigit():
+            out.append(int(x))
+    return out
+
+
+def _init_from_url() -> None:
+    """Seed the filter state from the query string once per session (a shared link)."""
+    if st.session_state.get("_filters_seeded"):
+        return
+    st.session_state["_filters_seeded"] = True
+    qp = st.query_params
+    preset = qp.get("range", DEFAULT_PRESET)
+    st.session_state["f_preset"] = preset if preset in PRESET_OPTIONS else DEFAULT_PRESET
+    start, end = _parse_date(qp.get("start")), _parse_date(qp.get("end"))
+    if start and end and start <= end:
+        st.session_state["f_preset"] = CUSTOM
+        st.session_state["f_custom"] = (start, end)
+    elif st.session_state["f_preset"] == CUSTOM:
+        st.session_state["f_preset"] = DEFAULT_PRESET
+    compare = qp.get("compare", "previous")
+    st.session_state["f_compare"] = compare if compare in COMPARE_OPTIONS else "previous"
+    gran = qp.get("gran", "week")
+    st.session_state["f_gran"] = gran if gran in GRANULARITIES else "week"
+    st.session_state["f_sources"] = _source_keys(_qp_list("src"))
+    st.session_state["f_channels"] = _qp_list("ch")
+    st.session_state["f_campaigns"] = _qp_list("cmp")
+    st.session_state["f_types"] = [x for x in _qp_list("type") if x in TYPES]
+
+
+def _keep_valid(key: str, allowed: Iterable) -> None:
+    """Drop values a multiselect no longer offers (a deleted source, a renamed campaign)."""
+    allowed = set(allowed)
+    current = st.session_state.get(key) or []
+    kept = [v for v in current if v in allowed]
+    if kept != current:
+        st.session_state[key] = kept
+
+
+def query_string_of(view: View) -> dict[str, str]:
+    """The query-string parameters that reproduce ``view`` (see the module docstring)."""
+    qp = {"range": view.preset, "compare": view.compare or "none", "gran": view.granularity}
+    if view.preset == CUSTOM:
+        qp["start"] = view.filters.start.isoformat()
+        qp["end"] = view.filters.end.isoformat()
+    if view.filters.source_ids:
+        qp["src"] = ",".join(UNATTRIBUTED_KEY if i is None else str(i) for i in view.filters.source_ids)
+    if view.filters.channels:
+        qp["ch"] = ",".join(view.filters.channels)
+    if view.filters.campaigns:
+        qp["cmp"] = ",".join(view.filters.campaigns)
+    if view.filters.types:
+        qp["type"] = ",".join(view.filters.types)
+    return qp
+
+
+def _write_url(view: View) -> None:
+    qp = query_string_of(view)
+    current = {k: ",".join(st.query_params.get_all(k)) for k in st.query_params.keys()}
+    if current != qp:
+        st.query_params.from_dict(qp)
+
+
+def resolve_range(preset: str, today: date, week_start: str, custom: tuple[date, date] | None) -> tuple[date, date]:
+    """Local ``(start, end)`` (inclusive) for a preset name (``custom`` uses the picked dates)."""
+    if preset == CUSTOM and custom:
+        return custom
+    if preset in periods.PRESETS:
+        return periods.preset_range(preset, today, week_start)
+    return periods.last_complete_weeks(today, 12, week_start)
+
+
+def sidebar(ws: Workspace, page_name: str = "") -> View:
+    """Draw the shared filters in the sidebar, remember the resulting ``View`` and mirror it in the URL."""
+    s = ws.settings
+    today = periods.today_in(s.timezone)
+    options = data.filter_options()
+    _init_from_url()
+    names = dict(options["source_names"])
+    names[UNATTRIBUTED_KEY] = "Unattributed (no source)"
+    source_options = [*options["source_ids"], UNATTRIBUTED_KEY]
+    _keep_valid("f_sources", source_options)
+    _keep_valid("f_channels", options["channels"])
+    _keep_valid("f_campaigns", options["campaigns"])
+
+    st.subheader("Filters")
+    preset = st.selectbox("Date range", PRESET_OPTIONS, key="f_preset", format_func=lambda p: p[:1].upper() + p[1:])
+    custom = None
+    if preset == CUSTOM:
+        default = st.session_state.get("f_custom") or periods.last_complete_weeks(today, 12, s.week_start)
+        picked = st.date_input("From – to", value=tuple(default), key="f_custom_input", format="YYYY-MM-DD")
+        if isinstance(picked, (list, tuple)) and len(picked) == 2:
+            custom = (picked[0], picked[1])
+            st.session_state["f_custom"] = custom
+        else:
+            custom = tuple(default)
+            st.caption("Pick an end date to apply the range.")
+    start, end = resolve_range(preset, today, s.week_start, custom)
+    st.caption(f"{start:%d %b %Y} – {end:%d %b %Y} · {s.timezone} · weeks start {s.week_start.capitalize()}")
+    compare = st.radio("Compare with", list(COMPARE_OPTIONS), key="f_compare", format_func=COMPARE_OPTIONS.get)
+    gran = st.segmented_control("Granularity", list(GRANULARITIES), key="f_gran", format_func=GRANULARITIES.get,
+                                required=True) or "week"
+    active = any(st.session_state.get(k) for k in ("f_sources", "f_channels", "f_campaigns", "f_types"))
+    with st.expander("Sources, channels, campaigns" + (" (filtered)" if active else ""), expanded=active):
+        sources = st.multiselect("Source", source_options, key="f_sources", format_func=lambda i: names.get(i, str(i)),
+                                 placeholder="All sources")
+        channels = st.multiselect("Channel", options["channels"], key="f_channels", placeholder="All channels")
+        campaigns = st.multiselect("Campaign", options["campaigns"], key="f_campaigns", placeholder="All campaigns")
+        types = st.multiselect("Contact type", TYPES, key="f_types", format_func=str.capitalize, placeholder="All types")
+        if active:
+            st.button("Clear these filters", key="f_clear", on_click=clear_dimension_filters, type="tertiary")
+    view = View(
+        filters=Filters(
+            start=start, end=end, tz=s.timezone, week_start=s.week_start,
+            source_ids=tuple(None if i == UNATTRIBUTED_KEY else int(i) for i in sources),
+            channels=tuple(channels), campaigns=tuple(campaigns), types=tuple(types),
+        ),
+        compare=None if compare == "none" else compare,
+        granularity=gran,
+        preset=preset,
+    )
+    st.session_state["_view"] = view
+    _write_url(view)
+    return view
+
+
+def default_view(ws: Workspace) -> View:
+    """The view with no choices made: last 12 complete weeks, previous period, weekly."""
+    s = ws.settings
+    start, end = periods.last_complete_weeks(periods.today_in(s.timezone), 12, s.week_start)
+    return View(Filters(start=start, end=end, tz=s.timezone, week_start=s.week_start), "previous", "week", DEFAULT_PRESET)
+
+
+def current() -> View:
+    """The ``View`` drawn by the sidebar in this run (a page run on its own gets the defaults)."""
+    view = st.session_state.get("_view")
+    if view is None:
+        from . import context
+
+        view = default_view(context.workspace())
+    return view
+
+
+def clear_dimension_filters() -> None:
+    """Callback: clear the source, channel, campaign and type filters."""
+    for key in ("f_sources", "f_channels", "f_campaigns", "f_types"):
+        st.session_state[key] = []
+
+
+def set_filter(kind: str, values: list) -> None:
+    """Callback helper: filter every page to ``values`` of ``kind`` (``source``/``channel``/``campaign``).
+
+    Sources are ids (``None`` = Unattributed). Must run inside a widget callback (before the
+    sidebar is drawn in this run).
+    """
+    if kind == "source":
+        st.session_state["f_sources"] = [UNATTRIBUTED_KEY if v is None else int(v) for v in values]
+    elif kind == "channel":
+        st.session_state["f_channels"] = [str(v) for v in values]
+    elif kind == "campaign":
+        st.session_state["f_campaigns"] = [str(v) for v in values]

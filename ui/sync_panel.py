@@ -1,0 +1,111 @@
+"""Sidebar pieces: workspace header, freshness badge, and sync with a progress bar."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import streamlit as st
+
+from rasl_data.store import CacheBusyError, CacheError
+from rasl_data.sync import SyncProgress, SyncResult
+from rasl_data.workspace import Workspace
+
+from . import context
+
+PHASE_LABELS = {
+    "sources": "Reading sources…",
+    "statuses": "Reading statuses…",
+    "groups": "Reading groups…",
+    "reconcile": "Checking for deleted contacts…",
+    "saving": "Saving…",
+    "done": "Done",
+}
+
+
+def workspace_header(ws: Workspace) -> None:
+    """“Demo workspace” banner, or the real workspace's base URL (never the token)."""
+    if ws.settings.is_demo:
+        st.caption(":material/science: **Demo workspace**: sample data from the built-in RASL emulator. "
+                   "Set `RASL_API_TOKEN` to connect yours.")
+    else:
+        st.caption(f"Workspace: `{ws.settings.base_url}`")
+
+
+def freshness_colour(moment: datetime | None, now: datetime | None = None) -> str:
+    """Badge colour for the age of the last successful sync: green < 6 h, orange < 2 days, else red."""
+    if moment is None:
+        return "gray"
+    age = ((now or datetime.now(timezone.utc)) - moment).total_seconds()
+    return "green" if age < 6 * 3600 else "orange" if age < 2 * 86400 else "red"
+
+
+def freshness_badge(ws: Workspace, *, with_button: bool = True) -> None:
+    """A “synced 5 min ago” badge (colour by age) and, optionally, a Sync now button."""
+    try:
+        moment = ws.freshness()
+        text, colour = context.humanize_age(moment), freshness_colour(moment)
+        tip = f"Last successful sync: {moment:%Y-%m-%d %H:%M} UTC" if moment else "No successful sync yet"
+    except CacheError as err:
+        text, colour, tip = err.title, "red", err.detail
+    if not with_button:
+        st.badge(text, icon=":material/sync:", color=colour, help=tip)
+        return
+    cols = st.columns([3, 2], vertical_alignment="center")
+    cols[0].badge(text, icon=":material/sync:", color=colour, help=tip)
+    if cols[1].button("Sync now", key="sync_now", help="Fetch what changed in RASL since the last sync",
+                      type="tertiary", icon=":material/refresh:"):
+        run_sync(ws, "auto")
+
+
+def _progress_callback(bar):
+    def update(p: SyncProgress) -> None:
+        if p.phase == "contacts":
+            label = f"Contacts: page {p.pages_done:,}" + (f" of {p.pages_total:,}" if p.pages_total else "") + f" ({p.rows:,} rows)"
+        else:
+            label = PHASE_LABELS.get(p.phase, p.message or p.phase)
+        if p.rate_limit_waits:
+            label += f" · {p.rate_limit_waits} rate-limit pauses"
+        bar.progress(p.fraction, text=label)
+
+    return update
+
+
+def run_sync(ws: Workspace, mode: str) -> SyncResult | None:
+    """Run a sync (``auto``, ``incremental`` or ``full``) with ``st.progress``; show the outcome.
+
+    Returns the ``SyncResult`` (None when the cache was busy or unusable). The previous data is
+    kept on failure. Pages refresh by themselves: cached readers key on the cache version.
+    """
+    bar = st.progress(0.0, text="Starting sync…")
+    try:
+        result = ws.sync(mode, on_progress=_progress_callback(bar))
+    except CacheBusyError as err:
+        bar.empty()
+        st.warning(err.title, icon=":material/hourglass:")
+        return None
+    except CacheError as err:
+        bar.empty()
+        st.error(err.title, icon=":material/error:")
+        return None
+    bar.empty()
+    if result.outcome != "success":
+        st.error(f"{result.error_title or result.error}\n\nThe previous data is kept.", icon=":material/cloud_off:")
+        return result
+    st.session_state["_last_sync_summary"] = result.summary()
+    st.toast(result.summary(), icon=":material/check_circle:")
+    return result
+
+
+def first_sync_if_empty(ws: Workspace) -> None:
+    """Run the first sync by itself when the cache holds no contacts yet (once per session)."""
+    if st.session_state.get("_first_sync_tried"):
+        return
+    try:
+        empty = ws.is_empty()
+    except CacheError:
+        empty = True
+    if not empty:
+        return
+    st.session_state["_first_sync_tried"] = True
+    st.write("Loading your contacts for the first time…")
+    run_sync(ws, "auto")

@@ -1,0 +1,258 @@
+"""Small rendering helpers shared by the pages: captions, KPI cards, tables, empty states,
+CSV downloads, error boxes and click-to-filter callbacks.
+
+Rendering only: every number comes from ``rasl_data`` through ``ui.data.q``.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from typing import Any, Callable
+
+import pandas as pd
+import streamlit as st
+
+from rasl_data import periods
+from rasl_data.errors import ConflictError, InsufficientScopeError, RaslError, ValidationError
+from rasl_data.queries import Kpi, Kpis
+
+from . import filters
+from .filters import View
+
+COMPARE_WORDS = {"previous": "previous period", "last_year": "same period last year"}
+
+
+# --- text -----------------------------------------------------------------------------------
+
+
+def fmt_range(start: date, end: date) -> str:
+    """``1 Sep – 23 Nov 2026`` (the year once when both dates share it)."""
+    if start.year == end.year:
+        return f"{start:%-d %b} – {end:%-d %b %Y}"
+    return f"{start:%-d %b %Y} – {end:%-d %b %Y}"
+
+
+def comparison_range(view: View) -> tuple[date, date] | None:
+    """The local dates of the comparison period of ``view`` (None without comparison)."""
+    return periods.comparison_range(view.filters.start, view.filters.end, view.compare)
+
+
+def range_caption(view: View) -> str:
+    """One line naming the range, the comparison and the time zone of every number on the page."""
+    f = view.filters
+    days = (f.end - f.start).days + 1
+    text = f"{fmt_range(f.start, f.end)} ({days} days, {f.tz})"
+    other = comparison_range(view)
+    if other:
+        text += f" · compared with the {COMPARE_WORDS[view.compare]}, {fmt_range(*other)}"
+    active = [n for n, v in (("source", f.source_ids), ("channel", f.channels), ("campaign", f.campaigns),
+                             ("contact type", f.types)) if v]
+    if active:
+        text += " · filtered by " + ", ".join(active)
+    return text
+
+
+def fmt_pct(x: float | None, digits: int = 1) -> str:
+    """A fraction as a percentage (``0.253`` → ``25.3%``); ``–`` when undefined."""
+    return "–" if x is None or pd.isna(x) else f"{x * 100:.{digits}f}%"
+
+
+def _count_delta(k: Kpi) -> str | None:
+    if math.isnan(k.previous):
+        return None
+    if k.is_new:
+        return "new (none before)"
+    if math.isnan(k.change_pct):
+        return f"{k.change_abs:+,.0f}"
+    return f"{k.change_abs:+,.0f} ({k.change_pct:+.1%})"
+
+
+def _points_delta(k: Kpi) -> str | None:
+    if math.isnan(k.previous) or math.isnan(k.change_abs):
+        return None
+    return f"{k.change_abs * 100:+.1f} pts"
+
+
+def kpi_row(k: Kpis, view: View) -> None:
+    """Three KPI cards (new contacts, unattributed share, conversion rate) with their change.
+
+    Changes compare with ``view.compare``; shares and rates change in percentage points.
+    """
+    vs = f"vs {COMPARE_WORDS[view.compare]}" if view.compare else ""
+    cols = st.columns(3)
+    nc, un, cr = k.new_contacts, k.unattributed_share, k.conversion_rate
+    cols[0].metric("New contacts", f"{nc.value:,.0f}", _count_delta(nc), border=True,
+                   help=f"Contacts created in the range. {('Change ' + vs + '.') if vs else ''}")
+    cols[1].metric("Unattributed share", fmt_pct(un.value), _points_delta(un), delta_color="inverse", border=True,
+                   help="Share of new contacts without a known source (no source, or a deleted one). Lower is better.")
+    cols[2].metric("Conversion rate", fmt_pct(cr.value), _points_delta(cr), border=True,
+                   help="Share of the new contacts whose type is customer now (RASL keeps no earlier type).")
+
+
+def empty_state(message: str, hint: str = "") -> None:
+    """A readable “nothing to show” box with what to try next."""
+    st.info(f"**{message}**" + (f"\n\n{hint}" if hint else ""), icon=":material/search_off:")
+
+
+def note(text: str) -> None:
+    """A small explanatory line under a chart or table."""
+    st.caption(text)
+
+
+# --- errors -------------------------------------------------------------------------------------
+
+
+def rasl_error_message(err: RaslError, action: str = "") -> str:
+    """The error in the marketer's terms (scope, contacts in use, field messages)."""
+    if isinstance(err, InsufficientScopeError):
+        scope = err.scope or "sources:write"
+        return f"This API token lacks **{scope}**, so the dashboard cannot {action or 'do this'}. Add the permission to the token in RASL."
+    if isinstance(err, ConflictError) and err.contacts_in_use is not None:
+        n = err.contacts_in_use
+        return f"RASL refused: this source is used by **{n:,} contact{'s' if n != 1 else ''}**. Move them to another source in RASL first."
+    if isinstance(err, ValidationError) and err.fields:
+        return "RASL rejected the data: " + "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in err.fields.items())
+    return err.title
+
+
+def show_rasl_error(err: RaslError, action: str = "") -> None:
+    """An error box with ``rasl_error_message`` and the technical detail in an expander."""
+    st.error(rasl_error_message(err, action), icon=":material/error:")
+    if err.detail:
+        with st.expander("Details"):
+            st.code(err.detail)
+
+
+# --- CSV ------------------------------------------------------------------------------------
+
+
+def _csv_bytes(df: pd.DataFrame) -> bytes:
+    """Excel-safe CSV bytes through the data layer's writer (one writer for CLI and pages)."""
+    from rasl_data import exports
+
+    for name in ("to_excel_safe_csv_bytes", "csv_bytes", "excel_safe_csv_bytes", "to_csv_bytes"):
+        fn = getattr(exports, name, None)
+        if callable(fn):
+            return fn(df)
+    # Until the data layer offers bytes: UTF-8 with a BOM so Excel reads Arabic names.
+    return df.to_csv(index=False, date_format="%Y-%m-%d").encode("utf-8-sig")
+
+
+def csv_file_name(name: str, view: View | None = None, today: date | None = None) -> str:
+    """``rasl-<name>-<start>_<end>.csv`` for a ranged view, else ``rasl-<name>-<today>.csv``."""
+    if view is not None:
+        return f"rasl-{name}-{view.filters.start.isoformat()}_{view.filters.end.isoformat()}.csv"
+    return f"rasl-{name}-{(today or date.today()).isoformat()}.csv"
+
+
+def csv_download(df: pd.DataFrame, name: str, view: View | None, key: str, label: str = "Download CSV") -> None:
+    """A download button for ``df`` as an Excel-safe CSV with a date-stamped file name.
+
+    ``on_click="ignore"``: downloading never reruns (or resets) the page.
+    """
+    st.download_button(label, data=_csv_bytes(df), file_name=csv_file_name(name, view), mime="text/csv",
+                       key=key, on_click="ignore", icon=":material/download:", type="tertiary")
+
+
+# --- click to filter ------------------------------------------------------------------------
+
+
+def selected_chart_keys(selection: Any) -> list:
+    """Source ids (or names) carried as ``customdata`` by the clicked points of a chart event.
+
+    ``selection`` is the chart's session-state value (``{"selection": {"points": [...]}}``).
+    Empty strings (Unattributed) become ``None``; "Other" is dropped.
+    """
+    try:
+        points = selection["selection"]["points"]
+    except (KeyError, TypeError):
+        return []
+    out: list = []
+    for p in points:
+        custom = p.get("customdata")
+        key = custom[0] if isinstance(custom, (list, tuple)) and custom else custom
+        if key is None and "legendgroup" in p:
+            key = p.get("legendgroup")
+        if key == "Other":
+            continue
+        if key == "":
+            key = None
+        if isinstance(key, float) and key.is_integer():
+            key = int(key)
+        if key not in out:
+            out.append(key)
+    return out
+
+
+def chart_click_filter(chart_key: str, kind: str) -> Callable[[], None]:
+    """An ``on_select`` callback: clicking a bar filters every page to that source/channel/campaign."""
+
+    def callback() -> None:
+        keys = selected_chart_keys(st.session_state.get(chart_key))
+        if kind == "source":
+            keys = [k for k in keys if k is None or isinstance(k, int) or (isinstance(k, str) and k.isdigit())]
+            keys = [None if k is None else int(k) for k in keys]
+        else:
+            keys = [k for k in keys if k]
+        if keys:
+            filters.set_filter(kind, keys)
+
+    return callback
+
+
+def table_click_filter(table_key: str, rows: pd.DataFrame, kind: str, column: str) -> Callable[[], None]:
+    """An ``on_select`` callback: selecting table rows filters every page to their values in ``column``."""
+
+    def callback() -> None:
+        state = st.session_state.get(table_key) or {}
+        try:
+            picked = list(state["selection"]["rows"])
+        except (KeyError, TypeError):
+            picked = []
+        values = [rows.iloc[i][column] for i in picked if 0 <= i < len(rows)]
+        values = [None if pd.isna(v) else (int(v) if kind == "source" else str(v)) for v in values]
+        if values:
+            filters.set_filter(kind, values)
+
+    return callback
+
+
+# --- tables -------------------------------------------------------------------------------------
+
+
+def pct_points(s: pd.Series) -> pd.Series:
+    """Fractions as percentages for display (0.253 → 25.3); NaN stays empty."""
+    return s.astype("float64") * 100
+
+
+def breakdown_display(df: pd.DataFrame, name_col: str, label: str) -> tuple[pd.DataFrame, dict]:
+    """A ``queries.breakdown``-shaped frame ready for ``st.dataframe`` and its column config."""
+    out = pd.DataFrame({
+        label: df[name_col].astype(str),
+        "New contacts": df["new_contacts"].astype("int64"),
+        "Share": pct_points(df["share"]),
+    })
+    config: dict = {
+        label: st.column_config.TextColumn(label, width="large"),
+        "New contacts": st.column_config.NumberColumn("New contacts", format="localized"),
+        "Share": st.column_config.ProgressColumn("Share", format="%.1f%%", min_value=0, max_value=100),
+    }
+    if "previous" in df.columns and df["previous"].notna().any():
+        out["Previous"] = df["previous"].astype("float64")
+        out["Change"] = df["change_abs"].astype("float64")
+        out["Change %"] = pct_points(df["change_pct"])
+        config |= {
+            "Previous": st.column_config.NumberColumn("Previous", format="localized", help="Contacts in the comparison period"),
+            "Change": st.column_config.NumberColumn("Change", format="%+d"),
+            "Change %": st.column_config.NumberColumn("Change %", format="%+.1f%%",
+                                                      help="Empty when the comparison period had none (new)"),
+        }
+    return out, config
+
+
+def clickable_table(display: pd.DataFrame, config: dict, *, key: str, rows: pd.DataFrame, kind: str,
+                    column: str, height: int | str = "auto") -> None:
+    """``st.dataframe`` where selecting a row filters every page to that row's value."""
+    st.dataframe(display, hide_index=True, width="stretch", column_config=config, key=key, height=height,
+                 on_select=table_click_filter(key, rows, kind, column), selection_mode="single-row")
