@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import context, filters, sync_panel
+from ui import charts, context, data, filters, sync_panel
 
 st.set_page_config(page_title="RASL attribution", page_icon=":material/insights:", layout="wide")
 
@@ -33,5 +33,7 @@ with st.sidebar:
     # Drawn on every page, even where unused, so the filter state survives page switches
     # (Streamlit drops the state of widgets a run does not draw).
     filters.sidebar(ws, page_name=page.url_path)
+
+charts.set_source_order(data.source_colour_order())
 
 page.run()

@@ -5,7 +5,9 @@ from __future__ import annotations
 import streamlit as st
 
 from rasl_data import attribution, queries
-from ui import attribution_editors, charts, context, data, filters, widgets
+from ui import attribution_editors, charts, context, data, filters, frame, widgets
+
+frame.ensure_app_frame()  # first: a bare page run reruns inside app.py
 
 view = filters.current()
 f = view.filters
@@ -28,11 +30,10 @@ if acq.empty or int(acq["new_contacts"].sum()) == 0:
     widgets.empty_state(f"No new contacts by {by} in this range.", "Widen the date range or clear the filters.")
 else:
     key_col = "group_id" if by == "group" else by
-    fig = charts.stacked_bars(acq, x="period_start", y="new_contacts", colour=by, colour_keys=key_col,
-                              x_title=f"{view.granularity.capitalize()} starting")
+    fig = charts.stacked_bars(acq, x="period_start", y="new_contacts", colour=by, colour_keys=key_col)
     clickable = by in ("channel", "campaign")
     st.plotly_chart(fig, key=f"cc_chart_{by}", width="stretch", config={"displaylogo": False},
-                    **({"on_select": widgets.chart_click_filter(f"cc_chart_{by}", by), "selection_mode": "points"}
+                    **({"on_select": widgets.chart_click_filter(f"cc_chart_{by}", by, fig), "selection_mode": "points"}
                        if clickable else {}))
     widgets.csv_download(acq, f"acquisition-by-{by}-{view.granularity}", view, key=f"dl_cc_acq_{by}")
     table = data.q(queries.breakdown, f, by, view.compare)
@@ -43,7 +44,7 @@ else:
                                 height=min(500, 38 + 35 * len(display)))
         widgets.note(f"Click a bar or select a row to filter every page to that {by}.")
     else:
-        st.dataframe(display, hide_index=True, width="stretch", column_config=config,
+        st.dataframe(display, hide_index=True, width="stretch", placeholder=widgets.MISSING, column_config=config,
                      height=min(500, 38 + 35 * len(display)))
     widgets.csv_download(table, f"{by}-breakdown", view, key=f"dl_cc_table_{by}")
 
@@ -61,7 +62,8 @@ else:
                "channel label for each.")
     st.dataframe(unmapped.rename(columns={"source": "Source", "contacts": "Contacts (all time)"})[
                      ["Source", "Contacts (all time)"]],
-                 hide_index=True, width="stretch", height=min(400, 38 + 35 * len(unmapped)))
+                 hide_index=True, width="stretch", height=min(400, 38 + 35 * len(unmapped)),
+                 column_config={"Contacts (all time)": st.column_config.NumberColumn(format="localized")})
     widgets.csv_download(unmapped, "unmapped-sources", None, key="dl_cc_unmapped")
 
 st.subheader("Channel rules")

@@ -7,8 +7,10 @@ import math
 import pandas as pd
 import streamlit as st
 
-from rasl_data import conversion
-from ui import charts, data, filters, widgets
+from rasl_data import conversion, dashboard
+from ui import charts, data, filters, frame, widgets
+
+frame.ensure_app_frame()  # first: a bare page run reruns inside app.py
 
 view = filters.current()
 f = view.filters
@@ -56,8 +58,9 @@ display = pd.DataFrame({
     "Conversions observed": table["converted"],
     "Median days to convert": table["median_days_to_conversion"],
 })
-st.dataframe(display, hide_index=True, width="stretch", height=min(600, 38 + 35 * len(display)), column_config={
-    by.capitalize(): st.column_config.TextColumn(width="large"),
+st.dataframe(display, hide_index=True, width="stretch", placeholder=widgets.MISSING,
+             height=min(600, 38 + 35 * len(display)), column_config={
+    by.capitalize(): st.column_config.TextColumn(width="medium"),
     "New contacts": st.column_config.NumberColumn(format="localized"),
     "Customers now": st.column_config.NumberColumn(format="localized"),
     "Conversion rate": st.column_config.ProgressColumn(format="%.1f%%", min_value=0, max_value=100),
@@ -79,7 +82,8 @@ if shown.empty:
 else:
     shown[by] = pd.Categorical(shown[by].astype(str), categories=keep, ordered=True)
     shown = shown.sort_values(by)
-    fig = charts.stacked_share_bars(shown.assign(**{by: shown[by].astype(str)}), x="share", y=by, colour="status")
+    fig = charts.stacked_share_bars(shown.assign(**{by: shown[by].astype(str)}), x="share", y=by, colour="status",
+                                    colours=data.q(dashboard.status_colours))
     st.plotly_chart(fig, key="cv_mix", width="stretch", config={"displaylogo": False})
     widgets.note(f"Current status of the contacts acquired in the range, for the {len(keep)} {by}s with most "
                  "new contacts.")

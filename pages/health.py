@@ -7,7 +7,9 @@ import streamlit as st
 
 from rasl_data import periods, queries
 from rasl_data.store import CacheError
-from ui import charts, context, data, filters, sync_panel, widgets
+from ui import charts, context, data, filters, frame, sync_panel, widgets
+
+frame.ensure_app_frame()  # first: a bare page run reruns inside app.py
 
 view = filters.current()
 f = view.filters
@@ -40,7 +42,7 @@ else:
 
 # --- unattributed ----------------------------------------------------------------------------------
 st.subheader("Contacts without a known source")
-st.caption(widgets.range_caption(view))
+st.caption(widgets.range_caption(view, with_comparison=False))
 trend = data.q(queries.unattributed_trend, f, view.granularity)
 if trend.empty or int(trend["new_contacts"].sum()) == 0:
     widgets.empty_state("No new contacts in this range.")
@@ -98,7 +100,8 @@ else:
         "Rate-limit waits": log["rate_limit_waits"], "New": log["contacts_inserted"],
         "Updated": log["contacts_updated"], "Deleted": log["contacts_deleted"], "Error": log["error"],
     })
-    st.dataframe(shown, hide_index=True, width="stretch", height=min(420, 38 + 35 * len(shown)), column_config={
+    st.dataframe(shown, hide_index=True, width="stretch", placeholder=widgets.MISSING,
+                 height=min(420, 38 + 35 * len(shown)), column_config={
         "Started (UTC)": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
         "Seconds": st.column_config.NumberColumn(format="%.1f"),
     })

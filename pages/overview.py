@@ -5,7 +5,9 @@ from __future__ import annotations
 import streamlit as st
 
 from rasl_data import dashboard, queries
-from ui import charts, data, filters, widgets
+from ui import charts, data, filters, frame, widgets
+
+frame.ensure_app_frame()  # first: a bare page run reruns inside app.py
 
 view = filters.current()
 f = view.filters
@@ -25,15 +27,15 @@ if acq.empty or int(acq["new_contacts"].sum()) == 0:
                         "Widen the date range in the sidebar or clear the source, channel and campaign filters.")
 else:
     key_col = "source_id" if by == "source" else by
-    fig = charts.stacked_bars(acq, x="period_start", y="new_contacts", colour=by, colour_keys=key_col,
-                              x_title=f"{view.granularity.capitalize()} starting")
+    fig = charts.stacked_bars(acq, x="period_start", y="new_contacts", colour=by, colour_keys=key_col)
     comp = data.q(dashboard.comparison_series, f, view.compare, view.granularity)
     if len(comp):
         charts.add_comparison_line(fig, list(comp["period_start"]), list(comp["previous"]),
                                    f"Total, {widgets.COMPARE_WORDS[view.compare]}")
-    st.plotly_chart(fig, key="ov_chart", on_select=widgets.chart_click_filter("ov_chart", by),
+    st.plotly_chart(fig, key="ov_chart", on_select=widgets.chart_click_filter("ov_chart", by, fig),
                     selection_mode="points", config={"displaylogo": False}, width="stretch")
-    widgets.note(f"Click a bar to filter every page to that {by}. "
+    widgets.note(f"One bar per {view.granularity}, labelled with its first day. Click a bar to filter every page to "
+                 f"that {by}. "
                  + ("The dashed line is the comparison period's total, period by period. " if len(comp) else "")
                  + "Contacts without a known source are grey (Unattributed).")
     widgets.csv_download(acq, f"acquisition-by-{by}-{view.granularity}", view, key="dl_ov_acq")

@@ -7,7 +7,9 @@ import streamlit as st
 
 from rasl_data.errors import RaslError
 from rasl_data.store import CacheError
-from ui import context, sync_panel, widgets
+from ui import context, frame, sync_panel, widgets
+
+frame.ensure_app_frame()  # first: a bare page run reruns inside app.py
 
 ws = context.workspace()
 s = ws.settings

@@ -5,7 +5,9 @@ from __future__ import annotations
 import streamlit as st
 
 from rasl_data import queries
-from ui import data, filters, source_forms, widgets
+from ui import data, filters, frame, source_forms, widgets
+
+frame.ensure_app_frame()  # first: a bare page run reruns inside app.py
 
 view = filters.current()
 f = view.filters
@@ -26,10 +28,14 @@ else:
     display["First contact"] = table["first_contact"]
     display["Last contact"] = table["last_contact"]
     config |= {
+        # A plain number keeps the wide table readable; the Overview draws share as a bar.
+        "Share": st.column_config.NumberColumn("Share", format="%.1f%%", help="Of the range's new contacts"),
         "All-time contacts": st.column_config.NumberColumn("All-time contacts", format="localized"),
         "First contact": st.column_config.DateColumn("First contact", format="YYYY-MM-DD"),
         "Last contact": st.column_config.DateColumn("Last contact", format="YYYY-MM-DD"),
     }
+    if "Change" in display.columns:
+        config["Change"] = None  # hidden (the CSV keeps it): Previous and Change % say the same here
     widgets.clickable_table(display, config, key="src_table", rows=table, kind="source", column="source_id",
                             height=min(700, 38 + 35 * len(display)))
     widgets.note(f"{len(table):,} sources with contacts in the range. Share is of the range's new contacts; "

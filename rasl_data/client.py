@@ -12,8 +12,6 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections import deque
-from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, Callable, Iterator, Mapping
 
 import httpx
@@ -29,7 +27,7 @@ from .errors import (
     is_v1_envelope,
 )
 from .models import AccountInfo, AccountLimits, AccountUsage, Contact, Group, Page, Pagination, Source, Status
-from .pagination import CONTACTS, GROUPS, MAX_PER_PAGE, SOURCES, STATUSES, PageGuard, Resource, encode_query
+from .pagination import CONTACTS, GROUPS, MAX_PER_PAGE, RESOURCES, SOURCES, STATUSES, Resource, encode_query, page_loop
 from .retry import RateLimitPacer, retry_delay, should_retry
 
 DEFAULT_BASE_URL = "https://getrasl.io/api/v2"
@@ -51,7 +49,8 @@ class RaslClient:
     ``guard`` events; info dicts never contain the token.
 
     Counters: ``requests_made`` (HTTP attempts), ``rate_limit_waits`` and
-    ``rate_limit_wait_seconds`` (pauses taken to stay under the limit, including after a 429),
+    ``rate_limit_wait_seconds`` (pauses taken to stay under the limit, including after a 429;
+    with concurrent workers the seconds are summed over workers, so they can exceed wall time),
     ``last_guard`` (which pagination guard ended the last page loop).
     """
 
@@ -228,80 +227,23 @@ class RaslClient:
         one that fired (``has_more_false`` is the normal end). Raises :class:`RaslError`.
         """
         if isinstance(resource, str):
-            from .pagination import RESOURCES
-
             resource = RESOURCES[resource]
         self.last_guard = None
-        guard = PageGuard(max_pages)
-        pk = resource.primary_key
 
-        def accept(page: Page) -> tuple[bool, str | None]:
-            ids = tuple(getattr(item, pk) for item in page.items)
-            if guard.is_repeat(ids):
-                return False, guard.repeated()
-            p = page.pagination
-            return True, guard.after(page.page_no, ids, p.has_more, p.total_pages)
-
-        def report(page: Page) -> None:
+        def on_page(page: Page) -> None:
             p = page.pagination
             self._emit("page", {"resource": resource.name, "page": page.page_no, "items": len(page.items),
                                 "total": p.total, "total_pages": p.total_pages})
             if on_progress:
                 on_progress(page)
 
-        def finish(fired: str | None) -> None:
-            self.last_guard = fired
-            self._emit("guard", {"resource": resource.name, "guard": fired})
+        def on_stop(guard: str | None) -> None:
+            self.last_guard = guard
+            self._emit("guard", {"resource": resource.name, "guard": guard})
 
-        page = self._page(resource, params, start_page, per_page)
-        ok, fired = accept(page)
-        if ok:
-            report(page)
-            yield page
-        if fired:
-            finish(fired)
-            return
-        workers = max(1, concurrency)
-        next_no = start_page + 1
-        if workers == 1:
-            while True:
-                page = self._page(resource, params, next_no, per_page)
-                ok, fired = accept(page)
-                if ok:
-                    report(page)
-                    yield page
-                if fired:
-                    finish(fired)
-                    return
-                next_no += 1
-        last_known = page.pagination.total_pages
-        pending: deque[tuple[int, Future]] = deque()
-        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=f"rasl-{resource.name}")
-        try:
-            while True:
-                # Keep a bounded queue of pages in flight; never schedule beyond the last page the
-                # server has told us about (total_pages may grow while contacts are added).
-                while len(pending) < 2 * workers and next_no <= last_known and (max_pages is None or next_no <= max_pages):
-                    pending.append((next_no, pool.submit(self._page, resource, params, next_no, per_page)))
-                    next_no += 1
-                if not pending:
-                    fired = guard.fired or "past_total_pages"
-                    finish(fired)
-                    return
-                _, fut = pending.popleft()
-                page = fut.result()
-                last_known = max(last_known, page.pagination.total_pages)
-                ok, fired = accept(page)
-                if ok:
-                    report(page)
-                    yield page
-                if fired:
-                    finish(fired)
-                    return
-        finally:
-            for _, fut in pending:
-                fut.cancel()
-            pool.shutdown(wait=True, cancel_futures=True)
+        return page_loop(lambda n: self._page(resource, params, n, per_page), resource.primary_key,
+                         start_page=start_page, concurrency=concurrency, max_pages=max_pages,
+                         on_page=on_page, on_stop=on_stop)
 
     def _list_all(self, resource: Resource, params: Mapping[str, Any] | None = None) -> list:
         return [item for page in self.iter_pages(resource, params) for item in page.items]

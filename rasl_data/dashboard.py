@@ -81,3 +81,12 @@ def comparison_series(db, filters: queries.Filters, compare: str | None, granula
         "previous": [int(x) for x in list(prev["new_contacts"])[:n]],
     }, columns=cols)
 
+
+
+def status_colours(db) -> dict[str, str]:
+    """RASL's own colour of each status, ``{status name: "#RRGGBB"}`` (statuses without one left out).
+
+    Reads table ``statuses`` (deleted statuses included: contacts may still carry them).
+    """
+    df = db.query("SELECT name, color FROM statuses WHERE color IS NOT NULL AND color <> ''")
+    return {str(n): str(c) for n, c in zip(df["name"], df["color"]) if str(c).startswith("#")}

@@ -328,11 +328,11 @@ def error_from_response(
         fields: dict[str, list[str]] = {}
         if isinstance(details, dict):
             for key, msgs in details.items():
-                if isinstance(msgs, list) and all(isinstance(x, str) for x in msgs):
+                if isinstance(msgs, list) and msgs and all(isinstance(x, str) for x in msgs):
                     fields[redact(str(key), secret)] = [redact(m, secret) for m in msgs]
                 elif isinstance(msgs, str):
                     fields[redact(str(key), secret)] = [redact(msgs, secret)]
-        first = next(iter(fields.values()), [""])[0] if fields else message
+        first = next((m[0] for m in fields.values() if m), "") or message
         title = f"RASL rejected the data: {first}" if first else None
         return ValidationError(title, detail, fields=fields, **common)
     if status >= 500:

@@ -141,6 +141,7 @@ class Source:
 
     @classmethod
     def from_api(cls, obj: Any, where: str = "source") -> "Source":
+        """Parse one API object (``source`` in error messages); raises ProtocolError."""
         r = _Reader(unwrap_data(obj), where)
         return cls(r.int("id"), r.str("name"), r.ts("created_at", null=True), r.ts("updated_at", null=True))
 
@@ -157,6 +158,7 @@ class Status:
 
     @classmethod
     def from_api(cls, obj: Any, where: str = "status") -> "Status":
+        """Parse one API object (``status`` in error messages); raises ProtocolError."""
         r = _Reader(unwrap_data(obj), where)
         return cls(r.int("id"), r.str("name"), r.str("color", null=True),
                    r.ts("created_at", null=True), r.ts("updated_at", null=True))
@@ -173,6 +175,7 @@ class Group:
 
     @classmethod
     def from_api(cls, obj: Any, where: str = "group") -> "Group":
+        """Parse one API object (``group`` in error messages); raises ProtocolError."""
         r = _Reader(unwrap_data(obj), where)
         return cls(r.int("id"), r.str("name"), r.ts("created_at", null=True), r.ts("updated_at", null=True))
 
@@ -211,6 +214,7 @@ class Contact:
 
     @classmethod
     def from_api(cls, obj: Any, where: str = "contact") -> "Contact":
+        """Parse one API object (``contact`` in error messages); raises ProtocolError."""
         obj = unwrap_data(obj)
         r = _Reader(obj, where)
         groups = None
@@ -262,6 +266,7 @@ class Pagination:
 
     @classmethod
     def from_api(cls, obj: Any, n_items: int, where: str = "meta.pagination") -> "Pagination":
+        """Parse one API object (``meta.pagination`` in error messages); raises ProtocolError."""
         r = _Reader(obj, where)
         has_more = obj.get("has_more")
         if not isinstance(has_more, bool):
@@ -307,6 +312,7 @@ class AccountInfo:
 
     @classmethod
     def from_api(cls, obj: Any, where: str = "account") -> "AccountInfo":
+        """Parse one API object (``account`` in error messages); raises ProtocolError."""
         obj = unwrap_data(obj)
         r = _Reader(obj, where)
         sub = None
@@ -338,10 +344,12 @@ class AccountUsage:
 
     @property
     def contacts(self) -> UsageCounter | None:
+        """The contacts counter (current count against the plan's limit), if reported."""
         return self.counters.get("contacts")
 
     @classmethod
     def from_api(cls, obj: Any, where: str = "usage") -> "AccountUsage":
+        """Parse one API object (``usage`` in error messages); raises ProtocolError."""
         obj = unwrap_data(obj)
         if not isinstance(obj, Mapping):
             raise _bad(where, "an object", obj)
@@ -376,11 +384,13 @@ class AccountLimits:
 
     @property
     def api_calls_per_minute(self) -> int | None:
+        """The token's rate limit in requests per minute (None when unlimited or not reported)."""
         lim = self.limits.get("api_calls_per_minute")
         return lim.limit if lim else None
 
     @classmethod
     def from_api(cls, obj: Any, where: str = "limits") -> "AccountLimits":
+        """Parse one API object (``limits`` in error messages); raises ProtocolError."""
         obj = unwrap_data(obj)
         r = _Reader(obj, where)
         raw_limits = r.obj.get("limits") or {}

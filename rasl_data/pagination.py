@@ -7,11 +7,13 @@ can never page forever.
 
 from __future__ import annotations
 
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterator, Mapping
 
-from .models import Contact, Group, Source, Status
+from .models import Contact, Group, Page, Source, Status
 
 MAX_PER_PAGE = 100
 
@@ -125,5 +127,91 @@ class PageGuard:
         return self.fired
 
     def repeated(self) -> str:
+        """Record that the last page repeated the previous one; returns ``repeated_page``."""
         self.fired = GUARD_REPEATED_PAGE
         return self.fired
+
+
+def page_loop(
+    fetch: Callable[[int], Page],
+    primary_key: str = "id",
+    *,
+    start_page: int = 1,
+    concurrency: int = 1,
+    max_pages: int | None = None,
+    on_page: Callable[[Page], None] | None = None,
+    on_stop: Callable[[str | None], None] | None = None,
+) -> Iterator[Page]:
+    """The one generic page loop: yield ``fetch(n)`` for n = start_page, start_page+1, ... in order.
+
+    Driven by ``pagination.has_more`` and stopped by :class:`PageGuard`; a repeated page is
+    dropped. With ``concurrency > 1`` the first page is read alone, then up to ``concurrency``
+    workers fetch the following pages up to the last ``total_pages`` the server reported (which
+    may grow while the loop runs); pages are still yielded and guarded in order. ``on_page`` is
+    called for each yielded page, ``on_stop`` with the guard that ended the loop. Errors raised
+    by ``fetch`` propagate after in-flight fetches are cancelled or finished.
+    """
+    guard = PageGuard(max_pages)
+
+    def accept(page: Page) -> tuple[bool, str | None]:
+        ids = tuple(getattr(item, primary_key) for item in page.items)
+        if guard.is_repeat(ids):
+            return False, guard.repeated()
+        p = page.pagination
+        return True, guard.after(page.page_no, ids, p.has_more, p.total_pages)
+
+    def stop(fired: str | None) -> None:
+        if on_stop:
+            on_stop(fired)
+
+    page = fetch(start_page)
+    ok, fired = accept(page)
+    if ok:
+        if on_page:
+            on_page(page)
+        yield page
+    if fired:
+        stop(fired)
+        return
+    workers = max(1, concurrency)
+    next_no = start_page + 1
+    if workers == 1:
+        while True:
+            page = fetch(next_no)
+            ok, fired = accept(page)
+            if ok:
+                if on_page:
+                    on_page(page)
+                yield page
+            if fired:
+                stop(fired)
+                return
+            next_no += 1
+    last_known = page.pagination.total_pages
+    pending: deque[tuple[int, Future]] = deque()
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="rasl-pages")
+    try:
+        while True:
+            # A bounded queue of pages in flight, never beyond the last page the server announced.
+            while len(pending) < 2 * workers and next_no <= last_known and (max_pages is None or next_no <= max_pages):
+                pending.append((next_no, pool.submit(fetch, next_no)))
+                next_no += 1
+            if not pending:
+                fired = guard.fired or GUARD_PAST_TOTAL_PAGES
+                stop(fired)
+                return
+            _, fut = pending.popleft()
+            page = fut.result()
+            last_known = max(last_known, page.pagination.total_pages)
+            ok, fired = accept(page)
+            if ok:
+                if on_page:
+                    on_page(page)
+                yield page
+            if fired:
+                stop(fired)
+                return
+    finally:
+        for _, fut in pending:
+            fut.cancel()
+        pool.shutdown(wait=True, cancel_futures=True)

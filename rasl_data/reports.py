@@ -348,6 +348,14 @@ def build_weekly_pack(
 # --- CLI ----------------------------------------------------------------------------------------
 
 
+class _OneLineParser(argparse.ArgumentParser):
+    """An argparse parser whose usage errors are one line on stderr and exit code 2 (cron mail)."""
+
+    def error(self, message: str):
+        print(f"error: {message}", file=sys.stderr)
+        raise SystemExit(2)
+
+
 def add_report_parser(subparsers) -> argparse.ArgumentParser:
     """Add ``report weekly`` to an ``argparse`` subparsers object; returns the ``report`` parser.
 
@@ -356,7 +364,8 @@ def add_report_parser(subparsers) -> argparse.ArgumentParser:
     Values are checked by ``run_weekly_report`` so a bad one costs one line on stderr and exit 2.
     """
     report = subparsers.add_parser("report", help="write the weekly review pack (zip)")
-    what = report.add_subparsers(dest="report_what", metavar="weekly")
+    report.error = _OneLineParser.error.__get__(report)  # the parent CLI builds plain parsers
+    what = report.add_subparsers(dest="report_what", metavar="weekly", parser_class=_OneLineParser)
     what.required = True
     p = what.add_parser(
         "weekly", help="the weekly review pack: CSVs, offline HTML report, PNG charts, summary",

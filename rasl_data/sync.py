@@ -398,7 +398,12 @@ def sync(
                     oldest = min((c.updated_at for c in page.items if c.updated_at), default=None)
                     if oldest is not None and oldest < stop_before:
                         break
-            inserted, updated, deleted_full = run.merge(run_id, full=(effective == "full"))
+            complete = effective != "full" or getattr(client, "last_guard", "has_more_false") in (None, "has_more_false")
+            if not complete:
+                # A defensive stop (repeated or empty page) means the listing may be partial:
+                # deleting what was not seen could drop real contacts.
+                run.notes.append(f"contact listing stopped early ({client.last_guard}); deletions skipped")
+            inserted, updated, deleted_full = run.merge(run_id, full=(effective == "full" and complete))
             deleted += deleted_full
             if effective == "incremental":
                 gone, refetched = _reconcile(run, api_total)

@@ -17,7 +17,7 @@ no source                              1 (lead)                     0
 =====================================  ===========================  ============================
 
 So this week: 8 new contacts (+4, +100.0 %), 2 unattributed (25.0 %, +25.0 pts), 2 customers
-(25.0 %, +0.0 pts).
+(25.0 %, no change).
 """
 
 from __future__ import annotations
@@ -167,7 +167,7 @@ def test_overview_kpis_match_hand_count_and_analytics(small_ws):
     m = metrics(at)
     assert m["New contacts"] == ("8", "+4 (+100.0%)")
     assert m["Unattributed share"] == ("25.0%", "+25.0 pts")
-    assert m["Conversion rate"] == ("25.0%", "+0.0 pts")
+    assert m["Conversion rate"] == ("25.0%", "no change")
     k = queries.kpis(small_ws.reader, queries.Filters(START, END), "previous")
     assert k.new_contacts.value == 8 and k.new_contacts.previous == 4
     assert k.unattributed_share.value == pytest.approx(0.25)
@@ -316,22 +316,44 @@ def test_empty_cache_shows_empty_states_not_errors(tmp_path, make_cache):
     assert any("No new contacts" in i.value for i in at.info)
 
 
-def test_chart_click_callback_sets_the_source_filter():
-    from ui import widgets
+def test_chart_click_maps_the_clicked_bar_to_its_source():
+    import pandas as pd
 
-    event = {"selection": {"points": [{"customdata": [3], "x": "2026-03-02", "y": 1},
-                                      {"customdata": [""]}, {"customdata": ["Other"]}]}}
-    assert widgets.selected_chart_keys(event) == [3, None]
+    from ui import charts, widgets
+
+    acq = pd.DataFrame({"period_start": [START, START, START], "source_id": pd.array([1, None, 3], dtype="Int64"),
+                        "source": ["WhatsApp", "Unattributed", ARABIC], "new_contacts": [5, 2, 1]})
+    fig = charts.stacked_bars(acq, x="period_start", y="new_contacts", colour="source", colour_keys="source_id")
+    charts.add_comparison_line(fig, [START], [4], "Total, previous period")
+    keys = widgets.trace_keys(fig)
+    # Streamlit's bar events carry curve_number but no customdata: the trace decides.
+    def event(*curves):
+        return {"selection": {"points": [{"curve_number": c, "point_number": 0, "x": "2026-03-02", "y": 1}
+                                         for c in curves]}}
+    assert widgets.selected_chart_keys(event(0), keys) == [1]
+    assert widgets.selected_chart_keys(event(1), keys) == [None]  # Unattributed
+    assert widgets.selected_chart_keys(event(2), keys) == [3]
+    assert widgets.selected_chart_keys(event(3), keys) == []  # the comparison line is not a source
     assert widgets.selected_chart_keys({"selection": {"points": [{"customdata": ["Instagram"]}]}}) == ["Instagram"]
     assert widgets.selected_chart_keys(None) == []
+    assert widgets.selected_chart_keys(event(0)) == []  # no customdata, no trace keys: nothing picked
 
 
 def test_csv_file_name_is_date_stamped():
     from ui import filters, widgets
 
     view = filters.View(queries.Filters(START, END), "previous", "week", "custom")
-    assert widgets.csv_file_name("sources", view) == "rasl-sources-2026-03-02_2026-03-08.csv"
-    assert widgets.csv_file_name("sync-log", None, date(2026, 11, 29)) == "rasl-sync-log-2026-11-29.csv"
+    assert widgets.csv_file_name("top-sources", view) == "top_sources_2026-03-02_to_2026-03-08.csv"
+    assert widgets.csv_file_name("sync-log", None, date(2026, 11, 29)) == "sync_log_2026-11-29.csv"
+
+
+def test_csv_download_is_excel_safe_and_does_not_rerun(small_ws):
+    at = run_app(CUSTOM_QP, "pages/sources.py")
+    buttons = [b for b in at.get("download_button")]
+    assert buttons, "no download button"
+    for b in buttons:
+        assert b.proto.ignore_rerun, b.proto.label  # a download never reruns (resets) the page
+    assert all(b.proto.label.startswith("Download") for b in buttons)
 
 
 def test_pages_do_not_import_duckdb_or_httpx_or_hold_sql():

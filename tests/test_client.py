@@ -454,3 +454,19 @@ def test_numpy_free_contact_model_values():
     c = client.get_contact(cid)
     assert isinstance(c.id, int) and isinstance(c.group_ids, tuple)
     assert not any(isinstance(v, np.generic) for v in (c.id, c.status_id, c.source_id))
+
+
+def test_client_over_loopback_http_recovers_from_a_truncated_body():
+    from rasl_data.emulator.server import serve
+
+    app = EmulatorApp(make_demo_tenant(AS_OF, n_contacts=450), rate_limit_per_minute=None, faults="truncated:1")
+    server, _ = serve(app)
+    clock = FakeClock()
+    try:
+        with RaslClient(server.base_url, DEMO_TOKEN, sleep=clock.sleep, clock=clock) as client:
+            contacts = client.list_contacts(sort="id", concurrency=2)
+            assert [c.id for c in contacts] == app.tenant.c["id"][: app.tenant.n].tolist()
+            assert client.requests_made == 5 + 1  # five pages plus the retried cut-off answer
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -236,3 +236,16 @@ def test_comparison_series_aligns_by_period_index(tmp_path, make_cache):
     assert list(out["previous"]) == [1, 1, 0, 0, 0, 0, 1]
     assert out["period_start"].iloc[0] == date(2026, 3, 2) and out["comparison_start"].iloc[0] == date(2026, 2, 23)
     assert dashboard.comparison_series(reader, Filters(date(2026, 3, 2), date(2026, 3, 8)), None, "day").empty
+
+
+def test_settings_scope_check_lists_granted_and_missing_permissions(tmp_path, make_cache):
+    world = World(tmp_path, make_cache, token=READ_ONLY_TOKEN)
+    at = world.at
+    at.switch_page("pages/settings.py").run()
+    at.button(key="set_scopes").click().run()
+    assert not at.exception
+    table = at.dataframe[-1].value
+    status = dict(zip(table["Permission"], table["Status"]))
+    assert status["sources:read"].startswith("✅")
+    assert status["contacts:read"].startswith("❌") and "contacts:read" in status["contacts:read"]
+    assert TOKEN not in str(at._tree) and READ_ONLY_TOKEN not in str(at._tree)

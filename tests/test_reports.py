@@ -198,6 +198,14 @@ def test_cli_bad_input_is_one_line_on_stderr(db, tmp_path, capsys, clean_env, ar
     assert not (tmp_path / "nope.duckdb").exists()  # a report never creates a cache
 
 
+def test_cli_unknown_report_is_one_line_too(capsys, clean_env):
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["report", "monthly", "--out", "x.zip"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("error: ") and "invalid choice: 'monthly'" in err
+
+
 def test_pack_file_names_follow_the_dated_convention(db):
     from rasl_data import weekly
 

@@ -148,6 +148,7 @@ def labels_editor(read_only: bool) -> None:
     }
     edited = st.data_editor(frame, key=_editor_key("labels"), hide_index=True, width="stretch", column_config=config,
                             disabled=read_only or ["source_id", "source", "channel", "campaign"], num_rows="fixed",
+                            placeholder="",
                             height=min(500, 38 + 35 * len(frame)))
     changes = []
     for before, after in zip(frame.itertuples(index=False), edited.itertuples(index=False)):

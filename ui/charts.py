@@ -9,6 +9,7 @@ Streamlit's light or dark theme.
 from __future__ import annotations
 
 import hashlib
+import re
 
 import pandas as pd
 import plotly.express as px  # palettes only: figures are built from go traces (faster)
@@ -27,11 +28,22 @@ CHANNEL_COLOURS = {
 }
 
 
+# Source id -> palette slot, set once per run from the workspace's sources (largest first), so
+# the biggest sources never share a colour and a source has one colour in every chart.
+_source_slots: dict[int, int] = {}
+
+
+def set_source_order(source_ids: list[int]) -> None:
+    """Give palette slots to sources in this order (largest all-time first); others use ``id % n``."""
+    global _source_slots
+    _source_slots = {int(sid): i for i, sid in enumerate(source_ids)}
+
+
 def colour_for(key: str | int | None) -> str:
     """A stable colour (``#RRGGBB``) for a source id, a channel, or a campaign/group/status name.
 
-    Source ids pick ``PALETTE[id % len(PALETTE)]`` so consecutive ids (RASL numbers sources in
-    creation order) never share a colour; ``None``/``Unattributed`` is grey.
+    Source ids take their slot from ``set_source_order`` (distinct for the ``len(PALETTE)``
+    largest sources), else ``id % len(PALETTE)``; ``None``/``Unattributed`` is grey.
     """
     if key is None or (isinstance(key, float) and pd.isna(key)) or key is pd.NA or key == "Unattributed":
         return UNATTRIBUTED_COLOUR
@@ -40,7 +52,8 @@ def colour_for(key: str | int | None) -> str:
             return CHANNEL_COLOURS[key]
         digest = int(hashlib.sha1(key.encode()).hexdigest()[:8], 16)
         return PALETTE[digest % len(PALETTE)]
-    return PALETTE[int(key) % len(PALETTE)]
+    slot = _source_slots.get(int(key), int(key))
+    return PALETTE[slot % len(PALETTE)]
 
 
 def colour_map(labels: pd.Series, keys: pd.Series | None = None) -> dict[str, str]:
@@ -66,6 +79,20 @@ def unique_labels(names: pd.Series, ids: pd.Series) -> pd.Series:
     )
 
 
+_RTL = re.compile("[\u0590-\u08FF\uFB1D-\uFDFF\uFE70-\uFEFF]")
+
+
+def ltr_label(text) -> str:
+    """A label with Arabic (or Hebrew) letters wrapped in left-to-right marks.
+
+    Plotly draws legend and axis text in SVG starting at an anchor; a name whose first strong
+    letter is Arabic is laid out right-to-left from that anchor and runs over the colour swatch.
+    The marks make the line left-to-right while the Arabic words inside still read right to left.
+    """
+    text = str(text)
+    return f"\u200e{text}\u200e" if _RTL.search(text) else text
+
+
 def _layout(fig: go.Figure, *, height: int = 420, y_title: str | None = None, x_title: str | None = None,
             legend_below: bool = True) -> go.Figure:
     fig.update_layout(
@@ -73,7 +100,7 @@ def _layout(fig: go.Figure, *, height: int = 420, y_title: str | None = None, x_
         xaxis_title=x_title, yaxis_title=y_title, hoverlabel=dict(namelength=-1),
     )
     if legend_below:
-        fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.18, xanchor="left", x=0))
+        fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.12, xanchor="left", x=0))
     return fig
 
 
@@ -107,7 +134,7 @@ def stacked_bars(df: pd.DataFrame, *, x: str, y: str, colour: str, colour_keys: 
         colour_hex = "#90A4AE" if label == "Other" else colour_for(key if isinstance(key, str) or key is None else int(key))
         custom = "" if key is None else (key if isinstance(key, str) else int(key))
         fig.add_trace(go.Bar(
-            x=list(part[x]), y=list(part[y]), name=str(label), marker_color=colour_hex,
+            x=list(part[x]), y=list(part[y]), name=ltr_label(label), marker_color=colour_hex,
             customdata=[[custom]] * len(part),
         ))
     fig.update_layout(barmode="stack", hovermode="x unified")
@@ -148,7 +175,7 @@ def horizontal_bars(df: pd.DataFrame, *, x: str, y: str, colour_keys: str | None
     else:
         keys = [str(v) for v in df[y]]
     fig = go.Figure(go.Bar(
-        x=list(df[x]), y=list(df[y].astype(str)), orientation="h", marker_color=[colour_for(k) for k in keys],
+        x=list(df[x]), y=[ltr_label(v) for v in df[y]], orientation="h", marker_color=[colour_for(k) for k in keys],
         text=list(df[text]) if text else None, textposition="outside" if text else None, cliponaxis=False,
         hovertemplate="%{y}: %{x:" + (".1%" if percent else ",") + "}<extra></extra>",
     ))
@@ -157,16 +184,19 @@ def horizontal_bars(df: pd.DataFrame, *, x: str, y: str, colour_keys: str | None
     return _layout(fig, height=height or max(220, 28 * len(df) + 80), x_title=x_title or None, legend_below=False)
 
 
-def stacked_share_bars(df: pd.DataFrame, *, x: str, y: str, colour: str, height: int | None = None) -> go.Figure:
+def stacked_share_bars(df: pd.DataFrame, *, x: str, y: str, colour: str, height: int | None = None,
+                       colours: dict[str, str] | None = None) -> go.Figure:
     """Horizontal 100 % bars: the mix of ``colour`` (e.g. statuses) within each ``y`` label.
 
-    ``x`` holds fractions of each label's total; labels keep the frame's order (first on top).
+    ``x`` holds fractions of each label's total; labels keep the frame's order (first on top);
+    ``colours`` maps a ``colour`` value to its own colour (e.g. RASL's status colours).
     """
-    labels = list(dict.fromkeys(df[y].astype(str)))
+    df = df.assign(**{y: [ltr_label(v) for v in df[y]]})
+    labels = list(dict.fromkeys(df[y]))
     fig = go.Figure()
     for name, part in df.groupby(colour, sort=False):
-        fig.add_trace(go.Bar(x=list(part[x]), y=list(part[y].astype(str)), orientation="h", name=str(name),
-                             marker_color=colour_for(str(name)),
+        fig.add_trace(go.Bar(x=list(part[x]), y=list(part[y]), orientation="h", name=ltr_label(name),
+                             marker_color=(colours or {}).get(str(name)) or colour_for(str(name)),
                              hovertemplate=f"%{{y}}: %{{x:.0%}}<extra>{str(name).replace('%', '')}</extra>"))
     fig.update_layout(barmode="stack", yaxis=dict(autorange="reversed", categoryorder="array", categoryarray=labels))
     fig.update_xaxes(tickformat=".0%", range=[0, 1])

@@ -69,3 +69,11 @@ def filter_options() -> dict:
         "channels": sorted({c for c in df["channel"].dropna().tolist()}, key=str.casefold) + [UNATTRIBUTED],
         "campaigns": sorted({c for c in df["campaign"].dropna().tolist()}, key=str.casefold) + [UNATTRIBUTED],
     }
+
+
+def source_colour_order() -> list[int]:
+    """Live source ids, most all-time contacts first (ties by id): the order colours are handed out."""
+    from rasl_data import dashboard
+
+    df = q(dashboard.live_sources)
+    return [int(i) for i in df.sort_values(["contacts", "source_id"], ascending=[False, True])["source_id"]]

@@ -20,6 +20,7 @@ from rasl_data.queries import Kpi, Kpis
 from . import filters
 from .filters import View
 
+MISSING = "–"  # shown in table cells without a value (e.g. Change % of a source new this period)
 COMPARE_WORDS = {"previous": "previous period", "last_year": "same period last year"}
 
 
@@ -38,12 +39,12 @@ def comparison_range(view: View) -> tuple[date, date] | None:
     return periods.comparison_range(view.filters.start, view.filters.end, view.compare)
 
 
-def range_caption(view: View) -> str:
+def range_caption(view: View, with_comparison: bool = True) -> str:
     """One line naming the range, the comparison and the time zone of every number on the page."""
     f = view.filters
     days = (f.end - f.start).days + 1
     text = f"{fmt_range(f.start, f.end)} ({days} days, {f.tz})"
-    other = comparison_range(view)
+    other = comparison_range(view) if with_comparison else None
     if other:
         text += f" · compared with the {COMPARE_WORDS[view.compare]}, {fmt_range(*other)}"
     active = [n for n, v in (("source", f.source_ids), ("channel", f.channels), ("campaign", f.campaigns),
@@ -71,7 +72,13 @@ def _count_delta(k: Kpi) -> str | None:
 def _points_delta(k: Kpi) -> str | None:
     if math.isnan(k.previous) or math.isnan(k.change_abs):
         return None
+    if round(k.change_abs * 100, 1) == 0:
+        return "no change"
     return f"{k.change_abs * 100:+.1f} pts"
+
+
+def _delta_colour(delta: str | None, normal: str = "normal") -> str:
+    return "off" if delta == "no change" else normal
 
 
 def kpi_row(k: Kpis, view: View) -> None:
@@ -84,9 +91,11 @@ def kpi_row(k: Kpis, view: View) -> None:
     nc, un, cr = k.new_contacts, k.unattributed_share, k.conversion_rate
     cols[0].metric("New contacts", f"{nc.value:,.0f}", _count_delta(nc), border=True,
                    help=f"Contacts created in the range. {('Change ' + vs + '.') if vs else ''}")
-    cols[1].metric("Unattributed share", fmt_pct(un.value), _points_delta(un), delta_color="inverse", border=True,
+    cols[1].metric("Unattributed share", fmt_pct(un.value), _points_delta(un),
+                   delta_color=_delta_colour(_points_delta(un), "inverse"), border=True,
                    help="Share of new contacts without a known source (no source, or a deleted one). Lower is better.")
-    cols[2].metric("Conversion rate", fmt_pct(cr.value), _points_delta(cr), border=True,
+    cols[2].metric("Conversion rate", fmt_pct(cr.value), _points_delta(cr), delta_color=_delta_colour(_points_delta(cr)),
+                   border=True,
                    help="Share of the new contacts whose type is customer now (RASL keeps no earlier type).")
 
 
@@ -127,42 +136,53 @@ def show_rasl_error(err: RaslError, action: str = "") -> None:
 # --- CSV ------------------------------------------------------------------------------------
 
 
-def _csv_bytes(df: pd.DataFrame) -> bytes:
-    """Excel-safe CSV bytes through the data layer's writer (one writer for CLI and pages)."""
+def csv_file_name(name: str, view: View | None = None, today: date | None = None) -> str:
+    """``<name>_<start>_to_<end>.csv`` for a ranged view, else ``<name>_<today>.csv`` (ISO dates).
+
+    Built by ``exports.dated_file_name`` like the CLI's files; ``-`` in ``name`` becomes ``_``.
+    """
     from rasl_data import exports
 
-    for name in ("to_excel_safe_csv_bytes", "csv_bytes", "excel_safe_csv_bytes", "to_csv_bytes"):
-        fn = getattr(exports, name, None)
-        if callable(fn):
-            return fn(df)
-    # Until the data layer offers bytes: UTF-8 with a BOM so Excel reads Arabic names.
-    return df.to_csv(index=False, date_format="%Y-%m-%d").encode("utf-8-sig")
-
-
-def csv_file_name(name: str, view: View | None = None, today: date | None = None) -> str:
-    """``rasl-<name>-<start>_<end>.csv`` for a ranged view, else ``rasl-<name>-<today>.csv``."""
+    stem = name.replace("-", "_")
     if view is not None:
-        return f"rasl-{name}-{view.filters.start.isoformat()}_{view.filters.end.isoformat()}.csv"
-    return f"rasl-{name}-{(today or date.today()).isoformat()}.csv"
+        return exports.dated_file_name(stem, view.filters.start, view.filters.end)
+    return exports.dated_file_name(stem, today or date.today())
 
 
 def csv_download(df: pd.DataFrame, name: str, view: View | None, key: str, label: str = "Download CSV") -> None:
-    """A download button for ``df`` as an Excel-safe CSV with a date-stamped file name.
+    """A download button for ``df`` as an Excel-safe CSV (``exports.to_csv_bytes``), date-stamped name.
 
     ``on_click="ignore"``: downloading never reruns (or resets) the page.
     """
-    st.download_button(label, data=_csv_bytes(df), file_name=csv_file_name(name, view), mime="text/csv",
+    from rasl_data import exports
+
+    st.download_button(label, data=exports.to_csv_bytes(df), file_name=csv_file_name(name, view), mime="text/csv",
                        key=key, on_click="ignore", icon=":material/download:", type="tertiary")
 
 
 # --- click to filter ------------------------------------------------------------------------
 
 
-def selected_chart_keys(selection: Any) -> list:
-    """Source ids (or names) carried as ``customdata`` by the clicked points of a chart event.
+_SKIP = object()
+
+
+def trace_keys(fig) -> list:
+    """Per trace of ``fig``: the key its bars carry as ``customdata`` (``charts.stacked_bars``), or
+    a skip marker for traces without one (the comparison line)."""
+    out = []
+    for trace in fig.data:
+        custom = getattr(trace, "customdata", None)
+        out.append(custom[0][0] if custom is not None and len(custom) and len(custom[0]) else _SKIP)
+    return out
+
+
+def selected_chart_keys(selection: Any, keys_by_trace: list | None = None) -> list:
+    """Source ids (or channel/campaign names) of the clicked bars of a chart event.
 
     ``selection`` is the chart's session-state value (``{"selection": {"points": [...]}}``).
-    Empty strings (Unattributed) become ``None``; "Other" is dropped.
+    A point's key is its ``customdata`` when the event carries it, else the key of its trace
+    (``curve_number``) in ``keys_by_trace`` (see ``trace_keys``). ``""`` (Unattributed) becomes
+    ``None``; "Other" and points of traces without a key (the comparison line) are dropped.
     """
     try:
         points = selection["selection"]["points"]
@@ -171,10 +191,16 @@ def selected_chart_keys(selection: Any) -> list:
     out: list = []
     for p in points:
         custom = p.get("customdata")
-        key = custom[0] if isinstance(custom, (list, tuple)) and custom else custom
-        if key is None and "legendgroup" in p:
-            key = p.get("legendgroup")
-        if key == "Other":
+        if isinstance(custom, (list, tuple)) and custom:
+            key = custom[0]
+        elif custom is not None and not isinstance(custom, (list, tuple)):
+            key = custom
+        elif keys_by_trace is not None and isinstance(p.get("curve_number"), int) \
+                and 0 <= p["curve_number"] < len(keys_by_trace):
+            key = keys_by_trace[p["curve_number"]]
+        else:
+            continue
+        if key is _SKIP or key == "Other":
             continue
         if key == "":
             key = None
@@ -185,11 +211,15 @@ def selected_chart_keys(selection: Any) -> list:
     return out
 
 
-def chart_click_filter(chart_key: str, kind: str) -> Callable[[], None]:
-    """An ``on_select`` callback: clicking a bar filters every page to that source/channel/campaign."""
+def chart_click_filter(chart_key: str, kind: str, fig=None) -> Callable[[], None]:
+    """An ``on_select`` callback: clicking a bar filters every page to that source/channel/campaign.
+
+    ``fig`` is the figure drawn (its traces tell which key a clicked ``curve_number`` is).
+    """
+    keys_by_trace = trace_keys(fig) if fig is not None else None
 
     def callback() -> None:
-        keys = selected_chart_keys(st.session_state.get(chart_key))
+        keys = selected_chart_keys(st.session_state.get(chart_key), keys_by_trace)
         if kind == "source":
             keys = [k for k in keys if k is None or isinstance(k, int) or (isinstance(k, str) and k.isdigit())]
             keys = [None if k is None else int(k) for k in keys]
@@ -234,7 +264,7 @@ def breakdown_display(df: pd.DataFrame, name_col: str, label: str) -> tuple[pd.D
         "Share": pct_points(df["share"]),
     })
     config: dict = {
-        label: st.column_config.TextColumn(label, width="large"),
+        label: st.column_config.TextColumn(label, width="medium"),
         "New contacts": st.column_config.NumberColumn("New contacts", format="localized"),
         "Share": st.column_config.ProgressColumn("Share", format="%.1f%%", min_value=0, max_value=100),
     }
@@ -246,7 +276,7 @@ def breakdown_display(df: pd.DataFrame, name_col: str, label: str) -> tuple[pd.D
             "Previous": st.column_config.NumberColumn("Previous", format="localized", help="Contacts in the comparison period"),
             "Change": st.column_config.NumberColumn("Change", format="%+d"),
             "Change %": st.column_config.NumberColumn("Change %", format="%+.1f%%",
-                                                      help="Empty when the comparison period had none (new)"),
+                                                      help="– when the comparison period had none (new)"),
         }
     return out, config
 
@@ -255,4 +285,5 @@ def clickable_table(display: pd.DataFrame, config: dict, *, key: str, rows: pd.D
                     column: str, height: int | str = "auto") -> None:
     """``st.dataframe`` where selecting a row filters every page to that row's value."""
     st.dataframe(display, hide_index=True, width="stretch", column_config=config, key=key, height=height,
-                 on_select=table_click_filter(key, rows, kind, column), selection_mode="single-row")
+                 on_select=table_click_filter(key, rows, kind, column), selection_mode="single-row",
+                 placeholder=MISSING)

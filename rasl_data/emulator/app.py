@@ -129,6 +129,7 @@ class EmulatorApp:
         return {"request_id": str(uuid.uuid4()), "timestamp": iso(self.clock()), **extra}
 
     def ok(self, data: Any = None, message: str | None = None, status: int = 200, headers: dict | None = None) -> httpx.Response:
+        """A success envelope (``data``/``message`` omitted when None)."""
         body: dict[str, Any] = {"success": True}
         if data is not None:
             body["data"] = data
@@ -139,15 +140,18 @@ class EmulatorApp:
 
     def error(self, status: int, code: str, message: str, details: Any = None, headers: dict | None = None,
               **meta: Any) -> httpx.Response:
+        """An error envelope with ``error.code``/``message``/``details`` and extra ``meta`` keys."""
         err: dict[str, Any] = {"code": code, "message": message}
         if details is not None:
             err["details"] = details
         return _json(status, {"success": False, "error": err, "meta": self._meta(**meta)}, headers)
 
     def invalid(self, errors: dict[str, list[str]], message: str = "The given data was invalid.") -> httpx.Response:
+        """A 422 VALIDATION_ERROR with per-field messages."""
         return self.error(422, "VALIDATION_ERROR", message, errors)
 
     def not_found(self, kind: str) -> httpx.Response:
+        """A 404 ``<Kind> not found.``"""
         return self.error(404, "NOT_FOUND", f"{kind.capitalize()} not found.")
 
     # -- entry point ----------------------------------------------------------------------
@@ -255,11 +259,13 @@ class EmulatorApp:
             w = self._windows.setdefault(token.token, _Window())
             if now >= w.ends:  # the fixed window starts at the first hit after the last one expired
                 w.ends, w.hits = now + WINDOW, 0
-            if w.hits >= limit:
-                wait = max(1, math.ceil(w.ends - now))
-                return self._too_many(token, wait, limit), {}
-            w.hits += 1
+            over = w.hits >= limit
+            wait = max(1, math.ceil(w.ends - now))
+            if not over:
+                w.hits += 1
             remaining = limit - w.hits
+        if over:
+            return self._too_many(token, wait, limit), {}
         return None, {"X-RateLimit-Limit": str(limit), "X-RateLimit-Remaining": str(remaining),
                       "X-RateLimit-Reset": str(int(now) + WINDOW), "X-RateLimit-Window": str(WINDOW)}
 

@@ -280,7 +280,8 @@ class Tenant:
             if row and now < c["created"][row - 1]:
                 self._created_sorted = False
             c["alive"][row] = True
-            for col, default in (("fn", 0), ("ln", 0), ("company", -1), ("city", -1), ("country", 0)):
+            for col, default in (("fn", 0), ("ln", 0), ("company", -1), ("city", -1), ("country", 0), ("assigned", -1),
+                                 ("country_id", -1), ("status", -1), ("source", -1), ("groups", 0), ("opted", 0)):
                 c[col][row] = default
             c["has_email"][row] = False
             self.overrides[row] = {k: None for k in STRING_FIELDS}

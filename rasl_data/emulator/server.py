@@ -84,6 +84,7 @@ class EmulatorServer(ThreadingHTTPServer):
 
     @property
     def base_url(self) -> str:
+        """``http://HOST:PORT/api/v2`` of this server."""
         host, port = self.server_address[:2]
         return f"http://{host}:{port}/api/v2"
 

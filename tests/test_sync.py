@@ -1,0 +1,195 @@
+"""Sync engine against the emulator: counts, incremental cost, deletions, history, atomicity.
+
+Expected values come from the emulator's own rows (``Tenant.contact_dict``), a different code
+path from the client and the sync, or from hand counts.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta, timezone
+
+import httpx
+import pandas as pd
+import pytest
+
+from rasl_data import queries, store
+from rasl_data.client import RaslClient
+from rasl_data.emulator import DEMO_TOKEN, EmulatorApp, make_demo_tenant
+from rasl_data.sync import SyncProgress, pages_needed, sync
+
+AS_OF = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
+N = 2_500
+
+
+def tenant_rows(tenant) -> pd.DataFrame:
+    """Every live contact as the emulator would serve it, straight from its columns."""
+    rows = [tenant.contact_dict(i) for i in range(tenant.n) if tenant.c["alive"][i]]
+    return pd.DataFrame(rows)
+
+
+def client_for(app: EmulatorApp, **kw) -> RaslClient:
+    return RaslClient("https://rasl.test/api/v2", DEMO_TOKEN, transport=app.transport(),
+                      sleep=lambda s: None, **kw)
+
+
+@pytest.fixture
+def tenant():
+    return make_demo_tenant(as_of=AS_OF, n_contacts=N, seed=11)
+
+
+@pytest.fixture
+def app(tenant):
+    return EmulatorApp(tenant, rate_limit_per_minute=None)
+
+
+def cached(path, sql, params=None) -> pd.DataFrame:
+    return store.Reader(path).query(sql, params)
+
+
+def test_full_sync_counts_equal_the_emulator_data(tmp_path, tenant, app):
+    path = tmp_path / "c.duckdb"
+    with client_for(app) as client:
+        result = sync(client, path, now=AS_OF)
+    assert result.outcome == "success" and result.mode == "full"
+    truth = tenant_rows(tenant)
+    assert result.contacts_total == len(truth) == N
+    assert result.inserted == N and result.deleted == 0
+    # One request each for sources, statuses, groups (each fits a page) + ceil(N/100) contact pages.
+    assert result.requests == 3 + math.ceil(N / 100)
+    per_source = cached(path, "SELECT source_id, count(*) AS n FROM contacts GROUP BY ALL")
+    expected = truth.groupby(truth["source_id"].astype("Int64"), dropna=False).size()
+    got = per_source.set_index(per_source["source_id"].astype("Int64"))["n"]
+    assert got.sort_index().to_dict() == expected.sort_index().to_dict()
+    memberships = cached(path, "SELECT count(*) AS n FROM contact_groups")["n"].iloc[0]
+    assert memberships == sum(len(g) for g in truth["group_id"])
+    assert set(cached(path, "SELECT name FROM sources")["name"]) == {s["name"] for s in tenant.sources}
+    runs = cached(path, "SELECT * FROM sync_runs")
+    assert runs["outcome"].tolist() == ["success"] and runs["contacts_inserted"].tolist() == [N]
+
+
+def test_weekly_by_source_after_sync_equals_an_independent_pandas_computation(tmp_path, tenant, app):
+    path = tmp_path / "c.duckdb"
+    with client_for(app) as client:
+        sync(client, path, now=AS_OF)
+    tz = "Asia/Riyadh"
+    truth = tenant_rows(tenant)
+    local = pd.to_datetime(truth["created_at"], utc=True).dt.tz_convert(tz)
+    local_day = local.dt.date
+    start, end = pd.Timestamp("2026-08-24").date(), pd.Timestamp("2026-11-15").date()  # 12 Monday weeks
+    inside = (local_day >= start) & (local_day <= end)
+    week = (local.dt.normalize() - pd.to_timedelta(local.dt.day_of_week, unit="D")).dt.date
+    live_sources = {s["id"] for s in tenant.sources}
+    src = truth["source_id"].where(truth["source_id"].isin(live_sources))
+    oracle = (pd.DataFrame({"week": week[inside], "source_id": src[inside].astype("Int64")})
+              .groupby(["week", "source_id"], dropna=False).size())
+    got = queries.acquisition(store.Reader(path), queries.Filters(start=start, end=end, tz=tz),
+                              by="source", granularity="week")
+    got = got[got["new_contacts"] > 0]
+    got_map = {(r.period_start, None if pd.isna(r.source_id) else int(r.source_id)): int(r.new_contacts)
+               for r in got.itertuples()}
+    oracle_map = {(w, None if pd.isna(s) else int(s)): int(n) for (w, s), n in oracle.items()}
+    assert got_map == oracle_map
+    assert sum(got_map.values()) == int(inside.sum())
+
+
+def test_incremental_sync_reads_only_changed_contacts_and_records_history(tmp_path, tenant, app):
+    path = tmp_path / "c.duckdb"
+    with client_for(app) as client:
+        sync(client, path, now=AS_OF)
+    leads = [int(i) for i, t in zip(tenant.c["id"][: tenant.n], tenant.c["type"][: tenant.n]) if t == 0][:150]
+    later = AS_OF + timedelta(days=2)
+    for cid in leads:
+        tenant.update_contact(cid, {"type": "customer"}, at=later.timestamp())
+    with client_for(app) as client:
+        result = sync(client, path, now=later)
+    assert result.mode == "incremental" and result.outcome == "success"
+    # 150 changed contacts: ceil(150/100) = 2 pages, + 1 page boundary past the watermark at most, + 3 lists.
+    assert pages_needed(150) + 3 <= result.requests <= pages_needed(150) + 4
+    assert result.updated == 150 and result.inserted == 0 and result.deleted == 0
+    changes = cached(path, "SELECT contact_id, old_value, new_value, observed_at FROM contact_changes WHERE field = 'type'")
+    assert sorted(changes["contact_id"].tolist()) == sorted(leads)
+    assert set(changes["old_value"]) == {"lead"} and set(changes["new_value"]) == {"customer"}
+    assert changes["observed_at"].dt.tz_convert("UTC").eq(pd.Timestamp(later)).all()
+
+
+def test_deleted_contacts_disappear_without_a_full_pull(tmp_path, tenant, app):
+    path = tmp_path / "c.duckdb"
+    with client_for(app) as client:
+        sync(client, path, now=AS_OF)
+    ids = [int(i) for i in tenant.c["id"][: tenant.n]]
+    gone = [ids[10], ids[900], ids[901], ids[2400]]
+    for cid in gone:
+        assert tenant.delete_contact(cid)
+    with client_for(app) as client:
+        result = sync(client, path, now=AS_OF + timedelta(hours=1))
+    assert result.deleted == 4
+    left = set(cached(path, "SELECT id FROM contacts")["id"])
+    assert left == set(ids) - set(gone)
+    assert result.requests < 3 + math.ceil(N / 100)  # cheaper than a full pull
+    assert cached(path, "SELECT count(*) AS n FROM contact_groups WHERE contact_id IN (?, ?, ?, ?)", gone)["n"].iloc[0] == 0
+
+
+def test_renamed_and_deleted_sources_are_reflected_and_history_keeps_the_id(tmp_path, tenant, app):
+    path = tmp_path / "c.duckdb"
+    with client_for(app) as client:
+        sync(client, path, now=AS_OF)
+    used = int(tenant.c["source"][0])
+    tenant.rename_source(used, "Renamed Source", at=(AS_OF + timedelta(hours=1)).timestamp())
+    spare = tenant.add_source("Temporary", at=AS_OF.timestamp())
+    with client_for(app) as client:
+        sync(client, path, now=AS_OF + timedelta(hours=1))
+    tenant.delete_source(spare["id"])
+    with client_for(app) as client:
+        sync(client, path, now=AS_OF + timedelta(hours=2))
+    src = cached(path, "SELECT id, name, deleted_at FROM sources").set_index("id")
+    assert src.loc[used, "name"] == "Renamed Source" and pd.isna(src.loc[used, "deleted_at"])
+    assert not pd.isna(src.loc[spare["id"], "deleted_at"])
+    n_used = cached(path, "SELECT count(*) AS n FROM contacts WHERE source_id = ?", [used])["n"].iloc[0]
+    assert n_used == int((tenant.c["source"][: tenant.n] == used).sum())
+
+
+class FailAfter:
+    """Transport that answers like the emulator, then 500s on every request after ``n``."""
+
+    def __init__(self, app: EmulatorApp, n: int) -> None:
+        self.app, self.n, self.seen = app, n, 0
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.seen += 1
+        if self.seen > self.n:
+            return httpx.Response(500, json={"success": False, "error": {"code": "INTERNAL_ERROR", "message": "Failed to fetch contacts"},
+                                             "meta": {"request_id": "x", "timestamp": "2026-01-01T00:00:00+00:00"}})
+        return self.app.handle(request)
+
+
+def test_a_500_mid_run_leaves_the_previous_cache_and_the_next_run_completes(tmp_path, tenant, app):
+    path = tmp_path / "c.duckdb"
+    with client_for(app) as client:
+        sync(client, path, now=AS_OF)
+    for cid in [int(i) for i in tenant.c["id"][: 300]]:
+        tenant.update_contact(cid, {"type": "guest"}, at=(AS_OF + timedelta(days=1)).timestamp())
+    before = cached(path, "SELECT * FROM contacts ORDER BY id")
+    flaky = RaslClient("https://rasl.test/api/v2", DEMO_TOKEN, transport=httpx.MockTransport(FailAfter(app, 5)),
+                       sleep=lambda s: None, max_retries=2)
+    with flaky:
+        result = sync(flaky, path, now=AS_OF + timedelta(days=1))
+    assert result.outcome == "failed"
+    assert result.error_title == "RASL had a server error (HTTP 500); try again later."
+    pd.testing.assert_frame_equal(cached(path, "SELECT * FROM contacts ORDER BY id"), before)
+    assert cached(path, "SELECT count(*) AS n FROM contact_changes")["n"].iloc[0] == 0
+    runs = cached(path, "SELECT outcome, error FROM sync_runs ORDER BY id")
+    assert runs["outcome"].tolist() == ["success", "failed"] and runs["error"].iloc[1]
+    with client_for(app) as client:
+        again = sync(client, path, now=AS_OF + timedelta(days=1))
+    assert again.outcome == "success" and again.updated == 300
+
+
+def test_progress_reports_pages_done_of_total(tmp_path, app):
+    seen: list[SyncProgress] = []
+    with client_for(app) as client:
+        sync(client, tmp_path / "c.duckdb", now=AS_OF, on_progress=lambda p: seen.append(SyncProgress(**vars(p))))
+    contact_steps = [p for p in seen if p.phase == "contacts"]
+    assert [p.pages_done for p in contact_steps] == list(range(1, math.ceil(N / 100) + 1))
+    assert {p.pages_total for p in contact_steps} == {math.ceil(N / 100)}
+    assert contact_steps[-1].rows == N and seen[-1].phase == "done" and seen[-1].fraction == 1.0
