@@ -39,8 +39,9 @@ c1, c2 = st.columns(2)
 c1.metric("Time zone", s.timezone, border=True)
 c2.metric("Weeks start on", s.week_start.capitalize(), border=True)
 origin = s.sources
+tz_from, week_from = origin.get("RASL_TIMEZONE", "default"), origin.get("RASL_WEEK_START", "default")
 st.caption("Every day, week and month on the dashboard is local to this time zone. They come from `RASL_TIMEZONE` "
-           f"({origin.get('RASL_TIMEZONE', 'default')}) and `RASL_WEEK_START` ({origin.get('RASL_WEEK_START', 'default')}); "
+           f"({tz_from}) and `RASL_WEEK_START` ({week_from}); "
            "change them in `.streamlit/secrets.toml` or the environment and restart the dashboard.")
 
 st.subheader("API permissions")

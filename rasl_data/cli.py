@@ -64,9 +64,16 @@ def cmd_emulator(args: argparse.Namespace, extra: list[str]) -> int:
     return emulator_main(extra)
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line on stderr and exit code 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, f"error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every sub-command."""
-    parser = argparse.ArgumentParser(prog="python -m rasl_data", description="RASL attribution analytics: sync, export, report, emulator.")
+    parser = OneLineParser(prog="python -m rasl_data", description="RASL attribution analytics: sync, export, report, emulator.")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p_sync = sub.add_parser("sync", help="pull sources, statuses, groups and contacts into the DuckDB cache")
@@ -98,7 +105,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if argv and argv[0] == "emulator":
         return cmd_emulator(argparse.Namespace(), argv[1:])
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as err:  # usage errors (one line already on stderr) and --help
+        return int(err.code or 0)
     try:
         return int(args.func(args) or 0)
     except SettingsError as err:

@@ -14,6 +14,15 @@ from rasl_data.attribution import normalise_name, tidy_name
 MAX_SOURCE_NAME = 255  # RASL's limit on a source name (characters), contract §sources
 
 
+def isolate(name: str) -> str:
+    """``name`` between Unicode first-strong isolate marks (FSI … PDI), for use inside a sentence.
+
+    An Arabic name quoted in an English sentence otherwise drags neighbouring numbers and
+    punctuation into its right-to-left run ("6707 تيك توك / عرض" instead of "تيك توك / عرض 6707").
+    """
+    return f"\u2068{name}\u2069"
+
+
 def live_sources(db) -> pd.DataFrame:
     """Every live source (``deleted_at`` NULL) with its all-time contacts, for the management forms.
 
@@ -50,7 +59,8 @@ def check_source_name(name: str | None, existing: pd.DataFrame, exclude_id: int 
         if exclude_id is not None and int(sid) == int(exclude_id):
             continue
         if normalise_name(other) == key:
-            return f"A source named “{other}” already exists (names are compared ignoring case, spaces and tatweel)."
+            return (f"A source named “{isolate(other)}” already exists "
+                    "(names are compared ignoring case, spaces and tatweel).")
     return None
 
 

@@ -204,18 +204,6 @@ class _UsageError(Exception):
     """Bad command-line input: one line for stderr, exit code 2."""
 
 
-class _ArgumentParser(argparse.ArgumentParser):
-    def error(self, message: str):
-        # argparse prints the whole usage block; a marketer's cron mail should get one line.
-        print(f"error: {message}", file=sys.stderr)
-        raise SystemExit(2)
-
-
-def _one_line_errors(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    parser.error = _ArgumentParser.error.__get__(parser)  # the parent CLI builds plain parsers
-    return parser
-
-
 def _iso_date(text: str) -> date:
     try:
         return date.fromisoformat(text)
@@ -228,10 +216,10 @@ def add_export_parser(subparsers) -> argparse.ArgumentParser:
 
     ``python -m rasl_data export acquisition --by source|channel|campaign|group|status|type
     --granularity day|week|month --start YYYY-MM-DD --end YYYY-MM-DD [--tz ZONE]
-    [--week-start monday|sunday|saturday] --out FILE.csv``
+    [--week-start monday|sunday|saturday] [--cache FILE] --out FILE.csv``
     """
-    export = _one_line_errors(subparsers.add_parser("export", help="write analytics to CSV"))
-    what = export.add_subparsers(dest="export_what", metavar="acquisition", parser_class=_ArgumentParser)
+    export = subparsers.add_parser("export", help="write analytics to CSV")
+    what = export.add_subparsers(dest="export_what", metavar="acquisition")
     what.required = True
     acq = what.add_parser("acquisition", help="new contacts per period and dimension")
     acq.add_argument("--by", required=True, choices=ACQUISITION_DIMENSIONS)
@@ -240,6 +228,7 @@ def add_export_parser(subparsers) -> argparse.ArgumentParser:
     acq.add_argument("--end", required=True, type=_iso_date, help="last local date (included)")
     acq.add_argument("--tz", default=None, help="IANA time zone (default RASL_TIMEZONE)")
     acq.add_argument("--week-start", default=None, choices=periods.WEEK_STARTS, help="default RASL_WEEK_START")
+    acq.add_argument("--cache", metavar="FILE", default=None, help="DuckDB cache file (default RASL_CACHE_PATH or the workspace cache)")
     acq.add_argument("--out", required=True, help="CSV file to write")
     acq.set_defaults(func=run_export)
     return export
@@ -255,7 +244,7 @@ def run_export(args: argparse.Namespace) -> int:
     from rasl_data import store
 
     try:
-        cfg = settings_mod.load_settings()
+        cfg = settings_mod.load_settings({"RASL_CACHE_PATH": getattr(args, "cache", None)})
         filters = queries.Filters(
             start=args.start, end=args.end, tz=args.tz or cfg.timezone,
             week_start=args.week_start or cfg.week_start,
@@ -277,16 +266,3 @@ def run_export(args: argparse.Namespace) -> int:
         return 2
     print(f"wrote {out}")
     return 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Stand-alone entry point for the export command (until ``rasl_data.cli`` wires it)."""
-    parser = _ArgumentParser(prog="python -m rasl_data")
-    sub = parser.add_subparsers(dest="command", parser_class=_ArgumentParser)
-    sub.required = True
-    add_export_parser(sub)
-    try:
-        args = parser.parse_args(argv)
-    except SystemExit as err:  # bad arguments: the one-line message is already on stderr
-        return int(err.code or 0)
-    return args.func(args)

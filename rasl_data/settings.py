@@ -16,7 +16,9 @@ Precedence, highest first:
 | ``RASL_TIMEZONE`` | ``UTC`` | IANA time zone of the business; all dates are local to it |
 | ``RASL_WEEK_START`` | ``monday`` | ``monday``, ``sunday`` or ``saturday`` |
 | ``RASL_READ_ONLY`` | off | ``1``/``true`` hides the forms that change the workspace |
-| ``RASL_RATE_LIMIT_PER_MINUTE`` | ``60`` | requests a minute the client plans for before it reads the headers |
+
+``RASL_SECRETS_PATH`` (environment only) points at another secrets file than
+``.streamlit/secrets.toml``; tests use it so a developer's own secrets never leak into a run.
 """
 
 from __future__ import annotations
@@ -39,7 +41,6 @@ KEYS = (
     "RASL_TIMEZONE",
     "RASL_WEEK_START",
     "RASL_READ_ONLY",
-    "RASL_RATE_LIMIT_PER_MINUTE",
 )
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SECRETS_PATH = REPO_ROOT / ".streamlit" / "secrets.toml"
@@ -64,7 +65,6 @@ class Settings:
     timezone: str = "UTC"
     week_start: str = "monday"
     read_only: bool = False
-    rate_limit_per_minute: int = 60
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
 
     @property
@@ -143,9 +143,11 @@ def load_settings(
 
     ``overrides`` uses the same ``RASL_*`` keys; ``None`` values are ignored.
     Raises ``SettingsError`` with the key and where it came from when a value is unusable
-    (unknown time zone, week start, non-numeric rate limit, base URL without http(s)).
+    (unknown time zone or week start, base URL without http(s)).
     """
     environ = os.environ if environ is None else environ
+    if secrets_path is None and environ.get("RASL_SECRETS_PATH"):
+        secrets_path = Path(environ["RASL_SECRETS_PATH"])
     secrets = read_secrets(secrets_path)
     chosen: dict[str, str] = {}
     origin: dict[str, str] = {}
@@ -171,12 +173,6 @@ def load_settings(
     base_url = chosen.get("RASL_BASE_URL", DEFAULT_BASE_URL).rstrip("/")
     if not base_url.startswith(("http://", "https://")):
         raise bad("RASL_BASE_URL", f"{base_url!r} must start with http:// or https://")
-    try:
-        rate = int(chosen.get("RASL_RATE_LIMIT_PER_MINUTE", "60"))
-        if rate < 1:
-            raise ValueError
-    except ValueError as err:
-        raise bad("RASL_RATE_LIMIT_PER_MINUTE", "must be a whole number of requests a minute, 1 or more") from err
     return Settings(
         token=chosen.get("RASL_API_TOKEN"),
         base_url=base_url,
@@ -185,6 +181,5 @@ def load_settings(
         timezone=timezone,
         week_start=week_start,
         read_only=_truthy(chosen.get("RASL_READ_ONLY")),
-        rate_limit_per_minute=rate,
         sources=origin,
     )

@@ -37,7 +37,8 @@ ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
 TIMEOUT = 60  # seconds per run: two xdist workers share two cores
 START, END = date(2026, 3, 2), date(2026, 3, 8)
-CUSTOM_QP = {"range": "custom", "start": START.isoformat(), "end": END.isoformat(), "compare": "previous", "gran": "day"}
+CUSTOM_QP = {"range": "custom", "start": START.isoformat(), "end": END.isoformat(), "compare": "previous",
+             "gran": "day"}
 PAGES = ["pages/overview.py", "pages/sources.py", "pages/campaigns.py", "pages/conversion.py", "pages/health.py",
          "pages/settings.py", "pages/weekly.py"]
 ARABIC = "واتساب / عروض رمضان"
@@ -74,10 +75,11 @@ def small_tables() -> dict:
     return dict(
         sources=sources, contacts=contacts,
         statuses=[dict(id=1, name="New Lead", color="#3B82F6"), dict(id=2, name="Won", color="#10B981")],
-        groups=[dict(id=1, name="VIP")], contact_groups=[dict(contact_id=1, group_id=1), dict(contact_id=4, group_id=1)],
-        sync_runs=[dict(id=1, started_at=now - timedelta(minutes=6), finished_at=now - timedelta(minutes=5), mode="full",
-                        outcome="success", requests=7, rate_limit_waits=0, contacts_inserted=len(rows),
-                        contacts_updated=0, contacts_deleted=0)],
+        groups=[dict(id=1, name="VIP")],
+        contact_groups=[dict(contact_id=1, group_id=1), dict(contact_id=4, group_id=1)],
+        sync_runs=[dict(id=1, started_at=now - timedelta(minutes=6), finished_at=now - timedelta(minutes=5),
+                        mode="full", outcome="success", requests=7, rate_limit_waits=0,
+                        contacts_inserted=len(rows), contacts_updated=0, contacts_deleted=0)],
     )
 
 

@@ -7,6 +7,7 @@ from datetime import date, datetime, timezone
 
 import pytest
 
+from rasl_data import cli
 from rasl_data import exports
 from rasl_data.queries import Filters
 
@@ -48,7 +49,7 @@ def test_cli_export(make_cache, tmp_path, monkeypatch, capsys):
     out = tmp_path / "x.csv"
     args = ["export", "acquisition", "--by", "channel", "--granularity", "month", "--start", "2026-12-01",
             "--end", "2026-12-31", "--out", str(out)]
-    assert exports.main(args) == 0
+    assert cli.main(args) == 0
     rows = list(csv.reader(out.open(encoding="utf-8-sig")))
     assert rows == [["period_start", "channel", "new_contacts"], ["2026-12-01", "Unattributed", "1"],
                     ["2026-12-01", "WhatsApp", "1"]]
@@ -66,11 +67,11 @@ def test_cli_export(make_cache, tmp_path, monkeypatch, capsys):
             argv[argv.index(flag) + 1] = bad[1]
         else:
             argv += bad
-        assert exports.main(argv) == 2, bad
+        assert cli.main(argv) == 2, bad
         err = capsys.readouterr().err
         assert message in err and "Traceback" not in err and err.count("\n") == 1, err
     monkeypatch.setenv("RASL_CACHE_PATH", str(tmp_path / "none.duckdb"))
-    assert exports.main(args) == 2
+    assert cli.main(args) == 2
     assert "no cache" in capsys.readouterr().err
 
 

@@ -44,8 +44,9 @@ def rules_editor(read_only: bool) -> None:
                "ignored); the first match gives the channel. A label below wins over the rules. Changes apply "
                "to history too.")
     config = {
-        "pattern": st.column_config.TextColumn("Pattern", required=True, width="large",
-                                               help="Text to look for; a Python regular expression when match is regex"),
+        "pattern": st.column_config.TextColumn(
+            "Pattern", required=True, width="large",
+            help="Text to look for; a Python regular expression when match is regex"),
         "match": st.column_config.SelectboxColumn("Match", options=list(attribution.MATCH_KINDS), required=True,
                                                   default="contains"),
         "channel": st.column_config.TextColumn("Channel", required=True),

@@ -61,7 +61,9 @@ def colour_map(labels: pd.Series, keys: pd.Series | None = None) -> dict[str, st
     keys = labels if keys is None else keys
     out: dict[str, str] = {}
     for label, key in zip(labels, keys):
-        out[str(label)] = colour_for(None if key is None or pd.isna(key) else (key if isinstance(key, str) else int(key)))
+        if key is None or (not isinstance(key, str) and pd.isna(key)):
+            key = None
+        out[str(label)] = colour_for(key if key is None or isinstance(key, str) else int(key))
     return out
 
 
@@ -131,13 +133,17 @@ def stacked_bars(df: pd.DataFrame, *, x: str, y: str, colour: str, colour_keys: 
         part = df[df[colour] == label].sort_values(x)
         key = key_of.get(label)
         key = None if key is None or (not isinstance(key, str) and pd.isna(key)) else key
-        colour_hex = "#90A4AE" if label == "Other" else colour_for(key if isinstance(key, str) or key is None else int(key))
+        colour_hex = ("#90A4AE" if label == "Other"
+                      else colour_for(key if isinstance(key, str) or key is None else int(key)))
         custom = "" if key is None else (key if isinstance(key, str) else int(key))
         fig.add_trace(go.Bar(
             x=list(part[x]), y=list(part[y]), name=ltr_label(label), marker_color=colour_hex,
             customdata=[[custom]] * len(part),
+            hovertemplate="%{x|%-d %b %Y}: %{y:,}<extra>" + str(label).replace("<", "&lt;") + "</extra>",
         ))
-    fig.update_layout(barmode="stack", hovermode="x unified")
+    # "closest", not "x unified": a click must pick the bar segment under the pointer (the
+    # unified mode hands the click to whichever trace is nearest, often the comparison line).
+    fig.update_layout(barmode="stack", hovermode="closest")
     fig.update_yaxes(rangemode="tozero", tickformat=",d")
     return _layout(fig, y_title=y_title, x_title=x_title or None)
 
@@ -150,7 +156,7 @@ def add_comparison_line(fig: go.Figure, x: list, y: list, label: str) -> go.Figu
     """
     fig.add_trace(go.Scatter(x=x, y=y, mode="lines+markers", name=label,
                              line=dict(color=COMPARISON_COLOUR, dash="dash", width=2), marker=dict(size=6),
-                             hovertemplate=f"{label}: %{{y:,}}<extra></extra>"))
+                             hovertemplate="%{x|%-d %b %Y}: %{y:,}<extra>" + label + "</extra>"))
     return fig
 
 

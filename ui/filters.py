@@ -175,7 +175,8 @@ def sidebar(ws: Workspace, page_name: str = "") -> View:
                                  placeholder="All sources")
         channels = st.multiselect("Channel", options["channels"], key="f_channels", placeholder="All channels")
         campaigns = st.multiselect("Campaign", options["campaigns"], key="f_campaigns", placeholder="All campaigns")
-        types = st.multiselect("Contact type", TYPES, key="f_types", format_func=str.capitalize, placeholder="All types")
+        types = st.multiselect("Contact type", TYPES, key="f_types", format_func=str.capitalize,
+                               placeholder="All types")
         if active:
             st.button("Clear these filters", key="f_clear", on_click=clear_dimension_filters, type="tertiary")
     view = View(
@@ -197,7 +198,8 @@ def default_view(ws: Workspace) -> View:
     """The view with no choices made: last 12 complete weeks, previous period, weekly."""
     s = ws.settings
     start, end = periods.last_complete_weeks(periods.today_in(s.timezone), 12, s.week_start)
-    return View(Filters(start=start, end=end, tz=s.timezone, week_start=s.week_start), "previous", "week", DEFAULT_PRESET)
+    filters = Filters(start=start, end=end, tz=s.timezone, week_start=s.week_start)
+    return View(filters, "previous", "week", DEFAULT_PRESET)
 
 
 def current() -> View:

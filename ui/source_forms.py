@@ -59,8 +59,11 @@ def _sources() -> pd.DataFrame:
 
 
 def _api_error(form: str, err: RaslError, action: str) -> None:
-    fields = err.fields if isinstance(err, ValidationError) else None
-    _flash(form, "error", widgets.rasl_error_message(err, action), fields)
+    if isinstance(err, ValidationError) and err.fields:
+        # The field messages are shown under the box, against the field they concern.
+        _flash(form, "error", "RASL did not accept this:", err.fields)
+    else:
+        _flash(form, "error", widgets.rasl_error_message(err, action))
 
 
 def _begin(form: str) -> bool:
@@ -99,7 +102,7 @@ def create() -> None:
         return
     problem = dashboard.check_source_name(name, sources)
     if problem:
-        _flash(CREATE, "error", problem, {"name": [problem]})
+        _flash(CREATE, "error", problem)
         return
     if not _begin(CREATE):
         return
@@ -109,16 +112,18 @@ def create() -> None:
         _api_error(CREATE, err, "create sources")
         return
     except CacheError as err:
-        _flash(CREATE, "error", f"The source was created in RASL but the cache could not be updated: {err.title} Run a sync.")
+        _flash(CREATE, "error",
+               f"The source was created in RASL but the cache could not be updated: {err.title} Run a sync.")
         return
     finally:
         _end()
+    message = f"Source “{dashboard.isolate(change.name)}” created."
     st.session_state["_src_last_created"] = {"key": normalise_name(name), "id": change.source_id,
-                                             "at": time.monotonic(), "message": change.message}
+                                             "at": time.monotonic(), "message": message}
     st.session_state["src_create_name"] = ""
     for key in ("src_help_channel", "src_help_campaign"):
         st.session_state[key] = ""
-    _flash(CREATE, "success", change.message)
+    _flash(CREATE, "success", message)
 
 
 # --- rename -------------------------------------------------------------------------------
@@ -134,11 +139,11 @@ def rename() -> None:
         return
     current = sources.loc[sources["source_id"] == int(source_id), "source"].iloc[0]
     if name == current:
-        _flash(RENAME, "error", "That is already its name.", {"name": ["That is already its name."]})
+        _flash(RENAME, "error", "That is already its name.")
         return
     problem = dashboard.check_source_name(name, sources, exclude_id=int(source_id))
     if problem:
-        _flash(RENAME, "error", problem, {"name": [problem]})
+        _flash(RENAME, "error", problem)
         return
     if not _begin(RENAME):
         return
@@ -153,7 +158,8 @@ def rename() -> None:
     finally:
         _end()
     st.session_state["src_rename_name"] = ""
-    _flash(RENAME, "success", change.message + " Its contacts and history stay with it.")
+    _flash(RENAME, "success", f"Source renamed to “{dashboard.isolate(change.name)}”. Its contacts and history stay "
+                              "with it.")
 
 
 # --- delete -------------------------------------------------------------------------------
@@ -183,7 +189,7 @@ def delete() -> None:
         _end()
         st.session_state["src_delete_ok"] = False
     st.session_state["src_delete_id"] = None
-    _flash(DELETE, "success", change.message)
+    _flash(DELETE, "success", f"Source “{dashboard.isolate(change.name)}” deleted.")
 
 
 # --- drawing ------------------------------------------------------------------------------
@@ -211,7 +217,8 @@ def draw() -> None:
     with tab_create:
         st.text_input("Source name", key="src_create_name", max_chars=None,
                       placeholder="e.g. Instagram / Ramadan offer",
-                      help="Name it “Channel / Campaign” so the dashboard files it under the right channel and campaign.")
+                      help="Name it “Channel / Campaign” so the dashboard files it under the right channel "
+                           "and campaign.")
         with st.expander("Compose from a channel and a campaign"):
             c1, c2 = st.columns(2)
             c1.text_input("Channel", key="src_help_channel", placeholder="Instagram")
@@ -246,9 +253,11 @@ def draw() -> None:
             if picked is not None:
                 n = counts.get(picked, 0)
                 if n:
-                    st.warning(f"“{names[picked]}” carries {n:,} contact{'s' if n != 1 else ''}. RASL refuses to delete "
-                               "a source in use: move them to another source in RASL first.", icon=":material/warning:")
-                st.checkbox(f"I understand that “{names[picked]}” will be deleted in RASL, not only here.",
+                    st.warning(f"“{dashboard.isolate(names[picked])}” carries {n:,} contact{'s' if n != 1 else ''}. "
+                               "RASL refuses to delete a source in use: move them to another source in RASL first.",
+                               icon=":material/warning:")
+                st.checkbox(f"I understand that “{dashboard.isolate(names[picked])}” will be deleted in RASL, not only "
+                            "here.",
                             key="src_delete_ok")
             confirmed = picked is not None and bool(st.session_state.get("src_delete_ok"))
             st.button("Delete source", key="src_delete", type="primary", on_click=delete,

@@ -60,7 +60,8 @@ def freshness_badge(ws: Workspace, *, with_button: bool = True) -> None:
 def _progress_callback(bar):
     def update(p: SyncProgress) -> None:
         if p.phase == "contacts":
-            label = f"Contacts: page {p.pages_done:,}" + (f" of {p.pages_total:,}" if p.pages_total else "") + f" ({p.rows:,} rows)"
+            of = f" of {p.pages_total:,}" if p.pages_total else ""
+            label = f"Contacts: page {p.pages_done:,}{of} ({p.rows:,} rows)"
         else:
             label = PHASE_LABELS.get(p.phase, p.message or p.phase)
         if p.rate_limit_waits:

@@ -94,8 +94,8 @@ def kpi_row(k: Kpis, view: View) -> None:
     cols[1].metric("Unattributed share", fmt_pct(un.value), _points_delta(un),
                    delta_color=_delta_colour(_points_delta(un), "inverse"), border=True,
                    help="Share of new contacts without a known source (no source, or a deleted one). Lower is better.")
-    cols[2].metric("Conversion rate", fmt_pct(cr.value), _points_delta(cr), delta_color=_delta_colour(_points_delta(cr)),
-                   border=True,
+    cols[2].metric("Conversion rate", fmt_pct(cr.value), _points_delta(cr),
+                   delta_color=_delta_colour(_points_delta(cr)), border=True,
                    help="Share of the new contacts whose type is customer now (RASL keeps no earlier type).")
 
 
@@ -116,12 +116,14 @@ def rasl_error_message(err: RaslError, action: str = "") -> str:
     """The error in the marketer's terms (scope, contacts in use, field messages)."""
     if isinstance(err, InsufficientScopeError):
         scope = err.scope or "sources:write"
-        return f"This API token lacks **{scope}**, so the dashboard cannot {action or 'do this'}. Add the permission to the token in RASL."
+        return (f"This API token lacks **{scope}**, so the dashboard cannot {action or 'do this'}. "
+                "Add the permission to the token in RASL.")
     if isinstance(err, ConflictError) and err.contacts_in_use is not None:
         n = err.contacts_in_use
-        return f"RASL refused: this source is used by **{n:,} contact{'s' if n != 1 else ''}**. Move them to another source in RASL first."
+        return (f"RASL refused: this source is used by **{n:,} contact{'s' if n != 1 else ''}**. "
+                "Move them to another source in RASL first.")
     if isinstance(err, ValidationError) and err.fields:
-        return "RASL rejected the data: " + "; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in err.fields.items())
+        return "RASL rejected the data: " + "; ".join(f"{f}: {' '.join(m)}" for f, m in err.fields.items())
     return err.title
 
 
@@ -273,7 +275,8 @@ def breakdown_display(df: pd.DataFrame, name_col: str, label: str) -> tuple[pd.D
         out["Change"] = df["change_abs"].astype("float64")
         out["Change %"] = pct_points(df["change_pct"])
         config |= {
-            "Previous": st.column_config.NumberColumn("Previous", format="localized", help="Contacts in the comparison period"),
+            "Previous": st.column_config.NumberColumn("Previous", format="localized",
+                                                      help="Contacts in the comparison period"),
             "Change": st.column_config.NumberColumn("Change", format="%+d"),
             "Change %": st.column_config.NumberColumn("Change %", format="%+.1f%%",
                                                       help="– when the comparison period had none (new)"),
