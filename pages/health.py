@@ -44,10 +44,12 @@ else:
 st.subheader("Contacts without a known source")
 st.caption(widgets.range_caption(view, with_comparison=False))
 trend = data.q(queries.unattributed_trend, f, view.granularity)
-if trend.empty or int(trend["new_contacts"].sum()) == 0:
+total_u, total_n = int(trend["unattributed"].sum()), int(trend["new_contacts"].sum())
+if total_n == 0:
     widgets.empty_state("No new contacts in this range.")
+elif total_u == 0:
+    st.success(f"All {total_n:,} new contacts in this range have a known source.", icon=":material/task_alt:")
 else:
-    total_u, total_n = int(trend["unattributed"].sum()), int(trend["new_contacts"].sum())
     st.caption(f"{total_u:,} of {total_n:,} new contacts ({widgets.fmt_pct(total_u / total_n)}) have no source, "
                "or a source that was deleted. A rising line means a form or integration stopped setting the source.")
     fig = charts.line_chart(trend, x="period_start", y="unattributed_share", y_title="Unattributed share", percent=True)

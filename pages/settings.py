@@ -59,7 +59,8 @@ if st.button("Check permissions", key="set_scopes", icon=":material/verified_use
 scopes = st.session_state.get("_scopes")
 if scopes:
     st.dataframe(pd.DataFrame([
-        {"Permission": scope, "Status": "✅ granted" if answer == "ok" else f"❌ {answer}"}
+        # Words, not emoji: a browser without an emoji font shows boxes.
+        {"Permission": scope, "Status": "Granted" if answer == "ok" else f"Missing: {answer}"}
         for scope, answer in scopes.items()
     ]), hide_index=True, width="stretch")
 

@@ -57,9 +57,9 @@ def conversion(db, filters: Filters, by: str | None = "source") -> pd.DataFrame:
     dim_extra = (by,) if by in ("group", "status") else ()
     # Cohort sizes from daily counts (cheap); the median needs one row per *converted* contact
     # only. Both halves run in one statement (one scan round trip, no pandas merge).
-    cohort_cte, cohort_params = contacts_cte(filters, attr, rng, dim_extra + ("customer",))
+    cohort_cte, cohort_params = contacts_cte(filters, attr, rng, dim_extra + ("customer",), per_day=False)
     conv_cte, conv_params = contacts_cte(filters, attr, rng, dim_extra + ("conversion",), per_contact=True,
-                                         prefix="cv_")
+                                         prefix="cv_", per_day=False)
     key_list = "".join(k + ", " for k in keys)
     on = " AND ".join(f"s.{k} IS NOT DISTINCT FROM v.{k}" for k in keys) or "true"
     group_by = "GROUP BY ALL" if keys else ""
@@ -114,7 +114,7 @@ def status_mix(db, filters: Filters, by: str | None = "source") -> pd.DataFrame:
     check_dimension(by, ("source", "channel", "campaign", "group"))
     attr = attribution.source_attribution(db)
     extra = ("status",) + (("group",) if by == "group" else ())
-    cte, params = contacts_cte(filters, attr, [(filters.start, filters.end)], extra)
+    cte, params = contacts_cte(filters, attr, [(filters.start, filters.end)], extra, per_day=False)
     keys = dim_select(by)
     key_list = "".join(k + ", " for k in keys)
     partition = f"PARTITION BY {', '.join(keys)}" if keys else ""

@@ -95,7 +95,7 @@ axis AS (SELECT unnest(?::DATE[]) AS period_start),
 def _bucket_counts(db, filters: Filters, by: str | None, ranges, extra=()) -> pd.DataFrame:
     """Contacts per (bucket, dimension value) over several local ranges, in one scan."""
     attr = attribution.source_attribution(db)
-    cte, params = contacts_cte(filters, attr, ranges, tuple(_extra_for(by)) + tuple(extra))
+    cte, params = contacts_cte(filters, attr, ranges, tuple(_extra_for(by)) + tuple(extra), per_day=False)
     keys = dim_select(by)
     cols = ", ".join(["bucket"] + keys)
     customer = ", sum(CASE WHEN is_customer THEN n ELSE 0 END) AS customers" if "customer" in extra else ""
@@ -246,32 +246,64 @@ def source_table(db, filters: Filters, compare: str | None = "previous") -> pd.D
     types), first_contact, last_contact (local dates of its first and latest contact ever)]``,
     most contacts first. Reads ``contacts`` and the attribution tables.
     """
-    bd = breakdown(db, filters, "source", compare)
-    bd = bd[bd["new_contacts"] > 0].reset_index(drop=True)
+    ranges = [(filters.start, filters.end)]
+    other = periods.comparison_range(filters.start, filters.end, compare)
+    if other:
+        ranges.append(other)
     attr = attribution.source_attribution(db)
-    # Count per raw source id first (one cheap scan), then fold ids without a live source into
-    # the Unattributed row here, on at most a few hundred rows.
-    life = db.query(
-        "SELECT source_id, count(*) AS all_time_contacts, min(created_at) AS first_at, "
-        "max(created_at) AS last_at FROM contacts GROUP BY source_id"
-    )
-    live = set(int(x) for x in attr["source_id"])
-    life["source_id"] = life["source_id"].astype("Int64").where(life["source_id"].isin(live))
-    life = life.groupby("source_id", dropna=False).agg(
-        all_time_contacts=("all_time_contacts", "sum"), first_at=("first_at", "min"), last_at=("last_at", "max")
-    ).reset_index()
+    cte, params = contacts_cte(filters, attr, ranges, per_day=False)
+    # One statement: range counts per source (a few dozen rows after the per-bucket count) and the
+    # all-time history per raw source id (one cheap scan, a perfect hash on the id), where ids
+    # without a live source fold into the Unattributed row, as in the range counts.
+    sql = cte + """,
+counts AS (
+    SELECT source_id, "source", channel, campaign,
+           sum(n) FILTER (WHERE bucket = 0) AS new_contacts, sum(n) FILTER (WHERE bucket = 1) AS previous
+    FROM tagged GROUP BY ALL
+),
+life_raw AS (
+    SELECT source_id AS raw_source_id, count(*) AS all_time_contacts, min(created_at) AS first_at,
+           max(created_at) AS last_at
+    FROM contacts GROUP BY ALL
+),
+life AS (
+    SELECT a.source_id, sum(all_time_contacts) AS all_time_contacts, min(first_at) AS first_at,
+           max(last_at) AS last_at
+    FROM life_raw r LEFT JOIN attr a ON a.source_id = r.raw_source_id GROUP BY ALL
+)
+SELECT c.source_id, c."source", c.channel, c.campaign, c.new_contacts, COALESCE(c.previous, 0) AS previous,
+       l.all_time_contacts, l.first_at, l.last_at
+FROM counts c LEFT JOIN life l ON l.source_id IS NOT DISTINCT FROM c.source_id
+ORDER BY c.new_contacts DESC NULLS LAST, c."source", c.source_id NULLS LAST"""
+    df = db.query(sql, params)
+    # Sources with contacts only in the comparison range are dropped here rather than in SQL, so
+    # the columns keep the dtypes ``breakdown`` gives them (an all-empty result is typed apart).
+    df = df[df["new_contacts"] > 0].reset_index(drop=True)
+    # Rows with no contacts now are gone, so their sum is every contact of the range.
+    total = int(df["new_contacts"].sum()) if len(df) else 0
     zone = periods.zone(filters.tz)
-    life["first_contact"] = [ts.astimezone(zone).date() for ts in life["first_at"]]
-    life["last_contact"] = [ts.astimezone(zone).date() for ts in life["last_at"]]
-    life["source_id"] = life["source_id"].astype("Int64")
-    life["all_time_contacts"] = life["all_time_contacts"].astype("int64")
-    out = bd.merge(attr[["source_id", "channel", "campaign"]].astype({"source_id": "Int64"}), on="source_id", how="left")
-    out["channel"] = out["channel"].fillna(UNATTRIBUTED)
-    out["campaign"] = out["campaign"].fillna(UNATTRIBUTED)
-    out = out.merge(life[["source_id", "all_time_contacts", "first_contact", "last_contact"]], on="source_id", how="left")
+    # The dtypes ``breakdown`` and the source map give, empty frames included (pages and the
+    # weekly review concatenate and compare these frames).
+    out = pd.DataFrame({
+        "source_id": df["source_id"].astype("Int64"),
+        "source": df["source"],
+        "channel": df["channel"].astype(attr["channel"].dtype),
+        "campaign": df["campaign"].astype(attr["campaign"].dtype),
+        "new_contacts": df["new_contacts"].astype("int64"),
+        "previous": (df["previous"].astype("int64") if other or not len(df)
+                     else pd.Series(pd.NA, index=df.index, dtype="Int64")),
+    })
+    out["share"] = share_of_total(out["new_contacts"], total)
+    out = add_change(out)
+    out["all_time_contacts"] = df["all_time_contacts"].astype("int64")
+    # Local dates of a few dozen instants: zoneinfo here, the same rules as everywhere else.
+    # (A cache without any contact gives float columns here, as it always did.)
+    date_dtype = object if len(df) or len(db.query("SELECT 1 FROM contacts LIMIT 1")) else "float64"
+    for col, at in (("first_contact", "first_at"), ("last_contact", "last_at")):
+        out[col] = pd.Series([ts.astimezone(zone).date() for ts in df[at]], index=df.index, dtype=date_dtype)
     cols = ["source_id", "source", "channel", "campaign", "new_contacts", "share", "previous", "change_abs",
             "change_pct", "is_new", "all_time_contacts", "first_contact", "last_contact"]
-    return out[cols].reset_index(drop=True)
+    return out[cols]
 
 
 def silent_sources(db, today: date, tz: str, quiet_days: int = 14) -> pd.DataFrame:

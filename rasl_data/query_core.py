@@ -107,6 +107,7 @@ def contacts_cte(
     extra: tuple[str, ...] = (),
     per_contact: bool = False,
     prefix: str = "",
+    per_day: bool = True,
 ) -> tuple[str, list]:
     """``WITH ... tagged AS (...)``: contacts acquired in ``ranges`` (local, inclusive), tagged.
 
@@ -114,11 +115,15 @@ def contacts_cte(
     ``n`` (contacts), ``source_id`` (NULL = unattributed), ``source``, ``channel``, ``campaign`` and
     per ``extra``: ``group`` → ``group_id``, ``"group"``; ``status`` → ``status_id``, ``status``;
     ``type`` → ``"type"``; ``customer`` → ``is_customer``; ``conversion`` → ``converted_at`` and
-    only contacts with an observed lead → customer change. ``per_contact`` keeps one row per
-    contact (adds ``contact_id``, ``created_at``, ``first_seen_at``) instead of daily counts.
+    only contacts with an observed lead → customer change; ``converted`` → ``converted_at`` (the
+    first observed lead → customer change, NULL for contacts without one: all contacts kept).
+    ``per_contact`` keeps one row per contact (adds ``contact_id``, ``created_at``,
+    ``first_seen_at``) instead of daily counts. ``per_day=False`` counts per range bucket
+    instead of per local day (no ``day_n``): for callers that never look at the day, it turns
+    thousands of (day, value) groups into a handful and lets the range test run inside the scan.
     ``prefix`` (code, not user text) renames every CTE (``<prefix>tagged``, ...) so two of them
     can share one statement; a prefixed CTE starts with ``, `` instead of ``WITH``.
-    Internal to rasl_data (used by ``conversion``).
+    Internal to rasl_data (used by ``queries`` and ``conversion``).
     """
     windows = [periods.utc_window(s, e) for s, e in ranges]
     lo, hi = min(w[0] for w in windows), max(w[1] for w in windows)
@@ -139,9 +144,11 @@ def contacts_cte(
         raw_cols.append(f"COALESCE(c.type, '{UNKNOWN_TYPE}') AS \"type\"")
     if "customer" in extra:
         raw_cols.append("COALESCE(c.type = 'customer', false) AS is_customer")
-    if "conversion" in extra:
-        # Only contacts with an observed lead → customer change; the first one counts.
-        joins += (" JOIN (SELECT contact_id, min(observed_at) AS converted_at FROM contact_changes"
+    if "conversion" in extra or "converted" in extra:
+        # The first observed lead → customer change counts; "conversion" keeps only the contacts
+        # that have one, "converted" keeps every contact (NULL when none).
+        joins += (" JOIN" if "conversion" in extra else " LEFT JOIN")
+        joins += (" (SELECT contact_id, min(observed_at) AS converted_at FROM contact_changes"
                   " WHERE field = 'type' AND old_value = 'lead' AND new_value = 'customer'"
                   " AND observed_at >= ?::TIMESTAMPTZ GROUP BY contact_id) v ON v.contact_id = c.id")
         # A change is observed after the contact exists, so the window's start prunes history.
@@ -163,11 +170,21 @@ def contacts_cte(
     bucket_sql = "CASE " + " ".join("WHEN day_n BETWEEN ? AND ? THEN %d" % i for i in range(len(ranges))) + " END"
     bucket_params = [x for s, e in ranges for x in (periods.local_day_number(s), periods.local_day_number(e))]
     raw_names = [col.rsplit(" AS ", 1)[1] for col in raw_cols]
-    # The range bucket is decided after counting per local day: on thousands of rows, not millions.
-    if per_contact:
-        daily = f"SELECT day_n, 1 AS n, {', '.join(raw_names)} FROM {prefix}raw"
+    count_sql = "1 AS n" if per_contact else "count(*) AS n"
+    group_sql = "" if per_contact else " GROUP BY ALL"
+    if per_day:
+        # The range bucket is decided after counting per local day: on thousands of rows, not millions.
+        daily = f"SELECT day_n, {count_sql}, {', '.join(raw_names)} FROM {prefix}raw{group_sql}"
+        bucketed = f"SELECT {bucket_sql} AS bucket, * FROM {prefix}daily"
+    elif len(ranges) == 1:
+        # One range is a plain filter on the local day, which DuckDB runs inside the scan; the
+        # counts are then keyed on the raw ids alone (a few hundred groups, a perfect hash).
+        daily = f"SELECT {count_sql}, {', '.join(raw_names)} FROM {prefix}raw WHERE day_n BETWEEN ? AND ?{group_sql}"
+        bucketed = f"SELECT 0 AS bucket, * FROM {prefix}daily"
     else:
-        daily = f"SELECT day_n, count(*) AS n, {', '.join(raw_names)} FROM {prefix}raw GROUP BY ALL"
+        daily = (f"SELECT bucket, {count_sql}, {', '.join(raw_names)} FROM (SELECT {bucket_sql} AS bucket, * "
+                 f"FROM {prefix}raw) WHERE bucket IS NOT NULL{group_sql}")
+        bucketed = f"SELECT * FROM {prefix}daily"
     tag_cols = ["d.*", "a.source_id", f"COALESCE(a.source, '{UNATTRIBUTED}') AS source",
                 f"COALESCE(a.channel, '{UNATTRIBUTED}') AS channel",
                 f"COALESCE(a.campaign, '{UNATTRIBUTED}') AS campaign"]
@@ -192,7 +209,7 @@ def contacts_cte(
 ),
 {prefix}raw AS (SELECT *, {day_sql} AS day_n FROM {prefix}raw0),
 {prefix}daily AS ({daily}),
-{prefix}bucketed AS (SELECT {bucket_sql} AS bucket, * FROM {prefix}daily),
+{prefix}bucketed AS ({bucketed}),
 {prefix}tagged AS (
     SELECT {', '.join(tag_cols)}
     FROM {prefix}bucketed d LEFT JOIN {prefix}attr a ON a.source_id = d.raw_source_id{tag_joins}

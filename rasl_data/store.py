@@ -4,7 +4,7 @@ Design (one writer, many readers, no lock fights):
 
 * A writer (``write_transaction``) takes an exclusive ``fcntl`` lock on ``<cache>.lock`` (a
   second writer waits up to ``lock_timeout`` seconds, then gets ``CacheBusyError``), copies the
-  cache to a private temporary file beside it, applies its changes in one DuckDB transaction,
+  cache to a private temporary file beside it, applies its changes there,
   closes the file (DuckDB checkpoints on close) and atomically ``os.replace``s it over the cache.
 * Readers (``Reader``) open the cache **read-only** and reopen it when the file's identity
   (inode, size, mtime) changes. They never hold the cache open read-write, so a cron sync and the
@@ -32,7 +32,10 @@ import duckdb
 import pandas as pd
 
 SCHEMA_VERSION = "1"
+# Readers answer dashboard queries; the writer streams a sync into the file and may spill to
+# disk, which keeps a 1,000,000-contact sync well under 500 MB of memory.
 MEMORY_LIMIT = "1GB"
+WRITER_MEMORY_LIMIT = "160MB"
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key VARCHAR PRIMARY KEY, value VARCHAR);
@@ -87,13 +90,16 @@ class CacheBusyError(CacheError):
     """Another writer (a sync from cron or another tab) holds the cache; try again shortly."""
 
 
-def connect(path: Path | str, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+def connect(path: Path | str, *, read_only: bool = False, memory_limit: str = MEMORY_LIMIT) -> duckdb.DuckDBPyConnection:
     """Open a DuckDB connection with this project's settings (UTC session, bounded memory).
 
     Raises ``CacheError`` when the file is not a DuckDB database or cannot be opened.
     """
+    config = {"memory_limit": memory_limit}
+    if not read_only:
+        config["preserve_insertion_order"] = False
     try:
-        con = duckdb.connect(str(path), read_only=read_only, config={"memory_limit": MEMORY_LIMIT})
+        con = duckdb.connect(str(path), read_only=read_only, config=config)
     except duckdb.Error as err:
         raise CacheError(f"The cache file {path} cannot be opened.", str(err)) from err
     con.execute("SET TimeZone = 'UTC'")
@@ -147,10 +153,18 @@ def writer_lock(path: Path | str, timeout: float = 30.0, poll: float = 0.1) -> I
         os.close(fd)
 
 
+def _remove(path: Path) -> None:
+    """Remove a leftover file or DuckDB spill folder; absent is fine."""
+    with contextlib.suppress(OSError):
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
+
+
 def _cleanup_orphans(path: Path) -> None:
     for orphan in path.parent.glob(f".{path.name}.*.tmp*"):
-        with contextlib.suppress(OSError):
-            orphan.unlink()
+        _remove(orphan)
 
 
 @contextlib.contextmanager
@@ -159,8 +173,8 @@ def write_transaction(
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """Yield a read-write connection on a private copy of the cache; swap it in on success.
 
-    Everything done through the connection lands atomically when the block exits without an
-    exception; on an exception the copy is discarded and the cache is unchanged. ``fresh=True``
+    Everything done through the connection lands atomically (one ``os.replace`` of the whole
+    file) when the block exits without an exception; on an exception the copy is discarded and the cache is unchanged. ``fresh=True``
     starts from an empty database instead of a copy (a full rebuild). The schema is created if
     missing. Raises ``CacheBusyError`` when another writer holds the lock past ``lock_timeout``
     seconds, ``CacheError`` when the cache cannot be copied or opened.
@@ -172,26 +186,22 @@ def write_transaction(
         try:
             if path.exists() and not fresh:
                 shutil.copyfile(path, tmp)
-            con = connect(tmp)
+            con = connect(tmp, memory_limit=WRITER_MEMORY_LIMIT)
             try:
                 create_schema(con)
-                con.execute("BEGIN TRANSACTION")
+                # No DuckDB transaction around the block: the copy is private until the swap, so
+                # the os.replace below is the commit. (A DuckDB transaction would also keep every
+                # row appended by a long sync in memory until COMMIT.)
                 yield con
-                con.execute("COMMIT")
                 con.execute("CHECKPOINT")
-            except BaseException:
-                with contextlib.suppress(duckdb.Error):
-                    con.execute("ROLLBACK")
-                raise
             finally:
                 con.close()
             with open(tmp, "rb") as fh:
                 os.fsync(fh.fileno())
             os.replace(tmp, path)
         finally:
-            for leftover in (tmp, tmp.with_name(tmp.name + ".wal")):
-                with contextlib.suppress(FileNotFoundError):
-                    leftover.unlink()
+            for leftover in (tmp, tmp.with_name(tmp.name + ".wal"), tmp.with_name(tmp.name + ".tmp")):
+                _remove(leftover)
 
 
 def ensure_cache(path: Path | str) -> None:

@@ -340,7 +340,7 @@ def sync(
 
     Reads ``GET /sources``, ``/statuses``, ``/groups`` and ``/contacts``; writes tables
     ``sources``, ``statuses``, ``groups``, ``contacts``, ``contact_groups``,
-    ``contact_changes``, ``sync_state`` and ``sync_runs`` in one transaction. ``now`` (aware)
+    ``contact_changes``, ``sync_state`` and ``sync_runs`` in one atomic swap of the cache file. ``now`` (aware)
     stamps ``observed_at``/``first_seen_at`` (default: the current UTC time). ``mode`` is
     ``auto``, ``full`` or ``incremental``.
 

@@ -144,13 +144,14 @@ def chromium_browser():
 
 # --- waiting on Streamlit ----------------------------------------------------------------------
 
-# True while a script run is in progress: Streamlit shows its status widget ("Running...", a
-# stop button) then, and marks stale elements; false once the run has finished.
-_BUSY_JS = """() => {
-  const status = document.querySelector('[data-testid="stStatusWidget"]');
-  const running = status && /running|stop/i.test(status.innerText || '');
-  const stale = document.querySelector('[data-stale="true"]');
-  return !running && !stale;
+# True once a script run has finished and its output is drawn: the app element carries the
+# script state (``running``/``notRunning``) and connection state Streamlit exposes for tests;
+# elements of the previous run are marked stale during a rerun; and lazily loaded elements
+# (charts, tables, code blocks) show a skeleton until their code has loaded and drawn.
+_IDLE_JS = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  if (!app || app.dataset.testScriptState !== 'notRunning' || app.dataset.testConnectionState !== 'CONNECTED') return false;
+  return !document.querySelector('[data-stale="true"], [data-testid="stSkeleton"]');
 }"""
 
 
@@ -165,7 +166,7 @@ def wait_idle(page, timeout_ms: int = PAGE_TIMEOUT_MS, settle_ms: int = 300) -> 
     deadline = time.monotonic() + timeout_ms / 1000
     idle_since = None
     while time.monotonic() < deadline:
-        if page.evaluate(_BUSY_JS):
+        if page.evaluate(_IDLE_JS):
             idle_since = idle_since or time.monotonic()
             if (time.monotonic() - idle_since) * 1000 >= settle_ms:
                 return
@@ -334,13 +335,31 @@ def dashboard(emulator, browser, tmp_path_factory) -> Iterator[str]:
         stop_dashboard(proc)
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the test item, so ``page`` can tell a failed test."""
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"report_{report.when}", report)
+
+
 @pytest.fixture
-def page(browser):
-    """A fresh page (its own browser context, so a fresh Streamlit session) per test."""
+def page(browser, request):
+    """A fresh page (its own browser context, so a fresh Streamlit session) per test.
+
+    A failed test leaves ``test-artifacts/e2e/FAILED-<test>.png`` of what the browser showed.
+    """
     context = browser.new_context(viewport={"width": 1440, "height": 1000}, accept_downloads=True)
     context.set_default_timeout(PAGE_TIMEOUT_MS)
     pg = context.new_page()
     try:
         yield pg
     finally:
+        report = getattr(request.node, "report_call", None)
+        if report is not None and report.failed:
+            name = re.sub(r"[^\w.-]+", "_", request.node.name)
+            try:
+                shot(pg, f"FAILED-{name}")
+            except Exception:  # the screenshot is a courtesy; the failure is already reported
+                pass
         context.close()
