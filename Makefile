@@ -26,10 +26,13 @@ chromium:
 test: $(VENV)/.dev chromium
 	$(PY) -m pytest
 
-bench: $(VENV)/.dev
+# Speed and memory figures (printed, not asserted). Full sizes; see each script's --help.
+bench: $(VENV)/.dev chromium
 	$(PY) bench/bench_queries.py
+	$(PY) bench/bench_pages.py
+	$(PY) bench/bench_sync.py
 	$(PY) bench/bench_client.py --quick
-	$(PY) bench/bench_sync.py --quick
+	$(PY) bench/bench_browser.py
 
 clean:
 	rm -rf $(VENV) test-artifacts .pytest_cache

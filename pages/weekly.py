@@ -15,7 +15,9 @@ import streamlit as st
 
 from rasl_data import periods, reports, weekly
 from rasl_data.queries import Filters
-from ui import context, data, filters, widgets
+from ui import context, data, filters, frame, widgets
+
+frame.ensure_app_frame()  # first: a bare page run reruns inside app.py
 
 view = filters.current()
 tz, week_starts_on = view.filters.tz, view.filters.week_start
@@ -73,9 +75,9 @@ cols[0].metric("New contacts", _fmt_count(new["this_week"]),
 cols[1].metric("vs 4-week average", _fmt_count(new["this_week"]),
                _delta(new["change_vs_avg"], new["change_pct_vs_avg"], new["avg_4_weeks"]), border=True,
                help=f"Average of the 4 weeks before: {new['avg_4_weeks']:,.1f} new contacts a week.")
-cols[2].metric("Unattributed share", widgets.fmt_pct(share["this_week"]),
-               None if pd.isna(share["change_vs_previous"]) else f"{share['change_vs_previous'] * 100:+.1f} pts",
-               delta_color="inverse", border=True,
+share_delta = widgets.points_text(share["change_vs_previous"])
+cols[2].metric("Unattributed share", widgets.fmt_pct(share["this_week"]), share_delta,
+               delta_color=widgets.delta_colour(share_delta, "inverse"), border=True,
                help=f"New contacts without a known source. Previous week {widgets.fmt_pct(share['previous_week'])}, "
                     f"4 weeks before {widgets.fmt_pct(share['avg_4_weeks'])}. Lower is better.")
 cols[3].metric("Active sources", _fmt_count(active["this_week"]),

@@ -11,6 +11,8 @@ This is the facade the dashboard pages and the CLI call; it never imports stream
 
 from __future__ import annotations
 
+import json
+import os
 import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -28,23 +30,43 @@ from .sync import SyncProgress, SyncResult, sync
 DEMO_REPLAY_WEEKS = 12
 
 _demo_lock = threading.Lock()
-_demo_apps: dict[str, object] = {}
+_demo_apps: dict[tuple[str, str], object] = {}
 
 
-def demo_emulator(as_of: datetime | None = None):
+def _read_journal(journal: Path | None) -> list[dict]:
+    if journal is None or not journal.exists():
+        return []
+    try:
+        entries = json.loads(journal.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    return entries if isinstance(entries, list) else []
+
+
+def demo_emulator(as_of: datetime | None = None, journal: Path | None = None):
     """The process-wide demo emulator for ``as_of``'s UTC date (created once, then reused).
 
-    Reusing it keeps sources created or renamed from the dashboard for the life of the process.
+    ``journal`` (JSON list of ``{"op": "create"|"rename"|"delete", "id", "name"}``) holds the
+    source changes made from the dashboard in the demo workspace; they are replayed when the
+    emulator is created, so the demo behaves like a workspace that keeps its changes across
+    restarts (and a new source never reuses the id of one created before).
     """
     from .emulator import EmulatorApp, make_demo_tenant
 
     as_of = as_of or datetime.now(timezone.utc)
-    key = as_of.date().isoformat()
+    key = (as_of.date().isoformat(), str(journal))
     with _demo_lock:
         app = _demo_apps.get(key)
         if app is None:
             app = EmulatorApp(make_demo_tenant(as_of=as_of), rate_limit_per_minute=None)
-            _demo_apps.clear()
+            for entry in _read_journal(journal):
+                op, sid, name = entry.get("op"), entry.get("id"), entry.get("name")
+                if op == "create":
+                    app.tenant.add_source(str(name))
+                elif op == "rename" and sid is not None:
+                    app.tenant.rename_source(int(sid), str(name))
+                elif op == "delete" and sid is not None:
+                    app.tenant.delete_source(int(sid))
             _demo_apps[key] = app
         return app
 
@@ -75,13 +97,27 @@ class Workspace:
         store.ensure_cache(self.cache_path)
         self.reader = store.Reader(self.cache_path)
 
+    @property
+    def demo_journal(self) -> Path:
+        """Where the demo workspace keeps the source changes made from the dashboard."""
+        return self.cache_path.with_name(self.cache_path.stem + ".demo-changes.json")
+
+    def _journal(self, op: str, source_id: int, name: str) -> None:
+        if not self.settings.is_demo or self._transport is not None:
+            return
+        entries = _read_journal(self.demo_journal)
+        entries.append({"op": op, "id": int(source_id), "name": name})
+        tmp = self.demo_journal.with_suffix(".tmp")
+        tmp.write_text(json.dumps(entries, ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, self.demo_journal)
+
     # -- API --------------------------------------------------------------------------------
     def client(self) -> RaslClient:
         """A new API client for this workspace (close it, or use it as a context manager)."""
         if self.settings.is_demo:
             from .emulator import DEMO_TOKEN
 
-            transport = self._transport or demo_emulator().transport()
+            transport = self._transport or demo_emulator(journal=self.demo_journal).transport()
             return RaslClient("https://demo.rasl.invalid/api/v2", DEMO_TOKEN, transport=transport)
         return RaslClient(self.settings.base_url, self.settings.token, transport=self._transport)
 
@@ -130,7 +166,7 @@ class Workspace:
     def _demo_bootstrap(self, on_progress: Callable[[SyncProgress], None] | None) -> SyncResult:
         from .emulator import DEMO_TOKEN, EmulatorApp
 
-        live = demo_emulator()
+        live = demo_emulator(journal=self.demo_journal)
         today = datetime.now(timezone.utc)
         for weeks_back in range(DEMO_REPLAY_WEEKS, 0, -1):
             as_of = today - timedelta(weeks=weeks_back)
@@ -156,6 +192,7 @@ class Workspace:
         """``POST /sources`` then store the new source in table ``sources`` at once."""
         with self.client() as client:
             src = client.create_source(name)
+        self._journal("create", src.id, src.name)
         self._store_source(src.id, src.name, src.created_at, src.updated_at)
         return SourceChange(src.id, src.name, f"Source “{src.name}” created.")
 
@@ -163,6 +200,7 @@ class Workspace:
         """``PATCH /sources/{id}`` then update its name in ``sources`` (its history keeps the id)."""
         with self.client() as client:
             src = client.rename_source(source_id, new_name)
+        self._journal("rename", src.id, src.name)
         self._store_source(src.id, src.name, src.created_at, src.updated_at)
         return SourceChange(src.id, src.name, f"Source renamed to “{src.name}”.")
 
@@ -170,6 +208,7 @@ class Workspace:
         """``DELETE /sources/{id}`` then mark it deleted in ``sources`` (``deleted_at``)."""
         with self.client() as client:
             client.delete_source(source_id)
+        self._journal("delete", source_id, "")
         with store.write_transaction(self.cache_path) as con:
             rows = con.execute("SELECT name FROM sources WHERE id = ?", [source_id]).fetchall()
             row = rows[0] if rows else None

@@ -193,3 +193,25 @@ def test_progress_reports_pages_done_of_total(tmp_path, app):
     assert [p.pages_done for p in contact_steps] == list(range(1, math.ceil(N / 100) + 1))
     assert {p.pages_total for p in contact_steps} == {math.ceil(N / 100)}
     assert contact_steps[-1].rows == N and seen[-1].phase == "done" and seen[-1].fraction == 1.0
+
+
+def test_demo_source_created_before_a_restart_keeps_its_id_and_name(tmp_path, monkeypatch):
+    """Regression: the demo emulator restarted with fresh state reused a created source's id,
+    and the next creation overwrote the earlier source's name in the cache."""
+    from rasl_data import workspace
+    from rasl_data.settings import load_settings
+
+    settings = load_settings({"RASL_CACHE_PATH": str(tmp_path / "demo.duckdb")},
+                             secrets_path=tmp_path / "none.toml", environ={})
+    ws = workspace.Workspace(settings)
+    first = ws.create_source("Snap / Eid Promo")
+    monkeypatch.setattr(workspace, "_demo_apps", {})  # a dashboard restart: a new emulator
+    second = workspace.Workspace(settings).create_source("TikTok / Eid Promo")
+    assert second.source_id != first.source_id
+    names = dict(store.Reader(tmp_path / "demo.duckdb").query(
+        "SELECT id, name FROM sources WHERE deleted_at IS NULL").itertuples(index=False))
+    assert names[first.source_id] == "Snap / Eid Promo" and names[second.source_id] == "TikTok / Eid Promo"
+    monkeypatch.setattr(workspace, "_demo_apps", {})
+    with workspace.Workspace(settings).client() as client:
+        live = {s.name for s in client.list_sources()}
+    assert {"Snap / Eid Promo", "TikTok / Eid Promo"} <= live

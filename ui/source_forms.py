@@ -40,18 +40,30 @@ def _flash(form: str, kind: str, text: str, fields: dict[str, list[str]] | None 
     st.session_state[f"_src_msg_{form}"] = {"kind": kind, "text": text, "fields": fields or {}}
 
 
+def field_error(form: str, field: str) -> None:
+    """The last submit's messages about ``field``, drawn right under its input box."""
+    msg = st.session_state.get(f"_src_msg_{form}")
+    if msg and msg["kind"] == "error" and msg["fields"].get(field):
+        label = FIELD_LABELS[form].get(field, field)
+        st.error(f"**{label}**: {' '.join(msg['fields'][field])}", icon=":material/error:")
+
+
 def show_messages(form: str) -> None:
-    """The outcome of the last submit of ``form`` (shown once, until the next submit)."""
+    """The outcome of the last submit of ``form`` (shown once, until the next submit).
+
+    Messages about a field the form shows are drawn under that field by ``field_error``.
+    """
     msg = st.session_state.get(f"_src_msg_{form}")
     if not msg:
         return
     if msg["kind"] == "success":
         st.success(msg["text"], icon=":material/check_circle:")
-    else:
+        return
+    if msg["text"]:
         st.error(msg["text"], icon=":material/error:")
-        for field, texts in msg["fields"].items():
-            label = FIELD_LABELS[form].get(field, field)
-            st.caption(f":red[**{label}**: {' '.join(texts)}]")
+    for field, texts in msg["fields"].items():
+        if field not in FIELD_LABELS[form]:
+            st.caption(f":red[**{field}**: {' '.join(texts)}]")
 
 
 def _sources() -> pd.DataFrame:
@@ -61,7 +73,8 @@ def _sources() -> pd.DataFrame:
 def _api_error(form: str, err: RaslError, action: str) -> None:
     if isinstance(err, ValidationError) and err.fields:
         # The field messages are shown under the box, against the field they concern.
-        _flash(form, "error", "RASL did not accept this:", err.fields)
+        shown = set(FIELD_LABELS[form])
+        _flash(form, "error", "" if set(err.fields) <= shown else "RASL did not accept this:", err.fields)
     else:
         _flash(form, "error", widgets.rasl_error_message(err, action))
 
@@ -102,7 +115,7 @@ def create() -> None:
         return
     problem = dashboard.check_source_name(name, sources)
     if problem:
-        _flash(CREATE, "error", problem)
+        _flash(CREATE, "error", "", {"name": [problem]})
         return
     if not _begin(CREATE):
         return
@@ -143,7 +156,7 @@ def rename() -> None:
         return
     problem = dashboard.check_source_name(name, sources, exclude_id=int(source_id))
     if problem:
-        _flash(RENAME, "error", problem)
+        _flash(RENAME, "error", "", {"name": [problem]})
         return
     if not _begin(RENAME):
         return
@@ -219,6 +232,7 @@ def draw() -> None:
                       placeholder="e.g. Instagram / Ramadan offer",
                       help="Name it “Channel / Campaign” so the dashboard files it under the right channel "
                            "and campaign.")
+        field_error(CREATE, "name")
         with st.expander("Compose from a channel and a campaign"):
             c1, c2 = st.columns(2)
             c1.text_input("Channel", key="src_help_channel", placeholder="Instagram")
@@ -235,6 +249,7 @@ def draw() -> None:
             picked = st.selectbox("Source to rename", ids, key="src_rename_id", index=None,
                                   format_func=lambda i: f"{names[i]}  (#{i})", placeholder="Choose a source")
             st.text_input("New name", key="src_rename_name")
+            field_error(RENAME, "name")
             if picked is not None:
                 n = counts.get(picked, 0)
                 st.caption(f"Carries {n:,} contact{'s' if n != 1 else ''}. They keep this source, and the charts "

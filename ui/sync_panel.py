@@ -108,5 +108,7 @@ def first_sync_if_empty(ws: Workspace) -> None:
     if not empty:
         return
     st.session_state["_first_sync_tried"] = True
-    st.write("Loading your contacts for the first time…")
+    note = st.empty()
+    note.write("Loading your contacts for the first time…")
     run_sync(ws, "auto")
+    note.empty()

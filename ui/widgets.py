@@ -69,15 +69,23 @@ def _count_delta(k: Kpi) -> str | None:
     return f"{k.change_abs:+,.0f} ({k.change_pct:+.1%})"
 
 
-def _points_delta(k: Kpi) -> str | None:
-    if math.isnan(k.previous) or math.isnan(k.change_abs):
+def points_text(change: float | None) -> str | None:
+    """A change of a share or rate (a fraction) in percentage points: ``+1.5 pts``, ``no change``."""
+    if change is None or (isinstance(change, float) and math.isnan(change)) or pd.isna(change):
         return None
-    if round(k.change_abs * 100, 1) == 0:
+    if round(float(change) * 100, 1) == 0:
         return "no change"
-    return f"{k.change_abs * 100:+.1f} pts"
+    return f"{float(change) * 100:+.1f} pts"
 
 
-def _delta_colour(delta: str | None, normal: str = "normal") -> str:
+def _points_delta(k: Kpi) -> str | None:
+    if math.isnan(k.previous):
+        return None
+    return points_text(k.change_abs)
+
+
+def delta_colour(delta: str | None, normal: str = "normal") -> str:
+    """``off`` (grey) for “no change”, else ``normal`` (use ``inverse`` where lower is better)."""
     return "off" if delta == "no change" else normal
 
 
@@ -92,10 +100,10 @@ def kpi_row(k: Kpis, view: View) -> None:
     cols[0].metric("New contacts", f"{nc.value:,.0f}", _count_delta(nc), border=True,
                    help=f"Contacts created in the range. {('Change ' + vs + '.') if vs else ''}")
     cols[1].metric("Unattributed share", fmt_pct(un.value), _points_delta(un),
-                   delta_color=_delta_colour(_points_delta(un), "inverse"), border=True,
+                   delta_color=delta_colour(_points_delta(un), "inverse"), border=True,
                    help="Share of new contacts without a known source (no source, or a deleted one). Lower is better.")
     cols[2].metric("Conversion rate", fmt_pct(cr.value), _points_delta(cr),
-                   delta_color=_delta_colour(_points_delta(cr)), border=True,
+                   delta_color=delta_colour(_points_delta(cr)), border=True,
                    help="Share of the new contacts whose type is customer now (RASL keeps no earlier type).")
 
 
