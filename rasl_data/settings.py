@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tomllib
+from urllib.parse import urlsplit
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Mapping
@@ -126,7 +127,21 @@ def read_secrets(path: Path | None = None) -> dict[str, str]:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
         raise SettingsError(f"{path} is not valid TOML: {err}") from err
-    return {k: str(v) for k, v in data.items() if k in KEYS and not isinstance(v, dict)}
+    except OSError as err:
+        raise SettingsError(f"{path} cannot be read: {err.strerror or err}") from err
+    out: dict[str, str] = {}
+    for key, value in data.items():
+        if key not in KEYS:
+            continue
+        if key == "RASL_READ_ONLY" and isinstance(value, bool):
+            out[key] = "1" if value else "0"
+        elif isinstance(value, str):
+            out[key] = value
+        else:
+            # A number or table where text belongs is a typo; sending it as text would only
+            # show up later as a rejected token or a silently ignored zone.
+            raise SettingsError(f"{key} (secrets.toml): must be text in quotes, e.g. {key} = \"...\"")
+    return out
 
 
 def _truthy(value: str | None) -> bool:
@@ -173,8 +188,19 @@ def load_settings(
     base_url = chosen.get("RASL_BASE_URL", DEFAULT_BASE_URL).rstrip("/")
     if not base_url.startswith(("http://", "https://")):
         raise bad("RASL_BASE_URL", f"{base_url!r} must start with http:// or https://")
+    try:
+        parsed = urlsplit(base_url)
+        parsed.port  # raises ValueError for a malformed port
+    except ValueError as err:
+        raise bad("RASL_BASE_URL", f"{base_url!r} is not a valid address") from err
+    if not parsed.hostname:
+        raise bad("RASL_BASE_URL", f"{base_url!r} has no host name, e.g. https://getrasl.io/api/v2")
+    token = chosen.get("RASL_API_TOKEN")
+    if token is not None and (not token.isascii() or not token.isprintable() or any(c.isspace() for c in token)):
+        # Never echo the token, not even the offending character.
+        raise bad("RASL_API_TOKEN", "contains spaces, line breaks or non-ASCII characters; copy the token again from RASL")
     return Settings(
-        token=chosen.get("RASL_API_TOKEN"),
+        token=token,
         base_url=base_url,
         cache_path_override=chosen.get("RASL_CACHE_PATH"),
         cache_dir=chosen.get("RASL_CACHE_DIR"),

@@ -128,11 +128,19 @@ def _lock_path(path: Path) -> Path:
 def writer_lock(path: Path | str, timeout: float = 30.0, poll: float = 0.1) -> Iterator[None]:
     """Hold the exclusive writer lock of cache ``path`` (``<path>.lock``).
 
-    Waits up to ``timeout`` seconds; raises ``CacheBusyError`` after that.
+    Waits up to ``timeout`` seconds; raises ``CacheBusyError`` after that, ``CacheError`` when the
+    cache's folder cannot be created or written.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(_lock_path(path), os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(_lock_path(path), os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as err:
+        raise CacheError(
+            f"The cache folder {path.parent} cannot be used ({err.strerror or err}): "
+            "set RASL_CACHE_PATH or RASL_CACHE_DIR to a writable place.",
+            str(err),
+        ) from err
     deadline = time.monotonic() + timeout
     try:
         while True:
@@ -184,9 +192,21 @@ def write_transaction(
         _cleanup_orphans(path)
         tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
         try:
+            if path.is_dir():
+                raise CacheError(f"{path} is a folder, not a cache file: set RASL_CACHE_PATH to a file name.")
             if path.exists() and not fresh:
-                shutil.copyfile(path, tmp)
-            con = connect(tmp, memory_limit=WRITER_MEMORY_LIMIT)
+                try:
+                    shutil.copyfile(path, tmp)
+                except OSError as err:
+                    raise CacheError(f"The cache file {path} cannot be copied: {err.strerror or err}.") from err
+            try:
+                con = connect(tmp, memory_limit=WRITER_MEMORY_LIMIT)
+            except CacheError as err:
+                # The private copy's name means nothing to the user: name their file.
+                raise CacheError(
+                    f"The cache file {path} is not a DuckDB database or is damaged: move it away and sync again.",
+                    err.detail,
+                ) from err
             try:
                 create_schema(con)
                 # No DuckDB transaction around the block: the copy is private until the swap, so
@@ -205,7 +225,12 @@ def write_transaction(
 
 
 def ensure_cache(path: Path | str) -> None:
-    """Create an empty cache with the schema at ``path`` if none exists."""
+    """Create an empty cache with the schema at ``path`` if none exists.
+
+    Raises ``CacheError`` (with what to fix) when the path is a folder or cannot be created.
+    """
+    if Path(path).is_dir():
+        raise CacheError(f"{path} is a folder, not a cache file: set RASL_CACHE_PATH to a file name.")
     if not Path(path).exists():
         with write_transaction(path):
             pass

@@ -29,7 +29,8 @@ import duckdb
 import pandas as pd
 
 from . import store
-from .errors import RaslError
+from .errors import ProtocolError, RaslError
+from .pagination import GUARD_EMPTY_PAGE, GUARD_MAX_PAGES, GUARD_REPEATED_PAGE
 
 OVERLAP = timedelta(minutes=5)
 CHUNK_ROWS = 20_000
@@ -44,6 +45,12 @@ CONTACT_COLUMNS = (
     "assigned_id", "country_id", "city", "is_opted_out", "created_at", "updated_at",
 )
 TRACKED_FIELDS = ("source_id", "status_id", "type")
+# Page-loop stops that mean the listing may be partial (a proxy or cache in between).
+INCOMPLETE_GUARDS = (GUARD_REPEATED_PAGE, GUARD_EMPTY_PAGE, GUARD_MAX_PAGES)
+
+
+class WorkspaceMismatchError(store.CacheError):
+    """The cache file holds another workspace's data (demo vs real, or another token)."""
 
 
 @dataclass
@@ -257,6 +264,26 @@ class _Run:
         return len(ids)
 
 
+def _check_workspace(con: duckdb.DuckDBPyConnection, workspace_id: str | None, cache_path: Path | str) -> None:
+    """Record the cache's workspace in ``meta``; raise ``WorkspaceMismatchError`` if it differs."""
+    if not workspace_id:
+        return
+    rows = con.execute("SELECT value FROM meta WHERE key = 'workspace'").fetchall()
+    owner = rows[0][0] if rows else None
+    has_data = con.execute("SELECT count(*) FROM contacts").fetchall()[0][0] > 0
+    if owner and owner != workspace_id and has_data:
+        what = "the demo workspace" if owner == "demo" else "another RASL workspace"
+        raise WorkspaceMismatchError(
+            f"The cache file {cache_path} holds {what}'s data; nothing was synced. "
+            "Point RASL_CACHE_PATH at another file (or remove this one) for this workspace.",
+            f"cache workspace {owner}, this workspace {workspace_id}",
+        )
+    con.execute(
+        "INSERT INTO meta VALUES ('workspace', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        [workspace_id],
+    )
+
+
 def _state(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
     return dict(con.execute("SELECT key, value FROM sync_state").fetchall())
 
@@ -335,6 +362,7 @@ def sync(
     on_progress: Callable[[SyncProgress], None] | None = None,
     concurrency: int = 4,
     lock_timeout: float = 30.0,
+    workspace_id: str | None = None,
 ) -> SyncResult:
     """Run one sync of the workspace behind ``client`` into the cache at ``cache_path``.
 
@@ -342,7 +370,9 @@ def sync(
     ``sources``, ``statuses``, ``groups``, ``contacts``, ``contact_groups``,
     ``contact_changes``, ``sync_state`` and ``sync_runs`` in one atomic swap of the cache file. ``now`` (aware)
     stamps ``observed_at``/``first_seen_at`` (default: the current UTC time). ``mode`` is
-    ``auto``, ``full`` or ``incremental``.
+    ``auto``, ``full`` or ``incremental``. ``workspace_id`` (``Settings.workspace_id``) is recorded
+    in table ``meta``; a cache that already belongs to another workspace is refused (a failed run),
+    so demo numbers never mix with real ones even when ``RASL_CACHE_PATH`` names one file.
 
     Never raises for API or network failures: they come back as ``outcome="failed"`` with
     ``error_title`` for the user, and the previous cache is unchanged. Raises
@@ -358,6 +388,7 @@ def sync(
     result: SyncResult
     try:
         with store.write_transaction(cache_path, lock_timeout=lock_timeout) as con:
+            _check_workspace(con, workspace_id, cache_path)
             run_id = _next_run_id(con)
             run = _Run(con, client, now, on_progress, concurrency)
             state = _state(con)
@@ -382,6 +413,7 @@ def sync(
                 pages = client.iter_contact_pages(sort="-updated_at", per_page=PER_PAGE, concurrency=1)
             stop_before = (datetime.fromisoformat(watermark) - OVERLAP) if (effective == "incremental" and watermark) else None
             pages_done = 0
+            stopped_at_watermark = False
             for page in pages:
                 pages_done += 1
                 api_total = int(page.pagination.total) if pages_done == 1 else api_total
@@ -397,13 +429,18 @@ def sync(
                 if stop_before is not None and page.items:
                     oldest = min((c.updated_at for c in page.items if c.updated_at), default=None)
                     if oldest is not None and oldest < stop_before:
+                        stopped_at_watermark = True
                         break
-            complete = effective != "full" or getattr(client, "last_guard", "has_more_false") in (None, "has_more_false")
-            if not complete:
-                # A defensive stop (repeated or empty page) means the listing may be partial:
-                # deleting what was not seen could drop real contacts.
-                run.notes.append(f"contact listing stopped early ({client.last_guard}); deletions skipped")
-            inserted, updated, deleted_full = run.merge(run_id, full=(effective == "full" and complete))
+            guard = getattr(client, "last_guard", None)
+            if not stopped_at_watermark and guard in INCOMPLETE_GUARDS:
+                # A partial listing must not land: a full run would delete what it did not see,
+                # and an incremental one would move the watermark past contacts it never read.
+                raise ProtocolError(
+                    "RASL's contact list came back incomplete (a page repeated or came back empty), "
+                    "so nothing was saved; try again later.",
+                    f"page loop stopped by guard {guard} after {pages_done} pages",
+                )
+            inserted, updated, deleted_full = run.merge(run_id, full=(effective == "full"))
             deleted += deleted_full
             if effective == "incremental":
                 gone, refetched = _reconcile(run, api_total)

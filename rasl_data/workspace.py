@@ -93,8 +93,7 @@ class Workspace:
         self.settings = settings
         self._transport = transport
         self.cache_path: Path = settings.cache_path
-        self.cache_path.parent.mkdir(parents=True, exist_ok=True)
-        store.ensure_cache(self.cache_path)
+        store.ensure_cache(self.cache_path)  # CacheError with what to fix when it cannot
         self.reader = store.Reader(self.cache_path)
 
     @property
@@ -155,7 +154,7 @@ class Workspace:
         if self.settings.is_demo and mode != "full" and self.is_empty() and self._transport is None:
             return self._demo_bootstrap(on_progress)
         with self.client() as client:
-            return sync(client, self.cache_path, mode=mode, on_progress=on_progress)
+            return sync(client, self.cache_path, mode=mode, on_progress=on_progress, workspace_id=self.settings.workspace_id)
 
     def ensure_synced(self, on_progress: Callable[[SyncProgress], None] | None = None) -> SyncResult | None:
         """Run a first sync when the cache holds no contacts; else do nothing and return None."""
@@ -173,11 +172,13 @@ class Workspace:
             # The same generated timeline, as it stood weeks_back weeks ago.
             app = EmulatorApp(live.tenant.state_at(as_of), rate_limit_per_minute=None)
             with RaslClient("https://demo.rasl.invalid/api/v2", DEMO_TOKEN, transport=app.transport()) as client:
-                result = sync(client, self.cache_path, mode="auto", now=as_of, on_progress=on_progress)
+                result = sync(client, self.cache_path, mode="auto", now=as_of, on_progress=on_progress,
+                              workspace_id=self.settings.workspace_id)
             if result.outcome != "success":
                 return result
         with self.client() as client:
-            return sync(client, self.cache_path, mode="auto", on_progress=on_progress)
+            return sync(client, self.cache_path, mode="auto", on_progress=on_progress,
+                        workspace_id=self.settings.workspace_id)
 
     # -- source management --------------------------------------------------------------
     def _store_source(self, source_id: int, name: str, created_at, updated_at) -> None:

@@ -66,3 +66,32 @@ def test_read_only_flag_accepts_common_spellings(tmp_path):
     for value, expected in (("1", True), ("true", True), ("YES", True), ("0", False), ("no", False)):
         s = load_settings({"RASL_READ_ONLY": value}, secrets_path=tmp_path / "n", environ={})
         assert s.read_only is expected, value
+
+
+def test_non_ascii_or_spaced_token_is_refused_without_echoing_it(tmp_path):
+    """Regression: a token with 'ö' crashed httpx with UnicodeEncodeError, quoting a character."""
+    for token in ("tökén-secret", "abc def", "abc\u200bdef"):
+        with pytest.raises(SettingsError, match="RASL_API_TOKEN") as err:
+            load_settings({"RASL_API_TOKEN": token}, secrets_path=tmp_path / "n", environ={})
+        assert token not in str(err.value) and "ö" not in str(err.value)
+
+
+def test_base_url_with_a_broken_host_or_port_is_refused(tmp_path):
+    """Regression: http://[::1 passed validation and crashed the client with httpx.InvalidURL."""
+    for url in ("http://[::1", "http://", "https://host:99999/api/v2"):
+        with pytest.raises(SettingsError, match="RASL_BASE_URL"):
+            load_settings({"RASL_BASE_URL": url}, secrets_path=tmp_path / "n", environ={})
+
+
+def test_secrets_value_of_the_wrong_type_is_refused(tmp_path):
+    """Regression: RASL_API_TOKEN = 12345 was sent as '12345' and a table zone silently ignored."""
+    for text in ("RASL_API_TOKEN = 12345\n", "RASL_API_TOKEN = false\n", "[RASL_TIMEZONE]\nx = 1\n"):
+        path = write_secrets(tmp_path, text)
+        with pytest.raises(SettingsError, match="must be text in quotes"):
+            load_settings(secrets_path=path, environ={})
+    assert load_settings(secrets_path=write_secrets(tmp_path, "RASL_READ_ONLY = true\n"), environ={}).read_only
+
+
+def test_secrets_path_that_is_a_folder_is_a_settings_error(tmp_path):
+    with pytest.raises(SettingsError, match="cannot be read"):
+        load_settings(secrets_path=tmp_path, environ={})

@@ -109,3 +109,27 @@ def test_schema_has_the_documented_tables(tmp_path):
     types = dict(zip(cols["column_name"], cols["data_type"]))
     assert types["created_at"] == "TIMESTAMP WITH TIME ZONE"
     assert types["updated_at"] == "TIMESTAMP WITH TIME ZONE"
+
+
+def test_cache_folder_that_cannot_be_created_gives_what_to_fix(tmp_path):
+    """Regression: RASL_CACHE_PATH under a regular file raised a bare FileExistsError."""
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(store.CacheError, match="RASL_CACHE_PATH or RASL_CACHE_DIR"):
+        store.ensure_cache(blocker / "sub" / "c.duckdb")
+
+
+def test_cache_path_that_is_a_folder_is_named_as_such(tmp_path):
+    with pytest.raises(store.CacheError, match="is a folder"):
+        store.ensure_cache(tmp_path)
+
+
+def test_damaged_cache_file_message_names_the_users_file_not_the_private_copy(tmp_path):
+    """Regression: the message named the hidden temporary copy (.c.duckdb.1234abcd.tmp)."""
+    path = tmp_path / "c.duckdb"
+    path.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(store.CacheError) as err:
+        with store.write_transaction(path):
+            pass
+    assert str(path) in err.value.title and ".tmp" not in err.value.title
+    assert path.read_bytes() == b"this is not a database" * 100

@@ -215,3 +215,51 @@ def test_demo_source_created_before_a_restart_keeps_its_id_and_name(tmp_path, mo
     with workspace.Workspace(settings).client() as client:
         live = {s.name for s in client.list_sources()}
     assert {"Snap / Eid Promo", "TikTok / Eid Promo"} <= live
+
+
+def test_full_sync_meeting_a_repeated_page_fails_instead_of_saving_a_partial_list(tmp_path, tenant, app):
+    """Regression: a proxy repeating page 2 made a full sync report success with 100 of N contacts."""
+    path = tmp_path / "c.duckdb"
+    app.set_faults("repeat-page:2")
+    with client_for(app) as client:
+        result = sync(client, path, now=AS_OF, mode="full")
+    assert result.outcome == "failed" and "incomplete" in result.error_title
+    assert cached(path, "SELECT count(*) AS n FROM contacts")["n"].iloc[0] == 0
+    with client_for(app) as client:
+        again = sync(client, path, now=AS_OF)
+    assert again.outcome == "success" and again.contacts_total == N
+
+
+def test_incremental_sync_meeting_a_repeated_page_keeps_the_watermark(tmp_path, tenant, app):
+    """Regression: a partial incremental listing would move the watermark past unread contacts."""
+    path = tmp_path / "c.duckdb"
+    with client_for(app) as client:
+        sync(client, path, now=AS_OF)
+    watermark = cached(path, "SELECT value FROM sync_state WHERE key = 'contacts_watermark'")["value"].iloc[0]
+    ids = [int(i) for i in tenant.c["id"][: 250]]
+    for k, cid in enumerate(ids):
+        tenant.update_contact(cid, {"type": "guest"}, at=(AS_OF + timedelta(hours=1, seconds=k)).timestamp())
+    app.set_faults("repeat-page:2")
+    with client_for(app) as client:
+        failed = sync(client, path, now=AS_OF + timedelta(hours=2))
+    assert failed.outcome == "failed"
+    assert cached(path, "SELECT value FROM sync_state WHERE key = 'contacts_watermark'")["value"].iloc[0] == watermark
+    with client_for(app) as client:
+        ok = sync(client, path, now=AS_OF + timedelta(hours=2))
+    assert ok.outcome == "success" and ok.updated == 250
+
+
+def test_one_cache_file_refuses_a_second_workspace(tmp_path, tenant, app):
+    """Regression: demo and real syncs into one RASL_CACHE_PATH mixed, deleting and 'converting'
+    contacts that belonged to the other workspace."""
+    path = tmp_path / "shared.duckdb"
+    with client_for(app) as client:
+        assert sync(client, path, now=AS_OF, workspace_id="demo").outcome == "success"
+    before = cached(path, "SELECT * FROM contacts ORDER BY id")
+    other = EmulatorApp(make_demo_tenant(as_of=AS_OF, n_contacts=300, seed=99), rate_limit_per_minute=None)
+    with client_for(other) as client:
+        result = sync(client, path, now=AS_OF, workspace_id="ws-0123456789ab")
+    assert result.outcome == "failed" and "demo workspace" in result.error_title
+    assert "RASL_CACHE_PATH" in result.error_title
+    pd.testing.assert_frame_equal(cached(path, "SELECT * FROM contacts ORDER BY id"), before)
+    assert cached(path, "SELECT count(*) AS n FROM contact_changes")["n"].iloc[0] == 0
