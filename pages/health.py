@@ -102,6 +102,9 @@ else:
         "Rate-limit waits": log["rate_limit_waits"], "New": log["contacts_inserted"],
         "Updated": log["contacts_updated"], "Deleted": log["contacts_deleted"], "Error": log["error"],
     })
+    if ws.settings.is_demo:
+        st.caption("In the demo workspace the first start replays the last 12 weeks as weekly syncs, so the "
+                   "log begins with a burst of runs and the conversion timing has real history.")
     st.dataframe(shown, hide_index=True, width="stretch", placeholder=widgets.MISSING,
                  height=min(420, 38 + 35 * len(shown)), column_config={
         "Started (UTC)": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),

@@ -38,10 +38,11 @@ else:
         config["Change"] = None  # hidden (the CSV keeps it): Previous and Change % say the same here
     widgets.clickable_table(display, config, key="src_table", rows=table, kind="source", column="source_id",
                             height=min(700, 38 + 35 * len(display)))
-    widgets.note(f"{len(table):,} sources with contacts in the range. Share is of the range's new contacts; "
+    widgets.note(f"{len(table):,} source{'s' if len(table) != 1 else ''} with contacts in the range. Share is of the range's new contacts; "
                  "first and last contact are of all time, local dates. Select a row to filter every page to it.")
     widgets.csv_download(table, "sources", view, key="dl_src_table")
 
 st.subheader("Manage sources")
-st.caption("Changes go to RASL through the API and show here at once.")
+st.caption("Changes go to RASL through the API and show in the lists below at once; a source appears in the "
+           "table above once it has contacts in the range.")
 source_forms.draw()

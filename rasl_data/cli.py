@@ -52,7 +52,12 @@ def cmd_sync(args: argparse.Namespace) -> int:
     if not args.quiet and sys.stderr.isatty():
         sys.stderr.write("\n")
     if result.outcome != "success":
-        print(f"error: {result.error_title}", file=sys.stderr)
+        where = ""
+        if not settings.is_demo:
+            # Secrets.toml beats the environment: say which address was used and from where.
+            origin = settings.sources.get("RASL_BASE_URL", "default")
+            where = f" [RASL_BASE_URL={settings.base_url} from {origin}]"
+        print(f"error: {result.error_title}{where}", file=sys.stderr)
         return 1
     print(result.summary() + f" -> {ws.cache_path}")
     return 0

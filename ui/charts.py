@@ -145,7 +145,25 @@ def stacked_bars(df: pd.DataFrame, *, x: str, y: str, colour: str, colour_keys: 
     # unified mode hands the click to whichever trace is nearest, often the comparison line).
     fig.update_layout(barmode="stack", hovermode="closest")
     fig.update_yaxes(rangemode="tozero", tickformat=",d")
+    period_ticks(fig, df[x])
     return _layout(fig, y_title=y_title, x_title=x_title or None)
+
+
+def period_ticks(fig: go.Figure, starts: pd.Series, max_ticks: int = 14) -> go.Figure:
+    """Put the x-axis ticks on the periods' own first days (a Monday week is labelled with its
+    Monday, not with whatever day Plotly picks), with the year on the first tick and at a change.
+    """
+    values = sorted({pd.Timestamp(v).date() for v in starts.dropna()})
+    if not values:
+        return fig
+    step = max(1, -(-len(values) // max_ticks))
+    shown = values[::step]
+    text, year = [], None
+    for d in shown:
+        text.append(f"{d.day} {d:%b}" + (f" {d.year}" if d.year != year else ""))
+        year = d.year
+    fig.update_xaxes(tickmode="array", tickvals=shown, ticktext=text)
+    return fig
 
 
 def add_comparison_line(fig: go.Figure, x: list, y: list, label: str) -> go.Figure:
