@@ -28,7 +28,9 @@ ws = context.workspace()
 
 with st.sidebar:
     sync_panel.workspace_header(ws)
-    sync_panel.first_sync_if_empty(ws)
+# The first sync (minutes at RASL's 60 requests a minute) shows its progress in the main area.
+sync_panel.first_sync_if_empty(ws)
+with st.sidebar:
     sync_panel.freshness_badge(ws)
     # Drawn on every page, even where unused, so the filter state survives page switches
     # (Streamlit drops the state of widgets a run does not draw).

@@ -109,6 +109,8 @@ def first_sync_if_empty(ws: Workspace) -> None:
         return
     st.session_state["_first_sync_tried"] = True
     note = st.empty()
-    note.write("Loading your contacts for the first time…")
+    note.info("**Loading your contacts from RASL for the first time.** RASL allows 60 requests a minute "
+              "(100 contacts each), so a large workspace takes a few minutes; later syncs read only what "
+              "changed.", icon=":material/cloud_download:")
     run_sync(ws, "auto")
     note.empty()
