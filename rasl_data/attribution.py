@@ -37,27 +37,51 @@ _HARAKAT = re.compile("[\u064b-\u065f\u0670]")
 # Hamza forms of alef typed interchangeably (إنستغرام / انستغرام / أنستغرام).
 _ALEF = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا"})
 _SPACES = re.compile(r"\s+")
+# Bidirectional embedding, override and isolate controls (LRE RLE PDF LRO RLO, LRI RLI FSI PDI):
+# they reorder how the rest of a name is shown ("\u202eevil" shows as "live"), so a source name
+# must not carry them. The plain marks LRM/RLM (U+200E/U+200F) are harmless and allowed.
+BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
 
 ATTRIBUTION_COLUMNS = ["source_id", "source", "channel", "campaign", "channel_from", "campaign_from"]
 RULE_COLUMNS = ["position", "pattern", "match", "channel"]
 
 
+def _is_format(ch: str) -> bool:
+    """Unicode category Cf: zero-width space/joiners, word joiner, BOM, bidi controls, ..."""
+    return unicodedata.category(ch) == "Cf"
+
+
+def _trim(s: str) -> str:
+    """``s`` without spaces or format characters at either end (they are never part of a name)."""
+    start, end = 0, len(s)
+    while start < end and (s[start].isspace() or _is_format(s[start])):
+        start += 1
+    while end > start and (s[end - 1].isspace() or _is_format(s[end - 1])):
+        end -= 1
+    return s[start:end]
+
+
 def tidy_name(s: str | None) -> str:
-    """A name as shown: NFKC, no tatweel, single spaces, trimmed; case kept."""
+    """A name as shown: NFKC, no tatweel, single spaces, trimmed of spaces and invisible format
+    characters at the ends; case kept. Format characters inside (a ZWNJ in a Persian word) stay."""
     if s is None:
         return ""
     s = unicodedata.normalize("NFKC", str(s)).replace(_TATWEEL, "")
-    return _SPACES.sub(" ", s).strip()
+    return _trim(_SPACES.sub(" ", s))
 
 
 def normalise_name(s: str | None) -> str:
-    """The comparison key of a name: ``tidy_name`` + case folding + Arabic alef/harakat folding.
+    """The comparison key of a name: ``tidy_name`` + case folding + Arabic alef/harakat folding,
+    without any format character (Unicode category Cf: zero-width space, ZWNJ/ZWJ, word joiner,
+    BOM, bidi controls), which a reader cannot see.
 
     Two names with the same key are the same to a marketer ("Facebook " and "facebook",
-    "واتســاب" with tatweel and "واتساب", full-width letters and ASCII). Used for channel rules,
-    campaign grouping and duplicate detection.
+    "واتســاب" with tatweel and "واتساب", full-width letters and ASCII, "WhatsApp" and
+    "WhatsApp" followed by a zero-width space). An empty key means nothing visible. Used for
+    channel rules, campaign grouping and duplicate detection.
     """
-    s = tidy_name(s).casefold()
+    s = "".join(ch for ch in tidy_name(s) if not _is_format(ch))
+    s = _SPACES.sub(" ", s).strip().casefold()
     s = _HARAKAT.sub("", s).translate(_ALEF)
     return s
 
@@ -133,11 +157,125 @@ def default_channel_rules() -> pd.DataFrame:
     )
 
 
-def validate_rules(rules_df: pd.DataFrame) -> list[ChannelRule]:
+# Regex rules run on every source name for every page query, so a pattern that backtracks
+# catastrophically would hang the dashboard. Two cheap guards, a heuristic rather than a proof:
+# a length limit, and no repeated group that itself holds an unbounded repetition ("(a+)+",
+# "(x+x+)+", "(.*a){20}"), the classic exponential shapes. Alternations of overlapping branches
+# ("(a|aa)+") are not detected.
+MAX_PATTERN_LENGTH = 300
+
+
+def _quantifier_at(pattern: str, i: int) -> tuple[int, bool, bool] | None:
+    """``(length, repeats, unbounded)`` of a quantifier starting at ``pattern[i]``, else None.
+
+    ``repeats``: may match its atom more than once; ``unbounded``: no upper limit. A trailing
+    ``?`` (lazy) or ``+`` (possessive) belongs to the quantifier.
+    """
+    ch = pattern[i]
+    if ch in "*+":
+        length, repeats, unbounded = 1, True, True
+    elif ch == "?":
+        length, repeats, unbounded = 1, False, False
+    elif ch == "{":
+        m = re.match(r"\{([0-9]*)(,([0-9]*))?\}", pattern[i:])
+        if not m or (m.group(1) == "" and m.group(2) is None):
+            return None  # a literal "{"
+        if m.group(2) is None:
+            hi = int(m.group(1))
+        else:
+            hi = int(m.group(3)) if m.group(3) else None
+        length, repeats, unbounded = m.end(), hi is None or hi > 1, hi is None
+    else:
+        return None
+    if i + length < len(pattern) and pattern[i + length] in "?+":
+        length += 1
+    return length, repeats, unbounded
+
+
+def has_nested_quantifier(pattern: str) -> bool:
+    """Whether a regex repeats a group holding an unbounded repetition: ``(a+)+``, ``(x+x+)+``,
+    ``((ab)*c)*``, ``(.*a){20}``. A heuristic on the pattern's text (escapes and character classes
+    are skipped), for ``validate_rules``."""
+    holds = [False]  # per open group: whether it holds an unbounded quantifier
+    closed: bool | None = None  # the atom just before i is a group; does it hold one?
+    i, n = 0, len(pattern)
+    while i < n:
+        ch = pattern[i]
+        if ch == "\\":
+            i, closed = i + 2, None
+            continue
+        if ch == "[":
+            j = i + 1
+            if j < n and pattern[j] == "^":
+                j += 1
+            if j < n and pattern[j] == "]":
+                j += 1
+            while j < n and pattern[j] != "]":
+                j += 2 if pattern[j] == "\\" else 1
+            i, closed = j + 1, None
+            continue
+        if ch == "(":
+            holds.append(False)
+            i, closed = i + 1, None
+            continue
+        if ch == ")":
+            inner = holds.pop() if len(holds) > 1 else False
+            holds[-1] = holds[-1] or inner
+            i, closed = i + 1, inner
+            continue
+        q = _quantifier_at(pattern, i)
+        if q is not None:
+            length, repeats, unbounded = q
+            if repeats and closed:
+                return True
+            holds[-1] = holds[-1] or unbounded
+            i, closed = i + length, None
+            continue
+        i, closed = i + 1, None
+    return False
+
+
+def _check_rule(i: int, pattern: str, match: str, channel: str) -> None:
+    """``ValueError`` naming rule ``i`` and its pattern when it cannot be used (``validate_rules``)."""
+    if not pattern or not channel:
+        raise ValueError(f"Rule {i}: pattern and channel must not be empty.")
+    if match not in MATCH_KINDS:
+        raise ValueError(f"Rule {i}: match {match!r} is not one of {', '.join(MATCH_KINDS)}.")
+    if len(pattern) > MAX_PATTERN_LENGTH:
+        raise ValueError(f"Rule {i}: the pattern is {len(pattern):,} characters long; a rule pattern may have "
+                         f"at most {MAX_PATTERN_LENGTH}.")
+    if not normalise_name(pattern):
+        # Names are compared without tatweel, harakat or invisible characters: nothing is left to find.
+        raise ValueError(f"Rule {i}: the pattern {pattern!r} can never match: names are compared without "
+                         "tatweel, Arabic vowel marks and invisible characters, and nothing else is left.")
+    if match == "regex":
+        try:
+            re.compile(pattern)
+        except re.error as err:
+            raise ValueError(f"Rule {i}: the pattern {pattern!r} is not a valid regular expression ({err}).") from err
+        except OverflowError as err:
+            raise ValueError(f"Rule {i}: the pattern {pattern!r} is not a valid regular expression "
+                             "(a repetition count is too large).") from err
+        except RecursionError as err:
+            raise ValueError(f"Rule {i}: the pattern {pattern!r} is not a valid regular expression "
+                             "(it is nested too deeply).") from err
+        if has_nested_quantifier(pattern):
+            raise ValueError(f"Rule {i}: the pattern {pattern!r} repeats a group that itself repeats (like "
+                             "(a+)+), which can take minutes on some names; write it without the nested "
+                             "repetition.")
+
+
+def validate_rules(rules_df: pd.DataFrame, skip_invalid: bool = False) -> list[ChannelRule]:
     """Rules from a DataFrame (``position`` optional: row order), checked for the user.
 
-    Raises ``ValueError`` naming the row for an empty pattern or channel, an unknown match kind
-    or a regex that does not compile.
+    Raises ``ValueError`` naming the rule's position (1-based, in order) and its pattern for an
+    empty pattern or channel, an unknown match kind, a pattern longer than
+    ``MAX_PATTERN_LENGTH`` characters, one that normalises to nothing (only tatweel, harakat or
+    invisible characters: it can never match), a regex that does not compile (including
+    ``re.error``, ``OverflowError`` for a huge repetition count and ``RecursionError``) and a
+    regex with a nested repetition (``has_nested_quantifier``, a heuristic against catastrophic
+    backtracking). ``skip_invalid=True`` (rules already saved, e.g. before a check existed) leaves
+    such rules out instead: they never match, and pages keep working.
     """
     missing = {"pattern", "match", "channel"} - set(rules_df.columns)
     if missing:
@@ -150,15 +288,12 @@ def validate_rules(rules_df: pd.DataFrame) -> list[ChannelRule]:
         pattern = "" if pd.isna(row.pattern) else str(row.pattern).strip()
         match = "" if pd.isna(row.match) else str(row.match).strip().lower()
         channel = "" if pd.isna(row.channel) else tidy_name(row.channel)
-        if not pattern or not channel:
-            raise ValueError(f"Rule {i}: pattern and channel must not be empty.")
-        if match not in MATCH_KINDS:
-            raise ValueError(f"Rule {i}: match {match!r} is not one of {', '.join(MATCH_KINDS)}.")
-        if match == "regex":
-            try:
-                re.compile(pattern)
-            except re.error as err:
-                raise ValueError(f"Rule {i}: the pattern {pattern!r} is not a valid regular expression ({err}).") from err
+        try:
+            _check_rule(i, pattern, match, channel)
+        except ValueError:
+            if skip_invalid:
+                continue
+            raise
         rules.append(ChannelRule(i, pattern, match, channel))
     return rules
 
@@ -230,9 +365,14 @@ def _canonical(labels: list[str]) -> dict[str, str]:
     return out
 
 
-def derive_attribution(sources: pd.DataFrame, rules_df: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFrame:
-    """Pure core of ``source_attribution`` on plain frames (sources: id, name; labels as stored)."""
-    rules = validate_rules(rules_df) if len(rules_df) else []
+def derive_attribution(sources: pd.DataFrame, rules_df: pd.DataFrame, labels: pd.DataFrame,
+                       saved: bool = False) -> pd.DataFrame:
+    """Pure core of ``source_attribution`` on plain frames (sources: id, name; labels as stored).
+
+    ``saved=True``: the rules come from the cache, and one that fails today's checks is left out
+    (never matches) rather than failing every page; otherwise an invalid rule raises ``ValueError``.
+    """
+    rules = validate_rules(rules_df, skip_invalid=saved) if len(rules_df) else []
     label_by_id = {
         int(r.source_id): (r.channel, r.campaign) for r in labels.itertuples(index=False)
     }
@@ -285,7 +425,7 @@ def source_attribution(db) -> pd.DataFrame:
     if key is not None and key in _ATTRIBUTION_CACHE:
         return _ATTRIBUTION_CACHE[key].copy()
     sources = db.query("SELECT id, name FROM sources WHERE deleted_at IS NULL ORDER BY id")
-    df = derive_attribution(sources, read_channel_rules(db), read_source_labels(db))
+    df = derive_attribution(sources, read_channel_rules(db), read_source_labels(db), saved=True)
     if key is not None:
         if len(_ATTRIBUTION_CACHE) > 32:
             _ATTRIBUTION_CACHE.clear()
@@ -317,7 +457,7 @@ def preview_rules(db, rules_df: pd.DataFrame) -> pd.DataFrame:
     """
     sources = db.query("SELECT id, name FROM sources WHERE deleted_at IS NULL ORDER BY id")
     labels = read_source_labels(db)
-    now = derive_attribution(sources, read_channel_rules(db), labels)
+    now = derive_attribution(sources, read_channel_rules(db), labels, saved=True)
     after = derive_attribution(sources, rules_df, labels)
     both = now[["source_id", "source", "channel"]].merge(
         after[["source_id", "channel", "channel_from"]], on="source_id", suffixes=("_now", "_after")

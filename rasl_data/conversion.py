@@ -24,15 +24,18 @@ from __future__ import annotations
 
 import pandas as pd
 
-from rasl_data import attribution
+from rasl_data import attribution, periods
 from rasl_data.query_core import (
     DIMENSION_COLUMNS,
     GROUPS_NOTE,
     Filters,
     _finish,
+    attr_cte,
+    bucket_conditions,
     check_dimension,
     contacts_cte,
     dim_select,
+    dimension_sql,
     overlapping,
 )
 
@@ -52,40 +55,64 @@ def conversion(db, filters: Filters, by: str | None = "source") -> pd.DataFrame:
     check_dimension(by, CONVERSION_DIMENSIONS)
     keys = dim_select(by)
     names = [k.strip('"') for k in keys]
-    rng = [(filters.start, filters.end)]
     attr = attribution.source_attribution(db)
-    dim_extra = (by,) if by in ("group", "status") else ()
-    # Cohort sizes from daily counts (cheap); the median needs one row per *converted* contact
-    # only. Both halves run in one statement (one scan round trip, no pandas merge).
-    cohort_cte, cohort_params = contacts_cte(filters, attr, rng, dim_extra + ("customer",), per_day=False)
-    conv_cte, conv_params = contacts_cte(filters, attr, rng, dim_extra + ("conversion",), per_contact=True,
-                                         prefix="cv_", per_day=False)
-    key_list = "".join(k + ", " for k in keys)
-    on = " AND ".join(f"s.{k} IS NOT DISTINCT FROM v.{k}" for k in keys) or "true"
+    attr_sql, attr_params, unattributed_ok = attr_cte(filters, attr)
+    (in_range, range_params), = bucket_conditions(filters, [(filters.start, filters.end)])
+    raw_cols, joins, tag_cols, tag_joins = dimension_sql((by,) if by in ("group", "status") else ())
+    raw_keys = ", ".join(raw_cols)
+    raw_names = [col.rsplit(" AS ", 1)[1] for col in raw_cols]
+    type_sql, type_params = "", []
+    if filters.types:
+        type_sql = " AND list_contains(?::VARCHAR[], c.type)"
+        type_params = [[str(t) for t in filters.types]]
+    # The output column of each dimension key, by name ("a.source_id" names itself).
+    tag_by_name = {col.rsplit(" AS ", 1)[-1].split(".")[-1].strip('"'): col for col in tag_cols}
+    out_keys = "".join(tag_by_name[n] + ", " for n in names)
     group_by = "GROUP BY ALL" if keys else ""
-    sql = cohort_cte + conv_cte + f""",
-first_sync AS (SELECT min(first_seen_at) AS first_at FROM contacts),
-sizes AS (
-    SELECT {key_list}sum(n) AS new_contacts, sum(CASE WHEN is_customer THEN n ELSE 0 END) AS customers
-    FROM tagged {group_by}
+    # Two narrow scans of the cohort, both counted per raw id (a few dozen rows): its size, and
+    # its observed conversions, where the days of each source's converted contacts travel as a
+    # list, so the median per dimension value needs no per-contact join with the source map.
+    # A change is observed after the contact exists, so the range's UTC start prunes history.
+    sql = f"""WITH {attr_sql},
+first_change AS (
+    SELECT contact_id, min(observed_at) AS converted_at FROM contact_changes
+    WHERE field = 'type' AND old_value = 'lead' AND new_value = 'customer' AND observed_at >= ?::TIMESTAMPTZ
+    GROUP BY contact_id
 ),
-conv AS (
-    SELECT {key_list}count(*) AS converted,
-           median((epoch_us(converted_at) - epoch_us(CASE WHEN from_first_seen THEN first_seen_at ELSE created_at END))
-                  / 86400000000.0) AS median_days_to_conversion,
-           count(*) FILTER (WHERE from_first_seen) AS measured_from_first_seen
-    FROM (SELECT *, (first_seen_at IS NOT NULL AND created_at < (SELECT first_at FROM first_sync)) AS from_first_seen
-          FROM cv_tagged)
-    {group_by}
+first_sync AS (SELECT min(first_seen_at) AS first_at FROM contacts),
+cohort AS (
+    SELECT {raw_keys}, count(*) AS n, count(*) FILTER (WHERE c.type = 'customer') AS customers
+    FROM contacts c{joins}
+    WHERE {in_range}{type_sql}
+    GROUP BY ALL
+),
+converted AS (
+    SELECT {', '.join(raw_names)}, count(*) AS converted,
+           list((epoch_us(converted_at) - epoch_us(CASE WHEN from_first_seen THEN first_seen_at ELSE created_at END))
+                / 86400000000.0) AS days,
+           count(*) FILTER (WHERE from_first_seen) AS measured
+    FROM (SELECT {raw_keys}, v.converted_at, c.created_at, c.first_seen_at,
+                 (c.first_seen_at IS NOT NULL AND c.created_at < (SELECT first_at FROM first_sync)) AS from_first_seen
+          FROM contacts c{joins} JOIN first_change v ON v.contact_id = c.id
+          WHERE {in_range}{type_sql})
+    GROUP BY ALL
+),
+d AS (
+    SELECT k.*, v.converted, v.days, v.measured
+    FROM cohort k LEFT JOIN converted v ON {' AND '.join(f'v.{n} IS NOT DISTINCT FROM k.{n}' for n in raw_names)}
 )
-SELECT {''.join('s.' + k + ', ' for k in keys)}COALESCE(s.new_contacts, 0) AS new_contacts,
-       COALESCE(s.customers, 0) AS customers,
-       CASE WHEN s.new_contacts > 0 THEN s.customers / s.new_contacts END AS conversion_rate,
-       COALESCE(v.converted, 0) AS converted, v.median_days_to_conversion,
-       COALESCE(v.measured_from_first_seen, 0) AS measured_from_first_seen
-FROM sizes s LEFT JOIN conv v ON {on}
-ORDER BY new_contacts DESC{''.join(', s.' + k for k in reversed(keys))}"""
-    df = db.query(sql, cohort_params + conv_params)
+SELECT {out_keys}COALESCE(sum(d.n), 0) AS new_contacts, COALESCE(sum(d.customers), 0) AS customers,
+       CASE WHEN sum(d.n) > 0 THEN sum(d.customers) / sum(d.n) END AS conversion_rate,
+       COALESCE(sum(d.converted), 0) AS converted,
+       list_median(flatten(list(d.days))) AS median_days_to_conversion,
+       COALESCE(sum(d.measured), 0) AS measured_from_first_seen
+FROM d LEFT JOIN attr a ON a.source_id = d.raw_source_id{tag_joins}
+WHERE (a.source_id IS NOT NULL AND a.keep) OR (a.source_id IS NULL AND ?)
+{group_by}
+ORDER BY new_contacts DESC{''.join(', ' + k for k in reversed(keys))}"""
+    params = (attr_params + [periods.utc_window(filters.start, filters.end)[0]]
+              + range_params + type_params + range_params + type_params + [unattributed_ok])
+    df = db.query(sql, params)
     if not names and len(df) == 0:  # no contacts at all: still one row
         df = pd.DataFrame([{"new_contacts": 0, "customers": 0, "conversion_rate": float("nan"), "converted": 0,
                             "median_days_to_conversion": float("nan"), "measured_from_first_seen": 0}])

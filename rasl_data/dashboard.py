@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from rasl_data import periods, queries
-from rasl_data.attribution import normalise_name, tidy_name
+from rasl_data.attribution import BIDI_CONTROLS, normalise_name, tidy_name
 
 MAX_SOURCE_NAME = 255  # RASL's limit on a source name (characters), contract §sources
 
@@ -43,15 +43,22 @@ def live_sources(db) -> pd.DataFrame:
 def check_source_name(name: str | None, existing: pd.DataFrame, exclude_id: int | None = None) -> str | None:
     """Why ``name`` cannot be a source name, or ``None`` when it can be sent to RASL.
 
-    Checks, in order: empty (after trimming spaces and tatweel), longer than ``MAX_SOURCE_NAME``
-    characters, equal to another live source's name ignoring case, spaces, tatweel, Arabic alef
-    forms/harakat and Unicode form (``normalise_name``). ``existing`` has columns ``source_id``
-    and ``source``; ``exclude_id`` is the source being renamed (it may keep its own name with
-    another case). The message is one sentence for the marketer.
+    Checks, in order: nothing visible (empty after trimming spaces, tatweel and invisible format
+    characters such as zero-width spaces), a bidirectional override/embedding/isolate control
+    (U+202A–U+202E, U+2066–U+2069: they make a name display as other text), longer than
+    ``MAX_SOURCE_NAME`` characters, equal to another live source's name ignoring case, spaces,
+    tatweel, Arabic alef forms/harakat, invisible format characters and Unicode form
+    (``normalise_name``). A ZWNJ inside a Persian word is kept (it is only ignored when
+    comparing). ``existing`` has columns ``source_id`` and ``source``; ``exclude_id`` is the
+    source being renamed (it may keep its own name with another case). The message is one
+    sentence for the marketer.
     """
     text = (name or "").strip()
-    if not tidy_name(text):
+    if not normalise_name(text):
         return "Enter a name."
+    if BIDI_CONTROLS.search(text):
+        return ("The name contains an invisible text-direction control (such as a right-to-left override) "
+                "that makes it display differently from what it says; type the name again without it.")
     if len(text) > MAX_SOURCE_NAME:
         return f"The name is {len(text):,} characters long; RASL accepts at most {MAX_SOURCE_NAME}."
     key = normalise_name(text)
@@ -60,7 +67,7 @@ def check_source_name(name: str | None, existing: pd.DataFrame, exclude_id: int 
             continue
         if normalise_name(other) == key:
             return (f"A source named “{isolate(other)}” already exists "
-                    "(names are compared ignoring case, spaces and tatweel).")
+                    "(names are compared ignoring case, spaces, tatweel and invisible characters).")
     return None
 
 

@@ -14,6 +14,7 @@ import os
 import re
 import sys
 import tempfile
+import threading
 from datetime import date, datetime
 from pathlib import Path
 
@@ -33,8 +34,9 @@ ACQUISITION_DIMENSIONS = queries.DIMENSIONS
 # * Dates ``YYYY-MM-DD``; timestamps ISO 8601 (``2026-11-16T10:00:00+03:00``, the offset they
 #   carry; naive ones without an offset). A naive datetime column holding only midnights is a
 #   date column and is written as dates.
-# * Numbers as plain digits: no thousands separators, ``.`` as the decimal point, whole floats
-#   without ``.0``, negatives with their ``-`` (they stay numbers in Excel); missing → empty.
+# * Numbers as plain digits: no thousands separators, no exponent (``1e+16`` is written
+#   ``10000000000000000``), ``.`` as the decimal point, whole floats without ``.0``, negatives
+#   with their ``-`` (they stay numbers in Excel); missing → empty.
 # * Formula injection: in text columns (and header names), a cell starting with ``=``, ``+``,
 #   ``-``, ``@``, tab or carriage return (or their full-width forms) gets a leading ``'``, so
 #   Excel, Google Sheets and LibreOffice show it as text and never run it. Numeric columns are
@@ -70,9 +72,12 @@ def _number_text(x) -> str:
     x = float(x)
     if math.isnan(x):
         return ""
-    if x.is_integer() and abs(x) < 1e15:
-        return str(int(x))
-    return repr(x)
+    if x == 0:
+        return "0"  # never "-0"
+    # Positional notation with the shortest digits that read back as the same float: 1e16 is
+    # "10000000000000000" and 1.5e-07 is "0.00000015", never exponent notation (which Excel may
+    # read as text in some locales and people misread); whole floats carry no ".0".
+    return np.format_float_positional(x, trim="-")
 
 
 def _missing(x) -> bool:
@@ -141,17 +146,35 @@ def to_csv_bytes(df: pd.DataFrame) -> bytes:
     return buf.getvalue().encode("utf-8-sig")
 
 
-def write_csv(df: pd.DataFrame, path: Path | str) -> Path:
-    """Write ``df`` to ``path`` as Excel-safe CSV (``to_csv_bytes``); returns the path.
+_UMASK_LOCK = threading.Lock()
 
-    The file appears whole or not at all (written beside it, then renamed), so a cron job never
-    leaves half a CSV. Raises ``OSError`` when the folder is missing or not writable.
+
+def _umask() -> int:
+    """The process umask, read without changing it where the system allows (Linux ≥ 4.7)."""
+    with contextlib.suppress(OSError, ValueError):
+        with open("/proc/self/status", encoding="ascii", errors="replace") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    with _UMASK_LOCK:  # elsewhere: set and restore (other threads may create files meanwhile)
+        mask = os.umask(0o077)
+        os.umask(mask)
+    return mask
+
+
+def write_file_atomically(path: Path | str, data: bytes) -> Path:
+    """Write ``data`` to ``path`` whole or not at all (a temporary file beside it, then renamed).
+
+    The file gets the mode a plain ``open(path, "w")`` would give (``0o666`` less the umask), not
+    the private ``0o600`` of the temporary file. Raises ``OSError`` (its ``strerror`` is fit for a
+    user; its file names may be the temporary file's) when the folder is missing or not writable
+    or ``path`` is a folder. Used by ``write_csv`` and the weekly pack.
     """
     path = Path(path)
-    data = to_csv_bytes(df)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
+            os.fchmod(fh.fileno(), 0o666 & ~_umask())
             fh.write(data)
         os.replace(tmp, path)
     except BaseException:
@@ -159,6 +182,16 @@ def write_csv(df: pd.DataFrame, path: Path | str) -> Path:
             os.unlink(tmp)
         raise
     return path
+
+
+def write_csv(df: pd.DataFrame, path: Path | str) -> Path:
+    """Write ``df`` to ``path`` as Excel-safe CSV (``to_csv_bytes``); returns the path.
+
+    The file appears whole or not at all (``write_file_atomically``), so a cron job never leaves
+    half a CSV; its mode follows the umask (``0o644`` with the usual ``022``). Raises ``OSError``
+    when the folder is missing or not writable.
+    """
+    return write_file_atomically(path, to_csv_bytes(df))
 
 
 def dated_file_name(stem: str, start: date, end: date | None = None, ext: str = "csv") -> str:
@@ -200,15 +233,12 @@ def export_acquisition(db, filters: queries.Filters, by: str | None, granularity
 # --- CLI ---------------------------------------------------------------------------------------
 
 
-class _UsageError(Exception):
-    """Bad command-line input: one line for stderr, exit code 2."""
-
-
 def _iso_date(text: str) -> date:
+    """A ``YYYY-MM-DD`` date within the supported window (``periods.parse_date``), for argparse."""
     try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date in the form YYYY-MM-DD") from None
+        return periods.parse_date(text, "date")
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err).rstrip(".")) from None
 
 
 def add_export_parser(subparsers) -> argparse.ArgumentParser:
@@ -237,32 +267,53 @@ def add_export_parser(subparsers) -> argparse.ArgumentParser:
 def run_export(args: argparse.Namespace) -> int:
     """Run ``export acquisition`` from parsed arguments; returns the exit code.
 
-    0 on success (one line naming the file on stdout); 2 with one clear line on stderr for bad
-    input or an unusable cache/settings, never a traceback.
+    0 on success (one line naming the file on stdout). Otherwise one clear line on stderr, never a
+    traceback (README "Command line"): 2 for bad input (dates, zone, week start, an empty
+    ``--out``, a missing folder, a range too long for the granularity, unusable settings); 1 when
+    the operation fails: no cache, an unreadable cache, or a file that cannot be written.
     """
     from rasl_data import settings as settings_mod
     from rasl_data import store
 
+    def fail(message: str, code: int) -> int:
+        print(f"error: {message}", file=sys.stderr)
+        return code
+
     try:
         cfg = settings_mod.load_settings({"RASL_CACHE_PATH": getattr(args, "cache", None)})
-        filters = queries.Filters(
-            start=args.start, end=args.end, tz=args.tz or cfg.timezone,
-            week_start=args.week_start or cfg.week_start,
-        )
-        cache = cfg.cache_path
-        if not store.cache_exists(cache):
-            raise _UsageError(f"no cache at {cache}: run `python -m rasl_data sync` first")
-        out = Path(args.out)
-        if not out.parent.exists():
-            raise _UsageError(f"the folder {out.parent} does not exist")
+        tz = (args.tz or "").strip() or cfg.timezone  # " Asia/Riyadh " as the environment takes it
+        week_start = (args.week_start or "").strip() or cfg.week_start
+        filters = queries.Filters(start=args.start, end=args.end, tz=tz, week_start=week_start)
+        periods.check_period_count(filters.start, filters.end, args.granularity, filters.week_start)
+    except ValueError as err:  # SettingsError included
+        return fail(str(err), 2)
+    raw_out = (args.out or "").strip()
+    if not raw_out:
+        return fail("--out needs a file name, e.g. --out acquisition.csv", 2)
+    out = Path(raw_out).expanduser()
+    if not out.parent.is_dir():
+        return fail(f"the folder {out.parent} does not exist", 2)
+    if out.is_dir():
+        return fail(f"cannot write {out}: Is a directory", 1)
+    cache = cfg.cache_path
+    if not store.cache_exists(cache):
+        return fail(f"no cache at {cache}: run `python -m rasl_data sync` first", 1)
+    try:
         reader = store.Reader(cache)
         try:
-            export_acquisition(reader, filters, args.by, args.granularity, out)
+            df = acquisition_frame(reader, filters, args.by, args.granularity)
         finally:
             reader.close()
-    except (_UsageError, ValueError, store.CacheError, OSError) as err:
-        title = getattr(err, "title", None) or str(err)
-        print(f"error: {title}", file=sys.stderr)
-        return 2
+    except ValueError as err:
+        return fail(str(err), 2)
+    except store.CacheError as err:
+        return fail(err.title, 1)
+    except OSError as err:
+        return fail(f"cannot read the cache {cache}: {err.strerror or type(err).__name__}", 1)
+    try:
+        write_csv(df, out)
+    except OSError as err:
+        # ``str(err)`` would name the temporary file beside ``out``; the user named ``out``.
+        return fail(f"cannot write {out}: {err.strerror or type(err).__name__}", 1)
     print(f"wrote {out}")
     return 0

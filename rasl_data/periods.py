@@ -11,12 +11,20 @@ The SQL side needs one thing from here: the local calendar day of a UTC instant.
 between its transitions, so ``local_day_sql`` turns the zone into a short ``CASE`` over the few
 transitions inside the queried window (none for zones without DST) and the conversion becomes
 integer arithmetic. ``tests/test_periods*.py`` checks it against ``zoneinfo`` around DST days.
+
+Supported dates: the analytics accept local dates from ``MIN_DATE`` (1900-01-01) to ``MAX_DATE``
+(2199-12-31) and answer anything else with a ``ValueError`` saying so (``check_supported``). The
+window keeps every derived date far from Python's year 1 and year 9999: a comparison range of a
+supported range starts no earlier than ``EARLIEST_COMPARISON`` (1600) and the UTC margins around
+a range are a day or two. A time axis holds at most ``MAX_PERIODS`` periods (``period_count``):
+about ten years of days, seventy of weeks, every month of the window.
 """
 
 from __future__ import annotations
 
 import calendar
 import functools
+import re
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -37,10 +45,20 @@ PRESETS = (
     "year to date",
 )
 
+MIN_DATE = date(1900, 1, 1)
+MAX_DATE = date(2199, 12, 31)
+# The previous period of the widest supported range (the whole window) starts here.
+EARLIEST_COMPARISON = MIN_DATE - (MAX_DATE - MIN_DATE) - timedelta(days=1)
+# Periods one time axis may hold: a daily axis over more than ~10 years (a million rows per few
+# hundred sources, and a chart nobody can read) is refused with a hint to use weeks or months.
+MAX_PERIODS = 3_700
+_COARSER = {"day": "use week or month", "week": "use month", "month": "choose a shorter range"}
+
 _US_PER_DAY = 86_400_000_000
 # Added before the integer division so days before 1970 still floor correctly (DuckDB's ``//``
-# truncates towards zero); 100,000 days reach back to the 17th century.
-_DAY_SHIFT = 100_000
+# truncates towards zero); 200,000 days reach back to the 15th century, before
+# ``EARLIEST_COMPARISON`` and its one-day margin.
+_DAY_SHIFT = 200_000
 
 
 def check_week_start(week_start: str) -> str:
@@ -68,6 +86,56 @@ def check_range(start: date, end: date) -> None:
         raise ValueError(f"The end date {end.isoformat()} is before the start date {start.isoformat()}.")
 
 
+def _outside(d: date) -> ValueError:
+    return ValueError(f"The date {d.isoformat()} is outside the supported range "
+                      f"{MIN_DATE.isoformat()} to {MAX_DATE.isoformat()}.")
+
+
+def check_supported(start: date, end: date, earliest: date = MIN_DATE) -> None:
+    """``ValueError`` (user-facing) unless ``start..end`` is a range of dates inside the supported
+    window ``earliest..MAX_DATE`` (default ``MIN_DATE..MAX_DATE``; a comparison range may begin as
+    early as ``EARLIEST_COMPARISON``). Checks ``check_range`` first."""
+    check_range(start, end)
+    for d in (start, end):
+        if not earliest <= d <= MAX_DATE:
+            raise _outside(d)
+
+
+def is_supported(d: date) -> bool:
+    """Whether ``d`` is a calendar date inside ``MIN_DATE..MAX_DATE``."""
+    return isinstance(d, date) and not isinstance(d, datetime) and MIN_DATE <= d <= MAX_DATE
+
+
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def parse_date(text: str | None, what: str = "The date") -> date:
+    """A local date written ``YYYY-MM-DD`` (surrounding spaces ignored) inside the supported window.
+
+    Other ISO forms Python would accept (``20260301``, ``2026-W10-1``) are refused, so a typo is
+    never read as some other day. Raises ``ValueError`` starting with ``what``, e.g. ``"--start"``.
+    """
+    raw = "" if text is None else str(text).strip()
+    if not _ISO_DATE.fullmatch(raw):
+        raise ValueError(f"{what} {text!r} is not a date in the form YYYY-MM-DD.")
+    try:
+        d = date.fromisoformat(raw)
+    except ValueError:
+        raise ValueError(f"{what} {text!r} is not a date in the form YYYY-MM-DD.") from None
+    if not is_supported(d):
+        raise ValueError(f"{what} {raw} is outside the supported range {MIN_DATE.isoformat()} to "
+                         f"{MAX_DATE.isoformat()}.")
+    return d
+
+
+def _shift(d: date, days: int) -> date:
+    """``d`` moved by ``days``; ``ValueError`` (not ``OverflowError``) past year 1 or 9999."""
+    try:
+        return d + timedelta(days=days)
+    except OverflowError:
+        raise _outside(d) from None
+
+
 def zone(tz: str) -> ZoneInfo:
     """The ``ZoneInfo`` for an IANA name; ``ValueError`` naming it when unknown."""
     try:
@@ -79,7 +147,7 @@ def zone(tz: str) -> ZoneInfo:
 def week_start_of(d: date, week_start: str = "monday") -> date:
     """First day (local date) of the week holding ``d``, for weeks starting on ``week_start``."""
     back = (d.weekday() - _WEEKDAY[check_week_start(week_start)]) % 7
-    return d - timedelta(days=back)
+    return _shift(d, -back)
 
 
 def period_start(d: date, granularity: str, week_start: str = "monday") -> date:
@@ -95,19 +163,43 @@ def period_start(d: date, granularity: str, week_start: str = "monday") -> date:
 def next_period_start(p: date, granularity: str) -> date:
     """The first day of the period after the one starting on ``p``."""
     if granularity == "day":
-        return p + timedelta(days=1)
+        return _shift(p, 1)
     if granularity == "week":
-        return p + timedelta(days=7)
+        return _shift(p, 7)
+    if p.year == 9999 and p.month == 12:
+        raise _outside(p)
     return date(p.year + (p.month == 12), p.month % 12 + 1, 1)
+
+
+def period_count(start: date, end: date, granularity: str, week_start: str = "monday") -> int:
+    """How many periods touch ``start..end`` (the length of ``period_starts``), without listing them."""
+    check_range(start, end)
+    check_granularity(granularity)
+    if granularity == "day":
+        return (end - start).days + 1
+    if granularity == "week":
+        return (week_start_of(end, week_start) - week_start_of(start, week_start)).days // 7 + 1
+    return (end.year - start.year) * 12 + end.month - start.month + 1
+
+
+def check_period_count(start: date, end: date, granularity: str, week_start: str = "monday") -> int:
+    """``period_count``, or ``ValueError`` (user-facing, naming a coarser granularity) past ``MAX_PERIODS``."""
+    n = period_count(start, end, granularity, week_start)
+    if n > MAX_PERIODS:
+        raise ValueError(
+            f"{start.isoformat()} to {end.isoformat()} is {n:,} {granularity}s; a time series shows at most "
+            f"{MAX_PERIODS:,} periods: {_COARSER[granularity]}.")
+    return n
 
 
 def period_starts(start: date, end: date, granularity: str, week_start: str = "monday") -> list[date]:
     """Every period label touching ``start..end`` (inclusive), oldest first: the time axis.
 
     The first label may be before ``start`` (the real start of a cut week or month).
-    Raises ``ValueError`` for end < start, unknown granularity or week start.
+    Raises ``ValueError`` for end < start, unknown granularity or week start, and for more than
+    ``MAX_PERIODS`` periods (``check_period_count``: e.g. days over more than about ten years).
     """
-    check_range(start, end)
+    check_period_count(start, end, granularity, week_start)
     p = period_start(start, granularity, week_start)
     out = []
     while p <= end:
@@ -117,20 +209,30 @@ def period_starts(start: date, end: date, granularity: str, week_start: str = "m
 
 
 def previous_period(start: date, end: date) -> tuple[date, date]:
-    """The range of equal length immediately before ``start..end`` (period over period)."""
-    check_range(start, end)
+    """The range of equal length immediately before ``start..end`` (period over period).
+
+    ``ValueError`` unless ``start..end`` is inside the supported window (``check_supported``).
+    """
+    check_supported(start, end)
     days = (end - start).days + 1
     return start - timedelta(days=days), start - timedelta(days=1)
 
 
 def same_period_last_year(start: date, end: date) -> tuple[date, date]:
-    """``start..end`` shifted back 364 days (52 weeks), so weekdays line up with this year."""
-    check_range(start, end)
+    """``start..end`` shifted back 364 days (52 weeks), so weekdays line up with this year.
+
+    ``ValueError`` unless ``start..end`` is inside the supported window (``check_supported``).
+    """
+    check_supported(start, end)
     return start - timedelta(days=364), end - timedelta(days=364)
 
 
 def comparison_range(start: date, end: date, compare: str | None) -> tuple[date, date] | None:
-    """The comparison range for ``compare`` = ``previous``, ``last_year`` or ``None`` (no range)."""
+    """The comparison range for ``compare`` = ``previous``, ``last_year`` or ``None`` (no range).
+
+    Raises ``ValueError`` for an unknown ``compare`` or a range outside the supported window; the
+    result starts no earlier than ``EARLIEST_COMPARISON``.
+    """
     if compare is None:
         return None
     if compare == "previous":
@@ -244,7 +346,10 @@ def utc_window(start: date, end: date) -> tuple[datetime, datetime]:
 
     Local offsets are within -12..+14 hours, so one day of margin each side is enough. Queries
     prune rows with it (cheap comparison on ``created_at``) and then keep the exact local days.
+    Raises ``ValueError`` (user-facing) unless both dates are within ``EARLIEST_COMPARISON`` to
+    ``MAX_DATE`` (a supported range or its comparison range).
     """
+    check_supported(start, end, earliest=EARLIEST_COMPARISON)
     lo = datetime(start.year, start.month, start.day, tzinfo=timezone.utc) - timedelta(days=1)
     hi = datetime(end.year, end.month, end.day, tzinfo=timezone.utc) + timedelta(days=2)
     return lo, hi

@@ -12,8 +12,12 @@ How a query runs (fast on a million contacts): the UTC window around the range p
 local day is integer arithmetic on ``epoch_us(created_at)`` (see ``periods.local_day_sql``), rows
 are counted per (local day, raw source id, ...) first, and only that small aggregate is joined
 with the source → channel/campaign map, which ``attribution.source_attribution`` derives in
-Python from the tiny rule tables and passes in as list parameters. Contacts whose source id has
-no live row in ``sources`` are ``Unattributed`` with ``source_id`` NULL, never dropped.
+Python from the tiny rule tables and passes in as list parameters. Queries that never show a day
+(totals, breakdowns, KPIs, the source table, conversion, status mix) skip the per-row day
+arithmetic: each local range becomes its exact UTC instants (``query_core.bucket_conditions``),
+a plain filter on ``created_at`` inside the scan, and rows are counted per raw id only. Contacts
+whose source id has no live row in ``sources`` are ``Unattributed`` with ``source_id`` NULL,
+never dropped.
 """
 
 from __future__ import annotations
@@ -36,6 +40,8 @@ from rasl_data.query_core import (  # noqa: F401  (re-exported: pages import the
     UNKNOWN_TYPE,
     Filters,
     _extra_for,
+    attr_cte,
+    bucket_conditions,
     _finish,
     _period_sql,
     check_dimension,
@@ -59,17 +65,19 @@ def acquisition(db, filters: Filters, by: str | None = "source", granularity: st
     in the range (zero rows included); a period cut by the range counts only days inside it.
     ``by=None`` gives one series (every period, even with no contacts at all). Groups overlap
     (see ``GROUPS_NOTE``; ``df.attrs["note"]``). Raises ``ValueError`` for an unknown dimension or
-    granularity. Reads ``contacts``, ``sources``, ``channel_rules``, ``source_labels`` (+
+    granularity, or an axis longer than ``periods.MAX_PERIODS`` (days over more than about ten
+    years: the message says to use week or month). Reads ``contacts``, ``sources``, ``channel_rules``, ``source_labels`` (+
     ``contact_groups``/``groups``, ``statuses``).
     """
     check_dimension(by)
     periods.check_granularity(granularity)
+    # The axis first: a daily axis over decades is refused before any SQL runs (MAX_PERIODS).
+    axis = periods.period_starts(filters.start, filters.end, granularity, filters.week_start)
     attr = attribution.source_attribution(db)
     cte, params = contacts_cte(filters, attr, [(filters.start, filters.end)], _extra_for(by))
     period_sql, period_params = _period_sql(granularity, filters.week_start)
     keys = dim_select(by)
     key_list = "".join(k + ", " for k in keys)
-    axis = periods.period_starts(filters.start, filters.end, granularity, filters.week_start)
     if keys:
         dims = f"dims AS (SELECT DISTINCT {', '.join(keys)} FROM agg)"
         join_on = " AND ".join(f"agg.{k} IS NOT DISTINCT FROM dims.{k}" for k in keys)
@@ -251,34 +259,39 @@ def source_table(db, filters: Filters, compare: str | None = "previous") -> pd.D
     if other:
         ranges.append(other)
     attr = attribution.source_attribution(db)
-    cte, params = contacts_cte(filters, attr, ranges, per_day=False)
-    # One statement: range counts per source (a few dozen rows after the per-bucket count) and the
-    # all-time history per raw source id (one cheap scan, a perfect hash on the id), where ids
-    # without a live source fold into the Unattributed row, as in the range counts.
-    sql = cte + """,
-counts AS (
-    SELECT source_id, "source", channel, campaign,
-           sum(n) FILTER (WHERE bucket = 0) AS new_contacts, sum(n) FILTER (WHERE bucket = 1) AS previous
-    FROM tagged GROUP BY ALL
-),
-life_raw AS (
-    SELECT source_id AS raw_source_id, count(*) AS all_time_contacts, min(created_at) AS first_at,
-           max(created_at) AS last_at
-    FROM contacts GROUP BY ALL
-),
-life AS (
-    SELECT a.source_id, sum(all_time_contacts) AS all_time_contacts, min(first_at) AS first_at,
-           max(last_at) AS last_at
-    FROM life_raw r LEFT JOIN attr a ON a.source_id = r.raw_source_id GROUP BY ALL
+    attr_sql, attr_params, unattributed_ok = attr_cte(filters, attr)
+    type_sql, type_params = "", []
+    if filters.types:
+        type_sql = " AND list_contains(?::VARCHAR[], c.type)"
+        type_params = [[str(t) for t in filters.types]]
+    counted, count_params = [], []
+    for (cond, cond_params), name in zip(bucket_conditions(filters, ranges), ("new_contacts", "previous")):
+        counted.append(f"count(*) FILTER (WHERE {cond}{type_sql}) AS {name}")
+        count_params += cond_params + type_params
+    # One scan of every contact, one perfect-hash aggregate on the raw source id: the all-time
+    # history and the range counts together; then the few dozen rows meet the source map, where
+    # ids without a live source fold into the Unattributed row (history and counts alike).
+    sql = f"""WITH {attr_sql},
+per_raw AS (
+    SELECT c.source_id AS raw_source_id, count(*) AS all_time_contacts, min(c.created_at) AS first_at,
+           max(c.created_at) AS last_at, {', '.join(counted)}
+    FROM contacts c GROUP BY ALL
 )
-SELECT c.source_id, c."source", c.channel, c.campaign, c.new_contacts, COALESCE(c.previous, 0) AS previous,
-       l.all_time_contacts, l.first_at, l.last_at
-FROM counts c LEFT JOIN life l ON l.source_id IS NOT DISTINCT FROM c.source_id
-ORDER BY c.new_contacts DESC NULLS LAST, c."source", c.source_id NULLS LAST"""
-    df = db.query(sql, params)
-    # Sources with contacts only in the comparison range are dropped here rather than in SQL, so
-    # the columns keep the dtypes ``breakdown`` gives them (an all-empty result is typed apart).
+SELECT a.source_id, COALESCE(a.source, '{UNATTRIBUTED}') AS "source",
+       COALESCE(a.channel, '{UNATTRIBUTED}') AS channel, COALESCE(a.campaign, '{UNATTRIBUTED}') AS campaign,
+       sum(r.new_contacts) AS new_contacts, {'sum(r.previous)' if other else 'NULL'} AS previous,
+       sum(r.all_time_contacts) AS all_time_contacts, min(r.first_at) AS first_at, max(r.last_at) AS last_at
+FROM per_raw r LEFT JOIN attr a ON a.source_id = r.raw_source_id
+WHERE (a.source_id IS NOT NULL AND a.keep) OR (a.source_id IS NULL AND ?)
+GROUP BY ALL
+ORDER BY new_contacts DESC, "source", a.source_id NULLS LAST"""
+    df = db.query(sql, attr_params + count_params + [unattributed_ok])
+    # Sources without contacts now are dropped here rather than in SQL. ``breakdown`` gave an empty
+    # table an untyped (object) ``source`` unless the comparison range had contacts; keep that.
+    anything = bool(len(df)) and bool((df["new_contacts"] > 0).any() or (other and (df["previous"] > 0).any()))
     df = df[df["new_contacts"] > 0].reset_index(drop=True)
+    if not anything:
+        df["source"] = df["source"].astype(object)
     # Rows with no contacts now are gone, so their sum is every contact of the range.
     total = int(df["new_contacts"].sum()) if len(df) else 0
     zone = periods.zone(filters.tz)

@@ -18,13 +18,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import html
 import io
 import os
 import shutil
 import sys
-import tempfile
 import threading
 import zipfile
 from datetime import date, datetime, timezone
@@ -382,15 +380,8 @@ def add_report_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
+    """The zip whole or not at all, with the umask's usual mode (``exports.write_file_atomically``)."""
+    exports.write_file_atomically(path, data)
 
 
 def run_weekly_report(args: argparse.Namespace) -> int:
@@ -413,9 +404,9 @@ def run_weekly_report(args: argparse.Namespace) -> int:
     week = None
     if args.week:
         try:
-            week = date.fromisoformat(args.week.strip())
-        except ValueError:
-            return fail(f"--week {args.week!r} is not a date in the form YYYY-MM-DD", 2)
+            week = periods.parse_date(args.week, "--week")
+        except ValueError as err:
+            return fail(str(err).rstrip("."), 2)
     ws_arg = args.week_start.strip().lower() if args.week_start else None
     if ws_arg is not None and ws_arg not in periods.WEEK_STARTS:
         return fail(f"--week-start {args.week_start!r} is not one of {', '.join(periods.WEEK_STARTS)}", 2)

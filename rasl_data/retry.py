@@ -131,6 +131,9 @@ class RateLimitPacer:
     * stop: when an answer reports ``Remaining: 0`` (another consumer shares the token), wait
       until its ``Reset``. The server computes Reset as now+60, which is never earlier than the
       true window end, so this is safe; it is clamped to one window to survive clock skew.
+      An answer that also says ``Retry-After`` (a 429) is believed instead: the server computes
+      it from the true window end, so waiting for Reset would cost up to a full window for
+      nothing (``retry_delay``: "Retry-After wins"); it is capped at ``MAX_RETRY_AFTER``.
 
     ``clock`` returns Unix seconds; ``sleep`` takes seconds; ``on_wait(seconds)`` is told of
     each pause.
@@ -194,9 +197,13 @@ class RateLimitPacer:
                 # Slots handed out while the limit was unknown had no spacing: space from the last.
                 self._next_slot = max(self._next_slot, self._last_start + self.interval)
             if info.remaining is not None and info.remaining <= 0:
-                until = now + self.window
-                if info.reset is not None:
-                    until = now + min(max(info.reset - now, 0.0), self.window)
+                retry_after = parse_retry_after(headers.get("Retry-After"), now)
+                if retry_after is not None:
+                    until = now + min(retry_after, MAX_RETRY_AFTER)
+                else:
+                    until = now + self.window
+                    if info.reset is not None:
+                        until = now + min(max(info.reset - now, 0.0), self.window)
                 self._blocked_until = max(self._blocked_until, until + 0.05)
 
     def backoff(self, seconds: float) -> None:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 import unicodedata
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pandas as pd
 
@@ -148,7 +148,9 @@ def resolve_week(
     ``week_start_date`` may be any date inside the wanted week (it is snapped to the week's first
     day); ``None`` means the last complete week before ``today`` (default: today's local date in
     ``tz``). Raises ``ValueError`` (user-facing) for a week that has not ended before ``today``,
-    an unknown zone or week start.
+    a date outside the supported window (``periods.MIN_DATE..MAX_DATE``; the review reads four
+    weeks before the week, so the earliest date is five weeks after ``MIN_DATE``), an unknown
+    zone or week start.
     """
     periods.zone(tz)
     week_start = periods.check_week_start(week_start)
@@ -156,8 +158,12 @@ def resolve_week(
     last_start, last_end = periods.last_complete_weeks(today, 1, week_start)
     if week_start_date is None:
         return last_start, last_end
-    if not isinstance(week_start_date, date):
+    if not isinstance(week_start_date, date) or isinstance(week_start_date, datetime):
         raise ValueError("The week must be given as a date such as 2026-11-16.")
+    earliest = periods.MIN_DATE + timedelta(days=7 * (BASELINE_WEEKS + 1))
+    if not earliest <= week_start_date <= periods.MAX_DATE:
+        raise ValueError(f"The week of {week_start_date.isoformat()} is outside the supported range: pick a "
+                         f"date from {earliest.isoformat()} to {periods.MAX_DATE.isoformat()}.")
     start = periods.week_start_of(week_start_date, week_start)
     if start > last_start:
         raise ValueError(

@@ -209,6 +209,36 @@ def test_unknown_values_in_the_link_are_ignored(small_ws):
     assert at.session_state["f_compare"] == "previous"
 
 
+def test_source_filter_with_superscript_digit_in_url_does_not_crash(small_ws):
+    # "²".isdigit() is True but int("²") raises: the page used to die with a ValueError.
+    at = run_app(dict(CUSTOM_QP, src="²,1,٣"))
+    assert_clean(at)
+    assert at.session_state["f_sources"] == [1]
+    assert metrics(at)["New contacts"][0] == "3"
+
+
+@pytest.mark.parametrize("qp", [
+    {"range": "custom", "start": "9999-12-01", "end": "9999-12-31", "compare": "none"},
+    {"range": "custom", "start": "0001-01-01", "end": "9999-12-31"},
+    {"range": "custom", "start": "0001-01-10", "end": "0001-02-01"},
+    {"range": "custom", "start": "20260302", "end": "2026-W10-7"},
+])
+def test_custom_range_with_unsupported_dates_in_url_falls_back_to_the_default_range(small_ws, qp):
+    # These raised OverflowError (date value out of range) in periods.utc_window / comparison_range.
+    for page in ("pages/overview.py", "pages/sources.py"):
+        at = run_app(qp, page)
+        assert_clean(at)
+        assert at.session_state["f_preset"] == "last 12 complete weeks"
+        assert "start" not in at.query_params and "9999" not in str(dict(at.query_params))
+
+
+def test_daily_granularity_over_decades_in_url_is_shown_by_month_not_a_crash(small_ws):
+    at = run_app({"range": "custom", "start": "1950-01-01", "end": "2026-03-08", "gran": "day"})
+    assert_clean(at)
+    assert any("too long to show by day: shown by month" in c.value for c in at.sidebar.caption)
+    assert metrics(at)["New contacts"][0] == "13"  # every contact of the cache
+
+
 def test_filters_persist_across_pages(small_ws):
     at = run_app(dict(CUSTOM_QP, src="1"))
     at.switch_page("pages/sources.py").run()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timezone
 
 import pandas as pd
@@ -18,6 +19,20 @@ def test_normalise_name_folds_case_spaces_tatweel_and_unicode_forms():
     assert normalise_name("ＦＡＣＥＢＯＯＫ") == "facebook"            # full-width (NFKC)
     assert normalise_name("إنستغرام") == normalise_name("انستغرام")  # alef with hamza below
     assert normalise_name(None) == ""
+
+
+def test_normalise_name_ignores_zero_width_bom_and_bidi_format_characters():
+    # "WhatsApp\u200b" used to be a different name from "WhatsApp"; "\u200b" alone a non-empty one.
+    assert normalise_name("WhatsApp\u200b") == normalise_name("\ufeffWhats\u2060App") == "whatsapp"
+    assert normalise_name("\u200b") == normalise_name("\u200b\u200c\u2060\ufeff") == ""
+    assert normalise_name("\u202eevil\u202c") == "evil"
+    assert normalise_name("Face \u200b book") == "face book"
+    # A ZWNJ inside a Persian word is kept in the shown name and ignored only for comparison.
+    persian = "می\u200cخواهم"
+    assert attribution.tidy_name(persian) == persian
+    assert normalise_name(persian) == "میخواهم"
+    assert attribution.tidy_name("\u200bWhatsApp\ufeff ") == "WhatsApp"
+    assert normalise_name("واتساب") == "واتساب"
 
 
 @pytest.mark.parametrize("name,want", [
@@ -102,6 +117,56 @@ def test_invalid_rules_are_rejected_with_the_row_number():
     for rule, message in bad:
         with pytest.raises(ValueError, match=f"Rule 2: .*{message}"):
             attribution.validate_rules(pd.DataFrame([{"pattern": "ok", "match": "exact", "channel": "Y"}, rule]))
+
+
+def test_regex_rule_with_huge_repetition_count_is_a_value_error_naming_the_rule_not_overflow():
+    # re.compile("a{99999999999}") raises OverflowError, which the rules editor did not catch.
+    rules = pd.DataFrame([{"pattern": "ok", "match": "exact", "channel": "Y"},
+                          {"pattern": "a{99999999999}", "match": "regex", "channel": "X"}])
+    with pytest.raises(ValueError, match=r"Rule 2: the pattern 'a\{99999999999\}' is not a valid regular "
+                                         r"expression \(a repetition count is too large\)"):
+        attribution.validate_rules(rules)
+
+
+@pytest.mark.parametrize("pattern,match", [("ـــ", "contains"), ("ـــ", "regex"), ("\u200b\u200c", "exact"),
+                                           ("\u064e\u0651", "prefix")])
+def test_rule_pattern_of_only_tatweel_or_invisible_marks_can_never_match_and_is_refused(pattern, match):
+    with pytest.raises(ValueError, match=re.escape(f"Rule 1: the pattern {pattern!r} can never match")):
+        attribution.validate_rules(pd.DataFrame([{"pattern": pattern, "match": match, "channel": "X"}]))
+
+
+@pytest.mark.parametrize("pattern", ["(x+x+)+", "(a+)+", "(a*)*", "((ab)*c)*", "(.*a){20}", "(?:\\w+\\s?)+"])
+def test_regex_rule_with_nested_repetition_is_refused_as_catastrophic_backtracking(pattern):
+    with pytest.raises(ValueError, match=r"Rule 1: .* repeats a group that itself repeats"):
+        attribution.validate_rules(pd.DataFrame([{"pattern": pattern, "match": "regex", "channel": "X"}]))
+
+
+def test_rule_pattern_over_300_characters_is_refused():
+    long = "a" * 301
+    with pytest.raises(ValueError, match="Rule 1: the pattern is 301 characters long; a rule pattern may have at most 300"):
+        attribution.validate_rules(pd.DataFrame([{"pattern": long, "match": "regex", "channel": "X"}]))
+    assert len(attribution.validate_rules(pd.DataFrame([{"pattern": "a" * 300, "match": "contains", "channel": "X"}]))) == 1
+
+
+@pytest.mark.parametrize("pattern", ["(ab)+", "a+b+", "insta(gram)?", "[(a+)]+", "\\(a+\\)+", "(\\d{4})+", "(a+)?"])
+def test_regex_rules_without_nested_repetition_are_accepted(pattern):
+    assert attribution.validate_rules(pd.DataFrame([{"pattern": pattern, "match": "regex", "channel": "X"}]))[0].pattern == pattern
+
+
+def test_default_rules_pass_every_rule_check():
+    rules = attribution.validate_rules(attribution.default_channel_rules())
+    assert len(rules) == len(attribution.default_channel_rules()) == 16
+
+
+def test_saved_rule_failing_a_newer_check_is_skipped_not_failing_every_page():
+    sources = pd.DataFrame({"id": [1, 2], "name": ["aaaa promo", "Expo"]})
+    rules = pd.DataFrame([{"position": 1, "pattern": "(a+)+", "match": "regex", "channel": "Bad"},
+                          {"position": 2, "pattern": "expo", "match": "exact", "channel": "Events"}])
+    labels = pd.DataFrame(columns=["source_id", "channel", "campaign"])
+    df = attribution.derive_attribution(sources, rules, labels, saved=True)
+    assert list(df["channel"]) == ["Unmapped", "Events"]
+    with pytest.raises(ValueError, match="Rule 1"):
+        attribution.derive_attribution(sources, rules, labels)
 
 
 def test_match_kinds():

@@ -212,7 +212,9 @@ def test_concurrent_mode_still_applies_the_repeat_guard():
 # -- rate limits and retries -------------------------------------------------------------------
 
 def test_long_sync_at_60_per_minute_gets_no_429_and_near_minimum_time():
-    app, client, _, clock = make(make_demo_tenant(AS_OF, n_contacts=12_000), rate=60, concurrency=4)
+    # One worker: the fake clock adds up sleeps, so threads sleeping side by side would count
+    # their waits twice (bench/bench_client.py measures the concurrent case in real time).
+    app, client, _, clock = make(make_demo_tenant(AS_OF, n_contacts=12_000), rate=60, concurrency=1)
     t0 = clock.t
     client.list_sources()
     client.list_statuses()
@@ -247,6 +249,33 @@ def test_429_burst_is_waited_out_then_succeeds():
     assert [r["reason"] for r in retries] == ["HTTP 429", "HTTP 429"]
     assert all(7 <= r["delay"] <= 7.25 for r in retries)
     assert client.rate_limit_waits == 2 and client.rate_limit_wait_seconds >= 14
+
+
+def test_429_with_retry_after_costs_retry_after_not_a_full_minute():
+    # Each injected 429 says Retry-After 7 (and Reset now+60); the client used to wait 60 s each.
+    app, client, transport, clock = make(faults="429:2,retry-after:7")
+    t0 = clock.t
+    assert len(client.list_sources()) == len(app.tenant.sources)
+    assert len(transport.calls) == 3
+    assert 14 <= client.rate_limit_wait_seconds <= 15
+    assert 14 <= clock.t - t0 <= 15.5
+    assert all(s < 8 for s in clock.slept)
+
+
+def test_429_from_the_real_limiter_waits_until_the_window_ends_then_succeeds():
+    # Another consumer spent the whole window: the 429's Retry-After is the true window end (~30 s
+    # here), shorter than Reset (now + 60). The client waits Retry-After, retries once and succeeds.
+    app, client, transport, clock = make(rate=60)
+    other = httpx.Client(transport=app.transport(), base_url=BASE + "/",
+                         headers={"Authorization": f"Bearer {DEMO_TOKEN}"})  # an unpaced consumer
+    assert other.get("account").status_code == 200
+    clock.t += 30  # the window (opened by that request) has 30 s left
+    for _ in range(59):
+        assert other.get("account").status_code == 200
+    t0 = clock.t
+    assert len(client.list_sources()) == len(app.tenant.sources)
+    assert app.rate_limited == 1
+    assert 30 <= clock.t - t0 <= 31  # Retry-After (30 s), not Reset (60 s)
 
 
 def test_429_after_retries_raises_rate_limited_with_retry_after():

@@ -287,6 +287,13 @@ def test_fault_spec_parses_and_rejects_unknown_names():
         Faults.parse("explode:1")
 
 
+@pytest.mark.parametrize("spec", ["429:1e400", "429:nan", "429:inf", "latency:-5", "500:-1", "timeout:2e6"])
+def test_fault_spec_with_nan_infinite_or_negative_value_is_a_value_error_not_a_crash(spec):
+    # "429:1e400" raised OverflowError and "429:nan" "cannot convert float NaN to integer".
+    with pytest.raises(ValueError, match=r"needs a number from 0 to 1,000,000, got "):
+        Faults.parse(spec)
+
+
 def test_faults_are_consumed_in_order():
     app = app_with(faults="429:1,500:1,html:1,malformed:1")
     statuses = []
@@ -407,3 +414,24 @@ def test_cli_prints_token_and_base_url():
         proc.wait(timeout=10)
     assert lines[1].startswith("RASL_BASE_URL=http://127.0.0.1:") and lines[1].rstrip().endswith("/api/v2")
     assert lines[2].strip() == f"RASL_API_TOKEN={DEMO_TOKEN}"
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["--as-of", "garbage"], "argument --as-of: 'garbage' is not an ISO-8601 date or time"),
+    (["--as-of", "9999-12-31"], "argument --as-of: 9999-12-31 is out of range"),
+    (["--contacts", "-5"], "argument --contacts: -5 is out of range: --contacts must be from 0 to 5,000,000"),
+    (["--port", "99999"], "argument --port: 99999 is out of range: --port must be from 0 to 65,535"),
+    (["--port", "-1"], "argument --port: -1 is out of range"),
+    (["--rate-limit", "-1"], "argument --rate-limit: -1 is out of range"),
+    (["--latency-ms", "-5"], "argument --latency-ms: -5 is out of range"),
+    (["--latency-ms", "nan"], "argument --latency-ms: nan is out of range"),
+    (["--faults", "429:1e400"], "--faults: fault '429' needs a number from 0 to 1,000,000, got '1e400'"),
+    (["--faults", "429:nan"], "--faults: fault '429' needs a number from 0 to 1,000,000, got 'nan'"),
+])
+def test_emulator_cli_bad_argument_is_one_line_exit_2_not_a_traceback(argv, message, capsys):
+    from rasl_data import cli
+
+    assert cli.main(["emulator", *argv]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.startswith("error: ") and captured.err.count("\n") == 1, captured.err
+    assert message in captured.err and "Traceback" not in captured.err and captured.out == ""

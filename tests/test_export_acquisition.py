@@ -70,8 +70,9 @@ def test_cli_export(make_cache, tmp_path, monkeypatch, capsys):
         assert cli.main(argv) == 2, bad
         err = capsys.readouterr().err
         assert message in err and "Traceback" not in err and err.count("\n") == 1, err
+    # No cache is a failed operation, not bad input (README "Command line"): exit 1.
     monkeypatch.setenv("RASL_CACHE_PATH", str(tmp_path / "none.duckdb"))
-    assert cli.main(args) == 2
+    assert cli.main(args) == 1
     assert "no cache" in capsys.readouterr().err
 
 
@@ -89,3 +90,87 @@ def test_python_m_rasl_data_export_bad_date_is_one_line(tmp_path):
         cwd=root, env=env, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2
     assert proc.stderr.count("\n") == 1 and "YYYY-MM-DD" in proc.stderr, proc.stderr
+
+
+@pytest.fixture
+def export_args(make_cache, tmp_path, monkeypatch):
+    db = _db(make_cache, tmp_path)
+    monkeypatch.setenv("RASL_CACHE_PATH", str(db.path))
+    monkeypatch.setenv("RASL_TIMEZONE", "Africa/Cairo")
+    monkeypatch.delenv("RASL_API_TOKEN", raising=False)
+    return ["export", "acquisition", "--by", "source", "--granularity", "day", "--start", "2026-12-29",
+            "--end", "2026-12-30", "--out", str(tmp_path / "x.csv")]
+
+
+def _with(argv, flag, value):
+    argv = list(argv)
+    if flag in argv:
+        argv[argv.index(flag) + 1] = value
+    else:
+        argv += [flag, value]
+    return argv
+
+
+def _one_line_error(capsys) -> str:
+    captured = capsys.readouterr()
+    err = captured.err
+    assert err.startswith("error: ") and err.count("\n") == 1 and "Traceback" not in err, err
+    assert captured.out == ""
+    return err
+
+
+@pytest.mark.parametrize("start,end", [("0001-01-01", "9999-12-31"), ("9999-12-01", "9999-12-31"),
+                                       ("0001-01-10", "0001-02-01")])
+def test_cli_export_with_year_1_or_9999_is_one_line_exit_2_not_overflow_traceback(export_args, capsys, start, end):
+    assert cli.main(_with(_with(export_args, "--start", start), "--end", end)) == 2
+    assert "outside the supported range 1900-01-01 to 2199-12-31" in _one_line_error(capsys)
+
+
+def test_cli_export_daily_over_decades_is_refused_with_week_or_month_hint(export_args, capsys, tmp_path):
+    assert cli.main(_with(_with(export_args, "--start", "1900-01-01"), "--end", "2100-12-31")) == 2
+    assert "use week or month" in _one_line_error(capsys)
+    assert not (tmp_path / "x.csv").exists()
+
+
+@pytest.mark.parametrize("start", ["20261229", "2026-W53-2", "2026-12-29T00:00"])
+def test_cli_export_start_not_in_yyyy_mm_dd_form_is_refused(export_args, capsys, start):
+    # Python's date.fromisoformat accepts "20261229" and "2026-W53-2"; the help promises YYYY-MM-DD.
+    assert cli.main(_with(export_args, "--start", start)) == 2
+    assert f"'{start}' is not a date in the form YYYY-MM-DD" in _one_line_error(capsys)
+
+
+def test_cli_export_tz_with_trailing_space_is_accepted_like_the_environment(export_args, capsys, tmp_path):
+    assert cli.main(_with(export_args, "--tz", "Asia/Riyadh ")) == 0
+    rows = list(csv.reader((tmp_path / "x.csv").open(encoding="utf-8-sig")))
+    # Riyadh (+3): contact 1 at 00:30 on the 30th, contact 2 at 01:30 on the 30th.
+    assert sorted(rows[1:]) == sorted([["2026-12-29", "7", "واتساب / رمضان", "0"], ["2026-12-30", "7", "واتساب / رمضان", "1"],
+                                       ["2026-12-29", "", "Unattributed", "0"], ["2026-12-30", "", "Unattributed", "1"]])
+
+
+def test_cli_export_to_a_directory_names_the_path_not_a_temporary_file_and_exits_1(export_args, capsys, tmp_path):
+    folder = tmp_path / "adir"
+    folder.mkdir()
+    assert cli.main(_with(export_args, "--out", str(folder))) == 1
+    err = _one_line_error(capsys)
+    assert err == f"error: cannot write {folder}: Is a directory\n"
+    assert list(folder.iterdir()) == [] and not list(tmp_path.glob(".*.tmp"))
+
+
+def test_cli_export_to_an_unwritable_place_names_the_path_not_a_temporary_file_and_exits_1(export_args, capsys):
+    assert cli.main(_with(export_args, "--out", "/proc/x.csv")) == 1
+    err = _one_line_error(capsys)
+    assert err.startswith("error: cannot write /proc/x.csv: ") and ".tmp" not in err and "Errno" not in err, err
+
+
+def test_cli_export_to_an_empty_out_is_bad_input(export_args, capsys):
+    assert cli.main(_with(export_args, "--out", "")) == 2
+    assert "--out needs a file name" in _one_line_error(capsys)
+
+
+def test_cli_export_from_an_unreadable_cache_exits_1(export_args, capsys, tmp_path, monkeypatch):
+    bad = tmp_path / "junk.duckdb"
+    bad.write_bytes(b"not a database")
+    monkeypatch.setenv("RASL_CACHE_PATH", str(bad))
+    assert cli.main(export_args) == 1
+    assert "cannot be opened" in _one_line_error(capsys)
+    assert not (tmp_path / "x.csv").exists()

@@ -160,3 +160,31 @@ def test_dated_file_names():
         "weekly_review_2026-11-16_to_2026-11-22.zip"
     assert exports.dated_file_name("a/b:c", date(2026, 1, 1)) == "a_b_c_2026-01-01.csv"
     assert exports.dated_file_name("مصادر", date(2026, 1, 1)) == "مصادر_2026-01-01.csv"
+
+
+def test_very_large_and_tiny_floats_are_written_without_exponent_notation():
+    # 1e16 was written "1e+16", which the README's "plain numbers" rules out.
+    df = pd.DataFrame({"big": [1e16, -2.5e17, 1.5e-07, 123456789012345678.0],
+                       "whole": pd.array([10**18, -(10**18), 0, 7], dtype="int64"),
+                       "mixed": [1e16, -3, "x", -0.0]})
+    data = exports.to_csv_bytes(df)
+    assert column(data, "big") == ["10000000000000000", "-250000000000000000", "0.00000015", "123456789012345680"]
+    assert column(data, "whole") == ["1000000000000000000", "-1000000000000000000", "0", "7"]
+    assert column(data, "mixed") == ["10000000000000000", "-3", "x", "0"]
+    assert b"e+" not in data and b"e-" not in data
+    assert float(column(data, "big")[1]) == -2.5e17 and float(column(data, "big")[2]) == 1.5e-07
+
+
+def test_written_csv_gets_the_umask_mode_not_private_0600(tmp_path):
+    import os
+
+    old = os.umask(0o022)
+    try:
+        path = exports.write_csv(pd.DataFrame({"a": [1]}), tmp_path / "out.csv")
+        assert os.stat(path).st_mode & 0o777 == 0o644
+        os.umask(0o007)
+        path = exports.write_csv(pd.DataFrame({"a": [1]}), tmp_path / "out2.csv")
+        assert os.stat(path).st_mode & 0o777 == 0o660
+    finally:
+        os.umask(old)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.csv", "out2.csv"]  # no temporary file left

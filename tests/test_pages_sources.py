@@ -113,6 +113,10 @@ def test_compose_helper_builds_channel_slash_campaign(world):
     ("whatsapp ", "already exists"),
     ("واتســاب / عروض", "already exists"),  # tatweel
     ("ＷｈａｔｓＡｐｐ", "already exists"),  # full-width letters (Unicode form)
+    ("\u200b", "Enter a name"),  # invisible: used to create a source nobody can see
+    ("\u200b\u200c\u2060\ufeff", "Enter a name"),
+    ("WhatsApp\u200b", "already exists"),  # a zero-width space passed the duplicate check
+    ("\u202eevil\u202c", "text-direction control"),  # right-to-left override shows "live"
 ])
 def test_create_is_refused_before_the_call_and_keeps_the_text(world, name, why):
     before = world.app.requests
@@ -221,6 +225,22 @@ def test_check_source_name_rules():
     assert dashboard.check_source_name("", existing) == "Enter a name."
     assert dashboard.compose_source_name("Instagram", "") == "Instagram"
     assert dashboard.compose_source_name(" TikTok ", "Eid  sale") == "TikTok / Eid sale"
+
+
+def test_check_source_name_refuses_invisible_names_zero_width_lookalikes_and_bidi_overrides():
+    import pandas as pd
+
+    existing = pd.DataFrame({"source_id": [1, 2], "source": ["WhatsApp", "واتساب / عروض"]})
+    assert dashboard.check_source_name("\u200b", existing) == "Enter a name."
+    assert dashboard.check_source_name(" \u200b\u200c\u2060\ufeff ", existing) == "Enter a name."
+    assert "“\u2068WhatsApp\u2069” already exists" in dashboard.check_source_name("WhatsApp\u200b", existing)
+    assert "already exists" in dashboard.check_source_name("\ufeffواتساب / عروض", existing)
+    for control in ["\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069"]:
+        problem = dashboard.check_source_name(f"Promo {control}x", existing)
+        assert problem and "text-direction control" in problem, repr(control)
+    # Legitimate Arabic and Persian text, with a ZWNJ inside a word and RLM marks, is accepted.
+    assert dashboard.check_source_name("می\u200cخواهم / تخفیف", existing) is None
+    assert dashboard.check_source_name("واتساب\u200f / عرض جديد", existing) is None
 
 
 def test_comparison_series_aligns_by_period_index(tmp_path, make_cache):

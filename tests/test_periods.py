@@ -90,3 +90,62 @@ def test_offset_segments_give_zoneinfo_local_days(tz):
             day = date(1970, 1, 1) + timedelta(days=(us + off) // 86_400_000_000)
             assert day == dt.astimezone(z).date(), (tz, dt)
         t += timedelta(minutes=20)
+
+
+# --- supported dates and axis length (regressions: crafted URLs and CLI dates crashed) ----------
+
+
+@pytest.mark.parametrize("start,end", [
+    (date(9999, 12, 1), date(9999, 12, 31)),
+    (date(1, 1, 1), date(9999, 12, 31)),
+    (date(1, 1, 10), date(1, 2, 1)),
+])
+def test_period_helpers_with_year_1_or_9999_raise_value_error_not_overflow(start, end):
+    for call in (lambda: periods.utc_window(start, end),
+                 lambda: periods.comparison_range(start, end, "previous"),
+                 lambda: periods.comparison_range(start, end, "last_year"),
+                 lambda: periods.check_supported(start, end)):
+        with pytest.raises(ValueError, match="outside the supported range 1900-01-01 to 2199-12-31"):
+            call()
+
+
+def test_comparison_of_the_whole_supported_window_stays_computable():
+    prev = periods.comparison_range(periods.MIN_DATE, periods.MAX_DATE, "previous")
+    assert prev == (date(1600, 1, 1), date(1899, 12, 31)) == (periods.EARLIEST_COMPARISON, date(1899, 12, 31))
+    lo, hi = periods.utc_window(*prev)
+    assert lo == datetime(1599, 12, 31, tzinfo=timezone.utc) and hi == datetime(1900, 1, 2, tzinfo=timezone.utc)
+    lo, hi = periods.utc_window(periods.MIN_DATE, periods.MAX_DATE)
+    assert hi == datetime(2200, 1, 2, tzinfo=timezone.utc)
+
+
+def test_week_axis_at_year_9999_raises_value_error_not_overflow():
+    with pytest.raises(ValueError, match="outside the supported range"):
+        periods.period_starts(date(9999, 12, 27), date(9999, 12, 31), "week")
+    with pytest.raises(ValueError, match="outside the supported range"):
+        periods.week_start_of(date(1, 1, 6), "sunday")
+
+
+def test_daily_axis_over_two_centuries_is_refused_before_listing_it():
+    with pytest.raises(ValueError, match=r"73,049 days; .* at most 3,700 periods: use week or month"):
+        periods.period_starts(date(1900, 1, 1), date(2099, 12, 31), "day")
+    assert periods.period_count(date(1900, 1, 1), date(2099, 12, 31), "week") == 10_436
+    with pytest.raises(ValueError, match="use month"):
+        periods.period_starts(date(1900, 1, 1), date(2099, 12, 31), "week")
+    months = periods.period_starts(periods.MIN_DATE, periods.MAX_DATE, "month")
+    assert len(months) == 3_600 and months[-1] == date(2199, 12, 1)
+    # Ten years of days still fit.
+    assert len(periods.period_starts(date(2016, 1, 1), date(2025, 12, 31), "day")) == 3_653
+
+
+@pytest.mark.parametrize("text", ["20260301", "2026-W10-1", "2026-3-1", " 2026-03-01x", "٢٠٢٦-٠٣-٠١", "", None])
+def test_date_parser_requires_the_yyyy_mm_dd_form(text):
+    with pytest.raises(ValueError, match="YYYY-MM-DD"):
+        periods.parse_date(text, "--start")
+
+
+def test_date_parser_accepts_yyyy_mm_dd_with_spaces_and_refuses_unsupported_years():
+    assert periods.parse_date(" 2026-03-01 ") == date(2026, 3, 1)
+    with pytest.raises(ValueError, match="'2026-02-30' is not a date in the form YYYY-MM-DD"):
+        periods.parse_date("2026-02-30")
+    with pytest.raises(ValueError, match="--week 0001-01-01 is outside the supported range"):
+        periods.parse_date("0001-01-01", "--week")

@@ -267,3 +267,37 @@ def test_bad_input_raises_value_error():
         Filters(date(2026, 1, 1), date(2026, 1, 1), "UTC", "friday")
     with pytest.raises(ValueError, match="Unknown dimension"):
         queries.acquisition(None, Filters(date(2026, 1, 1), date(2026, 1, 1)), by="country")
+
+
+@pytest.mark.parametrize("start,end", [(date(9999, 12, 1), date(9999, 12, 31)), (date(1, 1, 1), date(9999, 12, 31)),
+                                       (date(1, 1, 10), date(1, 2, 1)), (date(1899, 12, 31), date(1900, 1, 1)),
+                                       (date(2026, 1, 1), date(2200, 1, 1))])
+def test_filters_with_dates_outside_the_supported_window_raise_value_error_not_overflow(start, end):
+    with pytest.raises(ValueError, match="outside the supported range 1900-01-01 to 2199-12-31"):
+        Filters(start, end, "UTC")
+
+
+def test_daily_acquisition_over_two_centuries_is_refused_before_any_query():
+    # It used to build a 73,000-day axis crossed with every source (1.1-1.5 GB).
+    class NoDb:
+        def query(self, *a):
+            raise AssertionError("no SQL should run")
+
+    with pytest.raises(ValueError, match="use week or month"):
+        queries.acquisition(NoDb(), Filters(date(1900, 1, 1), date(2100, 12, 31), "UTC"), by="source", granularity="day")
+
+
+def test_whole_supported_window_by_month_with_previous_period_comparison(make_cache, tmp_path):
+    from rasl_data import dashboard
+
+    contacts = [{"id": 1, "created_at": utc(1900, 1, 1, 0, 30)}, {"id": 2, "created_at": utc(2199, 12, 31, 23)},
+                {"id": 3, "created_at": utc(1650, 6, 1, 12)}]
+    db = make_cache(tmp_path, contacts=contacts)
+    f = Filters(date(1900, 1, 1), date(2199, 12, 31), "UTC")
+    df = queries.acquisition(db, f, None, "month")
+    assert len(df) == 3_600 and int(df["new_contacts"].sum()) == 2
+    assert df["new_contacts"].iloc[0] == 1 and df["new_contacts"].iloc[-1] == 1
+    k = queries.kpis(db, f, "previous")
+    assert (k.new_contacts.value, k.new_contacts.previous) == (2, 1)  # 1650 is in 1600..1899
+    prev = dashboard.comparison_series(db, f, "previous", "month")
+    assert prev["comparison_start"].iloc[0] == date(1600, 1, 1) and int(prev["previous"].sum()) == 1

@@ -198,6 +198,42 @@ def test_cli_bad_input_is_one_line_on_stderr(db, tmp_path, capsys, clean_env, ar
     assert not (tmp_path / "nope.duckdb").exists()  # a report never creates a cache
 
 
+@pytest.mark.parametrize("week,message", [
+    ("0001-01-01", "--week 0001-01-01 is outside the supported range 1900-01-01 to 2199-12-31"),
+    ("9999-12-31", "--week 9999-12-31 is outside the supported range"),
+    ("1900-01-03", "The week of 1900-01-03 is outside the supported range: pick a date from 1900-02-05"),
+    ("20261119", "--week '20261119' is not a date in the form YYYY-MM-DD"),
+    ("2026-W47-4", "--week '2026-W47-4' is not a date in the form YYYY-MM-DD"),
+])
+def test_cli_report_week_of_year_1_or_basic_form_is_one_line_exit_2_not_overflow(db, tmp_path, capsys, clean_env,
+                                                                                  week, message):
+    out = tmp_path / "r.zip"
+    argv = ["report", "weekly", "--week", week, "--tz", TZ, "--cache", str(db.path), "--no-images", "--out", str(out)]
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("error: ") and message in err, err
+    assert not out.exists()
+
+
+def test_cli_report_pack_gets_the_umask_mode_not_private_0600(db, tmp_path, capsys, clean_env):
+    out = tmp_path / "weekly.zip"
+    old = os.umask(0o022)
+    try:
+        assert cli.main(["report", "weekly", "--week", "2026-11-19", "--tz", TZ, "--cache", str(db.path),
+                         "--no-images", "--out", str(out)]) == 0
+    finally:
+        os.umask(old)
+    assert os.stat(out).st_mode & 0o777 == 0o644
+
+
+def test_cli_report_to_a_directory_names_the_path_and_exits_1(db, tmp_path, capsys, clean_env):
+    folder = tmp_path / "adir"
+    folder.mkdir()
+    assert cli.main(["report", "weekly", "--week", "2026-11-19", "--tz", TZ, "--cache", str(db.path),
+                     "--no-images", "--out", str(folder)]) == 1
+    assert capsys.readouterr().err == f"error: cannot write {folder}: Is a directory\n"
+
+
 def test_cli_unknown_report_is_one_line_too(capsys, clean_env):
     assert cli.main(["report", "monthly", "--out", "x.zip"]) == 2
     err = capsys.readouterr().err

@@ -127,6 +127,20 @@ def test_pacer_waits_until_reset_when_remaining_is_zero():
     assert waited == pytest.approx(60.05)
 
 
+def test_pacer_after_429_with_retry_after_waits_retry_after_not_the_rate_limit_reset():
+    # A 429 carries Remaining 0, Reset = now + 60 and the true wait in Retry-After; the pacer used
+    # to block until Reset, so every 429 cost a full minute whatever Retry-After said.
+    clock = FakeClock()
+    pacer = RateLimitPacer(clock, clock.sleep, safety=0.0)
+    pacer.observe({"X-RateLimit-Limit": "60", "X-RateLimit-Remaining": "0",
+                   "X-RateLimit-Reset": str(int(clock.t) + 60), "Retry-After": "3"})
+    assert pacer.acquire() == pytest.approx(3.05)
+    # A huge Retry-After is capped like retry_delay caps it.
+    pacer.observe({"X-RateLimit-Limit": "60", "X-RateLimit-Remaining": "0",
+                   "X-RateLimit-Reset": str(int(clock.t) + 60), "Retry-After": "86400"})
+    assert pacer.acquire() == pytest.approx(90.05)
+
+
 def test_pacer_clamps_a_skewed_reset_to_one_window():
     clock = FakeClock()
     pacer = RateLimitPacer(clock, clock.sleep)

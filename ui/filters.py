@@ -57,8 +57,9 @@ def _qp_list(name: str) -> list[str]:
 
 
 def _parse_date(text: str | None) -> date | None:
+    """A ``YYYY-MM-DD`` date of the URL inside the supported window, else None (the default range)."""
     try:
-        return date.fromisoformat(text) if text else None
+        return periods.parse_date(text) if text else None
     except ValueError:
         return None
 
@@ -68,7 +69,7 @@ def _source_keys(raw: Iterable[str]) -> list:
     for x in raw:
         if x == UNATTRIBUTED_KEY:
             out.append(UNATTRIBUTED_KEY)
-        elif x.isdigit():
+        elif x.isascii() and x.isdigit():  # str.isdigit() is also true for "²" and "٣", which int() refuses
             out.append(int(x))
     return out
 
@@ -139,6 +140,17 @@ def resolve_range(preset: str, today: date, week_start: str, custom: tuple[date,
     return periods.last_complete_weeks(today, 12, week_start)
 
 
+def _feasible_granularity(start: date, end: date, gran: str, week_start: str) -> str:
+    """``gran``, or the finest coarser one whose axis fits ``periods.MAX_PERIODS`` (days over
+    decades), with a caption saying so; the queries would refuse the longer axis."""
+    for candidate in list(GRANULARITIES)[list(GRANULARITIES).index(gran):]:
+        if periods.period_count(start, end, candidate, week_start) <= periods.MAX_PERIODS:
+            if candidate != gran:
+                st.caption(f"This range is too long to show by {gran}: shown by {candidate}.")
+            return candidate
+    return "month"
+
+
 def sidebar(ws: Workspace, page_name: str = "") -> View:
     """Draw the shared filters in the sidebar, remember the resulting ``View`` and mirror it in the URL."""
     s = ws.settings
@@ -157,7 +169,8 @@ def sidebar(ws: Workspace, page_name: str = "") -> View:
     custom = None
     if preset == CUSTOM:
         default = st.session_state.get("f_custom") or periods.last_complete_weeks(today, 12, s.week_start)
-        picked = st.date_input("From – to", value=tuple(default), key="f_custom_input", format="YYYY-MM-DD")
+        picked = st.date_input("From – to", value=tuple(default), key="f_custom_input", format="YYYY-MM-DD",
+                               min_value=periods.MIN_DATE, max_value=periods.MAX_DATE)
         if isinstance(picked, (list, tuple)) and len(picked) == 2:
             custom = (picked[0], picked[1])
             st.session_state["f_custom"] = custom
@@ -169,6 +182,7 @@ def sidebar(ws: Workspace, page_name: str = "") -> View:
     compare = st.radio("Compare with", list(COMPARE_OPTIONS), key="f_compare", format_func=COMPARE_OPTIONS.get)
     gran = st.segmented_control("Granularity", list(GRANULARITIES), key="f_gran", format_func=GRANULARITIES.get,
                                 required=True) or "week"
+    gran = _feasible_granularity(start, end, gran, s.week_start)
     active = any(st.session_state.get(k) for k in ("f_sources", "f_channels", "f_campaigns", "f_types"))
     with st.expander("Sources, channels, campaigns" + (" (filtered)" if active else ""), expanded=active):
         sources = st.multiselect("Source", source_options, key="f_sources", format_func=lambda i: names.get(i, str(i)),

@@ -19,9 +19,11 @@ Spec: comma-separated ``name:value`` items, e.g. ``"429:3,500:2,latency:20,timeo
 
 from __future__ import annotations
 
+import math
 import threading
 from dataclasses import dataclass, field, fields
 
+_MAX_VALUE = 1_000_000  # counts, milliseconds and seconds alike: anything larger is a typo
 _NAMES = {
     "429": "rate_limited", "500": "server_errors", "latency": "latency_ms", "timeout": "timeouts",
     "lost": "lost", "repeat-page": "repeat_page", "malformed": "malformed", "truncated": "truncated",
@@ -48,7 +50,8 @@ class Faults:
 
     @classmethod
     def parse(cls, spec: str | None) -> "Faults":
-        """Faults from a spec string (see module doc); raises ValueError naming a bad item."""
+        """Faults from a spec string (see module doc); raises ValueError naming a bad item (an
+        unknown name, or a value that is not a number from 0 to 1,000,000)."""
         faults = cls()
         for item in (spec or "").split(","):
             item = item.strip()
@@ -62,6 +65,9 @@ class Faults:
                 number = float(value) if value.strip() else 1.0
             except ValueError:
                 raise ValueError(f"fault {name!r} needs a number, got {value!r}") from None
+            # "nan", "inf" and "1e400" (inf) parse as floats but are no count or delay.
+            if not math.isfinite(number) or number < 0 or number > _MAX_VALUE:
+                raise ValueError(f"fault {name!r} needs a number from 0 to {_MAX_VALUE:,}, got {value.strip()!r}")
             kind = {f.name: f.type for f in fields(cls)}[attr]
             setattr(faults, attr, number if kind == "float" else int(number))
         return faults
