@@ -1,4 +1,4 @@
-"""Sources: every source with contacts in the range, its history, and source management."""
+"""Sources: every source with contacts in the range (or the compared period), its history, and source management."""
 
 from __future__ import annotations
 
@@ -38,7 +38,8 @@ else:
         config["Change"] = None  # hidden (the CSV keeps it): Previous and Change % say the same here
     widgets.clickable_table(display, config, key="src_table", rows=table, kind="source", column="source_id",
                             height=min(700, 38 + 35 * len(display)))
-    widgets.note(f"{len(table):,} source{'s' if len(table) != 1 else ''} with contacts in the range. Share is of the range's new contacts; "
+    where = "in the range or the compared period" if view.compare else "in the range"
+    widgets.note(f"{len(table):,} source{'s' if len(table) != 1 else ''} with contacts {where}. Share is of the range's new contacts; "
                  "first and last contact are of all time, local dates. Select a row to filter every page to it.")
     widgets.csv_download(table, "sources", view, key="dl_src_table")
 

@@ -247,7 +247,7 @@ def kpis(db, filters: Filters, compare: str | None = "previous") -> Kpis:
 
 
 def source_table(db, filters: Filters, compare: str | None = "previous") -> pd.DataFrame:
-    """Every source with contacts in the range (and Unattributed), with history.
+    """Every source with contacts in the range or the comparison range (and Unattributed), with history.
 
     Returns ``DataFrame[source_id (Int64, NA = Unattributed), source, channel, campaign,
     new_contacts, share, previous, change_abs, change_pct, is_new, all_time_contacts (all
@@ -289,7 +289,12 @@ ORDER BY new_contacts DESC, "source", a.source_id NULLS LAST"""
     # Sources without contacts now are dropped here rather than in SQL. ``breakdown`` gave an empty
     # table an untyped (object) ``source`` unless the comparison range had contacts; keep that.
     anything = bool(len(df)) and bool((df["new_contacts"] > 0).any() or (other and (df["previous"] > 0).any()))
-    df = df[df["new_contacts"] > 0].reset_index(drop=True)
+    # A source that brought contacts in the comparison period but none now stays listed (at -100%):
+    # a source going quiet is exactly what the table must show.
+    keep = df["new_contacts"] > 0
+    if other:
+        keep |= df["previous"] > 0
+    df = df[keep].reset_index(drop=True)
     if not anything:
         df["source"] = df["source"].astype(object)
     # Rows with no contacts now are gone, so their sum is every contact of the range.

@@ -301,3 +301,23 @@ def test_whole_supported_window_by_month_with_previous_period_comparison(make_ca
     assert (k.new_contacts.value, k.new_contacts.previous) == (2, 1)  # 1650 is in 1600..1899
     prev = dashboard.comparison_series(db, f, "previous", "month")
     assert prev["comparison_start"].iloc[0] == date(1600, 1, 1) and int(prev["previous"].sum()) == 1
+
+
+def test_source_table_keeps_a_source_that_went_quiet_since_the_compared_period(make_cache, tmp_path):
+    """Regression: a source with contacts only in the previous period vanished from the Sources
+    table, so the drop to zero a marketer most needs to see was invisible."""
+    sources = [{"id": 1, "name": "WhatsApp"}, {"id": 2, "name": "TikTok - Launch"}]
+    contacts = [
+        {"id": 1, "source_id": 1, "created_at": utc(2026, 9, 8, 10)},   # in range (7–13 Sep)
+        {"id": 2, "source_id": 2, "created_at": utc(2026, 9, 2, 10)},   # previous week only
+        {"id": 3, "source_id": 2, "created_at": utc(2026, 9, 3, 10)},   # previous week only
+    ]
+    db = make_cache(tmp_path, sources=sources, contacts=contacts)
+    f = Filters(date(2026, 9, 7), date(2026, 9, 13), "UTC")
+    rows = {r["source"]: r for r in queries.source_table(db, f, "previous").to_dict("records")}
+    assert set(rows) == {"WhatsApp", "TikTok - Launch"}
+    quiet = rows["TikTok - Launch"]
+    assert (quiet["new_contacts"], quiet["previous"], quiet["change_abs"], quiet["change_pct"]) == (0, 2, -2, -1.0)
+    assert quiet["share"] == 0.0 and rows["WhatsApp"]["share"] == 1.0
+    # Without a comparison only sources with contacts in the range are listed.
+    assert set(queries.source_table(db, f, None)["source"]) == {"WhatsApp"}
