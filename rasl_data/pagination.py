@@ -160,31 +160,25 @@ def page_loop(
         p = page.pagination
         return True, guard.after(page.page_no, ids, p.has_more, p.total_pages)
 
-    def stop(fired: str | None) -> None:
-        if on_stop:
+    def deliver(page: Page) -> Iterator[Page]:
+        """Yield ``page`` unless it repeats; returns the guard that fired (after ``on_stop``)."""
+        ok, fired = accept(page)
+        if ok:
+            if on_page:
+                on_page(page)
+            yield page
+        if fired and on_stop:
             on_stop(fired)
+        return fired
 
     page = fetch(start_page)
-    ok, fired = accept(page)
-    if ok:
-        if on_page:
-            on_page(page)
-        yield page
-    if fired:
-        stop(fired)
+    if (yield from deliver(page)):
         return
     workers = max(1, concurrency)
     next_no = start_page + 1
     if workers == 1:
         while True:
-            page = fetch(next_no)
-            ok, fired = accept(page)
-            if ok:
-                if on_page:
-                    on_page(page)
-                yield page
-            if fired:
-                stop(fired)
+            if (yield from deliver(fetch(next_no))):
                 return
             next_no += 1
     last_known = page.pagination.total_pages
@@ -197,19 +191,13 @@ def page_loop(
                 pending.append((next_no, pool.submit(fetch, next_no)))
                 next_no += 1
             if not pending:
-                fired = guard.fired or GUARD_PAST_TOTAL_PAGES
-                stop(fired)
+                if on_stop:
+                    on_stop(guard.fired or GUARD_PAST_TOTAL_PAGES)
                 return
             _, fut = pending.popleft()
             page = fut.result()
             last_known = max(last_known, page.pagination.total_pages)
-            ok, fired = accept(page)
-            if ok:
-                if on_page:
-                    on_page(page)
-                yield page
-            if fired:
-                stop(fired)
+            if (yield from deliver(page)):
                 return
     finally:
         for _, fut in pending:
