@@ -26,10 +26,10 @@ from __future__ import annotations
 import hashlib
 import os
 import tomllib
-from urllib.parse import urlsplit
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DEFAULT_BASE_URL = "https://getrasl.io/api/v2"
@@ -101,10 +101,6 @@ class Settings:
     def zone(self) -> ZoneInfo:
         """The business time zone as a ``ZoneInfo``."""
         return ZoneInfo(self.timezone)
-
-    def with_overrides(self, **changes: Any) -> "Settings":
-        """A copy with some fields changed (used by Settings page and tests)."""
-        return replace(self, **changes)
 
 
 def default_cache_dir(explicit: str | None = None) -> Path:

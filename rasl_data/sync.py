@@ -510,20 +510,6 @@ def _record_failure(cache_path: Path | str, result: SyncResult, lock_timeout: fl
         pass
 
 
-def last_runs(db: store.Reader, limit: int = 20) -> pd.DataFrame:
-    """The most recent rows of ``sync_runs``, newest first (timestamps UTC)."""
-    return db.query("SELECT * FROM sync_runs ORDER BY id DESC LIMIT ?", [limit])
-
-
-def freshness(db: store.Reader) -> datetime | None:
-    """When the last successful sync finished (aware UTC), or ``None`` if never."""
-    df = db.query("SELECT max(finished_at) AS t FROM sync_runs WHERE outcome = 'success'")
-    value = df["t"].iloc[0] if len(df) else None
-    if value is None or pd.isna(value):
-        return None
-    return pd.Timestamp(value).to_pydatetime()
-
-
 def pages_needed(k: int, per_page: int = PER_PAGE) -> int:
     """Minimum contact requests to read ``k`` changed contacts (``ceil(k/per_page)``, at least 1)."""
     return max(1, math.ceil(k / per_page))

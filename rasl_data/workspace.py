@@ -159,12 +159,6 @@ class Workspace:
         with self.client() as client:
             return sync(client, self.cache_path, mode=mode, on_progress=on_progress, workspace_id=self.settings.workspace_id)
 
-    def ensure_synced(self, on_progress: Callable[[SyncProgress], None] | None = None) -> SyncResult | None:
-        """Run a first sync when the cache holds no contacts; else do nothing and return None."""
-        if not self.is_empty():
-            return None
-        return self.sync("auto", on_progress)
-
     def _demo_bootstrap(self, on_progress: Callable[[SyncProgress], None] | None) -> SyncResult:
         from .emulator import DEMO_TOKEN, EmulatorApp
 
