@@ -31,6 +31,8 @@ from typing import Iterator
 import duckdb
 import pandas as pd
 
+from . import audit
+
 SCHEMA_VERSION = "1"
 # Readers answer dashboard queries; the writer streams a sync into the file and may spill to
 # disk, which keeps a 1,000,000-contact sync well under 500 MB of memory.
@@ -69,11 +71,11 @@ CREATE TABLE IF NOT EXISTS channel_rules (
     channel VARCHAR NOT NULL);
 CREATE TABLE IF NOT EXISTS source_labels (
     source_id BIGINT PRIMARY KEY, channel VARCHAR, campaign VARCHAR);
-"""
+""" + audit.SCHEMA
 
 TABLES = (
     "meta", "sources", "statuses", "groups", "contacts", "contact_groups", "contact_changes",
-    "sync_runs", "sync_state", "channel_rules", "source_labels",
+    "sync_runs", "sync_state", "channel_rules", "source_labels", "audit_log",
 )
 
 

@@ -21,7 +21,9 @@ from typing import Callable
 
 import pandas as pd
 
-from . import store
+from . import audit, store
+from .access import AccessDeniedError, Actor, require_editor
+from .audit import AuditEntry
 from .client import RaslClient
 from .errors import RaslError
 from .settings import Settings
@@ -177,72 +179,158 @@ class Workspace:
             return sync(client, self.cache_path, mode="auto", on_progress=on_progress,
                         workspace_id=self.settings.workspace_id)
 
-    # -- source management --------------------------------------------------------------
-    def _store_source(self, source_id: int, name: str, created_at, updated_at) -> None:
-        with store.write_transaction(self.cache_path) as con:
-            con.execute(
-                "INSERT INTO sources VALUES (?, ?, ?, ?, NULL) ON CONFLICT (id) DO UPDATE SET "
-                "name = excluded.name, updated_at = excluded.updated_at, deleted_at = NULL",
-                [source_id, name, created_at, updated_at],
-            )
+    # -- changes: each passes the editor check and lands in the audit log -------------------
+    def _audited_change(self, actor: Actor, entry: AuditEntry, api_call: Callable[[], object] | None,
+                        cache_write: Callable[[object, object], None]):
+        """Run one change: role check, optional API call, cache write and audit row in one swap.
 
-    def create_source(self, name: str) -> SourceChange:
-        """``POST /sources`` then store the new source in table ``sources`` at once."""
-        with self.client() as client:
-            src = client.create_source(name)
-        self._journal("create", src.id, src.name)
-        self._store_source(src.id, src.name, src.created_at, src.updated_at)
+        ``cache_write(con, api_result)`` applies the change to the writer connection and may
+        update ``entry`` (e.g. the id RASL gave a new source). A refusal (role check, RASL's
+        4xx) or failure (network, 5xx) is recorded with its message and re-raised; nothing
+        else is written then.
+        """
+        try:
+            require_editor(actor, entry.action)
+            result = api_call() if api_call is not None else None
+        except RaslError as err:
+            entry.outcome = "failed" if (err.status is None or err.status >= 500) and not isinstance(
+                err, AccessDeniedError) else "refused"
+            entry.message = err.title
+            audit.append(self.cache_path, actor, entry)
+            raise
+        with store.write_transaction(self.cache_path) as con:
+            cache_write(con, result)
+            audit.record(con, actor, entry)
+        return result
+
+    @staticmethod
+    def _upsert_source(con, src) -> None:
+        con.execute(
+            "INSERT INTO sources VALUES (?, ?, ?, ?, NULL) ON CONFLICT (id) DO UPDATE SET "
+            "name = excluded.name, updated_at = excluded.updated_at, deleted_at = NULL",
+            [src.id, src.name, src.created_at, src.updated_at],
+        )
+
+    def _source_name(self, source_id: int) -> str:
+        df = self.reader.query("SELECT name FROM sources WHERE id = ?", [int(source_id)])
+        return str(df["name"].iloc[0]) if not df.empty else str(source_id)
+
+    def create_source(self, name: str, *, actor: Actor) -> SourceChange:
+        """``POST /sources`` then store the new source in table ``sources`` at once.
+
+        Editors only (``access.AccessDeniedError`` otherwise); audited as ``source.create``.
+        Raises ``errors.RaslError`` subclasses for RASL's answer (e.g. 422 duplicate name).
+        """
+        entry = AuditEntry("source.create", "source", None, name, before=None, after={"name": name})
+
+        def write(con, src) -> None:
+            self._journal("create", src.id, src.name)
+            self._upsert_source(con, src)
+            entry.object_id, entry.object_name, entry.after = src.id, src.name, {"name": src.name}
+
+        def call():
+            with self.client() as client:
+                return client.create_source(name)
+
+        src = self._audited_change(actor, entry, call, write)
         return SourceChange(src.id, src.name, f"Source “{src.name}” created.")
 
-    def rename_source(self, source_id: int, new_name: str) -> SourceChange:
-        """``PATCH /sources/{id}`` then update its name in ``sources`` (its history keeps the id)."""
-        with self.client() as client:
-            src = client.rename_source(source_id, new_name)
-        self._journal("rename", src.id, src.name)
-        self._store_source(src.id, src.name, src.created_at, src.updated_at)
+    def rename_source(self, source_id: int, new_name: str, *, actor: Actor) -> SourceChange:
+        """``PATCH /sources/{id}`` then update its name in ``sources`` (its history keeps the id).
+
+        Editors only; audited as ``source.rename`` with the old and new name.
+        """
+        old = self._source_name(source_id)
+        entry = AuditEntry("source.rename", "source", int(source_id), old,
+                           before={"name": old}, after={"name": new_name})
+
+        def write(con, src) -> None:
+            self._journal("rename", src.id, src.name)
+            self._upsert_source(con, src)
+            entry.after = {"name": src.name}
+
+        def call():
+            with self.client() as client:
+                return client.rename_source(source_id, new_name)
+
+        src = self._audited_change(actor, entry, call, write)
         return SourceChange(src.id, src.name, f"Source renamed to “{src.name}”.")
 
-    def delete_source(self, source_id: int) -> SourceChange:
-        """``DELETE /sources/{id}`` then mark it deleted in ``sources`` (``deleted_at``)."""
-        with self.client() as client:
-            client.delete_source(source_id)
-        self._journal("delete", source_id, "")
-        with store.write_transaction(self.cache_path) as con:
-            rows = con.execute("SELECT name FROM sources WHERE id = ?", [source_id]).fetchall()
-            row = rows[0] if rows else None
+    def delete_source(self, source_id: int, *, actor: Actor) -> SourceChange:
+        """``DELETE /sources/{id}`` then mark it deleted in ``sources`` (``deleted_at``).
+
+        Editors only; audited as ``source.delete`` (409 "in use" is recorded as refused).
+        """
+        name = self._source_name(source_id)
+        entry = AuditEntry("source.delete", "source", int(source_id), name, before={"name": name}, after=None)
+
+        def write(con, _result) -> None:
+            self._journal("delete", source_id, "")
             con.execute("UPDATE sources SET deleted_at = now() WHERE id = ?", [source_id])
-        name = row[0] if row else str(source_id)
+
+        def call():
+            with self.client() as client:
+                return client.delete_source(source_id)
+
+        self._audited_change(actor, entry, call, write)
         return SourceChange(source_id, name, f"Source “{name}” deleted.")
 
     # -- attribution settings (writer transactions, no API call) ----------------------------
-    def save_channel_rules(self, rules_df: pd.DataFrame) -> None:
+    def save_channel_rules(self, rules_df: pd.DataFrame, *, actor: Actor) -> None:
         """Replace the channel rules (table ``channel_rules``) with ``rules_df`` in one writer transaction.
 
         ``rules_df`` has columns ``pattern``, ``match``, ``channel`` (and optionally ``position``);
-        see ``attribution.save_channel_rules``. Raises ``ValueError`` naming the bad row (nothing
+        see ``attribution.save_channel_rules``. Editors only; audited as ``channel_rules.save``
+        with the rules before and after. Raises ``ValueError`` naming the bad row (nothing
         written), ``store.CacheBusyError`` while a sync holds the cache.
         """
         from . import attribution
 
         attribution.validate_rules(rules_df)  # fail before taking the writer lock
-        with store.write_transaction(self.cache_path) as con:
-            attribution.save_channel_rules(con, rules_df)
+        cols = ["pattern", "match", "channel"]
+        before = self.reader.query("SELECT pattern, match, channel FROM channel_rules ORDER BY position")
+        entry = AuditEntry("channel_rules.save", "channel_rules", None, "channel rules",
+                           before=before[cols].to_dict("records"),
+                           after=rules_df[cols].astype(str).to_dict("records"))
+        self._audited_change(actor, entry, None, lambda con, _r: attribution.save_channel_rules(con, rules_df))
 
-    def save_source_label(self, source_id: int, channel: str | None, campaign: str | None) -> None:
+    def save_source_label(self, source_id: int, channel: str | None, campaign: str | None, *, actor: Actor) -> None:
         """Set or clear one source's channel/campaign override (table ``source_labels``).
 
         ``channel`` None → from rules; ``campaign`` None → from the name, ``""`` → no campaign.
         Raises ``store.CacheBusyError`` while a sync holds the cache.
         """
-        self.save_source_labels([(source_id, channel, campaign)])
+        self.save_source_labels([(source_id, channel, campaign)], actor=actor)
 
-    def save_source_labels(self, labels: list[tuple[int, str | None, str | None]]) -> None:
-        """Several ``(source_id, channel, campaign)`` overrides in one writer transaction (one file swap)."""
+    def save_source_labels(self, labels: list[tuple[int, str | None, str | None]], *, actor: Actor) -> None:
+        """Several ``(source_id, channel, campaign)`` overrides in one writer transaction (one file swap).
+
+        Editors only; audited as one ``source_labels.save`` row per source, before and after.
+        """
         from . import attribution
 
+        rows = [(int(sid), ch, cp) for sid, ch, cp in labels]
+        old = self.reader.query("SELECT source_id, channel, campaign FROM source_labels")
+        old_by_id = {int(r.source_id): {"channel": r.channel, "campaign": r.campaign} for r in old.itertuples()}
+        entries = [AuditEntry("source_labels.save", "source_label", sid, self._source_name(sid),
+                              before=old_by_id.get(sid), after={"channel": ch, "campaign": cp})
+                   for sid, ch, cp in rows]
+        try:
+            require_editor(actor, "source_labels.save")
+        except AccessDeniedError as err:
+            with store.write_transaction(self.cache_path) as con:
+                for entry in entries:
+                    entry.outcome, entry.message = "refused", err.title
+                    audit.record(con, actor, entry)
+            raise
         with store.write_transaction(self.cache_path) as con:
-            for source_id, channel, campaign in labels:
-                attribution.save_source_label(con, int(source_id), channel, campaign)
+            for (sid, ch, cp), entry in zip(rows, entries):
+                attribution.save_source_label(con, sid, ch, cp)
+                audit.record(con, actor, entry)
+
+    def audit_log(self, **filters) -> pd.DataFrame:
+        """The audit log newest first (see ``audit.read_log`` for the filters and columns)."""
+        return audit.read_log(self.reader, **filters)
 
     def check_scopes(self) -> dict[str, str]:
         """Probe the read scopes the dashboard needs; maps scope → ``ok`` or the error title.

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from rasl_data import attribution
+from rasl_data.access import LOCAL_ACTOR
 from test_app_pages import CUSTOM_QP, assert_clean, make_workspace, run_app, small_tables, use_navigation_on_every_run
 
 
@@ -42,7 +43,7 @@ def test_saved_rule_maps_the_unmapped_source_and_shows_on_the_page(ws):
                        pd.DataFrame([{"pattern": "promo", "match": "contains", "channel": "Offline"}])])
     preview = attribution.preview_rules(ws.reader, rules)
     assert list(preview["source"]) == ["Old promo"] and list(preview["channel_after"]) == ["Offline"]
-    ws.save_channel_rules(rules)
+    ws.save_channel_rules(rules, actor=LOCAL_ACTOR)
     at.run()
     assert_clean(at)
     assert any(h.value.startswith("To do: unmapped sources (0)") for h in at.subheader)
@@ -51,18 +52,18 @@ def test_saved_rule_maps_the_unmapped_source_and_shows_on_the_page(ws):
 def test_invalid_rules_are_refused_and_nothing_is_written(ws):
     before = ws.reader.version
     with pytest.raises(ValueError, match="Rule 1"):
-        ws.save_channel_rules(pd.DataFrame([{"pattern": "(", "match": "regex", "channel": "X"}]))
+        ws.save_channel_rules(pd.DataFrame([{"pattern": "(", "match": "regex", "channel": "X"}]), actor=LOCAL_ACTOR)
     assert ws.reader.version == before
 
 
 def test_source_label_moves_a_source_to_another_channel_on_every_page(ws):
-    ws.save_source_label(1, "Referral", None)
+    ws.save_source_label(1, "Referral", None, actor=LOCAL_ACTOR)
     at = run_app(CUSTOM_QP, "pages/campaigns.py")
     assert_clean(at)
     channels = channel_table(at)
     assert channels["Referral"] == 3  # WhatsApp's three contacts this week
     assert "WhatsApp" in channels  # the Arabic واتساب source still maps to WhatsApp
-    ws.save_source_label(1, None, None)  # cleared: back to the rules
+    ws.save_source_label(1, None, None, actor=LOCAL_ACTOR)  # cleared: back to the rules
     at.run()
     assert "Referral" not in channel_table(at)
 

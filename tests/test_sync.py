@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 from rasl_data import queries, store
+from rasl_data.access import LOCAL_ACTOR
 from rasl_data.client import RaslClient
 from rasl_data.emulator import DEMO_TOKEN, EmulatorApp, make_demo_tenant
 from rasl_data.sync import SyncProgress, pages_needed, sync
@@ -204,9 +205,9 @@ def test_demo_source_created_before_a_restart_keeps_its_id_and_name(tmp_path, mo
     settings = load_settings({"RASL_CACHE_PATH": str(tmp_path / "demo.duckdb")},
                              secrets_path=tmp_path / "none.toml", environ={})
     ws = workspace.Workspace(settings)
-    first = ws.create_source("Snap / Eid Promo")
+    first = ws.create_source("Snap / Eid Promo", actor=LOCAL_ACTOR)
     monkeypatch.setattr(workspace, "_demo_apps", {})  # a dashboard restart: a new emulator
-    second = workspace.Workspace(settings).create_source("TikTok / Eid Promo")
+    second = workspace.Workspace(settings).create_source("TikTok / Eid Promo", actor=LOCAL_ACTOR)
     assert second.source_id != first.source_id
     names = dict(store.Reader(tmp_path / "demo.duckdb").query(
         "SELECT id, name FROM sources WHERE deleted_at IS NULL").itertuples(index=False))

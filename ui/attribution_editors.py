@@ -78,7 +78,7 @@ def rules_editor(read_only: bool) -> None:
     cols = st.columns([1, 1, 4])
     if cols[0].button("Save rules", key="rules_save", type="primary"):
         try:
-            context.workspace().save_channel_rules(edited)
+            context.workspace().save_channel_rules(edited, actor=context.actor())
         except ValueError as err:
             st.error(str(err), icon=":material/rule:")
             return
@@ -102,7 +102,7 @@ def reset_rules_button(read_only: bool) -> None:
         st.write(f"{len(preview):,} source(s) would change channel.")
         if st.button("Restore built-in rules", key="rules_restore"):
             try:
-                context.workspace().save_channel_rules(attribution.default_channel_rules())
+                context.workspace().save_channel_rules(attribution.default_channel_rules(), actor=context.actor())
             except CacheError as err:
                 st.error(err.title)
                 return
@@ -169,7 +169,7 @@ def labels_editor(read_only: bool) -> None:
         for _, name, ch, cp in changes]), hide_index=True, width="stretch")
     if st.button("Save labels", key="labels_save", type="primary"):
         try:
-            context.workspace().save_source_labels([(sid, ch, cp) for sid, _, ch, cp in changes])
+            context.workspace().save_source_labels([(sid, ch, cp) for sid, _, ch, cp in changes], actor=context.actor())
         except CacheError as err:
             st.error(err.title, icon=":material/database:")
             return

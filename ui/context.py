@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 
 import streamlit as st
 
+from rasl_data.access import LOCAL_ACTOR, LOCAL_VIEWER, Actor
 from rasl_data.settings import Settings, SettingsError, load_settings
 from rasl_data.store import CacheError
 from rasl_data.workspace import Workspace
@@ -54,6 +55,15 @@ def workspace() -> Workspace:
                 st.code(err.detail)
         st.stop()
         raise
+
+
+def actor() -> Actor:
+    """Who is using this session: the signed-in user with their role, else ``local``.
+
+    Without sign-in the dashboard acts as ``local``, an editor (a viewer with ``RASL_READ_ONLY``).
+    Every change the pages make passes this to the ``Workspace`` method, which checks the role.
+    """
+    return LOCAL_VIEWER if settings().read_only else LOCAL_ACTOR
 
 
 def cache_version() -> str:

@@ -120,7 +120,7 @@ def create() -> None:
     if not _begin(CREATE):
         return
     try:
-        change = context.workspace().create_source(name)
+        change = context.workspace().create_source(name, actor=context.actor())
     except RaslError as err:
         _api_error(CREATE, err, "create sources")
         return
@@ -161,7 +161,7 @@ def rename() -> None:
     if not _begin(RENAME):
         return
     try:
-        change = context.workspace().rename_source(int(source_id), name)
+        change = context.workspace().rename_source(int(source_id), name, actor=context.actor())
     except RaslError as err:
         _api_error(RENAME, err, "rename sources")
         return
@@ -191,7 +191,7 @@ def delete() -> None:
     if not _begin(DELETE):
         return
     try:
-        change = context.workspace().delete_source(int(source_id))
+        change = context.workspace().delete_source(int(source_id), actor=context.actor())
     except RaslError as err:
         _api_error(DELETE, err, "delete sources")
         return
