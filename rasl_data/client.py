@@ -27,7 +27,10 @@ from .errors import (
     is_v1_envelope,
 )
 from .models import AccountInfo, AccountLimits, AccountUsage, Contact, Group, Page, Pagination, Source, Status
-from .pagination import CONTACTS, GROUPS, MAX_PER_PAGE, RESOURCES, SOURCES, STATUSES, Resource, encode_query, page_loop
+from .pagination import (
+    CONTACTS, GROUPS, INCOMPLETE_GUARDS, MAX_PER_PAGE, PAGE_RETRIES, RESOURCES, SHORT_PAGE, SOURCES, STATUSES,
+    IncompletePageError, Resource, encode_query, expected_items, page_loop, page_problem,
+)
 from .retry import RateLimitPacer, retry_delay, should_retry
 
 DEFAULT_BASE_URL = "https://getrasl.io/api/v2"
@@ -83,6 +86,7 @@ class RaslClient:
         self.rate_limit_waits = 0
         self.rate_limit_wait_seconds = 0.0
         self.last_guard: str | None = None
+        self.page_retries = 0
         self._lock = threading.Lock()
         self._pacer = RateLimitPacer(clock, sleep, on_wait=self._on_rate_wait)
         self._http = self._build_http(transport, timeout, connect_timeout, max_connections, user_agent)
@@ -138,7 +142,8 @@ class RaslClient:
             self.sleep(delay)
 
     def _request(self, method: str, path: str, *, params: Mapping[str, Any] | None = None,
-                 json: Any = None, max_retries: int | None = None) -> dict:
+                 json: Any = None, max_retries: int | None = None,
+                 headers: Mapping[str, str] | None = None) -> dict:
         """One API call with pacing and retries; returns the decoded success envelope.
 
         Raises a :class:`RaslError` subclass for every failure (never a raw httpx exception).
@@ -150,7 +155,7 @@ class RaslClient:
             with self._lock:
                 self.requests_made += 1
             try:
-                resp = self._http.request(method, path, params=params, json=json)
+                resp = self._http.request(method, path, params=params, json=json, headers=headers)
             except httpx.TransportError as exc:
                 if should_retry(method, exc, attempt, retries):
                     self._backoff(attempt, method, path, type(exc).__name__)
@@ -192,11 +197,14 @@ class RaslClient:
             return payload
 
     # -- generic pages --------------------------------------------------------------------
-    def _page(self, resource: Resource, params: Mapping[str, Any] | None, page_no: int, per_page: int) -> Page:
+    def _page(self, resource: Resource, params: Mapping[str, Any] | None, page_no: int, per_page: int,
+              *, fresh: bool = False) -> Page:
         q = dict(params or {})
         q["page"] = page_no
         q["per_page"] = min(max(1, per_page), MAX_PER_PAGE)
-        payload = self._request("GET", resource.path, params=q)
+        # A page asked for again tells caches in between to go back to RASL (RFC 9111 no-cache).
+        headers = {"Cache-Control": "no-cache", "Pragma": "no-cache"} if fresh else None
+        payload = self._request("GET", resource.path, params=q, headers=headers)
         data = payload.get("data")
         meta = payload.get("meta")
         if not isinstance(data, list):
@@ -241,12 +249,40 @@ class RaslClient:
             self.last_guard = guard
             self._emit("guard", {"resource": resource.name, "guard": guard})
 
+        def refetch(page_no: int, attempt: int, problem: str) -> Page:
+            delay = retry_delay(attempt, None, self.clock(), self.rng)
+            with self._lock:
+                self.page_retries += 1
+            self._emit("page_retry", {"resource": resource.name, "page": page_no, "problem": problem,
+                                      "attempt": attempt + 1, "delay": delay})
+            self.sleep(delay)
+            return self._page(resource, params, page_no, per_page, fresh=True)
+
         return page_loop(lambda n: self._page(resource, params, n, per_page), resource.primary_key,
                          start_page=start_page, concurrency=concurrency, max_pages=max_pages,
-                         on_page=on_page, on_stop=on_stop)
+                         on_page=on_page, on_stop=on_stop, refetch=refetch, what=resource.name)
 
     def _list_all(self, resource: Resource, params: Mapping[str, Any] | None = None) -> list:
-        return [item for page in self.iter_pages(resource, params) for item in page.items]
+        """Every item of a small list, or :class:`ProtocolError` when the listing is partial.
+
+        A listing is partial when the page loop stopped defensively (a page that kept
+        repeating, an empty page while ``has_more``) or when fewer distinct items came back than
+        the last page's ``total``: callers mirror these lists (missing sources are marked
+        deleted), so a partial one must never be returned as if complete.
+        """
+        items: list = []
+        total = None
+        for page in self.iter_pages(resource, params):
+            items.extend(page.items)
+            total = page.pagination.total
+        distinct = len({getattr(i, resource.primary_key) for i in items})
+        if self.last_guard in INCOMPLETE_GUARDS or (total is not None and distinct < total):
+            raise ProtocolError(
+                f"RASL's {resource.name} list came back incomplete ({distinct} of {total} {resource.name}), "
+                "so nothing was saved and the previous data is kept; try again later.",
+                f"{resource.name}: page loop stopped by guard {self.last_guard}, {distinct} distinct of total {total}",
+            )
+        return items
 
     def _get_one(self, resource: Resource, id_: int, params: Mapping[str, Any] | None = None) -> Any:
         payload = self._request("GET", f"{resource.path}/{int(id_)}", params=params)
@@ -287,8 +323,23 @@ class RaslClient:
                       include: list[str] | None = None, per_page: int = MAX_PER_PAGE, page: int = 1,
                       *, search: str | None = None) -> Page:
         """One page of ``GET /contacts``; with ``per_page=1`` a cheap way to count matches
-        (``page.pagination.total``)."""
-        return self._page(CONTACTS, encode_query(filters, sort, include, search), page, per_page)
+        (``page.pagination.total``). A page shorter than its pagination promises is asked for
+        again (with backoff) and raises :class:`IncompletePageError` if it stays short."""
+        params = encode_query(filters, sort, include, search)
+        got = self._page(CONTACTS, params, page, per_page)
+        for attempt in range(PAGE_RETRIES):
+            if page_problem(got, None) is None:
+                return got
+            delay = retry_delay(attempt, None, self.clock(), self.rng)
+            with self._lock:
+                self.page_retries += 1
+            self._emit("page_retry", {"resource": "contacts", "page": page, "problem": SHORT_PAGE,
+                                      "attempt": attempt + 1, "delay": delay})
+            self.sleep(delay)
+            got = self._page(CONTACTS, params, page, per_page, fresh=True)
+        if page_problem(got, None) is not None:
+            raise IncompletePageError("contacts", page, len(got.items), expected_items(got), 1 + PAGE_RETRIES)
+        return got
 
     def get_contact(self, contact_id: int, include: list[str] | None = None) -> Contact:
         """``GET /contacts/{id}`` (double-wrapped body unwrapped). Raises :class:`NotFoundError`."""

@@ -254,7 +254,9 @@ class Pagination:
     """``meta.pagination`` of a list answer (contract §3.2), counts as integers.
 
     ``count`` is the number of items actually received: the contacts endpoint reports 1 on
-    an empty page, so the server's value is not used.
+    an empty page, so the server's value is not used for it. ``reported_count`` keeps the
+    server's own ``count`` (``None`` when absent) so a page whose items disagree with it can be
+    caught (:func:`rasl_data.pagination.page_problem`).
     """
 
     total: int
@@ -263,6 +265,7 @@ class Pagination:
     current_page: int
     total_pages: int
     has_more: bool
+    reported_count: int | None = None
 
     @classmethod
     def from_api(cls, obj: Any, n_items: int, where: str = "meta.pagination") -> "Pagination":
@@ -274,7 +277,17 @@ class Pagination:
         return cls(
             total=r.int("total"), count=n_items, per_page=r.int("per_page"),
             current_page=r.int("current_page"), total_pages=r.int("total_pages"), has_more=has_more,
+            reported_count=_count_or_none(obj.get("count")),
         )
+
+
+def _count_or_none(value: Any) -> int | None:
+    """The server's ``count`` when it is a plain integer; anything else is ignored, not fatal."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    return None
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterator, Mapping
 
+from .errors import ProtocolError
 from .models import Contact, Group, Page, Source, Status
 
 MAX_PER_PAGE = 100
@@ -25,6 +26,57 @@ GUARD_PAST_TOTAL_PAGES = "past_total_pages"
 GUARD_REPEATED_PAGE = "repeated_page"
 GUARD_MAX_PAGES = "max_pages"
 CLEAN_GUARDS = frozenset({GUARD_HAS_MORE_FALSE})
+# Stops that mean the listing may be partial (a proxy or cache in between): never mirror it.
+INCOMPLETE_GUARDS = frozenset({GUARD_REPEATED_PAGE, GUARD_EMPTY_PAGE, GUARD_MAX_PAGES})
+# A page holding fewer items than ``total``/``per_page`` promise, or fewer than its own ``count``.
+SHORT_PAGE = "short_page"
+# How many times one page that came back repeated or short is asked for again before giving up.
+PAGE_RETRIES = 3
+
+
+class IncompletePageError(ProtocolError):
+    """A list page kept coming back short of what its own pagination promised (after retries).
+
+    ``page_no``, ``received`` and ``expected`` (items) say which page and by how much.
+    """
+
+    def __init__(self, what: str, page_no: int, received: int, expected: int, tries: int) -> None:
+        super().__init__(
+            f"RASL's {what} list came back incomplete (page {page_no} held {received} of the {expected} "
+            f"{what} it promised, {tries} tries), so nothing was saved and the previous data is kept; "
+            "try again later.",
+            f"{what} page {page_no}: {received} items, pagination promises {expected}",
+        )
+        self.page_no, self.received, self.expected = page_no, received, expected
+
+
+def expected_items(page: Page) -> int:
+    """Items page ``page.page_no`` must hold by its own pagination: ``min(per_page, total - offset)``,
+    and never fewer than a non-empty page's ``count`` (the contacts endpoint says ``count`` 1 on an
+    empty page, so an empty page is judged by ``total`` only)."""
+    p = page.pagination
+    by_total = max(0, min(p.per_page, p.total - (page.page_no - 1) * p.per_page)) if p.per_page > 0 else 0
+    if page.items and p.reported_count is not None:
+        return max(by_total, p.reported_count)
+    return by_total
+
+
+def page_problem(page: Page, previous_ids: tuple[Any, ...] | None, primary_key: str = "id") -> str | None:
+    """Why ``page`` cannot be accepted as it is, or ``None``.
+
+    ``repeated_page``: its ids equal the previous page's (a proxy cache, a shifting list).
+    ``short_page``: fewer items than ``meta.pagination`` promises (``total``/``per_page``) or a
+    ``count`` that disagrees with the items.
+    """
+    ids = tuple(getattr(item, primary_key) for item in page.items)
+    if ids and ids == previous_ids:
+        return GUARD_REPEATED_PAGE
+    p = page.pagination
+    if page.items and p.reported_count is not None and p.reported_count != len(page.items):
+        return SHORT_PAGE
+    if len(page.items) < expected_items(page):
+        return SHORT_PAGE
+    return None
 
 
 @dataclass(frozen=True)
@@ -141,11 +193,18 @@ def page_loop(
     max_pages: int | None = None,
     on_page: Callable[[Page], None] | None = None,
     on_stop: Callable[[str | None], None] | None = None,
+    refetch: Callable[[int, int, str], Page] | None = None,
+    page_retries: int = PAGE_RETRIES,
+    what: str = "items",
 ) -> Iterator[Page]:
     """The one generic page loop: yield ``fetch(n)`` for n = start_page, start_page+1, ... in order.
 
-    Driven by ``pagination.has_more`` and stopped by :class:`PageGuard`; a repeated page is
-    dropped. With ``concurrency > 1`` the first page is read alone, then up to ``concurrency``
+    Driven by ``pagination.has_more`` and stopped by :class:`PageGuard`. A page that repeats the
+    previous one or comes back short (:func:`page_problem`) is asked for again with
+    ``refetch(page_no, attempt, problem)`` (which backs off) up to ``page_retries`` times; a
+    page that keeps repeating is dropped and stops the loop with guard ``repeated_page``; one
+    that stays short raises :class:`IncompletePageError` (``what`` names the items in its
+    message). With ``concurrency > 1`` the first page is read alone, then up to ``concurrency``
     workers fetch the following pages up to the last ``total_pages`` the server reported (which
     may grow while the loop runs); pages are still yielded and guarded in order. ``on_page`` is
     called for each yielded page, ``on_stop`` with the guard that ended the loop. Errors raised
@@ -153,16 +212,31 @@ def page_loop(
     """
     guard = PageGuard(max_pages)
 
-    def accept(page: Page) -> tuple[bool, str | None]:
+    def settle(page: Page) -> tuple[Page, str | None]:
+        """Ask again for a repeated or short page until it is sound or the retries run out."""
+        attempt = 0
+        while True:
+            problem = page_problem(page, guard.previous_ids, primary_key)
+            if problem is None or refetch is None or attempt >= page_retries:
+                return page, problem
+            page = refetch(page.page_no, attempt, problem)
+            attempt += 1
+
+    def accept(page: Page) -> tuple[Page, bool, str | None]:
+        page, problem = settle(page)
+        if problem == GUARD_REPEATED_PAGE:
+            return page, False, guard.repeated()
+        if problem == SHORT_PAGE:
+            raise IncompletePageError(what, page.page_no, len(page.items), expected_items(page),
+                                      1 + (page_retries if refetch is not None else 0))
         ids = tuple(getattr(item, primary_key) for item in page.items)
-        if guard.is_repeat(ids):
-            return False, guard.repeated()
         p = page.pagination
-        return True, guard.after(page.page_no, ids, p.has_more, p.total_pages)
+        return page, True, guard.after(page.page_no, ids, p.has_more, p.total_pages)
 
     def deliver(page: Page) -> Iterator[Page]:
-        """Yield ``page`` unless it repeats; returns the guard that fired (after ``on_stop``)."""
-        ok, fired = accept(page)
+        """Yield ``page`` (or its sound re-read) unless it repeats; returns the guard that fired
+        (after ``on_stop``)."""
+        page, ok, fired = accept(page)
         if ok:
             if on_page:
                 on_page(page)

@@ -29,8 +29,8 @@ import duckdb
 import pandas as pd
 
 from . import store
-from .errors import ProtocolError, RaslError
-from .pagination import GUARD_EMPTY_PAGE, GUARD_MAX_PAGES, GUARD_REPEATED_PAGE
+from .errors import NotFoundError, ProtocolError, RaslError
+from .pagination import INCOMPLETE_GUARDS
 
 OVERLAP = timedelta(minutes=5)
 CHUNK_ROWS = 20_000
@@ -38,6 +38,8 @@ PER_PAGE = 100
 # A window holding at most this many contacts (cache or API) is re-read instead of bisected.
 READ_WINDOW_MAX = 300
 MAX_BISECT_DEPTH = 48
+# A full run asks for at most this many unlisted contacts one by one before re-reading windows.
+CONFIRM_BY_ID_MAX = 50
 API_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
 CONTACT_COLUMNS = (
@@ -45,8 +47,6 @@ CONTACT_COLUMNS = (
     "assigned_id", "country_id", "city", "is_opted_out", "created_at", "updated_at",
 )
 TRACKED_FIELDS = ("source_id", "status_id", "type")
-# Page-loop stops that mean the listing may be partial (a proxy or cache in between).
-INCOMPLETE_GUARDS = (GUARD_REPEATED_PAGE, GUARD_EMPTY_PAGE, GUARD_MAX_PAGES)
 
 
 class WorkspaceMismatchError(store.CacheError):
@@ -308,6 +308,101 @@ def _api_count(client: Any, lo: datetime, hi: datetime) -> int:
     return int(page.pagination.total)
 
 
+def _incomplete(received: int, promised: int, detail: str) -> ProtocolError:
+    return ProtocolError(
+        f"RASL says it holds {promised:,} contacts but only {received:,} came back (a page was cut "
+        "short or the list shifted while it was read), so nothing was saved and the previous data "
+        "is kept; try again later.",
+        detail,
+    )
+
+
+def _check_listing(client: Any, received: int, promised: int, lo: datetime | None, hi: datetime | None) -> None:
+    """Make sure a listing that is about to decide deletions holds every contact RASL promised.
+
+    ``received`` distinct contacts came back for contacts with ``lo <= created_at < hi`` (None:
+    unbounded) while the pages promised ``promised``. Fewer is never taken as deletions: the
+    count is asked again (one request) in case contacts were deleted meanwhile, and only when
+    RASL still counts more is :class:`ProtocolError` raised (the run then saves nothing).
+    """
+    if received >= promised:
+        return
+    filters: dict[str, Any] = {}
+    if lo is not None or hi is not None:
+        filters["created_at"] = {k: _to_api_time(v) for k, v in (("gte", lo), ("lt", hi)) if v is not None}
+    recount = int(client.contacts_page(filters=filters or None, per_page=1, page=1).pagination.total)
+    if received < recount:
+        raise _incomplete(received, recount, f"listing of created_at [{lo}, {hi}): {received} distinct contacts, "
+                                             f"pages promised {promised}, recount {recount}")
+
+
+def _read_window(run: _Run, lo: datetime, hi: datetime) -> set[int]:
+    """Read (and stage) every contact RASL has with ``lo <= created_at < hi``; returns their ids.
+
+    Keyset reads, not offset pages: each request asks for the first 100 contacts from ``start``
+    (``sort=created_at,id``) and the next one starts at the last contact's second (contacts of
+    that second are read twice; staging keeps one). A contact deleted meanwhile therefore cannot
+    make a live one slide past unseen. A second holding more than 100 contacts (a bulk import)
+    is read by offset pages of that second alone, checked against its count. Costs about
+    ``ceil(n/100)`` requests for ``n`` contacts in the window.
+    """
+    seen: set[int] = set()
+    start = lo
+    while start < hi:
+        page = run.client.contacts_page(
+            filters={"created_at": {"gte": _to_api_time(start), "lt": _to_api_time(hi)}},
+            sort="created_at,id", per_page=PER_PAGE)
+        run.stage(page.items)
+        seen.update(c.id for c in page.items)
+        if len(page.items) >= page.pagination.total or not page.items:
+            break
+        last = page.items[-1].created_at.replace(microsecond=0)
+        if last <= start:  # > 100 contacts in one second: page through that second by offset
+            nxt = start + timedelta(seconds=1)
+            second: set[int] = set()
+            total = 0
+            for p in run.client.iter_contact_pages(
+                    filters={"created_at": {"gte": _to_api_time(start), "lt": _to_api_time(nxt)}},
+                    sort="id", per_page=PER_PAGE, concurrency=1):
+                run.stage(p.items)
+                second.update(c.id for c in p.items)
+                total = int(p.pagination.total)
+            _check_listing(run.client, len(second), total, start, nxt)
+            seen |= second
+            start = nxt
+        else:
+            start = last
+    return seen
+
+
+def _confirm_gone(run: _Run, candidates: list[int]) -> list[int]:
+    """Of cached contacts a listing did not return, the ones RASL really no longer has.
+
+    An offset-paged listing skips a live contact when another one is deleted while it runs
+    (every later offset shifts by one), so "not listed" alone is never taken as "deleted".
+    Up to ``CONFIRM_BY_ID_MAX`` candidates are asked for one by one (``GET /contacts/{id}``:
+    404 means deleted); more are re-read by created_at window (:func:`_read_window`).
+    Contacts found alive are staged. Returns the ids to delete; raises :class:`RaslError`.
+    """
+    if not candidates:
+        return []
+    run.report(phase="reconcile", message=f"checking {len(candidates):,} contacts missing from the list")
+    if len(candidates) <= CONFIRM_BY_ID_MAX:
+        gone = []
+        for cid in candidates:
+            try:
+                run.stage([run.client.get_contact(cid)])
+            except NotFoundError:
+                gone.append(cid)
+        return gone
+    rows = run.con.execute(
+        "SELECT min(created_at), max(created_at) FROM contacts WHERE id IN (SELECT unnest(?))", [candidates]
+    ).fetchall()[0]
+    lo, hi = rows[0], rows[1] + timedelta(seconds=1)
+    seen = _read_window(run, lo, hi)
+    return [cid for cid in candidates if cid not in seen]
+
+
 def _reconcile(run: _Run, api_total: int) -> tuple[int, int]:
     """Bring the cached contact set in line with the API's count; returns (deleted, refetched).
 
@@ -334,14 +429,8 @@ def _reconcile(run: _Run, api_total: int) -> tuple[int, int]:
         if api_n == len(cache_ids):
             continue
         if max(api_n, len(cache_ids)) <= READ_WINDOW_MAX or depth >= MAX_BISECT_DEPTH or hi - lo <= timedelta(seconds=2):
-            seen: set[int] = set()
-            for page in run.client.iter_contact_pages(
-                filters={"created_at": {"gte": _to_api_time(lo), "lt": _to_api_time(hi)}},
-                sort="id", per_page=PER_PAGE,
-            ):
-                seen.update(c.id for c in page.items)
-                run.stage(page.items)
-                refetched += len(page.items)
+            seen = _read_window(run, lo, hi)
+            refetched += len(seen)
             gone = [i for i in cache_ids if i not in seen]
             deleted += run.delete_ids(gone)
             continue
@@ -414,9 +503,11 @@ def sync(
             stop_before = (datetime.fromisoformat(watermark) - OVERLAP) if (effective == "incremental" and watermark) else None
             pages_done = 0
             stopped_at_watermark = False
+            last_total = 0
             for page in pages:
                 pages_done += 1
                 api_total = int(page.pagination.total) if pages_done == 1 else api_total
+                last_total = int(page.pagination.total)
                 run.stage(page.items)
                 for c in page.items:
                     if c.updated_at and (max_updated is None or c.updated_at > max_updated):
@@ -440,8 +531,23 @@ def sync(
                     "so nothing was saved; try again later.",
                     f"page loop stopped by guard {guard} after {pages_done} pages",
                 )
-            inserted, updated, deleted_full = run.merge(run_id, full=(effective == "full"))
-            deleted += deleted_full
+            if effective == "full":
+                # A full run deletes whatever it did not see: it must have seen everything.
+                run.flush()
+                distinct = con.execute("SELECT count(DISTINCT id) FROM _stage_contacts").fetchall()[0][0]
+                if distinct < last_total:
+                    cutoff = started.replace(microsecond=0)  # contacts created since may be unread
+                    before = con.execute("SELECT count(DISTINCT id) FROM _stage_contacts WHERE created_at < ?",
+                                         [cutoff]).fetchall()[0][0]
+                    _check_listing(client, before, last_total, None, cutoff)
+            gone_full: list[int] = []
+            if effective == "full":
+                missing = [r[0] for r in con.execute(
+                    "SELECT id FROM contacts WHERE id NOT IN (SELECT id FROM _stage_contacts) ORDER BY id"
+                ).fetchall()]
+                gone_full = _confirm_gone(run, missing)
+            inserted, updated, _ = run.merge(run_id, full=False)
+            deleted += run.delete_ids(gone_full)
             if effective == "incremental":
                 gone, refetched = _reconcile(run, api_total)
                 if gone or refetched:
@@ -450,6 +556,12 @@ def sync(
                     updated += upd2
                     deleted += gone
                     run.notes.append(f"reconciled counts: {gone} deleted, {refetched} re-read")
+                cached_now = con.execute("SELECT count(*) FROM contacts").fetchall()[0][0]
+                if cached_now < api_total:
+                    cutoff = started.replace(microsecond=0)
+                    before = con.execute("SELECT count(*) FROM contacts WHERE created_at < ?",
+                                         [cutoff]).fetchall()[0][0]
+                    _check_listing(client, before, api_total, None, cutoff)
             run.report(phase="saving")
             con.execute("DROP TABLE IF EXISTS _stage_contacts")
             contacts_total = con.execute("SELECT count(*) FROM contacts").fetchall()[0][0]

@@ -13,7 +13,7 @@ import pytest
 from rasl_data import errors as E
 from rasl_data.client import RaslClient
 from rasl_data.emulator import DEMO_TOKEN, EmulatorApp, empty_tenant, make_demo_tenant
-from rasl_data.pagination import CONTACTS, SOURCES
+from rasl_data.pagination import CONTACTS, SOURCES, IncompletePageError
 
 AS_OF = datetime(2026, 1, 15, 10, 0, tzinfo=timezone.utc)
 BASE = "https://getrasl.io/api/v2"
@@ -136,10 +136,55 @@ def scripted(pages: dict[int, dict]):
 
 
 def test_guard_repeated_page_from_emulator_fault():
-    _, client, _, _ = make(faults="repeat-page:2")
+    # Page 2 keeps coming back as page 1: asked again 3 times, then the loop stops on the guard.
+    _, client, transport, _ = make(faults="repeat-page:2,repeat-count:9")
     pages = list(client.iter_contact_pages(sort="id", concurrency=1))
     assert [p.page_no for p in pages] == [1]
     assert client.last_guard == "repeated_page"
+    assert len(transport.calls) == 1 + 1 + 3 and client.page_retries == 3
+
+
+def test_repeated_page_is_asked_again_and_the_listing_completes():
+    """Regression: one page repeated by a proxy ended the listing; it is now asked for again."""
+    app, client, transport, clock = make(faults="repeat-page:4")
+    expected = app.tenant.c["id"][: app.tenant.n][app.tenant.c["alive"][: app.tenant.n]].tolist()
+    got = [c.id for p in client.iter_contact_pages(sort="id", concurrency=1) for c in p.items]
+    assert got == expected and client.last_guard == "has_more_false"
+    assert client.page_retries == 1 and len(transport.calls) == len(expected) // 100 + 1
+    assert 0.25 <= sum(clock.slept) <= 0.5  # one backoff of the first retry step
+
+
+def test_page_cut_short_is_asked_again_then_fails_with_a_clear_error():
+    # 37 of 100 contacts while meta.pagination promises 100: asked again (3 times), then an error.
+    _, client, transport, _ = make(faults="short-page:99")
+    with pytest.raises(IncompletePageError) as err:
+        list(client.iter_contact_pages(sort="id", concurrency=1))
+    assert err.value.page_no == 1 and (err.value.received, err.value.expected) == (37, 100)
+    assert "incomplete" in err.value.title and "previous data is kept" in err.value.title
+    assert len(transport.calls) == 4
+
+
+def test_page_cut_short_once_is_read_again_in_full():
+    app, client, _, _ = make(faults="short-page:1")
+    got = [c.id for p in client.iter_contact_pages(sort="id", concurrency=4) for c in p.items]
+    assert len(got) == len(set(got)) == app.tenant.n_contacts and client.page_retries == 1
+
+
+def test_page_whose_count_disagrees_with_its_items_is_not_accepted():
+    # total 37 agrees with 37 items, but the page's own count says 100: something was cut.
+    page = envelope_page([src(i) for i in range(1, 38)], 1, 1, False, total=37)
+    page["meta"]["pagination"]["count"] = 100
+    client = RaslClient(BASE, "t0k3n-abcdef", transport=scripted({1: page}), sleep=lambda s: None)
+    with pytest.raises(IncompletePageError):
+        client.list_sources()
+
+
+def test_sources_list_shorter_than_its_total_is_an_error_not_a_partial_list():
+    pages = {1: envelope_page([src(1), src(2)], 1, 1, False, total=3)}
+    client = RaslClient(BASE, "t0k3n-abcdef", transport=scripted(pages), sleep=lambda s: None)
+    with pytest.raises(E.ProtocolError) as err:
+        client.list_sources()
+    assert "sources list came back incomplete" in err.value.title
 
 
 def test_guard_empty_page_while_has_more():
@@ -204,7 +249,7 @@ def test_concurrent_mode_really_overlaps_requests():
 
 
 def test_concurrent_mode_still_applies_the_repeat_guard():
-    _, client, _, _ = make(faults="repeat-page:3")
+    _, client, _, _ = make(faults="repeat-page:3,repeat-count:9")
     pages = list(client.iter_contact_pages(sort="id", concurrency=4))
     assert [p.page_no for p in pages] == [1, 2] and client.last_guard == "repeated_page"
 

@@ -306,6 +306,24 @@ def test_faults_are_consumed_in_order():
                                     headers={"Authorization": f"Bearer {DEMO_TOKEN}"})).json()["success"] is True
 
 
+def test_short_page_fault_cuts_contacts_while_pagination_promises_them_all():
+    app = app_with(make_demo_tenant(AS_OF, n_contacts=300), faults="short-page:1")
+    resp, body = call(app, "GET", "/contacts", params={"per_page": "100", "page": "2", "sort": "id"})
+    p = body["meta"]["pagination"]
+    assert len(body["data"]) == 37 and (p["count"], p["total"], p["has_more"]) == (100, 300, True)
+    assert [c["id"] for c in body["data"]] == sorted(c["id"] for c in body["data"])
+    resp, body = call(app, "GET", "/contacts", params={"per_page": "100", "page": "2", "sort": "id"})
+    assert len(body["data"]) == 100 == body["meta"]["pagination"]["count"]  # one injection only
+
+
+def test_repeat_count_repeats_one_page_that_many_times():
+    app = app_with(make_demo_tenant(AS_OF, n_contacts=300), faults="repeat-page:2,repeat-count:2")
+    first = [c["id"] for c in call(app, "GET", "/contacts", params={"per_page": "100", "sort": "id"})[1]["data"]]
+    got = [[c["id"] for c in call(app, "GET", "/contacts", params={"per_page": "100", "page": "2", "sort": "id"})[1]["data"]]
+           for _ in range(3)]
+    assert got[0] == got[1] == first and len(got[2]) == 100 and set(got[2]).isdisjoint(first)
+
+
 # -- demo data ------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")

@@ -219,9 +219,10 @@ def test_demo_source_created_before_a_restart_keeps_its_id_and_name(tmp_path, mo
 
 
 def test_full_sync_meeting_a_repeated_page_fails_instead_of_saving_a_partial_list(tmp_path, tenant, app):
-    """Regression: a proxy repeating page 2 made a full sync report success with 100 of N contacts."""
+    """Regression: a proxy repeating page 2 made a full sync report success with 100 of N contacts.
+    A page that keeps repeating (asked for 4 times) still fails and saves nothing."""
     path = tmp_path / "c.duckdb"
-    app.set_faults("repeat-page:2")
+    app.set_faults("repeat-page:2,repeat-count:4")
     with client_for(app) as client:
         result = sync(client, path, now=AS_OF, mode="full")
     assert result.outcome == "failed" and "incomplete" in result.error_title
@@ -229,6 +230,133 @@ def test_full_sync_meeting_a_repeated_page_fails_instead_of_saving_a_partial_lis
     with client_for(app) as client:
         again = sync(client, path, now=AS_OF)
     assert again.outcome == "success" and again.contacts_total == N
+
+
+def test_repeated_page_is_retried_and_the_sync_finishes_with_the_exact_count(tmp_path):
+    """Regression: one repeated page in 3,000 contacts failed the whole sync ("came back incomplete")."""
+    tenant = make_demo_tenant(as_of=AS_OF, n_contacts=3_000, seed=3)
+    app = EmulatorApp(tenant, rate_limit_per_minute=None, faults="repeat-page:17")
+    path = tmp_path / "c.duckdb"
+    with client_for(app) as client:
+        result = sync(client, path, now=AS_OF, mode="full")
+        retries = client.page_retries
+    assert result.outcome == "success", result.error_title
+    assert result.contacts_total == 3_000 == len(tenant_rows(tenant)) and retries == 1
+    assert set(cached(path, "SELECT id FROM contacts")["id"]) == set(tenant_rows(tenant)["id"])
+    assert result.requests == 3 + 30 + 1
+
+
+def test_page_cut_short_is_retried_not_saved_as_deletions(tmp_path, tenant, app):
+    """Regression: a /contacts page holding 37 of 100 contacts (total and has_more promising more)
+    was accepted: the full sync exited 0, reported 63 deleted and lost them from the cache."""
+    path = tmp_path / "c.duckdb"
+    with client_for(app) as client:
+        sync(client, path, now=AS_OF)
+    first_seen = cached(path, "SELECT id, first_seen_at FROM contacts ORDER BY id")
+    app.set_faults("short-page:1")
+    with client_for(app) as client:
+        result = sync(client, path, now=AS_OF + timedelta(days=1), mode="full")
+    assert result.outcome == "success" and result.deleted == 0 and result.contacts_total == N
+    pd.testing.assert_frame_equal(cached(path, "SELECT id, first_seen_at FROM contacts ORDER BY id"), first_seen)
+
+
+def test_page_that_stays_short_fails_and_keeps_the_previous_cache(tmp_path, tenant, app):
+    path = tmp_path / "c.duckdb"
+    with client_for(app) as client:
+        sync(client, path, now=AS_OF)
+    contacts = cached(path, "SELECT * FROM contacts ORDER BY id")
+    state = cached(path, "SELECT * FROM sync_state ORDER BY key")
+    app.set_faults("short-page:1000")
+    for mode in ("full", "incremental"):
+        with client_for(app) as client:
+            result = sync(client, path, now=AS_OF + timedelta(days=1), mode=mode)
+        assert result.outcome == "failed", mode
+        assert "came back incomplete" in result.error_title and "previous data is kept" in result.error_title
+    # Only the two failed runs were added: contacts, their first-seen dates and the state are as before.
+    assert cached(path, "SELECT outcome FROM sync_runs ORDER BY id")["outcome"].tolist() == ["success", "failed", "failed"]
+    pd.testing.assert_frame_equal(cached(path, "SELECT * FROM contacts ORDER BY id"), contacts)
+    pd.testing.assert_frame_equal(cached(path, "SELECT * FROM sync_state ORDER BY key"), state)
+
+
+class CutShort:
+    """Transport answering like the emulator, but dropping the last contacts of the pages that
+    ``hit(request)`` selects while their pagination still promises them."""
+
+    def __init__(self, app: EmulatorApp, hit) -> None:
+        self.app, self.hit, self.cut = app, hit, 0
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        resp = self.app.handle(request)
+        if not self.hit(request):
+            return resp
+        body = resp.json()
+        if len(body.get("data") or []) > 1:
+            body["data"] = body["data"][:-1]
+            self.cut += 1
+        return httpx.Response(resp.status_code, headers={k: v for k, v in resp.headers.items()
+                                                         if k.lower() != "content-length"}, json=body)
+
+
+def test_sources_list_cut_short_does_not_mark_sources_deleted(tmp_path, tenant, app):
+    path = tmp_path / "c.duckdb"
+    with client_for(app) as client:
+        sync(client, path, now=AS_OF)
+    cut = CutShort(app, lambda r: r.url.path.endswith("/sources"))
+    client = RaslClient("https://rasl.test/api/v2", DEMO_TOKEN, transport=httpx.MockTransport(cut), sleep=lambda s: None)
+    with client:
+        result = sync(client, path, now=AS_OF + timedelta(hours=1))
+    assert result.outcome == "failed" and "sources list came back incomplete" in result.error_title
+    assert cut.cut == 4  # the page and its three re-reads
+    assert cached(path, "SELECT count(*) AS n FROM sources WHERE deleted_at IS NOT NULL")["n"].iloc[0] == 0
+
+
+def test_deletion_check_reading_a_window_cut_short_deletes_nothing(tmp_path, tenant, app):
+    path = tmp_path / "c.duckdb"
+    with client_for(app) as client:
+        sync(client, path, now=AS_OF)
+    ids = [int(i) for i in tenant.c["id"][: tenant.n]]
+    tenant.delete_contact(ids[1200])
+    before = cached(path, "SELECT id FROM contacts ORDER BY id")
+    cut = CutShort(app, lambda r: "filter[created_at][gte]" in r.url.params and r.url.params.get("per_page") != "1")
+    client = RaslClient("https://rasl.test/api/v2", DEMO_TOKEN, transport=httpx.MockTransport(cut), sleep=lambda s: None)
+    with client:
+        result = sync(client, path, now=AS_OF + timedelta(hours=1))
+    assert result.outcome == "failed" and "came back incomplete" in result.error_title and cut.cut >= 1
+    pd.testing.assert_frame_equal(cached(path, "SELECT id FROM contacts ORDER BY id"), before)
+
+
+class DeleteBetweenPages:
+    """Transport that deletes one contact in the emulator right after page 1 was served: every
+    later offset shifts by one, so one live contact is never listed."""
+
+    def __init__(self, app: EmulatorApp, victim: int) -> None:
+        self.app, self.victim, self.done = app, victim, False
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        resp = self.app.handle(request)
+        if request.url.path.endswith("/contacts") and request.url.params.get("page") == "1" and not self.done:
+            self.done = self.app.tenant.delete_contact(self.victim)
+        return resp
+
+
+def test_contact_deleted_during_a_full_sync_never_deletes_a_live_neighbour(tmp_path, tenant, app):
+    path = tmp_path / "c.duckdb"
+    with client_for(app) as client:
+        sync(client, path, now=AS_OF)
+    ids = [int(i) for i in tenant.c["id"][: tenant.n]]
+    before = cached(path, "SELECT id FROM contacts ORDER BY id")
+    client = RaslClient("https://rasl.test/api/v2", DEMO_TOKEN,
+                        transport=httpx.MockTransport(DeleteBetweenPages(app, ids[10])), sleep=lambda s: None)
+    with client:
+        result = sync(client, path, now=AS_OF + timedelta(hours=1), mode="full", concurrency=1)
+    # Contact ids[100] slid onto page 1 after it was read and was listed nowhere; it was asked
+    # for by id (alive) instead of being deleted. ids[10] was read before it was deleted.
+    assert result.outcome == "success" and result.deleted == 0
+    assert set(cached(path, "SELECT id FROM contacts")["id"]) == set(before["id"])
+    with client_for(app) as client:
+        again = sync(client, path, now=AS_OF + timedelta(hours=2))
+    assert again.outcome == "success" and again.deleted == 1
+    assert set(cached(path, "SELECT id FROM contacts")["id"]) == set(ids) - {ids[10]}
 
 
 def test_incremental_sync_meeting_a_repeated_page_keeps_the_watermark(tmp_path, tenant, app):
@@ -240,7 +368,7 @@ def test_incremental_sync_meeting_a_repeated_page_keeps_the_watermark(tmp_path, 
     ids = [int(i) for i in tenant.c["id"][: 250]]
     for k, cid in enumerate(ids):
         tenant.update_contact(cid, {"type": "guest"}, at=(AS_OF + timedelta(hours=1, seconds=k)).timestamp())
-    app.set_faults("repeat-page:2")
+    app.set_faults("repeat-page:2,repeat-count:4")
     with client_for(app) as client:
         failed = sync(client, path, now=AS_OF + timedelta(hours=2))
     assert failed.outcome == "failed"

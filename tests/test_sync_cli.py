@@ -188,6 +188,21 @@ def test_malformed_response_gives_one_line_and_keeps_the_cache(tmp_path, emulato
     assert count(cache) == before
 
 
+def test_cli_sync_meeting_a_page_that_stays_short_exits_1_and_keeps_the_cache(tmp_path, emulator):
+    """Regression: a page cut short was saved as deletions and the sync exited 0."""
+    app, base = emulator
+    cache = tmp_path / "real.duckdb"
+    assert run_cli(["sync", "--quiet"], env_for(base, cache)).returncode == 0
+    before = store.Reader(cache).query("SELECT id, first_seen_at FROM contacts ORDER BY id")
+    app.faults = Faults.parse("short-page:1000")
+    done = run_cli(["sync", "--full"], env_for(base, cache))
+    assert_one_line_error(done, "came back incomplete", "previous data is kept")
+    assert store.Reader(cache).query("SELECT id, first_seen_at FROM contacts ORDER BY id").equals(before)
+    app.faults = Faults.parse("short-page:2")
+    done = run_cli(["sync", "--full", "--quiet"], env_for(base, cache))
+    assert done.returncode == 0 and "0 deleted" in done.stdout and f"{N:,} in cache" in done.stdout
+
+
 def test_bad_configuration_exits_2_with_the_key_named(tmp_path, emulator):
     _, base = emulator
     env = env_for(base, tmp_path / "c.duckdb")

@@ -335,8 +335,11 @@ class EmulatorApp:
         return num(params.get("page"), 1), min(num(params.get("per_page"), DEFAULT_PER_PAGE), MAX_PER_PAGE)
 
     def paginated(self, resource: str, items: list, total: int, page: int, per_page: int,
-                  contacts: bool = False) -> httpx.Response:
-        """The list envelope (contract §3.2), contacts variant with its two quirks."""
+                  contacts: bool = False, promised: int | None = None) -> httpx.Response:
+        """The list envelope (contract §3.2), contacts variant with its two quirks.
+
+        ``promised`` (fault injection) is the item count ``meta.pagination`` describes when the
+        page was cut short."""
         last = max(1, math.ceil(total / per_page))
         first_url = f"{self.public_base}/{resource}?page=1"
 
@@ -344,8 +347,8 @@ class EmulatorApp:
             return f"{self.public_base}/{resource}?page={n}"
 
         frm = (page - 1) * per_page + 1 if items else None
-        to = frm + len(items) - 1 if items else None
-        pagination = {"total": total, "count": (to or 0) - (frm or 0) + 1 if contacts else len(items),
+        to = frm + (promised or len(items)) - 1 if items else None
+        pagination = {"total": total, "count": (to or 0) - (frm or 0) + 1 if contacts else (promised or len(items)),
                       "per_page": per_page, "current_page": page, "total_pages": last, "has_more": page < last}
         links = {"self": f"{first_url}?page={page}" if contacts else url(page), "first": first_url,
                  "last": url(last), "prev": url(page - 1) if page > 1 else None,
@@ -629,7 +632,11 @@ class _Handlers:
             served = page - 1 if app.faults.take_repeat(page) else page  # a misbehaving cache
             rows, total = t.page_rows(filters, sort, search, (served - 1) * per_page, per_page)
             items = [_with_includes(t, t.contact_dict(int(r)), include) for r in rows]
-            return app.paginated("contacts", items, total, page, per_page, contacts=True)
+            promised = None
+            if len(items) > 1 and app.faults.take("short_pages"):
+                promised = len(items)  # pagination still describes the whole page
+                items = items[: max(1, len(items) * 37 // 100)]
+            return app.paginated("contacts", items, total, page, per_page, contacts=True, promised=promised)
         return h
 
     @staticmethod

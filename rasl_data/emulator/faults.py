@@ -9,6 +9,10 @@ Spec: comma-separated ``name:value`` items, e.g. ``"429:3,500:2,latency:20,timeo
 ``timeout:N``   the next N requests time out before the server acts on them
 ``lost:N``      the next N requests are applied, then their answer is lost (a timeout)
 ``repeat-page:P`` the first request for page P of a list is answered with page P-1's items
+``repeat-count:K`` how many requests for page P get page P-1's items (default 1)
+``short-page:N``  the next N pages of ``/contacts`` holding more than one contact are cut to 37% of
+                  their contacts while ``meta.pagination`` (``total``, ``count``, ``has_more``)
+                  still promises them all (a proxy or server cutting an answer short)
 ``malformed:N`` the next N answers are invalid JSON (HTTP 200)
 ``truncated:N`` the next N answers are cut off half way
 ``html:N``      the next N answers are a proxy's HTML page (HTTP 200, text/html)
@@ -28,6 +32,7 @@ _NAMES = {
     "429": "rate_limited", "500": "server_errors", "latency": "latency_ms", "timeout": "timeouts",
     "lost": "lost", "repeat-page": "repeat_page", "malformed": "malformed", "truncated": "truncated",
     "html": "html", "retry-after": "retry_after", "hang": "hang_seconds",
+    "repeat-count": "repeat_count", "short-page": "short_pages",
 }
 
 
@@ -46,6 +51,8 @@ class Faults:
     html: int = 0
     retry_after: int = 1
     hang_seconds: float = 5.0
+    repeat_count: int = 1
+    short_pages: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     @classmethod
@@ -82,9 +89,11 @@ class Faults:
             return False
 
     def take_repeat(self, page: int) -> bool:
-        """True once, for the first request of page ``repeat_page`` (>1)."""
+        """True for the first ``repeat_count`` requests of page ``repeat_page`` (>1)."""
         with self._lock:
             if self.repeat_page > 1 and page == self.repeat_page:
-                self.repeat_page = 0
+                self.repeat_count -= 1
+                if self.repeat_count <= 0:
+                    self.repeat_page = 0
                 return True
             return False
