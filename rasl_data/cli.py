@@ -32,8 +32,11 @@ def _progress_printer(stream):
             line = f"[{bar}] {p.pages_done}/{p.pages_total} pages, {p.rows:,} contacts"
         else:
             line = f"{p.phase}: {p.pages_done} pages, {p.rows:,} contacts"
-        if p.rate_limit_waits:
-            line += f", {p.rate_limit_waits} rate-limit waits"
+        if p.wait_seconds:
+            line += f", {p.message}"
+            if not stream.isatty():  # cron logs get each pause on its own line
+                stream.write(p.message + "\n")
+                stream.flush()
         if line != state["last"] and stream.isatty():
             stream.write("\r" + line[:100].ljust(100))
             stream.flush()
@@ -45,7 +48,7 @@ def _progress_printer(stream):
 def cmd_sync(args: argparse.Namespace) -> int:
     from .workspace import Workspace
 
-    settings = load_settings({"RASL_CACHE_PATH": args.cache})
+    settings = load_settings({"RASL_CACHE_PATH": args.cache, "RASL_MAX_RETRY_WAIT": args.max_wait})
     ws = Workspace(settings)
     mode = "full" if args.full else "auto"
     result = ws.sync(mode, on_progress=None if args.quiet else _progress_printer(sys.stderr))
@@ -85,6 +88,8 @@ def build_parser() -> argparse.ArgumentParser:
     p_sync.add_argument("--full", action="store_true", help="re-read every contact instead of only what changed")
     p_sync.add_argument("--cache", metavar="FILE", help="DuckDB cache file (default: RASL_CACHE_PATH or the per-workspace cache)")
     p_sync.add_argument("--quiet", action="store_true", help="no progress bar, only the summary line")
+    p_sync.add_argument("--max-wait", metavar="SECONDS",
+                        help="longest pause to accept when RASL asks to wait (default RASL_MAX_RETRY_WAIT or 120)")
     p_sync.set_defaults(func=cmd_sync)
 
     sub.add_parser("emulator", help="serve the demo workspace as the RASL API v2 over HTTP on 127.0.0.1 (see --help)", add_help=False)

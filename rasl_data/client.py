@@ -25,16 +25,19 @@ from .errors import (
     error_from_response,
     error_from_transport,
     is_v1_envelope,
+    parse_retry_after,
 )
 from .models import AccountInfo, AccountLimits, AccountUsage, Contact, Group, Page, Pagination, Source, Status
 from .pagination import (
     CONTACTS, GROUPS, INCOMPLETE_GUARDS, MAX_PER_PAGE, PAGE_RETRIES, RESOURCES, SHORT_PAGE, SOURCES, STATUSES,
     IncompletePageError, Resource, encode_query, expected_items, page_loop, page_problem,
 )
-from .retry import RateLimitPacer, retry_delay, should_retry
+from .retry import RateLimitPacer, WaitTooLongError, retry_delay, should_retry
 
 DEFAULT_BASE_URL = "https://getrasl.io/api/v2"
 USER_AGENT = "rasl-attribution-dashboard/1.0 (+httpx)"
+# Longest pause (seconds) a caller waits when RASL asks for one; "Sync now" should not hang.
+DEFAULT_MAX_WAIT = 120.0
 
 EventHandler = Callable[[str, dict], None]
 
@@ -73,6 +76,7 @@ class RaslClient:
         on_event: EventHandler | None = None,
         user_agent: str = USER_AGENT,
         rng: random.Random | None = None,
+        max_wait: float = DEFAULT_MAX_WAIT,
     ) -> None:
         self.base_url = (base_url or DEFAULT_BASE_URL).rstrip("/")
         self._token = (token or "").strip()
@@ -87,8 +91,10 @@ class RaslClient:
         self.rate_limit_wait_seconds = 0.0
         self.last_guard: str | None = None
         self.page_retries = 0
+        self.max_wait = max_wait
+        self.wait_listeners: list[Callable[[float, str], None]] = []
         self._lock = threading.Lock()
-        self._pacer = RateLimitPacer(clock, sleep, on_wait=self._on_rate_wait)
+        self._pacer = RateLimitPacer(clock, sleep, on_wait=self._on_rate_wait, max_wait=max_wait)
         self._http = self._build_http(transport, timeout, connect_timeout, max_connections, user_agent)
 
     # -- plumbing -------------------------------------------------------------------------
@@ -125,33 +131,43 @@ class RaslClient:
         if self.on_event:
             self.on_event(kind, info)
 
-    def _on_rate_wait(self, seconds: float) -> None:
+    def _on_rate_wait(self, seconds: float, reason: str) -> None:
         with self._lock:
             self.rate_limit_waits += 1
             self.rate_limit_wait_seconds += seconds
-        self._emit("rate_limit_wait", {"seconds": seconds})
+        self._emit("rate_limit_wait", {"seconds": seconds, "reason": reason})
+        for listener in list(self.wait_listeners):
+            listener(seconds, reason)
 
     def _backoff(self, attempt: int, method: str, path: str, reason: str, retry_after: Any = None,
                  rate_limited: bool = False) -> None:
-        delay = retry_delay(attempt, None if retry_after is None else str(retry_after), self.clock(), self.rng)
+        asked = parse_retry_after(retry_after, self.clock())
+        if asked is not None and asked > self.max_wait:
+            raise WaitTooLongError(asked, self.max_wait)  # fail now rather than hang "Sync now"
+        delay = retry_delay(attempt, None if retry_after is None else str(retry_after), self.clock(), self.rng,
+                            max_retry_after=self.max_wait)
         self._emit("retry", {"attempt": attempt + 1, "method": method, "path": path, "reason": reason,
                              "delay": delay})
         if rate_limited:
-            self._pacer.backoff(delay)  # every worker holds, the next acquire() sleeps it
+            self._pacer.backoff(delay)  # every worker holds; the next acquire() sleeps it out once
         else:
             self.sleep(delay)
 
     def _request(self, method: str, path: str, *, params: Mapping[str, Any] | None = None,
                  json: Any = None, max_retries: int | None = None,
-                 headers: Mapping[str, str] | None = None) -> dict:
+                 headers: Mapping[str, str] | None = None, ticket: int | None = None) -> dict:
         """One API call with pacing and retries; returns the decoded success envelope.
 
-        Raises a :class:`RaslError` subclass for every failure (never a raw httpx exception).
+        ``ticket`` is a rate-limit slot already taken with :meth:`RateLimitPacer.try_acquire`
+        (the first attempt then does not wait). Raises a :class:`RaslError` subclass for every
+        failure (never a raw httpx exception); :class:`WaitTooLongError` when RASL asks for a
+        pause longer than ``max_wait``.
         """
         retries = self.max_retries if max_retries is None else max_retries
         attempt = 0
         while True:
-            self._pacer.acquire()
+            if ticket is None:
+                ticket = self._pacer.acquire()
             with self._lock:
                 self.requests_made += 1
             try:
@@ -160,9 +176,11 @@ class RaslClient:
                 if should_retry(method, exc, attempt, retries):
                     self._backoff(attempt, method, path, type(exc).__name__)
                     attempt += 1
+                    ticket = None
                     continue
                 raise error_from_transport(exc, secret=self._token, what=f"{method} {path}") from exc
-            self._pacer.observe(resp.headers)
+            self._pacer.observe(resp.headers, ticket, self.clock())
+            ticket = None
             status = resp.status_code
             try:
                 payload = decode_body(status, resp.content, resp.headers.get("content-type", ""), secret=self._token)
@@ -198,13 +216,13 @@ class RaslClient:
 
     # -- generic pages --------------------------------------------------------------------
     def _page(self, resource: Resource, params: Mapping[str, Any] | None, page_no: int, per_page: int,
-              *, fresh: bool = False) -> Page:
+              *, fresh: bool = False, ticket: int | None = None) -> Page:
         q = dict(params or {})
         q["page"] = page_no
         q["per_page"] = min(max(1, per_page), MAX_PER_PAGE)
         # A page asked for again tells caches in between to go back to RASL (RFC 9111 no-cache).
         headers = {"Cache-Control": "no-cache", "Pragma": "no-cache"} if fresh else None
-        payload = self._request("GET", resource.path, params=q, headers=headers)
+        payload = self._request("GET", resource.path, params=q, headers=headers, ticket=ticket)
         data = payload.get("data")
         meta = payload.get("meta")
         if not isinstance(data, list):
@@ -258,9 +276,13 @@ class RaslClient:
             self.sleep(delay)
             return self._page(resource, params, page_no, per_page, fresh=True)
 
-        return page_loop(lambda n: self._page(resource, params, n, per_page), resource.primary_key,
-                         start_page=start_page, concurrency=concurrency, max_pages=max_pages,
-                         on_page=on_page, on_stop=on_stop, refetch=refetch, what=resource.name)
+        def admit() -> int | None:
+            return self._pacer.try_acquire()[0]
+
+        return page_loop(lambda n, ticket=None: self._page(resource, params, n, per_page, ticket=ticket),
+                         resource.primary_key, start_page=start_page, concurrency=concurrency,
+                         max_pages=max_pages, on_page=on_page, on_stop=on_stop, refetch=refetch,
+                         what=resource.name, admit=admit, pause=self._pacer.acquire)
 
     def _list_all(self, resource: Resource, params: Mapping[str, Any] | None = None) -> list:
         """Every item of a small list, or :class:`ProtocolError` when the listing is partial.

@@ -196,6 +196,8 @@ def page_loop(
     refetch: Callable[[int, int, str], Page] | None = None,
     page_retries: int = PAGE_RETRIES,
     what: str = "items",
+    admit: Callable[[], Any] | None = None,
+    pause: Callable[[], Any] | None = None,
 ) -> Iterator[Page]:
     """The one generic page loop: yield ``fetch(n)`` for n = start_page, start_page+1, ... in order.
 
@@ -209,6 +211,11 @@ def page_loop(
     may grow while the loop runs); pages are still yielded and guarded in order. ``on_page`` is
     called for each yielded page, ``on_stop`` with the guard that ended the loop. Errors raised
     by ``fetch`` propagate after in-flight fetches are cancelled or finished.
+
+    Rate limit (concurrent mode): ``admit()`` takes a request slot without waiting (a ticket, or
+    ``None`` when the budget is spent) and ``pause()`` waits for one; a page is submitted as
+    ``fetch(n, ticket)``. While the budget is out the loop keeps delivering the pages in
+    flight, and waits (on the caller's thread, so progress can say so) only when none is left.
     """
     guard = PageGuard(max_pages)
 
@@ -262,7 +269,15 @@ def page_loop(
         while True:
             # A bounded queue of pages in flight, never beyond the last page the server announced.
             while len(pending) < 2 * workers and next_no <= last_known and (max_pages is None or next_no <= max_pages):
-                pending.append((next_no, pool.submit(fetch, next_no)))
+                if admit is None:
+                    pending.append((next_no, pool.submit(fetch, next_no)))
+                else:
+                    ticket = admit()
+                    if ticket is None:
+                        if pending:
+                            break  # deliver what is in flight while the budget is out
+                        ticket = pause() if pause else None
+                    pending.append((next_no, pool.submit(fetch, next_no, ticket)))
                 next_no += 1
             if not pending:
                 if on_stop:

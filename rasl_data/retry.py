@@ -1,8 +1,10 @@
 """Retry policy and rate-limit pacing for the RASL client.
 
 ``should_retry`` and ``retry_delay`` are pure functions so they can be tested without sleeping.
-``RateLimitPacer`` spaces requests from the ``X-RateLimit-*`` headers (contract §4.1) so a long
-sync never receives a 429; its clock and sleep are injected.
+``RateLimitPacer`` spends each fixed window's budget from the ``X-RateLimit-*`` headers
+(contract §4.1) and waits for the window's end only when the budget is spent, so a sync that
+fits in the window is not slowed and a long one never receives a 429; its clock and sleep are
+injected.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any, Callable, Mapping, Protocol
 
 import httpx
 
-from .errors import ProtocolError, RaslError, parse_retry_after
+from .errors import ProtocolError, RaslError, RateLimitedError, parse_retry_after
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -120,23 +122,60 @@ class RateLimitInfo:
         )
 
 
+def describe_wait(seconds: float) -> str:
+    """A wait in the user's terms: ``45 s``, ``3 min``, ``1 h 30 min``, ``24 h``."""
+    seconds = max(0.0, float(seconds))
+    if seconds < 90:
+        return f"{math.ceil(seconds)} s"
+    minutes = math.ceil(seconds / 60)
+    if minutes < 90:
+        return f"{minutes} min"
+    hours, rest = divmod(minutes, 60)
+    return f"{hours} h" + (f" {rest} min" if rest else "")
+
+
+class WaitTooLongError(RateLimitedError):
+    """RASL asked for a pause longer than the caller accepts (``max_wait``); nothing was waited.
+
+    ``retry_after`` is the wait RASL asked for, in seconds.
+    """
+
+    def __init__(self, seconds: float, max_wait: float, why: str = "before the next request") -> None:
+        super().__init__(
+            f"RASL asks to wait {describe_wait(seconds)} {why}, longer than the {describe_wait(max_wait)} this "
+            "sync may wait, so it stopped and the previous data is kept; try again later "
+            "(RASL_MAX_RETRY_WAIT or sync --max-wait allow longer waits).",
+            f"wait asked {seconds:.0f} s, max wait {max_wait:.0f} s",
+            status=429, retry_after=seconds,
+        )
+
+
+# A Reset header below this is read as seconds to wait (a delta); above, as a Unix time.
+_RESET_DELTA_MAX = 1e8
+
+
 class RateLimitPacer:
-    """Spaces requests so a per-token fixed window (default 60 s) is never exceeded.
+    """Spends a fixed window's request budget at once and waits only when it runs out.
 
-    Two rules, both thread-safe:
+    RASL counts requests per token in a fixed 60-second window that opens with the first
+    request after the previous one closed (contract §4.1). Spreading requests evenly over the
+    window wastes time whenever the work fits in what is left of it, so the pacer instead:
 
-    * spread: once the limit L is known, request start times are at least
-      ``window / L * (1 + safety)`` seconds apart, so any 60-second span (fixed window however
-      aligned, or sliding) holds fewer than L requests;
-    * stop: when an answer reports ``Remaining: 0`` (another consumer shares the token), wait
-      until its ``Reset``. The server computes Reset as now+60, which is never earlier than the
-      true window end, so this is safe; it is clamped to one window to survive clock skew.
-      An answer that also says ``Retry-After`` (a 429) is believed instead: the server computes
-      it from the true window end, so waiting for Reset would cost up to a full window for
-      nothing (``retry_delay``: "Retry-After wins"); it is capped at ``MAX_RETRY_AFTER``.
+    * lets requests through at full concurrency while the window's budget lasts: the limit
+      minus the requests this client started in the window minus those another consumer of the
+      token is known to have made (``Limit - Remaining`` beyond our own);
+    * when the budget is spent, waits once for the window's end, then starts a new window with a
+      full budget. The end is the tightest of upper bounds: every request of the window arrived
+      after it opened, so it ends by any answer's return time + ``Window`` (the first answer
+      gives the tightest); and ``X-RateLimit-Reset`` read as a Unix time or, when small, as
+      seconds to go (RASL computes it as now + 60, never earlier than the true end);
+    * after a 429 waits the ``Retry-After`` it carries (the server's own distance to the end).
 
-    ``clock`` returns Unix seconds; ``sleep`` takes seconds; ``on_wait(seconds)`` is told of
-    each pause.
+    A wait longer than ``max_wait`` seconds raises :class:`WaitTooLongError` at once.
+    ``clock`` returns Unix seconds, ``sleep`` takes seconds; ``on_wait(seconds, reason)`` is told
+    of each pause (``reason`` ``budget`` or ``429``), once per pause even with many workers.
+    Thread-safe. :meth:`try_acquire` never sleeps, so a caller can keep consuming finished work
+    while the budget is out.
     """
 
     def __init__(
@@ -144,72 +183,137 @@ class RateLimitPacer:
         clock: Callable[[], float],
         sleep: Callable[[float], None],
         *,
-        safety: float = 0.02,
-        on_wait: Callable[[float], None] | None = None,
+        on_wait: Callable[[float, str], None] | None = None,
+        max_wait: float | None = None,
+        margin: float = 0.25,
     ) -> None:
         self.clock = clock
         self.sleep = sleep
-        self.safety = safety
         self.on_wait = on_wait
+        self.max_wait = max_wait
+        self.margin = margin
         self.limit: int | None = None
         self.window = 60.0
         self.unlimited = False
-        self._next_slot = 0.0
-        self._blocked_until = 0.0
-        self._last_start = 0.0
-        self._lock = threading.Lock()
+        self.epoch = 0
+        self.sent = 0  # requests started in the current window
+        self.external = 0  # requests another consumer made in it (a lower bound)
+        self.ends: float | None = None  # upper bound of the current window's end, our clock
+        self.blocked_until = 0.0  # a 429's Retry-After
+        self._pause_until: float | None = None  # a pause some thread is sleeping out
+        self._cond = threading.Condition()
 
     @property
-    def interval(self) -> float:
-        """Seconds between request starts (0 when unlimited or not yet known)."""
+    def budget(self) -> int | None:
+        """Requests that may still start in the current window (None: no limit known)."""
         if self.unlimited or not self.limit:
-            return 0.0
-        return self.window / self.limit * (1.0 + self.safety)
+            return None
+        return self.limit - self.sent - self.external
 
-    def acquire(self) -> float:
-        """Reserve the next request slot and sleep until it; returns seconds waited."""
-        with self._lock:
-            now = self.clock()
-            start = max(now, self._next_slot, self._blocked_until)
-            self._next_slot = start + self.interval
-            self._last_start = start
-        wait = start - now
-        if wait > 0:
-            if self.on_wait:
-                self.on_wait(wait)
-            self.sleep(wait)
-        return max(0.0, wait)
+    def _needed_wait(self, now: float) -> tuple[float, str]:
+        """(seconds, reason) before the next request may start; (0, "") when it may start now."""
+        if now < self.blocked_until:
+            return self.blocked_until - now, "429"
+        budget = self.budget
+        if budget is None or budget > 0:
+            return 0.0, ""
+        if self.ends is None:
+            self.ends = now + self.window
+        if now >= self.ends:
+            self._new_window()
+            return 0.0, ""
+        return self.ends - now, "budget"
 
-    def observe(self, headers: Mapping[str, str]) -> None:
-        """Learn from an answer's rate-limit headers (call for every answer)."""
+    def _new_window(self) -> None:
+        self.epoch += 1
+        self.sent = 0
+        self.external = 0
+        self.ends = None
+
+    def try_acquire(self) -> tuple[int | None, float]:
+        """Start a request if the budget allows: ``(ticket, 0.0)``; else ``(None, seconds to wait)``.
+
+        The ticket (the window number) goes back to :meth:`observe` with the answer.
+        """
+        with self._cond:
+            wait, _ = self._needed_wait(self.clock())
+            if wait > 0 or self._pause_until is not None:
+                return None, max(wait, 0.0)
+            self.sent += 1
+            return self.epoch, 0.0
+
+    def acquire(self) -> int:
+        """Start a request, sleeping first while the budget is spent; returns its ticket.
+
+        Raises :class:`WaitTooLongError` when the wait would exceed ``max_wait``.
+        """
+        with self._cond:
+            while True:
+                if self._pause_until is not None:  # another thread sleeps the pause out for us
+                    self._cond.wait(timeout=1.0)
+                    continue
+                now = self.clock()
+                wait, reason = self._needed_wait(now)
+                if wait <= 0:
+                    self.sent += 1
+                    return self.epoch
+                if self.max_wait is not None and wait > self.max_wait:
+                    raise WaitTooLongError(wait, self.max_wait)
+                wait += self.margin
+                self._pause_until = now + wait
+                if self.on_wait:
+                    self.on_wait(wait, reason)
+                self._cond.release()
+                try:
+                    self.sleep(wait)
+                finally:
+                    self._cond.acquire()
+                    self._pause_until = None
+                    self._cond.notify_all()
+
+    def observe(self, headers: Mapping[str, str], ticket: int | None = None, at: float | None = None) -> None:
+        """Learn from one answer's rate-limit headers (call for every answer).
+
+        ``ticket`` is what :meth:`acquire` returned for the request (answers from an earlier
+        window teach only the limit); ``at`` the Unix time the answer came back (default now).
+        """
         info = RateLimitInfo.from_headers(headers)
         if info is None:
             return
-        with self._lock:
-            now = self.clock()
+        with self._cond:
+            now = self.clock() if at is None else at
             self.window = info.window
             self.unlimited = info.unlimited
             if info.unlimited:
                 self.limit = None
                 return
-            if info.limit != self.limit:
-                self.limit = info.limit
-                # Slots handed out while the limit was unknown had no spacing: space from the last.
-                self._next_slot = max(self._next_slot, self._last_start + self.interval)
-            if info.remaining is not None and info.remaining <= 0:
-                retry_after = parse_retry_after(headers.get("Retry-After"), now)
-                if retry_after is not None:
-                    until = now + min(retry_after, MAX_RETRY_AFTER)
-                else:
-                    until = now + self.window
-                    if info.reset is not None:
-                        until = now + min(max(info.reset - now, 0.0), self.window)
-                self._blocked_until = max(self._blocked_until, until + 0.05)
+            self.limit = info.limit
+            retry_after = parse_retry_after(headers.get("Retry-After"), now)
+            if retry_after is not None and (info.remaining is None or info.remaining <= 0):
+                # A 429 (or an exhausted answer) says exactly how long the window has left.
+                self.blocked_until = max(self.blocked_until, now + retry_after)
+                self._new_window()
+                self.ends = now + retry_after
+                return
+            if ticket is not None and ticket != self.epoch:
+                return
+            if info.remaining is None or not self.limit:
+                return
+            # Every request of this window arrived after it opened, so it ends within one window
+            # of any answer; the answer that opened it gives the tightest bound.
+            bounds = [now + self.window]
+            if info.reset is not None:
+                bounds.append(now + info.reset if info.reset < _RESET_DELTA_MAX else info.reset + 1.0)
+            end = min(bounds)
+            self.ends = end if self.ends is None else min(self.ends, end)
+            counted = self.limit - info.remaining  # by the server, in this window
+            self.external = max(self.external, counted - self.sent)
+            self._cond.notify_all()
 
     def backoff(self, seconds: float) -> None:
-        """Hold every request for ``seconds`` (after a 429 with Retry-After)."""
-        with self._lock:
-            self._blocked_until = max(self._blocked_until, self.clock() + seconds)
+        """Hold every request for ``seconds`` (a 429 without rate-limit headers)."""
+        with self._cond:
+            self.blocked_until = max(self.blocked_until, self.clock() + seconds)
 
 
 def is_retryable_error(err: RaslError) -> bool:

@@ -16,6 +16,7 @@ Precedence, highest first:
 | ``RASL_TIMEZONE`` | ``UTC`` | IANA time zone of the business; all dates are local to it |
 | ``RASL_WEEK_START`` | ``monday`` | ``monday``, ``sunday`` or ``saturday`` |
 | ``RASL_READ_ONLY`` | off | ``1``/``true`` hides the forms that change the workspace |
+| ``RASL_MAX_RETRY_WAIT`` | ``120`` | longest wait in seconds a sync accepts when RASL asks it to pause (Retry-After, rate limit) |
 
 ``RASL_SECRETS_PATH`` (environment only) points at another secrets file than
 ``.streamlit/secrets.toml``; tests use it so a developer's own secrets never leak into a run.
@@ -42,7 +43,10 @@ KEYS = (
     "RASL_TIMEZONE",
     "RASL_WEEK_START",
     "RASL_READ_ONLY",
+    "RASL_MAX_RETRY_WAIT",
 )
+DEFAULT_MAX_RETRY_WAIT = 120.0
+MAX_RETRY_WAIT_LIMIT = 7 * 86_400.0
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SECRETS_PATH = REPO_ROOT / ".streamlit" / "secrets.toml"
 
@@ -66,6 +70,7 @@ class Settings:
     timezone: str = "UTC"
     week_start: str = "monday"
     read_only: bool = False
+    max_retry_wait: float = DEFAULT_MAX_RETRY_WAIT
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
 
     @property
@@ -131,6 +136,8 @@ def read_secrets(path: Path | None = None) -> dict[str, str]:
             continue
         if key == "RASL_READ_ONLY" and isinstance(value, bool):
             out[key] = "1" if value else "0"
+        elif key == "RASL_MAX_RETRY_WAIT" and isinstance(value, (int, float)) and not isinstance(value, bool):
+            out[key] = str(value)
         elif isinstance(value, str):
             out[key] = value
         else:
@@ -195,6 +202,16 @@ def load_settings(
     if token is not None and (not token.isascii() or not token.isprintable() or any(c.isspace() for c in token)):
         # Never echo the token, not even the offending character.
         raise bad("RASL_API_TOKEN", "contains spaces, line breaks or non-ASCII characters; copy the token again from RASL")
+    raw_wait = chosen.get("RASL_MAX_RETRY_WAIT")
+    max_retry_wait = DEFAULT_MAX_RETRY_WAIT
+    if raw_wait is not None:
+        try:
+            max_retry_wait = float(raw_wait)
+        except ValueError:
+            max_retry_wait = float("nan")
+        if not (1 <= max_retry_wait <= MAX_RETRY_WAIT_LIMIT):  # also rejects nan
+            raise bad("RASL_MAX_RETRY_WAIT", f"{raw_wait!r} must be a number of seconds from 1 to "
+                                             f"{MAX_RETRY_WAIT_LIMIT:,.0f} (7 days), e.g. 120")
     return Settings(
         token=token,
         base_url=base_url,
@@ -203,5 +220,6 @@ def load_settings(
         timezone=timezone,
         week_start=week_start,
         read_only=_truthy(chosen.get("RASL_READ_ONLY")),
+        max_retry_wait=max_retry_wait,
         sources=origin,
     )

@@ -20,6 +20,7 @@ Modes:
 from __future__ import annotations
 
 import math
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -31,6 +32,7 @@ import pandas as pd
 from . import store
 from .errors import NotFoundError, ProtocolError, RaslError
 from .pagination import INCOMPLETE_GUARDS
+from .retry import describe_wait
 
 OVERLAP = timedelta(minutes=5)
 CHUNK_ROWS = 20_000
@@ -59,7 +61,9 @@ class SyncProgress:
 
     ``phase`` is one of ``sources``, ``statuses``, ``groups``, ``contacts``, ``reconcile``,
     ``saving``, ``done``; ``pages_total`` is ``None`` while unknown; ``rate_limit_waits`` counts
-    the pauses the client made to stay under the rate limit.
+    the pauses RASL's rate limit forced (its budget ran out, or a 429). While such a pause
+    runs, ``wait_seconds`` is its length and ``message`` says e.g. "waiting 34 s for RASL's rate
+    limit"; both are cleared by the next report.
     """
 
     phase: str
@@ -69,6 +73,7 @@ class SyncProgress:
     requests: int = 0
     rate_limit_waits: int = 0
     message: str = ""
+    wait_seconds: float = 0.0
 
     @property
     def fraction(self) -> float:
@@ -101,6 +106,7 @@ class SyncResult:
     error: str | None = None
     error_title: str | None = None
     notes: list[str] = field(default_factory=list)
+    rate_limit_wait_s: float = 0.0
 
     @property
     def duration_s(self) -> float:
@@ -114,7 +120,9 @@ class SyncResult:
         return (
             f"Sync {self.mode}: {self.inserted:,} new, {self.updated:,} updated, {self.deleted:,} deleted "
             f"contacts ({self.contacts_total:,} in cache) with {self.requests:,} requests in {self.duration_s:.1f} s"
-            + (f", {self.rate_limit_waits} rate-limit waits" if self.rate_limit_waits else "")
+            + (f", waited {describe_wait(self.rate_limit_wait_s)} for RASL's rate limit "
+               f"({self.rate_limit_waits} {'pause' if self.rate_limit_waits == 1 else 'pauses'})"
+               if self.rate_limit_waits else "")
         )
 
 
@@ -129,8 +137,16 @@ def _to_api_time(dt: datetime) -> str:
 class _Run:
     """State of one sync run inside the writer transaction."""
 
+    def on_wait(self, seconds: float, reason: str) -> None:
+        """Told by the client of each pause the rate limit forces; shown only while it runs."""
+        text = f"waiting {describe_wait(seconds)} for RASL's rate limit"
+        self.notes.append(text)
+        if threading.current_thread() is self.thread:  # progress callbacks stay on the caller's thread
+            self.report(wait_seconds=seconds, message=text)
+
     def __init__(self, con: duckdb.DuckDBPyConnection, client: Any, now: datetime,
                  on_progress: Callable[[SyncProgress], None] | None, concurrency: int) -> None:
+        self.thread = threading.current_thread()
         self.con = con
         self.client = client
         self.now = now
@@ -143,6 +159,8 @@ class _Run:
 
     # -- progress -------------------------------------------------------------------------
     def report(self, **changes: Any) -> None:
+        if self.progress.wait_seconds and "wait_seconds" not in changes:
+            self.progress.wait_seconds, self.progress.message = 0.0, ""
         for key, value in changes.items():
             setattr(self.progress, key, value)
         self.progress.requests = getattr(self.client, "requests_made", 0)
@@ -474,12 +492,18 @@ def sync(
     started = _utcnow()
     requests_before = getattr(client, "requests_made", 0)
     waits_before = getattr(client, "rate_limit_waits", 0)
+    wait_s_before = getattr(client, "rate_limit_wait_seconds", 0.0)
     result: SyncResult
+    cleanup: list[Callable[[], None]] = []
     try:
         with store.write_transaction(cache_path, lock_timeout=lock_timeout) as con:
             _check_workspace(con, workspace_id, cache_path)
             run_id = _next_run_id(con)
             run = _Run(con, client, now, on_progress, concurrency)
+            listeners = getattr(client, "wait_listeners", None)
+            if listeners is not None:
+                listeners.append(run.on_wait)
+                cleanup.append(lambda: listeners.remove(run.on_wait))
             state = _state(con)
             cached_count = con.execute("SELECT count(*) FROM contacts").fetchall()[0][0]
             effective = mode
@@ -578,6 +602,7 @@ def sync(
                 rate_limit_waits=getattr(client, "rate_limit_waits", 0) - waits_before,
                 inserted=inserted, updated=updated, deleted=deleted, contacts_total=contacts_total,
                 notes=run.notes,
+                rate_limit_wait_s=getattr(client, "rate_limit_wait_seconds", 0.0) - wait_s_before,
             )
             _record_run(con, result)
     except RaslError as err:
@@ -589,6 +614,9 @@ def sync(
         title = getattr(err, "title", None) or "The cache could not be written."
         result = _failed(client, mode, started, requests_before, waits_before, title, str(err))
         _record_failure(cache_path, result, lock_timeout)
+    finally:
+        for undo in cleanup:
+            undo()
     if on_progress and result.outcome == "success":
         on_progress(SyncProgress("done", rows=result.contacts_total, requests=result.requests,
                                  rate_limit_waits=result.rate_limit_waits, message=result.summary()))

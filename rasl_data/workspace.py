@@ -119,11 +119,12 @@ class Workspace:
             from .emulator import DEMO_TOKEN
 
             transport = self._transport or demo_emulator(journal=self.demo_journal).transport()
-            return RaslClient("https://demo.rasl.invalid/api/v2", DEMO_TOKEN, transport=transport)
+            return RaslClient("https://demo.rasl.invalid/api/v2", DEMO_TOKEN, transport=transport,
+                              max_wait=self.settings.max_retry_wait)
         # 20 s per attempt and 3 retries: a server that never answers is reported in about a
         # minute and a half rather than the client's default three.
         return RaslClient(self.settings.base_url, self.settings.token, transport=self._transport,
-                          timeout=20.0, max_retries=3)
+                          timeout=20.0, max_retries=3, max_wait=self.settings.max_retry_wait)
 
     # -- cache state ------------------------------------------------------------------------
     def contact_count(self) -> int:

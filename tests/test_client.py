@@ -323,6 +323,24 @@ def test_429_from_the_real_limiter_waits_until_the_window_ends_then_succeeds():
     assert 30 <= clock.t - t0 <= 31  # Retry-After (30 s), not Reset (60 s)
 
 
+def test_retry_after_longer_than_the_caller_allows_fails_at_once():
+    """Regression: a 429 asking for a day was waited out in 90 s steps (about 4.5 minutes)."""
+    _, client, transport, clock = make(faults="429:1,retry-after:86400", max_wait=120)
+    with pytest.raises(E.RateLimitedError) as err:
+        client.list_sources()
+    assert clock.slept == [] and len(transport.calls) == 1
+    assert err.value.title.startswith("RASL asks to wait 24 h before the next request")
+    assert err.value.retry_after == 86400
+
+
+def test_retry_after_within_the_callers_limit_is_waited_in_full():
+    # A cron job may allow a day: it waits the whole Retry-After once and goes on.
+    app, client, transport, clock = make(faults="429:1,retry-after:86400", max_wait=90_000)
+    assert len(client.list_sources()) == len(app.tenant.sources)
+    assert len(transport.calls) == 2 and 86_400 <= sum(clock.slept) <= 86_401
+    assert client.rate_limit_waits == 1
+
+
 def test_429_after_retries_raises_rate_limited_with_retry_after():
     _, client, _, _ = make(faults="429:10,retry-after:42", max_retries=2)
     with pytest.raises(E.RateLimitedError) as err:

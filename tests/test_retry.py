@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from rasl_data.errors import ProtocolError, parse_retry_after
-from rasl_data.retry import RateLimitInfo, RateLimitPacer, retry_delay, should_retry
+from rasl_data.retry import RateLimitInfo, RateLimitPacer, WaitTooLongError, describe_wait, retry_delay, should_retry
 
 REQ = httpx.Request("GET", "https://getrasl.io/api/v2/contacts")
 
@@ -107,45 +107,84 @@ def test_rate_limit_headers_parsed_both_ways():
     assert RateLimitInfo.from_headers({}) is None
 
 
-def test_pacer_spreads_requests_one_window_per_limit():
+def headers(remaining, reset, limit=60, **extra):
+    h = {"X-RateLimit-Limit": str(limit), "X-RateLimit-Remaining": str(remaining), "X-RateLimit-Window": "60"}
+    if reset is not None:
+        h["X-RateLimit-Reset"] = str(reset)
+    h.update(extra)
+    return h
+
+
+def test_pacer_spends_the_budget_at_once_then_waits_once_for_the_window_end():
     clock = FakeClock()
-    pacer = RateLimitPacer(clock, clock.sleep)
-    pacer.acquire()
-    pacer.observe({"X-RateLimit-Limit": "60", "X-RateLimit-Remaining": "59", "X-RateLimit-Reset": str(int(clock.t) + 60)})
-    for _ in range(60):
+    waits = []
+    pacer = RateLimitPacer(clock, clock.sleep, on_wait=lambda s, r: waits.append((s, r)), margin=0.25)
+    t0 = clock.t
+    pacer.observe(headers(59, int(t0) + 60), pacer.acquire())  # this request opened the window
+    for i in range(59):  # the other 59 of the budget go at once, in flight together
         pacer.acquire()
-    # 60 requests after the first: 60 gaps of 60/60 s plus the 2% margin.
-    assert clock.t - 1_768_471_200.0 == pytest.approx(60 * 1.02)
+    assert clock.slept == [] and pacer.budget == 0
+    clock.t += 4.0  # the burst's answers come back
+    pacer.acquire()  # the 61st waits for the window's end: t0 + 60, plus the margin
+    assert clock.t == pytest.approx(t0 + 60.25) and waits == [(pytest.approx(56.25), "budget")]
+    for _ in range(59):
+        pacer.acquire()
+    assert len(waits) == 1 and pacer.budget == 0
 
 
-def test_pacer_waits_until_reset_when_remaining_is_zero():
+def test_pacer_learns_what_another_consumer_spent_and_waits_until_reset():
     clock = FakeClock()
-    pacer = RateLimitPacer(clock, clock.sleep, safety=0.0)
-    pacer.observe({"X-RateLimit-Limit": "unlimited"})
-    pacer.observe({"X-RateLimit-Limit": "60", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(int(clock.t) + 60)})
-    waited = pacer.acquire()
-    assert waited == pytest.approx(60.05)
+    pacer = RateLimitPacer(clock, clock.sleep, margin=0.0)
+    ticket = pacer.acquire()
+    pacer.observe(headers(0, int(clock.t) + 60), ticket)  # 59 others before ours
+    waited_from = clock.t
+    pacer.acquire()
+    assert clock.t - waited_from == pytest.approx(60.0)
+
+
+def test_pacer_reads_a_small_reset_as_seconds_to_go():
+    clock = FakeClock()
+    pacer = RateLimitPacer(clock, clock.sleep, margin=0.0)
+    pacer.observe(headers(0, 42), pacer.acquire())
+    start = clock.t
+    pacer.acquire()
+    assert clock.t - start == pytest.approx(42.0)
 
 
 def test_pacer_after_429_with_retry_after_waits_retry_after_not_the_rate_limit_reset():
-    # A 429 carries Remaining 0, Reset = now + 60 and the true wait in Retry-After; the pacer used
-    # to block until Reset, so every 429 cost a full minute whatever Retry-After said.
+    # A 429 carries Remaining 0, Reset = now + 60 and the true wait in Retry-After.
     clock = FakeClock()
-    pacer = RateLimitPacer(clock, clock.sleep, safety=0.0)
-    pacer.observe({"X-RateLimit-Limit": "60", "X-RateLimit-Remaining": "0",
-                   "X-RateLimit-Reset": str(int(clock.t) + 60), "Retry-After": "3"})
-    assert pacer.acquire() == pytest.approx(3.05)
-    # A huge Retry-After is capped like retry_delay caps it.
-    pacer.observe({"X-RateLimit-Limit": "60", "X-RateLimit-Remaining": "0",
-                   "X-RateLimit-Reset": str(int(clock.t) + 60), "Retry-After": "86400"})
-    assert pacer.acquire() == pytest.approx(90.05)
+    pacer = RateLimitPacer(clock, clock.sleep, margin=0.05, max_wait=120)
+    pacer.observe(headers(0, int(clock.t) + 60, **{"Retry-After": "3"}), pacer.acquire())
+    start = clock.t
+    pacer.acquire()
+    assert clock.t - start == pytest.approx(3.05)
+
+
+def test_retry_after_of_a_day_fails_at_once_with_the_time_asked():
+    """Regression: a 429 asking for 86,400 s was waited out in 90 s steps for about 4.5 minutes."""
+    clock = FakeClock()
+    pacer = RateLimitPacer(clock, clock.sleep, max_wait=120)
+    pacer.observe(headers(0, int(clock.t) + 60, **{"Retry-After": "86400"}), pacer.acquire())
+    with pytest.raises(WaitTooLongError) as err:
+        pacer.acquire()
+    assert clock.slept == []
+    assert err.value.title.startswith("RASL asks to wait 24 h before the next request")
+    assert err.value.retry_after == pytest.approx(86400)
+
+
+@pytest.mark.parametrize("seconds, text", [(42, "42 s"), (150, "3 min"), (5400, "1 h 30 min"), (86400, "24 h")])
+def test_waits_are_described_in_plain_units(seconds, text):
+    assert describe_wait(seconds) == text
 
 
 def test_pacer_clamps_a_skewed_reset_to_one_window():
     clock = FakeClock()
-    pacer = RateLimitPacer(clock, clock.sleep)
-    pacer.observe({"X-RateLimit-Limit": "60", "X-RateLimit-Remaining": "0", "X-RateLimit-Reset": str(int(clock.t) + 7200)})
-    assert pacer.acquire() == pytest.approx(60.05)
+    pacer = RateLimitPacer(clock, clock.sleep, margin=0.0)
+    pacer.observe(headers(0, int(clock.t) + 7200), pacer.acquire())
+    start = clock.t
+    pacer.acquire()
+    assert clock.t - start == pytest.approx(60.0)
 
 
 def test_pacer_does_not_wait_when_unlimited():
@@ -153,5 +192,22 @@ def test_pacer_does_not_wait_when_unlimited():
     pacer = RateLimitPacer(clock, clock.sleep)
     pacer.observe({"X-RateLimit-Limit": "unlimited", "X-RateLimit-Remaining": "unlimited"})
     for _ in range(100):
-        assert pacer.acquire() == 0.0
-    assert clock.slept == []
+        pacer.acquire()
+    assert clock.slept == [] and pacer.budget is None
+
+
+def test_many_workers_share_one_pause_and_it_counts_once():
+    import threading
+
+    clock = FakeClock()
+    waits = []
+    pacer = RateLimitPacer(clock, clock.sleep, on_wait=lambda s, r: waits.append(r), margin=0.0)
+    pacer.observe(headers(0, int(clock.t) + 30), pacer.acquire())
+    start = clock.t
+    threads = [threading.Thread(target=pacer.acquire) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=10)
+    # Reset is whole Unix seconds (rounded down by the server): one second is added to be safe.
+    assert waits == ["budget"] and clock.t - start == pytest.approx(31.0) and pacer.sent == 8

@@ -95,3 +95,18 @@ def test_secrets_value_of_the_wrong_type_is_refused(tmp_path):
 def test_secrets_path_that_is_a_folder_is_a_settings_error(tmp_path):
     with pytest.raises(SettingsError, match="cannot be read"):
         load_settings(secrets_path=tmp_path, environ={})
+
+
+def test_max_retry_wait_defaults_to_two_minutes_and_takes_numbers_from_every_source(tmp_path):
+    none = tmp_path / "none.toml"
+    assert load_settings(secrets_path=none, environ={}).max_retry_wait == 120.0
+    assert load_settings(secrets_path=none, environ={"RASL_MAX_RETRY_WAIT": "3600"}).max_retry_wait == 3600.0
+    secrets = write_secrets(tmp_path, "RASL_MAX_RETRY_WAIT = 900\n")  # a bare TOML number is fine here
+    assert load_settings(secrets_path=secrets, environ={}).max_retry_wait == 900.0
+    assert load_settings({"RASL_MAX_RETRY_WAIT": "45"}, secrets_path=secrets, environ={}).max_retry_wait == 45.0
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "soon", "nan", "inf", "700000"])
+def test_bad_max_retry_wait_names_the_key(tmp_path, value):
+    with pytest.raises(SettingsError, match=r"RASL_MAX_RETRY_WAIT \(environment\).*seconds from 1 to 604,800"):
+        load_settings(secrets_path=tmp_path / "none.toml", environ={"RASL_MAX_RETRY_WAIT": value})

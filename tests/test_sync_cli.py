@@ -203,6 +203,12 @@ def test_cli_sync_meeting_a_page_that_stays_short_exits_1_and_keeps_the_cache(tm
     assert done.returncode == 0 and "0 deleted" in done.stdout and f"{N:,} in cache" in done.stdout
 
 
+def test_sync_max_wait_flag_is_checked_like_the_setting(tmp_path, emulator):
+    _, base = emulator
+    done = run_cli(["sync", "--max-wait", "soon"], env_for(base, tmp_path / "c.duckdb"))
+    assert done.returncode == 2 and "RASL_MAX_RETRY_WAIT (argument)" in done.stderr and "Traceback" not in done.stderr
+
+
 def test_bad_configuration_exits_2_with_the_key_named(tmp_path, emulator):
     _, base = emulator
     env = env_for(base, tmp_path / "c.duckdb")

@@ -64,8 +64,8 @@ def _progress_callback(bar):
             label = f"Contacts: page {p.pages_done:,}{of} ({p.rows:,} rows)"
         else:
             label = PHASE_LABELS.get(p.phase, p.message or p.phase)
-        if p.rate_limit_waits:
-            label += f" · {p.rate_limit_waits} rate-limit pauses"
+        if p.wait_seconds:
+            label += f" · {p.message}"
         bar.progress(p.fraction, text=label)
 
     return update
