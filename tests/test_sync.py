@@ -460,3 +460,24 @@ def test_retry_after_of_a_day_fails_the_sync_at_once_and_keeps_the_cache(tmp_pat
     assert result.outcome == "failed" and slept == [] and result.requests == 1
     assert result.error_title.startswith("RASL asks to wait 24 h before the next request")
     pd.testing.assert_frame_equal(cached(path, "SELECT * FROM contacts ORDER BY id"), before)
+
+
+def test_deletion_check_costs_nothing_when_nothing_was_deleted_and_finds_scattered_and_contiguous_ones(tmp_path):
+    tenant = make_demo_tenant(as_of=AS_OF, n_contacts=6_000, seed=21)
+    app = EmulatorApp(tenant, rate_limit_per_minute=None)
+    path = tmp_path / "c.duckdb"
+    with client_for(app) as client:
+        sync(client, path, now=AS_OF)
+    with client_for(app) as client:
+        quiet = sync(client, path, now=AS_OF + timedelta(hours=1))
+    assert quiet.requests == 3 + 1 and quiet.deleted == 0  # the first page's total is the whole check
+    ids = [int(i) for i in tenant.c["id"][: tenant.n]]
+    scattered = [i for i in ids[7::613] if i not in ids[3_000:3_250]][:9]  # 9 contacts far apart
+    contiguous = ids[3_000:3_250]  # one batch of 250 neighbours
+    for cid in scattered + contiguous:
+        assert tenant.delete_contact(cid)
+    with client_for(app) as client:
+        result = sync(client, path, now=AS_OF + timedelta(hours=2))
+    assert result.outcome == "success" and result.deleted == 9 + 250
+    assert set(cached(path, "SELECT id FROM contacts")["id"]) == set(ids) - set(scattered) - set(contiguous)
+    assert result.requests < 3 + 6_000 // 100 / 2  # far from a full pull
