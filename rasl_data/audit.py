@@ -23,10 +23,12 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pandas as pd
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 from .access import Actor
 
@@ -126,5 +128,7 @@ def read_log(
         params.append(int(limit))
     tables = reader.query("SELECT table_name FROM information_schema.tables WHERE table_name = 'audit_log'")
     if tables.empty:
+        import pandas as pd
+
         return pd.DataFrame(columns=COLUMNS)
     return reader.query(sql, params)

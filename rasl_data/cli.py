@@ -79,8 +79,12 @@ class OneLineParser(argparse.ArgumentParser):
         self.exit(2, f"error: {message} (see {self.prog} --help)\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of every sub-command."""
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The argument parser of every sub-command.
+
+    ``only="sync"`` builds just the sync command's parser, so ``python -m rasl_data sync`` does
+    not import the export and report modules (pandas, pyarrow, numpy, plotly) it never uses.
+    """
     parser = OneLineParser(prog="python -m rasl_data", description="RASL attribution analytics: sync, export, report, emulator.")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -93,6 +97,8 @@ def build_parser() -> argparse.ArgumentParser:
     p_sync.set_defaults(func=cmd_sync)
 
     sub.add_parser("emulator", help="serve the demo workspace as the RASL API v2 over HTTP on 127.0.0.1 (see --help)", add_help=False)
+    if only == "sync":
+        return parser
 
     try:
         from .exports import add_export_parser
@@ -114,7 +120,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] == "emulator":
         return cmd_emulator(argparse.Namespace(), argv[1:])
-    parser = build_parser()
+    parser = build_parser(only="sync" if argv and argv[0] == "sync" else None)
     try:
         args = parser.parse_args(argv)
     except SystemExit as err:  # usage errors (one line already on stderr) and --help

@@ -26,10 +26,12 @@ import threading
 import time
 import uuid
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 import duckdb
-import pandas as pd
+
+if TYPE_CHECKING:  # the sync command never needs pandas; readers get DataFrames from DuckDB
+    import pandas as pd
 
 from . import audit
 

@@ -19,7 +19,10 @@ Modes:
 
 from __future__ import annotations
 
+import json
 import math
+import os
+import tempfile
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -27,7 +30,6 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 import duckdb
-import pandas as pd
 
 from . import store
 from .errors import NotFoundError, ProtocolError, RaslError
@@ -50,6 +52,11 @@ CONTACT_COLUMNS = (
     "assigned_id", "country_id", "city", "is_opted_out", "created_at", "updated_at",
 )
 TRACKED_FIELDS = ("source_id", "status_id", "type")
+STAGE_COLUMNS = (*CONTACT_COLUMNS, "group_ids")
+_TYPES = {"id": "BIGINT", "status_id": "BIGINT", "source_id": "BIGINT", "assigned_id": "BIGINT",
+          "country_id": "BIGINT", "is_opted_out": "BOOLEAN", "created_at": "TIMESTAMPTZ",
+          "updated_at": "TIMESTAMPTZ", "group_ids": "BIGINT[]"}
+STAGE_JSON_TYPES = "{" + ", ".join(f"'{c}': '{_TYPES.get(c, 'VARCHAR')}'" for c in STAGE_COLUMNS) + "}"
 
 
 class WorkspaceMismatchError(store.CacheError):
@@ -173,25 +180,22 @@ class _Run:
     def sync_dimension(self, table: str, items: Iterable[Any], columns: tuple[str, ...]) -> None:
         """Mirror a small list (sources, statuses, groups): upsert, mark missing ones deleted."""
         rows = [tuple(getattr(item, c) for c in columns) for item in items]
-        df = pd.DataFrame(rows, columns=list(columns))
-        if df.empty:
-            df = pd.DataFrame({c: pd.Series(dtype="object") for c in columns})
-        self.con.register("_dim", df)
+        con = self.con
+        # The table's own column types, so values bind as they are (no pandas frame in between).
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _dim AS SELECT {', '.join(columns)} FROM {table} WHERE false")
+        if rows:
+            con.executemany(f"INSERT INTO _dim VALUES ({', '.join('?' for _ in columns)})", rows)
         cols = ", ".join(columns)
         updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c != "id")
-        casts = ", ".join(
-            f"CAST({c} AS TIMESTAMPTZ) AS {c}" if c.endswith("_at") else (f"CAST({c} AS BIGINT) AS {c}" if c == "id" else c)
-            for c in columns
-        )
-        self.con.execute(
-            f"INSERT INTO {table} ({cols}, deleted_at) SELECT {casts}, NULL FROM _dim "
+        con.execute(
+            f"INSERT INTO {table} ({cols}, deleted_at) SELECT {cols}, NULL FROM _dim "
             f"ON CONFLICT (id) DO UPDATE SET {updates}, deleted_at = NULL"
         )
-        self.con.execute(
-            f"UPDATE {table} SET deleted_at = ? WHERE deleted_at IS NULL AND id NOT IN (SELECT CAST(id AS BIGINT) FROM _dim)",
+        con.execute(
+            f"UPDATE {table} SET deleted_at = ? WHERE deleted_at IS NULL AND id NOT IN (SELECT id FROM _dim)",
             [self.now],
         )
-        self.con.unregister("_dim")
+        con.execute("DROP TABLE _dim")
 
     # -- contacts staging -----------------------------------------------------------------
     def create_stage(self) -> None:
@@ -210,19 +214,25 @@ class _Run:
             self.flush()
 
     def flush(self) -> None:
+        """Append the buffered contacts to ``_stage_contacts`` through one newline-delimited JSON
+        file that DuckDB reads natively (no pandas/numpy in the sync process)."""
         if not self._buffer:
             return
-        df = pd.DataFrame(self._buffer, columns=[*CONTACT_COLUMNS, "group_ids"])
-        self._buffer = []
-        self.con.register("_chunk", df)
-        self.con.execute(
-            "INSERT INTO _stage_contacts SELECT CAST(id AS BIGINT), firstname, lastname, company, type, email, "
-            "phone, CAST(status_id AS BIGINT), CAST(source_id AS BIGINT), CAST(assigned_id AS BIGINT), "
-            "CAST(country_id AS BIGINT), city, CAST(is_opted_out AS BOOLEAN), CAST(created_at AS TIMESTAMPTZ), "
-            "CAST(updated_at AS TIMESTAMPTZ), CAST(group_ids AS BIGINT[]) FROM _chunk"
-        )
-        self.con.unregister("_chunk")
-        self.staged_rows += len(df)
+        rows, self._buffer = self._buffer, []
+        fd, name = tempfile.mkstemp(prefix="rasl-stage-", suffix=".json")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                for row in rows:
+                    out.write(json.dumps(dict(zip(STAGE_COLUMNS, row)), default=_json_value, ensure_ascii=False))
+                    out.write("\n")
+            path = name.replace("'", "''")
+            self.con.execute(
+                f"INSERT INTO _stage_contacts BY NAME SELECT * FROM read_json('{path}', "
+                f"format = 'newline_delimited', columns = {STAGE_JSON_TYPES})"
+            )
+        finally:
+            os.unlink(name)
+        self.staged_rows += len(rows)
 
     # -- merge ----------------------------------------------------------------------------
     def merge(self, run_id: int, *, full: bool) -> tuple[int, int, int]:
@@ -275,12 +285,16 @@ class _Run:
     def delete_ids(self, ids: list[int]) -> int:
         if not ids:
             return 0
-        df = pd.DataFrame({"id": ids})
-        self.con.register("_gone", df)
-        self.con.execute("DELETE FROM contacts WHERE id IN (SELECT CAST(id AS BIGINT) FROM _gone)")
-        self.con.execute("DELETE FROM contact_groups WHERE contact_id IN (SELECT CAST(id AS BIGINT) FROM _gone)")
-        self.con.unregister("_gone")
+        ids = [int(i) for i in ids]
+        self.con.execute("DELETE FROM contacts WHERE id IN (SELECT unnest(?::BIGINT[]))", [ids])
+        self.con.execute("DELETE FROM contact_groups WHERE contact_id IN (SELECT unnest(?::BIGINT[]))", [ids])
         return len(ids)
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"cannot stage {type(value).__name__}")
 
 
 def _check_workspace(con: duckdb.DuckDBPyConnection, workspace_id: str | None, cache_path: Path | str) -> None:

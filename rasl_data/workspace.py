@@ -17,9 +17,7 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Callable
-
-import pandas as pd
+from typing import TYPE_CHECKING, Callable
 
 from . import audit, store
 from .access import AccessDeniedError, Actor, require_editor
@@ -28,6 +26,9 @@ from .client import RaslClient
 from .errors import RaslError
 from .settings import Settings
 from .sync import SyncProgress, SyncResult, sync
+
+if TYPE_CHECKING:  # imported where used: `python -m rasl_data sync` never loads pandas
+    import pandas as pd
 
 DEMO_REPLAY_WEEKS = 12
 
@@ -144,6 +145,8 @@ class Workspace:
         """When the last successful sync finished (aware UTC), or ``None``."""
         df = self.reader.query("SELECT max(finished_at) AS t FROM sync_runs WHERE outcome = 'success'")
         value = df["t"].iloc[0]
+        import pandas as pd
+
         return None if pd.isna(value) else pd.Timestamp(value).to_pydatetime()
 
     def sync_log(self, limit: int = 20) -> pd.DataFrame:
