@@ -457,14 +457,17 @@ def _reconcile(run: _Run, api_total: int) -> tuple[int, int]:
     run.report(phase="reconcile", message=f"cache {cached:,} vs RASL {api_total:,} contacts")
     while stack:
         lo, hi, api_n, depth = stack.pop()
-        rows = con.execute(
-            "SELECT id, created_at FROM contacts WHERE created_at >= ? AND created_at < ? ORDER BY created_at, id",
-            [lo, hi]).fetchall()
-        m = len(rows)
+
+        def cached_ids(a: datetime, b: datetime) -> list[int]:
+            return [r[0] for r in con.execute(
+                "SELECT id FROM contacts WHERE created_at >= ? AND created_at < ?", [a, b]).fetchall()]
+
+        m = con.execute("SELECT count(*) FROM contacts WHERE created_at >= ? AND created_at < ?",
+                        [lo, hi]).fetchall()[0][0]
         if api_n == m:
             continue
         if api_n <= 0:  # RASL counts none here: every cached one is gone, no read needed
-            deleted += run.delete_ids([r[0] for r in rows])
+            deleted += run.delete_ids(cached_ids(lo, hi))
             continue
         missing = max(1, m - api_n)
         pages = math.ceil(max(m, api_n) / PER_PAGE)
@@ -472,9 +475,14 @@ def _reconcile(run: _Run, api_total: int) -> tuple[int, int]:
                 or hi - lo <= timedelta(seconds=2)):
             seen = _read_window(run, lo, hi)
             refetched += len(seen)
-            deleted += run.delete_ids([r[0] for r in rows if r[0] not in seen])
+            deleted += run.delete_ids([i for i in cached_ids(lo, hi) if i not in seen])
             continue
-        mid = rows[max(0, (m - PER_PAGE) // 2)][1].replace(microsecond=0)  # halves of equal size around the 100 read
+        # Halves of equal size around the 100 contacts the probe reads (fetched by offset, so a
+        # million-contact cache is never pulled into Python).
+        mid = con.execute(
+            "SELECT created_at FROM contacts WHERE created_at >= ? AND created_at < ? "
+            "ORDER BY created_at, id LIMIT 1 OFFSET ?", [lo, hi, max(0, (m - PER_PAGE) // 2)]
+        ).fetchall()[0][0].replace(microsecond=0)
         if mid <= lo:
             mid = lo + timedelta(seconds=1)
         probe = run.client.contacts_page(
@@ -484,22 +492,19 @@ def _reconcile(run: _Run, api_total: int) -> tuple[int, int]:
         run.stage(probe.items)
         refetched += len(probe.items)
         stack.append((lo, mid, api_n - right_n, depth + 1))
-        if len(probe.items) >= right_n:  # the probe held the whole right side
-            covered_to, rest_n = hi, 0
-        else:
+        seen = {c.id for c in probe.items}
+        covered_to = hi
+        if len(probe.items) < right_n:  # the rest of the right side is a segment of its own
             covered_to = probe.items[-1].created_at.replace(microsecond=0)
             if covered_to <= mid:  # over 100 contacts in one second: read that second alone
                 covered_to = mid + timedelta(seconds=1)
-                seen_second = _read_window(run, mid, covered_to)
-                refetched += len(seen_second)
-                in_probe = {c.id for c in probe.items} | seen_second
+                second = _read_window(run, mid, covered_to)
+                refetched += len(second)
+                seen |= second
             else:
-                in_probe = {c.id for c in probe.items if c.created_at < covered_to}
-            rest_n = right_n - len(in_probe)
-            stack.append((covered_to, hi, rest_n, depth + 1))
-        seen = {c.id for c in probe.items} if covered_to == hi else in_probe
-        gone = [r[0] for r in rows if mid <= r[1] < covered_to and r[0] not in seen]
-        deleted += run.delete_ids(gone)
+                seen = {c.id for c in probe.items if c.created_at < covered_to}
+            stack.append((covered_to, hi, right_n - len(seen), depth + 1))
+        deleted += run.delete_ids([i for i in cached_ids(mid, covered_to) if i not in seen])
     return deleted, refetched
 
 
