@@ -1,12 +1,20 @@
-"""Sync benchmark: full and incremental syncs from the emulator over loopback HTTP.
+"""Sync benchmark: `python -m rasl_data sync` against the emulator over loopback HTTP.
 
-Prints, for each workspace size: full-sync contacts/s and peak RSS of the sync process (target
-under 500 MB at 1,000,000 contacts: pages are streamed into DuckDB, not held in Python), then an
-incremental sync after 1% of contacts changed: requests made against the minimum
-``ceil(k/100) + 3`` and wall time. No rate limit (``--rate-limit 0``).
+Prints figures (no asserts):
 
-    .venv/bin/python bench/bench_sync.py            # 100,000 and 1,000,000 contacts
-    .venv/bin/python bench/bench_sync.py --quick    # 20,000 contacts
+1. Rate limit: wall time of a first (full) sync with and without RASL's 60-requests-a-minute
+   fixed window, for 3,000 and 20,000 contacts, and of a "Sync now" after 40 changes; the ratio
+   to the unlimited run (target <= 1.5x when the sync fits in one window) and to the
+   fixed-window minimum, full windows used back to back (target <= 1.1x); 429s received.
+2. Deletions: extra requests per deleted contact found by an incremental sync of 20,000
+   contacts, for 1, 20 and 200 scattered deletions and one contiguous batch (nothing deleted
+   costs 0 extra).
+3. Memory: peak RSS of the sync process for a full sync (target < 190 MB at 20,000 contacts,
+   < 500 MB at 1,000,000) and contacts/s.
+
+    .venv/bin/python bench/bench_sync.py                  # everything, 1M-contact run included
+    .venv/bin/python bench/bench_sync.py --skip-million   # without the 1M-contact run
+    .venv/bin/python bench/bench_sync.py --only rate|deletions|memory
 """
 
 from __future__ import annotations
@@ -14,6 +22,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
+import random
 import re
 import socket
 import subprocess
@@ -28,6 +37,9 @@ sys.path.insert(0, str(REPO))
 from rasl_data.client import RaslClient  # noqa: E402
 from rasl_data.emulator import DEMO_TOKEN  # noqa: E402
 
+AS_OF = "2026-11-29T00:00:00+00:00"
+WINDOW = 60.0
+
 
 def free_port() -> int:
     with socket.socket() as s:
@@ -35,14 +47,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_emulator(n: int) -> tuple[subprocess.Popen, str]:
+def start_emulator(n: int, rate_limit: int = 0, log: Path | None = None) -> tuple[subprocess.Popen, str]:
+    """Emulator in a child process; with ``log`` every request is logged there (429s counted)."""
     port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "rasl_data", "emulator", "--port", str(port), "--contacts", str(n), "--rate-limit", "0"],
-        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )
+    args = [sys.executable, "-m", "rasl_data", "emulator", "--port", str(port), "--contacts", str(n),
+            "--rate-limit", str(rate_limit), "--as-of", AS_OF] + (["--verbose"] if log else [])
+    proc = subprocess.Popen(args, cwd=REPO, stdout=subprocess.DEVNULL,
+                            stderr=open(log, "w") if log else subprocess.DEVNULL, text=True)
     base = f"http://127.0.0.1:{port}/api/v2"
-    deadline = time.time() + 300
+    deadline = time.time() + 600
     while time.time() < deadline:
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
@@ -52,65 +65,142 @@ def start_emulator(n: int) -> tuple[subprocess.Popen, str]:
     raise SystemExit("emulator did not start")
 
 
-def run_sync_measured(base: str, cache: Path, full: bool) -> tuple[float, float, str]:
-    """Like run_sync but reads the child's peak RSS from ``os.wait4``."""
+def stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    proc.wait()
+
+
+def run_sync(base: str, cache: Path, *extra: str) -> tuple[float, float, str, str]:
+    """One CLI sync; returns (wall seconds, peak RSS MB from wait4, stdout, stderr)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("RASL_")}
     env.update(RASL_API_TOKEN=DEMO_TOKEN, RASL_BASE_URL=base, RASL_CACHE_PATH=str(cache),
                RASL_SECRETS_PATH=str(cache.parent / "none.toml"))
-    args = [sys.executable, "-m", "rasl_data", "sync", "--quiet"] + (["--full"] if full else [])
-    out_path = cache.parent / "out.txt"
+    out_path, err_path = cache.parent / "out.txt", cache.parent / "err.txt"
     t0 = time.perf_counter()
-    with open(out_path, "w") as out, open(cache.parent / "err.txt", "w") as err:
-        proc = subprocess.Popen(args, cwd=REPO, env=env, stdout=out, stderr=err)
+    with open(out_path, "w") as out, open(err_path, "w") as err:
+        proc = subprocess.Popen([sys.executable, "-m", "rasl_data", "sync", *extra], cwd=REPO, env=env,
+                                stdout=out, stderr=err)
         _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - t0
     if status != 0:
-        raise SystemExit(f"sync failed: {(cache.parent / 'err.txt').read_text().strip()}")
-    return wall, usage.ru_maxrss / 1024, out_path.read_text().strip()
+        raise SystemExit(f"sync failed: {err_path.read_text().strip()}")
+    return wall, usage.ru_maxrss / 1024, out_path.read_text().strip(), err_path.read_text()
 
 
-def bench(n: int) -> None:
-    emulator, base = start_emulator(n)
+def requests_of(summary: str) -> int:
+    return int(re.search(r"with ([\d,]+) requests", summary).group(1).replace(",", ""))
+
+
+def fixed_window_minimum(requests: int, limit: int, unlimited_wall: float) -> float:
+    """Seconds for ``requests`` when every window's full budget is spent at once: one window
+    per ``limit`` requests back to back, plus the last batch at the unlimited pace."""
+    windows = math.ceil(requests / limit)
+    last = requests - (windows - 1) * limit
+    return (windows - 1) * WINDOW + unlimited_wall * last / requests
+
+
+def change_contacts(base: str, k: int) -> None:
+    with RaslClient(base, DEMO_TOKEN) as client:
+        page = client.contacts_page(sort="id", per_page=100, page=3)
+        for c in page.items[:k]:
+            client.update_contact(c.id, {"type": "customer" if c.type != "customer" else "lead"})
+
+
+def bench_rate(sizes: list[int], limit: int = 60) -> None:
+    print(f"\n== Rate limit: {limit} requests a minute in RASL's fixed window vs no limit")
+    print(f"{'contacts':>9} {'run':<17} {'no limit':>9} {'limited':>9} {'ratio':>6} {'fixed-window min':>17} "
+          f"{'vs min':>7} {'requests':>9} {'429s':>5}  progress")
+    for n in sizes:
+        walls: dict[tuple[str, int], float] = {}
+        info: dict[str, tuple[int, str]] = {}
+        received_429 = 0
+        for lim in (0, limit):
+            with tempfile.TemporaryDirectory() as tmp:
+                log = Path(tmp) / "emulator.log"
+                emulator, base = start_emulator(n, lim, log)
+                try:
+                    cache = Path(tmp) / "bench.duckdb"
+                    wall, _, out, err = run_sync(base, cache)
+                    walls[("first sync", lim)] = wall
+                    info["first sync"] = (requests_of(out), err)
+                    change_contacts(base, 40)  # paced by the client like any other caller
+                    if lim:  # "Sync now" a while later: a fresh window, as a user would meet it
+                        time.sleep(WINDOW + 1)
+                    wall, _, out, err = run_sync(base, cache)
+                    walls[("after 40 changes", lim)] = wall
+                    info["after 40 changes"] = (requests_of(out), err)
+                finally:
+                    stop(emulator)
+                if lim:
+                    received_429 = sum(1 for line in log.read_text().splitlines() if '" 429 ' in line)
+        for run in ("first sync", "after 40 changes"):
+            free, limited = walls[(run, 0)], walls[(run, limit)]
+            reqs, err = info[run]
+            minimum = fixed_window_minimum(reqs, limit, free)
+            waits = [line.strip() for line in err.splitlines() if "rate limit" in line]
+            print(f"{n:>9,} {run:<17} {free:8.1f}s {limited:8.1f}s {limited / free:5.2f}x {minimum:16.1f}s "
+                  f"{limited / minimum:6.2f}x {reqs:>9,} {received_429:>5}  {'; '.join(waits) or 'no wait'}")
+
+
+def bench_deletions(n: int = 20_000) -> None:
+    import duckdb
+
+    print(f"\n== Deletions found by an incremental sync of {n:,} contacts (no rate limit)")
+    emulator, base = start_emulator(n, 0)
     try:
         with tempfile.TemporaryDirectory() as tmp:
             cache = Path(tmp) / "bench.duckdb"
-            wall, rss, out = run_sync_measured(base, cache, full=True)
-            print(f"{n:>9,} contacts  full sync     {wall:7.1f} s  {n / wall:9,.0f} contacts/s  peak RSS {rss:6.0f} MB")
-            k = n // 100
-            with RaslClient(base, DEMO_TOKEN, concurrency=8) as client:
-                ids: list[int] = []
-                page_no = 1
-                step = max(1, (n // 100) // max(1, math.ceil(k / 100)))
-                while len(ids) < k:
-                    page = client.contacts_page(sort="id", per_page=100, page=page_no)
-                    if not page.items:
-                        break
-                    ids.extend(c.id for c in page.items)
-                    page_no += step
-                ids = ids[:k]
-                t0 = time.perf_counter()
-                for cid in ids:
-                    client.update_contact(cid, {"type": "customer"})
-                patch_s = time.perf_counter() - t0
-            wall, rss, out = run_sync_measured(base, cache, full=False)
-            requests = int(re.search(r"with ([\d,]+) requests", out).group(1).replace(",", ""))
-            minimum = math.ceil(k / 100) + 3
-            print(f"{'':>9}           incremental  {wall:7.1f} s  {k:,} changed (1%): {requests:,} requests "
-                  f"vs minimum {minimum:,}  peak RSS {rss:6.0f} MB  (changes made in {patch_s:.1f} s)")
+            run_sync(base, cache, "--quiet")
+            _, _, out, _ = run_sync(base, cache, "--quiet")
+            baseline = requests_of(out)
+            print(f"  nothing deleted: {baseline} requests (3 lists + 1 contacts page), 0 extra")
+            rng = random.Random(7)
+            for label, k, contiguous in (("1 scattered", 1, False), ("20 scattered", 20, False),
+                                         ("200 scattered", 200, False), ("500 contiguous", 500, True)):
+                con = duckdb.connect(str(cache), read_only=True)
+                ids = [r[0] for r in con.execute("SELECT id FROM contacts ORDER BY created_at, id").fetchall()]
+                con.close()
+                if contiguous:
+                    start = rng.randrange(len(ids) - k)
+                    gone = ids[start:start + k]
+                else:
+                    gone = rng.sample(ids, k)
+                with RaslClient(base, DEMO_TOKEN) as client:
+                    for cid in gone:
+                        client.delete_contact(cid)
+                _, _, out, _ = run_sync(base, cache, "--quiet")
+                deleted = int(re.search(r"([\d,]+) deleted", out).group(1).replace(",", ""))
+                extra = requests_of(out) - baseline
+                print(f"  {label:>15}: {deleted:>4} deleted (truth {k}), {extra:>4} extra requests, "
+                      f"{extra / k:5.2f} per deletion")
     finally:
-        emulator.terminate()
-        emulator.wait()
+        stop(emulator)
+
+
+def bench_memory(sizes: list[int]) -> None:
+    print("\n== Full sync, no rate limit: speed and peak RSS of the sync process")
+    for n in sizes:
+        emulator, base = start_emulator(n, 0)
+        try:
+            with tempfile.TemporaryDirectory() as tmp:
+                wall, rss, out, _ = run_sync(base, Path(tmp) / "bench.duckdb", "--quiet")
+                print(f"  {n:>9,} contacts: {wall:7.1f} s, {n / wall:9,.0f} contacts/s, peak RSS {rss:6.0f} MB")
+        finally:
+            stop(emulator)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="20,000 contacts only")
-    parser.add_argument("--sizes", type=lambda s: [int(x) for x in s.split(",")], default=None)
+    parser.add_argument("--only", choices=("rate", "deletions", "memory"))
+    parser.add_argument("--skip-million", action="store_true", help="memory at 20,000 contacts only")
     args = parser.parse_args()
-    sizes = args.sizes or ([20_000] if args.quick else [100_000, 1_000_000])
-    print(f"sync benchmark, emulator over loopback HTTP, no rate limit, {os.cpu_count()} cores")
-    for n in sizes:
-        bench(n)
+    print(f"sync benchmark, `python -m rasl_data sync` against the emulator over loopback HTTP, {os.cpu_count()} cores")
+    if args.only in (None, "rate"):
+        bench_rate([3_000, 20_000])
+    if args.only in (None, "deletions"):
+        bench_deletions()
+    if args.only in (None, "memory"):
+        bench_memory([20_000] if args.skip_million else [20_000, 1_000_000])
 
 
 if __name__ == "__main__":
