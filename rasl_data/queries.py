@@ -74,7 +74,9 @@ def acquisition(db, filters: Filters, by: str | None = "source", granularity: st
     # The axis first: a daily axis over decades is refused before any SQL runs (MAX_PERIODS).
     axis = periods.period_starts(filters.start, filters.end, granularity, filters.week_start)
     attr = attribution.source_attribution(db)
-    cte, params = contacts_cte(filters, attr, [(filters.start, filters.end)], _extra_for(by))
+    # By group, status or type no source column is shown: filter sources in the scan instead.
+    cte, params = contacts_cte(filters, attr, [(filters.start, filters.end)], _extra_for(by),
+                               sources=by in (None, "source", "channel", "campaign"))
     period_sql, period_params = _period_sql(granularity, filters.week_start)
     keys = dim_select(by)
     key_list = "".join(k + ", " for k in keys)

@@ -202,6 +202,7 @@ def contacts_cte(
     per_contact: bool = False,
     prefix: str = "",
     per_day: bool = True,
+    sources: bool = True,
 ) -> tuple[str, list]:
     """``WITH ... tagged AS (...)``: contacts acquired in ``ranges`` (local, inclusive), tagged.
 
@@ -215,6 +216,9 @@ def contacts_cte(
     bucket and may lack ``day_n`` (see ``_exact_instant_ranges``).
     ``prefix`` (code, not user text) renames every CTE (``<prefix>tagged``, ...) so two of them
     can share one statement; a prefixed CTE starts with ``, `` instead of ``WITH``.
+    ``sources=False`` is for callers that never show a source, channel or campaign (acquisition
+    by group, status or type): the source filters are applied in the scan and ``tagged`` has no
+    source columns, so the daily counts are not split per source (far fewer rows to group).
     Internal to rasl_data (used by ``queries`` and ``conversion``).
     """
     windows = [periods.utc_window(s, e) for s, e in ranges]
@@ -222,6 +226,15 @@ def contacts_cte(
     keep, unattributed_ok = _keep_flags(attr, f)
 
     raw_cols, joins, tag_cols, tag_joins = dimension_sql(extra)
+    source_sql, source_params = "", []
+    if not sources:
+        raw_cols = [col for col in raw_cols if not col.endswith(" AS raw_source_id")]
+        tag_cols = [col for col in tag_cols if not col.startswith(("a.", "COALESCE(a."))]
+        if not (all(keep) and unattributed_ok):
+            # A source in the map passes by its keep flag; one outside it (none, deleted) is Unattributed.
+            source_sql = (f" AND (CASE WHEN c.source_id IN (SELECT source_id FROM {prefix}attr) "
+                          f"THEN c.source_id IN (SELECT source_id FROM {prefix}attr WHERE keep) ELSE ? END)")
+            source_params = [unattributed_ok]
     join_params: list = []
     if "type" in extra:
         raw_cols.append(f"COALESCE(c.type, '{UNKNOWN_TYPE}') AS \"type\"")
@@ -262,10 +275,10 @@ def contacts_cte(
         time_ctes = f"""{prefix}raw0 AS (
     SELECT {bucket_sql} AS bucket, {', '.join(raw_cols)}
     FROM contacts c{joins}
-    WHERE ({where}){type_sql}
+    WHERE ({where}){type_sql}{source_sql}
 ),
 {prefix}bucketed AS (SELECT bucket, {count_sql}, {', '.join(raw_names)} FROM {prefix}raw0{group_sql}),"""
-        time_params = bucket_params + join_params + window_params + type_params
+        time_params = bucket_params + join_params + window_params + type_params + source_params
     else:
         day_sql, day_params = periods.local_day_sql("t_us", f.tz, lo, hi)
         where = " OR ".join(["(c.created_at >= ?::TIMESTAMPTZ AND c.created_at < ?::TIMESTAMPTZ)"] * len(windows))
@@ -276,13 +289,23 @@ def contacts_cte(
         time_ctes = f"""{prefix}raw0 AS (
     SELECT epoch_us(c.created_at) AS t_us, {', '.join(raw_cols)}
     FROM contacts c{joins}
-    WHERE ({where}){type_sql}
+    WHERE ({where}){type_sql}{source_sql}
 ),
 {prefix}raw AS (SELECT *, {day_sql} AS day_n FROM {prefix}raw0),
 {prefix}daily AS (SELECT day_n, {count_sql}, {', '.join(raw_names)} FROM {prefix}raw{group_sql}),
 {prefix}bucketed AS (SELECT {bucket_sql} AS bucket, * FROM {prefix}daily),"""
-        time_params = join_params + window_params + type_params + day_params + bucket_params
+        time_params = join_params + window_params + type_params + source_params + day_params + bucket_params
     tag_cols = ["d.*"] + tag_cols
+    if not sources:
+        sql = f"""
+{', ' if prefix else 'WITH '}{prefix}attr AS ({ATTR_SQL}),
+{time_ctes}
+{prefix}tagged AS (
+    SELECT {', '.join(tag_cols)}
+    FROM {prefix}bucketed d{tag_joins}
+    WHERE d.bucket IS NOT NULL
+)"""
+        return sql, params + time_params
     sql = f"""
 {', ' if prefix else 'WITH '}{prefix}attr AS ({ATTR_SQL}),
 {time_ctes}

@@ -269,6 +269,19 @@ def test_filters_match_oracle(make_cache, tmp_path):
         assert queries.totals(db, f) == want, kwargs
         got = queries.acquisition(db, f, by="source", granularity="month")
         assert int(got["new_contacts"].sum()) == want, kwargs
+        # By status and type (one value per contact) the source filters apply in the scan.
+        for by in ("status", "type"):
+            got = queries.acquisition(db, f, by=by, granularity="month")
+            assert int(got["new_contacts"].sum()) == want, (kwargs, by)
+        # By group a contact counts once per live group (or once under "No group").
+        live_groups = {gid for gid, _, deleted in GROUPS if deleted is None}
+        per_contact: dict[int, int] = {}
+        for m in memberships:
+            if m["group_id"] in live_groups:
+                per_contact[m["contact_id"]] = per_contact.get(m["contact_id"], 0) + 1
+        want_group = sum(per_contact.get(c["id"], 0) or 1 for c in o_in_range(contacts, tz, start, end) if keep(c))
+        got = queries.acquisition(db, f, by="group", granularity="month")
+        assert int(got["new_contacts"].sum()) == want_group, (kwargs, "group")
 
 
 def test_conversion_and_status_mix_match_oracle(make_cache, tmp_path):
