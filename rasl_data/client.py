@@ -51,13 +51,16 @@ class RaslClient:
     ``max_connections`` bounds the pool; ``max_retries`` counts repeats per request;
     ``concurrency`` is the default number of pages fetched in parallel by
     :meth:`iter_contact_pages`. ``sleep``/``clock`` (seconds, Unix time) are injectable so tests
-    never wait. ``on_event(kind, info)`` receives ``page``, ``retry``, ``rate_limit_wait`` and
+    never wait. ``on_event(kind, info)`` receives ``page``, ``retry``, ``page_retry``, ``rate_limit_wait`` and
     ``guard`` events; info dicts never contain the token.
 
     Counters: ``requests_made`` (HTTP attempts), ``rate_limit_waits`` and
-    ``rate_limit_wait_seconds`` (pauses taken to stay under the limit, including after a 429;
-    with concurrent workers the seconds are summed over workers, so they can exceed wall time),
-    ``last_guard`` (which pagination guard ended the last page loop).
+    ``rate_limit_wait_seconds`` (pauses RASL's rate limit forced: the window's budget was spent,
+    or a 429; one pause counts once however many workers it held), ``page_retries`` (pages asked
+    for again because they came back repeated or short), ``last_guard`` (which pagination guard
+    ended the last page loop). ``max_wait`` (seconds) is the longest pause accepted: a longer
+    ``Retry-After`` raises :class:`WaitTooLongError` at once. ``wait_listeners`` are called with
+    ``(seconds, reason)`` when a pause starts (the sync shows "waiting 34 s for RASL's rate limit").
     """
 
     def __init__(

@@ -126,7 +126,7 @@ def describe_wait(seconds: float) -> str:
     """A wait in the user's terms: ``45 s``, ``3 min``, ``1 h 30 min``, ``24 h``."""
     seconds = max(0.0, float(seconds))
     if seconds < 90:
-        return f"{math.ceil(seconds)} s"
+        return f"{max(1, round(seconds))} s"
     minutes = math.ceil(seconds / 60)
     if minutes < 90:
         return f"{minutes} min"
@@ -261,10 +261,10 @@ class RateLimitPacer:
                     raise WaitTooLongError(wait, self.max_wait)
                 wait += self.margin
                 self._pause_until = now + wait
-                if self.on_wait:
-                    self.on_wait(wait, reason)
                 self._cond.release()
                 try:
+                    if self.on_wait:  # outside the lock: it may report progress
+                        self.on_wait(wait, reason)
                     self.sleep(wait)
                 finally:
                     self._cond.acquire()
