@@ -303,7 +303,9 @@ class RateLimitPacer:
             # of any answer; the answer that opened it gives the tightest bound.
             bounds = [now + self.window]
             if info.reset is not None:
-                bounds.append(now + info.reset if info.reset < _RESET_DELTA_MAX else info.reset + 1.0)
+                reset_at = now + info.reset if info.reset < _RESET_DELTA_MAX else info.reset + 1.0
+                if reset_at > now:  # a Reset already past is a skewed server clock: ignore it
+                    bounds.append(reset_at)
             end = min(bounds)
             self.ends = end if self.ends is None else min(self.ends, end)
             counted = self.limit - info.remaining  # by the server, in this window

@@ -178,6 +178,15 @@ def test_waits_are_described_in_plain_units(seconds, text):
     assert describe_wait(seconds) == text
 
 
+def test_pacer_ignores_a_reset_already_past_from_a_server_clock_behind_ours():
+    clock = FakeClock()
+    pacer = RateLimitPacer(clock, clock.sleep, margin=0.0)
+    pacer.observe(headers(0, int(clock.t) - 300), pacer.acquire())  # server clock 5 min behind
+    start = clock.t
+    pacer.acquire()
+    assert clock.t - start == pytest.approx(60.0)  # one window from the answer, never "now"
+
+
 def test_pacer_clamps_a_skewed_reset_to_one_window():
     clock = FakeClock()
     pacer = RateLimitPacer(clock, clock.sleep, margin=0.0)
