@@ -470,6 +470,12 @@ def _reconcile(run: _Run, api_total: int) -> tuple[int, int]:
             refetched += len(seen)
             deleted += run.delete_ids([i for i in cached_ids(lo, hi) if i not in seen])
             continue
+        if m >= 3 * PER_PAGE:
+            found, parts, read = _probe_three_ways(run, lo, hi, m, api_n)
+            deleted += found
+            refetched += read
+            stack.extend((a, b, n, depth + 1) for a, b, n in parts)
+            continue
         # Halves of equal size around the 100 contacts the probe reads (fetched by offset, so a
         # million-contact cache is never pulled into Python).
         mid = con.execute(
@@ -499,6 +505,56 @@ def _reconcile(run: _Run, api_total: int) -> tuple[int, int]:
             stack.append((covered_to, hi, right_n - len(seen), depth + 1))
         deleted += run.delete_ids([i for i in cached_ids(mid, covered_to) if i not in seen])
     return deleted, refetched
+
+
+def _probe_three_ways(run: _Run, lo: datetime, hi: datetime, m: int, api_n: int) -> tuple[int, list, int]:
+    """One request that splits segment ``[lo, hi)`` (``m`` cached contacts, ``api_n`` in RASL)
+    in three, and settles 100 contacts on the way; returns (deleted, parts, contacts read).
+
+    It asks for page ``p`` (100 contacts, ``sort=created_at,id``) of ``[lo, x)``, ``x`` at two
+    thirds of the cached contacts and the page at about one third. The answer's ``total`` is
+    RASL's count of ``[lo, x)`` (so ``[x, hi)`` holds ``api_n - total``), the page's first contact
+    sits at RASL offset ``(p-1)*100`` (so that many lie before it), and the page itself is a
+    read of the contacts it spans. ``parts`` are ``(start, end, RASL count)`` segments still to
+    settle. When a contact of the cache shares the first contact's second but sorts before it,
+    the offset cannot be placed in time and only the split at ``x`` is used.
+    """
+    con = run.con
+    x = con.execute(
+        "SELECT created_at FROM contacts WHERE created_at >= ? AND created_at < ? "
+        "ORDER BY created_at, id LIMIT 1 OFFSET ?", [lo, hi, (2 * m) // 3]).fetchall()[0][0].replace(microsecond=0)
+    if x <= lo:
+        x = lo + timedelta(seconds=1)
+    pages_before = max(1, (m // 3) // PER_PAGE)
+    probe = run.client.contacts_page(
+        filters={"created_at": {"gte": _to_api_time(lo), "lt": _to_api_time(x)}},
+        sort="created_at,id", per_page=PER_PAGE, page=pages_before + 1)
+    total = int(probe.pagination.total)
+    items = probe.items
+    run.stage(items)
+    parts = [(x, hi, api_n - total)]
+    if not items:
+        return 0, parts + [(lo, x, total)], 0
+    first = items[0]
+    start = first.created_at.replace(microsecond=0)
+    ties = con.execute(
+        "SELECT count(*) FROM contacts WHERE created_at >= ? AND created_at < ? AND (created_at, id) < (?, ?)",
+        [start, start + timedelta(seconds=1), first.created_at, first.id]).fetchall()[0][0]
+    offset = pages_before * PER_PAGE
+    if ties or start <= lo:
+        return 0, parts + [(lo, x, total)], len(items)
+    covered_to = x
+    if len(items) == PER_PAGE and offset + len(items) < total:
+        covered_to = items[-1].created_at.replace(microsecond=0)
+        if covered_to <= start:  # over 100 contacts in one second: no time boundary inside
+            return 0, parts + [(lo, start, offset), (start, x, total - offset)], len(items)
+    seen = {c.id for c in items if c.created_at < covered_to}
+    parts += [(lo, start, offset)]
+    if covered_to < x:
+        parts.append((covered_to, x, total - offset - len(seen)))
+    gone = [r[0] for r in con.execute("SELECT id FROM contacts WHERE created_at >= ? AND created_at < ?",
+                                      [start, covered_to]).fetchall() if r[0] not in seen]
+    return run.delete_ids(gone), parts, len(items)
 
 
 def sync(

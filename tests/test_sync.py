@@ -481,3 +481,23 @@ def test_deletion_check_costs_nothing_when_nothing_was_deleted_and_finds_scatter
     assert result.outcome == "success" and result.deleted == 9 + 250
     assert set(cached(path, "SELECT id FROM contacts")["id"]) == set(ids) - set(scattered) - set(contiguous)
     assert result.requests < 3 + 6_000 // 100 / 2  # far from a full pull
+
+
+def test_deletions_among_hundreds_of_contacts_imported_in_the_same_second_are_found_exactly(tmp_path):
+    # A bulk import gives hundreds of contacts one created_at second: no time boundary falls
+    # inside it, so the deletion check must page through that second instead.
+    tenant = make_demo_tenant(as_of=AS_OF, n_contacts=4_000, seed=8)
+    block = slice(1_500, 1_850)
+    tenant.c["created"][block] = tenant.c["created"][1_500]  # stays sorted ascending
+    app = EmulatorApp(tenant, rate_limit_per_minute=None)
+    path = tmp_path / "c.duckdb"
+    with client_for(app) as client:
+        assert sync(client, path, now=AS_OF).contacts_total == 4_000
+    ids = [int(i) for i in tenant.c["id"][: tenant.n]]
+    gone = [ids[1_520], ids[1_700], ids[1_849], ids[300], ids[3_900]]
+    for cid in gone:
+        assert tenant.delete_contact(cid)
+    with client_for(app) as client:
+        result = sync(client, path, now=AS_OF + timedelta(hours=1))
+    assert result.outcome == "success" and result.deleted == 5
+    assert set(cached(path, "SELECT id FROM contacts")["id"]) == set(ids) - set(gone)
