@@ -432,16 +432,17 @@ def _reconcile(run: _Run, api_total: int) -> tuple[int, int]:
     equals the cache's count this costs no request at all. Otherwise the created_at range is
     split into segments whose RASL count is known; a segment whose count matches the cache's
     is done. One whose count differs is read whole (:func:`_read_window`) when it fits in one
-    page; a larger one is probed: one request for the first 100 contacts from just before its
-    middle (``sort=created_at``) gives RASL's count of the right part (so of the left part too)
-    and settles those 100 contacts outright, so a probe is never wasted, however dense the
-    deletions: scattered ones cost about ``log2(pages / deletions)`` probes each, a region
-    where every page lost one costs a read per page, and a contiguous batch is skipped over by
-    a single probe.
+    page; a larger one is probed, and a probe is never wasted however dense the deletions: it
+    reads 100 contacts outright while its counts split the rest. From 300 contacts up one
+    request splits the segment in three (:func:`_probe_three_ways`); below, one request for the
+    100 contacts around the middle gives RASL's count of the part after them. Scattered
+    deletions cost about ``log3(pages / deletions)`` requests each, a region where every page
+    lost one a read per page, and a contiguous batch is stepped over by one probe.
 
     Contacts missing from a read or probe are deleted; those RASL has and the cache lacks are
-    staged. Measured on 20,000 contacts (bench/bench_sync.py): 5-8 requests for one deletion,
-    about 2.8 each for 20 scattered, 0.9 each for 200, 8 for a contiguous batch of 500.
+    staged. Measured on 20,000 contacts (bench/bench_sync.py, random samples): 5-6 requests for
+    one deletion, 2.45-2.8 each for 20 scattered, 0.8-0.9 each for 200, about 15 for a
+    contiguous batch of 500.
     """
     con = run.con
     cached = con.execute("SELECT count(*) FROM contacts").fetchall()[0][0]
