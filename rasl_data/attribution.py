@@ -74,6 +74,25 @@ def tidy_name(s: str | None) -> str:
     return _trim(_SPACES.sub(" ", s))
 
 
+# Line and paragraph breaks and tabs (NEL, LS, PS included) fold to one space in ``one_line``.
+_LINE_BREAKS = re.compile("[\t\n\x0b\x0c\r\x1c-\x1f\x85\u2028\u2029]+")
+
+
+def one_line(text) -> str:
+    """``text`` as one printable line, for summaries, messages, headings and chart labels.
+
+    Line breaks and tabs (``\\n``, ``\\r``, NEL, U+2028/2029...) become one space, other control
+    characters U+FFFD, and bidi embedding/override/isolate controls (which would reorder the rest
+    of the line) are dropped; everything else is kept as typed. ``None`` → ``""``. CSV and XLSX
+    cells keep the name exactly; only text that must stay one line goes through here.
+    """
+    if text is None:
+        return ""
+    text = _LINE_BREAKS.sub(" ", str(text))
+    text = BIDI_CONTROLS.sub("", text)
+    return "".join("\ufffd" if unicodedata.category(ch) == "Cc" else ch for ch in text)
+
+
 def normalise_name(s: str | None) -> str:
     """The comparison key of a name: ``tidy_name`` + case folding + Arabic alef/harakat folding,
     without any format character (Unicode category Cf: zero-width space, ZWNJ/ZWJ, word joiner,

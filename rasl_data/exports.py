@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from rasl_data import periods, queries
+from rasl_data.attribution import one_line
 
 ACQUISITION_DIMENSIONS = queries.DIMENSIONS
 
@@ -562,7 +563,7 @@ def run_export(args: argparse.Namespace) -> int:
     from rasl_data import store
 
     def fail(message: str, code: int) -> int:
-        print(f"error: {message}", file=sys.stderr)
+        print(f"error: {one_line(message)}", file=sys.stderr)  # one line, whatever a path holds
         return code
 
     try:
@@ -605,5 +606,5 @@ def run_export(args: argparse.Namespace) -> int:
     except OSError as err:
         # ``str(err)`` would name the temporary file beside ``out``; the user named ``out``.
         return fail(f"cannot write {out}: {err.strerror or type(err).__name__}", 1)
-    print(f"wrote {out}")
+    print(f"wrote {one_line(out)}")
     return 0
