@@ -176,7 +176,7 @@ CTWA_CHANNEL = "Click-to-WhatsApp Ads"
 _DEFAULT_KEYWORDS: list[tuple[str, list[tuple[str, str]]]] = [
     (CTWA_CHANNEL, [
         ("word", "ctwa"), ("contains", "click to whatsapp"), ("contains", "click-to-whatsapp"),
-        ("contains", "clicktowhatsapp"), ("contains", "click to wa"), ("word", "whatsapp ads"),
+        ("contains", "clicktowhatsapp"), ("word", "click to wa"), ("word", "whatsapp ads"),
         ("word", "whatsapp ad"), ("word", "wa ads"),
         ("contains", "اعلان واتس"), ("contains", "اعلانات واتس"), ("contains", "اعلان الواتس"),
         ("contains", "اعلانات الواتس"), ("contains", "واتساب ممول"), ("contains", "الواتساب الممول"),

@@ -207,6 +207,7 @@ HAND_TABLE = [
     ("واتساب", "WhatsApp"), ("واتســاب / عروض", "WhatsApp"), ("واتس اب", "WhatsApp"), ("الواتساب", "WhatsApp"),
     ("وتساب", "WhatsApp"), ("WhatsApp Address book", "WhatsApp"),
     # Short keywords only as whole words.
+    ("Click to WA / Eid", CTWA), ("Click to watch / Trailer", None),
     ("Walk-in", None), ("Big sale", None), ("Information desk", None), ("Platform partners", None),
     ("Webinar", None), ("Seminar", None), ("Metal expo", None), ("Rapid response", None),
     ("IG / Reels", "Instagram"), ("ig_story", "Instagram"), ("FB", "Facebook"), ("fb-leads", "Facebook"),
