@@ -325,3 +325,4 @@ def test_every_table_download_offers_csv_and_xlsx_built_on_click(monkeypatch):
     offered.clear()
     widgets.csv_download(df, "spikes", None, key="sp", label="Spikes and drops (CSV)")
     assert [label for label, _ in offered] == ["Spikes and drops (CSV)", "Spikes and drops (Excel)"]
+
