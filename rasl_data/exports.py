@@ -266,8 +266,8 @@ def table_format(path: Path | str) -> str:
     """
     suffix = Path(str(path)).suffix.lower().lstrip(".")
     if suffix not in TABLE_FORMATS:
-        shown = f".{suffix}" if suffix else "no extension"
-        raise ValueError(f"{Path(str(path)).name or path} has {shown}: name the file .csv or .xlsx")
+        kind = f"unknown file type .{suffix}" if suffix else "no file type"
+        raise ValueError(f"{Path(str(path)).name or path}: {kind}; name the file .csv or .xlsx")
     return suffix
 
 
