@@ -435,3 +435,12 @@ def test_one_line_folds_line_breaks_and_controls_only(text, want):
     from rasl_data.attribution import one_line
 
     assert one_line(text) == want
+
+
+def test_names_quoted_in_dashboard_messages_are_one_line_too():
+    from rasl_data import dashboard
+
+    assert dashboard.isolate("Eid\npromo\r\n2026") == "\u2068Eid promo 2026\u2069"
+    assert dashboard.isolate("evil\u2069 outside") == "\u2068evil outside\u2069"  # no early close of the isolate
+    name = "a\nb"
+    assert "\n" not in f"Source “{dashboard.isolate(name)}” deleted."
