@@ -89,7 +89,8 @@ class WeeklyReview:
     * ``totals``: ``TOTALS_COLUMNS``, one row per metric (``METRIC_*`` labels). For the
       unattributed share the changes are in fraction points and its percentages are empty; the
       4-week value of a share is pooled (all unattributed / all contacts of the 4 weeks). New
-      sources, silent sources and spikes are counted for the week only.
+      sources, silent sources and spikes are counted for the week only (spikes once per movement:
+      rows with ``same_contacts_as`` are not counted).
     * ``movers_sources``: ``SOURCE_MOVER_COLUMNS``; up to ``top`` rows with ``direction`` "up"
       (largest gain first) then up to ``top`` "down" (largest loss first). Unattributed is a
       row like any source.
