@@ -1,7 +1,8 @@
 """Weekly review: one local week against the previous week and the 4-week average.
 
 Renders ``rasl_data.weekly.weekly_review`` (numbers, movers, new/silent sources, spikes, the
-summary to paste) and offers the weekly pack (``rasl_data.reports``) and every table as CSV.
+summary to paste) and offers the weekly pack (``rasl_data.reports``) and every table as CSV and
+Excel.
 The review covers the whole workspace: the sidebar's source, channel and campaign filters do
 not apply; its time zone and week start do.
 """
@@ -51,11 +52,15 @@ week_view = filters.View(Filters(week_start, week_end, tz, week_starts_on), None
 
 
 def _csv(df: pd.DataFrame, stem: str, key: str, what: str) -> None:
-    widgets.csv_download(df, stem, week_view, key=key, label=f"{what} (CSV)")
+    widgets.table_download(df, stem, week_view, key=key, what=what)
 
 
 def _fmt_count(x) -> str:
     return "–" if pd.isna(x) else f"{x:,.0f}"
+
+
+def _fmt_avg(x) -> str:
+    return "–" if pd.isna(x) else f"{x:,.1f}".removesuffix(".0")
 
 
 def _delta(change, pct, base) -> str | None:
@@ -72,9 +77,10 @@ cols = st.columns(4)
 cols[0].metric("New contacts", _fmt_count(new["this_week"]),
                _delta(new["change_vs_previous"], new["change_pct_vs_previous"], new["previous_week"]),
                border=True, help=f"Previous week: {_fmt_count(new['previous_week'])}. Change vs the previous week.")
-cols[1].metric("vs 4-week average", _fmt_count(new["this_week"]),
+cols[1].metric("4-week average", _fmt_avg(new["avg_4_weeks"]),
                _delta(new["change_vs_avg"], new["change_pct_vs_avg"], new["avg_4_weeks"]), border=True,
-               help=f"Average of the 4 weeks before: {new['avg_4_weeks']:,.1f} new contacts a week.")
+               help=f"New contacts a week on average over the 4 weeks before. The change is this week's "
+                    f"{_fmt_count(new['this_week'])} against it.")
 share_delta = widgets.points_text(share["change_vs_previous"])
 cols[2].metric("Unattributed share", widgets.fmt_pct(share["this_week"]), share_delta,
                delta_color=widgets.delta_colour(share_delta, "inverse"), border=True,
@@ -85,7 +91,7 @@ cols[3].metric("Active sources", _fmt_count(active["this_week"]),
                border=True, help="Sources with at least one new contact. Change vs the previous week.")
 st.caption(
     f"New sources: **{len(review.new_sources):,}** · silent sources: **{len(review.silent_sources):,}** · "
-    f"spikes and drops: **{len(review.spikes):,}**"
+    f"spikes and drops: **{_fmt_count(review.metric(weekly.METRIC_SPIKES)['this_week'])}**"
 )
 _csv(review.totals, "weekly_summary", "wk_dl_totals", "This week in numbers")
 
@@ -110,7 +116,7 @@ def _pack() -> bytes:
 st.download_button(
     "Download weekly pack (.zip)", data=_pack, file_name=reports.pack_zip_name(review), mime="application/zip",
     key="wk_pack", on_click="ignore", icon=":material/folder_zip:", type="primary",
-    help="CSVs of every table, an HTML report with interactive charts that opens offline, the charts as PNG "
+    help="Every table as CSV and in one Excel workbook, an HTML report with interactive charts that opens offline, the charts as PNG "
          "images and this summary. Takes a few seconds.",
 )
 
@@ -198,6 +204,7 @@ else:
         "This week": sp["this_week"].astype("int64"),
         "4-week avg": sp["avg_4_weeks"].astype("float64"),
         "p": ["< 0.001" if p < 0.001 else f"{p:.3f}" for p in sp["p_value"]],
+        "Same contacts as": ["" if pd.isna(x) else str(x) for x in sp["same_contacts_as"]],
     }), hide_index=True, width="stretch", key="wk_spikes", column_config={
         "4-week avg": st.column_config.NumberColumn("4-week avg", format="%.1f"),
     })

@@ -9,7 +9,8 @@ UTM; see CONTRACT.md §12). The dashboard derives two more dimensions from the s
   source (an empty string means "no campaign").
 * **channel** from ordered, first-match rules (table ``channel_rules``; an empty table means
   ``default_channel_rules()``), tried on the normalised part before the separator and then on the
-  whole normalised name. ``source_labels.channel`` overrides it per source. A source no rule
+  whole normalised name; the built-in rules are keywords (``contains`` / whole ``word``).
+  ``source_labels.channel`` overrides it per source. A source no rule
   matches is ``Unmapped`` and listed by ``unmapped_sources``.
 
 Everything is derived at query time from the three tiny tables, so editing a rule or a label
@@ -19,6 +20,7 @@ Contacts whose source is missing or deleted are ``Unattributed`` (source id NULL
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -28,7 +30,9 @@ import pandas as pd
 UNATTRIBUTED = "Unattributed"
 UNMAPPED = "Unmapped"
 NO_CAMPAIGN = "No campaign"
-MATCH_KINDS = ("contains", "prefix", "exact", "regex")
+# contains: anywhere in the name; word: as a whole word (no letter or digit on either side);
+# prefix: at the start; exact: the whole name (or the part before the separator); regex.
+MATCH_KINDS = ("contains", "word", "prefix", "exact", "regex")
 SEPARATORS = (" / ", " | ", " - ", " – ", " — ")
 
 _TATWEEL = "\u0640"
@@ -68,6 +72,25 @@ def tidy_name(s: str | None) -> str:
         return ""
     s = unicodedata.normalize("NFKC", str(s)).replace(_TATWEEL, "")
     return _trim(_SPACES.sub(" ", s))
+
+
+# Line and paragraph breaks and tabs (NEL, LS, PS included) fold to one space in ``one_line``.
+_LINE_BREAKS = re.compile("[\t\n\x0b\x0c\r\x1c-\x1f\x85\u2028\u2029]+")
+
+
+def one_line(text) -> str:
+    """``text`` as one printable line, for summaries, messages, headings and chart labels.
+
+    Line breaks and tabs (``\\n``, ``\\r``, NEL, U+2028/2029...) become one space, other control
+    characters U+FFFD, and bidi embedding/override/isolate controls (which would reorder the rest
+    of the line) are dropped; everything else is kept as typed. ``None`` → ``""``. CSV and XLSX
+    cells keep the name exactly; only text that must stay one line goes through here.
+    """
+    if text is None:
+        return ""
+    text = _LINE_BREAKS.sub(" ", str(text))
+    text = BIDI_CONTROLS.sub("", text)
+    return "".join("\ufffd" if unicodedata.category(ch) == "Cc" else ch for ch in text)
 
 
 def normalise_name(s: str | None) -> str:
@@ -110,23 +133,116 @@ class ChannelRule:
     channel: str
 
     def matches(self, normalised: str) -> bool:
-        """Whether the rule matches an already normalised name (regex: case-insensitive search)."""
+        """Whether the rule matches an already normalised name (regex: case-insensitive search;
+        word: the keyword with no letter or digit right before or after it)."""
         if self.match == "regex":
             try:
                 return re.search(self.pattern, normalised, flags=re.IGNORECASE) is not None
             except re.error:
                 return False  # saved before validation existed: never match rather than fail a page
-        pattern = normalise_name(self.pattern)
+        pattern = _normalised_pattern(self.pattern)
         if not pattern:
             return False
         if self.match == "contains":
             return pattern in normalised
+        if self.match == "word":
+            return pattern in normalised and _word_regex(pattern).search(normalised) is not None
         if self.match == "prefix":
             return normalised.startswith(pattern)
         return normalised == pattern
 
 
-_DEFAULT_RULES = [
+@functools.lru_cache(maxsize=4096)
+def _normalised_pattern(pattern: str) -> str:
+    return normalise_name(pattern)
+
+
+@functools.lru_cache(maxsize=4096)
+def _word_regex(pattern: str) -> re.Pattern:
+    # A letter or digit (``[^\W_]``) next to the keyword makes it part of a longer word; an
+    # underscore, space or punctuation does not ("fb_leads" holds the word "fb").
+    return re.compile(r"(?<![^\W_])" + re.escape(pattern) + r"(?![^\W_])")
+
+
+# The built-in rules: one keyword per rule, so a marketer can read and edit each line. Keywords
+# are compared like names (case, spaces, tatweel, alef forms ignored). ``contains`` finds the
+# keyword anywhere (Arabic words take attached prefixes: "الواتساب" contains "واتساب");
+# ``word`` only as a whole word, for short keywords that hide inside other words ("ig" in
+# "big", "form" in "information", "wa" in "walk-in"). No single-letter keyword: "x" filed
+# "Nike x Adidas", "2 x 1 offer" and "=HYPERLINK("http://x.test")" under X (Twitter).
+# Order matters: click-to-WhatsApp ads before WhatsApp and Facebook ("Meta CTWA"), Instagram
+# before Facebook, Google Ads before Google Search, Website before Integration.
+CTWA_CHANNEL = "Click-to-WhatsApp Ads"
+_DEFAULT_KEYWORDS: list[tuple[str, list[tuple[str, str]]]] = [
+    (CTWA_CHANNEL, [
+        ("word", "ctwa"), ("contains", "click to whatsapp"), ("contains", "click-to-whatsapp"),
+        ("contains", "clicktowhatsapp"), ("word", "click to wa"), ("word", "whatsapp ads"),
+        ("word", "whatsapp ad"), ("word", "wa ads"),
+        ("contains", "اعلان واتس"), ("contains", "اعلانات واتس"), ("contains", "اعلان الواتس"),
+        ("contains", "اعلانات الواتس"), ("contains", "واتساب ممول"), ("contains", "الواتساب الممول"),
+        ("contains", "انقر للواتس"), ("contains", "النقر للواتس"), ("contains", "اضغط للواتس"),
+    ]),
+    ("WhatsApp", [
+        ("contains", "whatsapp"), ("contains", "whats app"), ("contains", "wa.me"), ("word", "wa"),
+        ("contains", "واتساب"), ("contains", "واتس"), ("contains", "وتساب"),
+    ]),
+    ("Instagram", [
+        ("contains", "instagram"), ("word", "insta"), ("word", "ig"),
+        ("contains", "انستغرام"), ("contains", "انستقرام"), ("contains", "انستجرام"), ("contains", "انستا"),
+    ]),
+    ("Facebook", [
+        ("contains", "facebook"), ("contains", "face book"), ("word", "fb"), ("word", "meta"),
+        ("contains", "messenger"), ("contains", "فيس بوك"), ("contains", "فيسبوك"), ("contains", "ميتا"),
+        ("contains", "ماسنجر"),
+    ]),
+    ("TikTok", [("contains", "tiktok"), ("contains", "tik tok"), ("contains", "تيك توك"), ("contains", "تيكتوك")]),
+    ("Snapchat", [("contains", "snapchat"), ("contains", "snap chat"), ("word", "snap"), ("contains", "سناب")]),
+    ("Google Ads", [
+        ("contains", "google ads"), ("contains", "googleads"), ("contains", "adwords"), ("word", "ppc"),
+        ("word", "sem"), ("contains", "اعلانات جوجل"), ("contains", "اعلانات قوقل"),
+        ("contains", "اعلانات غوغل"), ("contains", "جوجل ادز"), ("contains", "قوقل ادز"),
+    ]),
+    ("Google Search", [
+        ("contains", "google"), ("word", "seo"), ("contains", "organic search"), ("contains", "جوجل"),
+        ("contains", "قوقل"), ("contains", "غوغل"),
+    ]),
+    ("X (Twitter)", [("contains", "twitter"), ("contains", "x.com"), ("word", "x ads"), ("contains", "تويتر"),
+                     ("word", "اكس")]),
+    ("LinkedIn", [("contains", "linkedin"), ("contains", "linked in"), ("contains", "لينكد ان"),
+                  ("contains", "لينكدان")]),
+    ("YouTube", [("contains", "youtube"), ("contains", "you tube"), ("contains", "يوتيوب")]),
+    ("Email", [
+        ("contains", "email"), ("contains", "e-mail"), ("contains", "newsletter"), ("contains", "mailchimp"),
+        ("contains", "بريد"), ("contains", "ايميل"),
+    ]),
+    ("SMS", [("word", "sms"), ("contains", "text message"), ("contains", "رسائل نصية"),
+             ("contains", "رسالة نصية"), ("contains", "رساله نصيه")]),
+    ("Website", [
+        ("contains", "website"), ("contains", "web site"), ("contains", "landing page"),
+        ("contains", "landingpage"), ("contains", "web form"), ("contains", "webform"), ("word", "web"),
+        ("word", "site"), ("word", "form"), ("contains", "موقع"), ("contains", "صفحة هبوط"),
+        ("contains", "نموذج"),
+    ]),
+    ("Referral", [
+        ("contains", "referral"), ("contains", "referal"), ("word", "refer"), ("contains", "word of mouth"),
+        ("contains", "احالة"), ("contains", "احاله"), ("contains", "توصية"), ("contains", "ترشيح"),
+    ]),
+    ("Manual import", [
+        ("contains", "import"), ("word", "csv"), ("contains", "excel"), ("contains", "manual"),
+        ("contains", "upload"), ("contains", "يدوي"), ("contains", "استيراد"),
+    ]),
+    ("Integration", [
+        ("word", "api"), ("contains", "shopify"), ("contains", "woocommerce"), ("contains", "woo commerce"),
+        ("contains", "zapier"), ("word", "n8n"), ("contains", "integration"), ("contains", "webhook"),
+        ("word", "salla"), ("word", "zid"), ("word", "سلة"), ("word", "زد"), ("contains", "تكامل"),
+        ("contains", "ربط"),
+    ]),
+]
+
+# The built-in rules before December 2026: one regular expression per channel. A cache whose
+# saved rules are exactly these never had them edited (they were restored or saved as shipped);
+# ``uses_previous_default_rules`` finds it, so the dashboard can offer the current defaults.
+PREVIOUS_DEFAULT_RULES = [
     (r"whats\s?app|wa\.me|\bwa\b|واتس\s?اب|وتساب|واتس", "WhatsApp"),
     (r"insta(gram)?|\big\b|انستغرام|انستقرام|انستجرام|انستا", "Instagram"),
     (r"face\s?book|\bfb\b|\bmeta\b|messenger|فيس\s?بوك|فيسبوك|ميتا|ماسنجر", "Facebook"),
@@ -147,14 +263,41 @@ _DEFAULT_RULES = [
 
 
 def default_channel_rules() -> pd.DataFrame:
-    """The built-in channel rules (regexes on normalised names, English and Arabic spellings).
+    """The built-in channel rules: keyword rules (``contains`` or whole-``word``), English and
+    Arabic spellings, one keyword per rule, no regular expression and no single-letter keyword.
 
     Returns ``DataFrame[position (int, 1..n), pattern, match, channel]``; order matters
-    (Instagram before Facebook/Meta, Google Ads before Google Search).
+    (click-to-WhatsApp ads before WhatsApp and Facebook, Instagram before Facebook, Google Ads
+    before Google Search).
     """
-    return pd.DataFrame(
-        [(i + 1, p, "regex", ch) for i, (p, ch) in enumerate(_DEFAULT_RULES)], columns=RULE_COLUMNS
-    )
+    rows = [(channel, match, keyword) for channel, keywords in _DEFAULT_KEYWORDS for match, keyword in keywords]
+    return pd.DataFrame([(i + 1, keyword, match, channel) for i, (channel, match, keyword) in enumerate(rows)],
+                        columns=RULE_COLUMNS)
+
+
+def previous_default_channel_rules() -> pd.DataFrame:
+    """The built-in rules shipped before December 2026 (one regex per channel), same columns."""
+    return pd.DataFrame([(i + 1, p, "regex", ch) for i, (p, ch) in enumerate(PREVIOUS_DEFAULT_RULES)],
+                        columns=RULE_COLUMNS)
+
+
+def _rule_rows(rules_df: pd.DataFrame) -> list[tuple[str, str, str]]:
+    df = rules_df
+    if "position" in df.columns and df["position"].notna().all():
+        df = df.sort_values("position", kind="stable")
+    return [(str(r.pattern).strip(), str(r.match).strip().lower(), tidy_name(r.channel))
+            for r in df.itertuples(index=False)]
+
+
+def uses_previous_default_rules(db) -> bool:
+    """Whether the cache's saved rules are exactly the previous built-in set, never edited.
+
+    Such a cache can move to ``default_channel_rules()`` (the dashboard's "Restore the built-in
+    rules", which previews the change first). An empty ``channel_rules`` table already follows
+    the current defaults: False. Reads table ``channel_rules``.
+    """
+    saved = db.query("SELECT position, pattern, match, channel FROM channel_rules ORDER BY position")
+    return len(saved) > 0 and _rule_rows(saved) == _rule_rows(previous_default_channel_rules())
 
 
 # Regex rules run on every source name for every page query, so a pattern that backtracks

@@ -14,6 +14,7 @@ import sys
 from typing import Sequence
 
 from . import store
+from .attribution import one_line
 from .errors import RaslError
 from .settings import SettingsError, load_settings
 
@@ -60,7 +61,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
             # Secrets.toml beats the environment: say which address was used and from where.
             origin = settings.sources.get("RASL_BASE_URL", "default")
             where = f" [RASL_BASE_URL={settings.base_url} from {origin}]"
-        print(f"error: {result.error_title}{where}", file=sys.stderr)
+        print(one_line(f"error: {result.error_title}{where}"), file=sys.stderr)
         return 1
     print(result.summary() + f" -> {ws.cache_path}")
     return 0
@@ -76,7 +77,7 @@ class OneLineParser(argparse.ArgumentParser):
     """An argument parser whose usage errors are one line on stderr and exit code 2."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(2, f"error: {message} (see {self.prog} --help)\n")
+        self.exit(2, one_line(f"error: {message} (see {self.prog} --help)") + "\n")
 
 
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
@@ -128,19 +129,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except SettingsError as err:
-        print(f"error: configuration: {err}", file=sys.stderr)
+        print(one_line(f"error: configuration: {err}"), file=sys.stderr)
         return 2
     except ValueError as err:
-        print(f"error: {err}", file=sys.stderr)
+        print(one_line(f"error: {err}"), file=sys.stderr)
         return 2
     except store.CacheBusyError as err:
-        print(f"error: {err.title}", file=sys.stderr)
+        print(one_line(f"error: {err.title}"), file=sys.stderr)
         return 1
     except store.CacheError as err:
-        print(f"error: {err.title} ({err.detail})" if err.detail else f"error: {err.title}", file=sys.stderr)
+        print(one_line(f"error: {err.title} ({err.detail})" if err.detail else f"error: {err.title}"), file=sys.stderr)
         return 1
     except RaslError as err:
-        print(f"error: {err.title}", file=sys.stderr)
+        print(one_line(f"error: {err.title}"), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("interrupted: the cache is unchanged", file=sys.stderr)

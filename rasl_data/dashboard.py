@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from rasl_data import periods, queries
-from rasl_data.attribution import BIDI_CONTROLS, normalise_name, tidy_name
+from rasl_data.attribution import BIDI_CONTROLS, normalise_name, one_line, tidy_name
 
 MAX_SOURCE_NAME = 255  # RASL's limit on a source name (characters), contract §sources
 
@@ -19,8 +19,10 @@ def isolate(name: str) -> str:
 
     An Arabic name quoted in an English sentence otherwise drags neighbouring numbers and
     punctuation into its right-to-left run ("6707 تيك توك / عرض" instead of "تيك توك / عرض 6707").
+    The name is put on one line first (``attribution.one_line``: line breaks fold, bidi controls
+    that could close the isolate early go), so a message about it stays one line.
     """
-    return f"\u2068{name}\u2069"
+    return f"\u2068{one_line(name)}\u2069"
 
 
 def live_sources(db) -> pd.DataFrame:

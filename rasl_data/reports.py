@@ -4,6 +4,8 @@
 
 * ``summary.txt``: the plain-text summary (UTF-8), ready to paste into WhatsApp or an email;
 * one Excel-safe CSV per table (``exports.to_csv_bytes``), named ``<table>_<start>_to_<end>.csv``;
+* ``weekly_review_<start>_to_<end>.xlsx``: the same tables as sheets of one workbook with typed
+  cells (``exports.workbook_bytes``), the form a spreadsheet cannot misread;
 * ``weekly_review_<start>_to_<end>.html``: the summary, the interactive Plotly charts and the
   tables in one self-contained file (plotly.js embedded, no CDN: it opens offline);
 * ``charts/*.png``: the same charts as images (kaleido with a local Chromium); when they cannot
@@ -22,6 +24,7 @@ import html
 import io
 import os
 import shutil
+import stat
 import sys
 import threading
 import zipfile
@@ -32,6 +35,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from rasl_data import exports, periods, weekly
+from rasl_data.attribution import one_line
 from rasl_data.weekly import WeeklyReview
 
 # Table stems in the pack (file ``<stem>_<start>_to_<end>.csv``) → the ``WeeklyReview`` field.
@@ -57,6 +61,7 @@ CHART_NAMES = ("weekly_new_contacts", "daily_new_contacts_by_source", "movers_by
 MAX_CHART_SOURCES = 8
 PNG_WIDTH, PNG_HEIGHT, PNG_SCALE = 1000, 500, 2
 PNG_TIMEOUT = 90  # seconds kaleido waits for Chromium per task
+ZIP_FILE_MODE = 0o644  # every file in the pack: owner writes, everyone reads
 UP_COLOUR, DOWN_COLOUR, BASE_COLOUR, WEEK_COLOUR = "#0F9D58", "#D93025", "#B0BEC5", "#1A73E8"
 
 _png_lock = threading.Lock()
@@ -103,10 +108,12 @@ def weekly_figures(review: WeeklyReview) -> dict[str, go.Figure]:
         totals = daily.groupby("source", sort=False)["new_contacts"].sum().sort_values(ascending=False, kind="stable")
         keep = list(totals.index[:MAX_CHART_SOURCES])
         daily["series"] = [s if s in keep else "Other sources" for s in daily["source"]]
+        names = _legend_names(keep)
         grouped = daily.groupby(["day", "series"], sort=False)["new_contacts"].sum().reset_index()
         for series in keep + (["Other sources"] if len(totals) > MAX_CHART_SOURCES else []):
             part = grouped[grouped["series"] == series]
-            f2.add_bar(x=[f"{d:%a %d %b}" for d in part["day"]], y=part["new_contacts"], name=str(series),
+            f2.add_bar(x=[f"{d:%a %d %b}" for d in part["day"]], y=part["new_contacts"],
+                       name=names.get(series, "Other sources"),
                        hovertemplate="%{fullData.name}: %{y:,}<extra></extra>")
     else:
         f2.add_annotation(text="No new contacts this week", showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper")
@@ -118,18 +125,73 @@ def weekly_figures(review: WeeklyReview) -> dict[str, go.Figure]:
     f3 = go.Figure()
     if len(movers):
         m = movers.iloc[::-1]  # plotly draws the first category at the bottom
+        changes = [int(c) for c in m["change_abs"]]
         f3.add_bar(
-            x=m["change_abs"], y=[str(s) for s in m["source"]], orientation="h",
+            x=changes, y=_axis_names(m["source"]), orientation="h", customdata=[one_line(n) for n in m["source"]],
             marker_color=[UP_COLOUR if d == "up" else DOWN_COLOUR for d in m["direction"]],
             text=[weekly.change_text(c, p, n) for c, p, n in zip(m["change_abs"], m["change_pct"], m["is_new"])],
-            textposition="auto", hovertemplate="%{y}: %{x:+,} vs the previous week<extra></extra>",
+            # Labels sit just past the end of each bar, inside the plot: "auto" put the label of a
+            # negative bar outside its left end, over the source names of the y axis.
+            textposition="outside", cliponaxis=False, textfont=dict(size=12),
+            hovertemplate="%{customdata}: %{x:+,} vs the previous week<extra></extra>",
         )
-        f3.update_xaxes(tickformat="+,d", title="Change in new contacts vs the previous week", zeroline=True)
+        f3.update_xaxes(tickformat="+,d", title="Change in new contacts vs the previous week", zeroline=True,
+                        zerolinecolor="#5F6368", range=movers_range(changes))
     else:
         f3.add_annotation(text="No source changed", showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper")
     _layout(f3, f"Top movers by source, {label}")
     f3.update_layout(showlegend=False)
     return {"weekly_new_contacts": f1, "daily_new_contacts_by_source": f2, "movers_by_source": f3}
+
+
+MOVER_LABEL_ROOM = 0.35  # share of the bars' span added on each side that has bars, for their labels
+
+
+def movers_range(changes: list[int]) -> list[float]:
+    """The x-axis range of the movers chart: the bars plus ``MOVER_LABEL_ROOM`` of their span on
+    each side that has bars, so every label fits between its bar's end and the plot's edge.
+
+    Zero is always inside (bars start there). ``[-1, 1]`` when there are no changes.
+    """
+    lo, hi = min([0, *changes]), max([0, *changes])
+    span = max(hi - lo, 1)
+    room = MOVER_LABEL_ROOM * span
+    return [lo - room if lo < 0 else -0.02 * span, hi + room if hi > 0 else 0.02 * span]
+
+
+MAX_LABEL_CHARS = 48  # longer names are cut with "…" in legends and axis labels (tables keep them)
+
+
+def _label(name) -> str:
+    """A name as a chart label: one line (``one_line``), at most ``MAX_LABEL_CHARS`` characters."""
+    text = one_line(name).strip()
+    return text if len(text) <= MAX_LABEL_CHARS else text[: MAX_LABEL_CHARS - 1].rstrip() + "…"
+
+
+def _legend_names(names) -> dict:
+    """Legend text of each series (``_label``), unique: a folded or cut name that collides with
+    another keeps them apart with a zero-width space, invisible."""
+    out: dict = {}
+    used: set[str] = set()
+    for name in names:
+        text = _label(name)
+        while text in used:
+            text += "\u200b"
+        used.add(text)
+        out[name] = text
+    return out
+
+
+def _axis_names(names) -> list[str]:
+    """Category labels of a bar chart, one per bar: one line each and unique (plotly would draw
+    two sources of the same name as one bar)."""
+    out: list[str] = []
+    for name in names:
+        text = _label(name)
+        while text in out:
+            text += "\u200b"
+        out.append(text)
+    return out
 
 
 def _browser_path() -> str | None:
@@ -193,9 +255,42 @@ pre.summary { background: #F1F3F4; padding: 1rem; border-radius: 8px; white-spac
               unicode-bidi: plaintext; font-size: 1rem; }
 table { border-collapse: collapse; margin: 0.5rem 0 1.5rem; font-size: 0.9rem; }
 th, td { border: 1px solid #DADCE0; padding: 4px 8px; unicode-bidi: plaintext; }
-th { background: #F8F9FA; text-align: left; } td.num { text-align: right; }
+th { background: #F8F9FA; text-align: left; vertical-align: bottom; }
+td.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
+td.date { white-space: nowrap; }
+.table-wrap { overflow-x: auto; }
 .empty { color: #5F6368; font-style: italic; }
 """
+
+
+def _column_kind(s: pd.Series) -> str:
+    """``num``, ``date`` or ``text``: how a column's cells are aligned and wrapped in the HTML."""
+    if pd.api.types.is_bool_dtype(s.dtype):
+        return "text"
+    if pd.api.types.is_numeric_dtype(s.dtype):
+        return "num"
+    if pd.api.types.is_datetime64_any_dtype(s.dtype):
+        return "date"
+    values = [x for x in s if not (x is None or (not isinstance(x, (str, date)) and pd.isna(x)))]
+    if values and all(isinstance(x, (date, datetime, pd.Timestamp)) for x in values):
+        return "date"
+    return "text"
+
+
+def _html_table(df: pd.DataFrame) -> str:
+    """``df`` as an HTML table for reading (``_display`` text, every cell escaped): numbers
+    right-aligned, numbers and dates never wrapped (a date broke at its hyphens in a narrow
+    column), names wrapped as needed. Wrapped in a horizontally scrolling box."""
+    kinds = [_column_kind(df[c]) for c in df.columns]
+    shown = _display(df)
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in shown.columns)
+    body = []
+    for row in shown.itertuples(index=False):
+        cells = "".join(f'<td class="{k}">{html.escape(str(v))}</td>' if k != "text" else f"<td>{html.escape(str(v))}</td>"
+                        for k, v in zip(kinds, row))
+        body.append(f"<tr>{cells}</tr>")
+    return (f'<div class="table-wrap"><table><thead><tr>{head}</tr></thead><tbody>'
+            + "".join(body) + "</tbody></table></div>")
 
 
 def _display(df: pd.DataFrame) -> pd.DataFrame:
@@ -255,7 +350,7 @@ def weekly_html(review: WeeklyReview, figures: dict[str, go.Figure], generated_a
         if df.empty:
             parts.append('<p class="empty">Nothing this week.</p>')
         else:
-            parts.append(_display(df).to_html(index=False, escape=True, border=0))
+            parts.append(_html_table(df))
     parts.append(f'<p class="meta">{html.escape(weekly.SPIKE_RULE)}</p></body></html>')
     return "\n".join(parts)
 
@@ -264,9 +359,11 @@ def weekly_html(review: WeeklyReview, figures: dict[str, go.Figure], generated_a
 
 
 def pack_file_names(review: WeeklyReview) -> dict[str, str]:
-    """File name inside the zip of every CSV (by ``PACK_TABLES`` stem) and of the HTML report."""
+    """File name inside the zip of every CSV (by ``PACK_TABLES`` stem), of the HTML report
+    (``"html"``) and of the workbook holding every table (``"xlsx"``)."""
     names = {stem: exports.dated_file_name(stem, review.week_start, review.week_end) for stem in PACK_TABLES}
     names["html"] = exports.dated_file_name("weekly_review", review.week_start, review.week_end, "html")
+    names["xlsx"] = exports.dated_file_name("weekly_review", review.week_start, review.week_end, "xlsx")
     return names
 
 
@@ -286,6 +383,7 @@ def _readme(review: WeeklyReview, names: dict[str, str], png_error: str | None) 
         "summary.txt - the summary to paste into WhatsApp or an email.",
         f"{names['html']} - the report with interactive charts; opens offline in any browser.",
     ]
+    lines.append(f"{names['xlsx']} - every table below as a sheet of one Excel workbook.")
     lines += [f"{names[stem]} - {TABLE_TITLES[stem]}." for stem in PACK_TABLES]
     if png_error:
         lines += ["", f"Chart images (PNG) are not included: {png_error}",
@@ -294,10 +392,14 @@ def _readme(review: WeeklyReview, names: dict[str, str], png_error: str | None) 
         lines += [f"charts/{name}.png - chart image." for name in CHART_NAMES]
     lines += [
         "",
+        "Excel workbook: typed cells (text stays text, numbers stay numbers, dates are dates), so",
+        "names such as 1/2 or 00123 are never turned into a date or a number. Prefer it to the CSVs",
+        "in a spreadsheet.",
         "CSV files: UTF-8 (Excel shows Arabic names), dates YYYY-MM-DD, plain numbers. Percent",
         "columns are fractions (0.25 = 25%) and empty where the base week had no contacts (a new",
         "source or campaign: is_new is True). Text that a spreadsheet would run as a formula",
-        "(starting with = + - @) begins with an apostrophe.",
+        "(starting with = + - @) begins with an apostrophe. A spreadsheet opening a CSV may still",
+        "read a name like 1/2 as a date: use the workbook for that.",
         "",
         "Spikes and drops: " + weekly.SPIKE_RULE,
     ]
@@ -331,15 +433,26 @@ def build_weekly_pack(
     else:
         pngs, png_error = {}, "left out on request (images=False)."
     buf = io.BytesIO()
+    stamp = datetime.now().timetuple()[:6]  # zip times are local wall-clock times
     with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr("README.txt", _readme(review, names, png_error))
-        zf.writestr("summary.txt", review.summary + "\n")
+        def add(name: str, data) -> None:
+            # writestr() with a bare name gives every file mode 0600 (only the owner may read it
+            # after unzipping); a pack is shared, so 0644 like any document, as a regular file.
+            info = zipfile.ZipInfo(name, date_time=stamp)
+            info.create_system = 3  # Unix: unzip applies the mode below
+            info.external_attr = (stat.S_IFREG | ZIP_FILE_MODE) << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, data)
+
+        add("README.txt", _readme(review, names, png_error))
+        add("summary.txt", review.summary + "\n")
         for stem, field in PACK_TABLES.items():
-            zf.writestr(names[stem], exports.to_csv_bytes(getattr(review, field)))
-        zf.writestr(names["html"], weekly_html(review, figures))
+            add(names[stem], exports.to_csv_bytes(getattr(review, field)))
+        add(names["xlsx"], exports.workbook_bytes({stem: getattr(review, field) for stem, field in PACK_TABLES.items()}))
+        add(names["html"], weekly_html(review, figures))
         for name in CHART_NAMES:
             if name in pngs:
-                zf.writestr(f"charts/{name}.png", pngs[name])
+                add(f"charts/{name}.png", pngs[name])
     return buf.getvalue()
 
 
@@ -350,7 +463,7 @@ class _OneLineParser(argparse.ArgumentParser):
     """An argparse parser whose usage errors are one line on stderr and exit code 2 (cron mail)."""
 
     def error(self, message: str):
-        print(f"error: {message}", file=sys.stderr)
+        print(f"error: {one_line(message)}", file=sys.stderr)
         raise SystemExit(2)
 
 
@@ -396,7 +509,7 @@ def run_weekly_report(args: argparse.Namespace) -> int:
     from rasl_data import store
 
     def fail(message: str, code: int) -> int:
-        print(f"error: {message}", file=sys.stderr)
+        print(f"error: {one_line(message)}", file=sys.stderr)  # one line, whatever a path holds
         return code
 
     if not args.out:
@@ -440,7 +553,7 @@ def run_weekly_report(args: argparse.Namespace) -> int:
         has_png = any(n.endswith(".png") for n in zf.namelist())
     if not has_png and not args.no_images:
         print("note: the PNG charts could not be drawn; README.txt in the pack says why", file=sys.stderr)
-    print(f"wrote {out}: week {review.week_start.isoformat()} to {review.week_end.isoformat()} "
+    print(f"wrote {one_line(out)}: week {review.week_start.isoformat()} to {review.week_end.isoformat()} "
           f"({review.tz}), {new:,} new contacts")
     return 0
 

@@ -70,7 +70,7 @@ SILENT_SOURCE_COLUMNS = [
 ]
 SPIKE_COLUMNS = [
     "dimension", "source_id", "name", "direction", "this_week", "avg_4_weeks", "change_vs_avg",
-    "change_pct_vs_avg", "p_value",
+    "change_pct_vs_avg", "p_value", "same_contacts_as",
 ]
 DAILY_COLUMNS = ["day", "source_id", "source", "channel", "new_contacts"]
 WEEKLY_COLUMNS = ["week_start", "new_contacts", "unattributed"]
@@ -89,7 +89,8 @@ class WeeklyReview:
     * ``totals``: ``TOTALS_COLUMNS``, one row per metric (``METRIC_*`` labels). For the
       unattributed share the changes are in fraction points and its percentages are empty; the
       4-week value of a share is pooled (all unattributed / all contacts of the 4 weeks). New
-      sources, silent sources and spikes are counted for the week only.
+      sources, silent sources and spikes are counted for the week only (spikes once per movement:
+      rows with ``same_contacts_as`` are not counted).
     * ``movers_sources``: ``SOURCE_MOVER_COLUMNS``; up to ``top`` rows with ``direction`` "up"
       (largest gain first) then up to ``top`` "down" (largest loss first). Unattributed is a
       row like any source.
@@ -101,7 +102,11 @@ class WeeklyReview:
       before and none in the week; ``last_contact`` is their last local day with contacts
       before the week; most contacts in the 4 weeks first.
     * ``spikes``: ``SPIKE_COLUMNS``; ``dimension`` is "total", "source" or "campaign",
-      ``direction`` "spike" or "drop" (see ``SPIKE_RULE``), smallest p first.
+      ``direction`` "spike" or "drop" (see ``SPIKE_RULE``), smallest p first. A campaign whose
+      only contacts in the 5 weeks are one flagged source's (or the total, when one source or
+      campaign holds every contact) is the same movement seen twice: its ``same_contacts_as``
+      names that row ("source: Instagram / Ramadan"), else it is empty. The summary and the
+      "Spikes and drops" count leave such rows out.
     * ``daily_by_source``: ``DAILY_COLUMNS``, every day of the week for every source with
       contacts in the week (zero days included).
     * ``weekly_totals``: ``WEEKLY_COLUMNS``, the 4 weeks before and the week, oldest first.
@@ -301,6 +306,36 @@ def _spike_rows(df: pd.DataFrame, dimension: str, name_col: str) -> list[dict]:
     return rows
 
 
+def _same_movements(spikes: pd.DataFrame, by_source: pd.DataFrame) -> list:
+    """Per spike row: the more specific flagged row holding exactly the same contacts, or NA.
+
+    A campaign row equals a source row when the source belongs to the campaign and both have
+    the same count this week and over the 4 weeks before (the campaign's other sources then had
+    none in the 5 weeks); the total equals a source or campaign row with the same counts. Sources
+    are preferred over campaigns, since they say more.
+    """
+    campaign_of = {None if pd.isna(k) else int(k): c for k, c in zip(by_source["source_id"], by_source["campaign"])}
+    rows = list(spikes.itertuples(index=False))
+    out: list = []
+    for row in rows:
+        found = pd.NA
+        if row.dimension != "source":
+            for dimension in ("source", "campaign") if row.dimension == "total" else ("source",):
+                for other in rows:
+                    if other.dimension != dimension or other.direction != row.direction:
+                        continue
+                    if other.this_week != row.this_week or not math.isclose(other.avg_4_weeks, row.avg_4_weeks):
+                        continue
+                    sid = None if pd.isna(other.source_id) else int(other.source_id)
+                    if row.dimension == "total" or campaign_of.get(sid) == row.name:
+                        found = f"{dimension}: {other.name}"
+                        break
+                if found is not pd.NA:
+                    break
+        out.append(found)
+    return out
+
+
 def weekly_review(
     db,
     week_start_date: date | None = None,
@@ -377,6 +412,7 @@ def weekly_review(
     spike_rows = (_spike_rows(total_row, "total", "k") + _spike_rows(by_source, "source", "source")
                   + _spike_rows(by_campaign, "campaign", "campaign"))
     spikes = pd.DataFrame(spike_rows, columns=SPIKE_COLUMNS)
+    spikes["same_contacts_as"] = _same_movements(spikes, by_source)
     if len(spikes):
         spikes["_abs"] = spikes["change_vs_avg"].abs()
         spikes = spikes.sort_values(["p_value", "_abs", "name"], ascending=[True, False, True], kind="stable")
@@ -396,7 +432,8 @@ def weekly_review(
     daily_week["channel"] = daily_week["channel"].fillna(UNATTRIBUTED)
     daily_by_source = daily_week.reindex(columns=DAILY_COLUMNS).reset_index(drop=True)
 
-    totals = _totals(start, end, weekly_totals, by_source, len(new_sources), len(silent_sources), len(spikes))
+    distinct_spikes = int(spikes["same_contacts_as"].isna().sum())
+    totals = _totals(start, end, weekly_totals, by_source, len(new_sources), len(silent_sources), distinct_spikes)
     review = dict(
         week_start=start, week_end=end, tz=tz, week_starts_on=week_start, baseline_start=base_start,
         totals=totals, movers_sources=movers_sources, movers_campaigns=movers_campaigns,
@@ -455,9 +492,10 @@ def week_label(start: date, end: date) -> str:
 
 
 def _name(text) -> str:
-    """A name safe to put next to numbers: right-to-left names are bidi-isolated (FSI…PDI), so
+    """A name safe to put next to numbers, on one line: line breaks and control characters fold
+    (``attribution.one_line``), and right-to-left names are bidi-isolated (FSI…PDI), so
     "واتساب +12" keeps its number on the right side in WhatsApp and mail clients."""
-    text = str(text)
+    text = attribution.one_line(text)
     if any(unicodedata.bidirectional(ch) in ("R", "AL") for ch in text):
         return _FSI + text + _PDI
     return text
@@ -502,11 +540,13 @@ def summary_text(
 
     Numbers carry thousands separators, changes a sign, percentages no decimals; no markdown
     table, so it pastes cleanly into WhatsApp or an email. Lines with nothing to report are
-    left out (new contacts and the unattributed share are always there).
+    left out (new contacts and the unattributed share are always there). Every name is printed
+    on one line (``_name``), so a name holding line breaks never adds lines; a spike that is
+    the same movement as another (``same_contacts_as``) is listed once.
     """
     t = totals.set_index("metric")
     new = t.loc[METRIC_NEW_CONTACTS]
-    lines = [f"Weekly review: {week_label(week_start, week_end)} ({tz})"]
+    lines = [f"Weekly review: {week_label(week_start, week_end)} ({attribution.one_line(tz)})"]
     prev, avg, change = new["previous_week"], new["avg_4_weeks"], new["change_vs_previous"]
     vs_prev = _signed(change) if pd.isna(new["change_pct_vs_previous"]) else \
         f"{_signed(change)}, {_pct_text(new['change_pct_vs_previous'])}"
@@ -542,14 +582,15 @@ def summary_text(
         items = [f"{_name(r['source'])} (had {_count(r['contacts_4_weeks'])} in the 4 weeks before)"
                  for _, r in silent_sources.iterrows()]
         lines.append(f"• Silent sources: {_listing(items)}")
-    if len(spikes):
+    distinct = spikes[spikes["same_contacts_as"].isna()] if "same_contacts_as" in spikes.columns else spikes
+    if len(distinct):
         items = []
-        for _, r in spikes.iterrows():
+        for _, r in distinct.iterrows():
             p = "p < 0.001" if r["p_value"] < 0.001 else f"p = {r['p_value']:.3f}"
             items.append(f"{_name(r['name'])} {r['direction']} {_count(r['this_week'])} vs average "
                          f"{_avg(r['avg_4_weeks'])} ({p})")
         lines.append(f"• Unusual: {_listing(items, 2)}")
-    return "\n".join(lines[:12])
+    return "\n".join(line.replace("\n", " ") for line in lines[:12])
 
 
 __all__ = [

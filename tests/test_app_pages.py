@@ -22,6 +22,8 @@ So this week: 8 new contacts (+4, +100.0 %), 2 unattributed (25.0 %, +25.0 pts),
 
 from __future__ import annotations
 
+import csv
+import io
 import sys
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
@@ -394,6 +396,35 @@ def test_pages_do_not_import_duckdb_or_httpx_or_hold_sql():
             text = path.read_text(encoding="utf-8")
             assert "import duckdb" not in text and "import httpx" not in text, path
             assert "SELECT " not in text, path
+
+
+def test_every_table_download_of_every_page_builds_a_csv_and_a_matching_xlsx(small_ws, monkeypatch):
+    # Click every download button of every page: the Excel file must build and hold the same
+    # table as the CSV (same header, same number of rows), whatever the page put in it.
+    import openpyxl
+    import streamlit as st
+
+    offered = []
+    real = st.download_button
+
+    def record(label, data, **kw):
+        offered.append((label, data, kw))
+        return real(label, data, **kw)
+
+    monkeypatch.setattr(st, "download_button", record)
+    for page in PAGES:
+        run_app(CUSTOM_QP, page)
+    tables = [(label, data, kw) for label, data, kw in offered if kw.get("file_name", "").endswith((".csv", ".xlsx"))]
+    csvs = {kw["key"]: (label, data) for label, data, kw in tables if kw["file_name"].endswith(".csv")}
+    xlsxs = {kw["key"][: -len("_xlsx")]: (label, data) for label, data, kw in tables if kw["file_name"].endswith(".xlsx")}
+    assert len(csvs) >= 10 and set(csvs) == set(xlsxs)  # every CSV button has its Excel twin
+    for key, (_, make_csv) in csvs.items():
+        raw = make_csv() if callable(make_csv) else make_csv
+        rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"), newline="")))
+        ws = openpyxl.load_workbook(io.BytesIO(xlsxs[key][1]())).active
+        got = [[c.value for c in row] for row in ws.iter_rows()]
+        assert got[0] == rows[0], key  # page tables have plain headers
+        assert len(got) == len(rows), key
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -55,7 +55,7 @@ def test_split_source_name(name, want):
     ("IG / Reels", "Instagram"), ("TikTok", "TikTok"), ("تيك توك", "TikTok"), ("Snapchat", "Snapchat"),
     ("سناب شات", "Snapchat"), ("Google Ads", "Google Ads"), ("AdWords", "Google Ads"),
     ("Google Search", "Google Search"), ("جوجل", "Google Search"), ("SEO", "Google Search"),
-    ("Twitter", "X (Twitter)"), ("X / Launch", "X (Twitter)"), ("LinkedIn", "LinkedIn"),
+    ("Twitter", "X (Twitter)"), ("LinkedIn", "LinkedIn"),
     ("YouTube", "YouTube"), ("يوتيوب", "YouTube"), ("Email newsletter", "Email"), ("SMS blast", "SMS"),
     ("Website", "Website"), ("Landing page - Sale", "Website"), ("Web form", "Website"),
     ("الموقع", "Website"), ("Referral", "Referral"), ("إحالة", "Referral"), ("CSV import", "Manual import"),
@@ -155,7 +155,8 @@ def test_regex_rules_without_nested_repetition_are_accepted(pattern):
 
 def test_default_rules_pass_every_rule_check():
     rules = attribution.validate_rules(attribution.default_channel_rules())
-    assert len(rules) == len(attribution.default_channel_rules()) == 16
+    assert len(rules) == len(attribution.default_channel_rules())
+    assert [r.position for r in rules] == list(range(1, len(rules) + 1))
 
 
 def test_saved_rule_failing_a_newer_check_is_skipped_not_failing_every_page():
@@ -180,3 +181,112 @@ def test_match_kinds():
     assert attribution.channel_for("Expo clinic", rules) == "Partners"      # exact fails, contains hits
     assert attribution.channel_for("Flyers May", rules) == "Print"
     assert attribution.channel_for("May flyers", rules) is None
+
+
+# --- the built-in keyword rules -------------------------------------------------------------------
+
+CTWA = attribution.CTWA_CHANNEL
+X = "X (Twitter)"
+
+# Representative source names and the channel a marketer files them under, written by hand.
+HAND_TABLE = [
+    # The three names the old rule \bx\b filed under X (Twitter).
+    ('=HYPERLINK("http://x.test")', None),
+    ("Nike x Adidas / Launch", None),
+    ("2 x 1 offer", None),
+    # X itself, by its names that are not a single letter.
+    ("Twitter", X), ("twitter / Eid", X), ("X (Twitter) Ads", X), ("x.com / Launch", X), ("X Ads / Ramadan", X),
+    ("تويتر", X), ("اكس / رمضان", X),
+    # Click-to-WhatsApp ads: their own paid channel, never plain WhatsApp or Facebook.
+    ("CTWA", CTWA), ("CTWA / Ramadan", CTWA), ("Meta CTWA - White Friday", CTWA), ("ctwa_riyadh", CTWA),
+    ("Click to WhatsApp", CTWA), ("Click-to-WhatsApp Ads / Summer", CTWA), ("WhatsApp Ads", CTWA),
+    ("WA Ads | Eid", CTWA), ("اعلانات واتساب", CTWA), ("إعلانات الواتساب / رمضان", CTWA),
+    ("إعلان واتس اب", CTWA), ("واتساب ممول", CTWA), ("انقر للواتساب", CTWA),
+    # Plain WhatsApp, including Arabic spellings, tatweel and a wa.me link.
+    ("WhatsApp", "WhatsApp"), ("Whats App / Support", "WhatsApp"), ("wa.me/9665", "WhatsApp"), ("WA / Broadcast", "WhatsApp"),
+    ("واتساب", "WhatsApp"), ("واتســاب / عروض", "WhatsApp"), ("واتس اب", "WhatsApp"), ("الواتساب", "WhatsApp"),
+    ("وتساب", "WhatsApp"), ("WhatsApp Address book", "WhatsApp"),
+    # Short keywords only as whole words.
+    ("Click to WA / Eid", CTWA), ("Click to watch / Trailer", None),
+    ("Walk-in", None), ("Big sale", None), ("Information desk", None), ("Platform partners", None),
+    ("Webinar", None), ("Seminar", None), ("Metal expo", None), ("Rapid response", None),
+    ("IG / Reels", "Instagram"), ("ig_story", "Instagram"), ("FB", "Facebook"), ("fb-leads", "Facebook"),
+    ("Meta Ads / Summer", "Facebook"), ("Web form", "Website"), ("Contact form", "Website"),
+    # The demo tenant's sources keep their channels.
+    ("Website Form", "Website"), ("Landing Page", "Website"), ("Manual Import", "Manual import"),
+    ("Shopify Store", "Integration"), ("API Integration", "Integration"), ("Referral Campaign", "Referral"),
+    ("Instagram / Ramadan Offer", "Instagram"), ("Facebook / White Friday", "Facebook"),
+    ("Google Ads | Summer Sale", "Google Ads"), ("TikTok - Launch", "TikTok"),
+    ("إنستغرام / عرض رمضان", "Instagram"), ("facebook ", "Facebook"), ("Snapchat Ads", "Snapchat"),
+    ("Google Ads | Brand Search", "Google Ads"),
+    # Arabic spellings of the other channels.
+    ("انستقرام", "Instagram"), ("فيس بوك", "Facebook"), ("ماسنجر", "Facebook"), ("تيكتوك", "TikTok"),
+    ("سناب", "Snapchat"), ("اعلانات جوجل", "Google Ads"), ("قوقل", "Google Search"), ("لينكد ان", "LinkedIn"),
+    ("يوتيوب", "YouTube"), ("الايميل", "Email"), ("رسائل نصية", "SMS"), ("صفحة هبوط", "Website"),
+    ("احالة", "Referral"), ("استيراد يدوي", "Manual import"), ("متجر سلة", "Integration"), ("زد", "Integration"),
+]
+
+
+@pytest.mark.parametrize("name,channel", HAND_TABLE)
+def test_default_keyword_rules_file_names_as_a_marketer_would(name, channel):
+    rules = attribution.validate_rules(attribution.default_channel_rules())
+    assert attribution.channel_for(name, rules) == channel
+
+
+def test_x_rule_no_longer_files_hyperlinks_collaborations_and_offers_under_x():
+    # The old regex rule \bx\b matched all three; the new defaults match none of them.
+    old = attribution.validate_rules(attribution.previous_default_channel_rules())
+    new = attribution.validate_rules(attribution.default_channel_rules())
+    for name in ('=HYPERLINK("http://x.test")', "Nike x Adidas / Launch", "2 x 1 offer"):
+        assert attribution.channel_for(name, old) == X
+        assert attribution.channel_for(name, new) != X
+
+
+def test_default_rules_are_keywords_without_regex_or_single_letters():
+    rules = attribution.default_channel_rules()
+    assert set(rules["match"]) <= {"contains", "word"}
+    assert all(len(normalise_name(p)) >= 2 for p in rules["pattern"])
+    assert all(not re.search(r"[\\^$*+?{}\[\]|()]", p) for p in rules["pattern"])  # plain text, nothing to escape
+
+
+def test_click_to_whatsapp_channel_comes_before_whatsapp_and_facebook():
+    rules = attribution.default_channel_rules()
+    first = {ch: int(rules.loc[rules["channel"] == ch, "position"].min()) for ch in (CTWA, "WhatsApp", "Facebook")}
+    last_ctwa = int(rules.loc[rules["channel"] == CTWA, "position"].max())
+    assert last_ctwa < first["WhatsApp"] and last_ctwa < first["Facebook"]
+
+
+def test_demo_tenant_sources_keep_their_channel_under_the_new_defaults():
+    from rasl_data.emulator.data import make_demo_tenant
+
+    old = attribution.validate_rules(attribution.previous_default_channel_rules())
+    new = attribution.validate_rules(attribution.default_channel_rules())
+    names = [s["name"] for s in make_demo_tenant(n_contacts=500).sources]
+    assert len(names) >= 17
+    for name in names:
+        assert attribution.channel_for(name, old) is not None, name  # every demo source had a channel
+        assert attribution.channel_for(name, new) == attribution.channel_for(name, old), name
+
+
+@pytest.mark.parametrize("name,hit", [("fb", True), ("FB Leads", True), ("fb_leads", True), ("(fb)", True),
+                                      ("fbi", False), ("efb", False), ("fb2", False), ("افb", False)])
+def test_word_rule_needs_no_letter_or_digit_on_either_side(name, hit):
+    rules = attribution.validate_rules(pd.DataFrame([{"pattern": "FB", "match": "word", "channel": "Facebook"}]))
+    assert (attribution.channel_for(name, rules) == "Facebook") is hit
+
+
+def test_saved_rules_are_kept_and_previous_defaults_are_recognised(make_cache, tmp_path):
+    db = make_cache(tmp_path, sources=[{"id": 1, "name": "Nike x Adidas / Launch"}])
+    assert not attribution.uses_previous_default_rules(db)            # empty table: current defaults
+    assert attribution.source_attribution(db).loc[0, "channel"] == "Unmapped"
+    with store.write_transaction(db.path) as con:
+        attribution.save_channel_rules(con, attribution.previous_default_channel_rules())
+    # Saved rules stay in force (the old \bx\b included) until the user moves to the new defaults.
+    assert attribution.source_attribution(db).loc[0, "channel"] == X
+    assert attribution.uses_previous_default_rules(db)
+    preview = attribution.preview_rules(db, attribution.default_channel_rules())
+    assert list(zip(preview["source"], preview["channel_after"])) == [("Nike x Adidas / Launch", "Unmapped")]
+    edited = attribution.previous_default_channel_rules().iloc[:-1]   # one rule removed: an edit
+    with store.write_transaction(db.path) as con:
+        attribution.save_channel_rules(con, edited)
+    assert not attribution.uses_previous_default_rules(db)

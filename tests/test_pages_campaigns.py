@@ -76,3 +76,15 @@ def test_read_only_shows_rules_without_save(tmp_path, make_cache):
     at = run_app(CUSTOM_QP, "pages/campaigns.py")
     assert_clean(at)
     assert not [b for b in at.button if b.label in ("Save rules", "Save labels", "Restore built-in rules")]
+
+
+def test_cache_holding_the_previous_default_rules_is_offered_the_new_keyword_defaults(ws):
+    at = run_app(CUSTOM_QP, "pages/campaigns.py")
+    assert not [i for i in at.info if "previous built-in set" in i.value]  # empty table: current defaults
+    ws.save_channel_rules(attribution.previous_default_channel_rules(), actor=LOCAL_ACTOR)
+    at.run()
+    assert_clean(at)
+    assert [i for i in at.info if "previous built-in set" in i.value]
+    ws.save_channel_rules(attribution.default_channel_rules(), actor=LOCAL_ACTOR)  # "Restore built-in rules"
+    at.run()
+    assert not [i for i in at.info if "previous built-in set" in i.value]

@@ -19,6 +19,7 @@ CSV_NAMES = [f"{stem}_{SPAN}.csv" for stem in (
     "weekly_summary", "movers_by_source", "movers_by_campaign", "new_sources", "silent_sources", "spikes",
     "daily_new_contacts_by_source")]
 HTML_NAME = f"weekly_review_{SPAN}.html"
+XLSX_NAME = f"weekly_review_{SPAN}.xlsx"
 PNG_NAMES = ["charts/weekly_new_contacts.png", "charts/daily_new_contacts_by_source.png", "charts/movers_by_source.png"]
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 HAVE_CHROMIUM = bool(os.environ.get("BROWSER_PATH") or shutil.which("chromium") or shutil.which("google-chrome"))
@@ -47,7 +48,7 @@ def unquote(text: str) -> str:
 def test_pack_without_images_has_every_file_and_says_why_no_png(db):
     data = reports.build_weekly_pack(db, None, TZ, "monday", TODAY, images=False)
     zf = open_pack(data)
-    assert sorted(zf.namelist()) == sorted(["README.txt", "summary.txt", HTML_NAME, *CSV_NAMES])
+    assert sorted(zf.namelist()) == sorted(["README.txt", "summary.txt", HTML_NAME, XLSX_NAME, *CSV_NAMES])
     readme = zf.read("README.txt").decode("utf-8")
     assert "Chart images (PNG) are not included" in readme
     assert "Asia/Riyadh" in readme and "2026-11-16 to 2026-11-22" in readme
@@ -248,3 +249,109 @@ def test_pack_file_names_follow_the_dated_convention(db):
     assert names["movers_by_source"] == exports.dated_file_name("movers_by_source", WEEK, WEEK_END)
     assert reports.pack_zip_name(review) == f"weekly_review_{SPAN}.zip"
     assert review.baseline_start == BASE
+
+
+# --- regressions: file modes in the zip, wrapped dates, labels over names, multi-line names ----------
+
+
+def test_files_in_the_pack_unpack_as_0644_not_private_0600(db, tmp_path):
+    data = reports.build_weekly_pack(db, WEEK, TZ, "monday", TODAY, images=False)
+    zf = open_pack(data)
+    for info in zf.infolist():
+        assert info.create_system == 3, info.filename  # Unix: unzip applies the mode
+        assert info.external_attr >> 16 == 0o100644, (info.filename, oct(info.external_attr >> 16))
+    unzip = shutil.which("unzip")
+    if unzip is None:
+        pytest.skip("no unzip to unpack with")
+    import subprocess
+
+    (tmp_path / "pack.zip").write_bytes(data)
+    old = os.umask(0o022)
+    try:
+        subprocess.run([unzip, "-q", str(tmp_path / "pack.zip"), "-d", str(tmp_path / "out")], check=True)
+    finally:
+        os.umask(old)
+    files = [p for p in (tmp_path / "out").rglob("*") if p.is_file()]
+    assert sorted(p.name for p in files) == sorted(n.split("/")[-1] for n in zf.namelist())
+    assert {oct(p.stat().st_mode & 0o777) for p in files} == {oct(0o644)}
+
+
+def test_dates_in_the_html_tables_never_wrap_and_numbers_are_right_aligned(db):
+    page = open_pack(reports.build_weekly_pack(db, WEEK, TZ, "monday", TODAY, images=False)).read(HTML_NAME).decode()
+    css = page[page.index("<style>"):page.index("</style>")]
+    assert re.search(r"td\.date\s*\{[^}]*white-space:\s*nowrap", css)
+    assert re.search(r"td\.num\s*\{[^}]*text-align:\s*right[^}]*white-space:\s*nowrap", css)
+    # Every ISO date cell carries the class that keeps it on one line (week start and end, days,
+    # first and last contacts): none is left in a plain cell.
+    dates = re.findall(r"<td([^>]*)>(\d{4}-\d{2}-\d{2})</td>", page)
+    assert len(dates) >= 14 + 7 * 2  # 7 metric rows × 2, and the daily table
+    assert {attrs for attrs, _ in dates} == {' class="date"'}
+    assert '<td class="num">31</td>' in page  # this week's new contacts, by hand count
+
+
+def test_movers_chart_labels_of_negative_bars_stay_clear_of_the_source_names(db):
+    from rasl_data import weekly
+
+    review = weekly.weekly_review(db, WEEK, TZ, "monday", TODAY)
+    fig = reports.weekly_figures(review)["movers_by_source"]
+    bar = fig.data[0]
+    changes = list(bar.x)
+    assert min(changes) == -6 and max(changes) == 17  # Facebook / Eid -6, Instagram / Ramadan +17
+    # Labels go past the end of each bar, never "auto" (which put negative ones over the names).
+    assert bar.textposition == "outside"
+    lo, hi = fig.layout.xaxis.range
+    span = 17 - (-6)
+    assert lo <= -6 - 0.3 * span and hi >= 17 + 0.3 * span  # room for a label beyond each bar end
+
+
+def test_movers_range_leaves_room_only_on_the_sides_with_bars():
+    assert reports.movers_range([5, 10]) == pytest.approx([-0.2, 10 + 3.5])
+    assert reports.movers_range([-40, 3]) == pytest.approx([-40 - 0.35 * 43, 3 + 0.35 * 43])
+    assert reports.movers_range([-4]) == pytest.approx([-4 - 1.4, 0.08])
+
+
+def test_chart_labels_and_legends_fold_names_with_line_breaks(make_cache):
+    from rasl_data import weekly
+    from test_weekly import SOURCES
+
+    sources = [(i, "Instagram\n/\nRamadan" if i == 1 else ("Facebook / Eid\r\nold" if i == 3 else n), d)
+               for i, n, d in SOURCES]
+    db = build(make_cache, sources=sources)
+    review = weekly.weekly_review(db, WEEK, TZ, "monday", TODAY)
+    figures = reports.weekly_figures(review)
+    names = [t.name for t in figures["daily_new_contacts_by_source"].data]
+    assert "Instagram / Ramadan" in names and not any("\n" in n or "\r" in n for n in names)
+    labels = list(figures["movers_by_source"].data[0].y)
+    assert "Instagram / Ramadan" in labels and "Facebook / Eid old" in labels
+    for fig in figures.values():
+        assert "\n" not in (fig.layout.title.text or "")
+    page = reports.weekly_html(review, figures)
+    summary = page[page.index('<pre class="summary">'):page.index("</pre>")]
+    assert len(summary.splitlines()) <= 12 and "Instagram / Ramadan 20" in summary
+    assert not re.search(r"<h[1-3][^>]*>[^<]*\n", page)  # every heading is one line
+
+
+def test_long_source_names_are_cut_in_chart_labels_but_kept_whole_in_tables(make_cache):
+    from rasl_data import weekly
+    from test_weekly import SOURCES
+
+    long_name = "Instagram / " + "Ramadan offer " * 10
+    db = build(make_cache, sources=[(i, long_name if i == 1 else n, d) for i, n, d in SOURCES])
+    review = weekly.weekly_review(db, WEEK, TZ, "monday", TODAY)
+    labels = list(reports.weekly_figures(review)["movers_by_source"].data[0].y)
+    cut = [label for label in labels if label.startswith("Instagram / Ramadan offer")]
+    assert len(cut) == 1 and len(cut[0]) == reports.MAX_LABEL_CHARS and cut[0].endswith("…")
+    assert long_name in set(review.movers_sources["source"])
+
+
+def test_cli_messages_with_a_path_holding_line_breaks_are_one_line(db, tmp_path, capsys, clean_env):
+    argv = ["report", "weekly", "--week", "2026-11-19", "--tz", TZ, "--cache", str(db.path), "--no-images",
+            "--out", str(tmp_path / "no\nsuch\nfolder" / "x.zip")]
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no such folder" in err and "does not exist" in err, err
+    argv = ["export", "acquisition", "--by", "source", "--start", "2026-11-16", "--end", "2026-11-22",
+            "--cache", str(db.path), "--out", str(tmp_path / "bad\nname.txt")]
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "bad name.txt" in err and ".csv or .xlsx" in err, err

@@ -378,3 +378,69 @@ def test_week_labels():
     assert weekly.week_label(date(2026, 11, 16), date(2026, 11, 22)) == "16–22 Nov 2026"
     assert weekly.week_label(date(2026, 11, 30), date(2026, 12, 6)) == "30 Nov – 6 Dec 2026"
     assert weekly.week_label(date(2025, 12, 29), date(2026, 1, 4)) == "29 Dec 2025 – 4 Jan 2026"
+
+
+# --- regressions: one spike listed twice, names breaking the summary into lines ------------------
+
+
+def test_summary_lists_a_campaign_spike_once_when_it_is_one_sources_spike(db):
+    # Campaign "Ramadan" has one source, Instagram / Ramadan: 20 against 3 a week for both. The
+    # summary listed the same spike twice, as the source and as the campaign.
+    r = weekly.weekly_review(db, WEEK, TZ, "monday", TODAY)
+    unusual = next(line for line in r.summary.splitlines() if line.startswith("• Unusual:"))
+    assert unusual.count("spike 20 vs average 3") == 1
+    assert "Instagram / Ramadan spike 20 vs average 3" in unusual
+    # The table keeps every series and says which row is the same movement.
+    same = dict(zip(r.spikes["name"], r.spikes["same_contacts_as"]))
+    assert same["Ramadan"] == "source: Instagram / Ramadan"
+    assert pd.isna(same["Instagram / Ramadan"]) and pd.isna(same[weekly.ALL_CONTACTS])  # 31 ≠ 20
+    # Hand count of distinct movements: the Instagram source and the workspace total.
+    assert int(r.metric(weekly.METRIC_SPIKES)["this_week"]) == 2
+
+
+def test_spikes_of_a_campaign_with_two_moving_sources_are_all_listed(make_cache):
+    # Both sources of "Promo" spike; the campaign's 20 is neither source's 10: three movements,
+    # but the workspace total is exactly the campaign's contacts.
+    rows = [(s, local(week_day(4, d))) for s in (1, 2) for d in range(5) for _ in range(2)]
+    r = weekly.weekly_review(build(make_cache, rows=rows, sources=[(1, "Instagram / Promo", None),
+                                                                   (2, "Facebook / Promo", None)]),
+                             WEEK, TZ, "monday", TODAY)
+    same = dict(zip(zip(r.spikes["dimension"], r.spikes["name"]), r.spikes["same_contacts_as"]))
+    assert set(same) == {("source", "Instagram / Promo"), ("source", "Facebook / Promo"), ("campaign", "Promo"),
+                         ("total", weekly.ALL_CONTACTS)}
+    assert pd.isna(same[("source", "Instagram / Promo")]) and pd.isna(same[("campaign", "Promo")])
+    assert same[("total", weekly.ALL_CONTACTS)] == "campaign: Promo"
+    assert int(r.metric(weekly.METRIC_SPIKES)["this_week"]) == 3
+    unusual = next(line for line in r.summary.splitlines() if line.startswith("• Unusual:"))
+    assert unusual.count(" spike ") == 2 and unusual.endswith("· +1 more")  # two shown, one more
+
+
+def test_summary_names_with_line_breaks_stay_on_one_line_and_the_summary_at_most_12_lines(make_cache):
+    # A source name holding line breaks made summary.txt 23 lines long although it promises 12.
+    messy = "Instagram\n/\nRamadan\r\nline\u2028more\u2029\x0bend\x07"
+    sources = [(i, messy if i == 1 else (f"Eid\npromo\n{i}" if i in (3, 4) else n), d) for i, n, d in SOURCES]
+    r = weekly.weekly_review(build(make_cache, sources=sources), WEEK, TZ, "monday", TODAY)
+    lines = r.summary.split("\n")
+    assert len(lines) <= 12 and len(r.summary.splitlines()) == len(lines)  # no \r, \u2028 ... either
+    assert all(line.startswith("• ") for line in lines[1:])
+    assert "Instagram / Ramadan line more end\ufffd 20" in r.summary  # folded, still readable
+
+
+@pytest.mark.parametrize("text,want", [
+    ("a\nb", "a b"), ("a\r\n\r\nb", "a b"), ("a\tb", "a b"), ("a\u2028b\u2029c\x85d", "a b c d"),
+    ("bell\x07", "bell\ufffd"), ("\u202eevil", "evil"), ("\u2067واتساب\u2069", "واتساب"), (None, ""),
+    ("plain name", "plain name"), ("ZW\u200bJ", "ZW\u200bJ"),
+])
+def test_one_line_folds_line_breaks_and_controls_only(text, want):
+    from rasl_data.attribution import one_line
+
+    assert one_line(text) == want
+
+
+def test_names_quoted_in_dashboard_messages_are_one_line_too():
+    from rasl_data import dashboard
+
+    assert dashboard.isolate("Eid\npromo\r\n2026") == "\u2068Eid promo 2026\u2069"
+    assert dashboard.isolate("evil\u2069 outside") == "\u2068evil outside\u2069"  # no early close of the isolate
+    name = "a\nb"
+    assert "\n" not in f"Source “{dashboard.isolate(name)}” deleted."

@@ -79,3 +79,20 @@ def test_page_on_an_empty_cache_says_so_plainly(make_cache, page_env):
     assert any("No new contacts in this week or the 4 weeks before" in i.value for i in at.info)
     assert any("Up: no source went up this week." in c.value for c in at.caption)
     assert any("No source had its first contact ever this week." in c.value for c in at.caption)
+
+
+def test_four_week_average_tile_shows_the_average_not_this_weeks_count(make_cache, page_env):
+    # The tile showed this week's count (the same as New contacts) instead of the average it compares with.
+    last, _ = periods.last_complete_weeks(periods.today_in("UTC"), 1, "monday")
+    contacts = ([{"source_id": 1, "created_at": noon(last + timedelta(days=i % 7))} for i in range(9)]
+                + [{"source_id": 1, "created_at": noon(last - timedelta(days=7 * w + 3))}
+                   for w, n in ((1, 3), (2, 2), (3, 1), (4, 0)) for _ in range(n)])
+    page_env(make_cache(sources=[{"id": 1, "name": "Instagram / Ramadan"}],
+                        contacts=[dict(c, id=i + 1) for i, c in enumerate(contacts)]))
+    at = run_page()
+    assert metric(at, "New contacts").value == "9"
+    tile = metric(at, "4-week average")
+    assert tile.value == "1.5"  # (3 + 2 + 1 + 0) / 4, by hand
+    assert tile.delta == "+8 (+500%)"  # 9 against 1.5: +7.5, rounded to +8; 7.5 / 1.5 = +500%
+    assert not [m for m in at.metric if m.label == "vs 4-week average"]
+    assert any("spikes and drops: **" in c.value for c in at.caption)

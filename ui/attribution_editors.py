@@ -46,7 +46,9 @@ def rules_editor(read_only: bool) -> None:
     config = {
         "pattern": st.column_config.TextColumn(
             "Pattern", required=True, width="large",
-            help="Text to look for; a Python regular expression when match is regex"),
+            help="Text to look for: anywhere in the name (contains), as a whole word (word: “ig” finds "
+                 "“IG / Reels” but not “Big sale”), at the start (prefix), the whole name (exact), or a "
+                 "Python regular expression (regex)"),
         "match": st.column_config.SelectboxColumn("Match", options=list(attribution.MATCH_KINDS), required=True,
                                                   default="contains"),
         "channel": st.column_config.TextColumn("Channel", required=True),
@@ -97,6 +99,11 @@ def reset_rules_button(read_only: bool) -> None:
     """Restore the built-in rules (after a preview of what moves)."""
     if read_only:
         return
+    if data.q(attribution.uses_previous_default_rules):
+        st.info("These rules are the previous built-in set, never edited. The new built-in rules are keywords "
+                "you can read and edit, file click-to-WhatsApp ads as their own channel and no longer file "
+                "names such as “Nike x Adidas” under X. Restore the built-in rules to use them (you see "
+                "which sources move first).", icon=":material/update:")
     with st.popover("Restore the built-in rules"):
         preview = data.q(attribution.preview_rules, attribution.default_channel_rules())
         st.write(f"{len(preview):,} source(s) would change channel.")

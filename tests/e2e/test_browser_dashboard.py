@@ -244,6 +244,37 @@ def test_sources_csv_download_matches_emulator_counts(page, dashboard, contacts,
     assert arabic & seen, "no Arabic source in the range: the test no longer checks Arabic names"
 
 
+def test_sources_excel_download_holds_the_csv_table_as_typed_cells(page, dashboard, contacts, emulator):
+    import openpyxl
+
+    app, _ = emulator
+    start, end = last_n_days(365)
+    query = {"range": "custom", "start": start.isoformat(), "end": end.isoformat(), "compare": "previous",
+             "gran": "month"}
+    open_page(page, dashboard, "sources", urlencode(query))
+    expect(page.locator('[data-testid="stDataFrame"]').first).to_be_visible()
+    with page.expect_download() as info:
+        page.get_by_role("button", name="Download Excel", exact=True).click()
+    download = info.value
+    assert download.suggested_filename == f"sources_{start.isoformat()}_to_{end.isoformat()}.xlsx"
+    raw = open(download.path(), "rb").read()
+    ws = openpyxl.load_workbook(io.BytesIO(raw)).active  # the temporary path has no .xlsx suffix
+    header = [c.value for c in next(ws.iter_rows(max_row=1))]
+    rows = [dict(zip(header, row)) for row in ws.iter_rows(min_row=2)]
+    assert rows and {"source_id", "source", "new_contacts", "first_contact", "last_contact"} <= set(header)
+    days = local_day(contacts["created_at"], TZ)
+    in_range = (days >= start) & (days <= end)
+    live = {int(s["id"]): s["name"] for s in app.tenant.sources}
+    for row in rows:
+        assert row["new_contacts"].data_type == "n" and isinstance(row["new_contacts"].value, int)
+        assert row["first_contact"].is_date and row["last_contact"].is_date
+        sid = row["source_id"].value
+        if sid is not None:
+            assert row["source"].data_type == "s" and row["source"].value == live[int(sid)]
+    # Counted from the tenant: the workbook's new contacts add up to the contacts in the range.
+    assert sum(r["new_contacts"].value for r in rows) == int(in_range.sum())
+
+
 # --- source management ---------------------------------------------------------------------------
 
 
