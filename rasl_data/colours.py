@@ -6,8 +6,9 @@ One function decides a series' colour so a source looks the same everywhere:
   id; ``source_order``), so the biggest sources never share a colour, and its colour follows its
   RASL id, never its name (a rename keeps it);
 * a **channel** has a fixed colour (``CHANNEL_COLOURS``), brand-like where the brands stay apart;
-* a **campaign** takes the slot of its rank by all-time contacts (``campaign_order``); groups and
-  other names hash into the palette;
+* a **campaign** takes the slot of its rank by all-time contacts (``campaign_order``), a **group**
+  the slot of its rank by members (``group_order``); other names (statuses) hash into the palette;
+  "No campaign" and "No group" share a muted ochre (``NONE_COLOUR``);
 * **Unattributed** (no source, or a deleted one) is the only grey (``UNATTRIBUTED_COLOUR``);
 * **Other** (the series summed past a chart's limit) is a hatched sand (``OTHER_COLOUR`` with
   ``OTHER_PATTERN``), neither grey nor a palette colour;
@@ -28,6 +29,7 @@ from typing import Any, Iterable, Sequence
 import pandas as pd
 
 from rasl_data.attribution import NO_CAMPAIGN, UNATTRIBUTED, UNMAPPED
+from rasl_data.query_core import NO_GROUP
 
 PALETTE: tuple[str, ...] = (
     "#4E79A7", "#B82E2E", "#117733", "#FF9DA7", "#FE6100", "#22AA99", "#6A3D9A", "#66AA00",
@@ -39,12 +41,13 @@ OTHER_COLOUR = "#C9B38A"
 OTHER_PATTERN = "/"  # Plotly bar pattern shape: the hatch tells "Other" apart at a glance
 OTHER_LABELS = frozenset({"Other", "Other sources"})
 COMPARISON_COLOUR = "#E040FB"
+NONE_COLOUR = "#B6992D"  # "No campaign", "No group": contacts outside every campaign or group
 CHANNEL_COLOURS: dict[str, str] = {
     "WhatsApp": "#66AA00", "Facebook": "#4E79A7", "Instagram": "#DC267F", "TikTok": "#22AA99",
     "Snapchat": "#FFB000", "Google Ads": "#FE6100", "Google Search": "#E15759", "X (Twitter)": "#88CCEE",
     "LinkedIn": "#0099C6", "YouTube": "#B82E2E", "Email": "#B07AA1", "SMS": "#6A3D9A",
     "Website": "#117733", "Referral": "#FF9DA7", "Manual import": "#9C755F", "Integration": "#785EF0",
-    UNMAPPED: "#D4A6C8", NO_CAMPAIGN: "#B6992D", UNATTRIBUTED: UNATTRIBUTED_COLOUR,
+    UNMAPPED: "#D4A6C8", NO_CAMPAIGN: NONE_COLOUR, UNATTRIBUTED: UNATTRIBUTED_COLOUR,
 }
 
 
@@ -68,18 +71,22 @@ class SeriesColours:
     """Colour of every chart series of one workspace.
 
     ``source_order``: live source ids, largest all-time first (``source_order(db)``);
-    ``campaign_order``: campaign names, largest all-time first (``campaign_order(db)``). Both may
-    be empty (then sources colour by ``id % len(PALETTE)`` and campaigns by a hash of the name).
+    ``campaign_order``: campaign names, largest all-time first (``campaign_order(db)``);
+    ``group_order``: live group ids, most members first (``group_order(db)``). All may be empty
+    (then sources and groups colour by ``id % len(PALETTE)``, campaigns by a hash of the name).
     """
 
     source_order: tuple[int, ...] = ()
     campaign_order: tuple[str, ...] = ()
+    group_order: tuple[int, ...] = ()
     _source_slot: dict = field(default_factory=dict, init=False, repr=False, compare=False)
     _campaign_slot: dict = field(default_factory=dict, init=False, repr=False, compare=False)
+    _group_slot: dict = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         self._source_slot.update({int(s): i for i, s in enumerate(self.source_order)})
         self._campaign_slot.update({str(c): i for i, c in enumerate(self.campaign_order)})
+        self._group_slot.update({int(g): i for i, g in enumerate(self.group_order)})
 
     def source(self, source_id: Any) -> str:
         """``#RRGGBB`` of a source id; ``None``/NA (Unattributed) is grey."""
@@ -106,9 +113,18 @@ class SeriesColours:
         if name in OTHER_LABELS:
             return OTHER_COLOUR
         if name == NO_CAMPAIGN:
-            return CHANNEL_COLOURS[NO_CAMPAIGN]
+            return NONE_COLOUR
         slot = self._campaign_slot.get(name)
         return hashed_colour(name) if slot is None else PALETTE[slot % len(PALETTE)]
+
+    def group(self, group_id: Any) -> str:
+        """``#RRGGBB`` of a group id; ``None``/NA ("No group") is the muted ochre, not grey."""
+        if _missing(group_id) or group_id == "" or group_id == NO_GROUP:
+            return NONE_COLOUR
+        if isinstance(group_id, str) and group_id in OTHER_LABELS:
+            return OTHER_COLOUR
+        gid = int(group_id)
+        return PALETTE[self._group_slot.get(gid, gid) % len(PALETTE)]
 
     def name(self, name: Any) -> str:
         """``#RRGGBB`` of any other series (group, status): Unattributed grey, Other sand, else hashed."""
@@ -120,9 +136,11 @@ class SeriesColours:
 
     def of(self, kind: str, key: Any) -> str:
         """The colour of series ``key`` of dimension ``kind`` (``source`` takes a source id,
-        ``channel``/``campaign`` a name, anything else a name hashed)."""
+        ``group`` a group id, ``channel``/``campaign`` a name, anything else a name hashed)."""
         if kind == "source":
             return self.source(key)
+        if kind == "group":
+            return self.group(key)
         if kind == "channel":
             return self.channel(key)
         if kind == "campaign":
@@ -156,9 +174,20 @@ def campaign_order(db) -> list[str]:
     return [str(c) for c in totals["campaign"]]
 
 
+def group_order(db) -> list[int]:
+    """Live group ids, most members first (ties by smaller id). Reads ``groups``, ``contact_groups``."""
+    df = db.query(
+        "SELECT g.id AS group_id, count(cg.contact_id) AS members FROM groups g "
+        "LEFT JOIN contact_groups cg ON cg.group_id = g.id WHERE g.deleted_at IS NULL "
+        "GROUP BY g.id ORDER BY members DESC, g.id"
+    )
+    return [int(i) for i in df["group_id"]]
+
+
 def series_colours(db) -> SeriesColours:
-    """The workspace's ``SeriesColours`` from the cache (``source_order``, ``campaign_order``)."""
-    return SeriesColours(tuple(source_order(db)), tuple(campaign_order(db)))
+    """The workspace's ``SeriesColours`` from the cache (``source_order``, ``campaign_order``,
+    ``group_order``)."""
+    return SeriesColours(tuple(source_order(db)), tuple(campaign_order(db)), tuple(group_order(db)))
 
 
 def bar_marker(label: str, colour: str) -> dict:

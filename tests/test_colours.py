@@ -314,3 +314,29 @@ def test_stacked_bars_sum_the_rest_into_a_hatched_other_and_keep_unattributed_gr
     assert other.marker.color == colours.OTHER_COLOUR and other.marker.pattern.shape == colours.OTHER_PATTERN
     assert sum(other.y) == sum(20 - i for i in range(11, 15))  # S11..S14 beyond the 11 largest series
     assert by_name["S1"].marker.color == colours.PALETTE[0]
+
+
+def test_no_group_is_not_grey_and_groups_take_the_colour_of_their_member_rank(make_cache):
+    import pandas as pd
+
+    from ui import charts
+
+    # By hand: group 7 has 3 members, group 3 has 2, group 9 (deleted) is skipped, group 5 has none.
+    reader = make_cache(
+        groups=[dict(id=3, name="VIP"), dict(id=5, name="Empty"), dict(id=7, name="Leads"),
+                dict(id=9, name="Gone", deleted_at=utc(2026, 1, 1))],
+        contact_groups=[dict(contact_id=c, group_id=g) for c, g in
+                        [(1, 7), (2, 7), (3, 7), (1, 3), (4, 3), (5, 9), (6, 9), (7, 9), (8, 9)]],
+    )
+    got = colours.series_colours(reader)
+    assert got.group_order == (7, 3, 5)
+    df = pd.DataFrame({"period_start": [pd.Timestamp("2026-11-02")] * 3, "group": ["Leads", "VIP", "No group"],
+                       "group_id": pd.array([7, 3, None], dtype="Int64"), "new_contacts": [3, 2, 9]})
+    charts.set_colours(got)
+    try:
+        fig = charts.stacked_bars(df, x="period_start", y="new_contacts", colour="group", colour_keys="group_id")
+    finally:
+        charts.set_colours(colours.SeriesColours())
+    by_name = {t.name: t.marker.color for t in fig.data}
+    assert by_name == {"Leads": colours.PALETTE[0], "VIP": colours.PALETTE[1], "No group": colours.NONE_COLOUR}
+    assert chroma(colours.NONE_COLOUR) >= GREY_CHROMA  # grey stays Unattributed's
