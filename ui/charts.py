@@ -234,5 +234,6 @@ def stacked_share_bars(df: pd.DataFrame, *, x: str, y: str, colour: str, height:
                              marker_color=(colours or {}).get(str(name)) or colour_for(str(name), colour),
                              hovertemplate=f"%{{y}}: %{{x:.0%}}<extra>{str(name).replace('%', '')}</extra>"))
     fig.update_layout(barmode="stack", yaxis=dict(autorange="reversed", categoryorder="array", categoryarray=labels))
-    percent_axis(fig, "x", 1.0, range=[0, 1])
+    # A hair past 100 % so the last tick (0.2 x 5 = 1.0000000000000002) and its label are drawn.
+    percent_axis(fig, "x", 1.0, range=[0, 1.0001])
     return _layout(fig, height=height or max(260, 30 * len(labels) + 120))
