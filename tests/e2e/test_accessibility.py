@@ -112,3 +112,13 @@ def test_sources_table_keeps_last_contact_inside_1400px_and_top_sources_shows_it
         shot(page, "tables-overview-1400")
     finally:
         context.close()
+
+
+def test_sync_now_confirmation_is_not_an_unnamed_dialog(page, dashboard, axe):
+    # Was st.toast: axe-core flagged it (aria-dialog-name, serious) for the seconds it showed.
+    open_page(page, dashboard, "sources")
+    page.locator('[data-testid="stSidebar"]').get_by_role("button", name="Sync now").click()
+    done = page.locator('[data-testid="stSidebar"] [data-testid="stAlertContentSuccess"]')
+    expect(done).to_contain_text("Sync incremental", timeout=PAGE_TIMEOUT_MS)  # 2 busy cores
+    violations = axe.run(page).response["violations"]
+    assert not [v["id"] for v in violations if v["impact"] in BLOCKING], violations
