@@ -16,7 +16,7 @@ One function decides a series' colour so a source looks the same everywhere:
 
 ``PALETTE`` was picked by farthest-point selection in CIELAB (CIEDE2000): each colour is the
 candidate farthest from the ones before it and from the reserved colours above, so neighbours
-in the palette differ by ΔE00 ≥ 25 and any two of the 20 by ≥ 12. Every colour is a mid tone
+in the palette differ by ΔE00 ≥ 25 and any two of the 19 by ≥ 12. Every colour is a mid tone
 (CIELAB L* 35–82) that reads on the light and the dark theme. No streamlit here.
 """
 
@@ -34,14 +34,16 @@ from rasl_data.query_core import NO_GROUP
 PALETTE: tuple[str, ...] = (
     "#4E79A7", "#B82E2E", "#117733", "#FF9DA7", "#FE6100", "#22AA99", "#6A3D9A", "#66AA00",
     "#88CCEE", "#DC267F", "#9C755F", "#FFB000", "#B07AA1", "#BCBD22", "#785EF0", "#8CD17D",
-    "#0099C6", "#E15759", "#D4A6C8", "#B6992D",
+    "#0099C6", "#E15759", "#D4A6C8",
 )
 UNATTRIBUTED_COLOUR = "#9E9E9E"
 OTHER_COLOUR = "#C9B38A"
 OTHER_PATTERN = "/"  # Plotly bar pattern shape: the hatch tells "Other" apart at a glance
 OTHER_LABELS = frozenset({"Other", "Other sources"})
 COMPARISON_COLOUR = "#E040FB"
-NONE_COLOUR = "#B6992D"  # "No campaign", "No group": contacts outside every campaign or group
+# "No campaign", "No group": contacts outside every campaign or group (the 20th colour the
+# selection found, kept out of the palette so no campaign or group shares it).
+NONE_COLOUR = "#B6992D"
 CHANNEL_COLOURS: dict[str, str] = {
     "WhatsApp": "#66AA00", "Facebook": "#4E79A7", "Instagram": "#DC267F", "TikTok": "#22AA99",
     "Snapchat": "#FFB000", "Google Ads": "#FE6100", "Google Search": "#E15759", "X (Twitter)": "#88CCEE",

@@ -340,3 +340,10 @@ def test_no_group_is_not_grey_and_groups_take_the_colour_of_their_member_rank(ma
     by_name = {t.name: t.marker.color for t in fig.data}
     assert by_name == {"Leads": colours.PALETTE[0], "VIP": colours.PALETTE[1], "No group": colours.NONE_COLOUR}
     assert chroma(colours.NONE_COLOUR) >= GREY_CHROMA  # grey stays Unattributed's
+
+
+def test_no_campaign_and_no_group_colour_is_never_a_campaign_or_group_colour():
+    got = colours.SeriesColours((), tuple(f"C{i}" for i in range(40)), tuple(range(40)))
+    taken = {got.campaign(f"C{i}") for i in range(40)} | {got.group(i) for i in range(40)}
+    assert colours.NONE_COLOUR not in taken
+    assert got.campaign("No campaign") == got.group(None) == colours.NONE_COLOUR
