@@ -28,7 +28,7 @@ from typing import Any, Iterable, Sequence
 
 import pandas as pd
 
-from rasl_data.attribution import NO_CAMPAIGN, UNATTRIBUTED, UNMAPPED
+from rasl_data.attribution import NO_CAMPAIGN, UNATTRIBUTED, UNMAPPED  # noqa: F401 (re-exported)
 from rasl_data.query_core import NO_GROUP
 
 PALETTE: tuple[str, ...] = (

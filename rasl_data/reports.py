@@ -112,10 +112,13 @@ def weekly_figures(review: WeeklyReview, colours: SeriesColours | None = None) -
         daily["key"] = [None if pd.isna(i) else int(i) for i in daily["source_id"]]
         daily["label"] = unique_labels(daily["source"], daily["key"])
         totals = daily.groupby("label", sort=False)["new_contacts"].sum().sort_values(ascending=False, kind="stable")
-        keep = list(totals.index[:MAX_CHART_SOURCES])
-        other = len(totals) > MAX_CHART_SOURCES
-        daily["series"] = [s if s in keep else OTHER_SOURCES for s in daily["label"]]
         key_of = dict(zip(daily["label"], daily["key"]))
+        # Unattributed (grey) keeps its own legend entry, never folded into "Other sources".
+        unattributed = [s for s in totals.index if pd.isna(key_of.get(s)) and totals[s] > 0]
+        named = [s for s in totals.index if s not in unattributed][: MAX_CHART_SOURCES - len(unattributed)]
+        keep = [s for s in totals.index if s in named or s in unattributed]
+        other = len(totals) > len(keep)
+        daily["series"] = [s if s in keep else OTHER_SOURCES for s in daily["label"]]
         grouped = daily.groupby(["day", "series"], sort=False)["new_contacts"].sum().reset_index()
         for series in keep + ([OTHER_SOURCES] if other else []):
             part = grouped[grouped["series"] == series]

@@ -347,3 +347,37 @@ def test_no_campaign_and_no_group_colour_is_never_a_campaign_or_group_colour():
     taken = {got.campaign(f"C{i}") for i in range(40)} | {got.group(i) for i in range(40)}
     assert colours.NONE_COLOUR not in taken
     assert got.campaign("No campaign") == got.group(None) == colours.NONE_COLOUR
+
+
+def test_unattributed_keeps_its_grey_legend_entry_when_many_sources_fold_into_other(make_cache):
+    import pandas as pd
+
+    from ui import charts
+
+    # 14 sources with 20..7 contacts and 2 unattributed: Unattributed is the smallest series.
+    rows = [{"period_start": pd.Timestamp("2026-11-02"), "source": f"S{i}", "source_id": i, "new_contacts": 21 - i}
+            for i in range(1, 15)]
+    rows.append({"period_start": pd.Timestamp("2026-11-02"), "source": "Unattributed", "source_id": pd.NA,
+                 "new_contacts": 2})
+    fig = charts.stacked_bars(pd.DataFrame(rows), x="period_start", y="new_contacts", colour="source",
+                              colour_keys="source_id")
+    names = [t.name for t in fig.data]
+    assert "Unattributed" in names and "Other" in names and len(names) == 12
+    assert {t.name: t.marker.color for t in fig.data}["Unattributed"] == colours.UNATTRIBUTED_COLOUR
+    assert sum(sum(t.y) for t in fig.data) == sum(r["new_contacts"] for r in rows)  # nothing lost
+
+    # The weekly pack's daily chart: 10 sources and a few unattributed contacts in one week.
+    week = periods.last_complete_weeks(periods.today_in("UTC"), 1, "monday")[0]
+    day = utc(week.year, week.month, week.day, 12)
+    contacts = [dict(id=k + 1, source_id=sid, type="lead", created_at=day)
+                for k, sid in enumerate([s for s in range(1, 11) for _ in range(12 - s)] + [None])]
+    reader = make_cache(sources=[dict(id=i, name=f"S{i}") for i in range(1, 11)], contacts=contacts)
+    review = weekly.weekly_review(reader, week, "UTC", "monday", periods.today_in("UTC"))
+    daily = reports.weekly_figures(review, colours.series_colours(reader))["daily_new_contacts_by_source"]
+    shown = {t.name: t for t in daily.data}
+    assert shown["Unattributed"].marker.color == colours.UNATTRIBUTED_COLOUR
+    assert len(shown) == reports.MAX_CHART_SOURCES + 1 and reports.OTHER_SOURCES in shown
+    # By hand: S1..S10 bring 11..2 contacts; Unattributed takes one of the 8 places, so S1..S7 stay
+    # and S8 + S9 + S10 = 4 + 3 + 2 fold into "Other sources".
+    assert [n for n in shown if n.startswith("S")] == [f"S{i}" for i in range(1, 8)]
+    assert sum(shown[reports.OTHER_SOURCES].y) == 9

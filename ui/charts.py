@@ -96,6 +96,16 @@ def _stack_max(fig: go.Figure) -> float:
     return max([top, *stacks.values()]) if stacks or top else 0.0
 
 
+def _is_unattributed(label, df: pd.DataFrame, colour: str, keys: str) -> bool:
+    """Whether series ``label`` is Unattributed (its name, or a source series without a source id)."""
+    if str(label) == palette.UNATTRIBUTED:
+        return True
+    if colour != "source" or keys == colour:
+        return False
+    ids = df.loc[df[colour] == label, keys]
+    return bool(len(ids)) and bool(ids.isna().all())
+
+
 def stacked_bars(df: pd.DataFrame, *, x: str, y: str, colour: str, colour_keys: str | None = None,
                  x_title: str = "", y_title: str = "New contacts", max_series: int = 12) -> go.Figure:
     """Stacked bars of ``y`` (contacts) over ``x`` (period start dates) split by ``colour``.
@@ -114,7 +124,10 @@ def stacked_bars(df: pd.DataFrame, *, x: str, y: str, colour: str, colour_keys: 
     totals = df.groupby(colour, dropna=False, sort=False)[y].sum().sort_values(ascending=False, kind="stable")
     order = totals.index.tolist()
     if len(order) > max_series:
-        keep = order[: max_series - 1]
+        # Unattributed is never folded into "Other": grey keeps its own legend entry.
+        unattributed = [label for label in order if _is_unattributed(label, df, colour, keys)]
+        keep = [label for label in order if label not in unattributed][: max_series - 1 - len(unattributed)]
+        keep = [label for label in order if label in keep or label in unattributed]
         rest = df[~df[colour].isin(keep)].groupby(x, as_index=False, sort=True)[y].sum()
         rest[colour], rest[keys] = "Other", "Other"
         df = pd.concat([df[df[colour].isin(keep)], rest], ignore_index=True)
