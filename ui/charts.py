@@ -29,11 +29,6 @@ def set_colours(colours: palette.SeriesColours) -> None:
     _colours = colours
 
 
-def current_colours() -> palette.SeriesColours:
-    """The ``SeriesColours`` charts use now."""
-    return _colours
-
-
 def colour_for(key, kind: str = "source") -> str:
     """A stable colour (``#RRGGBB``) of series ``key`` of dimension ``kind`` (see ``SeriesColours.of``)."""
     return _colours.of(kind, key)
