@@ -290,7 +290,7 @@ def breakdown_display(df: pd.DataFrame, name_col: str, label: str) -> tuple[pd.D
         "Share": pct_points(df["share"]),
     })
     config: dict = {
-        label: st.column_config.TextColumn(label, width="medium", pinned=True),
+        label: st.column_config.TextColumn(label, width="medium"),
         "New contacts": st.column_config.NumberColumn("New contacts", format="localized"),
         "Share": st.column_config.ProgressColumn("Share", format="%.1f%%", min_value=0, max_value=100),
     }
