@@ -9,21 +9,27 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import charts, context, data, filters, sync_panel
+from ui import charts, context, data, filters, frame, sync_panel
 
 st.set_page_config(page_title="RASL attribution", page_icon=":material/insights:", layout="wide")
 
 PAGES = [
-    st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True, url_path="overview"),
+    # The Overview is served at "/" (the default page) and at "/overview", which users bookmark:
+    # a hidden second entry of the same file (the default page's own url_path is never served,
+    # so it takes another name to keep "overview" free for the alias).
+    st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True, url_path="home"),
     st.Page("pages/sources.py", title="Sources", icon=":material/list:", url_path="sources"),
     st.Page("pages/campaigns.py", title="Campaigns & channels", icon=":material/campaign:", url_path="campaigns"),
     st.Page("pages/conversion.py", title="Conversion", icon=":material/conversion_path:", url_path="conversion"),
     st.Page("pages/weekly.py", title="Weekly review", icon=":material/event_note:", url_path="weekly"),
     st.Page("pages/health.py", title="Data health", icon=":material/health_and_safety:", url_path="health"),
     st.Page("pages/settings.py", title="Settings", icon=":material/settings:", url_path="settings"),
+    st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", url_path="overview",
+            visibility="hidden"),
 ]
 
 page = st.navigation(PAGES)
+frame.theme_fixes()
 ws = context.workspace()
 
 with st.sidebar:
@@ -36,6 +42,6 @@ with st.sidebar:
     # (Streamlit drops the state of widgets a run does not draw).
     filters.sidebar(ws, page_name=page.url_path)
 
-charts.set_source_order(data.source_colour_order())
+charts.set_colours(data.series_colours())
 
 page.run()

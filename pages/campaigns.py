@@ -41,11 +41,11 @@ else:
     display, config = widgets.breakdown_display(table, by, label.split(" (")[0])
     if clickable:
         widgets.clickable_table(display, config, key=f"cc_table_{by}", rows=table, kind=by, column=by,
-                                height=min(500, 38 + 35 * len(display)))
+                                height=widgets.table_height(len(display)))
         widgets.note(f"Click a bar or select a row to filter every page to that {by}.")
     else:
         st.dataframe(display, hide_index=True, width="stretch", placeholder=widgets.MISSING, column_config=config,
-                     height=min(500, 38 + 35 * len(display)))
+                     height=widgets.table_height(len(display)))
     widgets.csv_download(table, f"{by}-breakdown", view, key=f"dl_cc_table_{by}")
 
 st.divider()
@@ -62,7 +62,7 @@ else:
                "channel label for each.")
     st.dataframe(unmapped.rename(columns={"source": "Source", "contacts": "Contacts (all time)"})[
                      ["Source", "Contacts (all time)"]],
-                 hide_index=True, width="stretch", height=min(400, 38 + 35 * len(unmapped)),
+                 hide_index=True, width="stretch", height=widgets.table_height(len(unmapped), 10),
                  column_config={"Contacts (all time)": st.column_config.NumberColumn(format="localized")})
     widgets.csv_download(unmapped, "unmapped-sources", None, key="dl_cc_unmapped")
 

@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from rasl_data import conversion, dashboard
+from rasl_data.attribution import UNATTRIBUTED
 from ui import charts, data, filters, frame, widgets
 
 frame.ensure_app_frame()  # first: a bare page run reruns inside app.py
@@ -48,7 +49,10 @@ fig = charts.horizontal_bars(top_plot, x="conversion_rate", y=by, colour_keys=ke
                              x_title="Conversion rate (customers now ÷ new contacts)", text="label")
 st.plotly_chart(fig, key="cv_chart", width="stretch", config={"displaylogo": False})
 if len(table) > 15:
-    widgets.note(f"The chart shows the 15 {by}s with most new contacts; the table lists all {len(table)}.")
+    # Unattributed is a row of the table, not a source, channel or campaign.
+    unattributed = table[by].astype(str) == UNATTRIBUTED
+    widgets.note(f"The chart shows the 15 rows with most new contacts; the table lists all {int((~unattributed).sum())} "
+                 f"{by}s" + (" and Unattributed." if unattributed.any() else "."))
 
 display = pd.DataFrame({
     by.capitalize(): table[by].astype(str),
@@ -59,7 +63,7 @@ display = pd.DataFrame({
     "Median days to convert": table["median_days_to_conversion"],
 })
 st.dataframe(display, hide_index=True, width="stretch", placeholder=widgets.MISSING,
-             height=min(600, 38 + 35 * len(display)), column_config={
+             height=widgets.table_height(len(display)), column_config={
     by.capitalize(): st.column_config.TextColumn(width="medium"),
     "New contacts": st.column_config.NumberColumn(format="localized"),
     "Customers now": st.column_config.NumberColumn(format="localized"),
@@ -73,7 +77,7 @@ if int(table["measured_from_first_seen"].sum()):
                  "sync; their days count from the first sync that saw them.")
 widgets.csv_download(table, f"conversion-by-{by}", view, key="dl_cv_table")
 
-st.subheader(f"Status mix by {by}")
+st.header(f"Status mix by {by}")
 mix = data.q(conversion.status_mix, f, by)
 keep = list(top[by].astype(str).head(12))
 shown = mix[mix[by].astype(str).isin(keep)].copy()

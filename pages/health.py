@@ -19,7 +19,7 @@ st.title("Data health")
 st.caption("What to tidy in RASL so the numbers stay trustworthy.")
 
 # --- duplicates ----------------------------------------------------------------------------------
-st.subheader("Sources that look like duplicates")
+st.header("Sources that look like duplicates")
 dups = data.q(queries.near_duplicate_sources)
 if dups.empty:
     st.success("No two sources look like the same one.", icon=":material/task_alt:")
@@ -31,7 +31,7 @@ else:
         "Source A": dups["source_a"], "Contacts A": dups["contacts_a"],
         "Source B": dups["source_b"], "Contacts B": dups["contacts_b"],
         "Similarity": dups["similarity"], "Why": dups["reason"],
-    }), hide_index=True, width="stretch", height=min(400, 38 + 35 * len(dups)), column_config={
+    }), hide_index=True, width="stretch", height=widgets.table_height(len(dups), 10), column_config={
         "Source A": st.column_config.TextColumn(width="medium"),
         "Source B": st.column_config.TextColumn(width="medium"),
         "Contacts A": st.column_config.NumberColumn(format="localized", help="All-time contacts"),
@@ -41,7 +41,7 @@ else:
     widgets.csv_download(dups, "duplicate-sources", None, key="dl_h_dups")
 
 # --- unattributed ----------------------------------------------------------------------------------
-st.subheader("Contacts without a known source")
+st.header("Contacts without a known source")
 st.caption(widgets.range_caption(view, with_comparison=False))
 trend = data.q(queries.unattributed_trend, f, view.granularity)
 total_u, total_n = int(trend["unattributed"].sum()), int(trend["new_contacts"].sum())
@@ -59,7 +59,7 @@ else:
     widgets.csv_download(trend, f"unattributed-{view.granularity}", view, key="dl_h_trend")
 
 # --- silent ----------------------------------------------------------------------------------------
-st.subheader("Sources that went silent")
+st.header("Sources that went silent")
 quiet = st.slider("Silent for at least (days)", 7, 90, 14, key="h_quiet")
 today = periods.today_in(ws.settings.timezone)
 silent = data.q(queries.silent_sources, today, ws.settings.timezone, quiet)
@@ -72,7 +72,7 @@ else:
         "Source": silent["source"], "Channel": silent["channel"], "Campaign": silent["campaign"],
         "Last contact": silent["last_contact"], "Days silent": silent["days_silent"],
         "All-time contacts": silent["all_time_contacts"],
-    }), hide_index=True, width="stretch", height=min(400, 38 + 35 * len(silent)), column_config={
+    }), hide_index=True, width="stretch", height=widgets.table_height(len(silent), 10), column_config={
         "Source": st.column_config.TextColumn(width="large"),
         "Last contact": st.column_config.DateColumn(format="YYYY-MM-DD"),
         "All-time contacts": st.column_config.NumberColumn(format="localized"),
@@ -80,7 +80,7 @@ else:
     widgets.csv_download(silent, "silent-sources", None, key="dl_h_silent")
 
 # --- freshness & sync log ----------------------------------------------------------------------------
-st.subheader("Freshness and sync log")
+st.header("Freshness and sync log")
 sync_panel.freshness_badge(ws, with_button=False)
 try:
     log = ws.sync_log(50)
@@ -106,7 +106,7 @@ else:
         st.caption("In the demo workspace the first start replays the last 12 weeks as weekly syncs, so the "
                    "log begins with a burst of runs and the conversion timing has real history.")
     st.dataframe(shown, hide_index=True, width="stretch", placeholder=widgets.MISSING,
-                 height=min(420, 38 + 35 * len(shown)), column_config={
+                 height=widgets.table_height(len(shown), 10), column_config={
         "Started (UTC)": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
         "Seconds": st.column_config.NumberColumn(format="%.1f"),
     })

@@ -18,7 +18,7 @@ st.caption(widgets.range_caption(view))
 widgets.kpi_row(data.q(queries.kpis, f, view.compare), view)
 
 head = st.columns([3, 2], vertical_alignment="bottom")
-head[0].subheader("New contacts over time")
+head[0].header("New contacts over time")
 by = head[1].segmented_control("Split by", ["source", "channel"], default="source", key="ov_by",
                                format_func=str.capitalize, required=True, label_visibility="collapsed") or "source"
 acq = data.q(queries.acquisition, f, by, view.granularity)
@@ -40,7 +40,7 @@ else:
                  + "Contacts without a known source are grey (Unattributed).")
     widgets.csv_download(acq, f"acquisition-by-{by}-{view.granularity}", view, key="dl_ov_acq")
 
-st.subheader("Top sources")
+st.header("Top sources")
 table = data.q(queries.breakdown, f, "source", view.compare)
 table = table[(table["new_contacts"] > 0) | (table["previous"].fillna(0) > 0)] if len(table) else table
 if table.empty:
@@ -48,6 +48,6 @@ if table.empty:
 else:
     display, config = widgets.breakdown_display(table, "source", "Source")
     widgets.clickable_table(display, config, key="ov_top", rows=table.reset_index(drop=True), kind="source",
-                            column="source_id", height=min(600, 38 + 35 * len(display)))
+                            column="source_id")
     widgets.note("Select a row to filter every page to that source.")
     widgets.csv_download(table, "top-sources", view, key="dl_ov_top")

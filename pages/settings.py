@@ -16,7 +16,7 @@ s = ws.settings
 
 st.title("Settings")
 
-st.subheader("Workspace")
+st.header("Workspace")
 try:
     contacts = ws.contact_count()
 except CacheError as err:
@@ -30,11 +30,12 @@ rows = [
     ("Contacts in the cache", "–" if contacts is None else f"{contacts:,}"),
     ("Source changes", "off (RASL_READ_ONLY=1)" if s.read_only else "allowed (create, rename, delete)"),
 ]
-st.dataframe(pd.DataFrame(rows, columns=["Setting", "Value"]), hide_index=True, width="stretch")
+st.dataframe(pd.DataFrame(rows, columns=["Setting", "Value"]), hide_index=True, width="stretch",
+             height=widgets.table_height(len(rows)))
 st.caption("Set `RASL_API_TOKEN` (and `RASL_BASE_URL` if needed) in `.streamlit/secrets.toml` or the environment to "
            "connect your workspace; each workspace keeps its own cache file.")
 
-st.subheader("Time zone and weeks")
+st.header("Time zone and weeks")
 c1, c2 = st.columns(2)
 c1.metric("Time zone", s.timezone, border=True)
 c2.metric("Weeks start on", s.week_start.capitalize(), border=True)
@@ -44,7 +45,7 @@ st.caption("Every day, week and month on the dashboard is local to this time zon
            f"({tz_from}) and `RASL_WEEK_START` ({week_from}); "
            "change them in `.streamlit/secrets.toml` or the environment and restart the dashboard.")
 
-st.subheader("API permissions")
+st.header("API permissions")
 st.caption("Checks each read permission the dashboard needs with one small request. `sources:write` (to create, rename "
            "and delete sources) cannot be checked without making a change: a missing one shows when you first try.")
 if st.button("Check permissions", key="set_scopes", icon=":material/verified_user:"):
@@ -62,9 +63,9 @@ if scopes:
         # Words, not emoji: a browser without an emoji font shows boxes.
         {"Permission": scope, "Status": "Granted" if answer == "ok" else f"Missing: {answer}"}
         for scope, answer in scopes.items()
-    ]), hide_index=True, width="stretch")
+    ]), hide_index=True, width="stretch", height=widgets.table_height(len(scopes)))
 
-st.subheader("Sync")
+st.header("Sync")
 flash = st.session_state.pop("_last_sync_summary", None)
 if flash:
     st.success(flash, icon=":material/check_circle:")

@@ -101,7 +101,7 @@ if nothing:
                         "Pick a more recent week, or run a sync if the workspace was just connected.")
 
 # --- summary and pack -------------------------------------------------------------------------------
-st.subheader("Summary to share")
+st.header("Summary to share")
 st.code(review.summary, language=None, wrap_lines=True)
 st.caption("Copy it with the icon at the top right of the box and paste it into WhatsApp or an email.")
 
@@ -122,7 +122,7 @@ st.download_button(
 
 # --- charts -----------------------------------------------------------------------------------------
 if not nothing:
-    figures = reports.weekly_figures(review)
+    figures = reports.weekly_figures(review, data.series_colours())
     st.plotly_chart(figures["weekly_new_contacts"], width="stretch", key="wk_chart_weeks",
                     config={"displaylogo": False})
     st.plotly_chart(figures["daily_new_contacts_by_source"], width="stretch", key="wk_chart_daily",
@@ -139,14 +139,15 @@ def _movers_table(df: pd.DataFrame, name_col: str, label: str, key: str) -> None
         "Change": [weekly.change_text(c, p, n) for c, p, n in zip(df["change_abs"], df["change_pct"], df["is_new"])],
         "4-week avg": df["avg_4_weeks"].astype("float64"),
     })
-    st.dataframe(display, hide_index=True, width="stretch", key=key, column_config={
+    st.dataframe(display, hide_index=True, width="stretch", key=key, height=widgets.table_height(len(display)),
+                 column_config={
         "This week": st.column_config.NumberColumn("This week", format="localized"),
         "Previous week": st.column_config.NumberColumn("Previous week", format="localized"),
         "4-week avg": st.column_config.NumberColumn("4-week avg", format="%.1f"),
     })
 
 
-st.subheader("Top movers")
+st.header("Top movers")
 st.caption("Change in new contacts against the previous week; “new” when it had none.")
 for frame, name_col, label, stem in ((review.movers_sources, "source", "Source", "movers_by_source"),
                                      (review.movers_campaigns, "campaign", "Campaign", "movers_by_campaign")):
@@ -162,7 +163,7 @@ for frame, name_col, label, stem in ((review.movers_sources, "source", "Source",
         _csv(frame, stem, f"wk_dl_{stem}", f"Movers by {label.lower()}")
 
 # --- new, silent, unusual ---------------------------------------------------------------------------
-st.subheader("New sources")
+st.header("New sources")
 if review.new_sources.empty:
     st.caption("No source had its first contact ever this week.")
 else:
@@ -171,13 +172,13 @@ else:
         "Source": ns["source"].astype(str), "Channel": ns["channel"].astype(str),
         "Campaign": ns["campaign"].astype(str), "First contact": ns["first_contact"],
         "This week": ns["this_week"].astype("int64"),
-    }), hide_index=True, width="stretch", key="wk_new_sources", column_config={
+    }), hide_index=True, width="stretch", key="wk_new_sources", height=widgets.table_height(len(ns)), column_config={
         "First contact": st.column_config.DateColumn("First contact", format="YYYY-MM-DD"),
         "This week": st.column_config.NumberColumn("This week", format="localized"),
     })
     _csv(ns, "new_sources", "wk_dl_new_sources", "New sources")
 
-st.subheader("Silent sources")
+st.header("Silent sources")
 if review.silent_sources.empty:
     st.caption("Every source active in the 4 weeks before brought contacts this week.")
 else:
@@ -187,12 +188,13 @@ else:
         "Contacts in the 4 weeks before": ss["contacts_4_weeks"].astype("int64"),
         "Previous week": ss["previous_week"].astype("int64"), "Last contact": ss["last_contact"],
         "Days silent": ss["days_silent"].astype("int64"),
-    }), hide_index=True, width="stretch", key="wk_silent_sources", column_config={
+    }), hide_index=True, width="stretch", key="wk_silent_sources", height=widgets.table_height(len(ss)),
+        column_config={
         "Last contact": st.column_config.DateColumn("Last contact", format="YYYY-MM-DD"),
     })
     _csv(ss, "silent_sources", "wk_dl_silent_sources", "Silent sources")
 
-st.subheader("Spikes and drops")
+st.header("Spikes and drops")
 st.caption(weekly.SPIKE_RULE)
 if review.spikes.empty:
     st.caption("Nothing beyond the usual week-to-week noise.")
@@ -205,7 +207,7 @@ else:
         "4-week avg": sp["avg_4_weeks"].astype("float64"),
         "p": ["< 0.001" if p < 0.001 else f"{p:.3f}" for p in sp["p_value"]],
         "Same contacts as": ["" if pd.isna(x) else str(x) for x in sp["same_contacts_as"]],
-    }), hide_index=True, width="stretch", key="wk_spikes", column_config={
+    }), hide_index=True, width="stretch", key="wk_spikes", height=widgets.table_height(len(sp)), column_config={
         "4-week avg": st.column_config.NumberColumn("4-week avg", format="%.1f"),
     })
     _csv(sp, "spikes", "wk_dl_spikes", "Spikes and drops")

@@ -34,8 +34,9 @@ from pathlib import Path
 import pandas as pd
 import plotly.graph_objects as go
 
-from rasl_data import exports, periods, weekly
+from rasl_data import axes, exports, periods, weekly
 from rasl_data.attribution import one_line
+from rasl_data.colours import COMPARISON_COLOUR, SeriesColours, bar_marker, series_colours, unique_labels
 from rasl_data.weekly import WeeklyReview
 
 # Table stems in the pack (file ``<stem>_<start>_to_<end>.csv``) → the ``WeeklyReview`` field.
@@ -62,7 +63,10 @@ MAX_CHART_SOURCES = 8
 PNG_WIDTH, PNG_HEIGHT, PNG_SCALE = 1000, 500, 2
 PNG_TIMEOUT = 90  # seconds kaleido waits for Chromium per task
 ZIP_FILE_MODE = 0o644  # every file in the pack: owner writes, everyone reads
-UP_COLOUR, DOWN_COLOUR, BASE_COLOUR, WEEK_COLOUR = "#0F9D58", "#D93025", "#B0BEC5", "#1A73E8"
+# Grey is kept for Unattributed (rasl_data.colours): the weeks before are a light tint of the week's blue.
+UP_COLOUR, DOWN_COLOUR, BASE_COLOUR, WEEK_COLOUR = "#0F9D58", "#D93025", "#A9C6EE", "#1A73E8"
+AVERAGE_COLOUR = COMPARISON_COLOUR
+OTHER_SOURCES = "Other sources"
 
 _png_lock = threading.Lock()
 
@@ -79,46 +83,62 @@ def _layout(fig: go.Figure, title: str) -> go.Figure:
     return fig
 
 
-def weekly_figures(review: WeeklyReview) -> dict[str, go.Figure]:
+def weekly_figures(review: WeeklyReview, colours: SeriesColours | None = None) -> dict[str, go.Figure]:
     """The pack's charts, keyed by ``CHART_NAMES`` (also drawn by the Weekly review page).
 
-    * ``weekly_new_contacts``: new contacts of the 4 weeks before (grey) and the week (blue),
-      with the 4-week average as a dashed line;
+    * ``weekly_new_contacts``: new contacts of the 4 weeks before (light blue) and the week
+      (blue), with the 4-week average as a dashed line;
     * ``daily_new_contacts_by_source``: stacked bars per local day of the week, the
-      ``MAX_CHART_SOURCES`` biggest sources and "Other sources";
+      ``MAX_CHART_SOURCES`` biggest sources and a hatched "Other sources"; each source in its
+      colour from ``colours`` (``rasl_data.colours.series_colours(db)``, the dashboard's colours;
+      without it sources colour by id), Unattributed grey;
     * ``movers_by_source``: change against the previous week of the top movers (green up, red
       down).
     """
+    colours = colours or SeriesColours()
     label = weekly.week_label(review.week_start, review.week_end)
     wt = review.weekly_totals
-    colours = [BASE_COLOUR] * (len(wt) - 1) + [WEEK_COLOUR]
+    bar_colours = [BASE_COLOUR] * (len(wt) - 1) + [WEEK_COLOUR]
     avg = float(wt["new_contacts"].iloc[:-1].mean()) if len(wt) > 1 else 0.0
     weeks = [f"{d:%d %b}" for d in wt["week_start"]]
-    f1 = go.Figure(go.Bar(x=weeks, y=wt["new_contacts"], marker_color=colours, name="New contacts",
+    f1 = go.Figure(go.Bar(x=weeks, y=wt["new_contacts"], marker_color=bar_colours, name="New contacts",
                           hovertemplate="Week of %{x}: %{y:,} new contacts<extra></extra>"))
-    f1.add_hline(y=avg, line_dash="dash", line_color="#5F6368",
+    f1.add_hline(y=avg, line_dash="dash", line_color=AVERAGE_COLOUR,
                  annotation_text=f"4-week average {avg:,.1f}", annotation_position="top left")
-    f1.update_yaxes(rangemode="tozero", tickformat=",d", title="New contacts")
+    top = max([avg, *[float(v) for v in wt["new_contacts"]]]) if len(wt) else 0.0
+    f1.update_yaxes(rangemode="tozero", title="New contacts", **axes.count_ticks(top))
     f1.update_xaxes(title="Week starting")
     _layout(f1, f"New contacts per week, {label}")
 
     daily = review.daily_by_source.copy()
     f2 = go.Figure()
     if len(daily):
-        totals = daily.groupby("source", sort=False)["new_contacts"].sum().sort_values(ascending=False, kind="stable")
-        keep = list(totals.index[:MAX_CHART_SOURCES])
-        daily["series"] = [s if s in keep else "Other sources" for s in daily["source"]]
+        # Series by source id (two sources may share a name); NA is Unattributed.
+        daily["key"] = [None if pd.isna(i) else int(i) for i in daily["source_id"]]
+        daily["label"] = unique_labels(daily["source"], daily["key"])
+        totals = daily.groupby("label", sort=False)["new_contacts"].sum().sort_values(ascending=False, kind="stable")
+        key_of = dict(zip(daily["label"], daily["key"]))
+        # Unattributed (grey) keeps its own legend entry, never folded into "Other sources".
+        unattributed = [s for s in totals.index if pd.isna(key_of.get(s)) and totals[s] > 0]
+        named = [s for s in totals.index if s not in unattributed][: MAX_CHART_SOURCES - len(unattributed)]
+        keep = [s for s in totals.index if s in named or s in unattributed]
+        other = len(totals) > len(keep)
+        daily["series"] = [s if s in keep else OTHER_SOURCES for s in daily["label"]]
         names = _legend_names(keep)
         grouped = daily.groupby(["day", "series"], sort=False)["new_contacts"].sum().reset_index()
-        for series in keep + (["Other sources"] if len(totals) > MAX_CHART_SOURCES else []):
+        for series in keep + ([OTHER_SOURCES] if other else []):
             part = grouped[grouped["series"] == series]
+            colour = colours.source(OTHER_SOURCES if series == OTHER_SOURCES else key_of.get(series))
             f2.add_bar(x=[f"{d:%a %d %b}" for d in part["day"]], y=part["new_contacts"],
-                       name=names.get(series, "Other sources"),
-                       hovertemplate="%{fullData.name}: %{y:,}<extra></extra>")
+                       name=names.get(series, OTHER_SOURCES),
+                       marker=bar_marker(series, colour), hovertemplate="%{fullData.name}: %{y:,}<extra></extra>")
+        stack = grouped.groupby("day")["new_contacts"].sum()
+        top = float(stack.max()) if len(stack) else 0.0
     else:
         f2.add_annotation(text="No new contacts this week", showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper")
+        top = 0.0
     f2.update_layout(barmode="stack")
-    f2.update_yaxes(rangemode="tozero", tickformat=",d", title="New contacts")
+    f2.update_yaxes(rangemode="tozero", title="New contacts", **axes.count_ticks(top))
     _layout(f2, f"New contacts per day by source, {label}")
 
     movers = review.movers_sources
@@ -135,8 +155,9 @@ def weekly_figures(review: WeeklyReview) -> dict[str, go.Figure]:
             textposition="outside", cliponaxis=False, textfont=dict(size=12),
             hovertemplate="%{customdata}: %{x:+,} vs the previous week<extra></extra>",
         )
-        f3.update_xaxes(tickformat="+,d", title="Change in new contacts vs the previous week", zeroline=True,
-                        zerolinecolor="#5F6368", range=movers_range(changes))
+        f3.update_xaxes(title="Change in new contacts vs the previous week", zeroline=True,
+                        zerolinecolor="#5F6368", **axes.signed_count_ticks(float(m["change_abs"].min()), float(m["change_abs"].max())))
+        f3.update_xaxes(range=movers_range(changes))
     else:
         f3.add_annotation(text="No source changed", showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper")
     _layout(f3, f"Top movers by source, {label}")
@@ -426,7 +447,7 @@ def build_weekly_pack(
     ``weekly.weekly_review`` reads.
     """
     review = review or weekly.weekly_review(db, week_start_date, tz, week_start, today)
-    figures = weekly_figures(review)
+    figures = weekly_figures(review, series_colours(db))
     names = pack_file_names(review)
     if images:
         pngs, png_error = chart_images(figures)

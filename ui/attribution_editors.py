@@ -55,7 +55,7 @@ def rules_editor(read_only: bool) -> None:
     }
     edited = st.data_editor(current[["pattern", "match", "channel"]], key=_editor_key("rules"), num_rows="dynamic",
                             hide_index=True, width="stretch", column_config=config, disabled=read_only,
-                            height=min(600, 38 + 35 * (len(current) + 1)))
+                            height=widgets.table_height(len(current), extra_rows=1))
     edited = edited.reset_index(drop=True)
     unchanged = edited.fillna("").astype(str).equals(current[["pattern", "match", "channel"]].reset_index(drop=True)
                                                      .fillna("").astype(str))
@@ -74,7 +74,7 @@ def rules_editor(read_only: bool) -> None:
         st.dataframe(preview.rename(columns={"source": "Source", "channel_now": "Channel now",
                                              "channel_after": "Channel after saving"})[
                          ["Source", "Channel now", "Channel after saving"]],
-                     hide_index=True, width="stretch")
+                     hide_index=True, width="stretch", height=widgets.table_height(len(preview)))
     if read_only:
         return
     cols = st.columns([1, 1, 4])
@@ -148,7 +148,7 @@ def labels_editor(read_only: bool) -> None:
                f"“{NO_CAMPAIGN_WORD}” as campaign for a source that belongs to no campaign.")
     config = {
         "source_id": st.column_config.NumberColumn("Id", disabled=True, format="%d"),
-        "source": st.column_config.TextColumn("Source", disabled=True, width="large"),
+        "source": st.column_config.TextColumn("Source", disabled=True, width="medium"),
         "channel": st.column_config.TextColumn("Channel now", disabled=True),
         "campaign": st.column_config.TextColumn("Campaign now", disabled=True),
         "channel_override": st.column_config.TextColumn("Channel override"),
@@ -157,7 +157,7 @@ def labels_editor(read_only: bool) -> None:
     edited = st.data_editor(frame, key=_editor_key("labels"), hide_index=True, width="stretch", column_config=config,
                             disabled=read_only or ["source_id", "source", "channel", "campaign"], num_rows="fixed",
                             placeholder="",
-                            height=min(500, 38 + 35 * len(frame)))
+                            height=widgets.table_height(len(frame)))
     changes = []
     for before, after in zip(frame.itertuples(index=False), edited.itertuples(index=False)):
         b = (_clean(before.channel_override), _clean(before.campaign_override))
@@ -173,7 +173,7 @@ def labels_editor(read_only: bool) -> None:
     st.dataframe(pd.DataFrame([
         {"Source": name, "Channel": ch or "from rules",
          "Campaign": "from name" if cp is None else (cp or "no campaign")}
-        for _, name, ch, cp in changes]), hide_index=True, width="stretch")
+        for _, name, ch, cp in changes]), hide_index=True, width="stretch", height=widgets.table_height(len(changes)))
     if st.button("Save labels", key="labels_save", type="primary"):
         try:
             context.workspace().save_source_labels([(sid, ch, cp) for sid, _, ch, cp in changes], actor=context.actor())

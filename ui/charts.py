@@ -1,84 +1,42 @@
 """Plotly figures shared by the pages, with one colour per source or channel everywhere.
 
-Colours: a source keeps its colour in every chart and across a rename because the colour is
-chosen from its RASL id, never its name; channels have brand-like colours; campaigns, groups
-and statuses take a colour from their name. No text colour is hard-coded, so the figures follow
-Streamlit's light or dark theme.
+Colours come from ``rasl_data.colours`` (the weekly pack uses the same function): a source keeps
+its colour in every chart and across a rename because the colour follows its RASL id and its
+all-time rank, never its name; channels have fixed colours; grey is Unattributed only; "Other"
+is a hatched sand. No text colour is hard-coded, so the figures follow Streamlit's light or
+dark theme. Count axes always tick at distinct whole numbers (``count_axis``).
 """
 
 from __future__ import annotations
 
-import hashlib
+import math
 import re
 
 import pandas as pd
-import plotly.express as px  # palettes only: figures are built from go traces (faster)
 import plotly.graph_objects as go
 
-# Mid-tone qualitative colours readable on white and on the dark theme's background.
-PALETTE = px.colors.qualitative.Plotly + px.colors.qualitative.Safe + px.colors.qualitative.Bold
-UNATTRIBUTED_COLOUR = "#9E9E9E"
-COMPARISON_COLOUR = "#F9A825"
-CHANNEL_COLOURS = {
-    "WhatsApp": "#25D366", "Facebook": "#1877F2", "Instagram": "#C13584", "TikTok": "#FE2C55",
-    "Snapchat": "#F7D600", "Google Ads": "#FBBC04", "Google Search": "#EA4335", "Website": "#00897B",
-    "Referral": "#8E24AA", "Manual import": "#8D6E63", "Integration": "#607D8B", "Email": "#FB8C00",
-    "SMS": "#5C6BC0", "YouTube": "#FF0000", "LinkedIn": "#0A66C2", "X (Twitter)": "#78909C",
-    "Unmapped": "#BDBDBD", "Unattributed": UNATTRIBUTED_COLOUR, "No campaign": "#B0BEC5",
-}
+from rasl_data import axes
+from rasl_data import colours as palette
+from rasl_data.colours import COMPARISON_COLOUR, OTHER_COLOUR, PALETTE, UNATTRIBUTED_COLOUR  # noqa: F401
+
+# The workspace's series colours, set once per run by app.py from the cache (``set_colours``).
+_colours = palette.SeriesColours()
 
 
-# Source id -> palette slot, set once per run from the workspace's sources (largest first), so
-# the biggest sources never share a colour and a source has one colour in every chart.
-_source_slots: dict[int, int] = {}
+def set_colours(colours: palette.SeriesColours) -> None:
+    """Use ``colours`` (``rasl_data.colours.series_colours(reader)``) for every chart of this run."""
+    global _colours
+    _colours = colours
 
 
-def set_source_order(source_ids: list[int]) -> None:
-    """Give palette slots to sources in this order (largest all-time first); others use ``id % n``."""
-    global _source_slots
-    _source_slots = {int(sid): i for i, sid in enumerate(source_ids)}
-
-
-def colour_for(key: str | int | None) -> str:
-    """A stable colour (``#RRGGBB``) for a source id, a channel, or a campaign/group/status name.
-
-    Source ids take their slot from ``set_source_order`` (distinct for the ``len(PALETTE)``
-    largest sources), else ``id % len(PALETTE)``; ``None``/``Unattributed`` is grey.
-    """
-    if key is None or (isinstance(key, float) and pd.isna(key)) or key is pd.NA or key == "Unattributed":
-        return UNATTRIBUTED_COLOUR
-    if isinstance(key, str):
-        if key in CHANNEL_COLOURS:
-            return CHANNEL_COLOURS[key]
-        digest = int(hashlib.sha1(key.encode()).hexdigest()[:8], 16)
-        return PALETTE[digest % len(PALETTE)]
-    slot = _source_slots.get(int(key), int(key))
-    return PALETTE[slot % len(PALETTE)]
-
-
-def colour_map(labels: pd.Series, keys: pd.Series | None = None) -> dict[str, str]:
-    """Label → colour; ``keys`` (e.g. source ids) decide the colour so a rename keeps it."""
-    keys = labels if keys is None else keys
-    out: dict[str, str] = {}
-    for label, key in zip(labels, keys):
-        if key is None or (not isinstance(key, str) and pd.isna(key)):
-            key = None
-        out[str(label)] = colour_for(key if key is None or isinstance(key, str) else int(key))
-    return out
+def colour_for(key, kind: str = "source") -> str:
+    """A stable colour (``#RRGGBB``) of series ``key`` of dimension ``kind`` (see ``SeriesColours.of``)."""
+    return _colours.of(kind, key)
 
 
 def unique_labels(names: pd.Series, ids: pd.Series) -> pd.Series:
-    """Series labels that are one per id: a name shared by two ids gets `` (#id)`` appended.
-
-    Plotly groups traces by label, so two sources with the same shown name would merge.
-    """
-    names = names.astype(str)
-    per_name = pd.DataFrame({"n": names, "i": ids}).drop_duplicates().groupby("n")["i"].transform("size")
-    mapping = pd.DataFrame({"n": names, "i": ids}).drop_duplicates()
-    dup = set(mapping.loc[per_name.values > 1, "n"]) if len(mapping) else set()
-    return pd.Series(
-        [f"{n} (#{i})" if n in dup and not pd.isna(i) else n for n, i in zip(names, ids)], index=names.index
-    )
+    """Series labels that are one per id: a name shared by two ids gets `` (#id)`` appended."""
+    return pd.Series(palette.unique_labels(names, ids), index=names.index)
 
 
 _RTL = re.compile("[\u0590-\u08FF\uFB1D-\uFDFF\uFE70-\uFEFF]")
@@ -106,14 +64,53 @@ def _layout(fig: go.Figure, *, height: int = 420, y_title: str | None = None, x_
     return fig
 
 
+def count_axis(fig: go.Figure, axis: str, max_value: float) -> go.Figure:
+    """Distinct whole-number ticks on count axis ``axis`` (``"x"``/``"y"``) from 0 to ``max_value``."""
+    getattr(fig, f"update_{axis}axes")(rangemode="tozero", **axes.count_ticks(max_value))
+    return fig
+
+
+def percent_axis(fig: go.Figure, axis: str, max_fraction: float, **extra) -> go.Figure:
+    """Distinct percentage ticks on share axis ``axis`` from 0 to ``max_fraction`` (a fraction)."""
+    getattr(fig, f"update_{axis}axes")(rangemode="tozero", **axes.percent_ticks(max_fraction), **extra)
+    return fig
+
+
+def _stack_max(fig: go.Figure) -> float:
+    """The tallest stack (sum of the bars per x) or line point of ``fig``'s vertical traces."""
+    stacks: dict = {}
+    top = 0.0
+    for trace in fig.data:
+        ys = [v for v in (trace.y or ()) if v is not None and not (isinstance(v, float) and math.isnan(v))]
+        if trace.type == "bar":
+            for xv, yv in zip(trace.x or (), trace.y or ()):
+                if yv is not None and not (isinstance(yv, float) and math.isnan(yv)):
+                    stacks[xv] = stacks.get(xv, 0.0) + float(yv)
+        elif ys:
+            top = max(top, max(float(v) for v in ys))
+    return max([top, *stacks.values()]) if stacks or top else 0.0
+
+
+def _is_unattributed(label, df: pd.DataFrame, colour: str, keys: str) -> bool:
+    """Whether series ``label`` is Unattributed (its name, or a source series without a source id)."""
+    if str(label) == palette.UNATTRIBUTED:
+        return True
+    if colour != "source" or keys == colour:
+        return False
+    ids = df.loc[df[colour] == label, keys]
+    return bool(len(ids)) and bool(ids.isna().all())
+
+
 def stacked_bars(df: pd.DataFrame, *, x: str, y: str, colour: str, colour_keys: str | None = None,
                  x_title: str = "", y_title: str = "New contacts", max_series: int = 12) -> go.Figure:
     """Stacked bars of ``y`` (contacts) over ``x`` (period start dates) split by ``colour``.
 
-    ``colour_keys`` (e.g. ``source_id``) fixes each series' colour and is carried as the bars'
-    ``customdata`` so a click can tell which source was picked (``""`` for Unattributed). Series
-    beyond the ``max_series - 1`` largest are summed into a grey "Other" to keep the legend
-    readable. Built from ``go.Bar`` traces (plotly.express costs ~90 ms a figure).
+    ``colour`` names the dimension (``source``, ``channel``, ``campaign``, ``group``) and picks
+    the colour rule (``rasl_data.colours.SeriesColours.of``); ``colour_keys`` (e.g.
+    ``source_id``) fixes each series' colour and is carried as the bars' ``customdata`` so a
+    click can tell which source was picked (``""`` for Unattributed). Series beyond the
+    ``max_series - 1`` largest are summed into a hatched "Other" to keep the legend readable.
+    Built from ``go.Bar`` traces (plotly.express costs ~90 ms a figure).
     """
     df = df.copy()
     keys = colour_keys or colour
@@ -122,7 +119,10 @@ def stacked_bars(df: pd.DataFrame, *, x: str, y: str, colour: str, colour_keys: 
     totals = df.groupby(colour, dropna=False, sort=False)[y].sum().sort_values(ascending=False, kind="stable")
     order = totals.index.tolist()
     if len(order) > max_series:
-        keep = order[: max_series - 1]
+        # Unattributed is never folded into "Other": grey keeps its own legend entry.
+        unattributed = [label for label in order if _is_unattributed(label, df, colour, keys)]
+        keep = [label for label in order if label not in unattributed][: max_series - 1 - len(unattributed)]
+        keep = [label for label in order if label in keep or label in unattributed]
         rest = df[~df[colour].isin(keep)].groupby(x, as_index=False, sort=True)[y].sum()
         rest[colour], rest[keys] = "Other", "Other"
         df = pd.concat([df[df[colour].isin(keep)], rest], ignore_index=True)
@@ -133,18 +133,19 @@ def stacked_bars(df: pd.DataFrame, *, x: str, y: str, colour: str, colour_keys: 
         part = df[df[colour] == label].sort_values(x)
         key = key_of.get(label)
         key = None if key is None or (not isinstance(key, str) and pd.isna(key)) else key
-        colour_hex = ("#90A4AE" if label == "Other"
-                      else colour_for(key if isinstance(key, str) or key is None else int(key)))
-        custom = "" if key is None else (key if isinstance(key, str) else int(key))
+        if key is not None and not isinstance(key, str):
+            key = int(key)
+        colour_hex = colour_for("Other" if label == "Other" else key, colour)
+        custom = "" if key is None else key
         fig.add_trace(go.Bar(
-            x=list(part[x]), y=list(part[y]), name=ltr_label(label), marker_color=colour_hex,
+            x=list(part[x]), y=list(part[y]), name=ltr_label(label), marker=palette.bar_marker(label, colour_hex),
             customdata=[[custom]] * len(part),
             hovertemplate="%{x|%-d %b %Y}: %{y:,}<extra>" + str(label).replace("<", "&lt;") + "</extra>",
         ))
     # "closest", not "x unified": a click must pick the bar segment under the pointer (the
     # unified mode hands the click to whichever trace is nearest, often the comparison line).
     fig.update_layout(barmode="stack", hovermode="closest")
-    fig.update_yaxes(rangemode="tozero", tickformat=",d")
+    count_axis(fig, "y", _stack_max(fig))
     period_ticks(fig, df[x])
     return _layout(fig, y_title=y_title, x_title=x_title or None)
 
@@ -153,7 +154,7 @@ def period_ticks(fig: go.Figure, starts: pd.Series, max_ticks: int = 14) -> go.F
     """Put the x-axis ticks on the periods' own first days (a Monday week is labelled with its
     Monday, not with whatever day Plotly picks), with the year on the first tick and at a change.
     """
-    values = sorted({pd.Timestamp(v).date() for v in starts.dropna()})
+    values = sorted({pd.Timestamp(v).date() for v in pd.Series(starts).dropna()})
     if not values:
         return fig
     step = max(1, -(-len(values) // max_ticks))
@@ -170,28 +171,40 @@ def add_comparison_line(fig: go.Figure, x: list, y: list, label: str) -> go.Figu
     """Overlay the comparison period's totals as a dashed line on the current period's axis ``x``.
 
     ``x`` are the current period starts and ``y`` the comparison totals aligned by period index
-    (the n-th comparison period drawn over the n-th current one).
+    (the n-th comparison period drawn over the n-th current one). The count axis is re-ticked
+    to cover the line too.
     """
     fig.add_trace(go.Scatter(x=x, y=y, mode="lines+markers", name=label,
                              line=dict(color=COMPARISON_COLOUR, dash="dash", width=2), marker=dict(size=6),
                              hovertemplate="%{x|%-d %b %Y}: %{y:,}<extra>" + label + "</extra>"))
+    count_axis(fig, "y", _stack_max(fig))
     return fig
 
 
 def line_chart(df: pd.DataFrame, *, x: str, y: str, name: str = "", colour: str = UNATTRIBUTED_COLOUR,
                y_title: str = "", percent: bool = False, height: int = 320) -> go.Figure:
-    """One line of ``y`` over ``x``; ``percent`` formats a fraction axis as a percentage."""
+    """One line of ``y`` over ``x`` (period starts, ticked on the periods' first days);
+    ``percent`` formats a fraction axis as a percentage with distinct ticks."""
     fig = go.Figure(go.Scatter(x=list(df[x]), y=list(df[y]), mode="lines+markers", name=name or y_title,
                                line=dict(color=colour, width=2)))
-    fig.update_yaxes(rangemode="tozero", tickformat=".0%" if percent else ",d")
+    top = float(pd.to_numeric(df[y], errors="coerce").max()) if len(df) else 0.0
+    top = 0.0 if math.isnan(top) else top
+    if percent:
+        percent_axis(fig, "y", top)
+    else:
+        count_axis(fig, "y", top)
     fig.update_layout(hovermode="x unified", showlegend=False)
+    period_ticks(fig, df[x])
     return _layout(fig, height=height, y_title=y_title)
 
 
 def horizontal_bars(df: pd.DataFrame, *, x: str, y: str, colour_keys: str | None = None, percent: bool = False,
-                    x_title: str = "", height: int | None = None, text: str | None = None) -> go.Figure:
+                    x_title: str = "", height: int | None = None, text: str | None = None,
+                    kind: str | None = None) -> go.Figure:
     """Horizontal bars of ``x`` per ``y`` label in the frame's order (first on top); one colour per
-    ``colour_keys`` value (e.g. source id) or per label."""
+    ``colour_keys`` value (e.g. source id) or per label, by the colour rule of ``kind`` (default:
+    ``source`` with ``colour_keys``, else the dimension named by ``y``)."""
+    kind = kind or ("source" if colour_keys else y)
     df = df.copy()
     if colour_keys:
         df[y] = unique_labels(df[y], df[colour_keys])
@@ -199,12 +212,18 @@ def horizontal_bars(df: pd.DataFrame, *, x: str, y: str, colour_keys: str | None
     else:
         keys = [str(v) for v in df[y]]
     fig = go.Figure(go.Bar(
-        x=list(df[x]), y=[ltr_label(v) for v in df[y]], orientation="h", marker_color=[colour_for(k) for k in keys],
+        x=list(df[x]), y=[ltr_label(v) for v in df[y]], orientation="h",
+        marker_color=[colour_for(k, kind) for k in keys],
         text=list(df[text]) if text else None, textposition="outside" if text else None, cliponaxis=False,
         hovertemplate="%{y}: %{x:" + (".1%" if percent else ",") + "}<extra></extra>",
     ))
     fig.update_layout(showlegend=False, yaxis=dict(autorange="reversed"))
-    fig.update_xaxes(tickformat=".0%" if percent else ",d", rangemode="tozero")
+    top = float(pd.to_numeric(df[x], errors="coerce").max()) if len(df) else 0.0
+    top = 0.0 if math.isnan(top) else top
+    if percent:
+        percent_axis(fig, "x", top)
+    else:
+        count_axis(fig, "x", top)
     return _layout(fig, height=height or max(220, 28 * len(df) + 80), x_title=x_title or None, legend_below=False)
 
 
@@ -220,8 +239,9 @@ def stacked_share_bars(df: pd.DataFrame, *, x: str, y: str, colour: str, height:
     fig = go.Figure()
     for name, part in df.groupby(colour, sort=False):
         fig.add_trace(go.Bar(x=list(part[x]), y=list(part[y]), orientation="h", name=ltr_label(name),
-                             marker_color=(colours or {}).get(str(name)) or colour_for(str(name)),
+                             marker_color=(colours or {}).get(str(name)) or colour_for(str(name), colour),
                              hovertemplate=f"%{{y}}: %{{x:.0%}}<extra>{str(name).replace('%', '')}</extra>"))
     fig.update_layout(barmode="stack", yaxis=dict(autorange="reversed", categoryorder="array", categoryarray=labels))
-    fig.update_xaxes(tickformat=".0%", range=[0, 1])
+    # A hair past 100 % so the last tick (0.2 x 5 = 1.0000000000000002) and its label are drawn.
+    percent_axis(fig, "x", 1.0, range=[0, 1.0001])
     return _layout(fig, height=height or max(260, 30 * len(labels) + 120))

@@ -71,9 +71,10 @@ def filter_options() -> dict:
     }
 
 
-def source_colour_order() -> list[int]:
-    """Live source ids, most all-time contacts first (ties by id): the order colours are handed out."""
-    from rasl_data import dashboard
+def series_colours():
+    """The workspace's chart colours (``rasl_data.colours.series_colours``), cached per cache version:
+    sources and campaigns ranked by all-time contacts, so a source has one colour on every page
+    and in the weekly pack."""
+    from rasl_data import colours
 
-    df = q(dashboard.live_sources)
-    return [int(i) for i in df.sort_values(["contacts", "source_id"], ascending=[False, True])["source_id"]]
+    return q(colours.series_colours)

@@ -46,3 +46,22 @@ def ensure_app_frame() -> None:
     _switched_at_import = False
     if switched:
         st.rerun()
+
+
+# Streamlit draws white text on primary buttons in both themes. The dark theme's primary green
+# must be bright (it is also text: a selected segmented control, a slider's value, on a dark
+# background), and white on a bright green fails WCAG contrast (1.8:1). So primary buttons keep
+# the light theme's dark green (white on it: 6.6:1) in both themes.
+PRIMARY_BUTTON_CSS = """<style>
+button[kind="primary"], button[kind="primary"]:focus:not(:active) {
+  background-color: #0A6B3F; border-color: #0A6B3F; color: #FFFFFF;
+}
+button[kind="primary"]:hover, button[kind="primary"]:active {
+  background-color: #085A35; border-color: #085A35; color: #FFFFFF;
+}
+</style>"""
+
+
+def theme_fixes() -> None:
+    """Style the app chrome where the theme options cannot (``PRIMARY_BUTTON_CSS``); draws nothing."""
+    st.html(PRIMARY_BUTTON_CSS)

@@ -296,6 +296,22 @@ def table_click_filter(table_key: str, rows: pd.DataFrame, kind: str, column: st
 
 # --- tables -------------------------------------------------------------------------------------
 
+# Streamlit's dataframe grid (1.67): a 35 px header, 35 px rows, a 1 px border above and below.
+TABLE_HEADER_PX, TABLE_ROW_PX, TABLE_BORDER_PX = 35, 35, 2
+# Room for the grid's horizontal scrollbar, which is drawn over the last row when a narrow window
+# makes the columns wider than the table.
+TABLE_SCROLLBAR_PX = 16
+TABLE_MAX_ROWS = 15
+
+
+def table_height(n_rows: int, max_rows: int = TABLE_MAX_ROWS, extra_rows: int = 0) -> int:
+    """Pixel height of a table of ``n_rows`` rows (plus ``extra_rows``, e.g. a data editor's
+    empty "add row"): every row visible up to ``max_rows``, then it scrolls; the last row is
+    never hidden behind the horizontal scrollbar. The one place the dashboard sizes tables."""
+    shown = min(max(int(n_rows) + int(extra_rows), 1), int(max_rows))
+    return TABLE_HEADER_PX + TABLE_ROW_PX * shown + TABLE_BORDER_PX + TABLE_SCROLLBAR_PX
+
+
 
 def pct_points(s: pd.Series) -> pd.Series:
     """Fractions as percentages for display (0.253 → 25.3); NaN stays empty."""
@@ -329,8 +345,10 @@ def breakdown_display(df: pd.DataFrame, name_col: str, label: str) -> tuple[pd.D
 
 
 def clickable_table(display: pd.DataFrame, config: dict, *, key: str, rows: pd.DataFrame, kind: str,
-                    column: str, height: int | str = "auto") -> None:
-    """``st.dataframe`` where selecting a row filters every page to that row's value."""
-    st.dataframe(display, hide_index=True, width="stretch", column_config=config, key=key, height=height,
+                    column: str, height: int | None = None) -> None:
+    """``st.dataframe`` where selecting a row filters every page to that row's value
+    (``height``: pixels, default ``table_height(len(display))``)."""
+    st.dataframe(display, hide_index=True, width="stretch", column_config=config, key=key,
+                 height=table_height(len(display)) if height is None else height,
                  on_select=table_click_filter(key, rows, kind, column), selection_mode="single-row",
                  placeholder=MISSING)

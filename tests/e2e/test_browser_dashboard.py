@@ -156,7 +156,7 @@ def test_shared_url_reproduces_filters_and_new_contacts(page, dashboard, contact
         start, end = last_n_days(7)
     expected = count_created(contacts, start, end)
 
-    # The Overview is the default page: its address is "/" ("/overview" says "Page not found").
+    # The Overview is the default page: its address is "/" (bookmarked "/overview" serves it too).
     open_page(page, dashboard, "", urlencode(params), chart=True)
 
     expect(page.get_by_role("combobox", name="Date range")).to_have_value(preset_label)
