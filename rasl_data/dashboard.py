@@ -10,17 +10,9 @@ import pandas as pd
 
 from rasl_data import periods, queries
 from rasl_data.attribution import BIDI_CONTROLS, normalise_name, tidy_name
+from rasl_data.text import isolate, md_literal, md_name, one_line, plotly_literal  # noqa: F401 (re-exported)
 
 MAX_SOURCE_NAME = 255  # RASL's limit on a source name (characters), contract §sources
-
-
-def isolate(name: str) -> str:
-    """``name`` between Unicode first-strong isolate marks (FSI … PDI), for use inside a sentence.
-
-    An Arabic name quoted in an English sentence otherwise drags neighbouring numbers and
-    punctuation into its right-to-left run ("6707 تيك توك / عرض" instead of "تيك توك / عرض 6707").
-    """
-    return f"\u2068{name}\u2069"
 
 
 def live_sources(db) -> pd.DataFrame:

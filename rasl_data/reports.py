@@ -32,6 +32,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from rasl_data import exports, periods, weekly
+from rasl_data.text import plotly_literal
 from rasl_data.weekly import WeeklyReview
 
 # Table stems in the pack (file ``<stem>_<start>_to_<end>.csv``) → the ``WeeklyReview`` field.
@@ -106,8 +107,8 @@ def weekly_figures(review: WeeklyReview) -> dict[str, go.Figure]:
         grouped = daily.groupby(["day", "series"], sort=False)["new_contacts"].sum().reset_index()
         for series in keep + (["Other sources"] if len(totals) > MAX_CHART_SOURCES else []):
             part = grouped[grouped["series"] == series]
-            f2.add_bar(x=[f"{d:%a %d %b}" for d in part["day"]], y=part["new_contacts"], name=str(series),
-                       hovertemplate="%{fullData.name}: %{y:,}<extra></extra>")
+            f2.add_bar(x=[f"{d:%a %d %b}" for d in part["day"]], y=part["new_contacts"],
+                       name=plotly_literal(series), hovertemplate="%{fullData.name}: %{y:,}<extra></extra>")
     else:
         f2.add_annotation(text="No new contacts this week", showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper")
     f2.update_layout(barmode="stack")
@@ -119,7 +120,7 @@ def weekly_figures(review: WeeklyReview) -> dict[str, go.Figure]:
     if len(movers):
         m = movers.iloc[::-1]  # plotly draws the first category at the bottom
         f3.add_bar(
-            x=m["change_abs"], y=[str(s) for s in m["source"]], orientation="h",
+            x=m["change_abs"], y=[plotly_literal(s) for s in m["source"]], orientation="h",
             marker_color=[UP_COLOUR if d == "up" else DOWN_COLOUR for d in m["direction"]],
             text=[weekly.change_text(c, p, n) for c, p, n in zip(m["change_abs"], m["change_pct"], m["is_new"])],
             textposition="auto", hovertemplate="%{y}: %{x:+,} vs the previous week<extra></extra>",

@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from rasl_data import dashboard
 from rasl_data.emulator import EmulatorApp, TokenSpec, empty_tenant
+from markup import rendered_text
 from test_app_pages import APP, TIMEOUT, make_workspace, use_navigation_on_every_run
 
 TOKEN = "wm_" + "t" * 60
@@ -77,8 +78,9 @@ class World:
         return self.at
 
     def messages(self) -> str:
+        """Errors, successes, warnings and captions as a reader sees them (Markdown rendered)."""
         at = self.at
-        return " | ".join([e.value for e in at.error] + [s.value for s in at.success] + [c.value for c in at.caption])
+        return " | ".join(rendered_text(e.value) for e in [*at.error, *at.success, *at.warning, *at.caption])
 
 
 @pytest.fixture
@@ -93,7 +95,7 @@ def test_create_source_calls_the_api_updates_the_cache_and_clears_the_box(world)
     assert "TikTok / Eid" in world.api_names()
     assert "TikTok / Eid" in world.cache_names()
     assert at.text_input(key="src_create_name").value == ""
-    assert any("created" in s.value for s in at.success)
+    assert "Source “TikTok / Eid” created." in world.messages().replace("\u2068", "").replace("\u2069", "")
     assert world.app.requests > before
     # the new source is offered at once (rename select and the sidebar filter), without a sync
     assert "TikTok / Eid" in [o.split("  (#")[0] for o in at.selectbox(key="src_rename_id").options]

@@ -15,6 +15,8 @@ import pandas as pd
 import plotly.express as px  # palettes only: figures are built from go traces (faster)
 import plotly.graph_objects as go
 
+from rasl_data.text import plotly_literal
+
 # Mid-tone qualitative colours readable on white and on the dark theme's background.
 PALETTE = px.colors.qualitative.Plotly + px.colors.qualitative.Safe + px.colors.qualitative.Bold
 UNATTRIBUTED_COLOUR = "#9E9E9E"
@@ -85,13 +87,14 @@ _RTL = re.compile("[\u0590-\u08FF\uFB1D-\uFDFF\uFE70-\uFEFF]")
 
 
 def ltr_label(text) -> str:
-    """A label with Arabic (or Hebrew) letters wrapped in left-to-right marks.
+    """A name as Plotly text: shown literally (``text.plotly_literal``: ``<b>`` stays ``<b>``, not
+    bold) and, with Arabic (or Hebrew) letters, wrapped in left-to-right marks.
 
     Plotly draws legend and axis text in SVG starting at an anchor; a name whose first strong
     letter is Arabic is laid out right-to-left from that anchor and runs over the colour swatch.
     The marks make the line left-to-right while the Arabic words inside still read right to left.
     """
-    text = str(text)
+    text = plotly_literal(text)
     return f"\u200e{text}\u200e" if _RTL.search(text) else text
 
 
@@ -139,7 +142,7 @@ def stacked_bars(df: pd.DataFrame, *, x: str, y: str, colour: str, colour_keys: 
         fig.add_trace(go.Bar(
             x=list(part[x]), y=list(part[y]), name=ltr_label(label), marker_color=colour_hex,
             customdata=[[custom]] * len(part),
-            hovertemplate="%{x|%-d %b %Y}: %{y:,}<extra>" + str(label).replace("<", "&lt;") + "</extra>",
+            hovertemplate="%{x|%-d %b %Y}: %{y:,}<extra>%{fullData.name}</extra>",  # no name in a template
         ))
     # "closest", not "x unified": a click must pick the bar segment under the pointer (the
     # unified mode hands the click to whichever trace is nearest, often the comparison line).
@@ -172,9 +175,9 @@ def add_comparison_line(fig: go.Figure, x: list, y: list, label: str) -> go.Figu
     ``x`` are the current period starts and ``y`` the comparison totals aligned by period index
     (the n-th comparison period drawn over the n-th current one).
     """
-    fig.add_trace(go.Scatter(x=x, y=y, mode="lines+markers", name=label,
+    fig.add_trace(go.Scatter(x=x, y=y, mode="lines+markers", name=plotly_literal(label),
                              line=dict(color=COMPARISON_COLOUR, dash="dash", width=2), marker=dict(size=6),
-                             hovertemplate="%{x|%-d %b %Y}: %{y:,}<extra>" + label + "</extra>"))
+                             hovertemplate="%{x|%-d %b %Y}: %{y:,}<extra>%{fullData.name}</extra>"))
     return fig
 
 
@@ -221,7 +224,7 @@ def stacked_share_bars(df: pd.DataFrame, *, x: str, y: str, colour: str, height:
     for name, part in df.groupby(colour, sort=False):
         fig.add_trace(go.Bar(x=list(part[x]), y=list(part[y]), orientation="h", name=ltr_label(name),
                              marker_color=(colours or {}).get(str(name)) or colour_for(str(name)),
-                             hovertemplate=f"%{{y}}: %{{x:.0%}}<extra>{str(name).replace('%', '')}</extra>"))
+                             hovertemplate="%{y}: %{x:.0%}<extra>%{fullData.name}</extra>"))
     fig.update_layout(barmode="stack", yaxis=dict(autorange="reversed", categoryorder="array", categoryarray=labels))
     fig.update_xaxes(tickformat=".0%", range=[0, 1])
     return _layout(fig, height=height or max(260, 30 * len(labels) + 120))

@@ -8,6 +8,7 @@ import streamlit as st
 
 from rasl_data.store import CacheBusyError, CacheError
 from rasl_data.sync import SyncProgress, SyncResult
+from rasl_data.text import md_literal
 from rasl_data.workspace import Workspace
 
 from . import context
@@ -39,22 +40,32 @@ def freshness_colour(moment: datetime | None, now: datetime | None = None) -> st
     return "green" if age < 6 * 3600 else "orange" if age < 2 * 86400 else "red"
 
 
-def freshness_badge(ws: Workspace, *, with_button: bool = True) -> None:
-    """A “synced 5 min ago” badge (colour by age) and, optionally, a Sync now button."""
+def _badge(where, ws: Workspace) -> None:
     try:
         moment = ws.freshness()
         text, colour = context.humanize_age(moment), freshness_colour(moment)
         tip = f"Last successful sync: {moment:%Y-%m-%d %H:%M} UTC" if moment else "No successful sync yet"
     except CacheError as err:
-        text, colour, tip = err.title, "red", err.detail
+        text, colour, tip = md_literal(err.title), "red", md_literal(err.detail or "")
+    where.badge(text, icon=":material/sync:", color=colour, help=tip)
+
+
+def freshness_badge(ws: Workspace, *, with_button: bool = True) -> None:
+    """A “synced 5 min ago” badge (colour by age) and, optionally, a Sync now button.
+
+    The badge sits in a placeholder that is drawn again after a sync of this run, so it says
+    “synced just now” at once rather than at the next click.
+    """
     if not with_button:
-        st.badge(text, icon=":material/sync:", color=colour, help=tip)
+        _badge(st, ws)
         return
     cols = st.columns([3, 2], vertical_alignment="center")
-    cols[0].badge(text, icon=":material/sync:", color=colour, help=tip)
+    slot = cols[0].empty()
+    _badge(slot, ws)
     if cols[1].button("Sync now", key="sync_now", help="Fetch what changed in RASL since the last sync",
                       type="tertiary", icon=":material/refresh:"):
         run_sync(ws, "auto")
+        _badge(slot, ws)
 
 
 def _progress_callback(bar):
@@ -77,24 +88,40 @@ def run_sync(ws: Workspace, mode: str) -> SyncResult | None:
     Returns the ``SyncResult`` (None when the cache was busy or unusable). The previous data is
     kept on failure. Pages refresh by themselves: cached readers key on the cache version.
     """
+    try:
+        had_data = ws.freshness() is not None
+    except CacheError:
+        had_data = False
     bar = st.progress(0.0, text="Starting sync…")
     try:
         result = ws.sync(mode, on_progress=_progress_callback(bar))
     except CacheBusyError as err:
         bar.empty()
-        st.warning(err.title, icon=":material/hourglass:")
+        st.warning(md_literal(err.title), icon=":material/hourglass:")
         return None
     except CacheError as err:
         bar.empty()
-        st.error(err.title, icon=":material/error:")
+        st.error(md_literal(err.title), icon=":material/error:")
         return None
     bar.empty()
     if result.outcome != "success":
-        st.error(f"{result.error_title or result.error}\n\nThe previous data is kept.", icon=":material/cloud_off:")
+        st.error(failure_text(result.error_title or result.error or "The sync failed.", had_data),
+                 icon=":material/cloud_off:")
         return result
     st.session_state["_last_sync_summary"] = result.summary()
     st.toast(result.summary(), icon=":material/check_circle:")
     return result
+
+
+def failure_text(title: str, had_data: bool) -> str:
+    """What a failed sync says (Markdown): its reason, and either that the previous data is kept
+    or, when nothing was ever loaded, what to fix before the next try."""
+    text = md_literal(title)
+    if had_data:
+        return f"{text}\n\nThe previous data is kept."
+    return (f"{text}\n\nNothing has been loaded yet. Check `RASL_API_TOKEN` and `RASL_BASE_URL` in "
+            "`.streamlit/secrets.toml` or the environment (the **Settings** page shows which are set and can "
+            "check the token's permissions), restart the dashboard, then press **Sync now**.")
 
 
 def first_sync_if_empty(ws: Workspace) -> None:
