@@ -271,3 +271,79 @@ def test_settings_scope_check_lists_granted_and_missing_permissions(tmp_path, ma
     assert status["sources:read"] == "Granted"
     assert status["contacts:read"].startswith("Missing") and "contacts:read" in status["contacts:read"]
     assert TOKEN not in str(at._tree) and READ_ONLY_TOKEN not in str(at._tree)
+
+
+# --- roles ---------------------------------------------------------------------------------------
+
+
+def test_viewer_sees_a_note_instead_of_the_source_forms(world, monkeypatch):
+    from rasl_data.access import Actor
+    from ui import context
+
+    monkeypatch.setattr(context, "actor", lambda: Actor("ana@example.com", "viewer"))
+    at = world.at
+    at.run()
+    assert not at.exception
+    assert not [b for b in at.button if b.key in ("src_create", "src_rename", "src_delete")]
+    assert not [t for t in at.text_input if t.key == "src_create_name"]
+    note = " ".join(rendered_text(i.value) for i in at.info)
+    assert "Changing sources (create, rename, delete) is off" in note and "ana@example.com, a viewer" in note
+
+
+def test_access_denied_by_the_data_layer_is_shown_plainly_and_keeps_the_text(world, monkeypatch):
+    """The page still offers the form (e.g. the role was withdrawn since it was drawn); the data
+    layer's own check refuses, nothing reaches RASL, the refusal is audited."""
+    from rasl_data import access, workspace
+    from rasl_data.access import AccessDeniedError
+
+    def refuse(actor, action):
+        raise AccessDeniedError("Your role does not allow changes. Ask an editor.", f"refused {action}")
+
+    monkeypatch.setattr(workspace, "require_editor", refuse)
+    before = world.app.requests
+    at = world.create("Email / Newsletter")
+    assert not at.exception
+    text = world.messages()
+    assert "Not changed: Your role does not allow changes. Ask an editor." in text
+    assert "What you typed is kept" in text
+    assert at.text_input(key="src_create_name").value == "Email / Newsletter"
+    assert world.app.requests == before
+    assert "Email / Newsletter" not in world.api_names()
+    log = world.ws.audit_log()
+    assert list(log["outcome"])[:1] == ["refused"] and list(log["action"])[:1] == ["source.create"]
+    assert access.require_editor is not refuse  # only the workspace's reference was replaced
+
+
+# --- double clicks: the second click arrives with what the browser still showed -----------------
+
+
+def test_double_click_rename_reports_the_rename_once_and_leaves_the_form_ready(world):
+    sid = world.ids["Old promo"]
+    at = world.at
+    at.selectbox(key="src_rename_id").set_value(sid).run()
+    at.text_input(key="src_rename_name").input("Old promo 2026")
+    at.button(key="src_rename").click().run()
+    at.text_input(key="src_rename_name").input("Old promo 2026")  # the second click's stale text
+    at.button(key="src_rename").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert [rendered_text(s.value) for s in at.success] == [
+        "Source renamed to “\u2068Old promo 2026\u2069”. Its contacts and history stay with it."]
+    assert at.text_input(key="src_rename_name").value == ""
+    assert world.api_names().count("Old promo 2026") == 1
+    renames = world.ws.audit_log()
+    assert int((renames["action"] == "source.rename").sum()) == 1
+
+
+def test_delete_outcome_stays_shown_when_a_late_second_click_reruns_the_page(world):
+    """A second click that lands after the first run finished hits the redrawn (disabled) button:
+    Streamlit only reruns the page, which must still show the outcome, once."""
+    sid = world.ids["Old promo"]
+    at = world.at
+    at.selectbox(key="src_delete_id").set_value(sid).run()
+    at.checkbox(key="src_delete_ok").check().run()
+    at.button(key="src_delete").click().run()
+    assert at.button(key="src_delete").disabled
+    at.run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert [rendered_text(s.value) for s in at.success] == ["Source “\u2068Old promo\u2069” deleted."]
+    assert int((world.ws.audit_log()["action"] == "source.delete").sum()) == 1
