@@ -347,3 +347,41 @@ def test_delete_outcome_stays_shown_when_a_late_second_click_reruns_the_page(wor
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert [rendered_text(s.value) for s in at.success] == ["Source “\u2068Old promo\u2069” deleted."]
     assert int((world.ws.audit_log()["action"] == "source.delete").sum()) == 1
+
+
+# --- names are data -------------------------------------------------------------------------------
+
+PHISH = "[Re-login](https://phish.example)"
+
+
+def test_source_names_in_form_messages_are_shown_literally_not_as_links_bold_or_latex(world):
+    from markup import markdown_sources, markup_found
+
+    at = world.create(PHISH)
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    success = at.success[0].value
+    assert not markup_found(success), success
+    assert rendered_text(success) == f"Source “\u2068{PHISH}\u2069” created."
+    new_id = next(s["id"] for s in world.tenant._dim("source") if s["name"] == PHISH)
+    # Select box options are plain text: the name exactly as typed, no escapes.
+    assert f"{PHISH}  (#{new_id})" in at.selectbox(key="src_rename_id").options
+
+    # A name already taken is quoted back in the field error: literal too.
+    at = world.create("[RE-LOGIN](https://phish.example)")
+    field = [e.value for e in at.error if "already exists" in e.value]
+    assert field and not [m for m in markup_found(field[0]) if m != "<strong"], field
+    assert f"A source named “\u2068{PHISH}\u2069” already exists" in rendered_text(field[0])
+
+    hostile = "**x** $x$ <b>b</b>"
+    at.selectbox(key="src_rename_id").set_value(new_id).run()
+    at.text_input(key="src_rename_name").input(hostile)
+    at.button(key="src_rename").click().run()
+    renamed = [s.value for s in at.success if "renamed" in s.value]
+    assert renamed and not markup_found(renamed[0]), renamed
+    assert rendered_text(renamed[0]).startswith(f"Source renamed to “\u2068{hostile}\u2069”.")
+
+    # The delete form quotes the name in its confirmation label.
+    at.selectbox(key="src_delete_id").set_value(new_id).run()
+    labels = [md for _, md in markdown_sources(at) if "will be deleted" in md]
+    assert labels and not markup_found(labels[0])
+    assert rendered_text(labels[0]) == f"I understand that “\u2068{hostile}\u2069” will be deleted in RASL, not only here."

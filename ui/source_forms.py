@@ -26,7 +26,6 @@ import pandas as pd
 import streamlit as st
 
 from rasl_data import dashboard, text
-from rasl_data.attribution import normalise_name
 from rasl_data.errors import RaslError, ValidationError
 from rasl_data.store import CacheError
 from rasl_data.text import md_literal, md_name
@@ -105,7 +104,7 @@ def create() -> None:
         if not free:
             _flash(CREATE, "error", forms.BUSY_TEXT)
             return
-        done = forms.recent(CREATE, normalise_name(name))
+        done = forms.recent(CREATE, name)
         if done and name:  # the second click of a double click: already created
             st.session_state["src_create_name"] = ""
             _flash(CREATE, "success", done)
@@ -124,7 +123,7 @@ def create() -> None:
             _cache_failed(CREATE, "The source was created", err)
             return
         message = f"Source “{md_name(change.name)}” created."
-        forms.remember_done(CREATE, normalise_name(name), message)
+        forms.remember_done(CREATE, name, message)
         st.session_state["src_create_name"] = ""
         for key in ("src_help_channel", "src_help_campaign"):
             st.session_state[key] = ""
@@ -143,7 +142,7 @@ def rename() -> None:
         if not free:
             _flash(RENAME, "error", forms.BUSY_TEXT)
             return
-        done = forms.recent(RENAME, (source_id, normalise_name(name)))
+        done = forms.recent(RENAME, (source_id, name))
         if done and name:  # the second click of a double click: already renamed
             st.session_state["src_rename_name"] = ""
             _flash(RENAME, "success", done)
@@ -169,7 +168,7 @@ def rename() -> None:
             _cache_failed(RENAME, "Renamed", err)
             return
         message = f"Source renamed to “{md_name(change.name)}”. Its contacts and history stay with it."
-        forms.remember_done(RENAME, (source_id, normalise_name(name)), message)
+        forms.remember_done(RENAME, (source_id, name), message)
         st.session_state["src_rename_name"] = ""
         _flash(RENAME, "success", message)
 
