@@ -46,7 +46,9 @@ def _badge(where, ws: Workspace) -> None:
         text, colour = context.humanize_age(moment), freshness_colour(moment)
         tip = f"Last successful sync: {moment:%Y-%m-%d %H:%M} UTC" if moment else "No successful sync yet"
     except CacheError as err:
-        text, colour, tip = md_literal(err.title), "red", md_literal(err.detail or "")
+        # st.badge escapes [ and ] itself; everything else must be escaped here.
+        text = md_literal(err.title).replace("\\[", "[").replace("\\]", "]")
+        colour, tip = "red", md_literal(err.detail or "") or None
     where.badge(text, icon=":material/sync:", color=colour, help=tip)
 
 
