@@ -172,3 +172,34 @@ def test_labels_edit_survives_a_rules_save_in_another_session(ws):
     assert_clean(me)
     labels = attribution.read_source_labels(ws.reader)
     assert list(zip(labels["source_id"], labels["channel"])) == [(4, "Events")]
+
+
+# --- the merge itself, on hand-made rule lists ----------------------------------------------------
+
+A, B, C = ("a", "contains", "A"), ("b", "contains", "B"), ("c", "contains", "C")
+
+
+def test_merge_rule_edits_keeps_their_changes_and_applies_mine():
+    from rasl_data.dashboard import merge_rule_edits, rule_changes
+
+    base = [A, B]
+    assert rule_changes(base, [A, B, C]) == ([], [C])
+    # they appended D; I appended C: both kept, mine after theirs
+    D = ("d", "regex", "D")
+    assert merge_rule_edits(base, [A, B, C], [A, B, D]) == [A, B, D, C]
+    # I changed B (remove + add in place); they removed A: B' goes where B was
+    B2 = ("b", "contains", "B2")
+    assert merge_rule_edits(base, [A, B2], [B]) == [B2]
+    # I inserted C before B; they appended D: C stays before B
+    assert merge_rule_edits(base, [A, C, B], [A, B, D]) == [A, C, B, D]
+    # I removed a rule they removed too: nothing to do
+    assert merge_rule_edits(base, [B], [B]) == [B]
+
+
+def test_merge_label_edits_applies_mine_over_theirs_and_drops_deleted_sources():
+    from rasl_data.dashboard import merge_label_edits
+
+    base = {1: (None, None), 2: ("X", None), 3: (None, None)}
+    mine = {1: ("Events", None), 2: ("X", None), 3: (None, None)}
+    theirs = {1: (None, "Eid"), 2: ("Y", None)}  # source 3 deleted
+    assert merge_label_edits(base, mine, theirs) == {1: ("Events", None), 2: ("Y", None)}
