@@ -48,11 +48,16 @@ def _editor_key(name: str) -> str:
     return f"{name}_{_state(name)['gen']}"
 
 
+def _round(name: str, base, draft=None) -> dict:
+    """The session-state values of a new editing round of ``name`` on the saved ``base`` (a new
+    editor key, so the editor's edits are dropped); ``draft`` is what the editor starts from."""
+    return {f"_{name}_edit": {"gen": _state(name)["gen"] + 1, "base": base,
+                              "draft": base if draft is None else draft}}
+
+
 def _start(name: str, base, draft=None) -> None:
-    """Start a new editing round of ``name`` on the saved ``base`` (the editor's edits are dropped)."""
-    state = _state(name)
-    st.session_state[f"_{name}_edit"] = {"gen": state["gen"] + 1, "base": base,
-                                         "draft": base if draft is None else draft}
+    """Start a new editing round of ``name`` now (see ``_round``)."""
+    st.session_state.update(_round(name, base, draft))
 
 
 def _has_cell_edits(name: str) -> bool:
@@ -70,13 +75,14 @@ def _pending(name: str):
     return None if not stash else stash
 
 
-def _refusal(form: str, err: Exception) -> None:
+def _refusal(form: str, err: Exception) -> forms.Outcome:
     if isinstance(err, RaslError):
-        forms.flash(form, "error", forms.error_text(err, "change the attribution"))
+        text = forms.error_text(err, "change the attribution")
     elif isinstance(err, CacheError):
-        forms.flash(form, "error", md_literal(err.title))
+        text = md_literal(err.title)
     else:  # ValueError naming the bad rule
-        forms.flash(form, "error", md_literal(err))
+        text = md_literal(err)
+    return forms.Outcome(form, "error", text)
 
 
 # --- channel rules ---------------------------------------------------------------------------
@@ -91,11 +97,15 @@ def _rules_frame(rows: list[dashboard.Rule]) -> pd.DataFrame:
 
 
 def _save_rules() -> None:
-    """Callback of ``Save rules``: save what the preview showed, unless the rules changed meanwhile."""
+    """Callback of ``Save rules``: save what the preview showed, unless the rules changed meanwhile.
+
+    Session state is read before the save and written only through the outcome (``ui.forms``).
+    """
     stash = _pending(RULES)
-    with forms.one_change_at_a_time() as free:
-        forms.clear(RULES)
-        if not free:
+    ws, actor = context.workspace(), context.actor()
+    forms.clear(RULES)
+    with forms.one_change_at_a_time() as changes:
+        if changes is None:
             forms.flash(RULES, "error", forms.BUSY_TEXT)
             return
         if stash is None:
@@ -103,23 +113,23 @@ def _save_rules() -> None:
         wanted = stash["value"]
         saved = _saved_rules()
         if wanted == saved:  # the second click of a double click (or the same edit saved elsewhere)
-            _start(RULES, saved)
-            forms.flash(RULES, "success", forms.recent(RULES, tuple(wanted)) or "These rules are already saved.")
+            done = forms.recent(changes, RULES, tuple(wanted))
+            forms.finish(changes, forms.Outcome(RULES, "success", done.text if done else "These rules are already saved.",
+                                                state=_round(RULES, saved)))
             return
         state = _state(RULES)
         if stash["gen"] != state["gen"] or state["base"] != saved:
             forms.flash(RULES, "warning", "Not saved: the channel rules changed since you started editing. "
                                           "See what changed below, then re-apply your edits or discard them.")
             return
+        next_round = _round(RULES, wanted)
         try:
-            context.workspace().save_channel_rules(_rules_frame(wanted), actor=context.actor())
+            ws.save_channel_rules(_rules_frame(wanted), actor=actor)
         except (RaslError, CacheError, ValueError) as err:
-            _refusal(RULES, err)
+            forms.finish(changes, _refusal(RULES, err))
             return
-        message = f"Channel rules saved ({len(wanted)} rules)."
-        forms.remember_done(RULES, tuple(wanted), message)
-        _start(RULES, wanted)
-        forms.flash(RULES, "success", message)
+        forms.finish(changes, forms.Outcome(RULES, "success", f"Channel rules saved ({len(wanted)} rules).",
+                                            state=next_round, key=tuple(wanted)))
 
 
 def _discard_rules() -> None:
@@ -146,24 +156,24 @@ def _reapply_rules() -> None:
 def _restore_rules() -> None:
     """Callback of ``Restore built-in rules``."""
     defaults = dashboard.rule_rows(attribution.default_channel_rules())
-    with forms.one_change_at_a_time() as free:
-        forms.clear(RULES)
-        if not free:
+    ws, actor = context.workspace(), context.actor()
+    forms.clear(RULES)
+    with forms.one_change_at_a_time() as changes:
+        if changes is None:
             forms.flash(RULES, "error", forms.BUSY_TEXT)
             return
-        if _saved_rules() == defaults and forms.recent(RULES, "restore"):
-            _start(RULES, defaults)
-            forms.flash(RULES, "success", forms.recent(RULES, "restore"))
+        done = forms.recent(changes, RULES, "restore")
+        if done and _saved_rules() == defaults:  # the second click of a double click
+            forms.finish(changes, forms.Outcome(RULES, "success", done.text, state=_round(RULES, defaults)))
             return
+        next_round = _round(RULES, defaults)
         try:
-            context.workspace().save_channel_rules(attribution.default_channel_rules(), actor=context.actor())
+            ws.save_channel_rules(attribution.default_channel_rules(), actor=actor)
         except (RaslError, CacheError, ValueError) as err:
-            _refusal(RULES, err)
+            forms.finish(changes, _refusal(RULES, err))
             return
-        message = "Built-in channel rules restored."
-        forms.remember_done(RULES, "restore", message)
-        _start(RULES, defaults)
-        forms.flash(RULES, "success", message)
+        forms.finish(changes, forms.Outcome(RULES, "success", "Built-in channel rules restored.", state=next_round,
+                                            key="restore"))
 
 
 def _rule_change_table(removed: list[dashboard.Rule], added: list[dashboard.Rule]) -> pd.DataFrame:
@@ -177,6 +187,7 @@ def rules_editor(read_only: bool) -> None:
 
     ``read_only`` (a viewer, or ``RASL_READ_ONLY``) shows the rules without editing.
     """
+    forms.deliver(RULES)  # an outcome whose run was stopped by a newer click
     saved = _saved_rules()
     state = _state(RULES)
     if state["base"] is None:
@@ -302,34 +313,36 @@ def _as_saved(value: tuple) -> tuple:
 def _save_labels() -> None:
     """Callback of ``Save labels``: save the listed changes unless the labels changed meanwhile."""
     stash = _pending(LABELS)
-    with forms.one_change_at_a_time() as free:
-        forms.clear(LABELS)
-        if not free:
+    ws, actor = context.workspace(), context.actor()
+    forms.clear(LABELS)
+    with forms.one_change_at_a_time() as changes:
+        if changes is None:
             forms.flash(LABELS, "error", forms.BUSY_TEXT)
             return
         if stash is None:
             return
-        changes = stash["value"]  # [(source_id, channel, campaign)] as to be stored
+        wanted = stash["value"]  # [(source_id, channel, campaign)] as to be stored
         saved_rows = _label_rows(_label_frame())
         saved = {sid: _as_saved(v) for sid, v in _overrides(saved_rows).items()}
-        if changes and all(saved.get(sid) == (ch, cp) for sid, ch, cp in changes):
-            _start(LABELS, saved_rows)  # the second click of a double click
-            forms.flash(LABELS, "success", forms.recent(LABELS, tuple(changes)) or "These labels are already saved.")
+        if wanted and all(saved.get(sid) == (ch, cp) for sid, ch, cp in wanted):
+            done = forms.recent(changes, LABELS, tuple(wanted))  # the second click of a double click
+            forms.finish(changes, forms.Outcome(LABELS, "success", done.text if done else "These labels are already "
+                                                "saved.", state=_round(LABELS, None)))
             return
         state = _state(LABELS)
         if stash["gen"] != state["gen"] or state["base"] != saved_rows:
             forms.flash(LABELS, "warning", "Not saved: the sources, rules or labels changed since you started "
                                            "editing. See what changed below, then re-apply your edits or discard them.")
             return
+        next_round = _round(LABELS, None)  # the next run starts from the saved table
         try:
-            context.workspace().save_source_labels(changes, actor=context.actor())
+            ws.save_source_labels(wanted, actor=actor)
         except (RaslError, CacheError, ValueError) as err:
-            _refusal(LABELS, err)
+            forms.finish(changes, _refusal(LABELS, err))
             return
-        message = f"Saved {len(changes)} source label{'s' if len(changes) != 1 else ''}."
-        forms.remember_done(LABELS, tuple(changes), message)
-        _start(LABELS, None)  # the next run starts from the saved table
-        forms.flash(LABELS, "success", message)
+        forms.finish(changes, forms.Outcome(
+            LABELS, "success", f"Saved {len(wanted)} source label{'s' if len(wanted) != 1 else ''}.",
+            state=next_round, key=tuple(wanted)))
 
 
 def _discard_labels() -> None:
@@ -375,6 +388,7 @@ def _label_change_table(before: list[tuple], after: list[tuple]) -> pd.DataFrame
 
 def labels_editor(read_only: bool) -> None:
     """Per-source channel and campaign overrides as an editable table, with the list of changes."""
+    forms.deliver(LABELS)
     saved_rows = _label_rows(_label_frame())
     state = _state(LABELS)
     if state["base"] is None:

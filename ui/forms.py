@@ -1,12 +1,22 @@
-"""What every change form shares: one change at a time per session, repeats, messages, roles.
+"""What every change form shares: one change at a time per session, outcomes, repeats, roles.
 
-Why a lock: Streamlit (``runner.fastReruns``, on by default) answers a click that arrives while
-a run is busy by starting a *new* run at once, in another thread, while the old one is still
-blocked in its callback waiting for RASL. So the two clicks of a double click run their
-callbacks at the same time, and whatever the first one writes to the session after the second
-run has drawn the page is never shown (the form stayed disabled, the typed name stayed, no
-message). With the lock the second callback waits for the first to finish, then sees what it
-did (``recent``) and reports the same outcome instead of sending the change again.
+Why: Streamlit (``runner.fastReruns``, on by default) answers a click that arrives while a run
+is busy by stopping that run and starting a *new* one at once, in another thread, while the old
+one is still blocked in its callback waiting for RASL. Every ``st.session_state`` access of the
+stopped run then raises Streamlit's stop exception, so whatever its callback meant to record
+after the call (the message, clearing the box, re-enabling the button) was lost: after a double
+click the form stayed disabled with the typed name and no message.
+
+So a change callback here
+
+1. reads the session state it needs *before* the slow call;
+2. holds this session's change lock (``one_change_at_a_time``): the second click's callback
+   waits for the first to finish;
+3. records its outcome on a plain per-session object (``SessionChanges``, no session-state
+   access, so it survives the stop) and then delivers it into the session state;
+4. and every form delivers outcomes still undelivered before it draws (``deliver``), so the
+   outcome shows whichever run draws the page next. The second click of a double click finds
+   the first click's outcome (``recent``) and shows it instead of sending the change again.
 """
 
 from __future__ import annotations
@@ -14,7 +24,8 @@ from __future__ import annotations
 import threading
 import time
 from contextlib import contextmanager
-from typing import Iterator
+from dataclasses import dataclass, field
+from typing import Any, Iterator
 
 import streamlit as st
 
@@ -26,44 +37,89 @@ from . import context
 
 WAIT_S = 120          # longest wait for another change of this session (RASL answers within ~90 s)
 REPEAT_WINDOW_S = 15  # the same submit again within this time is the second click of a double click
-_LOCK_KEY = "_change_lock"
-_DONE_KEY = "_change_done"
+BUSY_TEXT = "Another change is still being sent; wait until it finishes and try again."
+_HOLDER_KEY = "_session_changes"
 _MSG_PREFIX = "_form_msg_"
 
 
-def _session_lock() -> threading.Lock:
-    lock = st.session_state.get(_LOCK_KEY)
-    if lock is None:
-        lock = st.session_state.setdefault(_LOCK_KEY, threading.Lock())
-    return lock
+@dataclass
+class Outcome:
+    """What a submit of ``form`` ended with, to show once it reaches the page.
+
+    ``kind``: ``success``, ``error`` or ``warning``; ``text`` Markdown (names already escaped);
+    ``fields``: messages per form field; ``state``: session-state values to set when it is shown
+    (e.g. ``{"src_create_name": ""}`` empties the box); ``key``: what was done (a success), so a
+    repeat of the same submit is recognised.
+    """
+
+    form: str
+    kind: str
+    text: str
+    fields: dict[str, list[str]] = field(default_factory=dict)
+    state: dict[str, Any] = field(default_factory=dict)
+    key: object = None
+    at: float = field(default_factory=time.monotonic)
+
+
+class SessionChanges:
+    """Per-session change lock and outcomes, on a plain object that a stopped run can still write."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.done: Outcome | None = None          # the last successful change
+        self.undelivered: dict[str, Outcome] = {}  # form → outcome not yet put into the session state
+
+
+def session_changes() -> SessionChanges:
+    """This session's ``SessionChanges`` (created on first use)."""
+    holder = st.session_state.get(_HOLDER_KEY)
+    if holder is None:
+        holder = st.session_state.setdefault(_HOLDER_KEY, SessionChanges())
+    return holder
 
 
 @contextmanager
-def one_change_at_a_time() -> Iterator[bool]:
-    """Hold this session's change lock; yields False when another change kept it for ``WAIT_S``."""
-    lock = _session_lock()
-    got = lock.acquire(timeout=WAIT_S)
+def one_change_at_a_time() -> Iterator[SessionChanges | None]:
+    """Hold this session's change lock; yields its ``SessionChanges``, or None when another change
+    kept the lock for ``WAIT_S`` seconds."""
+    holder = session_changes()
+    got = holder.lock.acquire(timeout=WAIT_S)
     try:
-        yield got
+        yield holder if got else None
     finally:
         if got:
-            lock.release()
+            holder.lock.release()
 
 
-BUSY_TEXT = "Another change is still being sent; wait until it finishes and try again."
-
-
-def remember_done(form: str, key: object, message: str) -> None:
-    """Record that ``form`` did the change ``key`` (e.g. the normalised name created) just now."""
-    st.session_state[_DONE_KEY] = {"form": form, "key": key, "at": time.monotonic(), "message": message}
-
-
-def recent(form: str, key: object) -> str | None:
-    """The success message of the same change made moments ago by this session, else None."""
-    done = st.session_state.get(_DONE_KEY)
-    if done and done["form"] == form and done["key"] == key and time.monotonic() - done["at"] < REPEAT_WINDOW_S:
-        return done["message"]
+def recent(changes: SessionChanges, form: str, key: object) -> Outcome | None:
+    """The outcome of the same successful change made moments ago in this session, else None."""
+    done = changes.done
+    if done and done.form == form and done.key == key and time.monotonic() - done.at < REPEAT_WINDOW_S:
+        return done
     return None
+
+
+def finish(changes: SessionChanges, outcome: Outcome) -> None:
+    """Record ``outcome`` (survives a stopped run), then put it into the session state."""
+    changes.undelivered[outcome.form] = outcome
+    if outcome.kind == "success" and outcome.key is not None:
+        changes.done = outcome
+    deliver(outcome.form)
+
+
+def deliver(form: str) -> None:
+    """Put the undelivered outcome of ``form`` (if any) into the session state: its values and
+    its message. Call before the form's widgets are drawn."""
+    holder = session_changes()
+    outcome = holder.undelivered.get(form)
+    if outcome is None:
+        return
+    for key, value in outcome.state.items():
+        st.session_state[key] = value
+    flash(form, outcome.kind, outcome.text, outcome.fields)
+    # Dropped only once written: a run stopped half way leaves it for the next one.
+    if holder.undelivered.get(form) is outcome:
+        del holder.undelivered[form]
 
 
 # --- messages ----------------------------------------------------------------------------------

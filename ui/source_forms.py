@@ -68,17 +68,24 @@ def _sources() -> pd.DataFrame:
     return data.q(dashboard.live_sources)
 
 
-def _api_error(form: str, err: RaslError, action: str) -> None:
+def _api_error(form: str, err: RaslError, action: str, state: dict | None = None) -> forms.Outcome:
     if isinstance(err, ValidationError) and err.fields:
         # The field messages are shown under the box, against the field they concern.
         shown = set(FIELD_LABELS[form])
-        _flash(form, "error", "" if set(err.fields) <= shown else "RASL did not accept this:", err.fields)
-    else:
-        _flash(form, "error", forms.error_text(err, action))
+        return forms.Outcome(_FORM + form, "error", "" if set(err.fields) <= shown else "RASL did not accept this:",
+                             dict(err.fields), state or {})
+    return forms.Outcome(_FORM + form, "error", forms.error_text(err, action), state=state or {})
 
 
-def _cache_failed(form: str, what: str, err: CacheError) -> None:
-    _flash(form, "error", f"{what} in RASL but the cache could not be updated: {md_literal(err.title)} Run a sync.")
+def _cache_failed(form: str, what: str, err: CacheError, state: dict | None = None) -> forms.Outcome:
+    return forms.Outcome(_FORM + form, "error",
+                         f"{what} in RASL but the cache could not be updated: {md_literal(err.title)} Run a sync.",
+                         state=state or {})
+
+
+def _repeat(changes: forms.SessionChanges, done: forms.Outcome) -> None:
+    """The second click of a double click: show the first click's outcome (and its values) again."""
+    forms.finish(changes, forms.Outcome(done.form, done.kind, done.text, state=done.state))
 
 
 # --- create -------------------------------------------------------------------------------
@@ -95,39 +102,35 @@ def compose_name() -> None:
 def create() -> None:
     """Callback of ``Create source``: check the name, ``POST /sources``, clear the box on success.
 
-    The name is read before waiting for another change of this session (see ``ui.forms``): the
-    second click of a double click carries the text the browser still showed.
+    Everything it needs from the session is read before the call (see ``ui.forms``): the second
+    click of a double click carries the text the browser still showed.
     """
     name = (st.session_state.get("src_create_name") or "").strip()
-    with forms.one_change_at_a_time() as free:
-        forms.clear(_FORM + CREATE)
-        if not free:
+    ws, actor = context.workspace(), context.actor()
+    forms.clear(_FORM + CREATE)
+    with forms.one_change_at_a_time() as changes:
+        if changes is None:
             _flash(CREATE, "error", forms.BUSY_TEXT)
             return
-        done = forms.recent(CREATE, name)
-        if done and name:  # the second click of a double click: already created
-            st.session_state["src_create_name"] = ""
-            _flash(CREATE, "success", done)
+        done = forms.recent(changes, _FORM + CREATE, name) if name else None
+        if done:
+            _repeat(changes, done)
             return
-        sources = _sources()
-        problem = dashboard.check_source_name(name, sources)
+        problem = dashboard.check_source_name(name, _sources())
         if problem:
             _flash(CREATE, "error", "", {"name": [problem]})
             return
         try:
-            change = context.workspace().create_source(name, actor=context.actor())
+            change = ws.create_source(name, actor=actor)
         except RaslError as err:
-            _api_error(CREATE, err, "create sources")
+            forms.finish(changes, _api_error(CREATE, err, "create sources"))
             return
         except CacheError as err:
-            _cache_failed(CREATE, "The source was created", err)
+            forms.finish(changes, _cache_failed(CREATE, "The source was created", err))
             return
-        message = f"Source “{md_name(change.name)}” created."
-        forms.remember_done(CREATE, name, message)
-        st.session_state["src_create_name"] = ""
-        for key in ("src_help_channel", "src_help_campaign"):
-            st.session_state[key] = ""
-        _flash(CREATE, "success", message)
+        forms.finish(changes, forms.Outcome(
+            _FORM + CREATE, "success", f"Source “{md_name(change.name)}” created.",
+            state={"src_create_name": "", "src_help_channel": "", "src_help_campaign": ""}, key=name))
 
 
 # --- rename -------------------------------------------------------------------------------
@@ -137,15 +140,15 @@ def rename() -> None:
     """Callback of ``Rename source``: check the new name, ``PATCH /sources/{id}``, clear on success."""
     source_id = st.session_state.get("src_rename_id")
     name = (st.session_state.get("src_rename_name") or "").strip()
-    with forms.one_change_at_a_time() as free:
-        forms.clear(_FORM + RENAME)
-        if not free:
+    ws, actor = context.workspace(), context.actor()
+    forms.clear(_FORM + RENAME)
+    with forms.one_change_at_a_time() as changes:
+        if changes is None:
             _flash(RENAME, "error", forms.BUSY_TEXT)
             return
-        done = forms.recent(RENAME, (source_id, name))
-        if done and name:  # the second click of a double click: already renamed
-            st.session_state["src_rename_name"] = ""
-            _flash(RENAME, "success", done)
+        done = forms.recent(changes, _FORM + RENAME, (source_id, name)) if name else None
+        if done:
+            _repeat(changes, done)
             return
         sources = _sources()
         if source_id is None or int(source_id) not in set(sources["source_id"]):
@@ -160,17 +163,17 @@ def rename() -> None:
             _flash(RENAME, "error", "", {"name": [problem]})
             return
         try:
-            change = context.workspace().rename_source(int(source_id), name, actor=context.actor())
+            change = ws.rename_source(int(source_id), name, actor=actor)
         except RaslError as err:
-            _api_error(RENAME, err, "rename sources")
+            forms.finish(changes, _api_error(RENAME, err, "rename sources"))
             return
         except CacheError as err:
-            _cache_failed(RENAME, "Renamed", err)
+            forms.finish(changes, _cache_failed(RENAME, "Renamed", err))
             return
-        message = f"Source renamed to “{md_name(change.name)}”. Its contacts and history stay with it."
-        forms.remember_done(RENAME, (source_id, name), message)
-        st.session_state["src_rename_name"] = ""
-        _flash(RENAME, "success", message)
+        forms.finish(changes, forms.Outcome(
+            _FORM + RENAME, "success",
+            f"Source renamed to “{md_name(change.name)}”. Its contacts and history stay with it.",
+            state={"src_rename_name": ""}, key=(source_id, name)))
 
 
 # --- delete -------------------------------------------------------------------------------
@@ -180,16 +183,15 @@ def delete() -> None:
     """Callback of ``Delete source``: only with the confirmation ticked; ``DELETE /sources/{id}``."""
     source_id = st.session_state.get("src_delete_id")
     confirmed = bool(st.session_state.get("src_delete_ok"))
-    with forms.one_change_at_a_time() as free:
-        forms.clear(_FORM + DELETE)
-        if not free:
+    ws, actor = context.workspace(), context.actor()
+    forms.clear(_FORM + DELETE)
+    with forms.one_change_at_a_time() as changes:
+        if changes is None:
             _flash(DELETE, "error", forms.BUSY_TEXT)
             return
-        done = forms.recent(DELETE, source_id)
-        if done:  # the second click of a double click: already deleted
-            st.session_state["src_delete_ok"] = False
-            st.session_state["src_delete_id"] = None
-            _flash(DELETE, "success", done)
+        done = forms.recent(changes, _FORM + DELETE, source_id)
+        if done:
+            _repeat(changes, done)
             return
         if not confirmed:
             _flash(DELETE, "error", "Tick the confirmation first.")
@@ -198,20 +200,17 @@ def delete() -> None:
         if source_id is None or int(source_id) not in set(sources["source_id"]):
             _flash(DELETE, "error", "Choose the source to delete.")
             return
+        untick = {"src_delete_ok": False}
         try:
-            change = context.workspace().delete_source(int(source_id), actor=context.actor())
+            change = ws.delete_source(int(source_id), actor=actor)
         except RaslError as err:
-            _api_error(DELETE, err, "delete sources")
+            forms.finish(changes, _api_error(DELETE, err, "delete sources", untick))
             return
         except CacheError as err:
-            _cache_failed(DELETE, "Deleted", err)
+            forms.finish(changes, _cache_failed(DELETE, "Deleted", err, untick))
             return
-        finally:
-            st.session_state["src_delete_ok"] = False
-        message = f"Source “{md_name(change.name)}” deleted."
-        forms.remember_done(DELETE, source_id, message)
-        st.session_state["src_delete_id"] = None
-        _flash(DELETE, "success", message)
+        forms.finish(changes, forms.Outcome(_FORM + DELETE, "success", f"Source “{md_name(change.name)}” deleted.",
+                                            state={**untick, "src_delete_id": None}, key=source_id))
 
 
 # --- drawing ------------------------------------------------------------------------------
@@ -230,6 +229,8 @@ def draw() -> None:
     """
     if not forms.can_edit_note("sources (create, rename, delete)"):
         return
+    for form in (CREATE, RENAME, DELETE):
+        forms.deliver(_FORM + form)  # an outcome whose run was stopped by a newer click
     sources = _sources()
     ids = [int(i) for i in sources["source_id"]]
     names = dict(zip(ids, sources["source"]))
