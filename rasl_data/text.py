@@ -21,7 +21,7 @@ _BREAKS = re.compile(r"\r\n|[\n\r\v\f\x85\u2028\u2029]")
 # does not stop them: an invisible word joiner after every colon does.
 WORD_JOINER = "\u2060"
 # GFM turns e-mail addresses and ``www.`` names into links in the parsed text too, escapes or
-# not: a word joiner after ``@`` and after ``www`` breaks them.
+# not (``https\:\/\/e.x`` is still linked): a word joiner after ``:``, ``@`` and ``www`` breaks them.
 _AUTOLINK_BREAK = re.compile(r"\\[:@]|(?i:www)(?=\\\.)")
 
 
@@ -37,9 +37,10 @@ def md_literal(text: object) -> str:
 
     Backslash before every ASCII punctuation character (links, emphasis, ``$`` math, ``<b>``,
     ``&amp;`` entities, tables, ``:colour[...]`` directives, autolinks ``www.x`` / ``a@b.c`` /
-    ``https://``), a word joiner (U+2060, invisible) after every colon, ``@`` and ``www``
-    so no emoji short code or autolink forms, line breaks as spaces. Safe anywhere Streamlit reads Markdown: ``st.markdown``,
-    ``st.caption``, alert bodies, ``st.toast``, widget, metric, tab and expander labels.
+    ``https://``), a word joiner (U+2060, invisible) after every ``:``, ``@`` and ``www`` so no
+    emoji short code or autolink forms (copied text carries these invisible joiners), line breaks
+    as spaces. Safe anywhere Streamlit reads Markdown: ``st.markdown``, ``st.caption``, alert
+    bodies, ``st.toast``, widget, metric, tab and expander labels, radio and segmented options.
     """
     escaped = _MD_PUNCTUATION.sub(r"\\\1", one_line(text))
     return _AUTOLINK_BREAK.sub(lambda m: m.group(0) + WORD_JOINER, escaped)
