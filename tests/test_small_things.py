@@ -108,3 +108,24 @@ def test_sidebar_badge_says_synced_just_now_right_after_sync_now(tmp_path, make_
     assert not at.exception
     assert any("synced just now" in b for b in badges()), badges()
     assert not any("9 min ago" in b for b in badges())
+
+
+def test_sync_is_not_aborted_when_a_click_stops_the_run_that_draws_its_progress():
+    """Streamlit stops a busy run when the user clicks elsewhere; the progress bar's next call
+    then raises. The sync must carry on (its progress is simply no longer drawn)."""
+    from streamlit.runtime.scriptrunner import StopException
+
+    from rasl_data.sync import SyncProgress
+    from ui import sync_panel
+
+    class StoppedBar:
+        calls = 0
+
+        def progress(self, *_a, **_k):
+            StoppedBar.calls += 1
+            raise StopException()
+
+    update = sync_panel._progress_callback(StoppedBar())
+    for phase in ("sources", "contacts", "saving"):
+        update(SyncProgress(phase))  # does not raise into the sync
+    assert StoppedBar.calls == 1  # not drawn again once the run was stopped

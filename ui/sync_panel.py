@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import RerunException, StopException
 
 from rasl_data.store import CacheBusyError, CacheError
 from rasl_data.sync import SyncProgress, SyncResult
@@ -71,7 +72,19 @@ def freshness_badge(ws: Workspace, *, with_button: bool = True) -> None:
 
 
 def _progress_callback(bar):
+    """``on_progress`` for ``Workspace.sync`` drawing into ``bar``.
+
+    A click elsewhere while a sync runs makes Streamlit stop this run: the next drawing call
+    raises its stop exception. Raised inside the sync, it would abort it (minutes of a first
+    sync lost, silently). The bar stops being drawn instead and the sync finishes in this
+    thread; the next run shows its data (the cache version changed).
+    """
+    detached = False
+
     def update(p: SyncProgress) -> None:
+        nonlocal detached
+        if detached:
+            return
         if p.phase == "contacts":
             of = f" of {p.pages_total:,}" if p.pages_total else ""
             label = f"Contacts: page {p.pages_done:,}{of} ({p.rows:,} rows)"
@@ -79,7 +92,10 @@ def _progress_callback(bar):
             label = PHASE_LABELS.get(p.phase, p.message or p.phase)
         if p.rate_limit_waits:
             label += f" · {p.rate_limit_waits} rate-limit pauses"
-        bar.progress(p.fraction, text=label)
+        try:
+            bar.progress(p.fraction, text=label)
+        except (StopException, RerunException):
+            detached = True
 
     return update
 
