@@ -135,12 +135,15 @@ def test_rules_saved_elsewhere_without_my_edits_are_followed_quietly(ws):
     assert ("ramadan", "Seasonal") in list(zip(draft["pattern"], draft["channel"]))
 
 
-def test_save_rules_when_the_first_click_already_saved_them_reports_saved_once(ws):
-    """The second click of a double click runs after the first one saved the same rules."""
+@pytest.mark.parametrize("typed", [PROMO, {"pattern": " promo", "match": "contains", "channel": " Offline  "}],
+                         ids=["as stored", "spaces the save trims"])
+def test_save_rules_when_the_first_click_already_saved_them_reports_saved_once(ws, typed):
+    """The second click of a double click runs after the first one saved the same rules (which
+    the save stores trimmed: a rule typed with spaces is the same rule)."""
     at = run_app(CUSTOM_QP, PAGE)
-    add_rule(at, PROMO)
+    add_rule(at, typed)
     edited = pd.concat([attribution.read_channel_rules(ws.reader)[["pattern", "match", "channel"]],
-                        pd.DataFrame([PROMO])], ignore_index=True)
+                        pd.DataFrame([typed])], ignore_index=True)
     ws.save_channel_rules(edited, actor=LOCAL_ACTOR)  # what the first click's callback did
     at.button(key="rules_save").click().run()
     assert_clean(at)

@@ -227,18 +227,21 @@ def rules_editor(read_only: bool) -> None:
     edited = st.data_editor(draft, key=_editor_key(RULES), num_rows="dynamic", hide_index=True, width="stretch",
                             column_config=config, disabled=read_only, height=min(600, 38 + 35 * (len(draft) + 1)))
     edited_rows = dashboard.rule_rows(edited.reset_index(drop=True))
-    _stash(RULES, edited_rows)
-    unchanged = edited_rows == saved
+    try:  # compared and saved as they will be stored (trimmed, tidied), so a save is recognised
+        valid = [(r.pattern, r.match, r.channel) for r in attribution.validate_rules(edited)]
+        problem = None
+    except ValueError as err:
+        valid, problem = None, err
+    _stash(RULES, valid if valid is not None else edited_rows)
+    unchanged = (valid if valid is not None else edited_rows) == saved
     if unchanged or read_only:
         forms.show(RULES, keep=True)
         return
     forms.show(RULES)
-    try:
-        attribution.validate_rules(edited)
-        preview = data.q(attribution.preview_rules, edited)
-    except ValueError as err:
-        st.error(md_literal(err), icon=":material/rule:")
+    if problem is not None:
+        st.error(md_literal(problem), icon=":material/rule:")
         return
+    preview = data.q(attribution.preview_rules, edited)
     if preview.empty:
         st.info("Saving these rules changes no source's channel.", icon=":material/preview:")
     else:
@@ -302,11 +305,13 @@ def _label_frame_of(rows: list[tuple]) -> pd.DataFrame:
                                        "campaign_override"])
 
 
-def _as_saved(value: tuple) -> tuple:
-    """An override as stored: the campaign word ``none`` is the empty campaign."""
-    ch, cp = value
-    if cp is not None and cp.casefold() == NO_CAMPAIGN_WORD:
-        cp = ""
+def _as_saved(value: tuple | None) -> tuple:
+    """An override as stored (``attribution.save_source_label``): names tidied, the campaign word
+    ``none`` is the empty campaign."""
+    ch, cp = value or (None, None)
+    ch = attribution.tidy_name(ch) or None if ch is not None else None
+    if cp is not None:
+        cp = "" if cp.casefold() == NO_CAMPAIGN_WORD else attribution.tidy_name(cp)
     return ch, cp
 
 
@@ -399,7 +404,7 @@ def labels_editor(read_only: bool) -> None:
         stash = _pending(LABELS)
         mine = stash.get("edited", []) if stash and stash["gen"] == state["gen"] else []
         saved = _overrides(saved_rows)
-        already = bool(mine) and all(saved.get(sid) == (ch, cp) for sid, ch, cp in mine)
+        already = bool(mine) and all(_as_saved(saved.get(sid)) == _as_saved((ch, cp)) for sid, ch, cp in mine)
         if not (_has_cell_edits(LABELS) or state["draft"] != state["base"]) or already:
             _start(LABELS, saved_rows)
             state = _state(LABELS)
@@ -438,7 +443,7 @@ def labels_editor(read_only: bool) -> None:
         sid, value = row[0], (row[4], row[5])
         if value != base.get(sid):
             edited_list.append((sid, *value))
-        if value != saved.get(sid):
+        if _as_saved(value) != _as_saved(saved.get(sid)):
             ch, cp = _as_saved(value)
             changes.append((sid, ch, cp))
             shown.append((row[1], ch, cp))
