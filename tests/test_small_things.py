@@ -129,3 +129,13 @@ def test_sync_is_not_aborted_when_a_click_stops_the_run_that_draws_its_progress(
     for phase in ("sources", "contacts", "saving"):
         update(SyncProgress(phase))  # does not raise into the sync
     assert StoppedBar.calls == 1  # not drawn again once the run was stopped
+
+
+def test_second_sync_click_made_while_the_first_ran_is_a_repeat_a_later_click_is_not():
+    from ui import forms
+
+    changes = forms.SessionChanges()
+    changes.done = forms.Outcome("sync", "success", "Synced", key="auto", at=100.0)
+    assert forms.recent(changes, "sync", "auto", clicked_at=99.5) is changes.done  # clicked during the sync
+    assert forms.recent(changes, "sync", "auto", clicked_at=100.5) is None  # clicked after it: sync again
+    assert forms.recent(changes, "sync", "full", clicked_at=99.5) is None  # another kind of sync

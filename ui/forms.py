@@ -91,12 +91,19 @@ def one_change_at_a_time() -> Iterator[SessionChanges | None]:
             holder.lock.release()
 
 
-def recent(changes: SessionChanges, form: str, key: object) -> Outcome | None:
-    """The outcome of the same successful change made moments ago in this session, else None."""
+def recent(changes: SessionChanges, form: str, key: object, *, clicked_at: float | None = None) -> Outcome | None:
+    """The outcome of the same successful change made moments ago in this session, else None.
+
+    Moments ago: within ``REPEAT_WINDOW_S``; or, with ``clicked_at`` (``time.monotonic()`` when
+    this click's run started), finished after this click was made, i.e. still running when the
+    click came (a repeat whatever its age, and a later deliberate click is never one).
+    """
     done = changes.done
-    if done and done.form == form and done.key == key and time.monotonic() - done.at < REPEAT_WINDOW_S:
-        return done
-    return None
+    if not done or done.form != form or done.key != key:
+        return None
+    if clicked_at is not None:
+        return done if done.at >= clicked_at else None
+    return done if time.monotonic() - done.at < REPEAT_WINDOW_S else None
 
 
 def finish(changes: SessionChanges, outcome: Outcome) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timezone
 
 import streamlit as st
@@ -12,7 +13,9 @@ from rasl_data.sync import SyncProgress, SyncResult
 from rasl_data.text import md_literal
 from rasl_data.workspace import Workspace
 
-from . import context
+from . import context, forms
+
+SYNC = "sync"  # the outcome key of syncs in ``ui.forms``
 
 PHASE_LABELS = {
     "sources": "Reading sources…",
@@ -103,31 +106,48 @@ def _progress_callback(bar):
 def run_sync(ws: Workspace, mode: str) -> SyncResult | None:
     """Run a sync (``auto``, ``incremental`` or ``full``) with ``st.progress``; show the outcome.
 
-    Returns the ``SyncResult`` (None when the cache was busy or unusable). The previous data is
-    kept on failure. Pages refresh by themselves: cached readers key on the cache version.
+    Returns the ``SyncResult`` (None when the cache was busy or unusable, or when this click
+    repeats a sync of this session that just finished). The previous data is kept on failure.
+    Pages refresh by themselves: cached readers key on the cache version.
+
+    One sync at a time per session (``ui.forms``): the second click of a double click waits for
+    the first sync, then shows its summary instead of syncing again.
     """
     try:
         had_data = ws.freshness() is not None
     except CacheError:
         had_data = False
+    clicked_at = time.monotonic()
     bar = st.progress(0.0, text="Starting sync…")
-    try:
-        result = ws.sync(mode, on_progress=_progress_callback(bar))
-    except CacheBusyError as err:
-        bar.empty()
-        st.warning(md_literal(err.title), icon=":material/hourglass:")
-        return None
-    except CacheError as err:
-        bar.empty()
-        st.error(md_literal(err.title), icon=":material/error:")
-        return None
+    with forms.one_change_at_a_time() as changes:
+        if changes is None:
+            bar.empty()
+            st.warning(forms.BUSY_TEXT, icon=":material/hourglass:")
+            return None
+        done = forms.recent(changes, SYNC, mode, clicked_at=clicked_at)
+        if done:
+            bar.empty()
+            st.toast(done.text, icon=":material/check_circle:")
+            return None
+        try:
+            result = ws.sync(mode, on_progress=_progress_callback(bar))
+        except CacheBusyError as err:
+            bar.empty()
+            st.warning(md_literal(err.title), icon=":material/hourglass:")
+            return None
+        except CacheError as err:
+            bar.empty()
+            st.error(md_literal(err.title), icon=":material/error:")
+            return None
+        if result.outcome == "success":  # kept where a run stopped by a newer click can still write
+            changes.done = forms.Outcome(SYNC, "success", md_literal(result.summary()), key=mode)  # at: now
     bar.empty()
     if result.outcome != "success":
         st.error(failure_text(result.error_title or result.error or "The sync failed.", had_data),
                  icon=":material/cloud_off:")
         return result
     st.session_state["_last_sync_summary"] = result.summary()
-    st.toast(result.summary(), icon=":material/check_circle:")
+    st.toast(md_literal(result.summary()), icon=":material/check_circle:")
     return result
 
 
@@ -142,9 +162,27 @@ def failure_text(title: str, had_data: bool) -> str:
             "check the token's permissions), restart the dashboard, then press **Sync now**.")
 
 
+def _wait_for_first_sync(ws: Workspace) -> None:
+    """A click during the first sync stops the run that started it (the sync carries on in its
+    thread): this run waits for it instead of drawing empty pages."""
+    try:
+        empty = ws.is_empty()
+    except CacheError:
+        empty = True
+    if not empty or not forms.session_changes().lock.locked():
+        return
+    note = st.empty()
+    note.info("**Still loading your contacts from RASL for the first time.** The pages appear when it is done.",
+              icon=":material/cloud_download:")
+    with forms.one_change_at_a_time():
+        pass
+    note.empty()
+
+
 def first_sync_if_empty(ws: Workspace) -> None:
     """Run the first sync by itself when the cache holds no contacts yet (once per session)."""
     if st.session_state.get("_first_sync_tried"):
+        _wait_for_first_sync(ws)
         return
     try:
         empty = ws.is_empty()
