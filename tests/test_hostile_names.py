@@ -172,3 +172,19 @@ def test_md_literal_renders_every_hostile_name_as_typed():
 def test_plotly_literal_escapes_html_and_breaks():
     assert text.plotly_literal("<a href='x'>A & B</a>\nC") == "&lt;a href='x'&gt;A &amp; B&lt;/a&gt; C"
     assert text.plotly_literal("&lt;") == "&amp;lt;"  # an entity typed as a name stays visible as typed
+
+
+def test_weekly_pack_figures_and_summary_carry_names_literally(hostile_ws):
+    from rasl_data import reports, weekly
+
+    review = weekly.weekly_review(hostile_ws.reader, START, "UTC", "monday", START + timedelta(days=10))
+    figures = reports.weekly_figures(review)
+    texts = []
+    for name, fig in figures.items():
+        texts += assert_plotly_literal(json.loads(fig.to_json()), f"weekly pack {name}")
+    joined = " ".join(texts)
+    assert text.plotly_literal(BOLD_HTML) in joined and text.plotly_literal(LINK) in joined
+    # the summary stays one name per line: a name's line break does not start a new line
+    assert "Line one Line two 5" in review.summary and "Line one\nLine two" not in review.summary
+    page = reports.weekly_html(review, figures)
+    assert BOLD_HTML not in page and "<a href='https://e.x'>" not in page
