@@ -140,6 +140,7 @@ def rename() -> None:
     """Callback of ``Rename source``: check the new name, ``PATCH /sources/{id}``, clear on success."""
     source_id = st.session_state.get("src_rename_id")
     name = (st.session_state.get("src_rename_name") or "").strip()
+    picked_for_delete = st.session_state.get("src_delete_id")
     ws, actor = context.workspace(), context.actor()
     forms.clear(_FORM + RENAME)
     with forms.one_change_at_a_time() as changes:
@@ -173,7 +174,10 @@ def rename() -> None:
         forms.finish(changes, forms.Outcome(
             _FORM + RENAME, "success",
             f"Source renamed to “{md_name(change.name)}”. Its contacts and history stay with it.",
-            state={"src_rename_name": ""}, key=(source_id, name)))
+            # Setting a choice again makes its box show the new name (it kept the old label).
+            state={"src_rename_name": "", "src_rename_id": int(source_id),
+                   **({"src_delete_id": int(source_id)} if picked_for_delete == source_id else {})},
+            key=(source_id, name)))
 
 
 # --- delete -------------------------------------------------------------------------------

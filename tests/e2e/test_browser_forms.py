@@ -99,6 +99,8 @@ def test_double_click_rename_and_delete_while_rasl_is_slow(page, dashboard, slow
         f"check_circle Source renamed to “\u2068{renamed}\u2069”. Its contacts and history stay with it."]
     expect(page.get_by_label("New name", exact=True)).to_have_value("")
     expect(page.get_by_role("button", name="Rename source")).to_be_enabled()
+    # the choice shows the new name, not the old one
+    expect(page.get_by_role("combobox", name="Source to rename")).to_have_value(f"{renamed}  (#{sid})")
 
     page.get_by_role("tab", name="Delete").click()
     _pick(page, "Source to delete", f"{renamed}  (#{sid}")
