@@ -385,3 +385,12 @@ def test_source_names_in_form_messages_are_shown_literally_not_as_links_bold_or_
     labels = [md for _, md in markdown_sources(at) if "will be deleted" in md]
     assert labels and not markup_found(labels[0])
     assert rendered_text(labels[0]) == f"I understand that “\u2068{hostile}\u2069” will be deleted in RASL, not only here."
+
+
+def test_delete_confirmation_does_not_carry_over_to_another_source(world):
+    at = world.at
+    at.selectbox(key="src_delete_id").set_value(world.ids["Old promo"]).run()
+    at.checkbox(key="src_delete_ok").check().run()
+    at.selectbox(key="src_delete_id").set_value(world.ids["WhatsApp"]).run()
+    assert at.checkbox(key="src_delete_ok").value is False
+    assert at.button(key="src_delete").disabled

@@ -225,6 +225,11 @@ def _keep_choice(key: str, ids: list[int]) -> None:
         st.session_state[key] = None
 
 
+def _untick() -> None:
+    """Callback: another source picked for deletion needs its own confirmation."""
+    st.session_state["src_delete_ok"] = False
+
+
 def draw() -> None:
     """The three forms (create, rename, delete) in tabs; a note instead for a viewer or a read-only dashboard.
 
@@ -279,7 +284,7 @@ def draw() -> None:
             _keep_choice("src_delete_id", ids)
             picked = st.selectbox("Source to delete", ids, key="src_delete_id", index=None,
                                   format_func=lambda i: f"{text.one_line(names[i])}  (#{i}, {counts[i]:,} contacts)",
-                                  placeholder="Choose a source")
+                                  placeholder="Choose a source", on_change=_untick)
             if picked is not None:
                 n = counts.get(picked, 0)
                 if n:
