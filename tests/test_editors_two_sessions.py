@@ -91,7 +91,7 @@ def test_rules_saved_in_another_session_keep_my_unsaved_edit_and_say_what_change
 
     me.run()  # my next rerun, after the other session saved
     assert_clean(me)
-    assert "changed and saved by someone else" in texts(me)
+    assert "changed and saved elsewhere" in texts(me)
     # what changed underneath: the other session's rule, listed as added
     change = table_with(me, "Pattern")
     assert list(zip(change["Change"], change["Pattern"], change["Channel"])) == [("added", "ramadan", "Seasonal")]
@@ -101,7 +101,7 @@ def test_rules_saved_in_another_session_keep_my_unsaved_edit_and_say_what_change
 
     me.button(key="rules_reapply").click().run()
     assert_clean(me)
-    assert "changed and saved by someone else" not in texts(me)
+    assert "changed and saved elsewhere" not in texts(me)
     draft = editors(me)[0]
     assert list(zip(draft["pattern"], draft["channel"]))[-2:] == [("ramadan", "Seasonal"), ("promo", "Offline")]
     me.button(key="rules_save").click().run()

@@ -208,8 +208,9 @@ def rules_editor(read_only: bool) -> None:
                "to history too.")
     if conflict:
         removed, added = dashboard.rule_changes(state["base"], saved)
-        st.warning("**The channel rules were changed and saved by someone else while you were editing.** Your "
-                   "edits are still below, not saved. Here is what changed underneath:", icon=":material/sync_problem:")
+        st.warning("**The channel rules were changed and saved elsewhere while you were editing** (by someone "
+                   "else, or in another tab). Your edits are still below, not saved. Here is what changed "
+                   "underneath:", icon=":material/sync_problem:")
         st.dataframe(_rule_change_table(removed, added), hide_index=True, width="stretch")
         c1, c2, _ = st.columns([2, 2, 3])
         c1.button("Re-apply my edits on top", key="rules_reapply", type="primary", on_click=_reapply_rules,
