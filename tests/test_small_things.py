@@ -139,3 +139,14 @@ def test_second_sync_click_made_while_the_first_ran_is_a_repeat_a_later_click_is
     assert forms.recent(changes, "sync", "auto", clicked_at=99.5) is changes.done  # clicked during the sync
     assert forms.recent(changes, "sync", "auto", clicked_at=100.5) is None  # clicked after it: sync again
     assert forms.recent(changes, "sync", "full", clicked_at=99.5) is None  # another kind of sync
+
+
+def test_weekly_page_on_an_empty_cache_shows_no_change_arrows(tmp_path, make_cache):
+    from ui import context
+
+    reader = make_cache(tmp_path, name="empty-weekly.duckdb")
+    context.WORKSPACE_OVERRIDE = make_workspace(tmp_path, reader.path)
+    at = run_app(None, "pages/weekly.py")
+    assert not at.exception
+    assert {m.label: m.delta for m in at.metric} == {"New contacts": "", "vs 4-week average": "",
+                                                     "Unattributed share": "", "Active sources": ""}
