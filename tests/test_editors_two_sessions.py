@@ -206,3 +206,40 @@ def test_merge_label_edits_applies_mine_over_theirs_and_drops_deleted_sources():
     mine = {1: ("Events", None), 2: ("X", None), 3: (None, None)}
     theirs = {1: (None, "Eid"), 2: ("Y", None)}  # source 3 deleted
     assert merge_label_edits(base, mine, theirs) == {1: ("Events", None), 2: ("Y", None)}
+
+
+# --- roles ---------------------------------------------------------------------------------------
+
+
+def test_rules_refused_by_the_data_layer_say_so_and_keep_the_edit(ws, monkeypatch):
+    from rasl_data import workspace
+    from rasl_data.access import AccessDeniedError
+
+    def refuse(actor, action):
+        raise AccessDeniedError("Your role does not allow changes. Ask an editor.", f"refused {action}")
+
+    at = run_app(CUSTOM_QP, PAGE)
+    add_rule(at, PROMO)
+    monkeypatch.setattr(workspace, "require_editor", refuse)
+    before = saved_rules(ws)
+    at.button(key="rules_save").click().run()
+    assert not at.exception
+    assert any("Not changed: Your role does not allow changes" in e.value for e in at.error)
+    assert at.session_state[editor_key(at, "rules")]["added_rows"] == [PROMO]  # the edit is kept
+    assert at.button(key="rules_save")  # and can be saved once allowed
+    assert saved_rules(ws) == before
+    log = audit.read_log(ws.reader)
+    assert list(log["outcome"])[:1] == ["refused"] and list(log["action"])[:1] == ["channel_rules.save"]
+
+
+def test_viewer_sees_rules_and_labels_without_editing_and_a_note_why(ws, monkeypatch):
+    from rasl_data.access import Actor
+    from ui import context
+
+    monkeypatch.setattr(context, "actor", lambda: Actor("ana@example.com", "viewer"))
+    at = run_app(CUSTOM_QP, PAGE)
+    assert_clean(at)
+    from markup import rendered_text
+
+    assert any("ana@example.com, a viewer" in rendered_text(i.value) for i in at.info)
+    assert not [b for b in at.button if b.key in ("rules_save", "labels_save", "rules_restore")]
