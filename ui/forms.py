@@ -29,11 +29,11 @@ from typing import Any, Iterator
 
 import streamlit as st
 
-from rasl_data import dashboard
 from rasl_data.access import AccessDeniedError
 from rasl_data.errors import RaslError
+from rasl_data.text import md_literal
 
-from . import context
+from . import context, widgets
 
 WAIT_S = 120          # longest wait for another change of this session (RASL answers within ~90 s)
 REPEAT_WINDOW_S = 15  # the same submit again within this time is the second click of a double click
@@ -160,10 +160,8 @@ def show(form: str, *, keep: bool = False) -> None:
 
 def error_text(err: RaslError, action: str) -> str:
     """An API or role refusal in the marketer's terms (Markdown-safe)."""
-    from . import widgets
-
     if isinstance(err, AccessDeniedError):
-        return (f"Not changed: {dashboard.md_literal(err.title)} "
+        return (f"Not changed: {md_literal(err.title)} "
                 "What you typed is kept; an editor can make this change.")
     return widgets.rasl_error_message(err, action)
 
@@ -179,6 +177,6 @@ def can_edit_note(what: str) -> bool:
     if context.settings().read_only:
         why = "this dashboard is read-only (`RASL_READ_ONLY=1`)"
     else:
-        why = f"you are signed in as {dashboard.md_literal(actor.email)}, a viewer; ask an editor"
+        why = f"you are signed in as {md_literal(actor.email)}, a viewer; ask an editor"
     st.info(f"Changing {what} is off: {why}.", icon=":material/lock:")
     return False
