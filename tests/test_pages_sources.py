@@ -394,3 +394,18 @@ def test_delete_confirmation_does_not_carry_over_to_another_source(world):
     at.selectbox(key="src_delete_id").set_value(world.ids["WhatsApp"]).run()
     assert at.checkbox(key="src_delete_ok").value is False
     assert at.button(key="src_delete").disabled
+
+
+def test_source_deleted_in_another_session_while_picked_is_said_not_silently_unpicked(world):
+    from rasl_data.access import LOCAL_ACTOR
+
+    sid = world.ids["Old promo"]
+    at = world.at
+    at.selectbox(key="src_rename_id").set_value(sid).run()
+    at.text_input(key="src_rename_name").input("Old promo 2")  # typed, not yet sent
+    world.ws.delete_source(sid, actor=LOCAL_ACTOR)  # another session deletes it
+    at.run()
+    assert not at.exception
+    assert at.selectbox(key="src_rename_id").value is None
+    assert any(f"Source #{sid} is no longer in RASL" in w.value for w in at.warning)
+    assert at.text_input(key="src_rename_name").value == "Old promo 2"  # what was typed is kept

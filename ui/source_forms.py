@@ -220,9 +220,13 @@ def delete() -> None:
 # --- drawing ------------------------------------------------------------------------------
 
 
-def _keep_choice(key: str, ids: list[int]) -> None:
-    if st.session_state.get(key) is not None and st.session_state[key] not in ids:
+def _keep_choice(key: str, ids: list[int], form: str) -> None:
+    """Drop a choice whose source is gone (deleted elsewhere, or by a sync), and say so."""
+    picked = st.session_state.get(key)
+    if picked is not None and picked not in ids:
         st.session_state[key] = None
+        _flash(form, "warning", f"Source #{int(picked)} is no longer in RASL (deleted by someone else, or found "
+                                "deleted by a sync). Choose another one.")
 
 
 def _untick() -> None:
@@ -264,7 +268,7 @@ def draw() -> None:
         if not ids:
             widgets.empty_state("No sources yet.")
         else:
-            _keep_choice("src_rename_id", ids)
+            _keep_choice("src_rename_id", ids, RENAME)
             picked = st.selectbox("Source to rename", ids, key="src_rename_id", index=None,
                                   format_func=lambda i: f"{text.one_line(names[i])}  (#{i})",
                                   placeholder="Choose a source")
@@ -281,7 +285,7 @@ def draw() -> None:
         if not ids:
             widgets.empty_state("No sources yet.")
         else:
-            _keep_choice("src_delete_id", ids)
+            _keep_choice("src_delete_id", ids, DELETE)
             picked = st.selectbox("Source to delete", ids, key="src_delete_id", index=None,
                                   format_func=lambda i: f"{text.one_line(names[i])}  (#{i}, {counts[i]:,} contacts)",
                                   placeholder="Choose a source", on_change=_untick)
