@@ -150,3 +150,59 @@ def test_hostile_source_name_is_shown_as_typed_in_messages_and_chart_legends(pag
         _fill(page, "New name", old)
         page.get_by_role("button", name="Rename source").click()
         wait_idle(page, 60_000)
+
+
+def _edit_cell(page, editor, column_fraction: float, row: int, text: str) -> None:
+    """Type ``text`` into a data editor cell (row 1 = first data row) and leave the grid."""
+    editor.scroll_into_view_if_needed()
+    box = editor.bounding_box()
+    # The grid is a canvas: each step needs the previous one drawn (short pauses, not sync).
+    page.mouse.click(box["x"] + box["width"] * column_fraction, box["y"] + 35 * row + 17)
+    page.wait_for_timeout(400)
+    page.keyboard.press("Enter")  # opens the cell editor
+    page.wait_for_timeout(400)
+    page.keyboard.press("Control+a")
+    page.keyboard.type(text, delay=20)
+    page.wait_for_timeout(300)
+    page.keyboard.press("Enter")
+    page.wait_for_timeout(300)
+    page.mouse.click(5, 5)  # leaving the grid sends the edit (a rerun)
+    wait_idle(page)
+
+
+def test_label_edit_survives_rules_saved_in_another_browser_session(browser, dashboard):
+    """Two people on Campaigns & channels: one has an unsaved label, the other saves channel rules."""
+    me = browser.new_context(viewport={"width": 1440, "height": 1000}).new_page()
+    other = browser.new_context(viewport={"width": 1440, "height": 1000}).new_page()
+    try:
+        open_page(me, dashboard, "campaigns", chart=True)
+        _edit_cell(me, me.locator('[data-testid="stDataFrame"]').last, 0.83, 1, "Events E2E")
+        expect(me.get_by_role("button", name="Save labels")).to_be_visible()
+
+        open_page(other, dashboard, "campaigns", chart=True)
+        _edit_cell(other, other.locator('[data-testid="stDataFrame"]').nth(-2), 0.9, 1, "Chat E2E")
+        other.get_by_role("button", name="Save rules").click()
+        wait_idle(other)
+        assert any("Channel rules saved" in a for a in _alerts(other))
+
+        # my next rerun: my edit is still there, with what changed underneath and a choice
+        me.get_by_role("radiogroup", name="Acquisition by").get_by_role("radio", name="Campaign", exact=True).click()
+        wait_idle(me)
+        assert any("changed while you were editing" in a for a in _alerts(me)), _alerts(me)
+        expect(me.get_by_role("button", name="Save labels")).to_have_count(0)
+        shot(me, "forms-two-sessions-conflict")
+        me.get_by_role("button", name="Re-apply my edits on top").click()
+        wait_idle(me)
+        me.get_by_role("button", name="Save labels").click()
+        wait_idle(me)
+        assert any("Saved 1 source label." in a for a in _alerts(me)), _alerts(me)
+
+        # both changes hold: the label's channel and the other session's rule show in the chart
+        open_page(me, dashboard, "campaigns", chart=True)
+        legend = me.locator('[data-testid="stPlotlyChart"] .legendtext').evaluate_all(
+            "els => els.map(e => e.textContent)")
+        assert "Events E2E" in legend, legend
+        shot(me, "forms-two-sessions-saved")
+    finally:
+        me.context.close()
+        other.context.close()
