@@ -409,3 +409,14 @@ def test_source_deleted_in_another_session_while_picked_is_said_not_silently_unp
     assert at.selectbox(key="src_rename_id").value is None
     assert any(f"Source #{sid} is no longer in RASL" in w.value for w in at.warning)
     assert at.text_input(key="src_rename_name").value == "Old promo 2"  # what was typed is kept
+
+
+def test_deleting_the_source_picked_for_rename_unpicks_it_without_a_deleted_elsewhere_warning(world):
+    sid = world.ids["Old promo"]
+    at = world.at
+    at.selectbox(key="src_rename_id").set_value(sid).run()
+    at.selectbox(key="src_delete_id").set_value(sid).run()
+    at.checkbox(key="src_delete_ok").check().run()
+    at.button(key="src_delete").click().run()
+    assert not at.exception and not at.warning, [w.value for w in at.warning]
+    assert at.selectbox(key="src_rename_id").value is None

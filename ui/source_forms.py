@@ -187,6 +187,7 @@ def delete() -> None:
     """Callback of ``Delete source``: only with the confirmation ticked; ``DELETE /sources/{id}``."""
     source_id = st.session_state.get("src_delete_id")
     confirmed = bool(st.session_state.get("src_delete_ok"))
+    picked_for_rename = st.session_state.get("src_rename_id")
     ws, actor = context.workspace(), context.actor()
     forms.clear(_FORM + DELETE)
     with forms.one_change_at_a_time() as changes:
@@ -214,7 +215,10 @@ def delete() -> None:
             forms.finish(changes, _cache_failed(DELETE, "Deleted", err, untick))
             return
         forms.finish(changes, forms.Outcome(_FORM + DELETE, "success", f"Source “{md_name(change.name)}” deleted.",
-                                            state={**untick, "src_delete_id": None}, key=source_id))
+                                            state={**untick, "src_delete_id": None,
+                                                   **({"src_rename_id": None} if picked_for_rename == source_id
+                                                      else {})},
+                                            key=source_id))
 
 
 # --- drawing ------------------------------------------------------------------------------
