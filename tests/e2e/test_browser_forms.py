@@ -152,12 +152,14 @@ def test_hostile_source_name_is_shown_as_typed_in_messages_and_chart_legends(pag
         wait_idle(page, 60_000)
 
 
-def _edit_cell(page, editor, column_fraction: float, row: int, text: str) -> None:
-    """Type ``text`` into a data editor cell (row 1 = first data row) and leave the grid."""
+def _edit_cell(page, editor, from_right_px: int, row: int, text: str) -> None:
+    """Type ``text`` into a data editor cell and leave the grid. The grid is a canvas: the cell is
+    found by position, ``from_right_px`` left of the grid's right edge (the last columns keep their
+    width whatever the names), ``row`` 1 = the first data row."""
     editor.scroll_into_view_if_needed()
     box = editor.bounding_box()
-    # The grid is a canvas: each step needs the previous one drawn (short pauses, not sync).
-    page.mouse.click(box["x"] + box["width"] * column_fraction, box["y"] + 35 * row + 17)
+    # Each step needs the previous one drawn (short pauses, not synchronisation).
+    page.mouse.click(box["x"] + box["width"] - from_right_px, box["y"] + 35 * row + 17)
     page.wait_for_timeout(400)
     page.keyboard.press("Enter")  # opens the cell editor
     page.wait_for_timeout(400)
@@ -176,11 +178,11 @@ def test_label_edit_survives_rules_saved_in_another_browser_session(browser, das
     other = browser.new_context(viewport={"width": 1440, "height": 1000}).new_page()
     try:
         open_page(me, dashboard, "campaigns", chart=True)
-        _edit_cell(me, me.locator('[data-testid="stDataFrame"]').last, 0.83, 1, "Events E2E")
+        _edit_cell(me, me.locator('[data-testid="stDataFrame"]').last, 190, 1, "Events E2E")  # channel override
         expect(me.get_by_role("button", name="Save labels")).to_be_visible()
 
         open_page(other, dashboard, "campaigns", chart=True)
-        _edit_cell(other, other.locator('[data-testid="stDataFrame"]').nth(-2), 0.9, 1, "Chat E2E")
+        _edit_cell(other, other.locator('[data-testid="stDataFrame"]').nth(-2), 60, 1, "Chat E2E")  # channel
         other.get_by_role("button", name="Save rules").click()
         wait_idle(other)
         assert any("Channel rules saved" in a for a in _alerts(other))
