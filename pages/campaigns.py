@@ -5,13 +5,12 @@ from __future__ import annotations
 import streamlit as st
 
 from rasl_data import attribution, queries
-from ui import attribution_editors, charts, context, data, filters, frame, widgets
+from ui import attribution_editors, charts, data, filters, forms, frame, widgets
 
 frame.ensure_app_frame()  # first: a bare page run reruns inside app.py
 
 view = filters.current()
 f = view.filters
-read_only = context.workspace().settings.read_only
 
 st.title("Campaigns & channels")
 st.caption(widgets.range_caption(view))
@@ -50,8 +49,7 @@ else:
 
 st.divider()
 st.header("Attribution settings")
-if read_only:
-    st.caption(":material/lock: Read-only dashboard (`RASL_READ_ONLY=1`): rules and labels are shown, not editable.")
+read_only = not forms.can_edit_note("channel rules and source labels (shown below, not editable)")
 
 unmapped = data.q(attribution.unmapped_sources)
 st.subheader(f"To do: unmapped sources ({len(unmapped)})")

@@ -34,6 +34,15 @@ cols[3].metric("Median days to convert", "–" if pd.isna(median) else f"{median
                help="From creation to the sync that first saw the lead become a customer "
                     f"({int(row['converted']) if row is not None else 0:,} conversions observed).")
 
+observed = int(row["converted"]) if row is not None else 0
+if n and not observed:
+    # A newly connected workspace: RASL keeps no history of types, so days to convert come only
+    # from changes the syncs themselves see.
+    st.info("**No conversion observed yet, so days to convert show “–”.** RASL does not say when a lead became "
+            "a customer: the dashboard sees it when a later sync finds the contact's type changed. Days to convert "
+            "fill in as the next syncs see leads turn into customers. Customers now and the conversion rate are "
+            "already up to date.", icon=":material/hourglass_top:")
+
 if n == 0:
     widgets.empty_state("No new contacts in this range.", "Widen the date range or clear the filters.")
     st.stop()

@@ -7,6 +7,7 @@ import streamlit as st
 
 from rasl_data import periods, queries
 from rasl_data.store import CacheError
+from rasl_data.text import md_literal
 from ui import charts, context, data, filters, frame, sync_panel, widgets
 
 frame.ensure_app_frame()  # first: a bare page run reruns inside app.py
@@ -92,7 +93,7 @@ if log.empty:
 else:
     failed = log[log["outcome"] != "success"]
     if len(failed) and log.iloc[0]["outcome"] != "success":
-        st.error(f"The last sync failed: {log.iloc[0]['error'] or 'unknown error'}. The data shown is from the last "
+        st.error(f"The last sync failed: {md_literal(log.iloc[0]['error'] or 'unknown error')}. The data shown is from the last "
                  "successful one.", icon=":material/cloud_off:")
     shown = pd.DataFrame({
         "Started (UTC)": pd.to_datetime(log["started_at"], utc=True).dt.tz_localize(None),

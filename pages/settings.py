@@ -7,6 +7,7 @@ import streamlit as st
 
 from rasl_data.errors import RaslError
 from rasl_data.store import CacheError
+from rasl_data.text import md_literal
 from ui import context, frame, sync_panel, widgets
 
 frame.ensure_app_frame()  # first: a bare page run reruns inside app.py
@@ -21,7 +22,7 @@ try:
     contacts = ws.contact_count()
 except CacheError as err:
     contacts = None
-    st.error(err.title)
+    st.error(md_literal(err.title))
 rows = [
     ("Workspace", "Demo workspace (built-in emulator)" if s.is_demo else "Your RASL workspace"),
     ("API address", "in-process emulator" if s.is_demo else s.base_url),
@@ -81,7 +82,7 @@ if last:
             f"{int(last['contacts_inserted'] or 0):,} new, {int(last['contacts_updated'] or 0):,} updated, "
             f"{int(last['contacts_deleted'] or 0):,} deleted contacts, {int(last['requests'] or 0):,} requests.")
     (st.success if last["outcome"] == "success" else st.error)(
-        text + ("" if last["outcome"] == "success" else f"\n\n{last['error']}"))
+        text + ("" if last["outcome"] == "success" else f"\n\n{md_literal(last['error'])}"))
 else:
     widgets.empty_state("No sync has run yet.")
 st.caption("**Sync now** fetches only what changed since the last sync. **Full re-sync** reads every contact again "

@@ -64,7 +64,7 @@ def _fmt_avg(x) -> str:
 
 
 def _delta(change, pct, base) -> str | None:
-    if pd.isna(change):
+    if pd.isna(change) or (change == 0 and base == 0):  # nothing either week: no green "+0"
         return None
     return weekly.change_text(change, pct, bool(base == 0 and change > 0))
 
@@ -87,7 +87,9 @@ cols[2].metric("Unattributed share", widgets.fmt_pct(share["this_week"]), share_
                help=f"New contacts without a known source. Previous week {widgets.fmt_pct(share['previous_week'])}, "
                     f"4 weeks before {widgets.fmt_pct(share['avg_4_weeks'])}. Lower is better.")
 cols[3].metric("Active sources", _fmt_count(active["this_week"]),
-               None if pd.isna(active["change_vs_previous"]) else f"{active['change_vs_previous']:+,.0f}",
+               None if pd.isna(active["change_vs_previous"]) or (active["change_vs_previous"] == 0
+                                                                   and active["previous_week"] == 0)
+               else f"{active['change_vs_previous']:+,.0f}",
                border=True, help="Sources with at least one new contact. Change vs the previous week.")
 st.caption(
     f"New sources: **{len(review.new_sources):,}** · silent sources: **{len(review.silent_sources):,}** · "

@@ -27,6 +27,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from .text import BIDI_CONTROLS, one_line  # noqa: F401 (re-exported: names on one line)
+
 UNATTRIBUTED = "Unattributed"
 UNMAPPED = "Unmapped"
 NO_CAMPAIGN = "No campaign"
@@ -41,10 +43,9 @@ _HARAKAT = re.compile("[\u064b-\u065f\u0670]")
 # Hamza forms of alef typed interchangeably (إنستغرام / انستغرام / أنستغرام).
 _ALEF = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا"})
 _SPACES = re.compile(r"\s+")
-# Bidirectional embedding, override and isolate controls (LRE RLE PDF LRO RLO, LRI RLI FSI PDI):
-# they reorder how the rest of a name is shown ("\u202eevil" shows as "live"), so a source name
-# must not carry them. The plain marks LRM/RLM (U+200E/U+200F) are harmless and allowed.
-BIDI_CONTROLS = re.compile("[\u202a-\u202e\u2066-\u2069]")
+# Bidirectional embedding, override and isolate controls (``BIDI_CONTROLS``, from text.py) reorder
+# how the rest of a name is shown ("\u202eevil" shows as "live"), so a source name must not carry
+# them. The plain marks LRM/RLM (U+200E/U+200F) are harmless and allowed.
 
 ATTRIBUTION_COLUMNS = ["source_id", "source", "channel", "campaign", "channel_from", "campaign_from"]
 RULE_COLUMNS = ["position", "pattern", "match", "channel"]
@@ -72,25 +73,6 @@ def tidy_name(s: str | None) -> str:
         return ""
     s = unicodedata.normalize("NFKC", str(s)).replace(_TATWEEL, "")
     return _trim(_SPACES.sub(" ", s))
-
-
-# Line and paragraph breaks and tabs (NEL, LS, PS included) fold to one space in ``one_line``.
-_LINE_BREAKS = re.compile("[\t\n\x0b\x0c\r\x1c-\x1f\x85\u2028\u2029]+")
-
-
-def one_line(text) -> str:
-    """``text`` as one printable line, for summaries, messages, headings and chart labels.
-
-    Line breaks and tabs (``\\n``, ``\\r``, NEL, U+2028/2029...) become one space, other control
-    characters U+FFFD, and bidi embedding/override/isolate controls (which would reorder the rest
-    of the line) are dropped; everything else is kept as typed. ``None`` → ``""``. CSV and XLSX
-    cells keep the name exactly; only text that must stay one line goes through here.
-    """
-    if text is None:
-        return ""
-    text = _LINE_BREAKS.sub(" ", str(text))
-    text = BIDI_CONTROLS.sub("", text)
-    return "".join("\ufffd" if unicodedata.category(ch) == "Cc" else ch for ch in text)
 
 
 def normalise_name(s: str | None) -> str:

@@ -14,7 +14,7 @@ import sys
 from typing import Sequence
 
 from . import store
-from .attribution import one_line
+from .text import one_line
 from .errors import RaslError
 from .settings import SettingsError, load_settings
 

@@ -35,8 +35,8 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from rasl_data import axes, exports, periods, weekly
-from rasl_data.attribution import one_line
 from rasl_data.colours import COMPARISON_COLOUR, SeriesColours, bar_marker, series_colours, unique_labels
+from rasl_data.text import one_line, plotly_literal
 from rasl_data.weekly import WeeklyReview
 
 # Table stems in the pack (file ``<stem>_<start>_to_<end>.csv``) → the ``WeeklyReview`` field.
@@ -130,7 +130,7 @@ def weekly_figures(review: WeeklyReview, colours: SeriesColours | None = None) -
             part = grouped[grouped["series"] == series]
             colour = colours.source(OTHER_SOURCES if series == OTHER_SOURCES else key_of.get(series))
             f2.add_bar(x=[f"{d:%a %d %b}" for d in part["day"]], y=part["new_contacts"],
-                       name=names.get(series, OTHER_SOURCES),
+                       name=plotly_literal(names.get(series, OTHER_SOURCES)),
                        marker=bar_marker(series, colour), hovertemplate="%{fullData.name}: %{y:,}<extra></extra>")
         stack = grouped.groupby("day")["new_contacts"].sum()
         top = float(stack.max()) if len(stack) else 0.0
@@ -147,7 +147,8 @@ def weekly_figures(review: WeeklyReview, colours: SeriesColours | None = None) -
         m = movers.iloc[::-1]  # plotly draws the first category at the bottom
         changes = [int(c) for c in m["change_abs"]]
         f3.add_bar(
-            x=changes, y=_axis_names(m["source"]), orientation="h", customdata=[one_line(n) for n in m["source"]],
+            x=changes, y=[plotly_literal(s) for s in _axis_names(m["source"])], orientation="h",
+            customdata=[plotly_literal(n) for n in m["source"]],
             marker_color=[UP_COLOUR if d == "up" else DOWN_COLOUR for d in m["direction"]],
             text=[weekly.change_text(c, p, n) for c, p, n in zip(m["change_abs"], m["change_pct"], m["is_new"])],
             # Labels sit just past the end of each bar, inside the plot: "auto" put the label of a

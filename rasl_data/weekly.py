@@ -28,6 +28,7 @@ import pandas as pd
 
 from rasl_data import attribution, periods, queries
 from rasl_data.attribution import NO_CAMPAIGN, UNATTRIBUTED
+from rasl_data.text import one_line
 
 BASELINE_WEEKS = 4
 TOP_MOVERS = 5
@@ -495,7 +496,7 @@ def _name(text) -> str:
     """A name safe to put next to numbers, on one line: line breaks and control characters fold
     (``attribution.one_line``), and right-to-left names are bidi-isolated (FSI…PDI), so
     "واتساب +12" keeps its number on the right side in WhatsApp and mail clients."""
-    text = attribution.one_line(text)
+    text = one_line(text)  # a name never breaks the summary's lines
     if any(unicodedata.bidirectional(ch) in ("R", "AL") for ch in text):
         return _FSI + text + _PDI
     return text

@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from rasl_data import dashboard
 from rasl_data.emulator import EmulatorApp, TokenSpec, empty_tenant
+from markup import rendered_text
 from test_app_pages import APP, TIMEOUT, make_workspace, use_navigation_on_every_run
 
 TOKEN = "wm_" + "t" * 60
@@ -77,8 +78,9 @@ class World:
         return self.at
 
     def messages(self) -> str:
+        """Errors, successes, warnings and captions as a reader sees them (Markdown rendered)."""
         at = self.at
-        return " | ".join([e.value for e in at.error] + [s.value for s in at.success] + [c.value for c in at.caption])
+        return " | ".join(rendered_text(e.value) for e in [*at.error, *at.success, *at.warning, *at.caption])
 
 
 @pytest.fixture
@@ -93,7 +95,7 @@ def test_create_source_calls_the_api_updates_the_cache_and_clears_the_box(world)
     assert "TikTok / Eid" in world.api_names()
     assert "TikTok / Eid" in world.cache_names()
     assert at.text_input(key="src_create_name").value == ""
-    assert any("created" in s.value for s in at.success)
+    assert "Source “TikTok / Eid” created." in world.messages().replace("\u2068", "").replace("\u2069", "")
     assert world.app.requests > before
     # the new source is offered at once (rename select and the sidebar filter), without a sync
     assert "TikTok / Eid" in [o.split("  (#")[0] for o in at.selectbox(key="src_rename_id").options]
@@ -269,3 +271,152 @@ def test_settings_scope_check_lists_granted_and_missing_permissions(tmp_path, ma
     assert status["sources:read"] == "Granted"
     assert status["contacts:read"].startswith("Missing") and "contacts:read" in status["contacts:read"]
     assert TOKEN not in str(at._tree) and READ_ONLY_TOKEN not in str(at._tree)
+
+
+# --- roles ---------------------------------------------------------------------------------------
+
+
+def test_viewer_sees_a_note_instead_of_the_source_forms(world, monkeypatch):
+    from rasl_data.access import Actor
+    from ui import context
+
+    monkeypatch.setattr(context, "actor", lambda: Actor("ana@example.com", "viewer"))
+    at = world.at
+    at.run()
+    assert not at.exception
+    assert not [b for b in at.button if b.key in ("src_create", "src_rename", "src_delete")]
+    assert not [t for t in at.text_input if t.key == "src_create_name"]
+    note = " ".join(rendered_text(i.value) for i in at.info)
+    assert "Changing sources (create, rename, delete) is off" in note and "ana@example.com, a viewer" in note
+
+
+def test_access_denied_by_the_data_layer_is_shown_plainly_and_keeps_the_text(world, monkeypatch):
+    """The page still offers the form (e.g. the role was withdrawn since it was drawn); the data
+    layer's own check refuses, nothing reaches RASL, the refusal is audited."""
+    from rasl_data import access, workspace
+    from rasl_data.access import AccessDeniedError
+
+    def refuse(actor, action):
+        raise AccessDeniedError("Your role does not allow changes. Ask an editor.", f"refused {action}")
+
+    monkeypatch.setattr(workspace, "require_editor", refuse)
+    before = world.app.requests
+    at = world.create("Email / Newsletter")
+    assert not at.exception
+    text = world.messages()
+    assert "Not changed: Your role does not allow changes. Ask an editor." in text
+    assert "What you typed is kept" in text
+    assert at.text_input(key="src_create_name").value == "Email / Newsletter"
+    assert world.app.requests == before
+    assert "Email / Newsletter" not in world.api_names()
+    log = world.ws.audit_log()
+    assert list(log["outcome"])[:1] == ["refused"] and list(log["action"])[:1] == ["source.create"]
+    assert access.require_editor is not refuse  # only the workspace's reference was replaced
+
+
+# --- double clicks: the second click arrives with what the browser still showed -----------------
+
+
+def test_double_click_rename_reports_the_rename_once_and_leaves_the_form_ready(world):
+    sid = world.ids["Old promo"]
+    at = world.at
+    at.selectbox(key="src_rename_id").set_value(sid).run()
+    at.text_input(key="src_rename_name").input("Old promo 2026")
+    at.button(key="src_rename").click().run()
+    at.text_input(key="src_rename_name").input("Old promo 2026")  # the second click's stale text
+    at.button(key="src_rename").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert [rendered_text(s.value) for s in at.success] == [
+        "Source renamed to “\u2068Old promo 2026\u2069”. Its contacts and history stay with it."]
+    assert at.text_input(key="src_rename_name").value == ""
+    assert world.api_names().count("Old promo 2026") == 1
+    renames = world.ws.audit_log()
+    assert int((renames["action"] == "source.rename").sum()) == 1
+
+
+def test_delete_outcome_stays_shown_when_a_late_second_click_reruns_the_page(world):
+    """A second click that lands after the first run finished hits the redrawn (disabled) button:
+    Streamlit only reruns the page, which must still show the outcome, once."""
+    sid = world.ids["Old promo"]
+    at = world.at
+    at.selectbox(key="src_delete_id").set_value(sid).run()
+    at.checkbox(key="src_delete_ok").check().run()
+    at.button(key="src_delete").click().run()
+    assert at.button(key="src_delete").disabled
+    at.run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert [rendered_text(s.value) for s in at.success] == ["Source “\u2068Old promo\u2069” deleted."]
+    assert int((world.ws.audit_log()["action"] == "source.delete").sum()) == 1
+
+
+# --- names are data -------------------------------------------------------------------------------
+
+PHISH = "[Re-login](https://phish.example)"
+
+
+def test_source_names_in_form_messages_are_shown_literally_not_as_links_bold_or_latex(world):
+    from markup import markdown_sources, markup_found
+
+    at = world.create(PHISH)
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    success = at.success[0].value
+    assert not markup_found(success), success
+    assert rendered_text(success) == f"Source “\u2068{PHISH}\u2069” created."
+    new_id = next(s["id"] for s in world.tenant._dim("source") if s["name"] == PHISH)
+    # Select box options are plain text: the name exactly as typed, no escapes.
+    assert f"{PHISH}  (#{new_id})" in at.selectbox(key="src_rename_id").options
+
+    # A name already taken is quoted back in the field error: literal too.
+    at = world.create("[RE-LOGIN](https://phish.example)")
+    field = [e.value for e in at.error if "already exists" in e.value]
+    assert field and not [m for m in markup_found(field[0]) if m != "<strong"], field
+    assert f"A source named “\u2068{PHISH}\u2069” already exists" in rendered_text(field[0])
+
+    hostile = "**x** $x$ <b>b</b>"
+    at.selectbox(key="src_rename_id").set_value(new_id).run()
+    at.text_input(key="src_rename_name").input(hostile)
+    at.button(key="src_rename").click().run()
+    renamed = [s.value for s in at.success if "renamed" in s.value]
+    assert renamed and not markup_found(renamed[0]), renamed
+    assert rendered_text(renamed[0]).startswith(f"Source renamed to “\u2068{hostile}\u2069”.")
+
+    # The delete form quotes the name in its confirmation label.
+    at.selectbox(key="src_delete_id").set_value(new_id).run()
+    labels = [md for _, md in markdown_sources(at) if "will be deleted" in md]
+    assert labels and not markup_found(labels[0])
+    assert rendered_text(labels[0]) == f"I understand that “\u2068{hostile}\u2069” will be deleted in RASL, not only here."
+
+
+def test_delete_confirmation_does_not_carry_over_to_another_source(world):
+    at = world.at
+    at.selectbox(key="src_delete_id").set_value(world.ids["Old promo"]).run()
+    at.checkbox(key="src_delete_ok").check().run()
+    at.selectbox(key="src_delete_id").set_value(world.ids["WhatsApp"]).run()
+    assert at.checkbox(key="src_delete_ok").value is False
+    assert at.button(key="src_delete").disabled
+
+
+def test_source_deleted_in_another_session_while_picked_is_said_not_silently_unpicked(world):
+    from rasl_data.access import LOCAL_ACTOR
+
+    sid = world.ids["Old promo"]
+    at = world.at
+    at.selectbox(key="src_rename_id").set_value(sid).run()
+    at.text_input(key="src_rename_name").input("Old promo 2")  # typed, not yet sent
+    world.ws.delete_source(sid, actor=LOCAL_ACTOR)  # another session deletes it
+    at.run()
+    assert not at.exception
+    assert at.selectbox(key="src_rename_id").value is None
+    assert any(f"Source #{sid} is no longer in RASL" in w.value for w in at.warning)
+    assert at.text_input(key="src_rename_name").value == "Old promo 2"  # what was typed is kept
+
+
+def test_deleting_the_source_picked_for_rename_unpicks_it_without_a_deleted_elsewhere_warning(world):
+    sid = world.ids["Old promo"]
+    at = world.at
+    at.selectbox(key="src_rename_id").set_value(sid).run()
+    at.selectbox(key="src_delete_id").set_value(sid).run()
+    at.checkbox(key="src_delete_ok").check().run()
+    at.button(key="src_delete").click().run()
+    assert not at.exception and not at.warning, [w.value for w in at.warning]
+    assert at.selectbox(key="src_rename_id").value is None

@@ -18,6 +18,7 @@ import plotly.graph_objects as go
 from rasl_data import axes
 from rasl_data import colours as palette
 from rasl_data.colours import COMPARISON_COLOUR, OTHER_COLOUR, PALETTE, UNATTRIBUTED_COLOUR  # noqa: F401
+from rasl_data.text import plotly_literal
 
 # The workspace's series colours, set once per run by app.py from the cache (``set_colours``).
 _colours = palette.SeriesColours()
@@ -43,13 +44,14 @@ _RTL = re.compile("[\u0590-\u08FF\uFB1D-\uFDFF\uFE70-\uFEFF]")
 
 
 def ltr_label(text) -> str:
-    """A label with Arabic (or Hebrew) letters wrapped in left-to-right marks.
+    """A name as Plotly text: shown literally (``text.plotly_literal``: ``<b>`` stays ``<b>``, not
+    bold) and, with Arabic (or Hebrew) letters, wrapped in left-to-right marks.
 
     Plotly draws legend and axis text in SVG starting at an anchor; a name whose first strong
     letter is Arabic is laid out right-to-left from that anchor and runs over the colour swatch.
     The marks make the line left-to-right while the Arabic words inside still read right to left.
     """
-    text = str(text)
+    text = plotly_literal(text)
     return f"\u200e{text}\u200e" if _RTL.search(text) else text
 
 
@@ -140,7 +142,7 @@ def stacked_bars(df: pd.DataFrame, *, x: str, y: str, colour: str, colour_keys: 
         fig.add_trace(go.Bar(
             x=list(part[x]), y=list(part[y]), name=ltr_label(label), marker=palette.bar_marker(label, colour_hex),
             customdata=[[custom]] * len(part),
-            hovertemplate="%{x|%-d %b %Y}: %{y:,}<extra>" + str(label).replace("<", "&lt;") + "</extra>",
+            hovertemplate="%{x|%-d %b %Y}: %{y:,}<extra>%{fullData.name}</extra>",  # no name in a template
         ))
     # "closest", not "x unified": a click must pick the bar segment under the pointer (the
     # unified mode hands the click to whichever trace is nearest, often the comparison line).
@@ -174,9 +176,9 @@ def add_comparison_line(fig: go.Figure, x: list, y: list, label: str) -> go.Figu
     (the n-th comparison period drawn over the n-th current one). The count axis is re-ticked
     to cover the line too.
     """
-    fig.add_trace(go.Scatter(x=x, y=y, mode="lines+markers", name=label,
+    fig.add_trace(go.Scatter(x=x, y=y, mode="lines+markers", name=plotly_literal(label),
                              line=dict(color=COMPARISON_COLOUR, dash="dash", width=2), marker=dict(size=6),
-                             hovertemplate="%{x|%-d %b %Y}: %{y:,}<extra>" + label + "</extra>"))
+                             hovertemplate="%{x|%-d %b %Y}: %{y:,}<extra>%{fullData.name}</extra>"))
     count_axis(fig, "y", _stack_max(fig))
     return fig
 
@@ -240,7 +242,7 @@ def stacked_share_bars(df: pd.DataFrame, *, x: str, y: str, colour: str, height:
     for name, part in df.groupby(colour, sort=False):
         fig.add_trace(go.Bar(x=list(part[x]), y=list(part[y]), orientation="h", name=ltr_label(name),
                              marker_color=(colours or {}).get(str(name)) or colour_for(str(name), colour),
-                             hovertemplate=f"%{{y}}: %{{x:.0%}}<extra>{str(name).replace('%', '')}</extra>"))
+                             hovertemplate="%{y}: %{x:.0%}<extra>%{fullData.name}</extra>"))
     fig.update_layout(barmode="stack", yaxis=dict(autorange="reversed", categoryorder="array", categoryarray=labels))
     # A hair past 100 % so the last tick (0.2 x 5 = 1.0000000000000002) and its label are drawn.
     percent_axis(fig, "x", 1.0, range=[0, 1.0001])

@@ -15,6 +15,7 @@ import streamlit as st
 from rasl_data.access import LOCAL_ACTOR, LOCAL_VIEWER, Actor
 from rasl_data.settings import Settings, SettingsError, load_settings
 from rasl_data.store import CacheError
+from rasl_data.text import md_literal
 from rasl_data.workspace import Workspace
 
 # Module-level hook: AppTest runs the app in the test's own process, so a test sets this to
@@ -34,7 +35,7 @@ def settings() -> Settings:
     try:
         return load_settings()
     except SettingsError as err:
-        st.error(f"Configuration problem: {err}", icon=":material/settings:")
+        st.error(f"Configuration problem: {md_literal(err)}", icon=":material/settings:")
         st.stop()
         raise
 
@@ -49,7 +50,7 @@ def workspace() -> Workspace:
     try:
         return _workspace(settings())
     except CacheError as err:
-        st.error(err.title, icon=":material/database:")
+        st.error(md_literal(err.title), icon=":material/database:")
         if err.detail:
             with st.expander("Details"):
                 st.code(err.detail)

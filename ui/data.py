@@ -15,6 +15,7 @@ import streamlit as st
 
 from rasl_data.attribution import UNATTRIBUTED
 from rasl_data.store import CacheError
+from rasl_data.text import md_literal
 
 from . import context
 
@@ -44,7 +45,7 @@ def q(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
 
 def show_cache_error(err: CacheError) -> None:
     """The cache's one-line title, and its detail in an expander."""
-    st.error(err.title, icon=":material/database:")
+    st.error(md_literal(err.title), icon=":material/database:")
     if err.detail:
         with st.expander("Details"):
             st.code(err.detail)

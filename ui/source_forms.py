@@ -10,86 +10,82 @@ Kept safe for a marketer:
 * names are checked before the call (empty, over 255 characters, same as another source
   ignoring case, spaces, tatweel and Unicode form) against the cache as it is now;
 * what the user typed stays on any error and is cleared only on success;
-* a double click sends one request: a busy flag covers the call, and a repeat of the name just
-  created (the second click of a double click carries the old text) is recognised instead of
-  being sent again or reported as a duplicate;
+* a double click sends one request and ends with the form ready: the second click's callback
+  waits for the first (``ui.forms``), then recognises the change just made (it carries the old
+  text) and shows the same outcome instead of sending it again or reporting a duplicate;
+* a viewer sees a note instead of the forms, and a refusal by the data layer's role check is
+  shown in plain words with what was typed kept;
+* names are data: every name in a message is escaped (``rasl_data.text``);
 * API answers are shown in field terms (422 per field, 409 with the number of contacts, 403 with
   the missing permission).
 """
 
 from __future__ import annotations
 
-import time
-
 import pandas as pd
 import streamlit as st
 
-from rasl_data import dashboard
-from rasl_data.attribution import normalise_name
+from rasl_data import dashboard, text
 from rasl_data.errors import RaslError, ValidationError
 from rasl_data.store import CacheError
+from rasl_data.text import md_literal, md_name
 
-from . import context, data, widgets
+from . import context, data, forms, widgets
 
 CREATE, RENAME, DELETE = "create", "rename", "delete"
 FIELD_LABELS = {CREATE: {"name": "Source name"}, RENAME: {"name": "New name"}, DELETE: {}}
-REPEAT_WINDOW_S = 15  # a second submit of the same name within this time is the same click
+_FORM = "src_"  # message keys of these forms: forms.flash("src_create", ...)
 
 
 def _flash(form: str, kind: str, text: str, fields: dict[str, list[str]] | None = None) -> None:
-    st.session_state[f"_src_msg_{form}"] = {"kind": kind, "text": text, "fields": fields or {}}
+    forms.flash(_FORM + form, kind, text, fields)
 
 
 def field_error(form: str, field: str) -> None:
     """The last submit's messages about ``field``, drawn right under its input box."""
-    msg = st.session_state.get(f"_src_msg_{form}")
+    msg = forms.message(_FORM + form)
     if msg and msg["kind"] == "error" and msg["fields"].get(field):
         label = FIELD_LABELS[form].get(field, field)
-        st.error(f"**{label}**: {' '.join(msg['fields'][field])}", icon=":material/error:")
+        st.error(f"**{label}**: {md_literal(' '.join(msg['fields'][field]))}", icon=":material/error:")
 
 
 def show_messages(form: str) -> None:
-    """The outcome of the last submit of ``form`` (shown once, until the next submit).
+    """The outcome of the last submit of ``form`` (one box, kept until the form's next submit).
 
     Messages about a field the form shows are drawn under that field by ``field_error``.
     """
-    msg = st.session_state.get(f"_src_msg_{form}")
+    msg = forms.message(_FORM + form)
     if not msg:
         return
-    if msg["kind"] == "success":
-        st.success(msg["text"], icon=":material/check_circle:")
-        return
-    if msg["text"]:
-        st.error(msg["text"], icon=":material/error:")
-    for field, texts in msg["fields"].items():
-        if field not in FIELD_LABELS[form]:
-            st.caption(f":red[**{field}**: {' '.join(texts)}]")
+    forms.show(_FORM + form, keep=True)
+    if msg["kind"] == "error":
+        for field, texts in msg["fields"].items():
+            if field not in FIELD_LABELS[form]:
+                st.caption(f":red[**{md_literal(field)}**: {md_literal(' '.join(texts))}]")
 
 
 def _sources() -> pd.DataFrame:
     return data.q(dashboard.live_sources)
 
 
-def _api_error(form: str, err: RaslError, action: str) -> None:
+def _api_error(form: str, err: RaslError, action: str, state: dict | None = None) -> forms.Outcome:
     if isinstance(err, ValidationError) and err.fields:
         # The field messages are shown under the box, against the field they concern.
         shown = set(FIELD_LABELS[form])
-        _flash(form, "error", "" if set(err.fields) <= shown else "RASL did not accept this:", err.fields)
-    else:
-        _flash(form, "error", widgets.rasl_error_message(err, action))
+        return forms.Outcome(_FORM + form, "error", "" if set(err.fields) <= shown else "RASL did not accept this:",
+                             dict(err.fields), state or {})
+    return forms.Outcome(_FORM + form, "error", forms.error_text(err, action), state=state or {})
 
 
-def _begin(form: str) -> bool:
-    """Take the busy flag (False when a call of this form is already running)."""
-    if st.session_state.get("_src_busy"):
-        return False
-    st.session_state["_src_busy"] = form
-    st.session_state.pop(f"_src_msg_{form}", None)
-    return True
+def _cache_failed(form: str, what: str, err: CacheError, state: dict | None = None) -> forms.Outcome:
+    return forms.Outcome(_FORM + form, "error",
+                         f"{what} in RASL but the cache could not be updated: {md_literal(err.title)} Run a sync.",
+                         state=state or {})
 
 
-def _end() -> None:
-    st.session_state["_src_busy"] = None
+def _repeat(changes: forms.SessionChanges, done: forms.Outcome) -> None:
+    """The second click of a double click: show the first click's outcome (and its values) again."""
+    forms.finish(changes, forms.Outcome(done.form, done.kind, done.text, state=done.state))
 
 
 # --- create -------------------------------------------------------------------------------
@@ -104,39 +100,37 @@ def compose_name() -> None:
 
 
 def create() -> None:
-    """Callback of ``Create source``: check the name, ``POST /sources``, clear the box on success."""
+    """Callback of ``Create source``: check the name, ``POST /sources``, clear the box on success.
+
+    Everything it needs from the session is read before the call (see ``ui.forms``): the second
+    click of a double click carries the text the browser still showed.
+    """
     name = (st.session_state.get("src_create_name") or "").strip()
-    sources = _sources()
-    last = st.session_state.get("_src_last_created")
-    if (last and name and normalise_name(name) == last["key"] and time.monotonic() - last["at"] < REPEAT_WINDOW_S
-            and last["id"] in set(sources["source_id"])):
-        st.session_state["src_create_name"] = ""  # the second click of a double click: already done
-        _flash(CREATE, "success", last["message"])
-        return
-    problem = dashboard.check_source_name(name, sources)
-    if problem:
-        _flash(CREATE, "error", "", {"name": [problem]})
-        return
-    if not _begin(CREATE):
-        return
-    try:
-        change = context.workspace().create_source(name, actor=context.actor())
-    except RaslError as err:
-        _api_error(CREATE, err, "create sources")
-        return
-    except CacheError as err:
-        _flash(CREATE, "error",
-               f"The source was created in RASL but the cache could not be updated: {err.title} Run a sync.")
-        return
-    finally:
-        _end()
-    message = f"Source “{dashboard.isolate(change.name)}” created."
-    st.session_state["_src_last_created"] = {"key": normalise_name(name), "id": change.source_id,
-                                             "at": time.monotonic(), "message": message}
-    st.session_state["src_create_name"] = ""
-    for key in ("src_help_channel", "src_help_campaign"):
-        st.session_state[key] = ""
-    _flash(CREATE, "success", message)
+    ws, actor = context.workspace(), context.actor()
+    forms.clear(_FORM + CREATE)
+    with forms.one_change_at_a_time() as changes:
+        if changes is None:
+            _flash(CREATE, "error", forms.BUSY_TEXT)
+            return
+        done = forms.recent(changes, _FORM + CREATE, name) if name else None
+        if done:
+            _repeat(changes, done)
+            return
+        problem = dashboard.check_source_name(name, _sources())
+        if problem:
+            _flash(CREATE, "error", "", {"name": [problem]})
+            return
+        try:
+            change = ws.create_source(name, actor=actor)
+        except RaslError as err:
+            forms.finish(changes, _api_error(CREATE, err, "create sources"))
+            return
+        except CacheError as err:
+            forms.finish(changes, _cache_failed(CREATE, "The source was created", err))
+            return
+        forms.finish(changes, forms.Outcome(
+            _FORM + CREATE, "success", f"Source “{md_name(change.name)}” created.",
+            state={"src_create_name": "", "src_help_channel": "", "src_help_campaign": ""}, key=name))
 
 
 # --- rename -------------------------------------------------------------------------------
@@ -146,33 +140,44 @@ def rename() -> None:
     """Callback of ``Rename source``: check the new name, ``PATCH /sources/{id}``, clear on success."""
     source_id = st.session_state.get("src_rename_id")
     name = (st.session_state.get("src_rename_name") or "").strip()
-    sources = _sources()
-    if source_id is None or int(source_id) not in set(sources["source_id"]):
-        _flash(RENAME, "error", "Choose the source to rename.")
-        return
-    current = sources.loc[sources["source_id"] == int(source_id), "source"].iloc[0]
-    if name == current:
-        _flash(RENAME, "error", "That is already its name.")
-        return
-    problem = dashboard.check_source_name(name, sources, exclude_id=int(source_id))
-    if problem:
-        _flash(RENAME, "error", "", {"name": [problem]})
-        return
-    if not _begin(RENAME):
-        return
-    try:
-        change = context.workspace().rename_source(int(source_id), name, actor=context.actor())
-    except RaslError as err:
-        _api_error(RENAME, err, "rename sources")
-        return
-    except CacheError as err:
-        _flash(RENAME, "error", f"Renamed in RASL but the cache could not be updated: {err.title} Run a sync.")
-        return
-    finally:
-        _end()
-    st.session_state["src_rename_name"] = ""
-    _flash(RENAME, "success", f"Source renamed to “{dashboard.isolate(change.name)}”. Its contacts and history stay "
-                              "with it.")
+    picked_for_delete = st.session_state.get("src_delete_id")
+    ws, actor = context.workspace(), context.actor()
+    forms.clear(_FORM + RENAME)
+    with forms.one_change_at_a_time() as changes:
+        if changes is None:
+            _flash(RENAME, "error", forms.BUSY_TEXT)
+            return
+        done = forms.recent(changes, _FORM + RENAME, (source_id, name)) if name else None
+        if done:
+            _repeat(changes, done)
+            return
+        sources = _sources()
+        if source_id is None or int(source_id) not in set(sources["source_id"]):
+            _flash(RENAME, "error", "Choose the source to rename.")
+            return
+        current = sources.loc[sources["source_id"] == int(source_id), "source"].iloc[0]
+        if name == current:
+            _flash(RENAME, "error", "That is already its name.")
+            return
+        problem = dashboard.check_source_name(name, sources, exclude_id=int(source_id))
+        if problem:
+            _flash(RENAME, "error", "", {"name": [problem]})
+            return
+        try:
+            change = ws.rename_source(int(source_id), name, actor=actor)
+        except RaslError as err:
+            forms.finish(changes, _api_error(RENAME, err, "rename sources"))
+            return
+        except CacheError as err:
+            forms.finish(changes, _cache_failed(RENAME, "Renamed", err))
+            return
+        forms.finish(changes, forms.Outcome(
+            _FORM + RENAME, "success",
+            f"Source renamed to “{md_name(change.name)}”. Its contacts and history stay with it.",
+            # Setting a choice again makes its box show the new name (it kept the old label).
+            state={"src_rename_name": "", "src_rename_id": int(source_id),
+                   **({"src_delete_id": int(source_id)} if picked_for_delete == source_id else {})},
+            key=(source_id, name)))
 
 
 # --- delete -------------------------------------------------------------------------------
@@ -181,50 +186,72 @@ def rename() -> None:
 def delete() -> None:
     """Callback of ``Delete source``: only with the confirmation ticked; ``DELETE /sources/{id}``."""
     source_id = st.session_state.get("src_delete_id")
-    if not st.session_state.get("src_delete_ok"):
-        _flash(DELETE, "error", "Tick the confirmation first.")
-        return
-    sources = _sources()
-    if source_id is None or int(source_id) not in set(sources["source_id"]):
-        _flash(DELETE, "error", "Choose the source to delete.")
-        return
-    if not _begin(DELETE):
-        return
-    try:
-        change = context.workspace().delete_source(int(source_id), actor=context.actor())
-    except RaslError as err:
-        _api_error(DELETE, err, "delete sources")
-        return
-    except CacheError as err:
-        _flash(DELETE, "error", f"Deleted in RASL but the cache could not be updated: {err.title} Run a sync.")
-        return
-    finally:
-        _end()
-        st.session_state["src_delete_ok"] = False
-    st.session_state["src_delete_id"] = None
-    _flash(DELETE, "success", f"Source “{dashboard.isolate(change.name)}” deleted.")
+    confirmed = bool(st.session_state.get("src_delete_ok"))
+    picked_for_rename = st.session_state.get("src_rename_id")
+    ws, actor = context.workspace(), context.actor()
+    forms.clear(_FORM + DELETE)
+    with forms.one_change_at_a_time() as changes:
+        if changes is None:
+            _flash(DELETE, "error", forms.BUSY_TEXT)
+            return
+        done = forms.recent(changes, _FORM + DELETE, source_id)
+        if done:
+            _repeat(changes, done)
+            return
+        if not confirmed:
+            _flash(DELETE, "error", "Tick the confirmation first.")
+            return
+        sources = _sources()
+        if source_id is None or int(source_id) not in set(sources["source_id"]):
+            _flash(DELETE, "error", "Choose the source to delete.")
+            return
+        untick = {"src_delete_ok": False}
+        try:
+            change = ws.delete_source(int(source_id), actor=actor)
+        except RaslError as err:
+            forms.finish(changes, _api_error(DELETE, err, "delete sources", untick))
+            return
+        except CacheError as err:
+            forms.finish(changes, _cache_failed(DELETE, "Deleted", err, untick))
+            return
+        forms.finish(changes, forms.Outcome(_FORM + DELETE, "success", f"Source “{md_name(change.name)}” deleted.",
+                                            state={**untick, "src_delete_id": None,
+                                                   **({"src_rename_id": None} if picked_for_rename == source_id
+                                                      else {})},
+                                            key=source_id))
 
 
 # --- drawing ------------------------------------------------------------------------------
 
 
-def _keep_choice(key: str, ids: list[int]) -> None:
-    if st.session_state.get(key) is not None and st.session_state[key] not in ids:
+def _keep_choice(key: str, ids: list[int], form: str) -> None:
+    """Drop a choice whose source is gone (deleted elsewhere, or by a sync), and say so."""
+    picked = st.session_state.get(key)
+    if picked is not None and picked not in ids:
         st.session_state[key] = None
+        _flash(form, "warning", f"Source #{int(picked)} is no longer in RASL (deleted by someone else, or found "
+                                "deleted by a sync). Choose another one.")
+
+
+def _untick() -> None:
+    """Callback: another source picked for deletion needs its own confirmation."""
+    st.session_state["src_delete_ok"] = False
 
 
 def draw() -> None:
-    """The three forms (create, rename, delete) in tabs; nothing when the dashboard is read-only."""
-    ws = context.workspace()
-    if ws.settings.read_only:
-        st.info("This dashboard is read-only (`RASL_READ_ONLY=1`): creating, renaming and deleting sources is off.",
-                icon=":material/lock:")
+    """The three forms (create, rename, delete) in tabs; a note instead for a viewer or a read-only dashboard.
+
+    No button is ever disabled while a change is sent: Streamlit skips the callback of a widget
+    it drew disabled, so a second click would be lost silently; ``ui.forms`` serialises them.
+    """
+    if not forms.can_edit_note("sources (create, rename, delete)"):
         return
+    for form in (CREATE, RENAME, DELETE):
+        forms.deliver(_FORM + form)  # an outcome whose run was stopped by a newer click
     sources = _sources()
     ids = [int(i) for i in sources["source_id"]]
     names = dict(zip(ids, sources["source"]))
     counts = dict(zip(ids, sources["contacts"].astype(int)))
-    busy = bool(st.session_state.get("_src_busy"))
     tab_create, tab_rename, tab_delete = st.tabs(["Create", "Rename", "Delete"])
 
     with tab_create:
@@ -238,43 +265,44 @@ def draw() -> None:
             c1.text_input("Channel", key="src_help_channel", placeholder="Instagram")
             c2.text_input("Campaign", key="src_help_campaign", placeholder="Ramadan offer")
             st.button("Use as source name", key="src_compose", on_click=compose_name)
-        st.button("Create source", key="src_create", type="primary", on_click=create, disabled=busy)
+        st.button("Create source", key="src_create", type="primary", on_click=create)
         show_messages(CREATE)
 
     with tab_rename:
         if not ids:
             widgets.empty_state("No sources yet.")
         else:
-            _keep_choice("src_rename_id", ids)
+            _keep_choice("src_rename_id", ids, RENAME)
             picked = st.selectbox("Source to rename", ids, key="src_rename_id", index=None,
-                                  format_func=lambda i: f"{names[i]}  (#{i})", placeholder="Choose a source")
+                                  format_func=lambda i: f"{text.one_line(names[i])}  (#{i})",
+                                  placeholder="Choose a source")
             st.text_input("New name", key="src_rename_name")
             field_error(RENAME, "name")
             if picked is not None:
                 n = counts.get(picked, 0)
                 st.caption(f"Carries {n:,} contact{'s' if n != 1 else ''}. They keep this source, and the charts "
                            "keep one series under the new name.")
-            st.button("Rename source", key="src_rename", type="primary", on_click=rename, disabled=busy)
+            st.button("Rename source", key="src_rename", type="primary", on_click=rename)
         show_messages(RENAME)
 
     with tab_delete:
         if not ids:
             widgets.empty_state("No sources yet.")
         else:
-            _keep_choice("src_delete_id", ids)
+            _keep_choice("src_delete_id", ids, DELETE)
             picked = st.selectbox("Source to delete", ids, key="src_delete_id", index=None,
-                                  format_func=lambda i: f"{names[i]}  (#{i}, {counts[i]:,} contacts)",
-                                  placeholder="Choose a source")
+                                  format_func=lambda i: f"{text.one_line(names[i])}  (#{i}, {counts[i]:,} contacts)",
+                                  placeholder="Choose a source", on_change=_untick)
             if picked is not None:
                 n = counts.get(picked, 0)
                 if n:
-                    st.warning(f"“{dashboard.isolate(names[picked])}” carries {n:,} contact{'s' if n != 1 else ''}. "
+                    st.warning(f"“{md_name(names[picked])}” carries {n:,} contact{'s' if n != 1 else ''}. "
                                "RASL refuses to delete a source in use: move them to another source in RASL first.",
                                icon=":material/warning:")
-                st.checkbox(f"I understand that “{dashboard.isolate(names[picked])}” will be deleted in RASL, not only "
+                st.checkbox(f"I understand that “{md_name(names[picked])}” will be deleted in RASL, not only "
                             "here.",
                             key="src_delete_ok")
             confirmed = picked is not None and bool(st.session_state.get("src_delete_ok"))
             st.button("Delete source", key="src_delete", type="primary", on_click=delete,
-                      disabled=busy or not confirmed)
+                      disabled=not confirmed)
         show_messages(DELETE)

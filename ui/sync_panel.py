@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timezone
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import RerunException, StopException
 
 from rasl_data.store import CacheBusyError, CacheError
 from rasl_data.sync import SyncProgress, SyncResult
+from rasl_data.text import md_literal
 from rasl_data.workspace import Workspace
 
-from . import context
+from . import context, forms
+
+SYNC = "sync"  # the outcome key of syncs in ``ui.forms``
 
 PHASE_LABELS = {
     "sources": "Reading sources…",
@@ -39,26 +44,50 @@ def freshness_colour(moment: datetime | None, now: datetime | None = None) -> st
     return "green" if age < 6 * 3600 else "orange" if age < 2 * 86400 else "red"
 
 
-def freshness_badge(ws: Workspace, *, with_button: bool = True) -> None:
-    """A “synced 5 min ago” badge (colour by age) and, optionally, a Sync now button."""
+def _badge(where, ws: Workspace) -> None:
     try:
         moment = ws.freshness()
         text, colour = context.humanize_age(moment), freshness_colour(moment)
         tip = f"Last successful sync: {moment:%Y-%m-%d %H:%M} UTC" if moment else "No successful sync yet"
     except CacheError as err:
-        text, colour, tip = err.title, "red", err.detail
+        # st.badge escapes [ and ] itself; everything else must be escaped here.
+        text = md_literal(err.title).replace("\\[", "[").replace("\\]", "]")
+        colour, tip = "red", md_literal(err.detail or "") or None
+    where.badge(text, icon=":material/sync:", color=colour, help=tip)
+
+
+def freshness_badge(ws: Workspace, *, with_button: bool = True) -> None:
+    """A “synced 5 min ago” badge (colour by age) and, optionally, a Sync now button.
+
+    The badge sits in a placeholder that is drawn again after a sync of this run, so it says
+    “synced just now” at once rather than at the next click.
+    """
     if not with_button:
-        st.badge(text, icon=":material/sync:", color=colour, help=tip)
+        _badge(st, ws)
         return
     cols = st.columns([3, 2], vertical_alignment="center")
-    cols[0].badge(text, icon=":material/sync:", color=colour, help=tip)
+    slot = cols[0].empty()
+    _badge(slot, ws)
     if cols[1].button("Sync now", key="sync_now", help="Fetch what changed in RASL since the last sync",
                       type="tertiary", icon=":material/refresh:"):
         run_sync(ws, "auto")
+        _badge(slot, ws)
 
 
 def _progress_callback(bar):
+    """``on_progress`` for ``Workspace.sync`` drawing into ``bar``.
+
+    A click elsewhere while a sync runs makes Streamlit stop this run: the next drawing call
+    raises its stop exception. Raised inside the sync, it would abort it (minutes of a first
+    sync lost, silently). The bar stops being drawn instead and the sync finishes in this
+    thread; the next run shows its data (the cache version changed).
+    """
+    detached = False
+
     def update(p: SyncProgress) -> None:
+        nonlocal detached
+        if detached:
+            return
         if p.phase == "contacts":
             of = f" of {p.pages_total:,}" if p.pages_total else ""
             label = f"Contacts: page {p.pages_done:,}{of} ({p.rows:,} rows)"
@@ -66,7 +95,10 @@ def _progress_callback(bar):
             label = PHASE_LABELS.get(p.phase, p.message or p.phase)
         if p.wait_seconds:
             label += f" · {p.message}"
-        bar.progress(p.fraction, text=label)
+        try:
+            bar.progress(p.fraction, text=label)
+        except (StopException, RerunException):
+            detached = True
 
     return update
 
@@ -74,34 +106,85 @@ def _progress_callback(bar):
 def run_sync(ws: Workspace, mode: str) -> SyncResult | None:
     """Run a sync (``auto``, ``incremental`` or ``full``) with ``st.progress``; show the outcome.
 
-    Returns the ``SyncResult`` (None when the cache was busy or unusable). The previous data is
-    kept on failure. Pages refresh by themselves: cached readers key on the cache version.
+    Returns the ``SyncResult`` (None when the cache was busy or unusable, or when this click
+    repeats a sync of this session that just finished). The previous data is kept on failure.
+    Pages refresh by themselves: cached readers key on the cache version.
+
+    One sync at a time per session (``ui.forms``): the second click of a double click waits for
+    the first sync, then shows its summary instead of syncing again.
     """
-    bar = st.progress(0.0, text="Starting sync…")
     try:
-        result = ws.sync(mode, on_progress=_progress_callback(bar))
-    except CacheBusyError as err:
-        bar.empty()
-        st.warning(err.title, icon=":material/hourglass:")
-        return None
-    except CacheError as err:
-        bar.empty()
-        st.error(err.title, icon=":material/error:")
-        return None
+        had_data = ws.freshness() is not None
+    except CacheError:
+        had_data = False
+    clicked_at = time.monotonic()
+    bar = st.progress(0.0, text="Starting sync…")
+    with forms.one_change_at_a_time() as changes:
+        if changes is None:
+            bar.empty()
+            st.warning(forms.BUSY_TEXT, icon=":material/hourglass:")
+            return None
+        done = forms.recent(changes, SYNC, mode, clicked_at=clicked_at)
+        if done:
+            bar.empty()
+            st.toast(done.text, icon=":material/check_circle:")
+            return None
+        try:
+            result = ws.sync(mode, on_progress=_progress_callback(bar))
+        except CacheBusyError as err:
+            bar.empty()
+            st.warning(md_literal(err.title), icon=":material/hourglass:")
+            return None
+        except CacheError as err:
+            bar.empty()
+            st.error(md_literal(err.title), icon=":material/error:")
+            return None
+        if result.outcome == "success":  # kept where a run stopped by a newer click can still write
+            changes.done = forms.Outcome(SYNC, "success", md_literal(result.summary()), key=mode)  # at: now
     bar.empty()
     if result.outcome != "success":
-        st.error(f"{result.error_title or result.error}\n\nThe previous data is kept.", icon=":material/cloud_off:")
+        st.error(failure_text(result.error_title or result.error or "The sync failed.", had_data),
+                 icon=":material/cloud_off:")
         return result
     st.session_state["_last_sync_summary"] = result.summary()
     # A box where the sync ran, not st.toast: Streamlit's toast is an unnamed dialog to screen
     # readers (axe-core: aria-dialog-name, serious).
-    st.success(result.summary(), icon=":material/check_circle:")
+    st.success(md_literal(result.summary()), icon=":material/check_circle:")
     return result
+
+
+def failure_text(title: str, had_data: bool) -> str:
+    """What a failed sync says (Markdown): its reason, and either that the previous data is kept
+    or, when nothing was ever loaded, what to fix before the next try."""
+    text = md_literal(title)
+    if had_data:
+        return f"{text}\n\nThe previous data is kept."
+    return (f"{text}\n\nNothing has been loaded yet. Check `RASL_API_TOKEN` and `RASL_BASE_URL` in "
+            "`.streamlit/secrets.toml` or the environment (the **Settings** page shows which are set and can "
+            "check the token's permissions), restart the dashboard, then press **Sync now**.")
+
+
+def _wait_for_first_sync(ws: Workspace) -> None:
+    """A click during the first sync stops the run that started it (the sync carries on in its
+    thread): this run waits for it instead of drawing empty pages."""
+    try:
+        empty = ws.is_empty()
+    except CacheError:
+        empty = True
+    if not empty or not forms.session_changes().lock.locked():
+        return
+    note = st.empty()
+    note.info("**Still loading your contacts from RASL for the first time.** The pages appear when it is done.",
+              icon=":material/cloud_download:")
+    with forms.one_change_at_a_time():
+        pass
+    note.empty()
 
 
 def first_sync_if_empty(ws: Workspace) -> None:
     """Run the first sync by itself when the cache holds no contacts yet (once per session)."""
     if st.session_state.get("_first_sync_tried"):
+        _wait_for_first_sync(ws)
         return
     try:
         empty = ws.is_empty()

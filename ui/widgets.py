@@ -14,6 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from rasl_data import periods
+from rasl_data.text import md_literal
 from rasl_data.errors import ConflictError, InsufficientScopeError, RaslError, ValidationError
 from rasl_data.queries import Kpi, Kpis
 
@@ -60,7 +61,8 @@ def fmt_pct(x: float | None, digits: int = 1) -> str:
 
 
 def _count_delta(k: Kpi) -> str | None:
-    if math.isnan(k.previous):
+    # Nothing in either period (e.g. nothing loaded yet): no arrow, not a green "+0".
+    if math.isnan(k.previous) or (k.previous == 0 and k.value == 0):
         return None
     if k.is_new:
         return "new (none before)"
@@ -121,9 +123,13 @@ def note(text: str) -> None:
 
 
 def rasl_error_message(err: RaslError, action: str = "") -> str:
-    """The error in the marketer's terms (scope, contacts in use, field messages)."""
+    """The error in the marketer's terms (scope, contacts in use, field messages), as Markdown.
+
+    Every text that came from RASL or the data layer is escaped (``text.md_literal``): an
+    answer quoting a source name shows the name as typed.
+    """
     if isinstance(err, InsufficientScopeError):
-        scope = err.scope or "sources:write"
+        scope = md_literal(err.scope or "sources:write")
         return (f"This API token lacks **{scope}**, so the dashboard cannot {action or 'do this'}. "
                 "Add the permission to the token in RASL.")
     if isinstance(err, ConflictError) and err.contacts_in_use is not None:
@@ -131,8 +137,8 @@ def rasl_error_message(err: RaslError, action: str = "") -> str:
         return (f"RASL refused: this source is used by **{n:,} contact{'s' if n != 1 else ''}**. "
                 "Move them to another source in RASL first.")
     if isinstance(err, ValidationError) and err.fields:
-        return "RASL rejected the data: " + "; ".join(f"{f}: {' '.join(m)}" for f, m in err.fields.items())
-    return err.title
+        return "RASL rejected the data: " + md_literal("; ".join(f"{f}: {' '.join(m)}" for f, m in err.fields.items()))
+    return md_literal(err.title)
 
 
 def show_rasl_error(err: RaslError, action: str = "") -> None:
