@@ -11,7 +11,7 @@ frame.ensure_app_frame()  # first: a bare page run reruns inside app.py
 
 view = filters.current()
 f = view.filters
-read_only = context.workspace().settings.read_only
+read_only = not context.actor().can_edit
 
 st.title("Campaigns & channels")
 st.caption(widgets.range_caption(view))
@@ -51,7 +51,9 @@ else:
 st.divider()
 st.header("Attribution settings")
 if read_only:
-    st.caption(":material/lock: Read-only dashboard (`RASL_READ_ONLY=1`): rules and labels are shown, not editable.")
+    why = ("Read-only dashboard (`RASL_READ_ONLY=1`)" if context.workspace().settings.read_only
+           else "You are a viewer")
+    st.caption(f":material/lock: {why}: rules and labels are shown, not editable.")
 
 unmapped = data.q(attribution.unmapped_sources)
 st.subheader(f"To do: unmapped sources ({len(unmapped)})")

@@ -128,3 +128,17 @@ def read_log(
     if tables.empty:
         return pd.DataFrame(columns=COLUMNS)
     return reader.query(sql, params)
+
+
+def export_frame(log: pd.DataFrame) -> pd.DataFrame:
+    """The audit log as exported (CSV/XLSX): ``COLUMNS`` in order, oldest first.
+
+    ``occurred_at`` stays an aware UTC timestamp (written as ISO 8601 with ``+00:00``); ``id`` is
+    an integer; every other column is text as recorded (names literal, ``before``/``after`` JSON).
+    """
+    out = log.reindex(columns=COLUMNS).copy()
+    if len(out):
+        out["occurred_at"] = pd.to_datetime(out["occurred_at"], utc=True)
+        out = out.sort_values("id", kind="stable").reset_index(drop=True)
+        out["id"] = out["id"].astype("Int64")
+    return out

@@ -214,11 +214,12 @@ def _keep_choice(key: str, ids: list[int]) -> None:
 
 
 def draw() -> None:
-    """The three forms (create, rename, delete) in tabs; nothing when the dashboard is read-only."""
+    """The three forms (create, rename, delete) in tabs; nothing for a viewer (or a read-only dashboard)."""
     ws = context.workspace()
-    if ws.settings.read_only:
-        st.info("This dashboard is read-only (`RASL_READ_ONLY=1`): creating, renaming and deleting sources is off.",
-                icon=":material/lock:")
+    if not context.actor().can_edit:
+        why = ("This dashboard is read-only (`RASL_READ_ONLY=1`)" if ws.settings.read_only
+               else "You are a viewer")
+        st.info(f"{why}: creating, renaming and deleting sources is for editors.", icon=":material/lock:")
         return
     sources = _sources()
     ids = [int(i) for i in sources["source_id"]]
