@@ -235,7 +235,7 @@ def test_viewer_sees_pages_but_no_change_forms(small_ws, tmp_path, monkeypatch):
     secrets = write_secrets(tmp_path, monkeypatch, TEAM)
     at = gate_run(secrets, {"is_logged_in": True, "email": "sara@shop.example"}, "pages/sources.py", CUSTOM_QP)
     assert not at.exception and at.dataframe
-    assert "Signed in as sara@shop\\.example (viewer)" in " ".join(c.value for c in at.sidebar.caption)
+    assert "Signed in as `sara@shop.example` (viewer)" in " ".join(c.value for c in at.sidebar.caption)
     assert "Sign out" in [b.label for b in at.sidebar.button]
     assert not at.text_input and not any(b.label.endswith("source") for b in at.button)
     assert "You are a viewer" in at.info[0].value

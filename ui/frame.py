@@ -178,5 +178,6 @@ def account_box(v: Visit) -> None:
         st.session_state["_signin_returned"] = True
         st.html(_RETURN_JS, unsafe_allow_javascript=True)
     role = "editor" if v.actor.can_edit else "viewer"
-    st.caption(f":material/account_circle: Signed in as {literal(v.actor.email)} ({role})")
+    # In a code span: Markdown would turn a bare address into a mailto link.
+    st.caption(f":material/account_circle: Signed in as `{v.actor.email.replace('`', '')}` ({role})")
     _sign_out_button()
