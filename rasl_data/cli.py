@@ -170,6 +170,15 @@ def cmd_serve(args: argparse.Namespace) -> int:
            "--server.headless", "true", "--browser.gatherUsageStats", "false",
            "--secrets.files", str(secrets)]
     base = (args.base_path or os.environ.get("RASL_BASE_PATH") or "").strip("/")
+    if config.enabled and config.redirect_uri:
+        from urllib.parse import urlsplit
+
+        expected = f"/{base}/oauth2callback" if base else "/oauth2callback"
+        if urlsplit(config.redirect_uri).path != expected:
+            print(f"error: sign-in: [auth] redirect_uri {config.redirect_uri} does not match the base path "
+                  f"{'/' + base if base else '(none)'}: its path should be {expected} (or set --base-path / RASL_BASE_PATH)",
+                  file=sys.stderr)
+            return 2
     if base:
         cmd += ["--server.baseUrlPath", base]
     sign = f"sign-in on, roles from {secrets}" if config.enabled else "no sign-in"
