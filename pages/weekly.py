@@ -1,7 +1,8 @@
 """Weekly review: one local week against the previous week and the 4-week average.
 
 Renders ``rasl_data.weekly.weekly_review`` (numbers, movers, new/silent sources, spikes, the
-summary to paste) and offers the weekly pack (``rasl_data.reports``) and every table as CSV.
+summary to paste) and offers the weekly pack (``rasl_data.reports``) and every table as CSV and
+Excel.
 The review covers the whole workspace: the sidebar's source, channel and campaign filters do
 not apply; its time zone and week start do.
 """
@@ -51,7 +52,7 @@ week_view = filters.View(Filters(week_start, week_end, tz, week_starts_on), None
 
 
 def _csv(df: pd.DataFrame, stem: str, key: str, what: str) -> None:
-    widgets.csv_download(df, stem, week_view, key=key, label=f"{what} (CSV)")
+    widgets.table_download(df, stem, week_view, key=key, what=what)
 
 
 def _fmt_count(x) -> str:
@@ -110,7 +111,7 @@ def _pack() -> bytes:
 st.download_button(
     "Download weekly pack (.zip)", data=_pack, file_name=reports.pack_zip_name(review), mime="application/zip",
     key="wk_pack", on_click="ignore", icon=":material/folder_zip:", type="primary",
-    help="CSVs of every table, an HTML report with interactive charts that opens offline, the charts as PNG "
+    help="Every table as CSV and in one Excel workbook, an HTML report with interactive charts that opens offline, the charts as PNG "
          "images and this summary. Takes a few seconds.",
 )
 

@@ -4,6 +4,8 @@
 
 * ``summary.txt``: the plain-text summary (UTF-8), ready to paste into WhatsApp or an email;
 * one Excel-safe CSV per table (``exports.to_csv_bytes``), named ``<table>_<start>_to_<end>.csv``;
+* ``weekly_review_<start>_to_<end>.xlsx``: the same tables as sheets of one workbook with typed
+  cells (``exports.workbook_bytes``), the form a spreadsheet cannot misread;
 * ``weekly_review_<start>_to_<end>.html``: the summary, the interactive Plotly charts and the
   tables in one self-contained file (plotly.js embedded, no CDN: it opens offline);
 * ``charts/*.png``: the same charts as images (kaleido with a local Chromium); when they cannot
@@ -264,9 +266,11 @@ def weekly_html(review: WeeklyReview, figures: dict[str, go.Figure], generated_a
 
 
 def pack_file_names(review: WeeklyReview) -> dict[str, str]:
-    """File name inside the zip of every CSV (by ``PACK_TABLES`` stem) and of the HTML report."""
+    """File name inside the zip of every CSV (by ``PACK_TABLES`` stem), of the HTML report
+    (``"html"``) and of the workbook holding every table (``"xlsx"``)."""
     names = {stem: exports.dated_file_name(stem, review.week_start, review.week_end) for stem in PACK_TABLES}
     names["html"] = exports.dated_file_name("weekly_review", review.week_start, review.week_end, "html")
+    names["xlsx"] = exports.dated_file_name("weekly_review", review.week_start, review.week_end, "xlsx")
     return names
 
 
@@ -286,6 +290,7 @@ def _readme(review: WeeklyReview, names: dict[str, str], png_error: str | None) 
         "summary.txt - the summary to paste into WhatsApp or an email.",
         f"{names['html']} - the report with interactive charts; opens offline in any browser.",
     ]
+    lines.append(f"{names['xlsx']} - every table below as a sheet of one Excel workbook.")
     lines += [f"{names[stem]} - {TABLE_TITLES[stem]}." for stem in PACK_TABLES]
     if png_error:
         lines += ["", f"Chart images (PNG) are not included: {png_error}",
@@ -294,10 +299,14 @@ def _readme(review: WeeklyReview, names: dict[str, str], png_error: str | None) 
         lines += [f"charts/{name}.png - chart image." for name in CHART_NAMES]
     lines += [
         "",
+        "Excel workbook: typed cells (text stays text, numbers stay numbers, dates are dates), so",
+        "names such as 1/2 or 00123 are never turned into a date or a number. Prefer it to the CSVs",
+        "in a spreadsheet.",
         "CSV files: UTF-8 (Excel shows Arabic names), dates YYYY-MM-DD, plain numbers. Percent",
         "columns are fractions (0.25 = 25%) and empty where the base week had no contacts (a new",
         "source or campaign: is_new is True). Text that a spreadsheet would run as a formula",
-        "(starting with = + - @) begins with an apostrophe.",
+        "(starting with = + - @) begins with an apostrophe. A spreadsheet opening a CSV may still",
+        "read a name like 1/2 as a date: use the workbook for that.",
         "",
         "Spikes and drops: " + weekly.SPIKE_RULE,
     ]
@@ -336,6 +345,8 @@ def build_weekly_pack(
         zf.writestr("summary.txt", review.summary + "\n")
         for stem, field in PACK_TABLES.items():
             zf.writestr(names[stem], exports.to_csv_bytes(getattr(review, field)))
+        zf.writestr(names["xlsx"], exports.workbook_bytes(
+            {stem: getattr(review, field) for stem, field in PACK_TABLES.items()}))
         zf.writestr(names["html"], weekly_html(review, figures))
         for name in CHART_NAMES:
             if name in pngs:

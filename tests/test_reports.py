@@ -19,6 +19,7 @@ CSV_NAMES = [f"{stem}_{SPAN}.csv" for stem in (
     "weekly_summary", "movers_by_source", "movers_by_campaign", "new_sources", "silent_sources", "spikes",
     "daily_new_contacts_by_source")]
 HTML_NAME = f"weekly_review_{SPAN}.html"
+XLSX_NAME = f"weekly_review_{SPAN}.xlsx"
 PNG_NAMES = ["charts/weekly_new_contacts.png", "charts/daily_new_contacts_by_source.png", "charts/movers_by_source.png"]
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 HAVE_CHROMIUM = bool(os.environ.get("BROWSER_PATH") or shutil.which("chromium") or shutil.which("google-chrome"))
@@ -47,7 +48,7 @@ def unquote(text: str) -> str:
 def test_pack_without_images_has_every_file_and_says_why_no_png(db):
     data = reports.build_weekly_pack(db, None, TZ, "monday", TODAY, images=False)
     zf = open_pack(data)
-    assert sorted(zf.namelist()) == sorted(["README.txt", "summary.txt", HTML_NAME, *CSV_NAMES])
+    assert sorted(zf.namelist()) == sorted(["README.txt", "summary.txt", HTML_NAME, XLSX_NAME, *CSV_NAMES])
     readme = zf.read("README.txt").decode("utf-8")
     assert "Chart images (PNG) are not included" in readme
     assert "Asia/Riyadh" in readme and "2026-11-16 to 2026-11-22" in readme

@@ -1,5 +1,5 @@
 """Small rendering helpers shared by the pages: captions, KPI cards, tables, empty states,
-CSV downloads, error boxes and click-to-filter callbacks.
+CSV and Excel downloads, error boxes and click-to-filter callbacks.
 
 Rendering only: every number comes from ``rasl_data`` through ``ui.data.q``.
 """
@@ -143,11 +143,11 @@ def show_rasl_error(err: RaslError, action: str = "") -> None:
             st.code(err.detail)
 
 
-# --- CSV ------------------------------------------------------------------------------------
+# --- table downloads (CSV and XLSX) ------------------------------------------------------------
 
 
-def csv_file_name(name: str, view: View | None = None, today: date | None = None) -> str:
-    """``<name>_<start>_to_<end>.csv`` for a ranged view, else ``<name>_<today>.csv`` (ISO dates).
+def csv_file_name(name: str, view: View | None = None, today: date | None = None, ext: str = "csv") -> str:
+    """``<name>_<start>_to_<end>.<ext>`` for a ranged view, else ``<name>_<today>.<ext>`` (ISO dates).
 
     Built by ``exports.dated_file_name`` like the CLI's files; ``-`` in ``name`` becomes ``_``.
     """
@@ -155,19 +155,55 @@ def csv_file_name(name: str, view: View | None = None, today: date | None = None
 
     stem = name.replace("-", "_")
     if view is not None:
-        return exports.dated_file_name(stem, view.filters.start, view.filters.end)
-    return exports.dated_file_name(stem, today or date.today())
+        return exports.dated_file_name(stem, view.filters.start, view.filters.end, ext)
+    return exports.dated_file_name(stem, today or date.today(), ext=ext)
 
 
-def csv_download(df: pd.DataFrame, name: str, view: View | None, key: str, label: str = "Download CSV") -> None:
-    """A download button for ``df`` as an Excel-safe CSV (``exports.to_csv_bytes``), date-stamped name.
+FORMAT_WORDS = {"csv": "CSV", "xlsx": "Excel"}
 
-    ``on_click="ignore"``: downloading never reruns (or resets) the page.
+
+def table_download(df: pd.DataFrame, name: str, view: View | None, key: str, what: str | None = None, *,
+                   text_columns=None) -> None:
+    """Two download buttons side by side for one table: CSV and Excel (.xlsx).
+
+    ``name`` is the file stem (``csv_file_name`` adds the range and extension); ``what`` names the
+    table on the buttons ("Sources (CSV)", "Sources (Excel)"), default "Download CSV" / "Download
+    Excel". The files come from ``exports.table_bytes`` (Excel-safe CSV; typed XLSX cells, the
+    sheet named after ``name``), built only when clicked, on Streamlit's download thread, so a
+    page run costs nothing. Keys are ``key`` and ``key + "_xlsx"``. ``on_click="ignore"``:
+    downloading never reruns (or resets) the page. ``text_columns``: columns kept as text.
     """
     from rasl_data import exports
 
-    st.download_button(label, data=exports.to_csv_bytes(df), file_name=csv_file_name(name, view), mime="text/csv",
-                       key=key, on_click="ignore", icon=":material/download:", type="tertiary")
+    sheet = exports.safe_sheet_name(what or name.replace("-", " "))
+    with st.container(horizontal=True, gap="small", width="content"):
+        for fmt, suffix in (("csv", ""), ("xlsx", "_xlsx")):
+            word = FORMAT_WORDS[fmt]
+            label = f"{what} ({word})" if what else f"Download {word}"
+
+            def build(fmt=fmt) -> bytes:  # plain rasl_data: runs outside the script thread
+                return exports.table_bytes(df, fmt, sheet_name=sheet, text_columns=text_columns)
+
+            st.download_button(
+                label, data=build, file_name=csv_file_name(name, view, ext=fmt), mime=exports.MIME_TYPES[fmt],
+                key=key + suffix, on_click="ignore", type="tertiary",
+                icon=":material/download:" if fmt == "csv" else ":material/table_view:",
+                help=None if fmt == "csv" else "Typed cells: names like 1/2 or 00123 stay text, dates are dates.")
+
+
+def csv_download(df: pd.DataFrame, name: str, view: View | None, key: str, label: str = "Download CSV") -> None:
+    """The CSV and Excel download buttons of ``table_download`` (kept for existing callers).
+
+    ``label`` "Download CSV" gives "Download CSV" / "Download Excel"; "Sources (CSV)" gives
+    "Sources (CSV)" / "Sources (Excel)"; any other label names the table.
+    """
+    if label == "Download CSV":
+        what = None
+    elif label.endswith(" (CSV)"):
+        what = label[: -len(" (CSV)")]
+    else:
+        what = label
+    table_download(df, name, view, key, what)
 
 
 # --- click to filter ------------------------------------------------------------------------
