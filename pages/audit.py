@@ -65,6 +65,7 @@ else:
         "Object": st.column_config.TextColumn(width="medium"),
         "Message": st.column_config.TextColumn(width="large"),
     })
-    widgets.csv_download(audit.export_frame(log), "audit-log", None, key="dl_audit")
+    widgets.table_download(audit.export_frame(log), "audit-log", None, key="dl_audit", what="Audit log",
+                           text_columns=audit.TEXT_COLUMNS)
 st.caption("The same log from the command line: `python -m rasl_data export audit --out audit.csv` "
            "(or `.xlsx`).")

@@ -40,6 +40,8 @@ CREATE TABLE IF NOT EXISTS audit_log (
 COLUMNS = ["id", "occurred_at", "actor", "role", "action", "object_type", "object_id", "object_name",
            "before", "after", "outcome", "message"]
 OUTCOMES = ("done", "refused", "failed")
+# Written as text in CSV/XLSX whatever they hold (an id "007", a name "1/2", JSON).
+TEXT_COLUMNS = ["actor", "object_id", "object_name", "before", "after", "message"]
 
 
 @dataclass

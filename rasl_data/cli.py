@@ -76,7 +76,7 @@ def _audit_start(text: str) -> datetime:
 
 
 def cmd_export_audit(args: argparse.Namespace) -> int:
-    """``export audit``: the audit log (oldest first) as CSV, or XLSX for an ``.xlsx`` file name.
+    """``export audit``: the audit log (oldest first) as Excel-safe CSV, or typed XLSX for ``.xlsx``.
 
     Exit codes as the other exports: 2 for bad input (empty ``--out``, missing folder, unknown
     extension), 1 when there is no cache or the file cannot be written.
@@ -113,13 +113,9 @@ def cmd_export_audit(args: argparse.Namespace) -> int:
         reader.close()
     frame = audit.export_frame(log)
     try:
-        if suffix == ".xlsx":
-            writer = getattr(exports, "write_table", None)
-            if writer is None:
-                return fail("this version writes the audit log as .csv only", 2)
-            writer(frame, out)
-        else:
-            exports.write_csv(frame, out)
+        # XLSX keeps ids, names and JSON as text cells; CSV writes them as they are (formula-safe).
+        exports.write_table(frame, out, sheet_name="Audit log",
+                            text_columns=audit.TEXT_COLUMNS if suffix == ".xlsx" else None)
     except OSError as err:
         return fail(f"cannot write {out}: {err.strerror or type(err).__name__}", 1)
     print(f"wrote {out} ({len(frame):,} change{'s' if len(frame) != 1 else ''})")
