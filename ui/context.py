@@ -154,14 +154,18 @@ def actor() -> Actor:
     the gate in ``app.py`` is still refused by the ``Workspace`` method and logged.
     ``RASL_READ_ONLY=1`` makes editors viewers too.
     """
-    read_only = settings().read_only
     try:
         config = signin_config()
     except signin.SignInConfigError:
         return Actor("anonymous", VIEWER)
+    return actor_for(config, signed_in_email()[1] if config.enabled else None)
+
+
+def actor_for(config: signin.SignInConfig, email: str | None) -> Actor:
+    """The ``Actor`` for ``email`` under ``config`` (see ``actor``); ``RASL_READ_ONLY`` applied."""
+    read_only = settings().read_only
     if not config.enabled:
         return LOCAL_VIEWER if read_only else LOCAL_ACTOR
-    _, email = signed_in_email()
     member = config.actor_for(email)
     if member is None:
         return Actor(email or "anonymous", VIEWER)

@@ -108,7 +108,7 @@ def visit() -> Visit:
     except signin.SignInConfigError as err:
         return Visit("config", message=str(err))
     if not config.enabled:
-        return Visit("open", actor=context.actor(), config=config)
+        return Visit("open", actor=context.actor_for(config, None), config=config)
     logged_in, email = context.signed_in_email()
     if not logged_in:
         return Visit("anonymous", config=config)
@@ -116,7 +116,7 @@ def visit() -> Visit:
         return Visit("no_email", config=config)
     if config.access.role_for(email) is None:
         return Visit("stranger", email=email, config=config)
-    return Visit("member", actor=context.actor(), email=email, config=config)
+    return Visit("member", actor=context.actor_for(config, email), email=email, config=config)
 
 
 @st.cache_data(ttl=30, show_spinner=False)
