@@ -69,7 +69,11 @@ _RETURN_JS = f"""<script>(() => {{
   const target = sessionStorage.getItem('{_RETURN_KEY}');
   if (!target) return;
   sessionStorage.removeItem('{_RETURN_KEY}');
-  if (target !== location.pathname + location.search) location.replace(target);
+  // Same origin only: a path such as "//elsewhere.example/" must not become a way off the site.
+  let url;
+  try {{ url = new URL(target, location.origin); }} catch (e) {{ return; }}
+  if (url.origin !== location.origin || !target.startsWith('/') || target.startsWith('//')) return;
+  if (target !== location.pathname + location.search) location.replace(url.pathname + url.search);
 }})();</script>"""
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!<>|~$])")
 

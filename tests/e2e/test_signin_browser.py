@@ -221,3 +221,28 @@ def test_expired_sign_in_cookie_shows_the_sign_in_page_not_data(team, browser):
     expect(pg.get_by_role("button", name="Sign in")).to_be_visible()
     assert_nothing_of_the_dashboard(pg)
     old.close()
+
+
+def test_return_after_sign_in_never_leaves_the_site(team, page):
+    team.provider.email = VIEWER
+    # On the second load of the app in this tab (back from the provider), before the app's own
+    # scripts run, leave what a crafted link such as http://dashboard//evil.example/steal would.
+    page.add_init_script("""(() => {
+      if (location.port !== '%s') return;
+      const n = Number(sessionStorage.getItem('loads') || 0) + 1;
+      sessionStorage.setItem('loads', String(n));
+      if (n === 2) sessionStorage.setItem('rasl:return', '//evil.example/steal');
+    })()""" % urlparse(team.url).port)
+    visited: list[str] = []
+    page.on("framenavigated", lambda f: visited.append(f.url) if f == page.main_frame else None)
+    page.goto(f"{team.url}/", wait_until="domcontentloaded")
+    wait_idle(page)
+    page.get_by_role("button", name="Sign in").click()
+    # The page is already at "/" before the detour, so wait for the signed-in sidebar instead.
+    expect(page.locator('[data-testid="stSidebar"]')).to_contain_text(f"Signed in as {VIEWER}",
+                                                                       timeout=PAGE_TIMEOUT_MS)
+    wait_idle(page)
+    page.wait_for_timeout(500)  # give a (wrong) redirect the time to start
+    assert page.url.startswith(team.url) and urlparse(page.url).path == "/"
+    assert not [u for u in visited if "steal" in u or "evil" in u], visited
+    assert page.evaluate("() => sessionStorage.getItem('rasl:return')") is None
