@@ -324,3 +324,39 @@ def test_actor_is_local_without_auth_and_a_viewer_for_strangers(tmp_path, monkey
     at = AppTest.from_function(who, default_timeout=TIMEOUT)
     at.run()
     assert at.markdown[0].value == f"{LOCAL_ACTOR.email}|{LOCAL_ACTOR.role}"
+
+
+def test_named_providers_get_one_sign_in_button_each(small_ws, tmp_path, monkeypatch):
+    two = TEAM.replace('client_id = "rasl"\nclient_secret = "s3cret"\n'
+                       'server_metadata_url = "http://127.0.0.1:9/.well-known/openid-configuration"\n',
+                       '\n[auth.google]\nclient_id = "a"\nclient_secret = "b"\n'
+                       'server_metadata_url = "https://accounts.google.com/.well-known/openid-configuration"\n'
+                       '\n[auth.microsoft]\nclient_id = "c"\nclient_secret = "d"\n'
+                       'server_metadata_url = "https://login.microsoftonline.com/x/v2.0/.well-known/openid-configuration"\n')
+    assert "[auth.google]" in two
+    secrets = write_secrets(tmp_path, monkeypatch, two)
+    at = gate_run(secrets, {"is_logged_in": False})
+    nothing_of_the_dashboard(at)
+    assert [b.label for b in at.button] == ["Sign in with Google", "Sign in with Microsoft"]
+
+
+def test_settings_shows_the_signed_in_role_and_the_lists(small_ws, tmp_path, monkeypatch):
+    secrets = write_secrets(tmp_path, monkeypatch, TEAM)
+    at = gate_run(secrets, {"is_logged_in": True, "email": "sara@shop.example"}, "pages/settings.py")
+    assert not at.exception
+    rows = {r["Setting"]: r["Value"] for _, r in at.dataframe[1].value.iterrows()}
+    assert rows["Signed in as"] == "sara@shop.example"
+    assert rows["Your role"].startswith("viewer")
+    assert rows["Editors"] == "maha@shop.example" and rows["Viewers (editors too)"] == "@shop.example"
+    assert not any("open to anyone" in w.value for w in at.warning)
+
+
+def test_read_only_makes_a_signed_in_editor_a_viewer(small_ws, tmp_path, monkeypatch):
+    from ui import context
+
+    context.WORKSPACE_OVERRIDE = make_workspace(tmp_path, small_ws.cache_path, read_only=True)
+    secrets = write_secrets(tmp_path, monkeypatch, TEAM)
+    at = gate_run(secrets, {"is_logged_in": True, "email": "maha@shop.example"}, "pages/sources.py")
+    assert not at.exception
+    assert "(viewer)" in " ".join(c.value for c in at.sidebar.caption)
+    assert "Create source" not in [b.label for b in at.button]
