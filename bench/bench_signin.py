@@ -141,6 +141,12 @@ def gate_cost(work: Path) -> tuple[float, str]:
 # --- 2. concurrent sessions ------------------------------------------------------------------------
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a process has used, from ``/proc/<pid>/stat``."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def rss_mb(pid: int) -> tuple[float, float]:
     """(resident, peak resident) memory of a process in MB, from ``/proc/<pid>/status``."""
     fields = {}
@@ -203,31 +209,21 @@ def concurrent_sessions(cache: Path, sessions: int, work: Path) -> dict:
     proc, _ = start_dashboard({"RASL_CACHE_PATH": str(cache), "RASL_SECRETS_PATH": str(secrets)}, work, port=port)
     try:
         before, _ = rss_mb(proc.pid)
+        cpu0, wall0 = cpu_seconds(proc.pid), time.perf_counter()
         single, times = asyncio.run(_sessions(url, provider, sessions))
+        cpu, wall = cpu_seconds(proc.pid) - cpu0, time.perf_counter() - wall0
         after, peak = rss_mb(proc.pid)
     finally:
         stop_dashboard(proc)
         provider.stop()
-    return {"single": single, "times": times, "rss_before": before, "rss_after": after, "rss_peak": peak}
+    return {"single": single, "times": times, "rss_before": before, "rss_after": after, "rss_peak": peak,
+            "server_cpu": cpu, "wall": wall, "load": os.getloadavg()[0], "cores": os.cpu_count()}
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--contacts", type=int, default=1_000_000)
-    parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "rasl-bench" / "pages-1m.duckdb")
-    parser.add_argument("--repeat", type=int, default=10)
-    parser.add_argument("--sessions", type=int, default=20)
-    parser.add_argument("--skip-server", action="store_true", help="only the page-run comparison")
-    args = parser.parse_args(argv)
-    args.cache.parent.mkdir(parents=True, exist_ok=True)
-    gen = ensure_cache(args.cache, args.contacts)
-    print(f"cache: {args.cache} ({args.contacts:,} contacts; " + (f"generated in {gen:.1f} s" if gen else "reused")
-          + ")")
-    work = Path(tempfile.mkdtemp(prefix="rasl-bench-signin-"))
-
-    runs = page_runs(args.cache, args.repeat, work)
-    gate, kind = gate_cost(work)
-    print(f"\n1. Page run time, open dashboard vs signed-in viewer ({args.repeat} runs each, alternating; "
+def print_page_runs(runs, repeat: int, work: Path) -> None:
+    """Print part 1: medians and minima of open vs viewer runs, and the gate's own cost."""
+    gate, _ = gate_cost(work)
+    print(f"\n1. Page run time, open dashboard vs signed-in viewer ({repeat} runs each, alternating; "
           "target +10% at most)")
     print(f"   {'page':<22}{'run':<6}{'open median':>12}{'viewer median':>14}{'change':>9}"
           f"{'open min':>10}{'viewer min':>11}{'change':>9}")
@@ -240,9 +236,27 @@ def main(argv: list[str] | None = None) -> int:
             cheapest = min(cheapest, om)
             print(f"   {page:<22}{kind:<6}{o:>12.3f}{v:>14.3f}{(v - o) / o:>+9.1%}{om:>10.3f}{vm:>11.3f}"
                   f"{(vm - om) / om:>+9.1%}")
-    print(f"   the gate alone (frame.visit for a signed-in viewer, {kind}): {gate * 1e3:.2f} ms per run = "
+    print(f"   the gate alone (frame.visit for a signed-in viewer): {gate * 1e3:.2f} ms per run = "
           f"{gate / cheapest:.1%} of the cheapest page run above ({cheapest:.3f} s)")
 
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--contacts", type=int, default=1_000_000)
+    parser.add_argument("--cache", type=Path, default=Path(tempfile.gettempdir()) / "rasl-bench" / "pages-1m.duckdb")
+    parser.add_argument("--repeat", type=int, default=10)
+    parser.add_argument("--sessions", type=int, default=20)
+    parser.add_argument("--skip-server", action="store_true", help="only the page-run comparison")
+    parser.add_argument("--skip-pages", action="store_true", help="only the concurrent sessions")
+    args = parser.parse_args(argv)
+    args.cache.parent.mkdir(parents=True, exist_ok=True)
+    gen = ensure_cache(args.cache, args.contacts)
+    print(f"cache: {args.cache} ({args.contacts:,} contacts; " + (f"generated in {gen:.1f} s" if gen else "reused")
+          + ")")
+    work = Path(tempfile.mkdtemp(prefix="rasl-bench-signin-"))
+
+    if not args.skip_pages:
+        print_page_runs(page_runs(args.cache, args.repeat, work), args.repeat, work)
     if not args.skip_server:
         r = concurrent_sessions(args.cache, args.sessions, work)
         t = sorted(r["times"])
@@ -251,6 +265,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"   first chart: median {statistics.median(t):.1f} s, worst {t[-1]:.1f} s, best {t[0]:.1f} s")
         print(f"   server memory: {r['rss_before']:.0f} MB before, {r['rss_after']:.0f} MB after, "
               f"{r['rss_peak']:.0f} MB peak")
+        print(f"   server CPU: {r['server_cpu']:.1f} s over {r['wall']:.1f} s of wall time (the rest is the "
+              f"browsers drawing {args.sessions} pages); machine load average {r['load']:.1f} on {r['cores']} cores")
     return 0
 
 

@@ -360,3 +360,13 @@ def test_read_only_makes_a_signed_in_editor_a_viewer(small_ws, tmp_path, monkeyp
     assert not at.exception
     assert "(viewer)" in " ".join(c.value for c in at.sidebar.caption)
     assert "Create source" not in [b.label for b in at.button]
+
+
+def test_secrets_file_that_is_not_toml_never_opens_the_dashboard(small_ws, tmp_path, monkeypatch):
+    # Streamlit skips a secrets file it cannot parse (its sign-in silently off); the dashboard
+    # reads the same file itself and stops instead of running open.
+    (tmp_path / "secrets.toml").write_text(TEAM.replace("[access]", "[access"), encoding="utf-8")
+    monkeypatch.setenv("RASL_SECRETS_PATH", str(tmp_path / "secrets.toml"))
+    at = gate_run({}, {"is_logged_in": False}, "pages/overview.py")
+    nothing_of_the_dashboard(at)
+    assert "is not valid TOML" in at.error[0].value
