@@ -38,6 +38,7 @@ bench: $(VENV)/.dev chromium
 	$(PY) bench/bench_sync.py
 	$(PY) bench/bench_client.py --quick
 	$(PY) bench/bench_browser.py
+	$(PY) bench/bench_signin.py
 
 clean:
 	rm -rf $(VENV) test-artifacts .pytest_cache
