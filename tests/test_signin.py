@@ -370,3 +370,25 @@ def test_secrets_file_that_is_not_toml_never_opens_the_dashboard(small_ws, tmp_p
     at = gate_run({}, {"is_logged_in": False}, "pages/overview.py")
     nothing_of_the_dashboard(at)
     assert "is not valid TOML" in at.error[0].value
+
+
+def test_dashboard_reads_the_secrets_file_streamlit_was_started_with(tmp_path, monkeypatch):
+    from streamlit import config
+
+    from rasl_data.settings import DEFAULT_SECRETS_PATH
+    from ui import context
+
+    monkeypatch.delenv("RASL_SECRETS_PATH", raising=False)
+    assert context.secrets_path() == DEFAULT_SECRETS_PATH  # Streamlit's default: the repo's file
+    server_file = tmp_path / "server.toml"
+    server_file.write_text('RASL_TIMEZONE = "Asia/Riyadh"\n')
+    before = (config.get_option("secrets.files"), config.get_where_defined("secrets.files"))
+    config.set_option("secrets.files", [str(tmp_path / "missing.toml"), str(server_file)],
+                      where_defined="command-line argument or environment variable")
+    try:
+        assert context.secrets_path() == server_file  # as `streamlit run --secrets.files FILE`
+        monkeypatch.setenv("RASL_SECRETS_PATH", str(tmp_path / "explicit.toml"))
+        assert context.secrets_path() == tmp_path / "explicit.toml"  # the explicit variable wins
+    finally:
+        config.set_option("secrets.files", before[0], where_defined=before[1])
+    assert config.get_where_defined("secrets.files") == "<default>"
