@@ -123,11 +123,6 @@ def visit() -> Visit:
     return Visit("member", actor=context.actor_for(config, email), email=email, config=config)
 
 
-@st.cache_data(ttl=30, show_spinner=False)
-def _provider_problem(metadata_url: str) -> str | None:
-    return signin.provider_problem(metadata_url)
-
-
 def _sign_out_button() -> None:
     st.button("Sign out", key="signout", icon=":material/logout:", on_click=st.logout)
 
@@ -149,9 +144,10 @@ def closed_door(v: Visit) -> None:
         for name, url in providers:
             label = "Sign in" if len(providers) == 1 else f"Sign in with {name.capitalize()}"
             if st.button(label, key=f"signin_{name}", type="primary", icon=":material/login:"):
-                problem = _provider_problem(url)
+                # Asked on every click (not cached): the provider may have gone away since the last one.
+                with st.spinner("Contacting the sign-in service…"):
+                    problem = signin.provider_problem(url)
                 if problem:
-                    _provider_problem.clear()
                     st.error(f"{problem} Try again in a few minutes; if it keeps happening, tell whoever runs this "
                              "dashboard.", icon=":material/cloud_off:")
                 else:

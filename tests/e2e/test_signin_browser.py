@@ -47,6 +47,7 @@ class Team:
     cache: Path
     secrets: Path
     proc: object
+    api_base: str = ""
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +64,7 @@ def team(emulator, browser, tmp_path_factory):
     cache = work / "team.duckdb"
     proc, _ = start_dashboard({"RASL_API_TOKEN": TOKEN, "RASL_BASE_URL": api_base, "RASL_CACHE_PATH": str(cache),
                                "RASL_TIMEZONE": TZ, "RASL_SECRETS_PATH": str(secrets)}, work, port=port)
-    t = Team(url, provider, cache, secrets, proc)
+    t = Team(url, provider, cache, secrets, proc, api_base)
     try:
         context = browser.new_context(viewport={"width": 1440, "height": 1000})
         page = context.new_page()
@@ -101,10 +102,11 @@ def main_text(page) -> str:
     return " ".join(page.locator('[data-testid="stMain"]').inner_text().split())
 
 
-def assert_nothing_of_the_dashboard(page) -> None:
+def assert_nothing_of_the_dashboard(page, team: Team) -> None:
     assert page.locator(DATA_SELECTORS).count() == 0, main_text(page)
     html = page.content()
-    assert "Demo workspace" not in html and "127.0.0.1" not in html and "Workspace:" not in html
+    api_host = urlparse(team.api_base).netloc
+    assert "Demo workspace" not in html and api_host not in html and "Workspace:" not in html
 
 
 @pytest.mark.parametrize("path, query", [("", ""), ("sources", DEEP_QUERY), ("settings", ""), ("audit", "")])
@@ -113,7 +115,7 @@ def test_anonymous_visitor_sees_only_the_product_name_and_sign_in(team, page, pa
     wait_idle(page)
     expect(page.get_by_role("button", name="Sign in")).to_be_visible()
     assert page.locator('[data-testid="stMain"] h1').inner_text().strip() == "RASL attribution"
-    assert_nothing_of_the_dashboard(page)
+    assert_nothing_of_the_dashboard(page, team)
     # The title and the button are all there is (the button carries a Material icon ligature).
     assert re.fullmatch(r"RASL attribution (login )?Sign in", main_text(page)), main_text(page)
     if not path:
@@ -178,13 +180,13 @@ def test_stranger_sees_no_access_and_whom_to_ask_and_nothing_else(team, page):
     assert page_elements.count() == 0, text
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("button", name="Sign in")).to_be_visible(timeout=PAGE_TIMEOUT_MS)
-    assert_nothing_of_the_dashboard(page)
+    assert_nothing_of_the_dashboard(page, team)
 
 
 def test_provider_without_an_email_claim_gets_a_clear_page(team, page):
     sign_in(page, team, None)
     assert "did not tell the dashboard your (verified) e-mail address" in main_text(page)
-    assert_nothing_of_the_dashboard(page)
+    assert_nothing_of_the_dashboard(page, team)
 
 
 def _user_cookie(team: Team, email: str, age_days: float) -> dict:
@@ -219,7 +221,7 @@ def test_expired_sign_in_cookie_shows_the_sign_in_page_not_data(team, browser):
     wait_idle(pg)
     # ...and signed 40 days ago (past Streamlit's 30-day cookie) it is not.
     expect(pg.get_by_role("button", name="Sign in")).to_be_visible()
-    assert_nothing_of_the_dashboard(pg)
+    assert_nothing_of_the_dashboard(pg, team)
     old.close()
 
 
@@ -246,3 +248,14 @@ def test_return_after_sign_in_never_leaves_the_site(team, page):
     assert page.url.startswith(team.url) and urlparse(page.url).path == "/"
     assert not [u for u in visited if "steal" in u or "evil" in u], visited
     assert page.evaluate("() => sessionStorage.getItem('rasl:return')") is None
+
+
+def test_zz_unreachable_provider_is_a_clear_message_and_no_data(team, page):
+    # Last in the module: it stops the provider.
+    team.provider.stop()
+    page.goto(f"{team.url}/sources?{DEEP_QUERY}", wait_until="domcontentloaded")
+    wait_idle(page)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_text("cannot be reached right now")).to_be_visible(timeout=PAGE_TIMEOUT_MS)
+    assert urlparse(page.url).path == "/sources"  # still on the dashboard, not a browser error page
+    assert_nothing_of_the_dashboard(page, team)
