@@ -7,6 +7,8 @@ PY := $(VENV)/bin/python
 # `make run PORT=8600` serves elsewhere; ADDRESS=0.0.0.0 shares it on your network (no login!).
 PORT ?= 8501
 ADDRESS ?= 127.0.0.1
+# Streamlit's sign-in and the dashboard read the same secrets file.
+SECRETS ?= $(or $(RASL_SECRETS_PATH),.streamlit/secrets.toml)
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
 .PHONY: run test bench chromium clean
@@ -21,7 +23,7 @@ $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
 	@touch $@
 
 run: $(VENV)/.runtime
-	$(PY) -m streamlit run app.py --server.port $(PORT) --server.address $(ADDRESS)
+	$(PY) -m streamlit run app.py --server.port $(PORT) --server.address $(ADDRESS) --secrets.files $(SECRETS)
 
 chromium:
 	@command -v chromium >/dev/null 2>&1 || ( $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium )
@@ -36,6 +38,7 @@ bench: $(VENV)/.dev chromium
 	$(PY) bench/bench_sync.py
 	$(PY) bench/bench_client.py --quick
 	$(PY) bench/bench_browser.py
+	$(PY) bench/bench_signin.py
 
 clean:
 	rm -rf $(VENV) test-artifacts .pytest_cache

@@ -1,7 +1,10 @@
 """RASL attribution dashboard: router and frame.
 
-Page config, the shared sidebar (workspace, freshness, sync, filters) and ``st.navigation``.
-It draws no chart itself; pages live in ``pages/`` and data comes from ``rasl_data``.
+Page config, the sign-in gate, the shared sidebar (account, workspace, freshness, sync,
+filters) and ``st.navigation``. It draws no chart itself; pages live in ``pages/`` and data comes
+from ``rasl_data``. With ``[auth]`` in the secrets file, a visitor who is not signed in with a
+role sees only the product name and a Sign in button (``ui.frame.closed_door``): the gate runs
+before the workspace is opened.
 Run with ``make run`` (or ``streamlit run app.py``).
 """
 
@@ -23,16 +26,23 @@ PAGES = [
     st.Page("pages/conversion.py", title="Conversion", icon=":material/conversion_path:", url_path="conversion"),
     st.Page("pages/weekly.py", title="Weekly review", icon=":material/event_note:", url_path="weekly"),
     st.Page("pages/health.py", title="Data health", icon=":material/health_and_safety:", url_path="health"),
+    st.Page("pages/audit.py", title="Audit log", icon=":material/history:", url_path="audit"),
     st.Page("pages/settings.py", title="Settings", icon=":material/settings:", url_path="settings"),
     st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", url_path="overview",
             visibility="hidden"),
 ]
 
-page = st.navigation(PAGES)
+visit = frame.visit()
+# Navigation first even at the door (hidden there), so a deep link keeps its page and query string
+# for the return after sign-in.
+page = st.navigation(PAGES, position="sidebar" if visit.allowed else "hidden")
 frame.theme_fixes()
+if not visit.allowed:
+    frame.closed_door(visit)  # stops the run
 ws = context.workspace()
 
 with st.sidebar:
+    frame.account_box(visit)
     sync_panel.workspace_header(ws)
 # The first sync (minutes at RASL's 60 requests a minute) shows its progress in the main area.
 sync_panel.first_sync_if_empty(ws)

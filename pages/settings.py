@@ -29,12 +29,32 @@ rows = [
     ("API token", "set (never shown)" if s.token_present else "not set: demo data"),
     ("Cache file", str(ws.cache_path)),
     ("Contacts in the cache", "–" if contacts is None else f"{contacts:,}"),
-    ("Source changes", "off (RASL_READ_ONLY=1)" if s.read_only else "allowed (create, rename, delete)"),
+    ("Source changes", "off (RASL_READ_ONLY=1)" if s.read_only else
+     "allowed (create, rename, delete)" if context.actor().can_edit else "for editors only"),
 ]
 st.dataframe(pd.DataFrame(rows, columns=["Setting", "Value"]), hide_index=True, width="stretch",
              height=widgets.table_height(len(rows)))
 st.caption("Set `RASL_API_TOKEN` (and `RASL_BASE_URL` if needed) in `.streamlit/secrets.toml` or the environment to "
            "connect your workspace; each workspace keeps its own cache file.")
+
+st.header("Sign-in and access")
+signin_config = context.signin_config()  # usable: app.py's gate stopped the run otherwise
+if not signin_config.enabled:
+    st.warning("Sign-in is off: this dashboard is open to anyone who can reach its address, and they can create, "
+               "rename and delete sources. Fine on your own computer; on a shared server add `[auth]` and "
+               "`[access]` to the secrets file (README: *Shared server*).", icon=":material/lock_open:")
+else:
+    me = context.actor()
+    access = signin_config.access
+    st.dataframe(pd.DataFrame([
+        ("Signed in as", me.email),
+        ("Your role", "editor (may change sources, rules and labels)" if me.can_edit else "viewer (reads only)"),
+        ("Sign-in provider", ", ".join("unnamed" if p == "default" else p for p in signin_config.providers)),
+        ("Editors", ", ".join(access.editors) or "none"),
+        ("Viewers (editors too)", ", ".join(access.viewers) or "none"),
+    ], columns=["Setting", "Value"]), hide_index=True, width="stretch", height=widgets.table_height(5))
+    st.caption("Roles come from `[access]` in the secrets file (`editors = [...]`, `viewers = [...]`; an entry "
+               "`@domain` covers everyone at that domain). Every change is in the **Audit log**.")
 
 st.header("Time zone and weeks")
 c1, c2 = st.columns(2)

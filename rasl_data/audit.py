@@ -42,6 +42,8 @@ CREATE TABLE IF NOT EXISTS audit_log (
 COLUMNS = ["id", "occurred_at", "actor", "role", "action", "object_type", "object_id", "object_name",
            "before", "after", "outcome", "message"]
 OUTCOMES = ("done", "refused", "failed")
+# Written as text in CSV/XLSX whatever they hold (an id "007", a name "1/2", JSON).
+TEXT_COLUMNS = ["actor", "object_id", "object_name", "before", "after", "message"]
 
 
 @dataclass
@@ -132,3 +134,18 @@ def read_log(
 
         return pd.DataFrame(columns=COLUMNS)
     return reader.query(sql, params)
+
+
+def export_frame(log: pd.DataFrame) -> pd.DataFrame:
+    """The audit log as exported (CSV/XLSX): ``COLUMNS`` in order, oldest first.
+
+    ``occurred_at`` stays an aware UTC timestamp (written as ISO 8601 with ``+00:00``); ``id`` is
+    an integer; every other column is text as recorded (names literal, ``before``/``after`` JSON).
+    """
+    import pandas as pd  # not at module level: the sync command stays free of pandas
+    out = log.reindex(columns=COLUMNS).copy()
+    if len(out):
+        out["occurred_at"] = pd.to_datetime(out["occurred_at"], utc=True)
+        out = out.sort_values("id", kind="stable").reset_index(drop=True)
+        out["id"] = out["id"].astype("Int64")
+    return out

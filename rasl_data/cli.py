@@ -1,4 +1,4 @@
-"""Command-line interface: ``python -m rasl_data sync|export|report|emulator``.
+"""Command-line interface: ``python -m rasl_data sync|export|report|emulator|serve``.
 
 Every command reads the same configuration as the dashboard (``rasl_data.settings``). Errors are
 one line on stderr in the user's terms with a non-zero exit code, never a traceback, and never
@@ -10,7 +10,10 @@ Exit codes: 0 success, 1 the operation failed (API, network, cache), 2 bad input
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from datetime import datetime, time, timezone
+from pathlib import Path
 from typing import Sequence
 
 from . import store
@@ -67,6 +70,128 @@ def cmd_sync(args: argparse.Namespace) -> int:
     return 0
 
 
+def _audit_start(text: str) -> datetime:
+    from .periods import parse_date
+
+    try:
+        return datetime.combine(parse_date(text, "date"), time(0), tzinfo=timezone.utc)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err).rstrip(".")) from None
+
+
+def cmd_export_audit(args: argparse.Namespace) -> int:
+    """``export audit``: the audit log (oldest first) as Excel-safe CSV, or typed XLSX for ``.xlsx``.
+
+    Exit codes as the other exports: 2 for bad input (empty ``--out``, missing folder, unknown
+    extension), 1 when there is no cache or the file cannot be written.
+    """
+    from datetime import timedelta
+
+    from . import audit, exports
+
+    def fail(message: str, code: int) -> int:
+        print(f"error: {message}", file=sys.stderr)
+        return code
+
+    raw_out = (args.out or "").strip()
+    if not raw_out:
+        return fail("--out needs a file name, e.g. --out audit.csv", 2)
+    out = Path(raw_out).expanduser()
+    suffix = out.suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        return fail(f"--out {out.name}: use a .csv or .xlsx file name", 2)
+    if not out.parent.is_dir():
+        return fail(f"the folder {out.parent} does not exist", 2)
+    if out.is_dir():
+        return fail(f"cannot write {out}: Is a directory", 1)
+    settings = load_settings({"RASL_CACHE_PATH": args.cache})
+    cache = settings.cache_path
+    if not store.cache_exists(cache):
+        return fail(f"no cache at {cache}: run `python -m rasl_data sync` first", 1)
+    end = args.end + timedelta(days=1) if args.end else None
+    reader = store.Reader(cache)
+    try:
+        log = audit.read_log(reader, start=args.start, end=end, actor=(args.actor or "").strip().lower() or None,
+                             action=args.action, outcome=args.outcome)
+    finally:
+        reader.close()
+    frame = audit.export_frame(log)
+    try:
+        # XLSX keeps ids, names and JSON as text cells; CSV writes them as they are (formula-safe).
+        exports.write_table(frame, out, sheet_name="Audit log",
+                            text_columns=audit.TEXT_COLUMNS if suffix == ".xlsx" else None)
+    except OSError as err:
+        return fail(f"cannot write {out}: {err.strerror or type(err).__name__}", 1)
+    print(f"wrote {out} ({len(frame):,} change{'s' if len(frame) != 1 else ''})")
+    return 0
+
+
+def _add_export_audit(parser: argparse.ArgumentParser) -> None:
+    """Add ``audit`` next to ``acquisition`` under ``export``."""
+    from . import audit
+
+    what = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    what.metavar = "acquisition|audit"
+    p = what.add_parser("audit", help="the audit log: who changed what, when, and how it ended")
+    p.add_argument("--start", type=_audit_start, default=None, help="first UTC date, YYYY-MM-DD")
+    p.add_argument("--end", type=_audit_start, default=None,
+                   help="last UTC date (included)")
+    p.add_argument("--actor", default=None, help="only this e-mail address (or local, cli)")
+    p.add_argument("--action", default=None, help="only this action, e.g. source.create")
+    p.add_argument("--outcome", default=None, choices=audit.OUTCOMES)
+    p.add_argument("--cache", metavar="FILE", default=None, help="DuckDB cache file (default RASL_CACHE_PATH or the workspace cache)")
+    p.add_argument("--out", required=True, help="file to write: .csv (Excel-safe) or .xlsx")
+    p.set_defaults(func=cmd_export_audit)
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """``serve``: start the dashboard with the right address and secrets file for a server.
+
+    Listens on ``0.0.0.0`` only when ``[auth]`` is configured or the operator asks for an address
+    (``--address`` or ``RASL_LISTEN_ADDRESS``); otherwise on ``127.0.0.1``. Passes the same
+    secrets file to Streamlit (``--secrets.files``) and the dashboard (``RASL_SECRETS_PATH``).
+    ``--print`` shows the command instead of running it. Exit 2 for an unusable sign-in setup.
+    """
+    from . import signin
+    from .settings import DEFAULT_SECRETS_PATH, REPO_ROOT
+
+    secrets = Path(args.secrets or os.environ.get("RASL_SECRETS_PATH") or DEFAULT_SECRETS_PATH).expanduser()
+    load_settings(secrets_path=secrets)  # a bad RASL_* value stops here with its key
+    try:
+        config = signin.load_signin(secrets)
+    except signin.SignInConfigError as err:
+        print(f"error: sign-in: {err}", file=sys.stderr)
+        return 2
+    address, warning = signin.bind_address(config, args.address or os.environ.get("RASL_LISTEN_ADDRESS"))
+    if warning:
+        print(warning, file=sys.stderr)
+    cmd = [sys.executable, "-m", "streamlit", "run", str(REPO_ROOT / "app.py"),
+           "--server.address", address, "--server.port", str(args.port),
+           "--server.headless", "true", "--browser.gatherUsageStats", "false",
+           "--secrets.files", str(secrets)]
+    base = (args.base_path or os.environ.get("RASL_BASE_PATH") or "").strip("/")
+    if config.enabled and config.redirect_uri:
+        from urllib.parse import urlsplit
+
+        expected = f"/{base}/oauth2callback" if base else "/oauth2callback"
+        if urlsplit(config.redirect_uri).path != expected:
+            print(f"error: sign-in: [auth] redirect_uri {config.redirect_uri} does not match the base path "
+                  f"{'/' + base if base else '(none)'}: its path should be {expected} (or set --base-path / RASL_BASE_PATH)",
+                  file=sys.stderr)
+            return 2
+    if base:
+        cmd += ["--server.baseUrlPath", base]
+    sign = f"sign-in on, roles from {secrets}" if config.enabled else "no sign-in"
+    print(f"serving on http://{address}:{args.port}/{base + '/' if base else ''} ({sign})", file=sys.stderr)
+    if args.print:
+        print(" ".join(cmd))
+        return 0
+    env = dict(os.environ, RASL_SECRETS_PATH=str(secrets))
+    os.chdir(REPO_ROOT)
+    os.execve(sys.executable, cmd, env)  # replaces this process: signals reach Streamlit directly
+    return 0  # pragma: no cover
+
+
 def cmd_emulator(args: argparse.Namespace, extra: list[str]) -> int:
     from .emulator.server import main as emulator_main
 
@@ -106,13 +231,22 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     except ImportError:  # pragma: no cover - exports is part of the package
         add_export_parser = None
     if add_export_parser:
-        add_export_parser(sub)
+        _add_export_audit(add_export_parser(sub))
     try:
         from .reports import add_report_parser
     except ImportError:
         add_report_parser = None
     if add_report_parser:
         add_report_parser(sub)
+    p_serve = sub.add_parser("serve", help="start the dashboard for a team (address, secrets file, base path)")
+    p_serve.add_argument("--port", type=int, default=int(os.environ.get("RASL_PORT") or 8501))
+    p_serve.add_argument("--address", default=None,
+                         help="listen address (default: 0.0.0.0 with sign-in configured, else 127.0.0.1)")
+    p_serve.add_argument("--secrets", metavar="FILE", default=None,
+                         help="secrets file (default RASL_SECRETS_PATH or .streamlit/secrets.toml)")
+    p_serve.add_argument("--base-path", default=None, help="URL path behind a reverse proxy, e.g. rasl")
+    p_serve.add_argument("--print", action="store_true", help="print the streamlit command instead of running it")
+    p_serve.set_defaults(func=cmd_serve)
     return parser
 
 

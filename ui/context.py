@@ -8,12 +8,15 @@ one built from ``load_settings()`` (secrets.toml, then the environment, e.g. ``R
 
 from __future__ import annotations
 
+import os
 from datetime import datetime, timezone
+from pathlib import Path
 
 import streamlit as st
 
-from rasl_data.access import LOCAL_ACTOR, LOCAL_VIEWER, Actor
-from rasl_data.settings import Settings, SettingsError, load_settings
+from rasl_data import signin
+from rasl_data.access import EDITOR, LOCAL_ACTOR, LOCAL_VIEWER, VIEWER, Actor
+from rasl_data.settings import DEFAULT_SECRETS_PATH, Settings, SettingsError, load_settings
 from rasl_data.store import CacheError
 from rasl_data.text import md_literal
 from rasl_data.workspace import Workspace
@@ -28,12 +31,96 @@ def _workspace(settings: Settings) -> Workspace:
     return Workspace(settings)
 
 
+def secrets_path() -> Path:
+    """The secrets file this dashboard reads: the same one Streamlit's sign-in reads.
+
+    ``RASL_SECRETS_PATH`` when set; else the last existing file of Streamlit's ``secrets.files``
+    option when it was set (``streamlit run --secrets.files=PATH``); else
+    ``.streamlit/secrets.toml`` of the repo (Streamlit's default when run from the repo root).
+    """
+    env = os.environ.get("RASL_SECRETS_PATH", "").strip()
+    if env:
+        return Path(env).expanduser()
+    try:
+        from streamlit import config
+
+        if config.get_where_defined("secrets.files") != "<default>":
+            files = [Path(f).expanduser() for f in config.get_option("secrets.files") or []]
+            existing = [f for f in files if f.is_file()]
+            if existing or files:
+                return (existing or files)[-1]
+    except Exception:  # an older Streamlit without the option: the repo default
+        pass
+    return DEFAULT_SECRETS_PATH
+
+
+def _file_key(path: Path) -> tuple:
+    try:
+        st_ = path.stat()
+        return (str(path), st_.st_mtime_ns, st_.st_size)
+    except OSError:
+        return (str(path), None, None)
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def _signin(key: tuple) -> tuple[signin.SignInConfig | None, str | None]:
+    try:
+        return signin.load_signin(Path(key[0])), None
+    except signin.SignInConfigError as err:
+        return None, str(err)
+
+
+def _streamlit_has_auth() -> bool:
+    try:
+        return bool(st.secrets.load_if_toml_exists() and "auth" in st.secrets)
+    except Exception:  # unreadable secrets: Streamlit's sign-in is off too
+        return False
+
+
+def signin_config() -> signin.SignInConfig:
+    """The sign-in and role configuration (``[auth]``/``[access]``) of the secrets file.
+
+    Raises ``signin.SignInConfigError`` (one line) when it is unusable, including when Streamlit
+    loaded ``[auth]`` from another file than the dashboard reads (or did not load it at all), so
+    sign-in and roles can never silently disagree.
+    """
+    path = secrets_path()
+    config, problem = _signin(_file_key(path))
+    if problem:
+        raise signin.SignInConfigError(problem)
+    assert config is not None
+    streamlit_auth = _streamlit_has_auth()
+    if config.enabled and not streamlit_auth:
+        raise signin.SignInConfigError(
+            f"[auth] is in {path} but Streamlit did not load that file: start the dashboard with "
+            f"--secrets.files {path} (or `python -m rasl_data serve`)")
+    if streamlit_auth and not config.enabled:
+        raise signin.SignInConfigError(
+            f"Streamlit loaded an [auth] section from a secrets file the dashboard does not read ({path} has "
+            "none): point RASL_SECRETS_PATH at that file")
+    return config
+
+
+def signed_in_email() -> tuple[bool, str | None]:
+    """(whether the browser is signed in, its verified e-mail address or ``None``).
+
+    Reads ``st.user`` (the provider's ID-token claims). An address the provider marks as not
+    verified (``email_verified`` false) counts as no address.
+    """
+    user = st.user
+    if not user.get("is_logged_in"):
+        return False, None
+    if user.get("email_verified") in (False, "false", "False"):
+        return True, None
+    return True, signin.normalise_email(user.get("email"))
+
+
 def settings() -> Settings:
     """Resolved settings of the workspace in use; stops the page with a clear error when unusable."""
     if WORKSPACE_OVERRIDE is not None:
         return WORKSPACE_OVERRIDE.settings
     try:
-        return load_settings()
+        return load_settings(secrets_path=secrets_path())
     except SettingsError as err:
         st.error(f"Configuration problem: {md_literal(err)}", icon=":material/settings:")
         st.stop()
@@ -61,10 +148,31 @@ def workspace() -> Workspace:
 def actor() -> Actor:
     """Who is using this session: the signed-in user with their role, else ``local``.
 
-    Without sign-in the dashboard acts as ``local``, an editor (a viewer with ``RASL_READ_ONLY``).
-    Every change the pages make passes this to the ``Workspace`` method, which checks the role.
+    Without ``[auth]`` the dashboard acts as ``local``, an editor (a viewer with
+    ``RASL_READ_ONLY``). With ``[auth]`` it is the signed-in e-mail with its ``[access]`` role;
+    anyone else (not signed in, not on a list, no e-mail, unusable configuration) is a viewer
+    named ``anonymous`` or by their address, so a change that reaches a callback without passing
+    the gate in ``app.py`` is still refused by the ``Workspace`` method and logged.
+    ``RASL_READ_ONLY=1`` makes editors viewers too.
     """
-    return LOCAL_VIEWER if settings().read_only else LOCAL_ACTOR
+    try:
+        config = signin_config()
+    except signin.SignInConfigError:
+        return Actor("anonymous", VIEWER)
+    return actor_for(config, signed_in_email()[1] if config.enabled else None)
+
+
+def actor_for(config: signin.SignInConfig, email: str | None) -> Actor:
+    """The ``Actor`` for ``email`` under ``config`` (see ``actor``); ``RASL_READ_ONLY`` applied."""
+    read_only = settings().read_only
+    if not config.enabled:
+        return LOCAL_VIEWER if read_only else LOCAL_ACTOR
+    member = config.actor_for(email)
+    if member is None:
+        return Actor(email or "anonymous", VIEWER)
+    if read_only and member.role == EDITOR:
+        return Actor(member.email, VIEWER)
+    return member
 
 
 def cache_version() -> str:

@@ -1,4 +1,6 @@
-"""Make sure every page runs inside ``app.py`` (its ``st.navigation``, sidebar and filters).
+"""The app frame: every page runs inside ``app.py``, and the sign-in gate in front of it.
+
+Make sure every page runs inside ``app.py`` (its ``st.navigation``, sidebar and filters).
 
 Why: this repo keeps the pages in a folder named ``pages/``. Streamlit 1.67 still supports the
 old multipage mode for such folders: a server process starts in that mode and leaves it only
@@ -12,7 +14,15 @@ draws inside the frame.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import streamlit as st
+
+from rasl_data import signin
+from rasl_data.access import Actor
+from rasl_data.text import md_literal
+
+from . import context
 
 
 _switched_at_import = False
@@ -65,3 +75,120 @@ button[kind="primary"]:hover, button[kind="primary"]:active {
 def theme_fixes() -> None:
     """Style the app chrome where the theme options cannot (``PRIMARY_BUTTON_CSS``); draws nothing."""
     st.html(PRIMARY_BUTTON_CSS)
+
+
+# --- sign-in gate ---------------------------------------------------------------------------------
+
+PRODUCT = "RASL attribution"
+_RETURN_KEY = "rasl:return"
+# Streamlit's sign-in always comes back to the app's root; the page the visitor asked for (path and
+# query string: page and filters) waits in the tab's sessionStorage and is reopened once signed in.
+_REMEMBER_JS = f"<script>sessionStorage.setItem('{_RETURN_KEY}', location.pathname + location.search);</script>"
+_RETURN_JS = f"""<script>(() => {{
+  const target = sessionStorage.getItem('{_RETURN_KEY}');
+  if (!target) return;
+  sessionStorage.removeItem('{_RETURN_KEY}');
+  // Same origin only: a path such as "//elsewhere.example/" must not become a way off the site.
+  let url;
+  try {{ url = new URL(target, location.origin); }} catch (e) {{ return; }}
+  if (url.origin !== location.origin || !target.startsWith('/') || target.startsWith('//')) return;
+  if (target !== location.pathname + location.search) location.replace(url.pathname + url.search);
+}})();</script>"""
+@dataclass(frozen=True)
+class Visit:
+    """Who is at the door and what they may see.
+
+    ``kind``: ``open`` (no ``[auth]``: local use), ``member`` (signed in with a role),
+    ``anonymous`` (not signed in), ``stranger`` (signed in, on no list), ``no_email`` (the provider
+    sent no verified e-mail address) or ``config`` (``[auth]``/``[access]`` unusable).
+    ``actor`` is set for ``open`` and ``member`` only; ``message`` explains ``config``.
+    """
+
+    kind: str
+    actor: Actor | None = None
+    email: str | None = None
+    message: str = ""
+    config: signin.SignInConfig | None = None
+
+    @property
+    def allowed(self) -> bool:
+        """Whether the dashboard itself may be drawn."""
+        return self.actor is not None
+
+
+def visit() -> Visit:
+    """Decide, without drawing anything, whether this browser may see the dashboard."""
+    try:
+        config = context.signin_config()
+    except signin.SignInConfigError as err:
+        return Visit("config", message=str(err))
+    if not config.enabled:
+        return Visit("open", actor=context.actor_for(config, None), config=config)
+    logged_in, email = context.signed_in_email()
+    if not logged_in:
+        return Visit("anonymous", config=config)
+    if email is None:
+        return Visit("no_email", config=config)
+    if config.access.role_for(email) is None:
+        return Visit("stranger", email=email, config=config)
+    return Visit("member", actor=context.actor_for(config, email), email=email, config=config)
+
+
+def _sign_out_button() -> None:
+    st.button("Sign out", key="signout", icon=":material/logout:", on_click=st.logout)
+
+
+def closed_door(v: Visit) -> None:
+    """Draw the page for a visitor who may not see the dashboard, then stop the run.
+
+    Only the product name and what to do next: no numbers, tables, charts, forms or workspace
+    details (the workspace is never even opened).
+    """
+    st.title(PRODUCT)
+    if v.kind == "config":
+        st.error(f"Sign-in is not set up correctly: {v.message}", icon=":material/settings:")
+        st.caption("Nothing is shown until this is fixed. Whoever runs the dashboard should correct the secrets "
+                   "file and restart it.")
+    elif v.kind == "anonymous":
+        st.html(_REMEMBER_JS, unsafe_allow_javascript=True)
+        providers = list((v.config.providers if v.config else {}).items())
+        for name, url in providers:
+            label = "Sign in" if len(providers) == 1 else f"Sign in with {name.capitalize()}"
+            if st.button(label, key=f"signin_{name}", type="primary", icon=":material/login:"):
+                # Asked on every click (not cached): the provider may have gone away since the last one.
+                with st.spinner("Contacting the sign-in service…"):
+                    problem = signin.provider_problem(url)
+                if problem:
+                    st.error(f"{problem} Try again in a few minutes; if it keeps happening, tell whoever runs this "
+                             "dashboard.", icon=":material/cloud_off:")
+                else:
+                    st.login(None if name == "default" else name)
+    elif v.kind == "stranger":
+        contact = v.config.access.contact if v.config else None
+        ask = f"ask {md_literal(contact)} to add you" if contact else "ask whoever runs this dashboard to add you"
+        st.warning(f"No access: {md_literal(v.email or '')} is not on this dashboard's list of viewers and editors. "
+                   f"To get access, {ask}.", icon=":material/block:")
+        _sign_out_button()
+    elif v.kind == "no_email":
+        st.warning("Your sign-in service did not tell the dashboard your (verified) e-mail address, so it cannot "
+                   "tell whether you have access. Whoever runs the dashboard should let the provider share the "
+                   "`email` claim (scope `openid email profile`).", icon=":material/no_accounts:")
+        _sign_out_button()
+    st.stop()
+
+
+def account_box(v: Visit) -> None:
+    """Sidebar: the signed-in address, its role and a Sign out button (nothing without sign-in).
+
+    On the first run of a signed-in session it also reopens the page a deep link named before the
+    detour through the sign-in provider.
+    """
+    if v.kind != "member" or v.actor is None:
+        return
+    if not st.session_state.get("_signin_returned"):
+        st.session_state["_signin_returned"] = True
+        st.html(_RETURN_JS, unsafe_allow_javascript=True)
+    role = "editor" if v.actor.can_edit else "viewer"
+    # In a code span: Markdown would turn a bare address into a mailto link.
+    st.caption(f":material/account_circle: Signed in as `{v.actor.email.replace('`', '')}` ({role})")
+    _sign_out_button()

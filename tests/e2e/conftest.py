@@ -81,14 +81,16 @@ def read_log(proc: subprocess.Popen) -> str:
     return Path(path).read_text(errors="replace")[-4000:]
 
 
-def start_dashboard(env_extra: dict[str, str], log_dir: Path) -> tuple[subprocess.Popen, str]:
+def start_dashboard(env_extra: dict[str, str], log_dir: Path, port: int | None = None) -> tuple[subprocess.Popen, str]:
     """``streamlit run app.py`` on a free loopback port with ``env_extra``; returns (process, URL).
 
     The process leads its own process group so ``stop_dashboard`` ends it and anything it
     spawned. Every ``RASL_*`` variable of the caller's environment is dropped first, so only
-    ``env_extra`` configures the workspace; ``RASL_SECRETS_PATH`` defaults to a missing file.
+    ``env_extra`` configures the workspace; ``RASL_SECRETS_PATH`` defaults to a missing file, and
+    Streamlit reads the same secrets file (``--secrets.files``), as ``python -m rasl_data serve``
+    starts it. ``port`` picks the port (a sign-in ``redirect_uri`` must name it in advance).
     """
-    port = free_port()
+    port = port or free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("RASL_")}
     env["RASL_SECRETS_PATH"] = str(log_dir / "no-secrets.toml")
     env.update(env_extra)
@@ -97,7 +99,8 @@ def start_dashboard(env_extra: dict[str, str], log_dir: Path) -> tuple[subproces
     log = open(log_path, "wb")
     cmd = [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
            "--server.address", "127.0.0.1", "--server.headless", "true",
-           "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
+           "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+           "--secrets.files", env["RASL_SECRETS_PATH"]]
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     log.close()
     proc.log_path = log_path  # type: ignore[attr-defined]
