@@ -178,11 +178,15 @@ def test_label_edit_survives_rules_saved_in_another_browser_session(browser, das
     other = browser.new_context(viewport={"width": 1440, "height": 1000}).new_page()
     try:
         open_page(me, dashboard, "campaigns", chart=True)
-        _edit_cell(me, me.locator('[data-testid="stDataFrame"]').last, 190, 1, "Events E2E")  # channel override
+        _edit_cell(me, me.locator('[data-testid="stDataFrame"]').last, 300, 1, "Events E2E")  # channel override
         expect(me.get_by_role("button", name="Save labels")).to_be_visible()
 
         open_page(other, dashboard, "campaigns", chart=True)
-        _edit_cell(other, other.locator('[data-testid="stDataFrame"]').nth(-2), 60, 1, "Chat E2E")  # channel
+        # Row 1's pattern (the first column) becomes "whatsapp": the WhatsApp source changes channel,
+        # so the labels table under my edit changes too.
+        rules = other.locator('[data-testid="stDataFrame"]').nth(-2)
+        rules.scroll_into_view_if_needed()
+        _edit_cell(other, rules, int(rules.bounding_box()["width"]) - 40, 1, "whatsapp")
         other.get_by_role("button", name="Save rules").click()
         wait_idle(other)
         assert any("Channel rules saved" in a for a in _alerts(other))
