@@ -1,4 +1,4 @@
-"""Command-line interface: ``python -m rasl_data sync|export|report|emulator|serve``.
+"""Command-line interface: ``python -m rasl_data sync|export|report|alerts|emulator|serve``.
 
 Every command reads the same configuration as the dashboard (``rasl_data.settings``). Errors are
 one line on stderr in the user's terms with a non-zero exit code, never a traceback, and never
@@ -247,6 +247,9 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     p_serve.add_argument("--base-path", default=None, help="URL path behind a reverse proxy, e.g. rasl")
     p_serve.add_argument("--print", action="store_true", help="print the streamlit command instead of running it")
     p_serve.set_defaults(func=cmd_serve)
+    from .delivery import add_alerts_parser
+
+    add_alerts_parser(sub)
     return parser
 
 

@@ -27,7 +27,8 @@ from .errors import (
     is_v1_envelope,
     parse_retry_after,
 )
-from .models import AccountInfo, AccountLimits, AccountUsage, Contact, Group, Page, Pagination, Source, Status
+from .models import (AccountInfo, AccountLimits, AccountUsage, Contact, Group, Page, Pagination, SentMessage, Source,
+                     Status)
 from .pagination import (
     CONTACTS, GROUPS, INCOMPLETE_GUARDS, MAX_PER_PAGE, PAGE_RETRIES, RESOURCES, SHORT_PAGE, SOURCES, STATUSES,
     IncompletePageError, Resource, encode_query, expected_items, page_loop, page_problem,
@@ -519,6 +520,40 @@ class RaslClient:
         """Any other endpoint (e.g. ``POST /groups``, ``DELETE /contacts/batch``): the decoded
         success envelope as a dict, with the same pacing, retry rules and error mapping."""
         return self._request(method.upper(), path, params=params, json=json)
+
+    # -- messages (scope messages:send) ---------------------------------------------------
+    def send_text(self, phone: str, message: str, contact_id: int | None = None) -> SentMessage:
+        """Send a WhatsApp text (``POST /messages/text``, scope ``messages:send``, contract §11.1).
+
+        ``phone`` 10–20 characters of digits, ``+``, ``-``, spaces, parentheses; ``message`` at
+        most 4,096 characters. RASL finds the contact with that phone or creates one (no source).
+        WhatsApp delivers free text only inside the 24-hour window after the recipient last wrote.
+        Never repeated after an uncertain failure (timeout, 5xx): a repeat could send twice.
+        Raises :class:`ValidationError` (422: bad phone or text, ``WHATSAPP_NOT_CONFIGURED``),
+        :class:`InsufficientScopeError` (403), :class:`ServerError` (``MESSAGE_SEND_FAILED``).
+        """
+        body: dict[str, Any] = {"phone": phone, "message": message}
+        if contact_id is not None:
+            body["contact_id"] = int(contact_id)
+        payload = self._request("POST", "/messages/text", json=body)
+        return SentMessage.from_api(payload.get("data"), "message")
+
+    def send_template(self, phone: str, template_name: str, language: str, fields: list[str] | None = None,
+                      contact_id: int | None = None) -> SentMessage:
+        """Send an approved WhatsApp template (``POST /messages/template``, scope ``messages:send``).
+
+        ``fields`` fill the template's body parameters ``field_1`` … ``field_10`` in order (no
+        newlines or tabs: WhatsApp refuses them). Works outside the 24-hour window. Raises
+        :class:`NotFoundError` (template not found or not approved), :class:`ValidationError`,
+        :class:`PlanLimitError` (opted out, feature or conversation limit), like :meth:`send_text`.
+        """
+        body: dict[str, Any] = {"phone": phone, "template_name": template_name, "language": language}
+        for i, value in enumerate((fields or [])[:10], start=1):
+            body[f"field_{i}"] = value
+        if contact_id is not None:
+            body["contact_id"] = int(contact_id)
+        payload = self._request("POST", "/messages/template", json=body)
+        return SentMessage.from_api(payload.get("data"), "message")
 
     # -- account --------------------------------------------------------------------------
     def account_info(self) -> AccountInfo:

@@ -326,8 +326,12 @@ def error_from_response(
         return ConflictError(title, detail, contacts_in_use=n, **common)
     if status == 422:
         fields: dict[str, list[str]] = {}
-        if isinstance(details, dict):
-            for key, msgs in details.items():
+        if isinstance(details, dict) and isinstance(details.get("errors"), dict):
+            details_fields = details["errors"]  # POST /messages/* nest them one level deeper (§11.1)
+        else:
+            details_fields = details
+        if isinstance(details_fields, dict):
+            for key, msgs in details_fields.items():
                 if isinstance(msgs, list) and msgs and all(isinstance(x, str) for x in msgs):
                     fields[redact(str(key), secret)] = [redact(m, secret) for m in msgs]
                 elif isinstance(msgs, str):

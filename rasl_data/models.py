@@ -425,3 +425,34 @@ class AccountLimits:
                 raise _bad(f"{where}.features.{key}", "a boolean", value)
             features[key] = value
         return cls(limits, features)
+
+
+@dataclass(frozen=True)
+class SentMessage:
+    """A WhatsApp message RASL accepted (``POST /messages/text`` or ``/messages/template``, §11.1).
+
+    ``message_id`` RASL's message id (text or number in the answer, kept as text; may be None
+    when absent), ``contact_id`` the contact RASL found or created for the phone, ``phone`` the
+    number as RASL cleaned it (digits only), ``status`` (``sent``), ``sent_at`` aware UTC or
+    None, ``template_name``/``language`` for a template message.
+    """
+
+    message_id: str | None
+    contact_id: int | None
+    phone: str | None
+    status: str | None
+    sent_at: datetime | None
+    template_name: str | None = None
+    language: str | None = None
+
+    @classmethod
+    def from_api(cls, obj: Any, where: str = "message") -> "SentMessage":
+        """Parse the ``data`` of a send answer; tolerant of missing optional fields (the shape is
+        read from RASL's code, not a recorded answer). Raises ProtocolError for a non-object."""
+        r = _Reader(unwrap_data(obj), where)
+        raw_id = r.obj.get("message_id", r.obj.get("id"))
+        message_id = None if raw_id is None else str(raw_id)
+        phone = r.obj.get("phone")
+        return cls(message_id, r.int("contact_id", null=True), None if phone is None else str(phone),
+                   r.str("status", null=True), r.ts("sent_at", null=True),
+                   r.str("template_name", null=True, required=False), r.str("language", null=True, required=False))

@@ -509,7 +509,11 @@ def add_report_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--week-start", metavar="DAY", help="monday, sunday or saturday (default RASL_WEEK_START)")
     p.add_argument("--cache", metavar="FILE", help="DuckDB cache file (default: RASL_CACHE_PATH or the per-workspace cache)")
     p.add_argument("--no-images", action="store_true", help="leave the PNG charts out (no Chromium needed)")
-    p.add_argument("--out", metavar="FILE.zip", help="zip file to write (required)")
+    p.add_argument("--out", metavar="FILE.zip", help="zip file to write (required unless --send)")
+    p.add_argument("--send", action="store_true",
+                   help="e-mail the pack and send the summary on WhatsApp to RASL_REPORT_EMAILS / RASL_REPORT_WHATSAPP "
+                        "(once per week and recipient)")
+    p.add_argument("--force", action="store_true", help="with --send: send again to those who already have it")
     p.set_defaults(func=run_weekly_report)
     return report
 
@@ -534,8 +538,14 @@ def run_weekly_report(args: argparse.Namespace) -> int:
         print(f"error: {one_line(message)}", file=sys.stderr)  # one line, whatever a path holds
         return code
 
+    if getattr(args, "send", False):
+        from rasl_data.delivery import run_weekly_send
+
+        return run_weekly_send(args)
+    if getattr(args, "force", False):
+        return fail("--force only goes with --send", 2)
     if not args.out:
-        return fail("--out FILE.zip is required (where to write the pack)", 2)
+        return fail("--out FILE.zip is required (where to write the pack), or --send to deliver it", 2)
     week = None
     if args.week:
         try:

@@ -17,6 +17,11 @@ Precedence, highest first:
 | ``RASL_WEEK_START`` | ``monday`` | ``monday``, ``sunday`` or ``saturday`` |
 | ``RASL_READ_ONLY`` | off | ``1``/``true`` hides the forms that change the workspace |
 | ``RASL_MAX_RETRY_WAIT`` | ``120`` | longest wait in seconds a sync accepts when RASL asks it to pause (Retry-After, rate limit) |
+| ``RASL_REPORT_EMAILS`` | none | comma-separated addresses the weekly review and alerts are e-mailed to |
+| ``RASL_REPORT_WHATSAPP`` | none | comma-separated phone numbers in international form (``+9665…``) for WhatsApp |
+| ``RASL_REPORT_WHATSAPP_TEMPLATE`` | none | ``name:language`` of an approved template (outside the 24-hour window) |
+| ``RASL_SMTP_URL`` | none | ``smtp://[user:password@]host:port`` (STARTTLS when offered) or ``smtps://`` |
+| ``RASL_SMTP_FROM`` | the SMTP user when it is an address | sender address of the e-mails |
 
 ``RASL_SECRETS_PATH`` (environment only) points at another secrets file than
 ``.streamlit/secrets.toml``; tests use it so a developer's own secrets never leak into a run.
@@ -26,6 +31,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,9 +50,16 @@ KEYS = (
     "RASL_WEEK_START",
     "RASL_READ_ONLY",
     "RASL_MAX_RETRY_WAIT",
+    "RASL_REPORT_EMAILS",
+    "RASL_REPORT_WHATSAPP",
+    "RASL_REPORT_WHATSAPP_TEMPLATE",
+    "RASL_SMTP_URL",
+    "RASL_SMTP_FROM",
 )
 DEFAULT_MAX_RETRY_WAIT = 120.0
 MAX_RETRY_WAIT_LIMIT = 7 * 86_400.0
+# Keys whose value may be a TOML list of strings in secrets.toml (joined with commas).
+LIST_KEYS = ("RASL_REPORT_EMAILS", "RASL_REPORT_WHATSAPP")
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SECRETS_PATH = REPO_ROOT / ".streamlit" / "secrets.toml"
 
@@ -72,6 +85,16 @@ class Settings:
     read_only: bool = False
     max_retry_wait: float = DEFAULT_MAX_RETRY_WAIT
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
+    report_emails: tuple[str, ...] = ()
+    report_whatsapp: tuple[str, ...] = ()
+    whatsapp_template: tuple[str, str] | None = None
+    smtp_url: str | None = field(default=None, repr=False)
+    smtp_from: str | None = None
+
+    @property
+    def smtp_url_masked(self) -> str | None:
+        """``RASL_SMTP_URL`` with the password replaced by ``***`` (what pages and logs may show)."""
+        return mask_smtp_url(self.smtp_url)
 
     @property
     def is_demo(self) -> bool:
@@ -138,6 +161,8 @@ def read_secrets(path: Path | None = None) -> dict[str, str]:
             out[key] = "1" if value else "0"
         elif key == "RASL_MAX_RETRY_WAIT" and isinstance(value, (int, float)) and not isinstance(value, bool):
             out[key] = str(value)
+        elif key in LIST_KEYS and isinstance(value, list) and all(isinstance(v, str) for v in value):
+            out[key] = ", ".join(value)
         elif isinstance(value, str):
             out[key] = value
         else:
@@ -145,6 +170,49 @@ def read_secrets(path: Path | None = None) -> dict[str, str]:
             # show up later as a rejected token or a silently ignored zone.
             raise SettingsError(f"{key} (secrets.toml): must be text in quotes, e.g. {key} = \"...\"")
     return out
+
+
+_EMAIL_RE = re.compile(r"^[^@\s,;<>\"]+@[^@\s,;<>\"]+\.[^@\s,;<>\"]+$")
+_PHONE_RE = re.compile(r"^\+[0-9\s()\-]+$")
+
+
+def split_list(value: str | None) -> list[str]:
+    """Comma- (or semicolon-) separated items, stripped, empty ones and repeats dropped."""
+    items = [x.strip() for x in re.split(r"[,;]", value or "")]
+    return list(dict.fromkeys(x for x in items if x))
+
+
+def mask_smtp_url(url: str | None) -> str | None:
+    """An SMTP URL with its password replaced by ``***`` (user, host and port kept); None stays None."""
+    if not url:
+        return url
+    try:
+        parts = urlsplit(url)
+        netloc = parts.netloc
+    except ValueError:
+        return "(unreadable SMTP address)"
+    if "@" in netloc:
+        userinfo, host = netloc.rsplit("@", 1)
+        user = userinfo.split(":", 1)[0]
+        netloc = f"{user}:***@{host}" if ":" in userinfo else f"{user}@{host}"
+    return f"{parts.scheme}://{netloc}"
+
+
+def check_smtp_url(url: str) -> str | None:
+    """Why ``url`` is not a usable ``RASL_SMTP_URL`` (the password never appears), else None."""
+    masked = mask_smtp_url(url)
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return f"{masked!r} has a port that is not a number"
+    if parts.scheme not in ("smtp", "smtps"):
+        return f"{masked!r} must start with smtp:// or smtps:// (TLS from the start)"
+    if not parts.hostname:
+        return f"{masked!r} has no host name, e.g. smtp://user:password@mail.example.com:587"
+    if port is not None and not 0 < port < 65536:
+        return f"{masked!r} has a port outside 1-65535"
+    return None
 
 
 def _truthy(value: str | None) -> bool:
@@ -212,6 +280,34 @@ def load_settings(
         if not (1 <= max_retry_wait <= MAX_RETRY_WAIT_LIMIT):  # also rejects nan
             raise bad("RASL_MAX_RETRY_WAIT", f"{raw_wait!r} must be a number of seconds from 1 to "
                                              f"{MAX_RETRY_WAIT_LIMIT:,.0f} (7 days), e.g. 120")
+    emails = split_list(chosen.get("RASL_REPORT_EMAILS"))
+    for address in emails:
+        if not _EMAIL_RE.match(address):
+            raise bad("RASL_REPORT_EMAILS", f"{address!r} is not an e-mail address, e.g. team@example.com")
+    phones = split_list(chosen.get("RASL_REPORT_WHATSAPP"))
+    for phone in phones:
+        digits = sum(ch.isdigit() for ch in phone)
+        if not _PHONE_RE.match(phone) or not 8 <= digits <= 15:
+            raise bad("RASL_REPORT_WHATSAPP", f"{phone!r} is not a phone number in international form: "
+                      "write + and the country code, e.g. +966501234567")
+    template = None
+    raw_template = chosen.get("RASL_REPORT_WHATSAPP_TEMPLATE")
+    if raw_template:
+        name, sep, language = raw_template.rpartition(":")
+        if not sep or not name.strip() or not language.strip() or len(language.strip()) > 10:
+            raise bad("RASL_REPORT_WHATSAPP_TEMPLATE", f"{raw_template!r} must be name:language, e.g. weekly_review:en")
+        template = (name.strip(), language.strip())
+    smtp_url = chosen.get("RASL_SMTP_URL")
+    if smtp_url:
+        problem = check_smtp_url(smtp_url)
+        if problem:
+            raise bad("RASL_SMTP_URL", problem)
+    smtp_from = chosen.get("RASL_SMTP_FROM")
+    if smtp_from:
+        from email.utils import parseaddr
+
+        if not _EMAIL_RE.match(parseaddr(smtp_from)[1] or ""):
+            raise bad("RASL_SMTP_FROM", f"{smtp_from!r} is not an e-mail address, e.g. RASL reports <reports@example.com>")
     return Settings(
         token=token,
         base_url=base_url,
@@ -222,4 +318,9 @@ def load_settings(
         read_only=_truthy(chosen.get("RASL_READ_ONLY")),
         max_retry_wait=max_retry_wait,
         sources=origin,
+        report_emails=tuple(emails),
+        report_whatsapp=tuple(phones),
+        whatsapp_template=template,
+        smtp_url=smtp_url,
+        smtp_from=smtp_from,
     )

@@ -1,0 +1,323 @@
+"""Delivery of the weekly review and alerts: a real SMTP server on 127.0.0.1 (aiosmtpd) and the
+emulator's messages endpoints over loopback HTTP, driven through the CLI (`report weekly --send`,
+`alerts --send`).
+
+The cache below is counted by hand: UTC, weeks from Monday, the reviewed week is 16–22 Nov 2026.
+Instagram / Ramadan has 3 contacts in each of the 4 weeks before and 10 in the week; واتساب has 2
+in the week. So the week has 12 new contacts against 3 the week before: +9, +300 %.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import zipfile
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from rasl_data import cli, delivery_log, store
+from rasl_data.emulator import DEMO_TOKEN, EmulatorApp, empty_tenant
+from rasl_data.emulator.server import serve
+from smtp_fixtures import Authenticator, SmtpServer, free_port
+
+UTC = timezone.utc
+WEEK = "2026-11-16"
+SUBJECT = "Weekly review 16–22 Nov 2026: 12 new contacts (+9, +300% vs the week before)"
+SMTP_PASSWORD = "s3cr3t-Pa55word"
+
+
+def contacts_rows() -> list[dict]:
+    rows, next_id = [], iter(range(1, 1000))
+
+    def add(source_id, day: datetime, n: int) -> None:
+        for _ in range(n):
+            rows.append({"id": next(next_id), "source_id": source_id, "type": "lead", "created_at": day})
+
+    for w in range(4):  # 19 Oct, 26 Oct, 2 Nov, 9 Nov: 3 each on the Tuesday
+        add(1, datetime(2026, 10, 20, 10, tzinfo=UTC) + timedelta(days=7 * w), 3)
+    add(1, datetime(2026, 11, 17, 10, tzinfo=UTC), 10)
+    add(2, datetime(2026, 11, 18, 10, tzinfo=UTC), 2)
+    return rows
+
+
+SOURCES = [{"id": 1, "name": "Instagram / Ramadan", "created_at": datetime(2026, 1, 1, tzinfo=UTC)},
+           {"id": 2, "name": "واتساب", "created_at": datetime(2026, 1, 1, tzinfo=UTC)}]
+
+
+@pytest.fixture
+def cache(make_cache, tmp_path):
+    return make_cache(tmp_path, contacts=contacts_rows(), sources=SOURCES).path
+
+
+@pytest.fixture
+def emulator():
+    app = EmulatorApp(empty_tenant(), rate_limit_per_minute=None)
+    server, _thread = serve(app, "127.0.0.1", 0)
+    app.base = f"http://127.0.0.1:{server.server_address[1]}/api/v2"
+    yield app
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def smtp(tmp_path):
+    servers = []
+
+    def start(mode: str = "plain", auth: Authenticator | None = None) -> SmtpServer:
+        folder = tmp_path / f"tls{len(servers)}"
+        folder.mkdir()
+        server = SmtpServer(folder, mode, auth)
+        servers.append(server)
+        return server
+
+    yield start
+    for s in servers:
+        s.stop()
+
+
+@pytest.fixture
+def env(monkeypatch, cache, emulator):
+    """The configuration of a real workspace served by the emulator, mail to be set per test."""
+    values = {"RASL_SECRETS_PATH": "/dev/null", "RASL_API_TOKEN": DEMO_TOKEN, "RASL_BASE_URL": emulator.base,
+              "RASL_CACHE_PATH": str(cache), "RASL_TIMEZONE": "UTC", "RASL_WEEK_START": "monday",
+              "RASL_SMTP_FROM": "RASL reports <reports@example.com>"}
+    for key in ("RASL_REPORT_EMAILS", "RASL_REPORT_WHATSAPP", "RASL_REPORT_WHATSAPP_TEMPLATE", "RASL_SMTP_URL"):
+        monkeypatch.delenv(key, raising=False)
+
+    def set_env(**more: str) -> None:
+        for key, value in {**values, **more}.items():
+            monkeypatch.setenv(key, value)
+
+    set_env()
+    return set_env
+
+
+def weekly_send(*extra: str) -> int:
+    return cli.main(["report", "weekly", "--send", "--week", WEEK, "--no-images", *extra])
+
+
+def log_rows(cache: Path) -> list[dict]:
+    reader = store.Reader(cache)
+    try:
+        return delivery_log.read_log(reader, limit=None).sort_values("id").to_dict("records")
+    finally:
+        reader.close()
+
+
+def test_weekly_send_emails_the_pack_and_whatsapps_the_summary_once(env, smtp, emulator, cache, capsys):
+    server = smtp()
+    env(RASL_SMTP_URL=server.url(), RASL_REPORT_EMAILS="ana@example.com, omar@example.org",
+        RASL_REPORT_WHATSAPP="+966 50 123 4567")
+    assert weekly_send() == 0
+    out = capsys.readouterr().out
+    assert "sent to 3" in out
+
+    # E-mail: one message per address, subject with week and headline number, summary as text, zip attached.
+    assert sorted(r.rcpt_tos[0] for r in server.received) == ["ana@example.com", "omar@example.org"]
+    msg = server.received[0].message
+    assert msg["Subject"] == SUBJECT
+    assert msg["From"] == "RASL reports <reports@example.com>"
+    text = msg.get_body(("plain",)).get_content().replace("\r\n", "\n")  # SMTP lines end in CRLF
+    assert text.startswith("Weekly review: 16–22 Nov 2026 (UTC)\n• New contacts: 12 (+9, +300% vs 3 the week before; "
+                           "4-week average 3)")
+    html_body = msg.get_body(("html",)).get_content().replace("\r\n", "\n")
+    assert ">12<" in html_body and "+9 (+300%) vs the week before" in html_body  # the New contacts tile
+    attachments = list(msg.iter_attachments())
+    assert [a.get_filename() for a in attachments] == ["weekly_review_2026-11-16_to_2026-11-22.zip"]
+    with zipfile.ZipFile(io.BytesIO(attachments[0].get_content())) as zf:
+        summary = zf.read("summary.txt").decode()
+    assert text.startswith(summary.rstrip("\n"))
+
+    # WhatsApp: the same summary through POST /messages/text.
+    assert [(m["kind"], m["phone"]) for m in emulator.outbox] == [("text", "+966 50 123 4567")]
+    assert emulator.outbox[0]["message"] == summary.rstrip("\n")
+
+    rows = log_rows(cache)
+    assert {(r["kind"], r["item"], r["channel"], r["recipient"], r["outcome"]) for r in rows} == {
+        ("weekly_review", WEEK, "email", "ana@example.com", "sent"),
+        ("weekly_review", WEEK, "email", "omar@example.org", "sent"),
+        ("weekly_review", WEEK, "whatsapp", "+966 50 123 4567", "sent")}
+
+    # A second run sends nothing and says so.
+    assert weekly_send() == 0
+    assert "nothing sent" in capsys.readouterr().out
+    assert len(server.received) == 2 and len(emulator.outbox) == 1
+    # --force sends again to everyone.
+    assert weekly_send("--force") == 0
+    assert len(server.received) == 4 and len(emulator.outbox) == 2
+    assert len(log_rows(cache)) == 6
+
+
+def test_failure_to_one_recipient_does_not_stop_the_others_and_a_later_run_sends_only_to_them(
+        env, smtp, emulator, cache, capsys):
+    server = smtp()
+    server.handler.refuse.add("nobody@example.com")
+    too_long = "+1 - 555 - 010 - 0200"  # 11 digits (valid here) but 21 characters: RASL refuses it (422)
+    env(RASL_SMTP_URL=server.url(), RASL_REPORT_EMAILS="nobody@example.com, ana@example.com",
+        RASL_REPORT_WHATSAPP=f"{too_long}, +971501234567")
+    assert weekly_send() == 1
+    captured = capsys.readouterr()
+    err_lines = captured.err.strip().splitlines()
+    assert any(line.startswith("error: e-mail nobody@example.com: the mail server refused the address (550")
+               and "RASL_REPORT_EMAILS" in line for line in err_lines)
+    assert any(line.startswith(f"error: WhatsApp {too_long}: RASL rejected the phone number: "
+                               "Phone number cannot exceed 20 characters.") and "RASL_REPORT_WHATSAPP" in line
+               for line in err_lines)
+    assert "not delivered to 2" in err_lines[-1]
+    assert [r.rcpt_tos for r in server.received] == [["ana@example.com"]]
+    assert [m["phone"] for m in emulator.outbox] == ["+971501234567"]
+    outcome = {(r["channel"], r["recipient"]): r["outcome"] for r in log_rows(cache)}
+    assert outcome == {("email", "nobody@example.com"): "failed", ("email", "ana@example.com"): "sent",
+                       ("whatsapp", too_long): "failed", ("whatsapp", "+971501234567"): "sent"}
+
+    # The mailbox exists now; the next run sends only to those who did not get it.
+    server.handler.refuse.clear()
+    assert weekly_send() == 1  # the phone is still refused
+    assert [r.rcpt_tos for r in server.received] == [["ana@example.com"], ["nobody@example.com"]]
+    assert [m["phone"] for m in emulator.outbox] == ["+971501234567"]
+    env(RASL_REPORT_WHATSAPP="+971501234567")
+    env(RASL_REPORT_EMAILS="nobody@example.com, ana@example.com")
+    capsys.readouterr()
+    assert weekly_send() == 0
+    assert "nothing sent" in capsys.readouterr().out
+
+
+def test_unreachable_mail_server_fails_every_address_but_whatsapp_still_goes(env, emulator, cache, capsys):
+    port = free_port()  # nothing listens there
+    env(RASL_SMTP_URL=f"smtp://reports:{SMTP_PASSWORD}@127.0.0.1:{port}",
+        RASL_REPORT_EMAILS="ana@example.com, omar@example.org", RASL_REPORT_WHATSAPP="+966501234567")
+    assert weekly_send() == 1
+    err = capsys.readouterr().err
+    for address in ("ana@example.com", "omar@example.org"):
+        assert f"error: e-mail {address}: could not reach the mail server 127.0.0.1:{port}; check the host and " \
+               "port in RASL_SMTP_URL" in err
+    assert SMTP_PASSWORD not in err
+    assert len(emulator.outbox) == 1
+    assert {r["recipient"]: r["outcome"] for r in log_rows(cache)} == {
+        "ana@example.com": "failed", "omar@example.org": "failed", "+966501234567": "sent"}
+
+
+def test_token_without_messages_send_fails_whatsapp_with_what_to_fix(env, smtp, emulator, cache, capsys):
+    emulator.add_token("wm_" + "r" * 60, scopes=["sources:read", "contacts:read"])
+    server = smtp()
+    env(RASL_API_TOKEN="wm_" + "r" * 60, RASL_SMTP_URL=server.url(), RASL_REPORT_EMAILS="ana@example.com",
+        RASL_REPORT_WHATSAPP="+966501234567, +971501234567")
+    assert weekly_send() == 1
+    err = capsys.readouterr().err
+    for phone in ("+966501234567", "+971501234567"):
+        assert f"error: WhatsApp {phone}: the API token lacks the 'messages:send' permission; add it to the token " \
+               "in RASL" in err
+    assert "r" * 60 not in err
+    assert len(server.received) == 1 and emulator.outbox == []
+    assert [r["outcome"] for r in log_rows(cache) if r["channel"] == "whatsapp"] == ["failed", "failed"]
+
+
+def test_starttls_with_a_self_signed_certificate_and_auth(env, smtp, cache, capsys, monkeypatch, caplog):
+    auth = Authenticator("reports@example.com", SMTP_PASSWORD)
+    server = smtp("starttls", auth)
+    # The certificate is trusted through SSL_CERT_FILE, as a deployment with a private CA would do.
+    monkeypatch.setenv("SSL_CERT_FILE", str(server.cert))
+    env(RASL_SMTP_URL=server.url("reports%40example.com", SMTP_PASSWORD), RASL_REPORT_EMAILS="ana@example.com")
+    monkeypatch.delenv("RASL_SMTP_FROM")  # the SMTP user is an address: it becomes the sender
+    with caplog.at_level(logging.DEBUG):
+        assert weekly_send() == 0
+    assert len(server.received) == 1
+    got = server.received[0]
+    assert got.tls and got.login == "reports@example.com" and got.mail_from == "reports@example.com"
+    out = capsys.readouterr()
+    assert SMTP_PASSWORD not in out.out + out.err + caplog.text
+
+
+def test_wrong_smtp_password_is_named_but_never_shown(env, smtp, cache, capsys, monkeypatch, caplog):
+    auth = Authenticator("reports", SMTP_PASSWORD)
+    server = smtp("starttls", auth)
+    monkeypatch.setenv("SSL_CERT_FILE", str(server.cert))
+    wrong = "Wr0ng-" + SMTP_PASSWORD
+    env(RASL_SMTP_URL=server.url("reports", wrong), RASL_REPORT_EMAILS="ana@example.com, omar@example.org")
+    with caplog.at_level(logging.DEBUG):
+        assert weekly_send() == 1
+    out = capsys.readouterr()
+    assert "error: e-mail ana@example.com: the mail server 127.0.0.1:" in out.err
+    assert "refused the user name or password; check RASL_SMTP_URL (535" in out.err
+    # One sign-in for the run (smtplib tries PLAIN, then LOGIN), not one per address.
+    assert auth.attempts == ["reports", "reports"]
+    rows = log_rows(cache)
+    everything = out.out + out.err + caplog.text + repr(rows)
+    assert wrong not in everything and SMTP_PASSWORD not in everything
+    assert [r["outcome"] for r in rows] == ["failed", "failed"]
+
+
+def test_smtps_implicit_tls(env, smtp, cache, monkeypatch):
+    server = smtp("smtps")
+    monkeypatch.setenv("SSL_CERT_FILE", str(server.cert))
+    env(RASL_SMTP_URL=server.url(), RASL_REPORT_EMAILS="ana@example.com")
+    assert weekly_send() == 0
+    assert len(server.received) == 1 and server.received[0].tls
+
+
+def test_untrusted_certificate_is_refused_with_what_to_fix(env, smtp, cache, capsys):
+    server = smtp("starttls")
+    env(RASL_SMTP_URL=server.url(), RASL_REPORT_EMAILS="ana@example.com")
+    assert weekly_send() == 1
+    assert "did not pass the TLS check" in capsys.readouterr().err
+    assert server.received == []
+
+
+def test_whatsapp_template_carries_the_summary_in_its_body_field(env, emulator, cache):
+    env(RASL_REPORT_WHATSAPP="+966501234567", RASL_REPORT_WHATSAPP_TEMPLATE="weekly_review:ar")
+    assert weekly_send() == 0
+    (sent,) = emulator.outbox
+    assert (sent["kind"], sent["template_name"], sent["language"]) == ("template", "weekly_review", "ar")
+    field_1 = sent["fields"][0]
+    assert "\n" not in field_1 and field_1.startswith("Weekly review: 16–22 Nov 2026 (UTC) | • New contacts: 12")
+
+
+def test_unknown_template_is_named(env, emulator, cache, capsys):
+    env(RASL_REPORT_WHATSAPP="+966501234567, +971501234567", RASL_REPORT_WHATSAPP_TEMPLATE="nope:en")
+    assert weekly_send() == 1
+    err = capsys.readouterr().err
+    assert err.count("RASL has no approved template 'nope' in language 'en'; check RASL_REPORT_WHATSAPP_TEMPLATE") == 2
+    assert emulator.outbox == []
+
+
+def test_no_recipients_is_bad_input(env, cache, capsys):
+    assert weekly_send() == 2
+    assert "nobody to send to: set RASL_REPORT_EMAILS and/or RASL_REPORT_WHATSAPP" in capsys.readouterr().err
+
+
+def test_force_without_send_is_refused(env, cache, capsys, tmp_path):
+    assert cli.main(["report", "weekly", "--force", "--out", str(tmp_path / "x.zip")]) == 2
+    assert "--force only goes with --send" in capsys.readouterr().err
+
+
+def test_send_with_out_also_writes_the_zip(env, emulator, cache, tmp_path):
+    env(RASL_REPORT_WHATSAPP="+966501234567")
+    out = tmp_path / "pack.zip"
+    assert weekly_send("--out", str(out)) == 0
+    with zipfile.ZipFile(out) as zf:
+        assert "summary.txt" in zf.namelist()
+
+
+def test_a_delivery_is_recorded_before_the_next_is_tried(env, smtp, emulator, cache, monkeypatch):
+    """A crash after the first recipient must not lose the record of what already went out."""
+    from rasl_data import delivery
+
+    server = smtp()
+    env(RASL_SMTP_URL=server.url(), RASL_REPORT_EMAILS="ana@example.com, omar@example.org")
+    real_append = delivery_log.append
+    calls = []
+
+    def append_then_crash(path, attempts):
+        real_append(path, attempts)
+        calls.append(attempts)
+        raise KeyboardInterrupt  # the process is stopped right after the first record
+
+    monkeypatch.setattr(delivery.delivery_log, "append", append_then_crash)
+    assert weekly_send() == 130
+    monkeypatch.setattr(delivery.delivery_log, "append", real_append)
+    assert [r.rcpt_tos for r in server.received] == [["ana@example.com"]]
+    assert [(r["recipient"], r["outcome"]) for r in log_rows(cache)] == [("ana@example.com", "sent")]
+    assert weekly_send() == 0  # the rerun sends only to the second address
+    assert [r.rcpt_tos for r in server.received] == [["ana@example.com"], ["omar@example.org"]]
