@@ -117,3 +117,69 @@ if mode:
     outcome = sync_panel.run_sync(ws, mode)
     if outcome is not None and outcome.outcome == "success":
         st.rerun()  # redraw the last-sync box above with this run
+
+# --- delivery: editors only ---------------------------------------------------------------------
+if context.actor().can_edit:
+    from rasl_data import delivery
+
+    st.subheader("Weekly review and alerts by e-mail and WhatsApp")
+    st.caption("`python -m rasl_data report weekly --send` (every Monday morning) and `python -m rasl_data alerts "
+               "--send` (hourly) deliver to the recipients below, each message once. Set them in "
+               "`.streamlit/secrets.toml` or the environment and restart the dashboard.")
+    template = s.whatsapp_template
+    channels = pd.DataFrame([
+        {"Setting": "E-mail recipients (RASL_REPORT_EMAILS)", "Value": ", ".join(s.report_emails) or "none"},
+        {"Setting": "Mail server (RASL_SMTP_URL)", "Value": s.smtp_url_masked or "not set"},
+        {"Setting": "Sender (RASL_SMTP_FROM)", "Value": s.smtp_from or "the mail server's user name"},
+        {"Setting": "WhatsApp numbers (RASL_REPORT_WHATSAPP)", "Value": ", ".join(s.report_whatsapp) or "none"},
+        {"Setting": "WhatsApp message (RASL_REPORT_WHATSAPP_TEMPLATE)",
+         "Value": f"template {template[0]} ({template[1]})" if template
+         else "free text: delivered only within 24 hours of the recipient's last message to the business"},
+    ])
+    st.dataframe(channels, hide_index=True, width="stretch")
+    if s.report_whatsapp:
+        st.caption("RASL adds a WhatsApp number it does not know as a new contact without a source, so a team "
+                   "member's number shows up once as an Unattributed contact.")
+    t1, t2, _ = st.columns([1, 1, 2])
+    test_channel = None
+    if t1.button("Send test e-mail", key="set_test_email", icon=":material/mail:", disabled=not s.report_emails):
+        test_channel = "email"
+    if t2.button("Send test WhatsApp", key="set_test_whatsapp", icon=":material/chat:",
+                 disabled=not s.report_whatsapp):
+        test_channel = "whatsapp"
+    if test_channel:
+        with st.spinner("Sending…"):
+            try:
+                outcome = delivery.send_test(ws, test_channel, actor=context.actor())
+            except RaslError as err:
+                widgets.show_rasl_error(err)
+                outcome = None
+            except (ValueError, CacheError) as err:
+                st.error(getattr(err, "title", None) or str(err))
+                outcome = None
+        if outcome is not None:
+            if outcome.sent:
+                st.success("Test sent to " + ", ".join(r.address for r in outcome.sent) + ".",
+                           icon=":material/check_circle:")
+            for rcpt, message in outcome.failed.items():
+                st.error(f"{rcpt.address}: {message}")
+    st.markdown("**Delivery log**")
+    try:
+        log = delivery.delivery_log_frame(ws)
+    except CacheError as err:
+        st.error(err.title)
+        log = None
+    if log is not None and log.empty:
+        widgets.empty_state("Nothing sent yet.")
+    elif log is not None:
+        kinds = {"weekly_review": "Weekly review", "alert": "Alert", "test": "Test"}
+        shown = pd.DataFrame({
+            "When (UTC)": [f"{pd.Timestamp(t):%Y-%m-%d %H:%M}" for t in log["occurred_at"]],
+            "What": [f"{kinds.get(k, k)}: {subj}" for k, subj in zip(log["kind"], log["subject"])],
+            "Channel": ["E-mail" if c == "email" else "WhatsApp" for c in log["channel"]],
+            "To": log["recipient"],
+            "Outcome": ["Sent" if o == "sent" else "Not delivered" for o in log["outcome"]],
+            "Details": log["message"],
+            "By": log["actor"],
+        })
+        st.dataframe(shown, hide_index=True, width="stretch")
