@@ -10,7 +10,8 @@ time zone) against the **28 days before** (four 7-day blocks), with the weekly r
   new alert.
 * ``spike`` / ``drop``: the 7-day count of all new contacts, of a source or of a named campaign
   is unlikely under a Poisson distribution with the 4-block average as its mean
-  (``weekly.spike_test``: one-sided p < 0.01 and at least 5 contacts from the average). Key
+  (``weekly.spike_test``: one-sided p < 0.01 and at least 5 contacts from the average); a campaign
+  whose counts are those of one of its sources' alerts is left out (it would say the same). Key
   ``<spike|drop>:<total|source|campaign>:<subject>:<first local day the rolling week ended on>``;
   a detection within 6 days of an earlier one of the same subject and direction keeps the earlier
   key (one episode, one alert).
@@ -97,7 +98,7 @@ def detect(reader, tz: str = "UTC", week_start: str = "monday", now: datetime | 
     """The alerts true now (aware ``now``, default the current time; local days in ``tz``).
 
     ``reader`` is a ``store.Reader``. Returns alerts sorted sync first, then silent sources (most
-    contacts before first), then spikes and drops (smallest p first). Raises
+    contacts before first), then spikes and drops (smallest p first, then the largest change). Raises
     ``store.CacheError`` when the cache cannot be read.
     """
     now = now or datetime.now(timezone.utc)
@@ -106,7 +107,7 @@ def detect(reader, tz: str = "UTC", week_start: str = "monday", now: datetime | 
     out: list[Alert] = list(_sync_alerts(reader, now))
     filters = queries.Filters(base_start, end, tz, week_start)
     daily = queries.acquisition(reader, filters, "source", "day")
-    label = f"{_short(start)}–{_short(end)}"
+    label = weekly.week_label(start, end)
 
     by_source = _blocks(daily, ["source_id", "source"], base_start)
     live = set(reader.query("SELECT id FROM sources WHERE deleted_at IS NULL")["id"].astype("int64"))
@@ -121,7 +122,8 @@ def detect(reader, tz: str = "UTC", week_start: str = "monday", now: datetime | 
                 f"Silent source: {weekly._name(r.source)} has had no new contacts since {_short(r.last)} "
                 f"({int(r.before):,} in the 4 weeks before {_short(start)})"))
 
-    spikes: list[tuple[float, Alert]] = []
+    spikes: list[tuple[float, float, Alert]] = []
+    source_counts: set[tuple[str, int, float]] = set()
     total = _blocks(daily.assign(_all=weekly.ALL_CONTACTS), ["_all"], base_start)
     weekly_campaign = queries.acquisition(reader, filters, "campaign", "day")
     by_campaign = _blocks(weekly_campaign, ["campaign"], base_start)
@@ -132,6 +134,11 @@ def detect(reader, tz: str = "UTC", week_start: str = "monday", now: datetime | 
             direction, p = weekly.spike_test(int(r["this_week"]), float(r["avg_4_weeks"]))
             if not direction:
                 continue
+            counts = (direction, int(r["this_week"]), float(r["before"]))
+            if dimension == "source":
+                source_counts.add(counts)
+            elif dimension == "campaign" and counts in source_counts:
+                continue  # a campaign of one source says nothing its source's alert does not
             name = str(r[name_col])
             if dimension == "total":
                 subject_key = "all"
@@ -139,14 +146,15 @@ def detect(reader, tz: str = "UTC", week_start: str = "monday", now: datetime | 
                 subject_key = str(int(r[id_col]))
             else:
                 subject_key = name if dimension == "campaign" else UNATTRIBUTED
-            what = {"total": "All new contacts", "source": f"source {weekly._name(name)}",
-                    "campaign": f"campaign {weekly._name(name)}"}[dimension]
+            what = {"total": "in all new contacts", "source": f"for source {weekly._name(name)}",
+                    "campaign": f"for campaign {weekly._name(name)}"}[dimension]
             key = _episode_key(reader, f"{direction}:{dimension}:{subject_key}:", end)
-            spikes.append((p, Alert(
+            change = float(r["this_week"]) - float(r["avg_4_weeks"])
+            spikes.append((p, -abs(change), Alert(
                 key, direction, name if dimension != "total" else weekly.ALL_CONTACTS,
-                f"{direction.capitalize()}: {what} {int(r['this_week']):,} new contacts {label} vs an average of "
-                f"{weekly._avg(r['avg_4_weeks'])} per week in the 4 weeks before ({_p_text(p)})")))
-    out += [a for _, a in sorted(spikes, key=lambda pa: pa[0])]
+                f"{direction.capitalize()} {what}: {int(r['this_week']):,} new contacts {label}, against an average "
+                f"of {weekly._avg(r['avg_4_weeks'])} a week in the 4 weeks before ({_p_text(p)})")))
+    out += [a for _, _, a in sorted(spikes, key=lambda t: (t[0], t[1]))]
     return out
 
 

@@ -190,6 +190,11 @@ class Mailer:
         except MailError:
             smtp.close()
             raise
+        except UnicodeError:
+            smtp.close()
+            # smtplib sends AUTH as ASCII; never echo the offending text (it may be the password).
+            raise self._fail("the user name or password in RASL_SMTP_URL has characters SMTP sign-in cannot "
+                             "send; use plain ASCII (percent-encode @ : / as %40 %3A %2F)", whole_run=True) from None
         except smtplib.SMTPAuthenticationError as err:
             smtp.close()
             raise self._fail(f"the mail server {c.where} refused the user name or password; check RASL_SMTP_URL",

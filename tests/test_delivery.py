@@ -321,3 +321,18 @@ def test_a_delivery_is_recorded_before_the_next_is_tried(env, smtp, emulator, ca
     assert [(r["recipient"], r["outcome"]) for r in log_rows(cache)] == [("ana@example.com", "sent")]
     assert weekly_send() == 0  # the rerun sends only to the second address
     assert [r.rcpt_tos for r in server.received] == [["ana@example.com"], ["omar@example.org"]]
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+def test_non_ascii_smtp_password_is_refused_without_echoing_it(tmp_path):
+    from rasl_data.mail import Mailer, MailError, SmtpConfig, build_message
+
+    server = SmtpServer(tmp_path, "plain", Authenticator("reports", "x"))
+    try:
+        config = SmtpConfig.from_url(f"smtp://reports:كلمة-سر@127.0.0.1:{server.port}")
+        with Mailer(config, "reports@example.com") as mailer, pytest.raises(MailError) as info:
+            mailer.send(build_message("reports@example.com", "ana@example.com", "s", "t"), "ana@example.com")
+    finally:
+        server.stop()
+    assert "use plain ASCII" in str(info.value) and "كلمة" not in str(info.value)
+    assert info.value.whole_run and info.value.__cause__ is None and server.received == []
