@@ -134,12 +134,14 @@ if context.actor().can_edit:
         {"Setting": "WhatsApp numbers (RASL_REPORT_WHATSAPP)", "Value": ", ".join(s.report_whatsapp) or "none"},
         {"Setting": "WhatsApp message (RASL_REPORT_WHATSAPP_TEMPLATE)",
          "Value": f"template {template[0]} ({template[1]})" if template
-         else "free text: delivered only within 24 hours of the recipient's last message to the business"},
+         else "free text (24-hour window only)"},
     ])
     st.dataframe(channels, hide_index=True, width="stretch")
     if s.report_whatsapp:
-        st.caption("RASL adds a WhatsApp number it does not know as a new contact without a source, so a team "
-                   "member's number shows up once as an Unattributed contact.")
+        st.caption("WhatsApp delivers free text only to numbers that wrote to the business in the last 24 hours; "
+                   "set an approved template in `RASL_REPORT_WHATSAPP_TEMPLATE` (name:language) to reach them any "
+                   "time. RASL adds a number it does not know as a new contact without a source, so a team member's "
+                   "number shows up once as an Unattributed contact.")
     t1, t2, _ = st.columns([1, 1, 2])
     test_channel = None
     if t1.button("Send test e-mail", key="set_test_email", icon=":material/mail:", disabled=not s.report_emails):
@@ -172,13 +174,14 @@ if context.actor().can_edit:
     if log is not None and log.empty:
         widgets.empty_state("Nothing sent yet.")
     elif log is not None:
-        kinds = {"weekly_review": "Weekly review", "alert": "Alert", "test": "Test"}
+        kinds = {"weekly_review": "Weekly review", "alert": "Alerts", "test": "Test"}
         shown = pd.DataFrame({
             "When (UTC)": [f"{pd.Timestamp(t):%Y-%m-%d %H:%M}" for t in log["occurred_at"]],
-            "What": [f"{kinds.get(k, k)}: {subj}" for k, subj in zip(log["kind"], log["subject"])],
+            "What": [kinds.get(k, k) + (f" ({n})" if k == "alert" else "") for k, n in zip(log["kind"], log["items"])],
             "Channel": ["E-mail" if c == "email" else "WhatsApp" for c in log["channel"]],
             "To": log["recipient"],
             "Outcome": ["Sent" if o == "sent" else "Not delivered" for o in log["outcome"]],
+            "Subject": log["subject"],
             "Details": log["message"],
             "By": log["actor"],
         })

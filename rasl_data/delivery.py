@@ -527,6 +527,7 @@ def send_test(ws, channel: str, *, actor: Actor, ssl_context=None) -> RunResult:
     return result
 
 
-def delivery_log_frame(ws, limit: int = 200):
-    """The delivery log for the Settings page: ``deliveries`` newest first (see ``delivery_log.read_log``)."""
-    return delivery_log.read_log(ws.reader, limit=limit)
+def delivery_log_frame(ws, limit: int = 100):
+    """The delivery log for the Settings page: one row per message and recipient, newest first
+    (see ``delivery_log.read_messages``; table ``deliveries``)."""
+    return delivery_log.read_messages(ws.reader, limit=limit)

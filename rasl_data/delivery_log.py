@@ -134,3 +134,24 @@ def read_log(reader, *, limit: int | None = 200, kind: str | None = None) -> pd.
         sql += " LIMIT ?"
         params.append(int(limit))
     return reader.query(sql, params)
+
+
+def read_messages(reader, *, limit: int | None = 100) -> pd.DataFrame:
+    """The log as messages: one row per attempt to one recipient (the rows one message recorded
+    for several alerts become one), newest first.
+
+    Columns: ``occurred_at``, ``kind``, ``channel``, ``recipient``, ``outcome``, ``subject``,
+    ``items`` (how many weeks or alerts the message covered), ``message``, ``actor``. An old cache
+    without the table gives an empty frame.
+    """
+    cols = ["occurred_at", "kind", "channel", "recipient", "outcome", "subject", "items", "message", "actor"]
+    if not _has_table(reader):
+        return pd.DataFrame(columns=cols)
+    sql = ("SELECT occurred_at, kind, channel, recipient, outcome, subject, count(*) AS items, message, actor, "
+           "max(id) AS last_id FROM deliveries GROUP BY occurred_at, kind, channel, recipient, outcome, subject, "
+           "message, actor ORDER BY last_id DESC")
+    params: list = []
+    if limit is not None:
+        sql += " LIMIT ?"
+        params.append(int(limit))
+    return reader.query(sql, params)[cols]
