@@ -85,7 +85,8 @@ def _tile_value(row: pd.Series, how: str) -> tuple[str, str, str]:
         if pd.isna(change):
             return value, "no contacts the week before" if pd.isna(prev) else "", "#5F6368"
         # More unattributed is worse: red up, green down.
-        return value, f"{float(change) * 100:+.1f} pts vs the week before", "#D93025" if change > 0 else "#0F9D58"
+        colour = "#D93025" if change > 0 else "#0F9D58" if change < 0 else "#5F6368"
+        return value, f"{float(change) * 100:+.1f} pts vs the week before", colour
     value = "–" if pd.isna(this) else f"{int(this):,}"
     if pd.isna(change) or pd.isna(prev):
         return value, "this week", "#5F6368"
