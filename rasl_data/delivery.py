@@ -19,7 +19,10 @@ SMTP password or the API token (``_scrub``). No streamlit here.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import fcntl
 import logging
+import os
 import sys
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -98,6 +101,35 @@ def _scrub(text: str, settings: Settings, smtp: SmtpConfig | None = None) -> str
         except ValueError:
             pass
     return " ".join(text.split())
+
+
+@contextlib.contextmanager
+def run_lock(cache_path: Path):
+    """Hold ``<cache>.delivery.lock`` for one delivery run, so two runs (an overlapping cron job, a
+    test from the dashboard) never both find a recipient "not sent yet" and both send.
+
+    Raises ``DeliveryBusyError`` at once when another run holds it.
+    """
+    path = Path(cache_path)
+    lock = path.with_name(path.name + ".delivery.lock")
+    try:
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as err:
+        raise store.CacheError(f"The delivery lock {lock} cannot be created: {err.strerror or err}.") from err
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise DeliveryBusyError("Another delivery run is sending right now; try again in a minute.") from None
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+
+class DeliveryBusyError(store.CacheError):
+    """Another ``--send`` run (or a dashboard test) is delivering from the same cache."""
 
 
 # --- WhatsApp ---------------------------------------------------------------------------------
@@ -190,11 +222,17 @@ def deliver(
     def note(rcpt: Recipient, items: list[str], error: str | None, info: str = "") -> None:
         outcome = "failed" if error else "sent"
         message = _scrub(error or info, settings, smtp)
-        delivery_log.append(cache_path, [Attempt(kind, item, rcpt.channel, rcpt.address, outcome, content.subject,
-                                                 message, actor.email) for item in items])
+        try:
+            delivery_log.append(cache_path, [Attempt(kind, item, rcpt.channel, rcpt.address, outcome, content.subject,
+                                                     message, actor.email) for item in items])
+        except store.CacheError as err:
+            # Stop here: sending on without records could repeat these messages on the next run.
+            what = "got the message, but" if not error else "was not served, and"
+            raise store.CacheError(f"{rcpt} {what} the delivery log could not be written ({err.title}); "
+                                   "stopped before the other recipients", err.detail) from err
         if error:
             result.failed[rcpt] = message
-            log.warning("%s not delivered: %s", rcpt, message)
+            log.info("%s not delivered: %s", rcpt, message)
         else:
             result.sent.append(rcpt)
             log.info("%s delivered", rcpt)
@@ -315,8 +353,6 @@ def run_weekly_send(args: argparse.Namespace, *, transport=None, ssl_context=Non
     recipient and what to fix) or the cache cannot be read or written; 2 bad input or no recipients
     configured. ``transport``/``ssl_context`` are for tests (an emulator, a private certificate).
     """
-    from .reports import build_weekly_pack, pack_zip_name
-
     def fail(message: str, code: int) -> int:
         print(f"error: {message}", file=sys.stderr)
         return code
@@ -351,36 +387,22 @@ def run_weekly_send(args: argparse.Namespace, *, transport=None, ssl_context=Non
             return fail(str(err), 2)
         item = review.week_start.isoformat()
         label = weekly.week_label(review.week_start, review.week_end)
-        todo, skipped = pending(reader, "weekly_review", [(r, [item]) for r in everyone], args.force)
-        pack = zip_name = None
-        if out is not None or any(r.channel == EMAIL for r, _ in todo):
-            pack = build_weekly_pack(reader, images=not args.no_images, review=review)
-            zip_name = pack_zip_name(review)
-        if out is not None:
-            from .reports import _write_atomically
-
-            try:
-                _write_atomically(out, pack)
-            except OSError as err:
-                return fail(f"cannot write {out}: {err.strerror or err}", 1)
-            print(f"wrote {out}")
-        result = RunResult(label, skipped=skipped)
-        if todo:
-            content = weekly_content(review, pack, zip_name)
-            deliver(cfg, cache, todo, content, kind="weekly_review", client_factory=_workspace_client(cfg, transport),
-                    ssl_context=ssl_context, result=result)
+        with run_lock(cache):
+            result, todo = _weekly_run(args, cfg, reader, review, everyone, item, label, out, transport, ssl_context)
+        if result is None:
+            return 1
     except store.CacheError as err:
         return fail(err.title, 1)
     finally:
         reader.close()
     _print_result(result)
     if not todo:
-        print(f"nothing sent: the weekly review of {label} was already sent to all {len(skipped)} recipient(s) "
-              "(--force sends it again)")
+        print(f"nothing sent: the weekly review of {label} was already sent to all {len(result.skipped)} "
+              "recipient(s) (--force sends it again)")
         return 0
     summary = f"weekly review {label}: sent to {len(result.sent)}"
-    if skipped:
-        summary += f", already sent to {len(skipped)}"
+    if result.skipped:
+        summary += f", already sent to {len(result.skipped)}"
     if result.failed:
         summary += f", not delivered to {len(result.failed)}: " + ", ".join(str(r) for r in result.failed)
         summary += " (the next --send tries them again)"
@@ -388,6 +410,34 @@ def run_weekly_send(args: argparse.Namespace, *, transport=None, ssl_context=Non
         return 1
     print(summary)
     return 0
+
+
+def _weekly_run(args, cfg: Settings, reader, review, everyone, item: str, label: str, out: Path | None, transport,
+                ssl_context) -> tuple[RunResult | None, list]:
+    """The part of ``report weekly --send`` that runs under the delivery lock; ``(None, [])`` when the
+    zip could not be written (the error is printed)."""
+    from .reports import build_weekly_pack, pack_zip_name
+
+    todo, skipped = pending(reader, "weekly_review", [(r, [item]) for r in everyone], args.force)
+    pack = zip_name = None
+    if out is not None or any(r.channel == EMAIL for r, _ in todo):
+        pack = build_weekly_pack(reader, images=not args.no_images, review=review)
+        zip_name = pack_zip_name(review)
+    if out is not None:
+        from .reports import _write_atomically
+
+        try:
+            _write_atomically(out, pack)
+        except OSError as err:
+            print(f"error: cannot write {out}: {err.strerror or err}", file=sys.stderr)
+            return None, []
+        print(f"wrote {out}")
+    result = RunResult(label, skipped=skipped)
+    if todo:
+        content = weekly_content(review, pack, zip_name)
+        deliver(cfg, cfg.cache_path, todo, content, kind="weekly_review",
+                client_factory=_workspace_client(cfg, transport), ssl_context=ssl_context, result=result)
+    return result, todo
 
 
 # --- alerts -----------------------------------------------------------------------------------
@@ -420,28 +470,29 @@ def send_alerts(settings: Settings, *, now: datetime | None = None, transport=No
     detects. Raises ``store.CacheError``.
     """
     cache = settings.cache_path
-    reader = store.Reader(cache)
-    try:
-        found = alerts_mod.detect(reader, settings.timezone, settings.week_start, now)
-        if not send or not found:
+    with run_lock(cache) if send else contextlib.nullcontext():
+        reader = store.Reader(cache)
+        try:
+            found = alerts_mod.detect(reader, settings.timezone, settings.week_start, now)
+            if not send or not found:
+                return found, None
+            keys = [a.key for a in found]
+            todo, _ = pending(reader, "alert", [(r, keys) for r in recipients(settings)], False)
+        finally:
+            reader.close()
+        if not todo:
             return found, None
-        keys = [a.key for a in found]
-        todo, _ = pending(reader, "alert", [(r, keys) for r in recipients(settings)], False)
-    finally:
-        reader.close()
-    if not todo:
-        return found, None
-    by_key = {a.key: a for a in found}
-    result = RunResult("alerts")
-    # Recipients differ in what they already had: group those who get the same set.
-    groups: dict[tuple[str, ...], list[tuple[Recipient, list[str]]]] = {}
-    for rcpt, its in todo:
-        groups.setdefault(tuple(its), []).append((rcpt, its))
-    for its, targets in groups.items():
-        content = alert_content([by_key[k] for k in its], settings.timezone, now)
-        deliver(settings, cache, targets, content, kind="alert",
-                client_factory=_workspace_client(settings, transport), ssl_context=ssl_context, result=result)
-    return found, result
+        by_key = {a.key: a for a in found}
+        result = RunResult("alerts")
+        # Recipients differ in what they already had: group those who get the same set.
+        groups: dict[tuple[str, ...], list[tuple[Recipient, list[str]]]] = {}
+        for rcpt, its in todo:
+            groups.setdefault(tuple(its), []).append((rcpt, its))
+        for its, targets in groups.items():
+            content = alert_content([by_key[k] for k in its], settings.timezone, now)
+            deliver(settings, cache, targets, content, kind="alert",
+                    client_factory=_workspace_client(settings, transport), ssl_context=ssl_context, result=result)
+        return found, result
 
 
 def run_alerts(args: argparse.Namespace, *, transport=None, ssl_context=None, now: datetime | None = None) -> int:
@@ -494,7 +545,8 @@ def send_test(ws, channel: str, *, actor: Actor, ssl_context=None) -> RunResult:
     ``access.AccessDeniedError`` for a viewer (audited as refused, nothing sent). Audited as
     ``delivery.test`` (object ``delivery_channel``) with the recipients and the outcome; each attempt
     lands in ``deliveries`` (kind ``test``). Raises ``ValueError`` for an unknown channel or when the
-    channel has no recipients; ``store.CacheError`` when the cache cannot be written.
+    channel has no recipients; ``DeliveryBusyError`` while a scheduled run is sending;
+    ``store.CacheError`` when the cache cannot be written.
     """
     if channel not in (EMAIL, WHATSAPP):
         raise ValueError(f"unknown channel {channel!r}")
@@ -516,8 +568,9 @@ def send_test(ws, channel: str, *, actor: Actor, ssl_context=None) -> RunResult:
     text = (f"RASL dashboard test: {label} delivery works. The weekly review and alerts will arrive here. "
             f"({now:%Y-%m-%d %H:%M} UTC)")
     content = Content(subject="RASL dashboard: test message", whatsapp=text, email_text=text + "\n")
-    result = deliver(settings, ws.cache_path, [(r, ["test"]) for r in targets], content, kind="test",
-                     client_factory=ws.client, actor=actor, ssl_context=ssl_context)
+    with run_lock(ws.cache_path):
+        result = deliver(settings, ws.cache_path, [(r, ["test"]) for r in targets], content, kind="test",
+                         client_factory=ws.client, actor=actor, ssl_context=ssl_context)
     entry.after = {"recipients": [r.address for r in targets], "sent": [r.address for r in result.sent],
                    "failed": {r.address: m for r, m in result.failed.items()}}
     if result.failed:

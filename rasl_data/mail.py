@@ -172,8 +172,15 @@ class Mailer:
             raise self._fail(f"the mail server {c.where} did not pass the TLS check; check the host in RASL_SMTP_URL "
                              "(or SSL_CERT_FILE for a private certificate)", err, whole_run=True) from None
         except (socket.timeout, TimeoutError) as err:
-            raise self._fail(f"the mail server {c.where} did not answer in {self.timeout:.0f} s; check RASL_SMTP_URL",
+            raise self._fail(f"the mail server {c.where} did not answer in {self.timeout:g} s; check RASL_SMTP_URL",
                              err, whole_run=True) from None
+        except smtplib.SMTPServerDisconnected as err:
+            if "timed out" not in str(err):
+                raise self._fail(f"the mail server {c.where} closed the connection at once; check the host and port "
+                                 "in RASL_SMTP_URL", err, whole_run=True) from None
+            # smtplib reports a silent server (no greeting) as a disconnect "timed out".
+            raise self._fail(f"the mail server {c.where} did not answer in {self.timeout:g} s; check RASL_SMTP_URL",
+                             whole_run=True) from None
         except (OSError, smtplib.SMTPException) as err:
             raise self._fail(f"could not reach the mail server {c.where}; check the host and port in RASL_SMTP_URL",
                              err, whole_run=True) from None

@@ -63,7 +63,16 @@ class Handler:
 
     received: list[Received] = field(default_factory=list)
     refuse: set[str] = field(default_factory=set)
-    transcript: list[str] = field(default_factory=list)
+    refuse_sender: bool = False
+    mail_from_attempts: int = 0
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):  # noqa: N802 - aiosmtpd hook
+        self.mail_from_attempts += 1
+        if self.refuse_sender:
+            return "553 5.7.1 Sender address rejected: not owned by user"
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802 - aiosmtpd hook
         if address in self.refuse:

@@ -336,3 +336,63 @@ def test_non_ascii_smtp_password_is_refused_without_echoing_it(tmp_path):
         server.stop()
     assert "use plain ASCII" in str(info.value) and "كلمة" not in str(info.value)
     assert info.value.whole_run and info.value.__cause__ is None and server.received == []
+
+
+def test_a_second_run_while_one_is_sending_sends_nothing(env, smtp, emulator, cache, capsys):
+    from rasl_data import delivery
+
+    server = smtp()
+    env(RASL_SMTP_URL=server.url(), RASL_REPORT_EMAILS="ana@example.com")
+    with delivery.run_lock(cache):  # an overlapping cron run holds the lock
+        assert weekly_send() == 1
+        assert "Another delivery run is sending right now" in capsys.readouterr().err
+    assert server.received == [] and log_rows(cache) == []
+    assert weekly_send() == 0 and len(server.received) == 1
+
+
+def test_delivery_log_that_cannot_be_written_stops_the_run_and_says_who_got_it(env, smtp, emulator, cache, capsys,
+                                                                             monkeypatch):
+    from rasl_data import delivery
+
+    server = smtp()
+    env(RASL_SMTP_URL=server.url(), RASL_REPORT_EMAILS="ana@example.com, omar@example.org")
+
+    def busy(path, attempts):
+        raise store.CacheBusyError("Another program is writing the cache; try again in a minute.")
+
+    monkeypatch.setattr(delivery.delivery_log, "append", busy)
+    assert weekly_send() == 1
+    err = capsys.readouterr().err.strip()
+    assert err == ("error: e-mail ana@example.com got the message, but the delivery log could not be written "
+                   "(Another program is writing the cache; try again in a minute.); stopped before the other "
+                   "recipients")
+    assert [r.rcpt_tos for r in server.received] == [["ana@example.com"]]
+
+
+def test_mail_server_refusing_the_sender_fails_every_address_once(env, smtp, emulator, cache, capsys):
+    server = smtp()
+    server.handler.refuse_sender = True
+    env(RASL_SMTP_URL=server.url(), RASL_REPORT_EMAILS="ana@example.com, omar@example.org")
+    assert weekly_send() == 1
+    err = capsys.readouterr().err
+    assert err.count("the mail server refused the sender reports@example.com; check RASL_SMTP_FROM (553") == 2
+    assert server.handler.mail_from_attempts == 1
+
+
+def test_mail_server_that_never_answers_times_out_with_what_to_fix(tmp_path):
+    import socket as socket_mod
+
+    from rasl_data.mail import Mailer, MailError, SmtpConfig, build_message
+
+    silent = socket_mod.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(1)  # accepts the connection, never says hello
+    port = silent.getsockname()[1]
+    try:
+        config = SmtpConfig.from_url(f"smtp://127.0.0.1:{port}")
+        with Mailer(config, "reports@example.com", timeout=0.5) as mailer, pytest.raises(MailError) as info:
+            mailer.send(build_message("reports@example.com", "ana@example.com", "s", "t"), "ana@example.com")
+    finally:
+        silent.close()
+    assert str(info.value).startswith(f"the mail server 127.0.0.1:{port} did not answer in 0.5 s; check RASL_SMTP_URL")
+    assert info.value.whole_run
