@@ -445,8 +445,11 @@ def _weekly_run(args, cfg: Settings, reader, review, everyone, item: str, label:
 
 def add_alerts_parser(subparsers) -> argparse.ArgumentParser:
     """Add ``alerts [--send] [--cache FILE]`` to the CLI's subparsers."""
-    p = subparsers.add_parser("alerts", help="list the new alerts (silent sources, spikes and drops, failing sync); "
-                                             "--send delivers them")
+    p = subparsers.add_parser(
+        "alerts", help="list the alerts (silent sources, spikes and drops, failing sync); --send delivers new ones",
+        description="List what needs attention now: sources that went silent, spikes and drops over the last 7 "
+                    "complete local days (the weekly review's rule), a sync failing for more than a day. With --send, "
+                    "e-mail and WhatsApp each recipient the alerts it has not had yet (a quiet run sends nothing).")
     p.add_argument("--send", action="store_true", help="send the new alerts by e-mail and WhatsApp")
     p.add_argument("--cache", metavar="FILE", help="DuckDB cache file (default: RASL_CACHE_PATH or the per-workspace cache)")
     p.set_defaults(func=run_alerts)
