@@ -396,3 +396,27 @@ def test_mail_server_that_never_answers_times_out_with_what_to_fix(tmp_path):
         silent.close()
     assert str(info.value).startswith(f"the mail server 127.0.0.1:{port} did not answer in 0.5 s; check RASL_SMTP_URL")
     assert info.value.whole_run
+
+
+def test_password_and_token_never_appear_in_output_logs_or_the_delivery_log(env, smtp, emulator, cache, capsys,
+                                                                           monkeypatch, caplog):
+    """A rejected token (401) on WhatsApp and a rejected password on SMTP, everything logged at DEBUG."""
+    token = "wm_" + "Zq9" * 20  # not known to the emulator: 401 INVALID_TOKEN
+    auth = Authenticator("reports", SMTP_PASSWORD)
+    server = smtp("starttls", auth)
+    monkeypatch.setenv("SSL_CERT_FILE", str(server.cert))
+    wrong = "Xx-" + SMTP_PASSWORD
+    env(RASL_API_TOKEN=token, RASL_SMTP_URL=server.url("reports", wrong), RASL_REPORT_EMAILS="ana@example.com",
+        RASL_REPORT_WHATSAPP="+966501234567")
+    with caplog.at_level(logging.DEBUG):
+        assert weekly_send() == 1
+    out = capsys.readouterr()
+    assert "error: WhatsApp +966501234567: The API token was rejected: it is invalid. Check RASL_API_TOKEN." in out.err
+    reader = store.Reader(cache)
+    try:
+        tables = reader.query("SELECT * FROM deliveries").to_string() + reader.query("SELECT * FROM audit_log").to_string()
+    finally:
+        reader.close()
+    everything = out.out + out.err + caplog.text + tables
+    for secret in (token, wrong, SMTP_PASSWORD):
+        assert secret not in everything
