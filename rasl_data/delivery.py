@@ -35,7 +35,8 @@ from .access import AccessDeniedError, Actor, CLI_ACTOR, require_editor
 from .audit import AuditEntry
 from .delivery_log import Attempt
 from .errors import (AuthenticationError, ConnectionFailedError, InsufficientScopeError, IpNotAllowedError,
-                     NotFoundError, PlanLimitError, RaslError, RequestTimeoutError, ServerError, ValidationError)
+                     NotFoundError, PlanLimitError, ProtocolError, RaslError, RequestTimeoutError, ServerError,
+                     ValidationError)
 from .mail import Mailer, MailError, SmtpConfig, build_message, sender_address
 from .settings import Settings, SettingsError, load_settings
 
@@ -173,9 +174,9 @@ def whatsapp_problem(err: RaslError, settings: Settings) -> _WhatsAppFailure:
         reason = err.details.get("error") if isinstance(err.details, dict) else None
         return _WhatsAppFailure("WhatsApp did not accept the message" + (f" ({reason})" if reason else "")
                                 + "; try again later")
-    if isinstance(err, (ServerError, RequestTimeoutError)):
-        return _WhatsAppFailure(f"{err.title.rstrip('.')}; RASL did not confirm the message, so it is not counted "
-                                "as sent (the next run tries again)")
+    if isinstance(err, (ServerError, RequestTimeoutError, ProtocolError)):
+        return _WhatsAppFailure(f"RASL did not confirm the message ({err.title.rstrip('.')}); it is not counted as "
+                                "sent and the next run sends it again")
     if isinstance(err, ConnectionFailedError):
         return _WhatsAppFailure(err.title, True)
     return _WhatsAppFailure(err.title)

@@ -35,7 +35,7 @@ def fit_text(text: str, limit: int = WHATSAPP_MAX_CHARS) -> str:
     lines = text.split("\n")
     kept: list[str] = []
     for i, line in enumerate(lines):
-        note = f"… {len(lines) - i} more line(s) in the e-mailed report"
+        note = f"… and {len(lines) - i} more line(s)"
         if len("\n".join(kept + [line, note])) > limit:
             return "\n".join(kept + [note])[:limit]
         kept.append(line)

@@ -420,3 +420,26 @@ def test_password_and_token_never_appear_in_output_logs_or_the_delivery_log(env,
     everything = out.out + out.err + caplog.text + tables
     for secret in (token, wrong, SMTP_PASSWORD):
         assert secret not in everything
+
+
+def test_whatsapp_answer_lost_is_not_counted_as_sent_and_is_retried_next_run(env, emulator, cache, capsys):
+    emulator.set_faults("lost:1")  # RASL sends, then the answer never arrives
+    env(RASL_REPORT_WHATSAPP="+966501234567")
+    assert weekly_send() == 1
+    err = capsys.readouterr().err
+    assert "error: WhatsApp +966501234567: RASL did not confirm the message (The connection to RASL broke off " \
+           "mid-answer); it is not counted as sent and the next run sends it again" in err
+    assert [r["outcome"] for r in log_rows(cache)] == ["failed"]
+    assert weekly_send() == 0
+    assert len(emulator.outbox) == 2  # at least once: the lost one went out, the rerun sent it again
+
+
+def test_long_text_is_cut_at_a_line_for_whatsapp():
+    from rasl_data.delivery_content import fit_text
+
+    lines = [f"• line {i} " + "x" * 90 for i in range(60)]  # 60 lines of about 100 characters
+    text = fit_text("\n".join(lines), 4096)
+    assert len(text) <= 4096
+    kept = text.split("\n")
+    assert kept[:-1] == lines[:len(kept) - 1]  # whole lines only
+    assert kept[-1] == f"… and {60 - (len(kept) - 1)} more line(s)"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from rasl_data import audit, delivery, delivery_log, store
+from rasl_data import audit, delivery, delivery_log
 from rasl_data.access import LOCAL_ACTOR, LOCAL_VIEWER, AccessDeniedError
 from rasl_data.emulator import DEMO_TOKEN, EmulatorApp, empty_tenant
 from rasl_data.settings import load_settings
