@@ -20,6 +20,7 @@ import pytest
 from rasl_data import errors as E
 from rasl_data.client import RaslClient
 from rasl_data.emulator import DEMO_TOKEN, EmulatorApp, empty_tenant, make_demo_tenant
+from rasl_data.models import unwrap_data
 
 BASE = "https://getrasl.io/api/v2"
 REPO = Path(__file__).resolve().parents[1]
@@ -195,3 +196,15 @@ def test_a_send_is_never_repeated_after_a_server_error():
     with pytest.raises(E.ServerError):
         client.send_text("+966501234567", "hi")
     assert len(calls) == 1
+
+
+def test_contract_messages_sent_ones_are_listed_newest_first():
+    app, client = app_and_client()
+    client.send_text("+966501234567", "first")
+    client.send_template("+971501234567", "weekly_review", "en", ["second"])
+    listed = client.call("GET", "/messages")
+    assert [(m["phone"], m["type"], m["direction"]) for m in listed["data"]] == [
+        ("971501234567", "template", "outbound"), ("966501234567", "text", "outbound")]
+    assert listed["meta"]["pagination"]["total"] == 2
+    one = client.call("GET", "/messages/1")
+    assert unwrap_data(one["data"])["message"] == "first"  # GET-by-id may be double wrapped (§3.1)

@@ -801,7 +801,8 @@ MAX_MESSAGE_CHARS = 4096
 
 
 class _Messages:
-    """``POST /messages/text`` and ``POST /messages/template`` (scope ``messages:send``).
+    """``POST /messages/text`` and ``POST /messages/template`` (scope ``messages:send``); what was
+    sent can be read back with ``GET /messages`` and ``GET /messages/{id}`` (scope ``messages:read``).
 
     Validation follows ``SendTextMessageRequest`` (messages verbatim, nested one level deeper:
     ``error.details = {"errors": {...}}``). A valid request is kept in ``app.outbox`` (dicts with
@@ -816,7 +817,35 @@ class _Messages:
     @staticmethod
     def routes(app: EmulatorApp) -> list[tuple[str, str, str, Callable]]:
         return [("POST", "messages/text", "messages:send", _Messages.text(app)),
-                ("POST", "messages/template", "messages:send", _Messages.template(app))]
+                ("POST", "messages/template", "messages:send", _Messages.template(app)),
+                ("GET", "messages", "messages:read", _Messages.list(app)),
+                ("GET", "messages/{}", "messages:read", _Messages.get(app))]
+
+    @staticmethod
+    def _object(record: dict) -> dict:
+        """A sent message as ``GET /messages`` shows it (contract §11 message object)."""
+        return {"id": record["id"], "message_id": f"wamid.EMU{record['id']:08d}", "contact_id": record["contact_id"],
+                "phone": record["phone_digits"], "message": record["message"], "type": record["kind"],
+                "status": "sent", "direction": "outbound", "sent_at": record["sent_at"], "delivered_at": None,
+                "read_at": None, "failed_at": None, "error_message": None}
+
+    @staticmethod
+    def list(app: EmulatorApp) -> Callable[[Req], httpx.Response]:
+        """``GET /messages``: what was sent, newest first, paginated like the other lists."""
+        def h(req: Req) -> httpx.Response:
+            page, per_page = app.page_args(req.params)
+            rows = [_Messages._object(r) for r in reversed(app.outbox)]
+            return app.paginated("messages", rows[(page - 1) * per_page: page * per_page], len(rows), page, per_page)
+        return h
+
+    @staticmethod
+    def get(app: EmulatorApp) -> Callable[[Req], httpx.Response]:
+        def h(req: Req) -> httpx.Response:
+            i = int(req.parts[0])
+            if not 1 <= i <= len(app.outbox):
+                return app.not_found("message")
+            return app.ok({"data": _Messages._object(app.outbox[i - 1])})
+        return h
 
     @staticmethod
     def _invalid(app: EmulatorApp, errors: dict[str, list[str]]) -> httpx.Response:
