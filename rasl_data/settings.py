@@ -183,19 +183,25 @@ def split_list(value: str | None) -> list[str]:
 
 
 def mask_smtp_url(url: str | None) -> str | None:
-    """An SMTP URL with its password replaced by ``***`` (user, host and port kept); None stays None."""
+    """An SMTP URL with its password replaced by ``***`` (user, host and port kept); None stays None.
+
+    Works on the text as typed, not on a URL parser's reading of it, so a password with an
+    unencoded ``#``, ``?`` or ``/`` (which a parser would cut elsewhere) is still hidden whole.
+    """
     if not url:
         return url
-    try:
-        parts = urlsplit(url)
-        netloc = parts.netloc
-    except ValueError:
-        return "(unreadable SMTP address)"
-    if "@" in netloc:
-        userinfo, host = netloc.rsplit("@", 1)
-        user = userinfo.split(":", 1)[0]
-        netloc = f"{user}:***@{host}" if ":" in userinfo else f"{user}@{host}"
-    return f"{parts.scheme}://{netloc}"
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        scheme, rest = "", url
+    head = f"{scheme}://" if sep else ""
+    if "@" in rest:
+        userinfo, host = rest.rsplit("@", 1)
+        user, colon, _password = userinfo.partition(":")
+        return f"{head}{user}{':***' if colon else ''}@{host}"
+    host, colon, tail = rest.partition(":")
+    if colon and not tail.rstrip("/").isdigit():
+        return f"{head}{host}:***"  # not a port: maybe credentials without a host
+    return f"{head}{rest}"
 
 
 def check_smtp_url(url: str) -> str | None:
@@ -208,8 +214,9 @@ def check_smtp_url(url: str) -> str | None:
         return f"{masked!r} has a port that is not a number"
     if parts.scheme not in ("smtp", "smtps"):
         return f"{masked!r} must start with smtp:// or smtps:// (TLS from the start)"
-    if not parts.hostname:
-        return f"{masked!r} has no host name, e.g. smtp://user:password@mail.example.com:587"
+    if not parts.hostname or "@" in (parts.hostname or "") or parts.fragment or parts.query:
+        return (f"{masked!r} has no host name, e.g. smtp://user:password@mail.example.com:587 (write @ : / # ? "
+                "inside the user or password as %40 %3A %2F %23 %3F)")
     if port is not None and not 0 < port < 65536:
         return f"{masked!r} has a port outside 1-65535"
     return None

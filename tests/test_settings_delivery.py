@@ -71,3 +71,16 @@ def test_default_ports_and_template(tmp_path):
     assert SmtpConfig.from_url("smtps://mail.example.com").port == 465
     s = load(tmp_path, {"RASL_REPORT_WHATSAPP_TEMPLATE": "weekly_review:ar"})
     assert s.whatsapp_template == ("weekly_review", "ar")
+
+
+@pytest.mark.parametrize("url", [
+    "smtp://reports:pa#ss-hunter2@mail.example.com:587",  # '#' would start a fragment
+    "smtp://reports:pa?ss-hunter2@mail.example.com:587",  # '?' would start a query
+    "smtp://reports:pa/ss-hunter2@mail.example.com:587",  # '/' would start a path
+    "smtp://reports:hunter2-pass",                         # credentials, no host
+])
+def test_password_with_unencoded_characters_is_never_echoed(tmp_path, url):
+    with pytest.raises(SettingsError) as info:
+        load(tmp_path, {"RASL_SMTP_URL": url})
+    assert "hunter2" not in str(info.value) and "***" in str(info.value)
+    assert str(info.value).startswith("RASL_SMTP_URL (environment): ")
