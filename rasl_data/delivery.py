@@ -588,3 +588,43 @@ def delivery_log_frame(ws, limit: int = 100):
     """The delivery log for the Settings page: one row per message and recipient, newest first
     (see ``delivery_log.read_messages``; table ``deliveries``)."""
     return delivery_log.read_messages(ws.reader, limit=limit)
+
+
+# --- the schedule of compose.yaml (deploy/weekly-loop.sh) --------------------------------------
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def weekly_due(settings: Settings, now: datetime | None = None, day: str = "monday", hour: int = 8) -> bool:
+    """True from ``hour`` o'clock to midnight on ``day`` in the business's time zone (``RASL_TIMEZONE``):
+    when the scheduled ``report weekly --send`` should run. ``now`` is an aware instant (default
+    now). Raises ``ValueError`` for an unknown day or an hour outside 0–23."""
+    day = day.strip().lower()
+    if day not in WEEKDAYS:
+        raise ValueError(f"RASL_WEEKLY_DAY {day!r} is not a day of the week, e.g. monday")
+    if not 0 <= hour <= 23:
+        raise ValueError(f"RASL_WEEKLY_HOUR {hour} is not an hour from 0 to 23")
+    local = (now or datetime.now(timezone.utc)).astimezone(settings.zone)
+    return local.weekday() == WEEKDAYS.index(day) and local.hour >= hour
+
+
+def _schedule_main(argv: list[str]) -> int:
+    """``python -m rasl_data.delivery weekly-due``: exit 0 when the weekly review is due now (see
+    ``weekly_due``; ``RASL_WEEKLY_DAY``/``RASL_WEEKLY_HOUR`` from the environment), 1 when not, 2 with
+    one line on stderr for a bad setting."""
+    if argv != ["weekly-due"]:
+        print("usage: python -m rasl_data.delivery weekly-due", file=sys.stderr)
+        return 2
+    try:
+        raw_hour = os.environ.get("RASL_WEEKLY_HOUR", "8").strip()
+        if not raw_hour.isdigit():
+            raise ValueError(f"RASL_WEEKLY_HOUR {raw_hour!r} is not an hour from 0 to 23")
+        due = weekly_due(load_settings(), day=os.environ.get("RASL_WEEKLY_DAY", "monday"), hour=int(raw_hour))
+    except (SettingsError, ValueError) as err:
+        print(f"error: configuration: {err}", file=sys.stderr)
+        return 2
+    return 0 if due else 1
+
+
+if __name__ == "__main__":  # pragma: no cover - exercised through deploy/weekly-loop.sh
+    sys.exit(_schedule_main(sys.argv[1:]))

@@ -443,3 +443,48 @@ def test_long_text_is_cut_at_a_line_for_whatsapp():
     kept = text.split("\n")
     assert kept[:-1] == lines[:len(kept) - 1]  # whole lines only
     assert kept[-1] == f"… and {60 - (len(kept) - 1)} more line(s)"
+
+
+def test_weekly_review_is_due_on_monday_from_eight_in_the_business_time_zone(tmp_path):
+    from rasl_data.delivery import weekly_due
+    from rasl_data.settings import load_settings
+
+    riyadh = load_settings({"RASL_TIMEZONE": "Asia/Riyadh"}, secrets_path=tmp_path / "none.toml", environ={})
+    # Mon 30 Nov 2026 08:00 in Riyadh (UTC+3) is 05:00 UTC; one minute earlier is not yet due.
+    assert weekly_due(riyadh, datetime(2026, 11, 30, 5, 0, tzinfo=UTC))
+    assert not weekly_due(riyadh, datetime(2026, 11, 30, 4, 59, tzinfo=UTC))
+    assert weekly_due(riyadh, datetime(2026, 11, 30, 20, 59, tzinfo=UTC))      # 23:59 local
+    assert not weekly_due(riyadh, datetime(2026, 11, 30, 21, 0, tzinfo=UTC))   # Tuesday 00:00 local
+    assert weekly_due(riyadh, datetime(2026, 11, 29, 6, 0, tzinfo=UTC), day="sunday", hour=9)
+    with pytest.raises(ValueError, match="RASL_WEEKLY_DAY"):
+        weekly_due(riyadh, day="funday")
+
+
+def test_compose_runs_the_weekly_review_and_the_alerts_on_their_schedules():
+    root = Path(__file__).resolve().parents[1]
+    compose = (root / "compose.yaml").read_text()
+    assert 'command: ["deploy/weekly-loop.sh"]' in compose and 'command: ["deploy/alerts-loop.sh"]' in compose
+    weekly_loop = (root / "deploy" / "weekly-loop.sh").read_text()
+    assert "python -m rasl_data.delivery weekly-due" in weekly_loop
+    assert "python -m rasl_data report weekly --send" in weekly_loop
+    assert "python -m rasl_data alerts --send" in (root / "deploy" / "alerts-loop.sh").read_text()
+    for script in ("weekly-loop.sh", "alerts-loop.sh"):
+        assert (root / "deploy" / script).stat().st_mode & 0o111  # executable, as compose runs it
+
+
+def test_weekly_due_command_exit_codes(monkeypatch, capsys):
+    from rasl_data import delivery
+
+    monkeypatch.setenv("RASL_SECRETS_PATH", "/dev/null")
+    monkeypatch.setenv("RASL_WEEKLY_DAY", "funday")
+    assert delivery._schedule_main(["weekly-due"]) == 2
+    assert capsys.readouterr().err.strip() == ("error: configuration: RASL_WEEKLY_DAY 'funday' is not a day of the "
+                                               "week, e.g. monday")
+    today = datetime.now(UTC).strftime("%A").lower()
+    monkeypatch.setenv("RASL_TIMEZONE", "UTC")
+    monkeypatch.setenv("RASL_WEEKLY_DAY", today)
+    monkeypatch.setenv("RASL_WEEKLY_HOUR", "0")
+    assert delivery._schedule_main(["weekly-due"]) == 0
+    other = {"monday": "tuesday"}.get(today, "monday")
+    monkeypatch.setenv("RASL_WEEKLY_DAY", other)
+    assert delivery._schedule_main(["weekly-due"]) == 1
