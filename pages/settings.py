@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import time
+
 import pandas as pd
 import streamlit as st
 
 from rasl_data.errors import RaslError
 from rasl_data.store import CacheError
 from rasl_data.text import md_literal
-from ui import context, frame, sync_panel, widgets
+from ui import context, forms, frame, sync_panel, widgets
 
 frame.ensure_app_frame()  # first: a bare page run reruns inside app.py
 
@@ -119,10 +121,45 @@ if mode:
         st.rerun()  # redraw the last-sync box above with this run
 
 # --- delivery: editors only ---------------------------------------------------------------------
+TEST_FORM = "delivery_test"
+
+
+def _send_test(channel: str) -> None:
+    """Callback of the *Send test* buttons: one test at a time per session, a double click sends once
+    (``ui.forms``); the role check and the audit row are in ``delivery.send_test``."""
+    from rasl_data import delivery
+
+    ws_, actor = context.workspace(), context.actor()
+    clicked_at = time.monotonic()
+    forms.clear(TEST_FORM)
+    with forms.one_change_at_a_time() as changes:
+        if changes is None:
+            forms.flash(TEST_FORM, "error", forms.BUSY_TEXT)
+            return
+        done = forms.recent(changes, TEST_FORM, channel, clicked_at=clicked_at)
+        if done:  # the second click of a double click: show the first one's outcome
+            forms.finish(changes, forms.Outcome(TEST_FORM, done.kind, done.text))
+            return
+        try:
+            result = delivery.send_test(ws_, channel, actor=actor)
+        except RaslError as err:
+            forms.finish(changes, forms.Outcome(TEST_FORM, "error", forms.error_text(err, "send the test")))
+            return
+        except (ValueError, CacheError) as err:
+            forms.finish(changes, forms.Outcome(TEST_FORM, "error", md_literal(getattr(err, "title", None) or str(err))))
+            return
+        lines = []
+        if result.sent:
+            lines.append(md_literal("Test sent to " + ", ".join(r.address for r in result.sent) + "."))
+        lines += [md_literal(f"Not delivered to {r.address}: {m}") for r, m in result.failed.items()]
+        kind = "success" if not result.failed else "warning" if result.sent else "error"
+        forms.finish(changes, forms.Outcome(TEST_FORM, kind, "  \n".join(lines), key=channel))
+
+
 if context.actor().can_edit:
     from rasl_data import delivery
 
-    st.subheader("Weekly review and alerts by e-mail and WhatsApp")
+    st.header("Weekly review and alerts by e-mail and WhatsApp")
     st.caption("`python -m rasl_data report weekly --send` (every Monday morning) and `python -m rasl_data alerts "
                "--send` (hourly) deliver to the recipients below, each message once. Set them in "
                "`.streamlit/secrets.toml` or the environment and restart the dashboard.")
@@ -136,40 +173,24 @@ if context.actor().can_edit:
          "Value": f"template {template[0]} ({template[1]})" if template
          else "free text (24-hour window only)"},
     ])
-    st.dataframe(channels, hide_index=True, width="stretch")
+    st.dataframe(channels, hide_index=True, width="stretch", height=widgets.table_height(len(channels)))
     if s.report_whatsapp:
         st.caption("WhatsApp delivers free text only to numbers that wrote to the business in the last 24 hours; "
                    "set an approved template in `RASL_REPORT_WHATSAPP_TEMPLATE` (name:language) to reach them any "
                    "time. RASL adds a number it does not know as a new contact without a source, so a team member's "
                    "number shows up once as an Unattributed contact.")
     t1, t2, _ = st.columns([1, 1, 2])
-    test_channel = None
-    if t1.button("Send test e-mail", key="set_test_email", icon=":material/mail:", disabled=not s.report_emails):
-        test_channel = "email"
-    if t2.button("Send test WhatsApp", key="set_test_whatsapp", icon=":material/chat:",
-                 disabled=not s.report_whatsapp):
-        test_channel = "whatsapp"
-    if test_channel:
-        with st.spinner("Sending…"):
-            try:
-                outcome = delivery.send_test(ws, test_channel, actor=context.actor())
-            except RaslError as err:
-                widgets.show_rasl_error(err)
-                outcome = None
-            except (ValueError, CacheError) as err:
-                st.error(getattr(err, "title", None) or str(err))
-                outcome = None
-        if outcome is not None:
-            if outcome.sent:
-                st.success("Test sent to " + ", ".join(r.address for r in outcome.sent) + ".",
-                           icon=":material/check_circle:")
-            for rcpt, message in outcome.failed.items():
-                st.error(f"{rcpt.address}: {message}")
-    st.markdown("**Delivery log**")
+    t1.button("Send test e-mail", key="set_test_email", icon=":material/mail:", disabled=not s.report_emails,
+              on_click=_send_test, args=("email",))
+    t2.button("Send test WhatsApp", key="set_test_whatsapp", icon=":material/chat:", disabled=not s.report_whatsapp,
+              on_click=_send_test, args=("whatsapp",))
+    forms.deliver(TEST_FORM)  # an outcome whose run was stopped by a newer click
+    forms.show(TEST_FORM)
+    st.subheader("Delivery log")
     try:
         log = delivery.delivery_log_frame(ws)
     except CacheError as err:
-        st.error(err.title)
+        st.error(md_literal(err.title))
         log = None
     if log is not None and log.empty:
         widgets.empty_state("Nothing sent yet.")

@@ -9,6 +9,7 @@ from rasl_data import audit, delivery, delivery_log
 from rasl_data.access import LOCAL_ACTOR, LOCAL_VIEWER, AccessDeniedError
 from rasl_data.emulator import DEMO_TOKEN, EmulatorApp, empty_tenant
 from rasl_data.settings import load_settings
+from rasl_data.text import md_literal
 from rasl_data.workspace import Workspace
 from smtp_fixtures import SmtpServer
 from test_app_pages import CUSTOM_QP, assert_clean, isolated, run_app, small_tables  # noqa: F401 - fixtures
@@ -62,7 +63,7 @@ def test_editor_sees_recipients_masked_secrets_and_sends_a_test(tmp_path, make_c
         assert_clean(at)
         assert [m["phone"] for m in outbox_app.outbox] == ["+966501234567"]
         assert outbox_app.outbox[0]["message"].startswith("RASL dashboard test: WhatsApp delivery works.")
-        assert any("Test sent to +966501234567." in s.value for s in at.success)
+        assert md_literal("Test sent to +966501234567.") in [s.value for s in at.success]  # shown literally
         log = next(d.value for d in at.dataframe if "Outcome" in d.value.columns and "To" in d.value.columns)
         assert list(log["To"]) == ["+966501234567"] and list(log["Outcome"]) == ["Sent"]
         assert PASSWORD not in page_text(at)
