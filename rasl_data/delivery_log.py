@@ -26,9 +26,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
+
+if TYPE_CHECKING:  # pandas only where a frame is returned: the sync command stays free of it
+    import pandas as pd
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS deliveries (
@@ -112,6 +115,8 @@ def sent_keys(reader, kind: str, items: list[str] | None = None) -> set[tuple[st
 def items_like(reader, kind: str, prefix: str) -> pd.DataFrame:
     """Rows of ``kind`` whose ``item`` starts with ``prefix`` (columns ``item``, ``occurred_at``),
     newest first; empty for an old cache without the table."""
+    import pandas as pd
+
     if not _has_table(reader):
         return pd.DataFrame(columns=["item", "occurred_at"])
     return reader.query("SELECT item, max(occurred_at) AS occurred_at FROM deliveries WHERE kind = ? "
@@ -123,6 +128,8 @@ def read_log(reader, *, limit: int | None = 200, kind: str | None = None) -> pd.
 
     An old cache without the table gives an empty frame.
     """
+    import pandas as pd
+
     if not _has_table(reader):
         return pd.DataFrame(columns=COLUMNS)
     sql, params = "SELECT * FROM deliveries", []
@@ -145,6 +152,8 @@ def read_messages(reader, *, limit: int | None = 100) -> pd.DataFrame:
     without the table gives an empty frame.
     """
     cols = ["occurred_at", "kind", "channel", "recipient", "outcome", "subject", "items", "message", "actor"]
+    import pandas as pd
+
     if not _has_table(reader):
         return pd.DataFrame(columns=cols)
     sql = ("SELECT occurred_at, kind, channel, recipient, outcome, subject, count(*) AS items, message, actor, "
