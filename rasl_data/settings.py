@@ -17,6 +17,8 @@ Precedence, highest first:
 | ``RASL_WEEK_START`` | ``monday`` | ``monday``, ``sunday`` or ``saturday`` |
 | ``RASL_READ_ONLY`` | off | ``1``/``true`` hides the forms that change the workspace |
 | ``RASL_MAX_RETRY_WAIT`` | ``120`` | longest wait in seconds a sync accepts when RASL asks it to pause (Retry-After, rate limit) |
+| ``RASL_CONVERSION`` | ``type:customer`` | what counts as a customer: ``type:customer`` or ``status:Won[,Other]`` (Settings can override it per cache) |
+| ``RASL_CURRENCY`` | none | currency code or symbol shown with spend and costs, e.g. ``SAR`` (amounts are plain numbers) |
 
 ``RASL_SECRETS_PATH`` (environment only) points at another secrets file than
 ``.streamlit/secrets.toml``; tests use it so a developer's own secrets never leak into a run.
@@ -44,6 +46,8 @@ KEYS = (
     "RASL_WEEK_START",
     "RASL_READ_ONLY",
     "RASL_MAX_RETRY_WAIT",
+    "RASL_CONVERSION",
+    "RASL_CURRENCY",
 )
 DEFAULT_MAX_RETRY_WAIT = 120.0
 MAX_RETRY_WAIT_LIMIT = 7 * 86_400.0
@@ -71,6 +75,8 @@ class Settings:
     week_start: str = "monday"
     read_only: bool = False
     max_retry_wait: float = DEFAULT_MAX_RETRY_WAIT
+    conversion: str = "type:customer"
+    currency: str = ""
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
 
     @property
@@ -212,6 +218,15 @@ def load_settings(
         if not (1 <= max_retry_wait <= MAX_RETRY_WAIT_LIMIT):  # also rejects nan
             raise bad("RASL_MAX_RETRY_WAIT", f"{raw_wait!r} must be a number of seconds from 1 to "
                                              f"{MAX_RETRY_WAIT_LIMIT:,.0f} (7 days), e.g. 120")
+    from .conversion_definition import parse as parse_conversion
+
+    try:
+        conversion = parse_conversion(chosen.get("RASL_CONVERSION"), "RASL_CONVERSION").text
+    except ValueError as err:
+        raise bad("RASL_CONVERSION", str(err).split(": ", 1)[1]) from err
+    currency = chosen.get("RASL_CURRENCY", "")
+    if len(currency) > 12 or not currency.isprintable():
+        raise bad("RASL_CURRENCY", f"{currency!r} should be a short code or symbol such as SAR, AED or $")
     return Settings(
         token=token,
         base_url=base_url,
@@ -221,5 +236,7 @@ def load_settings(
         week_start=week_start,
         read_only=_truthy(chosen.get("RASL_READ_ONLY")),
         max_retry_wait=max_retry_wait,
+        conversion=conversion,
+        currency=currency,
         sources=origin,
     )
