@@ -247,6 +247,9 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     p_serve.add_argument("--base-path", default=None, help="URL path behind a reverse proxy, e.g. rasl")
     p_serve.add_argument("--print", action="store_true", help="print the streamlit command instead of running it")
     p_serve.set_defaults(func=cmd_serve)
+    from .performance_cli import add_spend_parser
+
+    add_spend_parser(sub)
     return parser
 
 

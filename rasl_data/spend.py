@@ -212,11 +212,17 @@ def validate(rows: pd.DataFrame, targets: Targets, existing: pd.DataFrame | None
                       "amount": amount, "source_id": target[1] if target else None, "line": line})
     out = pd.DataFrame(clean, columns=["start", "end", "level", "name", "amount", "source_id", "line"])
     problems += _overlaps(out, existing)
+    problems.sort(key=_line_of)
     if problems:
         raise SpendError(problems, sorted(set(unmatched), key=str.casefold))
     out["source_id"] = out["source_id"].astype("Int64")
     out["amount"] = out["amount"].astype("float64")
     return out.reset_index(drop=True)
+
+
+def _line_of(problem: str) -> int:
+    head = problem.split(":", 1)[0].split()
+    return int(head[1]) if len(head) == 2 and head[0] == "line" and head[1].isdigit() else 0
 
 
 def _overlaps(rows: pd.DataFrame, existing: pd.DataFrame | None) -> list[str]:
@@ -242,7 +248,7 @@ def _overlaps(rows: pd.DataFrame, existing: pd.DataFrame | None) -> list[str]:
                 if a[4].startswith("line"):
                     problems.append(f"{a[4]}: {a[0]} {a[5]!r} overlaps {b[4]} (same {a[0]}, dates "
                                     f"{max(a[2], b[2]).isoformat()} to {min(a[3], b[3]).isoformat()} counted twice)")
-    return sorted(set(problems), key=lambda p: int(p.split(":")[0].split()[1]))
+    return sorted(set(problems), key=_line_of)
 
 
 # --- cache ----------------------------------------------------------------------------------------
