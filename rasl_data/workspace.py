@@ -101,6 +101,7 @@ class Workspace:
         # The secrets/environment default of what counts as a customer; a definition saved on
         # Settings (table ``workspace_settings``) overrides it (``conversion_definition.current``).
         self.reader.conversion_default = settings.conversion
+        self.reader.currency = settings.currency
 
     @property
     def demo_journal(self) -> Path:
