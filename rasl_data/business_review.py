@@ -60,7 +60,8 @@ def week_tables(db, start: date, end: date, tz: str, week_start: str) -> dict[st
     else:
         inside = pd.DataFrame(columns=["start", "end", "level", "name", "amount", "amount_in_week"])
     out["spend_in_week"] = inside.reset_index(drop=True)
-    out["target_pacing"] = targets.pacing(db, tz, end, week_start)
+    # "measure", not "metric": the pack's table of the week's numbers owns that column name.
+    out["target_pacing"] = targets.pacing(db, tz, end, week_start).rename(columns={"metric": "measure"})
     return out
 
 

@@ -273,8 +273,8 @@ def write_spend(con, rows: pd.DataFrame, *, replace: bool, actor_email: str) -> 
     """Insert validated ``rows`` (``validate``'s output) on writer connection ``con``; with
     ``replace`` every saved row is removed first. Internal to ``Workspace``."""
     if replace:
-        con.execute("DELETE FROM spend")
-    start_id = int(con.execute("SELECT coalesce(max(id), 0) FROM spend").fetchone()[0])
+        con.execute("DELETE FROM spend").fetchall()
+    start_id = int(con.execute("SELECT coalesce(max(id), 0) FROM spend").fetchall()[0][0])
     if not len(rows):
         return
     df = pd.DataFrame({
@@ -288,7 +288,7 @@ def write_spend(con, rows: pd.DataFrame, *, replace: bool, actor_email: str) -> 
     })
     con.register("_spend_rows", df)
     con.execute('INSERT INTO spend SELECT id, CAST(start AS DATE), CAST("end" AS DATE), level, name, amount, '
-                "source_id, now(), entered_by FROM _spend_rows")
+                "source_id, now(), entered_by FROM _spend_rows").fetchall()
     con.unregister("_spend_rows")
 
 

@@ -132,7 +132,7 @@ def read_targets(db) -> pd.DataFrame:
 
 def write_targets(con, rows: pd.DataFrame) -> None:
     """Replace every saved target with validated ``rows`` on writer connection ``con``. Internal."""
-    con.execute("DELETE FROM targets")
+    con.execute("DELETE FROM targets").fetchall()
     for r in rows.itertuples(index=False):
         con.execute("INSERT INTO targets VALUES (?, ?, ?, ?, ?)",
                     [r.month, r.channel] + [None if pd.isna(v) else float(v)
@@ -214,8 +214,15 @@ def summary_line(db, tz: str, as_of: date, week_start: str = "monday", currency:
     if overall.empty:
         return None
     month = p.attrs["month"]
-    parts = [pacing_text(r, currency) for _, r in overall.iterrows()]
-    return f"• Targets {month:%B}: " + " · ".join(parts)
+    parts = []
+    for _, r in overall.iterrows():
+        if r["metric"] == "cost_per_lead":
+            parts.append("cost per lead " + ("no spend yet" if pd.isna(r["actual"]) else
+                                             f"{_money(r['actual'], currency)} (target {_money(r['target'], currency)})"))
+        else:
+            parts.append(f"{METRIC_WORDS[r['metric']]} {r['share_of_target']:.0%} of {r['target']:,.0f}")
+    return (f"• Targets {month:%B} (at {overall['share_of_month'].iloc[0]:.0%} of the month): "
+            + " · ".join(parts))
 
 
 def default_months(today: date, n: int = 3) -> list[date]:
