@@ -47,10 +47,15 @@ def status_order(db) -> pd.DataFrame:
 
 
 def history_start(db) -> pd.Timestamp | None:
-    """When the cache's status history starts: the start of its first successful sync (UTC)."""
-    df = db.query("SELECT min(started_at) AS t FROM sync_runs WHERE outcome = 'success'")
-    t = df["t"].iloc[0]
-    return None if pd.isna(t) else pd.Timestamp(t)
+    """When the cache's status history starts (UTC): the first sync's moment, i.e. the earliest
+    ``contacts.first_seen_at`` (else the first successful ``sync_runs`` start); None before any sync."""
+    df = db.query("SELECT (SELECT min(first_seen_at) FROM contacts) AS seen, "
+                  "(SELECT min(started_at) FROM sync_runs WHERE outcome = 'success') AS run")
+    for col in ("seen", "run"):
+        t = df[col].iloc[0]
+        if not pd.isna(t):
+            return pd.Timestamp(t)
+    return None
 
 
 def funnel(db, filters: Filters, by: str | None = None, steps: tuple[int, ...] | None = None) -> Funnel:

@@ -102,9 +102,11 @@ def performance_display(df: pd.DataFrame, by: str, compare: bool) -> tuple[pd.Da
     """The performance frame as shown: readable headers, money with the currency, rates in %."""
     name = by.capitalize()
     cols = {by: name}
-    for m in ("new_contacts", "customers", "conversion_rate", "spend", "cost_per_lead", "cost_per_customer"):
+    metrics = ("new_contacts", "customers", "conversion_rate", "spend", "cost_per_lead", "cost_per_customer")
+    for m in metrics:
         cols[m] = METRIC_LABELS[m]
-        if compare:
+    if compare:  # the comparison period's figures after the current ones
+        for m in metrics:
             cols[f"previous_{m}"] = f"{METRIC_LABELS[m]}, before"
     show = df[[c for c in cols if c in df.columns]].rename(columns=cols).copy()
     config: dict = {name: st.column_config.TextColumn(name, width="large")}
@@ -125,28 +127,32 @@ def kpi_cards(totals: dict, compare_words: str | None) -> None:
     """Five cards: spend, cost per lead, cost per customer, customers, conversion rate."""
     cur, prev = totals["current"], totals["previous"]
     cols = st.columns(5)
+    unit = f" ({currency()})" if currency() else ""
 
-    def delta_money(key):
+    def delta_money(key, digits=2):
         if not prev or pd.isna(prev[key]) or pd.isna(cur[key]):
             return None
-        return f"{cur[key] - prev[key]:+,.2f}"
+        return f"{cur[key] - prev[key]:+,.{digits}f}"
+
+    def value(x, digits=2):
+        return widgets.MISSING if pd.isna(x) else f"{x:,.{digits}f}"
 
     vs = f" Change vs the {compare_words}." if compare_words else ""
-    cols[0].metric(money_label("Spend"), fmt_money(cur["spend"]).replace(f" {currency()}", "") if currency() else
-                   fmt_money(cur["spend"]), delta_money("spend"), delta_color="off", border=True,
-                   help="Spend entered for these days (each entry spread evenly over its own days)." + vs)
-    cols[1].metric(money_label("Cost per lead"), fmt_money(cur["cost_per_lead"]).split(" ")[0],
-                   delta_money("cost_per_lead"), delta_color="inverse", border=True,
-                   help="Spend ÷ new contacts. Lower is better." + vs)
-    cols[2].metric(money_label("Cost per customer"), fmt_money(cur["cost_per_customer"]).split(" ")[0],
-                   delta_money("cost_per_customer"), delta_color="inverse", border=True,
-                   help="Spend ÷ customers among the new contacts. Lower is better." + vs)
+    cols[0].metric("Spend", value(cur["spend"], 0), delta_money("spend", 0), delta_color="off", border=True,
+                   help=f"Spend entered for these days{unit}, each entry spread evenly over its own days." + vs)
+    cols[1].metric("Cost per lead", value(cur["cost_per_lead"]), delta_money("cost_per_lead"),
+                   delta_color="inverse", border=True, help=f"Spend ÷ new contacts{unit}. Lower is better." + vs)
+    cols[2].metric("Cost per customer", value(cur["cost_per_customer"]), delta_money("cost_per_customer"),
+                   delta_color="inverse", border=True,
+                   help=f"Spend ÷ customers among the new contacts{unit}. Lower is better." + vs)
     d_cust = None if not prev else f"{cur['customers'] - prev['customers']:+,}"
     cols[3].metric("Customers", f"{cur['customers']:,}", d_cust, border=True,
                    help="New contacts of the range who count as customers now." + vs)
     d_rate = None if not prev else widgets.points_text(cur["conversion_rate"] - prev["conversion_rate"])
     cols[4].metric("Conversion rate", widgets.fmt_pct(cur["conversion_rate"]), d_rate, border=True,
                    delta_color=widgets.delta_colour(d_rate), help="Customers ÷ new contacts." + vs)
+    if currency():
+        st.caption(f"Money in {currency()}.")
 
 
 def xlsx_download(df: pd.DataFrame, name: str, view, key: str) -> None:
@@ -205,9 +211,9 @@ def pacing_strip(tz: str, week_start: str, as_of: date, *, where: str = "") -> N
         text = targets_mod.pacing_text(row, currency())
         if row["metric"] == "cost_per_lead":
             ok = row["status"] == "on track"
-            col.metric("Cost per lead vs target", fmt_money(row["actual"]),
-                       f"target {fmt_money(row['target'])}", delta_color="off", border=True, help=text)
-            col.caption(("On track" if ok else "Above target") if row["status"] != "no data" else "No spend yet")
+            col.metric(f"Cost per lead (target {fmt_money(row['target'])})", fmt_money(row["actual"]),
+                       border=True, help=text)
+            col.caption(("on track" if ok else "above target") if row["status"] != "no data" else "no spend yet")
         else:
             share = 0.0 if pd.isna(row["share_of_target"]) else float(row["share_of_target"])
             col.progress(min(1.0, max(0.0, share)), text=f"{targets_mod.METRIC_WORDS[row['metric']].capitalize()}: "
