@@ -53,11 +53,7 @@ with tab_perf:
             "to the same total in every view."
             + (f" “before” columns: the {widgets.COMPARE_WORDS[view.compare]}, {widgets.fmt_range(*widgets.comparison_range(view))}."
                if view.compare else ""))
-        c = st.columns([1, 1, 4])
-        with c[0]:
-            widgets.csv_download(ordered, f"performance-by-{by}", view, key="pf_dl_csv")
-        with c[1]:
-            pv.xlsx_download(ordered, f"performance-by-{by}", view, key="pf_dl_xlsx")
+        widgets.table_download(ordered, f"performance-by-{by}", view, key="pf_dl")
 
 with tab_funnel:
     statuses = data.q(funnel.status_order)
@@ -96,7 +92,7 @@ with tab_funnel:
                     for col in ("% of acquired", "% of previous step", "Drop-off")})
                 widgets.note("Reached: seen at this status or a later step. Drop-off: share of the previous step's "
                              "contacts that did not reach this one.")
-                widgets.csv_download(result.steps, f"funnel-by-{split}", view, key="fn_dl")
+                widgets.table_download(result.steps, f"funnel-by-{split}", view, key="fn_dl")
 
 with tab_spend:
     attr = data.q(attribution.source_attribution)
@@ -108,7 +104,7 @@ with tab_spend:
     pv.spend_editor(names_by_level, today, can_edit)
     saved = data.q(spend_mod.export_frame)
     if len(saved):
-        widgets.csv_download(saved, "spend", None, key="sp_dl", label="Download saved spend (CSV)")
+        widgets.table_download(saved, "spend", None, key="sp_dl", what="Saved spend")
     if not can_edit:
         st.caption("Only editors can change spend.")
 

@@ -48,6 +48,12 @@ def _output(raw: str | None) -> Path | int:
     if not raw:
         return _fail("--out needs a file name, e.g. --out spend.csv", 2)
     out = Path(raw).expanduser()
+    from . import exports
+
+    try:
+        exports.table_format(out)
+    except ValueError as err:
+        return _fail(str(err), 2)
     if not out.parent.is_dir():
         return _fail(f"the folder {out.parent} does not exist", 2)
     if out.is_dir():
@@ -56,50 +62,10 @@ def _output(raw: str | None) -> Path | int:
 
 
 def _write_table(df, out: Path) -> None:
-    """CSV (Excel-safe, ``exports.write_csv``) or, for ``.xlsx``, a typed spreadsheet."""
+    """CSV (Excel-safe) or typed XLSX, from the extension of ``out`` (``exports.write_table``)."""
     from . import exports
 
-    if out.suffix.lower() == ".xlsx":
-        exports.write_file_atomically(out, xlsx_bytes(df))
-    else:
-        exports.write_csv(df, out)
-
-
-def xlsx_bytes(df, sheet: str = "data") -> bytes:
-    """``df`` as an XLSX file (typed cells; text never read as a formula). Uses
-    ``exports.write_table`` when the project has it, else openpyxl directly."""
-    from . import exports
-
-    writer = getattr(exports, "xlsx_bytes", None)
-    if writer is not None:
-        return writer(df, sheet)
-    import io
-
-    import pandas as pd
-    from openpyxl import Workbook
-
-    wb = Workbook()
-    ws = wb.active
-    ws.title = sheet[:31]
-    ws.append([str(c) for c in df.columns])
-    for row in df.itertuples(index=False):
-        cells = []
-        for v in row:
-            if v is None or (not isinstance(v, str) and pd.isna(v)):
-                cells.append(None)
-            elif isinstance(v, str):
-                cells.append(v)
-            elif hasattr(v, "item"):
-                cells.append(v.item())
-            else:
-                cells.append(v)
-        ws.append(cells)
-        for cell in ws[ws.max_row]:
-            if isinstance(cell.value, str):
-                cell.data_type = "s"  # literal text: "=1+1" stays text
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    exports.write_table(df, out)
 
 
 def cmd_spend(args: argparse.Namespace) -> int:
@@ -217,4 +183,4 @@ def add_performance_export(what, iso_date) -> argparse.ArgumentParser:
     return p
 
 
-__all__ = ["add_performance_export", "add_spend_parser", "cmd_spend", "run_export_performance", "xlsx_bytes"]
+__all__ = ["add_performance_export", "add_spend_parser", "cmd_spend", "run_export_performance"]

@@ -155,17 +155,6 @@ def kpi_cards(totals: dict, compare_words: str | None) -> None:
         st.caption(f"Money in {currency()}.")
 
 
-def xlsx_download(df: pd.DataFrame, name: str, view, key: str) -> None:
-    """A download button for ``df`` as a typed .xlsx (numbers stay numbers, text stays text)."""
-    from rasl_data import exports
-    from rasl_data.performance_cli import xlsx_bytes
-
-    file_name = exports.dated_file_name(name.replace("-", "_"), view.filters.start, view.filters.end, "xlsx")
-    st.download_button("Download XLSX", data=lambda: xlsx_bytes(df, name[:31]), file_name=file_name,
-                       mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=key,
-                       on_click="ignore", icon=":material/table_view:", type="tertiary")
-
-
 # --- funnel ---------------------------------------------------------------------------------------
 
 
