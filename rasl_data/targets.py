@@ -45,8 +45,10 @@ def parse_month(value, what: str = "month") -> date:
 
     text = tidy_name("" if value is None else str(value))
     if len(text) == 7 and text[4] == "-":
-        text += "-01"
-        return periods.parse_date(text, what)
+        try:
+            return periods.parse_date(text + "-01", what)
+        except ValueError:
+            raise ValueError(f"{text!r} is not a month in the form YYYY-MM") from None
     d = parse_date_cell(value if not isinstance(value, str) else text, what)
     return d.replace(day=1)
 
