@@ -91,11 +91,12 @@ def _contact_lines(counts: pd.DataFrame, attr: pd.DataFrame, filters: Filters, b
 
 
 def spend_lines(spend: pd.DataFrame, attr: pd.DataFrame, filters: Filters, by: str) -> pd.DataFrame:
-    """Each spend row with the view's line it lands on: ``spend`` + [key, name, line_source_id],
-    rows the dashboard's filters leave out dropped (see module docstring for the roll-up)."""
+    """Each spend row with the view's line it lands on: ``spend`` + [key, line_name,
+    line_source_id], rows the dashboard's filters leave out dropped (see module docstring for the
+    roll-up). Decided once per distinct (level, name, source id), a few dozen, not per row."""
     keep, _ = _keep_flags(attr, filters)
     live = attr.assign(keep=keep)
-    by_id = live.set_index("source_id")
+    by_id = {int(i): r for i, r in zip(live["source_id"], live.to_dict("records"))}
     campaign_channels: dict[str, set[str]] = {}
     campaign_names: dict[str, str] = {}
     for cp, ch in zip(live["campaign"], live["channel"]):
@@ -106,46 +107,47 @@ def spend_lines(spend: pd.DataFrame, attr: pd.DataFrame, filters: Filters, by: s
     any_dim_filter = bool(filters.source_ids or filters.channels or filters.campaigns)
     want_ch = {normalise_name(c) for c in filters.channels}
     want_cp = {normalise_name(c) for c in filters.campaigns}
-    keys, names, sids, kept = [], [], [], []
-    for level, name, sid in zip(spend["level"], spend["name"], spend["source_id"]):
-        key = line_name = line_sid = None
-        ok = True
+
+    def place(level: str, name: str, sid) -> tuple[str, str, int | None, bool]:
+        """(key, line name, line source id, kept by the filters) of one distinct target."""
         if level == "source":
-            if pd.notna(sid) and int(sid) in by_id.index:
-                row = by_id.loc[int(sid)]
-                ok = bool(row["keep"])
+            if sid is not None and sid in by_id:
+                row = by_id[sid]
                 if by == "source":
-                    key, line_name, line_sid = f"s:{int(sid)}", row["source"], int(sid)
-                else:
-                    key, line_name = "n:" + normalise_name(row[by]), row[by]
-            else:
-                ok = not any_dim_filter
-                key, line_name = f"x:source:{normalise_name(name)}", f"{name} ({SPEND_LINE['source']})"
-        elif level == "campaign":
-            nk = normalise_name(name)
+                    return f"s:{sid}", row["source"], sid, bool(row["keep"])
+                return "n:" + normalise_name(row[by]), row[by], None, bool(row["keep"])
+            return (f"x:source:{normalise_name(name)}", f"{name} ({SPEND_LINE['source']})", None,
+                    not any_dim_filter)
+        nk = normalise_name(name)
+        if level == "campaign":
             channels = campaign_channels.get(nk, set())
             ok = (not filters.source_ids and (not want_cp or nk in want_cp)
                   and (not want_ch or bool({normalise_name(c) for c in channels} & want_ch)))
             if by == "campaign" and nk in campaign_names:
-                key, line_name = "n:" + nk, campaign_names[nk]
-            elif by == "channel" and len(channels) == 1:
+                return "n:" + nk, campaign_names[nk], None, ok
+            if by == "channel" and len(channels) == 1:
                 ch = next(iter(channels))
-                key, line_name = "n:" + normalise_name(ch), ch
-            else:
-                key, line_name = f"x:campaign:{nk}", f"{campaign_names.get(nk, name)} ({SPEND_LINE['campaign']})"
-        else:
-            nk = normalise_name(name)
-            ok = not filters.source_ids and not filters.campaigns and (not want_ch or nk in want_ch)
-            if by == "channel" and nk in channel_names:
-                key, line_name = "n:" + nk, channel_names[nk]
-            else:
-                key, line_name = f"x:channel:{nk}", f"{channel_names.get(nk, name)} ({SPEND_LINE['channel']})"
-        keys.append(key)
-        names.append(line_name)
-        sids.append(line_sid)
-        kept.append(ok)
-    out = spend.assign(key=keys, line_name=names, line_source_id=pd.array(sids, dtype="Int64"))
-    return out[np.array(kept, dtype=bool)] if len(out) else out
+                return "n:" + normalise_name(ch), ch, None, ok
+            return f"x:campaign:{nk}", f"{campaign_names.get(nk, name)} ({SPEND_LINE['campaign']})", None, ok
+        ok = not filters.source_ids and not filters.campaigns and (not want_ch or nk in want_ch)
+        if by == "channel" and nk in channel_names:
+            return "n:" + nk, channel_names[nk], None, ok
+        return f"x:channel:{nk}", f"{channel_names.get(nk, name)} ({SPEND_LINE['channel']})", None, ok
+
+    cols = ["key", "line_name", "line_source_id", "_ok"]
+    if not len(spend):
+        return spend.assign(**{c: pd.Series([], dtype=object) for c in cols[:-1]})
+    sid = spend["source_id"].astype("Int64")
+    target = pd.DataFrame({"level": spend["level"].to_numpy(), "name": spend["name"].to_numpy(),
+                           "sid": sid.fillna(-1).astype("int64").to_numpy()})
+    distinct = target.drop_duplicates().reset_index(drop=True)
+    placed = pd.DataFrame([place(lv, nm, None if s < 0 else int(s))
+                           for lv, nm, s in zip(distinct["level"], distinct["name"], distinct["sid"])], columns=cols)
+    placed = pd.concat([distinct, placed], axis=1)
+    tagged = target.merge(placed, on=["level", "name", "sid"], how="left")
+    out = spend.assign(key=tagged["key"].to_numpy(), line_name=tagged["line_name"].to_numpy(),
+                       line_source_id=pd.array(tagged["line_source_id"].tolist(), dtype="Int64"))
+    return out[tagged["_ok"].astype(bool).to_numpy()]
 
 
 def _metrics(n: pd.Series, customers: pd.Series, money: pd.Series) -> dict[str, pd.Series]:
@@ -181,40 +183,38 @@ def performance(db, filters: Filters, by: str = "source", compare: str | None = 
     attr = attribution.source_attribution(db)
     counts = _contact_lines(lead_counts(db, filters, ranges, definition), attr, filters, by)
     saved = spend_mod.read_spend(db)
+    if len(saved):  # only rows that touch one of the ranges
+        touching = np.zeros(len(saved), dtype=bool)
+        for start, end in ranges:
+            touching |= spend_mod.covered(saved, start, end).to_numpy()
+        saved = saved[touching]
     lines = spend_lines(saved, attr, filters, by)
-    frames = []
+    # One frame of contact counts and spend shares per (line, range bucket), summed in one groupby.
+    pieces = [counts.assign(money=0.0, has_spend=0)]
     for bucket, (start, end) in enumerate(ranges):
-        c = counts[counts["bucket"] == bucket].groupby("key", sort=False).agg(
-            name=("name", "first"), source_id=("source_id", "first"), new_contacts=("n", "sum"),
-            customers=("customers", "sum"))
         if len(lines):
-            in_range = spend_mod.covered(lines, start, end)
-            part = lines[in_range.to_numpy()]
-            money = spend_mod.shares(part, start, end)
-            s = pd.DataFrame({"key": part["key"], "name": part["line_name"], "source_id": part["line_source_id"],
-                              "spend": money}).groupby("key", sort=False).agg(
-                name=("name", "first"), source_id=("source_id", "first"), spend=("spend", "sum"))
-        else:
-            s = pd.DataFrame(columns=["name", "source_id", "spend"], index=pd.Index([], name="key"))
-        frames.append((c, s))
-    keys = list(dict.fromkeys([k for c, s in frames for k in list(c.index) + list(s.index)]))
-    out = pd.DataFrame(index=pd.Index(keys, name="key"))
-    names = pd.Series(index=out.index, dtype=object)
-    sids = pd.Series(pd.NA, index=out.index, dtype="Int64")
-    for c, s in frames:
-        for part in (c, s):
-            if len(part):
-                names = names.fillna(part["name"].reindex(out.index))
-                sids = sids.fillna(part["source_id"].reindex(out.index).astype("Int64"))
+            part = lines[spend_mod.covered(lines, start, end).to_numpy()]
+            pieces.append(pd.DataFrame({
+                "bucket": bucket, "key": part["key"].to_numpy(), "name": part["line_name"].to_numpy(),
+                "source_id": part["line_source_id"].to_numpy(), "n": 0, "customers": 0,
+                "money": spend_mod.shares(part, start, end).to_numpy(), "has_spend": 1}))
+    both = pd.concat([p for p in pieces if len(p)], ignore_index=True) if any(len(p) for p in pieces) else pieces[0]
+    first = both.drop_duplicates("key").set_index("key")
+    sums = both.groupby(["key", "bucket"], sort=False)[["n", "customers", "money", "has_spend"]].sum()
+    out = pd.DataFrame(index=pd.Index(list(first.index), name="key"))
     id_cols = ["source_id"] if by == "source" else []
     if by == "source":
-        out["source_id"] = sids
-    out[by] = names
-    for i, (c, s) in enumerate(frames):
-        prefix = "" if i == 0 else "previous_"
-        n = c["new_contacts"].reindex(out.index).fillna(0).astype("int64")
-        cu = c["customers"].reindex(out.index).fillna(0).astype("int64")
-        money = s["spend"].reindex(out.index).astype("float64") if len(s) else pd.Series(np.nan, index=out.index)
+        out["source_id"] = first["source_id"].astype("Int64")
+    out[by] = first["name"].astype(object)
+    for bucket in range(len(ranges)):
+        prefix = "" if bucket == 0 else "previous_"
+        if bucket in set(sums.index.get_level_values("bucket")):
+            part = sums.xs(bucket, level="bucket").reindex(out.index)
+        else:  # nothing at all in this range
+            part = pd.DataFrame(0, index=out.index, columns=["n", "customers", "money", "has_spend"])
+        n = part["n"].fillna(0).astype("int64")
+        cu = part["customers"].fillna(0).astype("int64")
+        money = part["money"].astype("float64").where(part["has_spend"].fillna(0) > 0)
         m = _metrics(n, cu, money)
         out[prefix + "new_contacts"] = n
         out[prefix + "customers"] = cu

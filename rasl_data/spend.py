@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from . import periods
@@ -254,9 +255,29 @@ def _overlaps(rows: pd.DataFrame, existing: pd.DataFrame | None) -> list[str]:
 # --- cache ----------------------------------------------------------------------------------------
 
 
+# Saved spend per cache file version (a spend edit or sync swaps the file, changing the version),
+# so a dashboard query does not re-read 10,000 rows on every call.
+_SPEND_CACHE: dict[tuple, pd.DataFrame] = {}
+
+
 def read_spend(db) -> pd.DataFrame:
     """Every saved spend row: ``DataFrame[id, start (date), end (date), level, name, amount,
     source_id (Int64)]`` ordered by start, level, name. Empty for an older cache without the table."""
+    try:
+        key = (str(db.path), db.version)
+    except Exception:  # not a store.Reader: no caching
+        key = None
+    if key is not None and key in _SPEND_CACHE:
+        return _SPEND_CACHE[key].copy()
+    df = _read_spend(db)
+    if key is not None:
+        if len(_SPEND_CACHE) > 16:
+            _SPEND_CACHE.clear()
+        _SPEND_CACHE[key] = df
+    return df.copy()
+
+
+def _read_spend(db) -> pd.DataFrame:
     cols = ["id", "start", "end", "level", "name", "amount", "source_id"]
     tables = db.query("SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'spend'")
     if int(tables["n"].iloc[0]) == 0:
@@ -318,20 +339,21 @@ def shares(spend: pd.DataFrame, start: date, end: date) -> pd.Series:
     ``spend``'s."""
     if not len(spend):
         return pd.Series([], dtype="float64")
-    s = pd.to_datetime(pd.Series(list(spend["start"]), index=spend.index))
-    e = pd.to_datetime(pd.Series(list(spend["end"]), index=spend.index))
-    lo, hi = pd.Timestamp(start), pd.Timestamp(end)
-    days = (e - s).dt.days + 1
-    overlap = (e.clip(upper=hi) - s.clip(lower=lo)).dt.days + 1
-    return spend["amount"].astype("float64") * overlap.clip(lower=0) / days
+    s = np.array(list(spend["start"]), dtype="datetime64[D]")
+    e = np.array(list(spend["end"]), dtype="datetime64[D]")
+    lo, hi = np.datetime64(start, "D"), np.datetime64(end, "D")
+    days = (e - s).astype("int64") + 1
+    overlap = np.clip((np.minimum(e, hi) - np.maximum(s, lo)).astype("int64") + 1, 0, None)
+    return pd.Series(spend["amount"].to_numpy(dtype="float64") * overlap / days, index=spend.index)
 
 
 def covered(spend: pd.DataFrame, start: date, end: date) -> pd.Series:
     """Which rows overlap ``start..end`` (a spend of 0 there still counts as entered)."""
     if not len(spend):
         return pd.Series([], dtype=bool)
-    s = pd.Series([d <= end for d in spend["start"]], index=spend.index)
-    return s & pd.Series([d >= start for d in spend["end"]], index=spend.index)
+    s = np.array(list(spend["start"]), dtype="datetime64[D]")
+    e = np.array(list(spend["end"]), dtype="datetime64[D]")
+    return pd.Series((s <= np.datetime64(end, "D")) & (e >= np.datetime64(start, "D")), index=spend.index)
 
 
 __all__ = ["COLUMNS", "LEVELS", "SCHEMA", "SpendError", "Targets", "covered", "export_frame", "read_file",

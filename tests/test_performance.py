@@ -224,3 +224,15 @@ def test_export_performance_writes_the_columns_with_blanks_not_infinity(db, tmp_
     code = main(["export", "performance", "--by", "source", "--start", "2026-11-01", "--end", "2026-11-30",
                  "--converted", "stage:won", "--cache", str(db.path), "--out", str(out)])
     assert code == 2 and "--converted" in capsys.readouterr().err
+
+
+def test_empty_comparison_period_gives_zeros_and_blank_costs(db):
+    # 2026-10-01 is the first day with contacts; the previous period (26..30 Sep) has none, only
+    # TikTok's September channel spend: 999 × 5 / 30 = 166.5, with no lead to divide it by.
+    f = Filters(date(2026, 10, 1), date(2026, 10, 5), TZ)
+    got = performance.performance(db, f, "channel", "previous").set_index("channel")
+    assert (got["previous_new_contacts"] == 0).all()
+    assert got["previous_spend"].dropna().to_dict() == {"TikTok": pytest.approx(166.5)}
+    assert got["previous_cost_per_lead"].isna().all()
+    empty = performance.performance(db, Filters(date(2024, 1, 1), date(2024, 1, 7), TZ), "source", "previous")
+    assert empty.empty and "previous_spend" in empty.columns
