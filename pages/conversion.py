@@ -20,7 +20,9 @@ st.title("Conversion")
 st.caption(widgets.range_caption(view))
 from rasl_data import conversion_definition  # noqa: E402  (what counts as a customer, set on Settings)
 
-_label = data.q(conversion_definition.current).label
+from ui.performance_views import literal  # noqa: E402
+
+_label = literal(data.q(conversion_definition.current).label)
 st.caption(f"Of the contacts acquired in the range: the share who are **customers now** (a customer's {_label}; "
            "change it on Settings), and how long the leads the dashboard saw become customers took (from the "
            "sync history).")

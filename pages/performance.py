@@ -21,7 +21,7 @@ definition = data.q(cdef.current)
 today = periods.today_in(f.tz)
 
 st.title("Performance")
-st.caption(widgets.range_caption(view) + f" · customer = {definition.label}")
+st.caption(widgets.range_caption(view) + f" · customer = {pv.literal(definition.label)}")
 
 totals = data.q(performance.totals, f, view.compare)
 pv.kpi_cards(totals, widgets.COMPARE_WORDS.get(view.compare) if view.compare else None)

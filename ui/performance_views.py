@@ -92,7 +92,7 @@ def show_refusal(err: Exception) -> None:
     elif isinstance(err, CacheError):
         st.error(err.title, icon=":material/database:")
     else:
-        st.error(str(err), icon=":material/error:")
+        st.error(literal(str(err)), icon=":material/error:")
 
 
 # --- performance table ----------------------------------------------------------------------------
