@@ -9,7 +9,7 @@ from rasl_data import attribution, funnel, performance, periods
 from rasl_data import spend as spend_mod
 from rasl_data import targets as targets_mod
 from rasl_data import conversion_definition as cdef
-from ui import context, data, filters, frame, widgets
+from ui import charts, context, data, filters, frame, widgets
 from ui import performance_views as pv
 
 frame.ensure_app_frame()  # first: a bare page run reruns inside app.py
@@ -43,8 +43,16 @@ with tab_perf:
                             "Widen the date range in the sidebar, or enter spend on the Spend tab.")
     else:
         ordered = table.sort_values([sort_by, by], ascending=[ascending, True], na_position="last", kind="stable")
+        costed = ordered[ordered["cost_per_lead"].notna()]
+        if len(costed):
+            top = costed.sort_values("cost_per_lead", kind="stable").head(15)
+            top = top.assign(label=[pv.fmt_money(x) for x in top["cost_per_lead"]])
+            fig = charts.horizontal_bars(top, x="cost_per_lead", y=by, text="label",
+                                         colour_keys="source_id" if by == "source" else None,
+                                         x_title=pv.money_label("Cost per lead") + ", lowest first")
+            st.plotly_chart(fig, key="pf_chart", width="stretch", config={"displaylogo": False})
         display, config = pv.performance_display(ordered, by, bool(view.compare))
-        st.dataframe(display, column_config=config, hide_index=True, width="stretch",
+        st.dataframe(display, column_config=config, hide_index=True, width="stretch", placeholder=widgets.MISSING,
                      height=min(640, 38 + 35 * len(display)))
         widgets.note(
             "New contacts are the leads acquired in the range; customers are those of them who count as customers "
@@ -87,7 +95,7 @@ with tab_funnel:
                     "drop_off": "Drop-off", "source": "Source", "channel": "Channel"}).drop(columns="status_id")
                 for col in ("% of acquired", "% of previous step", "Drop-off"):
                     shown[col] = shown[col] * 100
-                st.dataframe(shown, hide_index=True, width="stretch", column_config={
+                st.dataframe(shown, hide_index=True, width="stretch", placeholder=widgets.MISSING, column_config={
                     col: st.column_config.NumberColumn(col, format="%.1f%%")
                     for col in ("% of acquired", "% of previous step", "Drop-off")})
                 widgets.note("Reached: seen at this status or a later step. Drop-off: share of the previous step's "

@@ -109,7 +109,7 @@ def performance_display(df: pd.DataFrame, by: str, compare: bool) -> tuple[pd.Da
         for m in metrics:
             cols[f"previous_{m}"] = f"{METRIC_LABELS[m]}, before"
     show = df[[c for c in cols if c in df.columns]].rename(columns=cols).copy()
-    config: dict = {name: st.column_config.TextColumn(name, width="large")}
+    config: dict = {name: st.column_config.TextColumn(name, width="medium")}
     for m, label in cols.items():
         if m == by:
             continue
