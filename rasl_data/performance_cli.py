@@ -24,10 +24,14 @@ def _fail(message: str, code: int) -> int:
 
 
 def _workspace(cache: str | None):
+    """The workspace of ``--cache`` (or the settings), or None when it has no cache yet."""
     from .settings import load_settings
     from .workspace import Workspace
 
-    return Workspace(load_settings({"RASL_CACHE_PATH": cache}))
+    settings = load_settings({"RASL_CACHE_PATH": cache})
+    if not store.cache_exists(settings.cache_path):
+        return None
+    return Workspace(settings)
 
 
 def _refused(err) -> int:
@@ -74,6 +78,12 @@ def cmd_spend(args: argparse.Namespace) -> int:
     from .access import CLI_ACTOR
 
     ws = _workspace(args.cache)
+    if ws is None:
+        from .settings import load_settings
+
+        path = load_settings({"RASL_CACHE_PATH": args.cache}).cache_path
+        return _fail(f"no cache at {path}: run `python -m rasl_data sync` first (spend names are matched "
+                     "against the synced sources)", 1)
     if args.spend_what in ("import", "targets-import"):
         try:
             rows = spend.read_file(args.file)

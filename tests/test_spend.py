@@ -152,3 +152,31 @@ def test_cli_import_refuses_with_exit_2_and_lines_then_imports_and_exports(ws, t
     assert code == 0, err
     assert dest.read_text(encoding="utf-8-sig").splitlines() == [
         "start,end,level,name,amount", "2026-11-01,2026-11-30,source,Google Ads,300"]
+
+
+def test_cli_without_a_cache_says_to_sync_first(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("RASL_SECRETS_PATH", str(tmp_path / "none.toml"))
+    missing = tmp_path / "missing.duckdb"
+    code, out, err = run_cli(["spend", "export", "--out", str(tmp_path / "s.csv"), "--cache", str(missing)], capsys)
+    assert code == 1 and "run `python -m rasl_data sync` first" in err
+    assert not missing.exists()
+    code, out, err = run_cli(["spend", "import", str(tmp_path / "nothing.csv"), "--cache", str(missing)], capsys)
+    assert code == 1
+
+
+def test_cli_targets_round_trip_and_bad_extension(ws, tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("RASL_SECRETS_PATH", str(tmp_path / "none.toml"))
+    cache = str(ws.cache_path)
+    src = tmp_path / "targets.csv"
+    src.write_text("month,channel,new_contacts,customers,cost_per_lead\n2026-12,,1600,130,11\n"
+                   "2026-12,google ads,400,,\n", encoding="utf-8")
+    code, out, err = run_cli(["spend", "targets-import", str(src), "--cache", cache], capsys)
+    assert code == 0, err
+    dest = tmp_path / "t.xlsx"
+    code, out, err = run_cli(["spend", "targets-export", "--out", str(dest), "--cache", cache], capsys)
+    assert code == 0, err
+    back = pd.read_excel(dest, dtype=object)
+    assert list(back["month"]) == ["2026-12", "2026-12"] and list(back["channel"].fillna("")) == ["", "Google Ads"]
+    assert back["new_contacts"].tolist() == [1600, 400]
+    code, out, err = run_cli(["spend", "export", "--out", str(tmp_path / "s.txt"), "--cache", cache], capsys)
+    assert code == 2 and ".csv or .xlsx" in err
