@@ -1,0 +1,69 @@
+"""End-to-end: spend entered on the Performance page in a real Chromium, its share in the
+range's Spend card, and a refused table edit that keeps what was typed.
+
+The expected spend is computed here by hand from the amount and the calendar (an amount is spread
+evenly over its days), never through ``rasl_data``.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from .conftest import last_12_complete_weeks, open_page, shot, wait_idle
+
+pytestmark = pytest.mark.e2e
+
+AMOUNT = 3100
+
+
+def visible_grid(page):
+    return page.locator('[data-testid="stDataFrame"]:visible').first
+
+
+def test_month_of_spend_shows_its_share_and_a_refused_edit_keeps_the_typed_level(page, dashboard):
+    start, end = last_12_complete_weeks()
+    month = end.replace(day=1)
+    open_page(page, dashboard, "performance")
+    page.get_by_role("tab", name="Spend").click()
+    page.get_by_text("Add a month of spend").click()
+    page.get_by_role("combobox", name="Month").click()
+    page.keyboard.type(f"{month:%B %Y}")
+    page.get_by_role("option", name=f"{month:%B %Y}", exact=True).click()
+    expect(page.get_by_role("combobox", name="Month")).to_have_value(f"{month:%B %Y}")
+    page.get_by_role("combobox", name="Name").click()
+    page.keyboard.type("Facebook")
+    page.get_by_role("option", name="Facebook", exact=True).click()
+    amount = page.get_by_label("Amount")
+    amount.fill(str(AMOUNT))
+    page.get_by_role("button", name="Add", exact=True).click()
+    wait_idle(page)
+    expect(page.get_by_text(f"Added {AMOUNT:,.2f} for {month:%B %Y}.")).to_be_visible()
+
+    # The range (the last 12 complete weeks) holds the month's first days up to its end.
+    days_in_month = calendar.monthrange(month.year, month.month)[1]
+    overlap = (end - max(start, month)).days + 1
+    card = page.locator('[data-testid="stMetric"]').filter(has_text="Spend").first
+    expect(card.locator('[data-testid="stMetricValue"]')).to_have_text(f"{AMOUNT * overlap / days_in_month:,.0f}")
+
+    # Change the row's level to campaign: "Facebook" is a source, so saving is refused whole.
+    grid = visible_grid(page)
+    box = grid.bounding_box()
+    level_x = box["x"] + 0.35 * box["width"]
+    first_row_y = box["y"] + 35 + 17
+    page.mouse.dblclick(level_x, first_row_y)
+    page.keyboard.type("campaign")
+    page.keyboard.press("Enter")
+    wait_idle(page)
+    page.get_by_role("button", name="Save spend table").click()
+    wait_idle(page)
+    expect(page.get_by_text("The spend was not saved: 1 problem.", exact=False)).to_be_visible()
+    # Grid cells are drawn on a canvas; their accessible copies are in the page, not visible.
+    expect(page.locator('td[role="gridcell"]', has_text="no campaign is named 'Facebook'")).to_be_attached()
+    shot(page, "performance-spend-refused")
+    # What was typed is still in the table, and the saved spend is unchanged.
+    expect(visible_grid(page).locator('td[role="gridcell"]', has_text=re.compile(r"^campaign$"))).to_be_attached()
+    expect(card.locator('[data-testid="stMetricValue"]')).to_have_text(f"{AMOUNT * overlap / days_in_month:,.0f}")
