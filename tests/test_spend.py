@@ -180,3 +180,25 @@ def test_cli_targets_round_trip_and_bad_extension(ws, tmp_path, capsys, monkeypa
     assert back["new_contacts"].tolist() == [1600, 400]
     code, out, err = run_cli(["spend", "export", "--out", str(tmp_path / "s.txt"), "--cache", cache], capsys)
     assert code == 2 and ".csv or .xlsx" in err
+
+
+def test_spend_targets_and_conversion_definition_survive_full_and_incremental_syncs(tmp_path):
+    from rasl_data import conversion_definition, targets
+    from rasl_data.emulator import DEMO_TOKEN, EmulatorApp, make_demo_tenant
+
+    app = EmulatorApp(make_demo_tenant(as_of=datetime(2026, 11, 30, tzinfo=timezone.utc), n_contacts=300),
+                      rate_limit_per_minute=None)
+    app.add_token(DEMO_TOKEN)
+    settings = load_settings({"RASL_CACHE_PATH": str(tmp_path / "sync.duckdb"), "RASL_API_TOKEN": DEMO_TOKEN,
+                              "RASL_BASE_URL": "https://rasl.test/api/v2"},
+                             secrets_path=tmp_path / "none.toml", environ={})
+    ws = Workspace(settings, transport=app.transport())
+    assert ws.sync("full").outcome == "success"
+    ws.save_spend(frame(("2026-11-01", "2026-11-30", "source", "WhatsApp", "300")), actor=CLI_ACTOR, replace=True)
+    ws.save_targets(pd.DataFrame([{"month": "2026-11", "channel": "", "new_contacts": 10}]), actor=CLI_ACTOR)
+    ws.set_conversion_definition("status:Customer", actor=CLI_ACTOR)
+    for mode in ("full", "auto"):
+        assert ws.sync(mode).outcome == "success"
+        assert spend.read_spend(ws.reader)["amount"].tolist() == [300.0]
+        assert targets.read_targets(ws.reader)["new_contacts"].tolist() == [10.0]
+        assert conversion_definition.current(ws.reader).text == "status:Customer"
