@@ -248,7 +248,7 @@ def spend_editor(names_by_level: dict[str, list[str]], today: date, can_edit: bo
                "gets its share. Source spend also counts for its channel and campaign.")
     edited = st.data_editor(table, key=_editor_key("spend"), num_rows="dynamic" if can_edit else "fixed",
                             hide_index=True, width="stretch", column_config=config, disabled=not can_edit,
-                            height=min(520, 38 + 35 * (len(table) + 2)))
+                            height=min(520, 38 + 35 * (len(table) + 2)), placeholder="")
     if can_edit:
         changed = not edited.reset_index(drop=True).astype(str).equals(table.reset_index(drop=True).astype(str))
         c = st.columns([1, 1, 3])
@@ -339,7 +339,8 @@ def targets_editor(channels: list[str], today: date, can_edit: bool) -> None:
                                                        format="%,.2f"),
     }
     edited = st.data_editor(table, key=_editor_key("targets"), num_rows="dynamic" if can_edit else "fixed",
-                            hide_index=True, width="stretch", column_config=config, disabled=not can_edit)
+                            hide_index=True, width="stretch", column_config=config, disabled=not can_edit,
+                            placeholder="")
     if not can_edit:
         return
     if st.button("Save targets", key="targets_save", type="primary",
