@@ -54,7 +54,7 @@ def week_tables(db, start: date, end: date, tz: str, week_start: str) -> dict[st
     if len(saved):
         inside = saved[spend.covered(saved, start, end).to_numpy()].copy()
         inside["amount_in_week"] = spend.shares(inside, start, end).round(2)
-        inside = inside.drop(columns=["id", "source_id"])
+        inside = inside.drop(columns=["id", "source_id", "start_day", "end_day"])
         for col in ("start", "end"):
             inside[col] = [d.isoformat() for d in inside[col]]
     else:

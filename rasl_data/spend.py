@@ -262,7 +262,8 @@ _SPEND_CACHE: dict[tuple, pd.DataFrame] = {}
 
 def read_spend(db) -> pd.DataFrame:
     """Every saved spend row: ``DataFrame[id, start (date), end (date), level, name, amount,
-    source_id (Int64)]`` ordered by start, level, name. Empty for an older cache without the table."""
+    source_id (Int64), start_day, end_day (days since 1970-01-01, for fast range arithmetic)]``
+    ordered by start, level, name. Empty for an older cache without the table."""
     try:
         key = (str(db.path), db.version)
     except Exception:  # not a store.Reader: no caching
@@ -278,11 +279,14 @@ def read_spend(db) -> pd.DataFrame:
 
 
 def _read_spend(db) -> pd.DataFrame:
-    cols = ["id", "start", "end", "level", "name", "amount", "source_id"]
+    cols = ["id", "start", "end", "level", "name", "amount", "source_id", "start_day", "end_day"]
     tables = db.query("SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'spend'")
     if int(tables["n"].iloc[0]) == 0:
         return pd.DataFrame(columns=cols)
-    df = db.query('SELECT id, start, "end", level, name, amount, source_id FROM spend ORDER BY start, level, name, id')
+    df = db.query('SELECT id, start, "end", level, name, amount, source_id, '
+                  "CAST(start - DATE '1970-01-01' AS BIGINT) AS start_day, "
+                  """CAST("end" - DATE '1970-01-01' AS BIGINT) AS end_day """
+                  'FROM spend ORDER BY start, level, name, id')
     for col in ("start", "end"):
         df[col] = pd.to_datetime(df[col]).dt.date if len(df) else pd.Series([], dtype=object)
     df["source_id"] = df["source_id"].astype("Int64")
@@ -339,11 +343,10 @@ def shares(spend: pd.DataFrame, start: date, end: date) -> pd.Series:
     ``spend``'s."""
     if not len(spend):
         return pd.Series([], dtype="float64")
-    s = np.array(list(spend["start"]), dtype="datetime64[D]")
-    e = np.array(list(spend["end"]), dtype="datetime64[D]")
-    lo, hi = np.datetime64(start, "D"), np.datetime64(end, "D")
-    days = (e - s).astype("int64") + 1
-    overlap = np.clip((np.minimum(e, hi) - np.maximum(s, lo)).astype("int64") + 1, 0, None)
+    s, e = _day_numbers(spend)
+    lo, hi = _day(start), _day(end)
+    days = e - s + 1
+    overlap = np.clip(np.minimum(e, hi) - np.maximum(s, lo) + 1, 0, None)
     return pd.Series(spend["amount"].to_numpy(dtype="float64") * overlap / days, index=spend.index)
 
 
@@ -351,9 +354,20 @@ def covered(spend: pd.DataFrame, start: date, end: date) -> pd.Series:
     """Which rows overlap ``start..end`` (a spend of 0 there still counts as entered)."""
     if not len(spend):
         return pd.Series([], dtype=bool)
-    s = np.array(list(spend["start"]), dtype="datetime64[D]")
-    e = np.array(list(spend["end"]), dtype="datetime64[D]")
-    return pd.Series((s <= np.datetime64(end, "D")) & (e >= np.datetime64(start, "D")), index=spend.index)
+    s, e = _day_numbers(spend)
+    return pd.Series((s <= _day(end)) & (e >= _day(start)), index=spend.index)
+
+
+def _day(d: date) -> int:
+    return (d - date(1970, 1, 1)).days
+
+
+def _day_numbers(spend: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Start and end of each row as days since 1970-01-01 (``read_spend``'s columns, else computed)."""
+    if "start_day" in spend.columns and "end_day" in spend.columns:
+        return spend["start_day"].to_numpy(dtype="int64"), spend["end_day"].to_numpy(dtype="int64")
+    return (np.array([_day(d) for d in spend["start"]], dtype="int64"),
+            np.array([_day(d) for d in spend["end"]], dtype="int64"))
 
 
 __all__ = ["COLUMNS", "LEVELS", "SCHEMA", "SpendError", "Targets", "covered", "export_frame", "read_file",
