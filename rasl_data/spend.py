@@ -136,20 +136,42 @@ def parse_amount(value) -> float:
 
 @dataclass
 class Targets:
-    """Names a spend row may point at, by level: normalised name → (shown name, source id)."""
+    """Names a spend row may point at, by level: normalised name → (shown name, source id).
+
+    ``ambiguous``: per level, normalised names several sources share ("Facebook" and "facebook"),
+    each with every ``(shown name, id)``; such a name matches only when typed exactly as shown.
+    """
 
     by_level: dict[str, dict[str, tuple[str, int | None]]] = field(default_factory=dict)
+    ambiguous: dict[str, dict[str, list[tuple[str, int | None]]]] = field(default_factory=dict)
 
     @classmethod
     def from_attribution(cls, attr: pd.DataFrame) -> "Targets":
         """From ``attribution.source_attribution`` (live sources, their channels and campaigns)."""
         out: dict[str, dict[str, tuple[str, int | None]]] = {lvl: {} for lvl in LEVELS}
+        same: dict[str, list[tuple[str, int | None]]] = {}
         for sid, src, ch, cp in zip(attr["source_id"], attr["source"], attr["channel"], attr["campaign"]):
-            out["source"].setdefault(normalise_name(src), (str(src), int(sid)))
+            key = normalise_name(src)
+            same.setdefault(key, []).append((str(src), int(sid)))
+            out["source"].setdefault(key, (str(src), int(sid)))
             out["channel"].setdefault(normalise_name(ch), (str(ch), None))
             if cp and cp != NO_CAMPAIGN:
                 out["campaign"].setdefault(normalise_name(cp), (str(cp), None))
-        return cls(out)
+        return cls(out, {"source": {k: v for k, v in same.items() if len(v) > 1}})
+
+    def match(self, level: str, name: str) -> tuple[tuple[str, int | None] | None, str | None]:
+        """``(target, None)`` for a name that names one target, else ``(None, why)``."""
+        key = normalise_name(name)
+        several = self.ambiguous.get(level, {}).get(key)
+        if several:
+            exact = [t for t in several if tidy_name(t[0]) == tidy_name(name)]
+            if len(exact) == 1:
+                return exact[0], None
+            shown = ", ".join(f"{n!r} (#{i})" for n, i in several)
+            return None, (f"{name!r} matches {len(several)} {level}s ({shown}); "
+                          "write it exactly as the dashboard shows it")
+        target = self.by_level.get(level, {}).get(key)
+        return (target, None) if target else (None, f"no {level} is named {name!r}")
 
 
 def validate(rows: pd.DataFrame, targets: Targets, existing: pd.DataFrame | None = None,
@@ -197,9 +219,9 @@ def validate(rows: pd.DataFrame, targets: Targets, existing: pd.DataFrame | None
         if not name:
             errs.append("name is empty")
         elif level in LEVELS:
-            target = targets.by_level.get(level, {}).get(normalise_name(name))
+            target, why = targets.match(level, name)
             if target is None:
-                errs.append(f"no {level} is named {name!r}")
+                errs.append(why)
                 unmatched.append(f"{level}: {name}")
         try:
             amount = parse_amount(amount_v)
@@ -229,13 +251,19 @@ def _line_of(problem: str) -> int:
 def _overlaps(rows: pd.DataFrame, existing: pd.DataFrame | None) -> list[str]:
     """``line N: overlaps line M ...`` for rows of the same level and name whose dates overlap."""
     problems = []
-    items = [(normalise_name(r.level), normalise_name(r.name), r.start, r.end, f"line {r.line}", r.name)
+    def target(level, name, sid):
+        # A source is its id (two sources may share a name up to case); other levels their name.
+        return f"#{int(sid)}" if level == "source" and sid is not None and not pd.isna(sid) else normalise_name(name)
+
+    items = [(normalise_name(r.level), target(r.level, r.name, r.source_id), r.start, r.end, f"line {r.line}", r.name)
              for r in rows.itertuples()]
     saved = []
     if existing is not None and len(existing):
-        saved = [(normalise_name(lv), normalise_name(nm), pd.Timestamp(s).date(), pd.Timestamp(e).date(),
+        sids = existing["source_id"] if "source_id" in existing.columns else [None] * len(existing)
+        saved = [(normalise_name(lv), target(lv, nm, sid), pd.Timestamp(s).date(), pd.Timestamp(e).date(),
                   f"saved spend {pd.Timestamp(s).date().isoformat()} to {pd.Timestamp(e).date().isoformat()}", nm)
-                 for lv, nm, s, e in zip(existing["level"], existing["name"], existing["start"], existing["end"])]
+                 for lv, nm, s, e, sid in zip(existing["level"], existing["name"], existing["start"], existing["end"],
+                                              sids)]
     by_key: dict[tuple[str, str], list] = {}
     for item in saved + items:
         by_key.setdefault(item[:2], []).append(item)

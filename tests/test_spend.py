@@ -202,3 +202,20 @@ def test_spend_targets_and_conversion_definition_survive_full_and_incremental_sy
         assert spend.read_spend(ws.reader)["amount"].tolist() == [300.0]
         assert targets.read_targets(ws.reader)["new_contacts"].tolist() == [10.0]
         assert conversion_definition.current(ws.reader).text == "status:Customer"
+
+
+def test_name_two_sources_share_after_normalising_must_be_typed_exactly(tmp_path, make_cache):
+    reader = make_cache(tmp_path, name="twins.duckdb", sources=[dict(id=2, name="Facebook", created_at=T0),
+                                                               dict(id=15, name="facebook", created_at=T0)])
+    settings = load_settings({"RASL_CACHE_PATH": str(reader.path)}, secrets_path=tmp_path / "none.toml", environ={})
+    ws = Workspace(settings)
+    with pytest.raises(spend.SpendError) as info:
+        ws.save_spend(frame(("2026-11-01", "2026-11-30", "source", "FACEBOOK", "10")), actor=CLI_ACTOR, replace=True)
+    assert info.value.problems == ["line 2: 'FACEBOOK' matches 2 sources ('Facebook' (#2), 'facebook' (#15)); "
+                                   "write it exactly as the dashboard shows it"]
+    saved = ws.save_spend(frame(("2026-11-01", "2026-11-30", "source", "facebook", "10")), actor=CLI_ACTOR,
+                          replace=True)
+    assert saved["source_id"].tolist() == [15]
+    # Same dates for the other twin: two sources, so no overlap.
+    ws.save_spend(frame(("2026-11-01", "2026-11-30", "source", "Facebook", "20")), actor=CLI_ACTOR, replace=False)
+    assert sorted(spend.read_spend(ws.reader)["source_id"].tolist()) == [2, 15]
