@@ -211,7 +211,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     ``only="sync"`` builds just the sync command's parser, so ``python -m rasl_data sync`` does
     not import the export and report modules (pandas, pyarrow, numpy, plotly) it never uses.
     """
-    parser = OneLineParser(prog="python -m rasl_data", description="RASL attribution analytics: sync, export, report, emulator.")
+    parser = OneLineParser(prog="python -m rasl_data", description="RASL attribution analytics: sync, export, report, spend, emulator.")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p_sync = sub.add_parser("sync", help="pull sources, statuses, groups and contacts into the DuckDB cache")

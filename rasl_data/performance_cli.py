@@ -163,6 +163,7 @@ def run_export_performance(args: argparse.Namespace) -> int:
     reader.conversion_default = cfg.conversion
     try:
         df = performance_frame(reader, filters, args.by, converted)
+        missing = cdef.unknown_statuses(reader, cdef.current(reader, converted))
     except ValueError as err:
         return _fail(str(err), 2)
     except store.CacheError as err:
@@ -173,6 +174,9 @@ def run_export_performance(args: argparse.Namespace) -> int:
         _write_table(df, out)
     except OSError as err:
         return _fail(f"cannot write {out}: {err.strerror or type(err).__name__}", 1)
+    if missing:
+        print("note: no status is named " + ", ".join(repr(m) for m in missing)
+              + ": contacts never count as customers by it", file=sys.stderr)
     print(f"wrote {out}: {len(df):,} rows by {args.by}, customers = {df.attrs.get('conversion', '')}")
     return 0
 
