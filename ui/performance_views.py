@@ -207,7 +207,8 @@ def pacing_strip(tz: str, week_start: str, as_of: date, *, where: str = "") -> N
             share = 0.0 if pd.isna(row["share_of_target"]) else float(row["share_of_target"])
             col.progress(min(1.0, max(0.0, share)), text=f"{targets_mod.METRIC_WORDS[row['metric']].capitalize()}: "
                                                         f"{share:.0%} of target at {row['share_of_month']:.0%} of the month")
-            col.caption(f"{int(row['actual']):,} of {row['target']:,.0f} · "
+            col.caption(f"{int(row['actual']):,} of {row['target']:,.0f} · about "
+                        f"{row['target'] * row['share_of_month']:,.0f} expected by now · "
                         + ("on track" if row["status"] == "on track" else "behind pace"))
 
 
