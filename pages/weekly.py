@@ -97,6 +97,7 @@ st.caption(
 )
 _csv(review.totals, "weekly_summary", "wk_dl_totals", "This week in numbers")
 performance_views.pacing_strip(tz, week_starts_on, week_end, where=f"as of {week_end:%-d %b}, the week's last day")
+performance_views.week_performance(week_start, week_end, tz, week_starts_on, week_view)
 
 nothing = int(review.weekly_totals["new_contacts"].sum()) == 0
 if nothing:

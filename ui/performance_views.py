@@ -212,6 +212,22 @@ def pacing_strip(tz: str, week_start: str, as_of: date, *, where: str = "") -> N
                         + ("on track" if row["status"] == "on track" else "behind pace"))
 
 
+def week_performance(week_start: date, week_end: date, tz: str, week_starts_on: str, view) -> None:
+    """The week's leads, customers, spend and costs by channel against the previous week, with
+    downloads (the weekly pack's ``performance_by_channel`` table)."""
+    from rasl_data import performance
+    from rasl_data.query_core import Filters
+
+    df = data.q(performance.performance, Filters(week_start, week_end, tz, week_starts_on), "channel", "previous")
+    if df.empty:
+        return
+    with st.expander("Spend and cost per lead by channel, this week vs the week before",
+                     icon=":material/paid:"):
+        display, config = performance_display(df, "channel", True)
+        st.dataframe(display, column_config=config, hide_index=True, width="stretch", placeholder=widgets.MISSING)
+        widgets.table_download(df, "performance_by_channel", view, key="wk_dl_perf", what="Performance by channel")
+
+
 # --- editors --------------------------------------------------------------------------------------
 
 
