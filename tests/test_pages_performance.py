@@ -108,3 +108,19 @@ def test_settings_changes_the_conversion_definition_for_every_page(tmp_path, mak
     assert metrics(at)["Customers"][0] == "3" and metrics(at)["Conversion rate"][0] == "37.5%"
     at = run_app(CUSTOM_QP, "pages/overview.py")
     assert metrics(at)["Conversion rate"][0] == "37.5%"
+
+
+def test_weekly_review_shows_the_weeks_spend_by_channel(tmp_path, make_cache):
+    from datetime import date
+
+    workspace(tmp_path, make_cache)
+    at = run_app(CUSTOM_QP, "pages/weekly.py")
+    at.date_input(key="wk_date").set_value(date(2026, 3, 4)).run()
+    assert_clean(at)
+    table = [df.value for df in at.dataframe if "Channel" in df.value.columns and "Spend" in df.value.columns][0]
+    table = table.set_index("Channel")
+    # Channel WhatsApp: the WhatsApp source's 3 contacts and the Arabic WhatsApp campaign's 1 in 2..8 March;
+    # spend 7 days × 10 = 70 → 17.50 per lead. The week before: 2 contacts and 1 March's 10 → 5 per lead.
+    assert table.loc["WhatsApp", "New contacts"] == 4 and table.loc["WhatsApp", "Spend"] == pytest.approx(70.0)
+    assert table.loc["WhatsApp", "Cost per lead"] == pytest.approx(17.5)
+    assert table.loc["WhatsApp", "Cost per lead, before"] == pytest.approx(10 / 2)
