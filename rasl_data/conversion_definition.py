@@ -19,14 +19,29 @@ Table ``workspace_settings`` (public interface, survives syncs): ``key`` (a sett
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 
-from .attribution import normalise_name, tidy_name
+from . import spend_schema
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS workspace_settings (
-    key VARCHAR PRIMARY KEY, value VARCHAR, updated_at TIMESTAMPTZ, updated_by VARCHAR);
-"""
+# Settings (and so the lean sync command) parse RASL_CONVERSION: this module imports no pandas.
+# Matching status names against the cache uses ``attribution.normalise_name``, imported there.
+_SPACES = re.compile(r"\s+")
+
+
+def _tidy(text: str | None) -> str:
+    """A typed name as shown: NFKC, no tatweel, single spaces, trimmed (``attribution.tidy_name``'s rules)."""
+    text = unicodedata.normalize("NFKC", str(text or "")).replace("\u0640", "")
+    return _SPACES.sub(" ", text).strip()
+
+
+def _normalise(text: str | None) -> str:
+    from .attribution import normalise_name
+
+    return normalise_name(text)
+
+SCHEMA = spend_schema.WORKSPACE_SETTINGS
 
 KEY = "RASL_CONVERSION"
 KINDS = ("type", "status")
@@ -70,15 +85,15 @@ def parse(text: str | None, key: str = KEY) -> ConversionDefinition:
     if not sep or kind not in KINDS:
         raise ValueError(f"{key}: {raw!r} must be type:customer or status:NAME[,NAME], e.g. status:Won")
     if kind == "type":
-        if normalise_name(rest) != "customer":
+        if _tidy(rest).casefold() != "customer":
             raise ValueError(f"{key}: only type:customer is supported as a type (got {raw!r})")
         return DEFAULT
     names: list[str] = []
     seen: set[str] = set()
     for part in rest.split(","):
-        name = tidy_name(part)
-        if name and normalise_name(name) not in seen:
-            seen.add(normalise_name(name))
+        name = _tidy(part)
+        if name and name.casefold() not in seen:  # exact twins; statuses match by normalise_name later
+            seen.add(name.casefold())
             names.append(name)
     if not names:
         raise ValueError(f"{key}: status: needs at least one status name, e.g. status:Won")
@@ -135,9 +150,9 @@ def status_ids(db, definition: ConversionDefinition) -> list[int]:
     contact keeps its status). Empty for a ``type`` definition or no match."""
     if definition.kind != "status":
         return []
-    wanted = {normalise_name(v) for v in definition.values}
+    wanted = {_normalise(v) for v in definition.values}
     df = db.query("SELECT id, name FROM statuses ORDER BY id")
-    return [int(i) for i, n in zip(df["id"], df["name"]) if normalise_name(n) in wanted]
+    return [int(i) for i, n in zip(df["id"], df["name"]) if _normalise(n) in wanted]
 
 
 def unknown_statuses(db, definition: ConversionDefinition) -> list[str]:
@@ -145,8 +160,8 @@ def unknown_statuses(db, definition: ConversionDefinition) -> list[str]:
     if definition.kind != "status":
         return []
     df = db.query("SELECT name FROM statuses")
-    known = {normalise_name(n) for n in df["name"]}
-    return [v for v in definition.values if normalise_name(v) not in known]
+    known = {_normalise(n) for n in df["name"]}
+    return [v for v in definition.values if _normalise(v) not in known]
 
 
 def _id_list(ids: list[int]) -> str:

@@ -31,15 +31,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import periods
+from . import periods, spend_schema
 from .attribution import NO_CAMPAIGN, normalise_name, tidy_name
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS spend (
-    id BIGINT PRIMARY KEY, start DATE NOT NULL, "end" DATE NOT NULL, level VARCHAR NOT NULL,
-    name VARCHAR NOT NULL, amount DOUBLE NOT NULL, source_id BIGINT,
-    entered_at TIMESTAMPTZ, entered_by VARCHAR);
-"""
+SCHEMA = spend_schema.SPEND
 
 LEVELS = ("source", "campaign", "channel")
 COLUMNS = ["start", "end", "level", "name", "amount"]

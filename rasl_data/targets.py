@@ -23,14 +23,10 @@ from datetime import date, timedelta
 
 import pandas as pd
 
-from . import periods
+from . import periods, spend_schema
 from .attribution import normalise_name, tidy_name
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS targets (
-    month DATE NOT NULL, channel VARCHAR NOT NULL, new_contacts DOUBLE, customers DOUBLE,
-    cost_per_lead DOUBLE, PRIMARY KEY (month, channel));
-"""
+SCHEMA = spend_schema.TARGETS
 
 COLUMNS = ["month", "channel", "new_contacts", "customers", "cost_per_lead"]
 TARGET_METRICS = ("new_contacts", "customers", "cost_per_lead")

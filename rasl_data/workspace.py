@@ -374,6 +374,8 @@ class Workspace:
         lists every problem with its line number (``first_line`` is the first row's) and nothing
         is saved. Returns the saved rows (``spend.validate``'s frame).
         """
+        import pandas as pd
+
         from . import attribution, spend
 
         before = spend.read_spend(self.reader)
