@@ -30,12 +30,11 @@ METRIC_LABELS = {
 }
 
 
-_MARKDOWN = str.maketrans({ch: "\\" + ch for ch in "\\`*_{}[]()#+-.!|<>~$:"})
-
-
 def literal(text: str) -> str:
-    """User text safe inside Markdown (every Markdown character backslash-escaped)."""
-    return str(text).translate(_MARKDOWN)
+    """User text safe inside Markdown (``rasl_data.text.md_literal``)."""
+    from rasl_data.text import md_literal
+
+    return md_literal(text)
 
 
 def currency() -> str:
