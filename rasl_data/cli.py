@@ -131,7 +131,7 @@ def _add_export_audit(parser: argparse.ArgumentParser) -> None:
     from . import audit
 
     what = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    what.metavar = "acquisition|audit"
+    what.metavar = "acquisition|performance|audit"
     p = what.add_parser("audit", help="the audit log: who changed what, when, and how it ended")
     p.add_argument("--start", type=_audit_start, default=None, help="first UTC date, YYYY-MM-DD")
     p.add_argument("--end", type=_audit_start, default=None,
