@@ -24,6 +24,7 @@ PAGES = [
     st.Page("pages/sources.py", title="Sources", icon=":material/list:", url_path="sources"),
     st.Page("pages/campaigns.py", title="Campaigns & channels", icon=":material/campaign:", url_path="campaigns"),
     st.Page("pages/conversion.py", title="Conversion", icon=":material/conversion_path:", url_path="conversion"),
+    st.Page("pages/performance.py", title="Performance", icon=":material/paid:", url_path="performance"),
     st.Page("pages/weekly.py", title="Weekly review", icon=":material/event_note:", url_path="weekly"),
     st.Page("pages/health.py", title="Data health", icon=":material/health_and_safety:", url_path="health"),
     st.Page("pages/audit.py", title="Audit log", icon=":material/history:", url_path="audit"),

@@ -18,6 +18,9 @@ ACTIONS = {
     "source.delete": "Delete source",
     "channel_rules.save": "Save channel rules",
     "source_labels.save": "Save source label",
+    "spend.import": "Save spend",
+    "targets.save": "Save monthly targets",
+    "settings.conversion": "Change conversion definition",
 }
 OUTCOMES = {"done": "Done", "refused": "Refused", "failed": "Failed"}
 PERIODS = {"7": "Last 7 days", "30": "Last 30 days", "90": "Last 90 days", "all": "All time"}

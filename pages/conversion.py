@@ -18,8 +18,14 @@ f = view.filters
 
 st.title("Conversion")
 st.caption(widgets.range_caption(view))
-st.caption("Of the contacts acquired in the range: the share whose type is **customer now**, and how long the leads "
-           "the dashboard saw turn into customers took (from the sync history).")
+from rasl_data import conversion_definition  # noqa: E402  (what counts as a customer, set on Settings)
+
+from ui.performance_views import literal  # noqa: E402
+
+_label = literal(data.q(conversion_definition.current).label)
+st.caption(f"Of the contacts acquired in the range: the share who are **customers now** (a customer's {_label}; "
+           "change it on Settings), and how long the leads the dashboard saw become customers took (from the "
+           "sync history).")
 
 overall = data.q(conversion.conversion, f, None)
 row = overall.iloc[0] if len(overall) else None

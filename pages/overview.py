@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from rasl_data import dashboard, queries
-from ui import charts, data, filters, frame, widgets
+from rasl_data import dashboard, periods, queries
+from ui import charts, data, filters, frame, performance_views, widgets
 
 frame.ensure_app_frame()  # first: a bare page run reruns inside app.py
 
@@ -16,6 +16,7 @@ st.title("Overview")
 st.caption(widgets.range_caption(view))
 
 widgets.kpi_row(data.q(queries.kpis, f, view.compare), view)
+performance_views.pacing_strip(f.tz, f.week_start, periods.today_in(f.tz), where="month to date, whole workspace")
 
 head = st.columns([3, 2], vertical_alignment="bottom")
 head[0].header("New contacts over time")

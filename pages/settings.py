@@ -9,8 +9,9 @@ import streamlit as st
 
 from rasl_data.errors import RaslError
 from rasl_data.store import CacheError
+from rasl_data import funnel
 from rasl_data.text import md_literal
-from ui import context, forms, frame, sync_panel, widgets
+from ui import context, data, forms, frame, performance_views, sync_panel, widgets
 
 frame.ensure_app_frame()  # first: a bare page run reruns inside app.py
 
@@ -67,6 +68,12 @@ tz_from, week_from = origin.get("RASL_TIMEZONE", "default"), origin.get("RASL_WE
 st.caption("Every day, week and month on the dashboard is local to this time zone. They come from `RASL_TIMEZONE` "
            f"({tz_from}) and `RASL_WEEK_START` ({week_from}); "
            "change them in `.streamlit/secrets.toml` or the environment and restart the dashboard.")
+
+st.header("Conversion and currency")
+st.caption("What counts as a customer on every page, export and the weekly review: the contact's type, or its "
+           "current status (e.g. Won) for workspaces that track deals by status.")
+performance_views.conversion_settings(sorted(data.q(funnel.status_order)["status"], key=str.casefold),
+                                      context.actor().can_edit)
 
 st.header("API permissions")
 st.caption("Checks each read permission the dashboard needs with one small request. `sources:write` (to create, rename "
@@ -206,4 +213,4 @@ if context.actor().can_edit:
             "Details": log["message"],
             "By": log["actor"],
         })
-        st.dataframe(shown, hide_index=True, width="stretch")
+        st.dataframe(shown, hide_index=True, width="stretch", height=widgets.table_height(len(shown)))

@@ -16,7 +16,7 @@ import streamlit as st
 
 from rasl_data import periods, reports, weekly
 from rasl_data.queries import Filters
-from ui import context, data, filters, frame, widgets
+from ui import context, data, filters, frame, performance_views, widgets
 
 frame.ensure_app_frame()  # first: a bare page run reruns inside app.py
 
@@ -96,6 +96,8 @@ st.caption(
     f"spikes and drops: **{_fmt_count(review.metric(weekly.METRIC_SPIKES)['this_week'])}**"
 )
 _csv(review.totals, "weekly_summary", "wk_dl_totals", "This week in numbers")
+performance_views.pacing_strip(tz, week_starts_on, week_end, where=f"as of {week_end:%-d %b}, the week's last day")
+performance_views.week_performance(week_start, week_end, tz, week_starts_on, week_view)
 
 nothing = int(review.weekly_totals["new_contacts"].sum()) == 0
 if nothing:

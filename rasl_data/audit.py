@@ -8,7 +8,7 @@ Table ``audit_log`` (public interface, survives syncs because a sync never touch
 | ``occurred_at`` | when (``TIMESTAMPTZ``, UTC) |
 | ``actor`` | signed-in e-mail, ``local`` without sign-in, ``cli`` from the command line |
 | ``role`` | the actor's role at the time (``editor``/``viewer``) |
-| ``action`` | e.g. ``source.create``, ``source.rename``, ``source.delete``, ``channel_rules.save``, ``source_labels.save`` |
+| ``action`` | e.g. ``source.create``, ``source.rename``, ``source.delete``, ``channel_rules.save``, ``source_labels.save``, ``spend.import``, ``targets.save``, ``settings.conversion`` |
 | ``object_type`` | ``source``, ``channel_rules``, ``source_label``, … |
 | ``object_id`` | the object's id as text (RASL id for sources), empty when it has none |
 | ``object_name`` | the object's name as the user saw it (literal text) |

@@ -131,7 +131,7 @@ def _add_export_audit(parser: argparse.ArgumentParser) -> None:
     from . import audit
 
     what = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    what.metavar = "acquisition|audit"
+    what.metavar = "acquisition|performance|audit"
     p = what.add_parser("audit", help="the audit log: who changed what, when, and how it ended")
     p.add_argument("--start", type=_audit_start, default=None, help="first UTC date, YYYY-MM-DD")
     p.add_argument("--end", type=_audit_start, default=None,
@@ -211,7 +211,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     ``only="sync"`` builds just the sync command's parser, so ``python -m rasl_data sync`` does
     not import the export and report modules (pandas, pyarrow, numpy, plotly) it never uses.
     """
-    parser = OneLineParser(prog="python -m rasl_data", description="RASL attribution analytics: sync, export, report, alerts, emulator, serve.")
+    parser = OneLineParser(prog="python -m rasl_data", description="RASL attribution analytics: sync, export, report, alerts, spend, emulator, serve.")
     sub = parser.add_subparsers(dest="command", required=True)
 
     p_sync = sub.add_parser("sync", help="pull sources, statuses, groups and contacts into the DuckDB cache")
@@ -250,6 +250,9 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     from .delivery import add_alerts_parser
 
     add_alerts_parser(sub)
+    from .performance_cli import add_spend_parser
+
+    add_spend_parser(sub)
     return parser
 
 

@@ -5,10 +5,12 @@ The cohort is always "contacts acquired in ``filters.start..end``" (local dates 
 ``filters.tz``, inclusive, by ``contacts.created_at``), with the same filters and the same
 Unattributed handling as ``rasl_data.queries``.
 
-*Conversion rate* is the share of the cohort whose ``type`` is ``customer`` **now** (RASL keeps
-no history, so this is what the API can say). *Observed conversions* come from the cache's own
-history, ``contact_changes`` rows with ``field='type'``, ``old_value='lead'``,
-``new_value='customer'``: the first such change of each contact, at ``observed_at`` (the sync that
+*Conversion rate* is the share of the cohort that counts as customers **now** (RASL keeps
+no history, so this is what the API can say), by the workspace's conversion definition
+(``RASL_CONVERSION``, see ``conversion_definition``): type ``customer``, or a current status in a
+list such as ``Won``. *Observed conversions* come from the cache's own history,
+``contact_changes``: the first change of each contact into that state (``type`` lead →
+customer, or ``status_id`` into one of the listed statuses), at ``observed_at`` (the sync that
 saw it, so precise to the sync interval only).
 
 *Days to conversion* run from the contact's creation to the observed conversion, except for
@@ -25,6 +27,7 @@ from __future__ import annotations
 import pandas as pd
 
 from rasl_data import attribution, periods
+from rasl_data import conversion_definition as cdef
 from rasl_data.query_core import (
     DIMENSION_COLUMNS,
     GROUPS_NOTE,
@@ -42,17 +45,23 @@ from rasl_data.query_core import (
 CONVERSION_DIMENSIONS = ("source", "channel", "campaign", "group", "status")
 
 
-def conversion(db, filters: Filters, by: str | None = "source") -> pd.DataFrame:
+def conversion(db, filters: Filters, by: str | None = "source", converted=None) -> pd.DataFrame:
     """Conversion of the contacts acquired in the range, per value of ``by``.
 
     Returns ``DataFrame[<id column if any>, <name column> (absent for by=None), new_contacts
     (int), customers (int, type now 'customer'), conversion_rate (fraction; NaN without
     contacts), converted (int, observed lead → customer changes), median_days_to_conversion
     (float days; NaN when none observed), measured_from_first_seen (int)]``, most contacts
-    first. ``by``: source, channel, campaign, group, status or None. Raises ``ValueError`` for an
-    unknown dimension. Reads ``contacts``, ``contact_changes``, attribution tables (+ groups).
+    first. ``by``: source, channel, campaign, group, status or None. *Customer* follows the
+    workspace's conversion definition (``conversion_definition.current``; ``converted``
+    overrides it): type customer now, or a current status in the list; an observed conversion is
+    the first change into that state. ``attrs['conversion']`` names the definition used. Raises
+    ``ValueError`` for an unknown dimension or definition. Reads ``contacts``,
+    ``contact_changes``, ``statuses``, attribution tables (+ groups).
     """
     check_dimension(by, CONVERSION_DIMENSIONS)
+    definition = cdef.current(db, converted)
+    customer, changed = cdef.customer_sql(db, definition), cdef.change_sql(db, definition)
     keys = dim_select(by)
     names = [k.strip('"') for k in keys]
     attr = attribution.source_attribution(db)
@@ -76,12 +85,12 @@ def conversion(db, filters: Filters, by: str | None = "source") -> pd.DataFrame:
     sql = f"""WITH {attr_sql},
 first_change AS (
     SELECT contact_id, min(observed_at) AS converted_at FROM contact_changes
-    WHERE field = 'type' AND old_value = 'lead' AND new_value = 'customer' AND observed_at >= ?::TIMESTAMPTZ
+    WHERE {changed} AND observed_at >= ?::TIMESTAMPTZ
     GROUP BY contact_id
 ),
 first_sync AS (SELECT min(first_seen_at) AS first_at FROM contacts),
 cohort AS (
-    SELECT {raw_keys}, count(*) AS n, count(*) FILTER (WHERE c.type = 'customer') AS customers
+    SELECT {raw_keys}, count(*) AS n, count(*) FILTER (WHERE {customer}) AS customers
     FROM contacts c{joins}
     WHERE {in_range}{type_sql}
     GROUP BY ALL
@@ -126,6 +135,7 @@ ORDER BY new_contacts DESC{''.join(', ' + k for k in reversed(keys))}"""
     df = _finish(df[cols], by)
     if overlapping(by):
         df.attrs["note"] = GROUPS_NOTE
+    df.attrs["conversion"] = definition.text
     return df
 
 

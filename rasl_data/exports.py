@@ -534,7 +534,7 @@ def add_export_parser(subparsers) -> argparse.ArgumentParser:
     (the format follows the extension of ``--out``).
     """
     export = subparsers.add_parser("export", help="write analytics to CSV or XLSX")
-    what = export.add_subparsers(dest="export_what", metavar="acquisition")
+    what = export.add_subparsers(dest="export_what", metavar="acquisition|performance")
     what.required = True
     acq = what.add_parser("acquisition", help="new contacts per period and dimension")
     acq.add_argument("--by", required=True, choices=ACQUISITION_DIMENSIONS)
@@ -547,6 +547,9 @@ def add_export_parser(subparsers) -> argparse.ArgumentParser:
     acq.add_argument("--out", required=True, metavar="FILE.csv|FILE.xlsx",
                      help="file to write; .csv or .xlsx picks the format")
     acq.set_defaults(func=run_export)
+    from rasl_data.performance_cli import add_performance_export
+
+    add_performance_export(what, _iso_date)
     return export
 
 

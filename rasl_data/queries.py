@@ -105,7 +105,13 @@ axis AS (SELECT unnest(?::DATE[]) AS period_start),
 def _bucket_counts(db, filters: Filters, by: str | None, ranges, extra=()) -> pd.DataFrame:
     """Contacts per (bucket, dimension value) over several local ranges, in one scan."""
     attr = attribution.source_attribution(db)
-    cte, params = contacts_cte(filters, attr, ranges, tuple(_extra_for(by)) + tuple(extra), per_day=False)
+    customer_sql = None
+    if "customer" in extra:
+        from rasl_data import conversion_definition
+
+        customer_sql = conversion_definition.customer_sql(db)
+    cte, params = contacts_cte(filters, attr, ranges, tuple(_extra_for(by)) + tuple(extra), per_day=False,
+                               customer_sql=customer_sql)
     keys = dim_select(by)
     cols = ", ".join(["bucket"] + keys)
     customer = ", sum(CASE WHEN is_customer THEN n ELSE 0 END) AS customers" if "customer" in extra else ""
@@ -220,7 +226,8 @@ class Kpis:
 
 
 def kpis(db, filters: Filters, compare: str | None = "previous") -> Kpis:
-    """New contacts, unattributed share and conversion rate (now ``type='customer'``) of the range.
+    """New contacts, unattributed share and conversion rate (customers now, by the workspace's
+    conversion definition, ``conversion_definition.current``) of the range.
 
     Each comes with the comparison range's value and the change (see ``Kpi``). Raises
     ``ValueError`` for an unknown comparison. Reads ``contacts`` and the attribution tables.
@@ -245,7 +252,10 @@ def kpis(db, filters: Filters, compare: str | None = "previous") -> Kpis:
             return Kpi(value, prev)
         return Kpi(value, prev, *change(value, prev))
 
-    return Kpis(kpi(0), kpi(1), kpi(2), {"conversion_rate": "share of the new contacts whose type is customer now"})
+    from rasl_data import conversion_definition
+
+    label = conversion_definition.current(db).label
+    return Kpis(kpi(0), kpi(1), kpi(2), {"conversion_rate": f"share of the new contacts whose {label} now"})
 
 
 def source_table(db, filters: Filters, compare: str | None = "previous") -> pd.DataFrame:

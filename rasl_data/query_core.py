@@ -26,6 +26,7 @@ DIMENSION_COLUMNS = {
     "status": ("status_id", "status"),
     "type": (None, "type"),
 }
+COALESCE_TYPE_CUSTOMER = "COALESCE(c.type = 'customer', false)"
 NO_GROUP = "No group"
 NO_STATUS = "No status"
 UNKNOWN_TYPE = "Unknown"
@@ -203,13 +204,15 @@ def contacts_cte(
     prefix: str = "",
     per_day: bool = True,
     sources: bool = True,
+    customer_sql: str | None = None,
 ) -> tuple[str, list]:
     """``WITH ... tagged AS (...)``: contacts acquired in ``ranges`` (local, inclusive), tagged.
 
     ``tagged`` has ``bucket`` (index into ``ranges``), ``day_n`` (local days since 1970-01-01),
     ``n`` (contacts), ``source_id`` (NULL = unattributed), ``source``, ``channel``, ``campaign`` and
     per ``extra``: ``group`` → ``group_id``, ``"group"``; ``status`` → ``status_id``, ``status``;
-    ``type`` → ``"type"``; ``customer`` → ``is_customer``; ``conversion`` → ``converted_at`` and
+    ``type`` → ``"type"``; ``customer`` → ``is_customer`` (``customer_sql``, a parameter-free
+    condition on ``c`` from ``conversion_definition.customer_sql``; default type customer); ``conversion`` → ``converted_at`` and
     only contacts with an observed lead → customer change. ``per_contact`` keeps one row per
     contact (adds ``contact_id``, ``created_at``, ``first_seen_at``) instead of daily counts.
     ``per_day=False`` is for callers that never look at the day: ``tagged`` then counts per range
@@ -239,7 +242,7 @@ def contacts_cte(
     if "type" in extra:
         raw_cols.append(f"COALESCE(c.type, '{UNKNOWN_TYPE}') AS \"type\"")
     if "customer" in extra:
-        raw_cols.append("COALESCE(c.type = 'customer', false) AS is_customer")
+        raw_cols.append(f"{customer_sql or COALESCE_TYPE_CUSTOMER} AS is_customer")
     if "conversion" in extra:
         # Only contacts with an observed lead → customer change; the first one counts.
         joins += (" JOIN (SELECT contact_id, min(observed_at) AS converted_at FROM contact_changes"

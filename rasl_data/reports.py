@@ -34,7 +34,7 @@ from pathlib import Path
 import pandas as pd
 import plotly.graph_objects as go
 
-from rasl_data import axes, exports, periods, weekly
+from rasl_data import axes, business_review, exports, periods, weekly
 from rasl_data.colours import COMPARISON_COLOUR, SeriesColours, bar_marker, series_colours, unique_labels
 from rasl_data.text import one_line, plotly_literal
 from rasl_data.weekly import WeeklyReview
@@ -340,7 +340,8 @@ def _display(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def weekly_html(review: WeeklyReview, figures: dict[str, go.Figure], generated_at: datetime | None = None) -> str:
+def weekly_html(review: WeeklyReview, figures: dict[str, go.Figure], generated_at: datetime | None = None,
+                extra_tables: dict[str, pd.DataFrame] | None = None) -> str:
     """The self-contained HTML report: summary, interactive charts, tables (all text escaped).
 
     plotly.js is embedded once, inline (``include_plotlyjs=True`` on the first chart), so the
@@ -373,6 +374,9 @@ def weekly_html(review: WeeklyReview, figures: dict[str, go.Figure], generated_a
             parts.append('<p class="empty">Nothing this week.</p>')
         else:
             parts.append(_html_table(df))
+    for stem, df in (extra_tables or {}).items():  # spend, performance and targets
+        parts.append(f"<h2>{html.escape(business_review.TABLE_TITLES[stem])}</h2>")
+        parts.append('<p class="empty">Nothing this week.</p>' if df.empty else _html_table(df))
     parts.append(f'<p class="meta">{html.escape(weekly.SPIKE_RULE)}</p></body></html>')
     return "\n".join(parts)
 
@@ -407,6 +411,8 @@ def _readme(review: WeeklyReview, names: dict[str, str], png_error: str | None) 
     ]
     lines.append(f"{names['xlsx']} - every table below as a sheet of one Excel workbook.")
     lines += [f"{names[stem]} - {TABLE_TITLES[stem]}." for stem in PACK_TABLES]
+    lines += [f"{exports.dated_file_name(stem, review.week_start, review.week_end)} - {title}."
+              for stem, title in business_review.TABLE_TITLES.items()]
     if png_error:
         lines += ["", f"Chart images (PNG) are not included: {png_error}",
                   "The charts are in the HTML report; open it and use the camera icon to save one."]
@@ -450,6 +456,7 @@ def build_weekly_pack(
     review = review or weekly.weekly_review(db, week_start_date, tz, week_start, today)
     figures = weekly_figures(review, series_colours(db))
     names = pack_file_names(review)
+    extra = business_review.week_tables(db, review.week_start, review.week_end, review.tz, review.week_starts_on)
     if images:
         pngs, png_error = chart_images(figures)
     else:
@@ -470,8 +477,11 @@ def build_weekly_pack(
         add("summary.txt", review.summary + "\n")
         for stem, field in PACK_TABLES.items():
             add(names[stem], exports.to_csv_bytes(getattr(review, field)))
-        add(names["xlsx"], exports.workbook_bytes({stem: getattr(review, field) for stem, field in PACK_TABLES.items()}))
-        add(names["html"], weekly_html(review, figures))
+        for stem, df in extra.items():  # spend, performance and targets
+            add(exports.dated_file_name(stem, review.week_start, review.week_end), exports.to_csv_bytes(df))
+        add(names["xlsx"], exports.workbook_bytes(
+            {**{stem: getattr(review, field) for stem, field in PACK_TABLES.items()}, **extra}))
+        add(names["html"], weekly_html(review, figures, extra_tables=extra))
         for name in CHART_NAMES:
             if name in pngs:
                 add(f"charts/{name}.png", pngs[name])

@@ -22,6 +22,8 @@ Precedence, highest first:
 | ``RASL_REPORT_WHATSAPP_TEMPLATE`` | none | ``name:language`` of an approved template (outside the 24-hour window) |
 | ``RASL_SMTP_URL`` | none | ``smtp://[user:password@]host:port`` (STARTTLS when offered) or ``smtps://`` |
 | ``RASL_SMTP_FROM`` | the SMTP user when it is an address | sender address of the e-mails |
+| ``RASL_CONVERSION`` | ``type:customer`` | what counts as a customer: ``type:customer`` or ``status:Won[,Other]`` (Settings can override it per cache) |
+| ``RASL_CURRENCY`` | none | currency code or symbol shown with spend and costs, e.g. ``SAR`` (amounts are plain numbers) |
 
 ``RASL_SECRETS_PATH`` (environment only) points at another secrets file than
 ``.streamlit/secrets.toml``; tests use it so a developer's own secrets never leak into a run.
@@ -55,6 +57,8 @@ KEYS = (
     "RASL_REPORT_WHATSAPP_TEMPLATE",
     "RASL_SMTP_URL",
     "RASL_SMTP_FROM",
+    "RASL_CONVERSION",
+    "RASL_CURRENCY",
 )
 DEFAULT_MAX_RETRY_WAIT = 120.0
 MAX_RETRY_WAIT_LIMIT = 7 * 86_400.0
@@ -84,6 +88,8 @@ class Settings:
     week_start: str = "monday"
     read_only: bool = False
     max_retry_wait: float = DEFAULT_MAX_RETRY_WAIT
+    conversion: str = "type:customer"
+    currency: str = ""
     sources: Mapping[str, str] = field(default_factory=dict, compare=False)
     report_emails: tuple[str, ...] = ()
     report_whatsapp: tuple[str, ...] = ()
@@ -315,6 +321,15 @@ def load_settings(
 
         if not _EMAIL_RE.match(parseaddr(smtp_from)[1] or ""):
             raise bad("RASL_SMTP_FROM", f"{smtp_from!r} is not an e-mail address, e.g. RASL reports <reports@example.com>")
+    from .conversion_definition import parse as parse_conversion
+
+    try:
+        conversion = parse_conversion(chosen.get("RASL_CONVERSION"), "RASL_CONVERSION").text
+    except ValueError as err:
+        raise bad("RASL_CONVERSION", str(err).split(": ", 1)[1]) from err
+    currency = chosen.get("RASL_CURRENCY", "")
+    if len(currency) > 12 or not currency.isprintable():
+        raise bad("RASL_CURRENCY", f"{currency!r} should be a short code or symbol such as SAR, AED or $")
     return Settings(
         token=token,
         base_url=base_url,
@@ -324,6 +339,8 @@ def load_settings(
         week_start=week_start,
         read_only=_truthy(chosen.get("RASL_READ_ONLY")),
         max_retry_wait=max_retry_wait,
+        conversion=conversion,
+        currency=currency,
         sources=origin,
         report_emails=tuple(emails),
         report_whatsapp=tuple(phones),

@@ -33,7 +33,7 @@ import duckdb
 if TYPE_CHECKING:  # the sync command never needs pandas; readers get DataFrames from DuckDB
     import pandas as pd
 
-from . import audit, delivery_log
+from . import audit, delivery_log, spend_schema
 
 SCHEMA_VERSION = "1"
 # Readers answer dashboard queries; the writer streams a sync into the file and may spill to
@@ -73,11 +73,12 @@ CREATE TABLE IF NOT EXISTS channel_rules (
     channel VARCHAR NOT NULL);
 CREATE TABLE IF NOT EXISTS source_labels (
     source_id BIGINT PRIMARY KEY, channel VARCHAR, campaign VARCHAR);
-""" + audit.SCHEMA + delivery_log.SCHEMA
+""" + audit.SCHEMA + delivery_log.SCHEMA + spend_schema.SCHEMA
 
 TABLES = (
     "meta", "sources", "statuses", "groups", "contacts", "contact_groups", "contact_changes",
     "sync_runs", "sync_state", "channel_rules", "source_labels", "audit_log", "deliveries",
+    "workspace_settings", "spend", "targets",
 )
 
 

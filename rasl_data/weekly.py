@@ -441,7 +441,10 @@ def weekly_review(
         new_sources=new_sources, silent_sources=silent_sources, spikes=spikes,
         daily_by_source=daily_by_source, weekly_totals=weekly_totals,
     )
-    return WeeklyReview(**review, summary=summary_text(**review))
+    from rasl_data import business_review  # spend, costs and target pacing of the week
+
+    extra = business_review.summary_lines(db, start, end, tz, week_start)
+    return WeeklyReview(**review, summary=summary_text(**review, extra_lines=extra))
 
 
 def _totals(start, end, weekly_totals, by_source, n_new, n_silent, n_spikes) -> pd.DataFrame:
@@ -535,7 +538,7 @@ def _listing(items: list[str], limit: int = 3) -> str:
 def summary_text(
     *, week_start: date, week_end: date, tz: str, totals: pd.DataFrame, movers_sources: pd.DataFrame,
     movers_campaigns: pd.DataFrame, new_sources: pd.DataFrame, silent_sources: pd.DataFrame,
-    spikes: pd.DataFrame, daily_by_source: pd.DataFrame, **_ignored,
+    spikes: pd.DataFrame, daily_by_source: pd.DataFrame, extra_lines: list[str] = (), **_ignored,
 ) -> str:
     """The review as at most 12 plain-text lines: a title, then "• " bullets.
 
@@ -543,7 +546,8 @@ def summary_text(
     table, so it pastes cleanly into WhatsApp or an email. Lines with nothing to report are
     left out (new contacts and the unattributed share are always there). Every name is printed
     on one line (``_name``), so a name holding line breaks never adds lines; a spike that is
-    the same movement as another (``same_contacts_as``) is listed once.
+    the same movement as another (``same_contacts_as``) is listed once. ``extra_lines`` (spend,
+    costs and target pacing: ``business_review.summary_lines``) follow the unattributed share.
     """
     t = totals.set_index("metric")
     new = t.loc[METRIC_NEW_CONTACTS]
@@ -561,6 +565,7 @@ def summary_text(
     else:
         prev_sh = "no contacts" if pd.isna(sh["previous_week"]) else f"{sh['previous_week']:.0%}"
         lines.append(f"• Unattributed: {sh['this_week']:.0%} of new contacts (previous week {prev_sh})")
+    lines += list(extra_lines)
 
     if len(daily_by_source):
         per_source = (daily_by_source.groupby("source", sort=False)["new_contacts"].sum()

@@ -98,6 +98,10 @@ class Workspace:
         self.cache_path: Path = settings.cache_path
         store.ensure_cache(self.cache_path)  # CacheError with what to fix when it cannot
         self.reader = store.Reader(self.cache_path)
+        # The secrets/environment default of what counts as a customer; a definition saved on
+        # Settings (table ``workspace_settings``) overrides it (``conversion_definition.current``).
+        self.reader.conversion_default = settings.conversion
+        self.reader.currency = settings.currency
 
     @property
     def demo_journal(self) -> Path:
@@ -331,6 +335,79 @@ class Workspace:
             for (sid, ch, cp), entry in zip(rows, entries):
                 attribution.save_source_label(con, sid, ch, cp)
                 audit.record(con, actor, entry)
+
+    # -- spend, targets and the conversion definition (cache only, no API call) -------------
+    def conversion_definition(self):
+        """The conversion definition in force (``conversion_definition.current``)."""
+        from . import conversion_definition as cdef
+
+        return cdef.current(self.reader)
+
+    def set_conversion_definition(self, text: str | None, *, actor: Actor) -> None:
+        """Save what counts as a customer (``type:customer`` or ``status:Won[,Other]``) in
+        ``workspace_settings``; blank text clears the saved value (the settings default applies).
+
+        Editors only; audited as ``settings.conversion``. Raises ``ValueError`` for bad text
+        (nothing written), ``store.CacheBusyError`` while a sync holds the cache.
+        """
+        from . import conversion_definition as cdef
+
+        new = cdef.parse(text).text if (text or "").strip() else None
+        old = cdef.stored(self.reader)
+        entry = AuditEntry("settings.conversion", "setting", cdef.KEY, cdef.KEY,
+                           before=old.text if old else None, after=new)
+
+        def write(con, _result) -> None:
+            con.execute("DELETE FROM workspace_settings WHERE key = ?", [cdef.KEY])
+            if new is not None:
+                con.execute("INSERT INTO workspace_settings VALUES (?, ?, now(), ?)", [cdef.KEY, new, actor.email])
+
+        self._audited_change(actor, entry, None, write)
+
+    def save_spend(self, rows: pd.DataFrame, *, actor: Actor, replace: bool, origin: str = "table",
+                   first_line: int = 2) -> pd.DataFrame:
+        """Check ``rows`` (columns ``start, end, level, name, amount``) and save them in table
+        ``spend``: added to the saved rows, or instead of all of them with ``replace``.
+
+        Editors only; audited as ``spend.import`` (``origin``: ``table`` or the file name) with
+        row counts and totals before and after. Everything is checked first: ``spend.SpendError``
+        lists every problem with its line number (``first_line`` is the first row's) and nothing
+        is saved. Returns the saved rows (``spend.validate``'s frame).
+        """
+        import pandas as pd
+
+        from . import attribution, spend
+
+        before = spend.read_spend(self.reader)
+        entry = AuditEntry("spend.import", "spend", None, origin, before=spend.summary(before))
+        if not actor.can_edit:
+            self._audited_change(actor, entry, None, lambda con, _r: None)  # records the refusal, raises
+        clean = spend.validate(rows, spend.Targets.from_attribution(attribution.source_attribution(self.reader)),
+                               None if replace else before, first_line=first_line)
+        after = clean if replace else pd.concat([before[clean.columns.drop("line")], clean.drop(columns="line")])
+        entry.after = {**spend.summary(after), "mode": "replace" if replace else "add"}
+        self._audited_change(actor, entry, None,
+                             lambda con, _r: spend.write_spend(con, clean, replace=replace, actor_email=actor.email))
+        return clean
+
+    def save_targets(self, rows: pd.DataFrame, *, actor: Actor, origin: str = "table", first_line: int = 2) -> pd.DataFrame:
+        """Check ``rows`` (``targets.COLUMNS``) and replace every saved monthly target with them.
+
+        Editors only; audited as ``targets.save`` with the targets before and after.
+        ``spend.SpendError`` lists every problem (nothing saved). Returns the saved rows.
+        """
+        from . import attribution, targets
+
+        before = targets.read_targets(self.reader)
+        entry = AuditEntry("targets.save", "targets", None, origin,
+                           before=before.astype(object).where(before.notna(), None).to_dict("records"))
+        if not actor.can_edit:
+            self._audited_change(actor, entry, None, lambda con, _r: None)
+        channels = sorted(set(attribution.source_attribution(self.reader)["channel"]))
+        clean = targets.validate(rows, channels, first_line=first_line)
+        entry.after = clean.astype(object).where(clean.notna(), None).to_dict("records")
+        self._audited_change(actor, entry, None, lambda con, _r: targets.write_targets(con, clean))
+        return clean
 
     def audit_log(self, **filters) -> pd.DataFrame:
         """The audit log newest first (see ``audit.read_log`` for the filters and columns)."""

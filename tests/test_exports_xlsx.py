@@ -290,7 +290,10 @@ def test_weekly_pack_holds_a_workbook_with_every_table_as_typed_cells(make_cache
     assert names["xlsx"] == "weekly_review_2026-11-16_to_2026-11-22.xlsx"
     wb = load(zf.read(names["xlsx"]))
     assert wb.sheetnames == ["Weekly summary", "Movers by source", "Movers by campaign", "New sources",
-                             "Silent sources", "Spikes", "Daily new contacts by source"]
+                             "Silent sources", "Spikes", "Daily new contacts by source",
+                             # spend, performance and target pacing (rasl_data.business_review)
+                             "Performance by channel", "Performance by campaign", "Performance by source",
+                             "Spend in week", "Target pacing"]
     for sheet, (stem, field) in zip(wb.sheetnames, reports.PACK_TABLES.items()):
         assert_sheet_matches(wb[sheet], getattr(review, field))
         assert stem in names and names[stem] in zf.namelist()  # the CSVs are there too

@@ -17,7 +17,10 @@ from test_weekly import BASE, TODAY, TZ, WEEK, WEEK_END, build, oracle_frame, or
 SPAN = f"{WEEK.isoformat()}_to_{WEEK_END.isoformat()}"
 CSV_NAMES = [f"{stem}_{SPAN}.csv" for stem in (
     "weekly_summary", "movers_by_source", "movers_by_campaign", "new_sources", "silent_sources", "spikes",
-    "daily_new_contacts_by_source")]
+    "daily_new_contacts_by_source",
+    # spend, performance and targets (rasl_data.business_review)
+    "performance_by_channel", "performance_by_campaign", "performance_by_source", "spend_in_week",
+    "target_pacing")]
 HTML_NAME = f"weekly_review_{SPAN}.html"
 XLSX_NAME = f"weekly_review_{SPAN}.xlsx"
 PNG_NAMES = ["charts/weekly_new_contacts.png", "charts/daily_new_contacts_by_source.png", "charts/movers_by_source.png"]

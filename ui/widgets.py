@@ -106,7 +106,8 @@ def kpi_row(k: Kpis, view: View) -> None:
                    help="Share of new contacts without a known source (no source, or a deleted one). Lower is better.")
     cols[2].metric("Conversion rate", fmt_pct(cr.value), _points_delta(cr),
                    delta_color=delta_colour(_points_delta(cr)), border=True,
-                   help="Share of the new contacts whose type is customer now (RASL keeps no earlier type).")
+                   help=(k.notes.get("conversion_rate", "share of the new contacts who are customers now").capitalize()
+                         + ". Set what counts as a customer on Settings."))
 
 
 def empty_state(message: str, hint: str = "") -> None:
