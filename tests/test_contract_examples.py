@@ -1,8 +1,8 @@
 """The contract's example payloads: the client parses each into the right result or error, and the
 emulator answers with the same keys and JSON types.
 
-The examples live beside the repository (``../shared/rasl-api/examples``); set
-``RASL_CONTRACT_DIR`` to point elsewhere.
+The examples are copied into ``tests/fixtures/rasl-api-examples`` (so every clone runs these tests);
+set ``RASL_CONTRACT_DIR`` to check another copy of the contract's examples.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from rasl_data.models import Group, Status
 from rasl_data.pagination import SOURCES
 
 REPO = Path(__file__).resolve().parents[1]
-EXAMPLES = Path(os.environ.get("RASL_CONTRACT_DIR") or REPO.parent / "shared" / "rasl-api" / "examples")
+EXAMPLES = Path(os.environ.get("RASL_CONTRACT_DIR") or REPO / "tests" / "fixtures" / "rasl-api-examples")
 pytestmark = pytest.mark.skipif(not EXAMPLES.is_dir(), reason=f"contract examples not found at {EXAMPLES} "
                                 "(set RASL_CONTRACT_DIR)")
 BASE = "https://getrasl.io/api/v2"

@@ -24,7 +24,7 @@ from rasl_data.models import unwrap_data
 
 BASE = "https://getrasl.io/api/v2"
 REPO = Path(__file__).resolve().parents[1]
-EXAMPLES = Path(os.environ.get("RASL_CONTRACT_DIR") or REPO.parent / "shared" / "rasl-api" / "examples")
+EXAMPLES = Path(os.environ.get("RASL_CONTRACT_DIR") or REPO / "tests" / "fixtures" / "rasl-api-examples")
 
 # Documented 422 messages of POST /messages/text (contract §11.1 table, verbatim).
 TEXT_422 = [
