@@ -1,6 +1,6 @@
 # Two commands on a fresh machine:
 #   make run   - create .venv if needed and start the dashboard (demo workspace without a token)
-#   make test  - create .venv if needed, install Chromium if absent, run the whole test suite
+#   make test  - create .venv if needed, install Chromium if absent, run ruff, then the whole test suite
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -11,11 +11,12 @@ ADDRESS ?= 127.0.0.1
 SECRETS ?= $(or $(RASL_SECRETS_PATH),.streamlit/secrets.toml)
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: run test bench chromium clean
+.PHONY: run test lint bench chromium clean
 
-$(VENV)/.runtime: requirements.txt
+$(VENV)/.runtime: requirements.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	@touch $@
 
 $(VENV)/.dev: $(VENV)/.runtime requirements-dev.txt
@@ -28,7 +29,11 @@ run: $(VENV)/.runtime
 chromium:
 	@command -v chromium >/dev/null 2>&1 || ( $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium )
 
-test: $(VENV)/.dev chromium
+# Lint (ruff, configured in pyproject.toml), then the whole test suite.
+lint: $(VENV)/.dev
+	$(VENV)/bin/ruff check .
+
+test: lint chromium
 	$(PY) -m pytest
 
 # Speed and memory figures (printed, not asserted). Full sizes; see each script's --help.

@@ -23,10 +23,14 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 from tests.e2e.conftest import (  # noqa: E402 - the same browser helpers as the e2e tests
-    CHROMIUM, chromium_browser, open_page, start_dashboard, stop_dashboard, wait_idle,
+    CHROMIUM,
+    chromium_browser,
+    open_page,
+    start_dashboard,
+    stop_dashboard,
+    wait_idle,
 )
 
 CHART = '[data-testid="stPlotlyChart"] .main-svg'

@@ -25,7 +25,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 
 from rasl_data.client import RaslClient  # noqa: E402
 from rasl_data.emulator import DEMO_TOKEN  # noqa: E402

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import tempfile
 import time
 from datetime import date, timedelta
@@ -21,9 +20,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
 from bench_queries import build  # noqa: E402  (the same 1M-contact workspace as the query bench)
 
 from rasl_data import attribution, performance, spend, store  # noqa: E402

@@ -33,7 +33,6 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
 
 from rasl_data.client import RaslClient  # noqa: E402
 from rasl_data.emulator import DEMO_TOKEN  # noqa: E402

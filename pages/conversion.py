@@ -19,7 +19,6 @@ f = view.filters
 st.title("Conversion")
 st.caption(widgets.range_caption(view))
 from rasl_data import conversion_definition  # noqa: E402  (what counts as a customer, set on Settings)
-
 from ui.performance_views import literal  # noqa: E402
 
 _label = literal(data.q(conversion_definition.current).label)

@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from rasl_data import periods, queries
-from rasl_data.store import CacheError
+from rasl_data.errors import CacheError
 from rasl_data.text import md_literal
 from ui import charts, context, data, filters, frame, sync_panel, widgets
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 import streamlit as st
 
 from rasl_data import attribution, funnel, performance, periods
+from rasl_data import conversion_definition as cdef
 from rasl_data import spend as spend_mod
 from rasl_data import targets as targets_mod
-from rasl_data import conversion_definition as cdef
 from ui import charts, context, data, filters, frame, widgets
 from ui import performance_views as pv
 

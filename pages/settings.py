@@ -7,9 +7,8 @@ import time
 import pandas as pd
 import streamlit as st
 
-from rasl_data.errors import RaslError
-from rasl_data.store import CacheError
 from rasl_data import funnel
+from rasl_data.errors import CacheError, RaslError
 from rasl_data.text import md_literal
 from ui import context, data, forms, frame, performance_views, sync_panel, widgets
 

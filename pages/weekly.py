@@ -153,18 +153,18 @@ def _movers_table(df: pd.DataFrame, name_col: str, label: str, key: str) -> None
 
 st.header("Top movers")
 st.caption("Change in new contacts against the previous week; “new” when it had none.")
-for frame, name_col, label, stem in ((review.movers_sources, "source", "Source", "movers_by_source"),
+for movers, name_col, label, stem in ((review.movers_sources, "source", "Source", "movers_by_source"),
                                      (review.movers_campaigns, "campaign", "Campaign", "movers_by_campaign")):
     st.markdown(f"**By {label.lower()}**")
     for direction, word in (("up", "Up"), ("down", "Down")):
-        rows = frame[frame["direction"] == direction]
+        rows = movers[movers["direction"] == direction]
         if rows.empty:
             st.caption(f"{word}: no {label.lower()} went {direction} this week.")
         else:
             st.caption(f"{word}")
             _movers_table(rows, name_col, label, key=f"wk_{stem}_{direction}")
-    if not frame.empty:
-        _csv(frame, stem, f"wk_dl_{stem}", f"Movers by {label.lower()}")
+    if not movers.empty:
+        _csv(movers, stem, f"wk_dl_{stem}", f"Movers by {label.lower()}")
 
 # --- new, silent, unusual ---------------------------------------------------------------------------
 st.header("New sources")

@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Sequence
 
 from . import store
-from .text import one_line
 from .errors import RaslError
 from .settings import SettingsError, load_settings
+from .text import one_line
 
 
 def _progress_printer(stream):

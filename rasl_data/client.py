@@ -27,11 +27,23 @@ from .errors import (
     is_v1_envelope,
     parse_retry_after,
 )
-from .models import (AccountInfo, AccountLimits, AccountUsage, Contact, Group, Page, Pagination, SentMessage, Source,
-                     Status)
+from .models import AccountInfo, AccountLimits, AccountUsage, Contact, Group, Page, Pagination, SentMessage, Source, Status
 from .pagination import (
-    CONTACTS, GROUPS, INCOMPLETE_GUARDS, MAX_PER_PAGE, PAGE_RETRIES, RESOURCES, SHORT_PAGE, SOURCES, STATUSES,
-    IncompletePageError, Resource, encode_query, expected_items, page_loop, page_problem,
+    CONTACTS,
+    GROUPS,
+    INCOMPLETE_GUARDS,
+    MAX_PER_PAGE,
+    PAGE_RETRIES,
+    RESOURCES,
+    SHORT_PAGE,
+    SOURCES,
+    STATUSES,
+    IncompletePageError,
+    Resource,
+    encode_query,
+    expected_items,
+    page_loop,
+    page_problem,
 )
 from .retry import RateLimitPacer, WaitTooLongError, retry_delay, should_retry
 

@@ -31,12 +31,22 @@ from typing import Callable
 
 from . import alerts as alerts_mod
 from . import audit, delivery_content, delivery_log, periods, store, weekly
-from .access import AccessDeniedError, Actor, CLI_ACTOR, require_editor
+from .access import CLI_ACTOR, AccessDeniedError, Actor, require_editor
 from .audit import AuditEntry
 from .delivery_log import Attempt
-from .errors import (AuthenticationError, ConnectionFailedError, InsufficientScopeError, IpNotAllowedError,
-                     NotFoundError, PlanLimitError, ProtocolError, RaslError, RequestTimeoutError, ServerError,
-                     ValidationError)
+from .errors import (
+    AuthenticationError,
+    ConnectionFailedError,
+    InsufficientScopeError,
+    IpNotAllowedError,
+    NotFoundError,
+    PlanLimitError,
+    ProtocolError,
+    RaslError,
+    RequestTimeoutError,
+    ServerError,
+    ValidationError,
+)
 from .mail import Mailer, MailError, SmtpConfig, build_message, sender_address
 from .settings import Settings, SettingsError, load_settings
 

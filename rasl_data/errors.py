@@ -44,7 +44,31 @@ def redact_value(value: Any, secret: str | None) -> Any:
     return value
 
 
-class RaslError(Exception):
+class DashboardError(Exception):
+    """Base of every error the dashboard shows a user: ``title`` is one plain-language line,
+    ``detail`` the context behind it (may be empty). ``str(err)`` is the title.
+
+    ``ui.widgets.show_error`` draws any of them the same way (title + a details expander).
+    """
+
+    def __init__(self, title: str, detail: str = "") -> None:
+        super().__init__(title)
+        self.title = title
+        self.detail = detail
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class CacheError(DashboardError, RuntimeError):
+    """The cache file cannot be used; ``title`` is a one-line message for the user."""
+
+
+class CacheBusyError(CacheError):
+    """Another writer (a sync from cron or another tab) holds the cache; try again shortly."""
+
+
+class RaslError(DashboardError):
     """Base of every error the RASL client raises.
 
     Attributes: ``title`` (one plain-language line), ``detail`` (server message and context),
@@ -72,7 +96,7 @@ class RaslError(Exception):
         self.code = code
         self.request_id = request_id
         self.details = redact_value(details, secret)
-        super().__init__(self.title)
+        Exception.__init__(self, self.title)
 
     def __str__(self) -> str:
         return self.title

@@ -365,7 +365,7 @@ def _write_sheet(wb, title: str, df: pd.DataFrame, text_columns: Iterable | None
     as_text = _text_column_names(df, text_columns)
     names = [str(c) for c in df.columns]
     columns = [_xlsx_column(df.iloc[:, i], name, name in as_text) for i, name in enumerate(df.columns)]
-    fraction = [not (df.columns[i] in as_text) and bool(_FRACTION_COLUMN.search(names[i]))
+    fraction = [df.columns[i] not in as_text and bool(_FRACTION_COLUMN.search(names[i]))
                 and pd.api.types.is_float_dtype(df.iloc[:, i].dtype) for i in range(len(names))]
 
     # Widths from the header and up to 2,000 values (a long table's tail rarely changes them).

@@ -26,8 +26,9 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from . import attribution, periods, spend as spend_mod
+from . import attribution, periods
 from . import conversion_definition as cdef
+from . import spend as spend_mod
 from .attribution import NO_CAMPAIGN, UNATTRIBUTED, normalise_name
 from .query_core import Filters, _keep_flags, bucket_conditions, check_dimension
 

@@ -30,7 +30,6 @@ import pandas as pd
 
 from rasl_data import attribution, periods
 from rasl_data.attribution import NO_CAMPAIGN, UNATTRIBUTED, normalise_name
-
 from rasl_data.query_core import (  # noqa: F401  (re-exported: pages import them from here)
     DIMENSION_COLUMNS,
     DIMENSIONS,
@@ -40,16 +39,15 @@ from rasl_data.query_core import (  # noqa: F401  (re-exported: pages import the
     UNKNOWN_TYPE,
     Filters,
     _extra_for,
-    attr_cte,
-    bucket_conditions,
     _finish,
     _period_sql,
+    attr_cte,
+    bucket_conditions,
     check_dimension,
     contacts_cte,
     dim_select,
     overlapping,
 )
-
 
 # --- public queries ----------------------------------------------------------------------------
 

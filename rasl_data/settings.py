@@ -274,7 +274,7 @@ def load_settings(
         raise bad("RASL_BASE_URL", f"{base_url!r} must start with http:// or https://")
     try:
         parsed = urlsplit(base_url)
-        parsed.port  # raises ValueError for a malformed port
+        _ = parsed.port  # raises ValueError for a malformed port
     except ValueError as err:
         raise bad("RASL_BASE_URL", f"{base_url!r} is not a valid address") from err
     if not parsed.hostname:

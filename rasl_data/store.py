@@ -34,6 +34,7 @@ if TYPE_CHECKING:  # the sync command never needs pandas; readers get DataFrames
     import pandas as pd
 
 from . import audit, delivery_log, spend_schema
+from .errors import CacheBusyError, CacheError  # noqa: F401 - raised here, caught as store.CacheError
 
 SCHEMA_VERSION = "1"
 # Readers answer dashboard queries; the writer streams a sync into the file and may spill to
@@ -80,19 +81,6 @@ TABLES = (
     "sync_runs", "sync_state", "channel_rules", "source_labels", "audit_log", "deliveries",
     "workspace_settings", "spend", "targets",
 )
-
-
-class CacheError(RuntimeError):
-    """The cache file cannot be used; ``title`` is a one-line message for the user."""
-
-    def __init__(self, title: str, detail: str = "") -> None:
-        super().__init__(title)
-        self.title = title
-        self.detail = detail
-
-
-class CacheBusyError(CacheError):
-    """Another writer (a sync from cron or another tab) holds the cache; try again shortly."""
 
 
 def connect(path: Path | str, *, read_only: bool = False, memory_limit: str = MEMORY_LIMIT) -> duckdb.DuckDBPyConnection:

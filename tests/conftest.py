@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import sys
 from datetime import date, datetime
 from pathlib import Path
 
 import pandas as pd
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from rasl_data import store  # noqa: E402
 
@@ -91,6 +88,92 @@ def utc(*args) -> datetime:
     from datetime import timezone
 
     return datetime(*args, tzinfo=timezone.utc)
+
+
+
+# --- Page tests (AppTest) ---------------------------------------------------------------------------
+
+@pytest.fixture
+def isolated(tmp_path, monkeypatch):
+    """(Page tests: ``pytestmark = pytest.mark.usefixtures("isolated")``.) Keep every test off ``~/.cache``, run app.py on every AppTest run, reset the workspace hook."""
+    from apptest_support import use_navigation_on_every_run
+
+    from ui import context
+
+    use_navigation_on_every_run(monkeypatch)
+    monkeypatch.setenv("RASL_CACHE_DIR", str(tmp_path / "cache-dir"))
+    monkeypatch.setenv("RASL_CACHE_PATH", str(tmp_path / "env-cache.duckdb"))
+    monkeypatch.delenv("RASL_API_TOKEN", raising=False)
+    yield
+    context.WORKSPACE_OVERRIDE = None
+
+
+@pytest.fixture
+def small_ws(tmp_path, make_cache):
+    """A workspace on the hand-counted cache, injected into the app."""
+    from apptest_support import make_workspace, small_tables
+
+    from ui import context
+
+    reader = make_cache(tmp_path, name="small.duckdb", **small_tables())
+    ws = make_workspace(tmp_path, reader.path)
+    context.WORKSPACE_OVERRIDE = ws
+    return ws
+
+
+# --- Delivery tests: a loopback emulator, real SMTP servers, the environment of a workspace -------------
+
+@pytest.fixture
+def emulator():
+    from rasl_data.emulator import EmulatorApp, empty_tenant
+    from rasl_data.emulator.server import serve
+
+    app = EmulatorApp(empty_tenant(), rate_limit_per_minute=None)
+    server, _thread = serve(app, "127.0.0.1", 0)
+    app.base = f"http://127.0.0.1:{server.server_address[1]}/api/v2"
+    yield app
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def smtp(tmp_path):
+    from smtp_fixtures import SmtpServer
+
+    servers = []
+
+    def start(mode: str = "plain", auth=None) -> SmtpServer:
+        folder = tmp_path / f"tls{len(servers)}"
+        folder.mkdir()
+        server = SmtpServer(folder, mode, auth)
+        servers.append(server)
+        return server
+
+    yield start
+    for s in servers:
+        s.stop()
+
+
+@pytest.fixture
+def env(monkeypatch, cache, emulator):
+    """The configuration of a real workspace served by the emulator, mail to be set per test.
+
+    The test module supplies the ``cache`` fixture (the path of its cache file).
+    """
+    from rasl_data.emulator import DEMO_TOKEN
+
+    values = {"RASL_SECRETS_PATH": "/dev/null", "RASL_API_TOKEN": DEMO_TOKEN, "RASL_BASE_URL": emulator.base,
+              "RASL_CACHE_PATH": str(cache), "RASL_TIMEZONE": "UTC", "RASL_WEEK_START": "monday",
+              "RASL_SMTP_FROM": "RASL reports <reports@example.com>"}
+    for key in ("RASL_REPORT_EMAILS", "RASL_REPORT_WHATSAPP", "RASL_REPORT_WHATSAPP_TEMPLATE", "RASL_SMTP_URL"):
+        monkeypatch.delenv(key, raising=False)
+
+    def set_env(**more: str) -> None:
+        for key, value in {**values, **more}.items():
+            monkeypatch.setenv(key, value)
+
+    set_env()
+    return set_env
 
 
 __all__ = ["build_cache", "utc", "date"]

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
+from apptest_support import make_workspace
 
 from rasl_data import audit, store
 from rasl_data.access import CLI_ACTOR, AccessDeniedError, Actor, require_editor
 from rasl_data.emulator import DEMO_TOKEN, EmulatorApp, make_demo_tenant
 from rasl_data.errors import ValidationError
-from test_app_pages import make_workspace
 
 EDITOR = Actor("maha@shop.example", "editor")
 VIEWER = Actor("omar@shop.example", "viewer")

@@ -20,9 +20,9 @@ import math
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from delivery_support import log_rows
 
 from rasl_data import alerts, delivery, store
-from test_delivery import emulator, env, log_rows, smtp  # noqa: F401 - shared fixtures
 
 UTC = timezone.utc
 NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import pytest
+from apptest_support import APP, TIMEOUT, make_workspace
 from streamlit.testing.v1 import AppTest
 
 from rasl_data.access import AccessDeniedError, Actor
 from rasl_data.emulator import DEMO_TOKEN, EmulatorApp, make_demo_tenant
-from test_app_pages import APP, TIMEOUT, isolated, make_workspace  # noqa: F401
 
 EDITOR = Actor("maha@shop.example", "editor")
 VIEWER = Actor("sara@shop.example", "viewer")
+
+pytestmark = pytest.mark.usefixtures("isolated")
 
 
 @pytest.fixture()

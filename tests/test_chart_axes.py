@@ -136,7 +136,7 @@ def test_every_table_is_sized_by_the_one_table_height_formula():
 
 
 def test_sources_page_does_not_count_unattributed_as_a_source(tmp_path, make_cache, monkeypatch):
-    from test_app_pages import CUSTOM_QP, make_workspace, run_app, small_tables, use_navigation_on_every_run
+    from apptest_support import CUSTOM_QP, make_workspace, run_app, small_tables, use_navigation_on_every_run
 
     from ui import context
 

@@ -17,9 +17,9 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from conftest import utc
 from streamlit.testing.v1 import AppTest
 
-from conftest import utc
 from rasl_data import colours, periods, reports, weekly
 from rasl_data.settings import load_settings
 from rasl_data.workspace import Workspace

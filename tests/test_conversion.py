@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import math
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 
-import pandas as pd
 import pytest
 
 from rasl_data import conversion

@@ -16,11 +16,10 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from delivery_support import log_rows
+from smtp_fixtures import Authenticator, SmtpServer, free_port
 
 from rasl_data import cli, delivery_log, store
-from rasl_data.emulator import DEMO_TOKEN, EmulatorApp, empty_tenant
-from rasl_data.emulator.server import serve
-from smtp_fixtures import Authenticator, SmtpServer, free_port
 
 UTC = timezone.utc
 WEEK = "2026-11-16"
@@ -51,59 +50,8 @@ def cache(make_cache, tmp_path):
     return make_cache(tmp_path, contacts=contacts_rows(), sources=SOURCES).path
 
 
-@pytest.fixture
-def emulator():
-    app = EmulatorApp(empty_tenant(), rate_limit_per_minute=None)
-    server, _thread = serve(app, "127.0.0.1", 0)
-    app.base = f"http://127.0.0.1:{server.server_address[1]}/api/v2"
-    yield app
-    server.shutdown()
-    server.server_close()
-
-
-@pytest.fixture
-def smtp(tmp_path):
-    servers = []
-
-    def start(mode: str = "plain", auth: Authenticator | None = None) -> SmtpServer:
-        folder = tmp_path / f"tls{len(servers)}"
-        folder.mkdir()
-        server = SmtpServer(folder, mode, auth)
-        servers.append(server)
-        return server
-
-    yield start
-    for s in servers:
-        s.stop()
-
-
-@pytest.fixture
-def env(monkeypatch, cache, emulator):
-    """The configuration of a real workspace served by the emulator, mail to be set per test."""
-    values = {"RASL_SECRETS_PATH": "/dev/null", "RASL_API_TOKEN": DEMO_TOKEN, "RASL_BASE_URL": emulator.base,
-              "RASL_CACHE_PATH": str(cache), "RASL_TIMEZONE": "UTC", "RASL_WEEK_START": "monday",
-              "RASL_SMTP_FROM": "RASL reports <reports@example.com>"}
-    for key in ("RASL_REPORT_EMAILS", "RASL_REPORT_WHATSAPP", "RASL_REPORT_WHATSAPP_TEMPLATE", "RASL_SMTP_URL"):
-        monkeypatch.delenv(key, raising=False)
-
-    def set_env(**more: str) -> None:
-        for key, value in {**values, **more}.items():
-            monkeypatch.setenv(key, value)
-
-    set_env()
-    return set_env
-
-
 def weekly_send(*extra: str) -> int:
     return cli.main(["report", "weekly", "--send", "--week", WEEK, "--no-images", *extra])
-
-
-def log_rows(cache: Path) -> list[dict]:
-    reader = store.Reader(cache)
-    try:
-        return delivery_log.read_log(reader, limit=None).sort_values("id").to_dict("records")
-    finally:
-        reader.close()
 
 
 def test_weekly_send_emails_the_pack_and_whatsapps_the_summary_once(env, smtp, emulator, cache, capsys):

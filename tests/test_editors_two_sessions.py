@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from apptest_support import CUSTOM_QP, assert_clean, make_workspace, run_app, small_tables, use_navigation_on_every_run
 
 from rasl_data import attribution, audit
 from rasl_data.access import LOCAL_ACTOR
-from test_app_pages import CUSTOM_QP, assert_clean, make_workspace, run_app, small_tables, use_navigation_on_every_run
 
 PAGE = "pages/campaigns.py"
 PROMO = {"pattern": "promo", "match": "contains", "channel": "Offline"}

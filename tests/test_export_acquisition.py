@@ -7,8 +7,7 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from rasl_data import cli
-from rasl_data import exports
+from rasl_data import cli, exports
 from rasl_data.queries import Filters
 
 

@@ -9,12 +9,12 @@ from datetime import datetime, timezone
 
 import openpyxl
 import pytest
+from apptest_support import make_workspace
 
 from rasl_data import audit, cli
 from rasl_data.access import AccessDeniedError, Actor
 from rasl_data.audit import AuditEntry
 from rasl_data.emulator import DEMO_TOKEN, EmulatorApp, make_demo_tenant
-from test_app_pages import make_workspace
 
 EDITOR = Actor("maha@shop.example", "editor")
 VIEWER = Actor("sara@shop.example", "viewer")

@@ -279,8 +279,9 @@ def assert_sheet_matches(ws, df: pd.DataFrame) -> None:
 
 
 def test_weekly_pack_holds_a_workbook_with_every_table_as_typed_cells(make_cache):
-    from rasl_data import reports, weekly
     from test_weekly import TODAY, TZ, WEEK, build
+
+    from rasl_data import reports, weekly
 
     db = build(make_cache)
     review = weekly.weekly_review(db, WEEK, TZ, "monday", TODAY)

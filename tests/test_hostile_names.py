@@ -15,12 +15,10 @@ import re
 from datetime import timedelta
 
 import pytest
-
+from apptest_support import CUSTOM_QP, PAGES, START, assert_clean, at_utc, make_workspace, run_app, use_navigation_on_every_run
 from markup import markdown_sources, render, rendered_text
+
 from rasl_data import text
-from test_app_pages import (
-    CUSTOM_QP, PAGES, START, assert_clean, at_utc, make_workspace, run_app, use_navigation_on_every_run,
-)
 
 LINK = "[x](https://e.x)"
 BOLD_HTML = "<b>b</b>"

@@ -4,10 +4,10 @@ Settings, on the hand-counted cache of ``test_app_pages`` plus spend and targets
 from __future__ import annotations
 
 import pytest
+from apptest_support import CUSTOM_QP, assert_clean, make_workspace, metrics, run_app, small_tables, use_navigation_on_every_run
 
 from rasl_data import audit, spend
 from rasl_data.access import CLI_ACTOR
-from test_app_pages import CUSTOM_QP, assert_clean, make_workspace, metrics, run_app, small_tables, use_navigation_on_every_run
 
 # 2026-03-02..08 (7 days): WhatsApp 3 contacts (1 customer, status Won), Instagram / Ramadan offer 2
 # (1 customer); spend WhatsApp 310 over March (10 a day → 70), campaign "Ramadan offer" 140 over

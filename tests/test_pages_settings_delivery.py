@@ -4,6 +4,8 @@ role check on the server side, audit row, delivery log; the SMTP password and th
 from __future__ import annotations
 
 import pytest
+from apptest_support import CUSTOM_QP, assert_clean, run_app, small_tables
+from smtp_fixtures import SmtpServer
 
 from rasl_data import audit, delivery, delivery_log
 from rasl_data.access import LOCAL_ACTOR, LOCAL_VIEWER, AccessDeniedError
@@ -11,10 +13,10 @@ from rasl_data.emulator import DEMO_TOKEN, EmulatorApp, empty_tenant
 from rasl_data.settings import load_settings
 from rasl_data.text import md_literal
 from rasl_data.workspace import Workspace
-from smtp_fixtures import SmtpServer
-from test_app_pages import CUSTOM_QP, assert_clean, isolated, run_app, small_tables  # noqa: F401 - fixtures
 
 PASSWORD = "Sup3r-s3cret-mail"
+
+pytestmark = pytest.mark.usefixtures("isolated")
 
 
 @pytest.fixture
@@ -46,6 +48,7 @@ def page_text(at) -> str:
 @pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
 def test_editor_sees_recipients_masked_secrets_and_sends_a_test(tmp_path, make_cache, outbox_app):
     from smtp_fixtures import Authenticator
+
     from ui import context
 
     # AUTH over a plain connection (test only): the password is used, and only ever shown masked.

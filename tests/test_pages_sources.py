@@ -10,12 +10,12 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 
 import pytest
+from apptest_support import APP, TIMEOUT, make_workspace, use_navigation_on_every_run
+from markup import rendered_text
 from streamlit.testing.v1 import AppTest
 
 from rasl_data import dashboard
 from rasl_data.emulator import EmulatorApp, TokenSpec, empty_tenant
-from markup import rendered_text
-from test_app_pages import APP, TIMEOUT, make_workspace, use_navigation_on_every_run
 
 TOKEN = "wm_" + "t" * 60
 READ_ONLY_TOKEN = "wm_" + "r" * 60

@@ -222,7 +222,7 @@ def test_breakdown_and_kpis_match_oracle(make_cache, tmp_path, compare):
         assert list(got["new_contacts"]) == sorted(got["new_contacts"], reverse=True)
 
     k = queries.kpis(db, f, compare)
-    for (s, e), value, which in (((start, end), "value", 0), ((p_start, p_end), "previous", 1)):
+    for (s, e), value, _which in (((start, end), "value", 0), ((p_start, p_end), "previous", 1)):
         rows = o_in_range(contacts, tz, s, e)
         live = {i for i, *_rest, d in SOURCES if d is None}
         assert getattr(k.new_contacts, value) == len(rows)

@@ -10,9 +10,9 @@ import zipfile
 from datetime import timedelta
 
 import pytest
+from test_weekly import BASE, TODAY, TZ, WEEK, WEEK_END, build, oracle_frame, oracle_movers, oracle_weeks
 
 from rasl_data import cli, exports, reports
-from test_weekly import BASE, TODAY, TZ, WEEK, WEEK_END, build, oracle_frame, oracle_movers, oracle_weeks
 
 SPAN = f"{WEEK.isoformat()}_to_{WEEK_END.isoformat()}"
 CSV_NAMES = [f"{stem}_{SPAN}.csv" for stem in (
@@ -173,7 +173,7 @@ def test_cli_week_start_changes_the_week(db, tmp_path, capsys, clean_env):
     assert cli.main(["report", "weekly", "--week", "2026-11-19", "--tz", TZ, "--week-start", "saturday",
                      "--cache", str(db.path), "--no-images", "--out", str(out)]) == 0
     assert "2026-11-14 to 2026-11-20" in capsys.readouterr().out
-    assert f"weekly_summary_2026-11-14_to_2026-11-20.csv" in zipfile.ZipFile(out).namelist()
+    assert "weekly_summary_2026-11-14_to_2026-11-20.csv" in zipfile.ZipFile(out).namelist()
 
 
 @pytest.mark.parametrize("args,code,message", [
@@ -314,8 +314,9 @@ def test_movers_range_leaves_room_only_on_the_sides_with_bars():
 
 
 def test_chart_labels_and_legends_fold_names_with_line_breaks(make_cache):
-    from rasl_data import weekly
     from test_weekly import SOURCES
+
+    from rasl_data import weekly
 
     sources = [(i, "Instagram\n/\nRamadan" if i == 1 else ("Facebook / Eid\r\nold" if i == 3 else n), d)
                for i, n, d in SOURCES]
@@ -335,8 +336,9 @@ def test_chart_labels_and_legends_fold_names_with_line_breaks(make_cache):
 
 
 def test_long_source_names_are_cut_in_chart_labels_but_kept_whole_in_tables(make_cache):
-    from rasl_data import weekly
     from test_weekly import SOURCES
+
+    from rasl_data import weekly
 
     long_name = "Instagram / " + "Ramadan offer " * 10
     db = build(make_cache, sources=[(i, long_name if i == 1 else n, d) for i, n, d in SOURCES])

@@ -121,7 +121,7 @@ def test_pacer_spends_the_budget_at_once_then_waits_once_for_the_window_end():
     pacer = RateLimitPacer(clock, clock.sleep, on_wait=lambda s, r: waits.append((s, r)), margin=0.25)
     t0 = clock.t
     pacer.observe(headers(59, int(t0) + 60), pacer.acquire())  # this request opened the window
-    for i in range(59):  # the other 59 of the budget go at once, in flight together
+    for _i in range(59):  # the other 59 of the budget go at once, in flight together
         pacer.acquire()
     assert clock.slept == [] and pacer.budget == 0
     clock.t += 4.0  # the burst's answers come back

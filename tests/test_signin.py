@@ -11,20 +11,22 @@ import textwrap
 
 import httpx
 import pytest
+from apptest_support import APP, CUSTOM_QP, TIMEOUT, make_workspace
+from markup import rendered_text
 from streamlit.testing.v1 import AppTest
 
-from markup import rendered_text
 from rasl_data import signin
 from rasl_data.access import LOCAL_ACTOR, Actor
 from rasl_data.emulator import DEMO_TOKEN, EmulatorApp, make_demo_tenant
 from rasl_data.signin import AccessList, SignInConfigError, parse_signin
-from test_app_pages import APP, CUSTOM_QP, TIMEOUT, isolated, make_workspace, small_ws  # noqa: F401
 
 SECRET = "k" * 40
 AUTH = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": SECRET,
         "client_id": "rasl", "client_secret": "s3cret",
         "server_metadata_url": "http://127.0.0.1:9/.well-known/openid-configuration"}
 ACCESS = {"editors": ["Maha@Shop.example"], "viewers": ["@shop.example", "omar@agency.example"]}
+
+pytestmark = pytest.mark.usefixtures("isolated")
 
 
 # --- parsing -------------------------------------------------------------------------------------

@@ -6,14 +6,22 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
-from streamlit.testing.v1 import AppTest
-
-from markup import rendered_text
-from rasl_data.emulator import EmulatorApp, empty_tenant
-from test_app_pages import (
-    APP, CUSTOM_QP, START, TIMEOUT, assert_clean, at_utc, make_workspace, run_app, small_tables,
+from apptest_support import (
+    APP,
+    CUSTOM_QP,
+    START,
+    TIMEOUT,
+    assert_clean,
+    at_utc,
+    make_workspace,
+    run_app,
+    small_tables,
     use_navigation_on_every_run,
 )
+from markup import rendered_text
+from streamlit.testing.v1 import AppTest
+
+from rasl_data.emulator import EmulatorApp, empty_tenant
 
 TOKEN = "wm_" + "s" * 60
 

@@ -24,7 +24,6 @@ from rasl_data.text import md_literal
 
 from . import context
 
-
 _switched_at_import = False
 
 

@@ -14,9 +14,9 @@ import pandas as pd
 import streamlit as st
 
 from rasl_data import periods
-from rasl_data.text import md_literal
 from rasl_data.errors import ConflictError, InsufficientScopeError, RaslError, ValidationError
 from rasl_data.queries import Kpi, Kpis
+from rasl_data.text import md_literal
 
 from . import filters
 from .filters import View

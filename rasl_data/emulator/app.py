@@ -721,7 +721,7 @@ class _Handlers:
                 to_create.append((i, item))
             now = app.clock()
             stamp = time.strftime("%Y-%m-%dT%H:%M:%S.000000Z", time.gmtime(now))
-            for i, item in to_create:
+            for _i, item in to_create:
                 new_id = t._next_ids["contact"] + len(result["created"])
                 result["created"].append({**item, "tenant_id": tenant_id, "updated_at": stamp, "created_at": stamp,
                                           "id": new_id})

@@ -21,8 +21,16 @@ import pytest
 from playwright.sync_api import expect
 
 from .conftest import (
-    TZ, count_created, last_12_complete_weeks, last_n_days, local_day, local_today, open_page, shot,
-    tenant_contacts, wait_idle,
+    TZ,
+    count_created,
+    last_12_complete_weeks,
+    last_n_days,
+    local_day,
+    local_today,
+    open_page,
+    shot,
+    tenant_contacts,
+    wait_idle,
 )
 
 pytestmark = pytest.mark.e2e

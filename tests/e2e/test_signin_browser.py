@@ -24,8 +24,17 @@ import pytest
 from playwright.sync_api import expect
 
 from .conftest import (
-    FIRST_SYNC_TIMEOUT_S, PAGE_TIMEOUT_MS, ROOT, TOKEN, TZ, free_port, read_log, shot, start_dashboard,
-    stop_dashboard, wait_idle,
+    FIRST_SYNC_TIMEOUT_S,
+    PAGE_TIMEOUT_MS,
+    ROOT,
+    TOKEN,
+    TZ,
+    free_port,
+    read_log,
+    shot,
+    start_dashboard,
+    stop_dashboard,
+    wait_idle,
 )
 from .oidc_provider import OIDCProvider, auth_section
 
@@ -135,7 +144,7 @@ def test_editor_from_a_deep_link_lands_on_that_page_with_its_filters_and_can_cre
 
     page.get_by_role("textbox", name="Source name").fill(NEW_SOURCE)
     page.get_by_role("button", name="Create source").click()
-    expect(page.get_by_text(f"created", exact=False).first).to_be_visible(timeout=PAGE_TIMEOUT_MS)
+    expect(page.get_by_text("created", exact=False).first).to_be_visible(timeout=PAGE_TIMEOUT_MS)
     wait_idle(page)
     shot(page, "signin-editor-sources")
 
