@@ -26,7 +26,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 
-from rasl_data.client import RaslClient  # noqa: E402
+from rasl_data.api.client import RaslClient  # noqa: E402
 from rasl_data.emulator import DEMO_TOKEN  # noqa: E402
 
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from bench_queries import build  # noqa: E402
 
-from rasl_data import delivery_log, store  # noqa: E402
+from rasl_data.cache import delivery_log, store  # noqa: E402
 
 
 def main() -> None:

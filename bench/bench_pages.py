@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 import duckdb  # noqa: E402
 
-from rasl_data import store  # noqa: E402
+from rasl_data.cache import store  # noqa: E402
 
 PAGES = ["pages/overview.py", "pages/sources.py", "pages/campaigns.py", "pages/conversion.py",
          "pages/health.py", "pages/settings.py"]
@@ -133,8 +133,8 @@ def bench(cache: Path, repeat: int) -> list[tuple[str, float, float, float]]:
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
+    from rasl_data.cache.workspace import Workspace
     from rasl_data.settings import load_settings
-    from rasl_data.workspace import Workspace
     from ui import context
 
     _patch_apptest_navigation()

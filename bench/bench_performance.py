@@ -22,8 +22,9 @@ import numpy as np
 import pandas as pd
 from bench_queries import build  # noqa: E402  (the same 1M-contact workspace as the query bench)
 
-from rasl_data import attribution, performance, spend, store  # noqa: E402
-from rasl_data.query_core import Filters  # noqa: E402
+from rasl_data.analytics import attribution, performance, spend
+from rasl_data.analytics.contacts_sql import Filters  # noqa: E402
+from rasl_data.cache import store  # noqa: E402
 
 
 def add_spend(path: Path, rows: int) -> None:

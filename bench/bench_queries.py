@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from rasl_data import attribution, conversion, queries, store  # noqa: E402
+from rasl_data.analytics import acquisition, attribution, conversion
+from rasl_data.cache import store  # noqa: E402
 
 SOURCE_NAMES = [
     "Facebook / Spring Promo", "Facebook / Ramadan Offer", "Instagram / Reels", "Instagram Ads",
@@ -167,37 +168,37 @@ def main() -> None:
         print(f"built {args.contacts:,} contacts in {time.perf_counter() - t0:.1f} s ({path.stat().st_size / 1e6:.0f} MB)")
     db = store.Reader(path)
     end = date(2026, 12, 31)
-    q90 = queries.Filters(end - timedelta(days=89), end, args.tz, args.week_start)
-    two_years = queries.Filters(date(2025, 1, 1), end, args.tz, args.week_start)
+    q90 = acquisition.Filters(end - timedelta(days=89), end, args.tz, args.week_start)
+    two_years = acquisition.Filters(date(2025, 1, 1), end, args.tz, args.week_start)
     prev = (q90.start - timedelta(days=90), q90.start - timedelta(days=1))
     pside = PandasSide(db, args.tz, args.week_start)
 
     cases = [
-        ("acquisition source/week 90d", lambda: queries.acquisition(db, q90, "source", "week"),
+        ("acquisition source/week 90d", lambda: acquisition.acquisition(db, q90, "source", "week"),
          lambda: pside.acquisition(q90.start, q90.end, "source", "week")),
-        ("acquisition channel/day 2y", lambda: queries.acquisition(db, two_years, "channel", "day"),
+        ("acquisition channel/day 2y", lambda: acquisition.acquisition(db, two_years, "channel", "day"),
          lambda: pside.acquisition(two_years.start, end, "channel", "day")),
-        ("acquisition campaign/month 2y", lambda: queries.acquisition(db, two_years, "campaign", "month"),
+        ("acquisition campaign/month 2y", lambda: acquisition.acquisition(db, two_years, "campaign", "month"),
          lambda: pside.acquisition(two_years.start, end, "campaign", "month")),
-        ("acquisition source/day 2y", lambda: queries.acquisition(db, two_years, "source", "day"),
+        ("acquisition source/day 2y", lambda: acquisition.acquisition(db, two_years, "source", "day"),
          lambda: pside.acquisition(two_years.start, end, "source", "day")),
-        ("acquisition group/week 90d", lambda: queries.acquisition(db, q90, "group", "week"),
+        ("acquisition group/week 90d", lambda: acquisition.acquisition(db, q90, "group", "week"),
          lambda: pside.acquisition(q90.start, q90.end, "group", "week")),
-        ("totals 2y", lambda: queries.totals(db, two_years), lambda: pside.totals(two_years.start, end)),
-        ("breakdown source vs previous 90d", lambda: queries.breakdown(db, q90, "source", "previous"),
+        ("totals 2y", lambda: acquisition.totals(db, two_years), lambda: pside.totals(two_years.start, end)),
+        ("breakdown source vs previous 90d", lambda: acquisition.breakdown(db, q90, "source", "previous"),
          lambda: pside.breakdown(q90.start, q90.end, *prev)),
-        ("kpis vs previous 90d", lambda: queries.kpis(db, q90, "previous"),
+        ("kpis vs previous 90d", lambda: acquisition.kpis(db, q90, "previous"),
          lambda: pside.kpis(q90.start, q90.end, *prev)),
-        ("source_table 90d", lambda: queries.source_table(db, q90),
+        ("source_table 90d", lambda: acquisition.source_table(db, q90),
          lambda: pside.source_table(q90.start, q90.end, *prev)),
-        ("unattributed_trend week 2y", lambda: queries.unattributed_trend(db, two_years, "week"),
+        ("unattributed_trend week 2y", lambda: acquisition.unattributed_trend(db, two_years, "week"),
          lambda: pside.acquisition(two_years.start, end, "source", "week")),
         ("conversion source 90d", lambda: conversion.conversion(db, q90, "source"),
          lambda: pside.conversion(q90.start, q90.end)),
         ("status_mix source 90d", lambda: conversion.status_mix(db, q90, "source"),
          lambda: pside.status_mix(q90.start, q90.end)),
-        ("silent_sources", lambda: queries.silent_sources(db, end, args.tz), None),
-        ("near_duplicate_sources", lambda: queries.near_duplicate_sources(db), None),
+        ("silent_sources", lambda: acquisition.silent_sources(db, end, args.tz), None),
+        ("near_duplicate_sources", lambda: acquisition.near_duplicate_sources(db), None),
     ]
     print(f"{args.contacts:,} contacts, tz {args.tz}, week start {args.week_start}, median of {args.repeat}")
     print(f"{'query':36} {'duckdb ms':>10} {'pandas ms':>10} {'ratio':>7}")
@@ -209,7 +210,7 @@ def main() -> None:
             print(f"{name:36} {d_ms:10.1f} {p_ms:10.1f} {p_ms / d_ms:6.1f}x")
         else:
             print(f"{name:36} {d_ms:10.1f} {'-':>10} {'-':>7}")
-    check = queries.acquisition(db, q90, "source", "week")
+    check = acquisition.acquisition(db, q90, "source", "week")
     other = pside.acquisition(q90.start, q90.end, "source", "week")
     print(f"check: weekly-by-source total duckdb {int(check['new_contacts'].sum()):,} "
           f"pandas {int(other[0].sum()):,}; rows {len(check)} / {len(other)}")

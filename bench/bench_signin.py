@@ -60,8 +60,8 @@ def page_runs(cache: Path, repeat: int, work: Path) -> dict[tuple[str, str], dic
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
+    from rasl_data.cache.workspace import Workspace
     from rasl_data.settings import load_settings
-    from rasl_data.workspace import Workspace
     from ui import context
 
     _patch_apptest_navigation()

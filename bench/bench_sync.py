@@ -34,7 +34,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 
-from rasl_data.client import RaslClient  # noqa: E402
+from rasl_data.api.client import RaslClient  # noqa: E402
 from rasl_data.emulator import DEMO_TOKEN  # noqa: E402
 
 AS_OF = "2026-11-29T00:00:00+00:00"

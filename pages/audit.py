@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pandas as pd
 import streamlit as st
 
-from rasl_data import audit
+from rasl_data.cache import audit
 from ui import data, frame, widgets
 
 frame.ensure_app_frame()  # first: a bare page run reruns inside app.py
@@ -30,7 +30,7 @@ st.caption("Every change made through the dashboard or `python -m rasl_data`: wh
            "before and after, and whether it was done, refused (by the role check or by RASL, with its message) "
            "or failed. Syncs never touch it.")
 
-everything = data.q(audit.read_log)
+everything = data.cached_query(audit.read_log)
 c1, c2, c3, c4 = st.columns([1, 1.4, 1.2, 1.4])
 period = c1.selectbox("Period", list(PERIODS), format_func=PERIODS.get, index=1, key="au_period")
 people = sorted(set(everything["actor"].dropna().astype(str)))
@@ -43,7 +43,7 @@ outcome = c4.segmented_control("Outcome", list(OUTCOMES), format_func=OUTCOMES.g
 start = None if period == "all" else datetime.now(timezone.utc) - timedelta(days=int(period))
 # Rounded to the minute so the cached read is reused within a minute.
 start = start.replace(second=0, microsecond=0) if start else None
-log = data.q(audit.read_log, start=start, actor=person, action=action, outcome=outcome)
+log = data.cached_query(audit.read_log, start=start, actor=person, action=action, outcome=outcome)
 
 if everything.empty:
     widgets.empty_state("No change has been made yet.",

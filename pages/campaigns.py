@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from rasl_data import attribution, queries
+from rasl_data.analytics import acquisition, attribution
 from ui import attribution_editors, charts, data, filters, forms, frame, widgets
 
 frame.ensure_app_frame()  # first: a bare page run reruns inside app.py
@@ -22,9 +22,9 @@ DIMENSIONS = {"channel": "Channel", "campaign": "Campaign", "group": "Group (as 
 by = st.segmented_control("Acquisition by", list(DIMENSIONS), format_func=DIMENSIONS.get, key="cc_by",
                           default="channel", required=True) or "channel"
 label = DIMENSIONS[by]
-acq = data.q(queries.acquisition, f, by, view.granularity)
+acq = data.cached_query(acquisition.acquisition, f, by, view.granularity)
 if by == "group":
-    st.info(queries.GROUPS_NOTE, icon=":material/groups:")
+    st.info(acquisition.GROUPS_NOTE, icon=":material/groups:")
 if acq.empty or int(acq["new_contacts"].sum()) == 0:
     widgets.empty_state(f"No new contacts by {by} in this range.", "Widen the date range or clear the filters.")
 else:
@@ -35,7 +35,7 @@ else:
                     **({"on_select": widgets.chart_click_filter(f"cc_chart_{by}", by, fig), "selection_mode": "points"}
                        if clickable else {}))
     widgets.csv_download(acq, f"acquisition-by-{by}-{view.granularity}", view, key=f"dl_cc_acq_{by}")
-    table = data.q(queries.breakdown, f, by, view.compare)
+    table = data.cached_query(acquisition.breakdown, f, by, view.compare)
     table = table[(table["new_contacts"] > 0) | (table["previous"].fillna(0) > 0)].reset_index(drop=True)
     display, config = widgets.breakdown_display(table, by, label.split(" (")[0])
     if clickable:
@@ -51,7 +51,7 @@ st.divider()
 st.header("Attribution settings")
 read_only = not forms.can_edit_note("channel rules and source labels (shown below, not editable)")
 
-unmapped = data.q(attribution.unmapped_sources)
+unmapped = data.cached_query(attribution.unmapped_sources)
 st.subheader(f"To do: unmapped sources ({len(unmapped)})")
 if unmapped.empty:
     st.success("Every source has a channel.", icon=":material/task_alt:")

@@ -7,8 +7,8 @@ import math
 import pandas as pd
 import streamlit as st
 
-from rasl_data import conversion, dashboard
-from rasl_data.attribution import UNATTRIBUTED
+from rasl_data.analytics import conversion, dashboard
+from rasl_data.analytics.attribution import UNATTRIBUTED
 from ui import charts, data, filters, frame, widgets
 
 frame.ensure_app_frame()  # first: a bare page run reruns inside app.py
@@ -18,15 +18,15 @@ f = view.filters
 
 st.title("Conversion")
 st.caption(widgets.range_caption(view))
-from rasl_data import conversion_definition  # noqa: E402  (what counts as a customer, set on Settings)
+from rasl_data.analytics import conversion_definition  # noqa: E402  (what counts as a customer, set on Settings)
 from ui.performance_views import literal  # noqa: E402
 
-_label = literal(data.q(conversion_definition.current).label)
+_label = literal(data.cached_query(conversion_definition.current).label)
 st.caption(f"Of the contacts acquired in the range: the share who are **customers now** (a customer's {_label}; "
            "change it on Settings), and how long the leads the dashboard saw become customers took (from the "
            "sync history).")
 
-overall = data.q(conversion.conversion, f, None)
+overall = data.cached_query(conversion.conversion, f, None)
 row = overall.iloc[0] if len(overall) else None
 cols = st.columns(4)
 n = int(row["new_contacts"]) if row is not None else 0
@@ -54,7 +54,7 @@ if n == 0:
 
 by = st.segmented_control("By", ["source", "channel", "campaign"], default="source", key="cv_by",
                           format_func=str.capitalize, required=True) or "source"
-table = data.q(conversion.conversion, f, by)
+table = data.cached_query(conversion.conversion, f, by)
 table = table[table["new_contacts"] > 0].reset_index(drop=True)
 top = table.head(15)
 key_col = "source_id" if by == "source" else None
@@ -92,7 +92,7 @@ if int(table["measured_from_first_seen"].sum()):
 widgets.csv_download(table, f"conversion-by-{by}", view, key="dl_cv_table")
 
 st.header(f"Status mix by {by}")
-mix = data.q(conversion.status_mix, f, by)
+mix = data.cached_query(conversion.status_mix, f, by)
 keep = list(top[by].astype(str).head(12))
 shown = mix[mix[by].astype(str).isin(keep)].copy()
 if shown.empty:
@@ -101,7 +101,7 @@ else:
     shown[by] = pd.Categorical(shown[by].astype(str), categories=keep, ordered=True)
     shown = shown.sort_values(by)
     fig = charts.stacked_share_bars(shown.assign(**{by: shown[by].astype(str)}), x="share", y=by, colour="status",
-                                    colours=data.q(dashboard.status_colours))
+                                    colours=data.cached_query(dashboard.status_colours))
     st.plotly_chart(fig, key="cv_mix", width="stretch", config={"displaylogo": False})
     widgets.note(f"Current status of the contacts acquired in the range, for the {len(keep)} {by}s with most "
                  "new contacts.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from rasl_data import periods, queries
+from rasl_data.analytics import acquisition, periods
 from rasl_data.errors import CacheError
 from rasl_data.text import md_literal
 from ui import charts, context, data, filters, frame, sync_panel, widgets
@@ -21,7 +21,7 @@ st.caption("What to tidy in RASL so the numbers stay trustworthy.")
 
 # --- duplicates ----------------------------------------------------------------------------------
 st.header("Sources that look like duplicates")
-dups = data.q(queries.near_duplicate_sources)
+dups = data.cached_query(acquisition.near_duplicate_sources)
 if dups.empty:
     st.success("No two sources look like the same one.", icon=":material/task_alt:")
 else:
@@ -44,7 +44,7 @@ else:
 # --- unattributed ----------------------------------------------------------------------------------
 st.header("Contacts without a known source")
 st.caption(widgets.range_caption(view, with_comparison=False))
-trend = data.q(queries.unattributed_trend, f, view.granularity)
+trend = data.cached_query(acquisition.unattributed_trend, f, view.granularity)
 total_u, total_n = int(trend["unattributed"].sum()), int(trend["new_contacts"].sum())
 if total_n == 0:
     widgets.empty_state("No new contacts in this range.")
@@ -63,7 +63,7 @@ else:
 st.header("Sources that went silent")
 quiet = st.slider("Silent for at least (days)", 7, 90, 14, key="h_quiet")
 today = periods.today_in(ws.settings.timezone)
-silent = data.q(queries.silent_sources, today, ws.settings.timezone, quiet)
+silent = data.cached_query(acquisition.silent_sources, today, ws.settings.timezone, quiet)
 if silent.empty:
     st.success(f"Every source with contacts brought one in the last {quiet} days.", icon=":material/task_alt:")
 else:

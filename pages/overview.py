@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from rasl_data import dashboard, periods, queries
+from rasl_data.analytics import acquisition, dashboard, periods
 from ui import charts, data, filters, frame, performance_views, widgets
 
 frame.ensure_app_frame()  # first: a bare page run reruns inside app.py
@@ -15,21 +15,21 @@ f = view.filters
 st.title("Overview")
 st.caption(widgets.range_caption(view))
 
-widgets.kpi_row(data.q(queries.kpis, f, view.compare), view)
+widgets.kpi_row(data.cached_query(acquisition.kpis, f, view.compare), view)
 performance_views.pacing_strip(f.tz, f.week_start, periods.today_in(f.tz), where="month to date, whole workspace")
 
 head = st.columns([3, 2], vertical_alignment="bottom")
 head[0].header("New contacts over time")
 by = head[1].segmented_control("Split by", ["source", "channel"], default="source", key="ov_by",
                                format_func=str.capitalize, required=True, label_visibility="collapsed") or "source"
-acq = data.q(queries.acquisition, f, by, view.granularity)
+acq = data.cached_query(acquisition.acquisition, f, by, view.granularity)
 if acq.empty or int(acq["new_contacts"].sum()) == 0:
     widgets.empty_state("No new contacts in this range.",
                         "Widen the date range in the sidebar or clear the source, channel and campaign filters.")
 else:
     key_col = "source_id" if by == "source" else by
     fig = charts.stacked_bars(acq, x="period_start", y="new_contacts", colour=by, colour_keys=key_col)
-    comp = data.q(dashboard.comparison_series, f, view.compare, view.granularity)
+    comp = data.cached_query(dashboard.comparison_series, f, view.compare, view.granularity)
     if len(comp):
         charts.add_comparison_line(fig, list(comp["period_start"]), list(comp["previous"]),
                                    f"Total, {widgets.COMPARE_WORDS[view.compare]}")
@@ -42,7 +42,7 @@ else:
     widgets.csv_download(acq, f"acquisition-by-{by}-{view.granularity}", view, key="dl_ov_acq")
 
 st.header("Top sources")
-table = data.q(queries.breakdown, f, "source", view.compare)
+table = data.cached_query(acquisition.breakdown, f, "source", view.compare)
 table = table[(table["new_contacts"] > 0) | (table["previous"].fillna(0) > 0)] if len(table) else table
 if table.empty:
     widgets.empty_state("No sources with contacts in this range or the comparison period.")

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from rasl_data import attribution, funnel, performance, periods
-from rasl_data import conversion_definition as cdef
-from rasl_data import spend as spend_mod
-from rasl_data import targets as targets_mod
+from rasl_data.analytics import attribution, funnel, performance, periods
+from rasl_data.analytics import conversion_definition as cdef
+from rasl_data.analytics import spend as spend_mod
+from rasl_data.analytics import targets as targets_mod
 from ui import charts, context, data, filters, frame, widgets
 from ui import performance_views as pv
 
@@ -17,13 +17,13 @@ frame.ensure_app_frame()  # first: a bare page run reruns inside app.py
 view = filters.current()
 f = view.filters
 can_edit = context.actor().can_edit
-definition = data.q(cdef.current)
+definition = data.cached_query(cdef.current)
 today = periods.today_in(f.tz)
 
 st.title("Performance")
 st.caption(widgets.range_caption(view) + f" · customer = {pv.literal(definition.label)}")
 
-totals = data.q(performance.totals, f, view.compare)
+totals = data.cached_query(performance.totals, f, view.compare)
 pv.kpi_cards(totals, widgets.COMPARE_WORDS.get(view.compare) if view.compare else None)
 pv.pacing_strip(f.tz, f.week_start, today, where="month to date, whole workspace")
 
@@ -37,7 +37,7 @@ with tab_perf:
     sort_by = head[1].selectbox("Sort by", list(pv.METRIC_LABELS), key="pf_sort",
                                 format_func=pv.METRIC_LABELS.get)
     ascending = head[2].toggle("Lowest first", key="pf_asc", value=False)
-    table = data.q(performance.performance, f, by, view.compare)
+    table = data.cached_query(performance.performance, f, by, view.compare)
     if table.empty:
         widgets.empty_state("No contacts and no spend in this range.",
                             "Widen the date range in the sidebar, or enter spend on the Spend tab.")
@@ -64,13 +64,13 @@ with tab_perf:
         widgets.table_download(ordered, f"performance-by-{by}", view, key="pf_dl")
 
 with tab_funnel:
-    statuses = data.q(funnel.status_order)
+    statuses = data.cached_query(funnel.status_order)
     if statuses.empty:
         widgets.empty_state("This workspace has no statuses.", "Add statuses in RASL, then sync.")
     else:
         names = dict(zip(statuses["status_id"].astype(int), statuses["status"]))
         c = st.columns([3, 1])
-        default_ids = list(data.q(funnel.default_steps))
+        default_ids = list(data.cached_query(funnel.default_steps))
         steps = c[0].multiselect("Steps, in the workspace's status order", list(names), default=default_ids,
                                  format_func=lambda i: names[i], key="fn_steps",
                                  help="Leave out statuses that end a lead without success (Lost, Spam…): they "
@@ -80,13 +80,13 @@ with tab_funnel:
         if not ordered_steps:
             widgets.empty_state("Pick at least one status as a step.")
         else:
-            result = data.q(funnel.funnel, f, None if split == "none" else split, ordered_steps)
+            result = data.cached_query(funnel.funnel, f, None if split == "none" else split, ordered_steps)
             acquired = int(result.acquired["acquired"].sum()) if len(result.acquired) else 0
             if acquired == 0:
                 widgets.empty_state("No contacts acquired in this range.")
             else:
                 st.caption(f"{acquired:,} contacts acquired in the range. " + pv.funnel_caption(result))
-                overall = data.q(funnel.funnel, f, None, ordered_steps).steps
+                overall = data.cached_query(funnel.funnel, f, None, ordered_steps).steps
                 st.plotly_chart(pv.funnel_figure(overall), key="fn_chart", width="stretch",
                                 config={"displaylogo": False})
                 shown = result.steps.rename(columns={
@@ -104,14 +104,14 @@ with tab_funnel:
                 widgets.table_download(result.steps, f"funnel-by-{split}", view, key="fn_dl")
 
 with tab_spend:
-    attr = data.q(attribution.source_attribution)
+    attr = data.cached_query(attribution.source_attribution)
     names_by_level = {
         "source": sorted(attr["source"], key=str.casefold),
         "campaign": sorted({c for c in attr["campaign"] if c != attribution.NO_CAMPAIGN}, key=str.casefold),
         "channel": sorted(set(attr["channel"]), key=str.casefold),
     }
     pv.spend_editor(names_by_level, today, can_edit)
-    saved = data.q(spend_mod.export_frame)
+    saved = data.cached_query(spend_mod.export_frame)
     if len(saved):
         widgets.table_download(saved, "spend", None, key="sp_dl", what="Saved spend")
     if not can_edit:
@@ -120,14 +120,14 @@ with tab_spend:
 with tab_targets:
     st.caption("Monthly targets for the whole workspace (channel: All channels) or per channel. Counts are "
                "compared with the month so far; cost per lead with spend ÷ new contacts of the month so far.")
-    pacing = data.q(targets_mod.pacing, f.tz, today, f.week_start)
+    pacing = data.cached_query(targets_mod.pacing, f.tz, today, f.week_start)
     if len(pacing):
         shown = pacing.assign(progress=[targets_mod.pacing_text(r, pv.currency()) for _, r in pacing.iterrows()],
                               metric=[targets_mod.METRIC_WORDS[m].capitalize() for m in pacing["metric"]])
         st.dataframe(shown[["channel", "metric", "progress", "status"]].rename(columns={
             "channel": "Channel", "metric": "Target", "progress": "This month so far", "status": "Status"}),
             hide_index=True, width="stretch", height=widgets.table_height(len(shown)))
-    channels = sorted(set(data.q(attribution.source_attribution)["channel"]), key=str.casefold)
+    channels = sorted(set(data.cached_query(attribution.source_attribution)["channel"]), key=str.casefold)
     pv.targets_editor(channels, today, can_edit)
     if not can_edit:
         st.caption("Only editors can change targets.")

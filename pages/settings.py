@@ -7,7 +7,7 @@ import time
 import pandas as pd
 import streamlit as st
 
-from rasl_data import funnel
+from rasl_data.analytics import funnel
 from rasl_data.errors import CacheError, RaslError
 from rasl_data.text import md_literal
 from ui import context, data, forms, frame, performance_views, sync_panel, widgets
@@ -62,7 +62,7 @@ st.header("Time zone and weeks")
 c1, c2 = st.columns(2)
 c1.metric("Time zone", s.timezone, border=True)
 c2.metric("Weeks start on", s.week_start.capitalize(), border=True)
-origin = s.sources
+origin = s.origins
 tz_from, week_from = origin.get("RASL_TIMEZONE", "default"), origin.get("RASL_WEEK_START", "default")
 st.caption("Every day, week and month on the dashboard is local to this time zone. They come from `RASL_TIMEZONE` "
            f"({tz_from}) and `RASL_WEEK_START` ({week_from}); "
@@ -71,7 +71,7 @@ st.caption("Every day, week and month on the dashboard is local to this time zon
 st.header("Conversion and currency")
 st.caption("What counts as a customer on every page, export and the weekly review: the contact's type, or its "
            "current status (e.g. Won) for workspaces that track deals by status.")
-performance_views.conversion_settings(sorted(data.q(funnel.status_order)["status"], key=str.casefold),
+performance_views.conversion_settings(sorted(data.cached_query(funnel.status_order)["status"], key=str.casefold),
                                       context.actor().can_edit)
 
 st.header("API permissions")
@@ -133,7 +133,7 @@ TEST_FORM = "delivery_test"
 def _send_test(channel: str) -> None:
     """Callback of the *Send test* buttons: one test at a time per session, a double click sends once
     (``ui.forms``); the role check and the audit row are in ``delivery.send_test``."""
-    from rasl_data import delivery
+    from rasl_data.outputs import delivery
 
     ws_, actor = context.workspace(), context.actor()
     clicked_at = time.monotonic()
@@ -163,7 +163,7 @@ def _send_test(channel: str) -> None:
 
 
 if context.actor().can_edit:
-    from rasl_data import delivery
+    from rasl_data.outputs import delivery
 
     st.header("Weekly review and alerts by e-mail and WhatsApp")
     st.caption("`python -m rasl_data report weekly --send` (every Monday morning) and `python -m rasl_data alerts "

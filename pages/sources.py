@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from rasl_data import queries
+from rasl_data.analytics import acquisition
 from ui import charts, data, filters, frame, source_forms, widgets
 
 frame.ensure_app_frame()  # first: a bare page run reruns inside app.py
@@ -15,7 +15,7 @@ f = view.filters
 st.title("Sources")
 st.caption(widgets.range_caption(view))
 
-table = data.q(queries.source_table, f, view.compare)
+table = data.cached_query(acquisition.source_table, f, view.compare)
 if table.empty:
     widgets.empty_state("No source brought contacts in this range.",
                         "Widen the date range or clear the filters in the sidebar. Sources without contacts in "

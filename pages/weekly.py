@@ -1,7 +1,7 @@
 """Weekly review: one local week against the previous week and the 4-week average.
 
-Renders ``rasl_data.weekly.weekly_review`` (numbers, movers, new/silent sources, spikes, the
-summary to paste) and offers the weekly pack (``rasl_data.reports``) and every table as CSV and
+Renders ``rasl_data.analytics.weekly_review.weekly_review`` (numbers, movers, new/silent sources, spikes, the
+summary to paste) and offers the weekly pack (``rasl_data.outputs.weekly_pack``) and every table as CSV and
 Excel.
 The review covers the whole workspace: the sidebar's source, channel and campaign filters do
 not apply; its time zone and week start do.
@@ -14,8 +14,9 @@ from datetime import timedelta
 import pandas as pd
 import streamlit as st
 
-from rasl_data import periods, reports, weekly
-from rasl_data.queries import Filters
+from rasl_data.analytics import periods, weekly_review
+from rasl_data.analytics.acquisition import Filters
+from rasl_data.outputs import weekly_pack
 from ui import context, data, filters, frame, performance_views, widgets
 
 frame.ensure_app_frame()  # first: a bare page run reruns inside app.py
@@ -35,14 +36,14 @@ week_day = picked if picked else last_start
 week_start = periods.week_start_of(week_day, week_starts_on)
 week_end = week_start + timedelta(days=6)
 st.caption(
-    f"**{weekly.week_label(week_start, week_end)}**"
+    f"**{weekly_review.week_label(week_start, week_end)}**"
     + (" (last complete week)" if week_start == last_start else "")
     + f" · compared with the previous week and the average of the 4 weeks before · {tz}, weeks start "
     f"{week_starts_on.capitalize()} · whole workspace (sidebar source filters do not apply)"
 )
 
 try:
-    review: weekly.WeeklyReview = data.q(weekly.weekly_review, week_start, tz, week_starts_on, today)
+    review: weekly_review.WeeklyReview = data.cached_query(weekly_review.weekly_review, week_start, tz, week_starts_on, today)
 except ValueError as err:
     st.error(str(err), icon=":material/event_busy:")
     st.stop()
@@ -66,13 +67,13 @@ def _fmt_avg(x) -> str:
 def _delta(change, pct, base) -> str | None:
     if pd.isna(change) or (change == 0 and base == 0):  # nothing either week: no green "+0"
         return None
-    return weekly.change_text(change, pct, bool(base == 0 and change > 0))
+    return weekly_review.change_text(change, pct, bool(base == 0 and change > 0))
 
 
 # --- KPI cards ------------------------------------------------------------------------------------
-new = review.metric(weekly.METRIC_NEW_CONTACTS)
-share = review.metric(weekly.METRIC_UNATTRIBUTED_SHARE)
-active = review.metric(weekly.METRIC_ACTIVE_SOURCES)
+new = review.metric(weekly_review.METRIC_NEW_CONTACTS)
+share = review.metric(weekly_review.METRIC_UNATTRIBUTED_SHARE)
+active = review.metric(weekly_review.METRIC_ACTIVE_SOURCES)
 cols = st.columns(4)
 cols[0].metric("New contacts", _fmt_count(new["this_week"]),
                _delta(new["change_vs_previous"], new["change_pct_vs_previous"], new["previous_week"]),
@@ -93,7 +94,7 @@ cols[3].metric("Active sources", _fmt_count(active["this_week"]),
                border=True, help="Sources with at least one new contact. Change vs the previous week.")
 st.caption(
     f"New sources: **{len(review.new_sources):,}** · silent sources: **{len(review.silent_sources):,}** · "
-    f"spikes and drops: **{_fmt_count(review.metric(weekly.METRIC_SPIKES)['this_week'])}**"
+    f"spikes and drops: **{_fmt_count(review.metric(weekly_review.METRIC_SPIKES)['this_week'])}**"
 )
 _csv(review.totals, "weekly_summary", "wk_dl_totals", "This week in numbers")
 performance_views.pacing_strip(tz, week_starts_on, week_end, where=f"as of {week_end:%-d %b}, the week's last day")
@@ -114,11 +115,11 @@ reader = context.workspace().reader
 
 def _pack() -> bytes:
     # Runs on Streamlit's download thread when the button is clicked: plain rasl_data, no st.*.
-    return reports.build_weekly_pack(reader, review=review)
+    return weekly_pack.build_weekly_pack(reader, review=review)
 
 
 st.download_button(
-    "Download weekly pack (.zip)", data=_pack, file_name=reports.pack_zip_name(review), mime="application/zip",
+    "Download weekly pack (.zip)", data=_pack, file_name=weekly_pack.pack_zip_name(review), mime="application/zip",
     key="wk_pack", on_click="ignore", icon=":material/folder_zip:", type="primary",
     help="Every table as CSV and in one Excel workbook, an HTML report with interactive charts that opens offline, the charts as PNG "
          "images and this summary. Takes a few seconds.",
@@ -126,7 +127,7 @@ st.download_button(
 
 # --- charts -----------------------------------------------------------------------------------------
 if not nothing:
-    figures = reports.weekly_figures(review, data.series_colours())
+    figures = weekly_pack.weekly_figures(review, data.series_colours())
     st.plotly_chart(figures["weekly_new_contacts"], width="stretch", key="wk_chart_weeks",
                     config={"displaylogo": False})
     st.plotly_chart(figures["daily_new_contacts_by_source"], width="stretch", key="wk_chart_daily",
@@ -140,7 +141,7 @@ def _movers_table(df: pd.DataFrame, name_col: str, label: str, key: str) -> None
         label: df[name_col].astype(str),
         "This week": df["this_week"].astype("int64"),
         "Previous week": df["previous_week"].astype("int64"),
-        "Change": [weekly.change_text(c, p, n) for c, p, n in zip(df["change_abs"], df["change_pct"], df["is_new"])],
+        "Change": [weekly_review.change_text(c, p, n) for c, p, n in zip(df["change_abs"], df["change_pct"], df["is_new"])],
         "4-week avg": df["avg_4_weeks"].astype("float64"),
     })
     st.dataframe(display, hide_index=True, width="stretch", key=key, height=widgets.table_height(len(display)),
@@ -199,7 +200,7 @@ else:
     _csv(ss, "silent_sources", "wk_dl_silent_sources", "Silent sources")
 
 st.header("Spikes and drops")
-st.caption(weekly.SPIKE_RULE)
+st.caption(weekly_review.SPIKE_RULE)
 if review.spikes.empty:
     st.caption("Nothing beyond the usual week-to-week noise.")
 else:

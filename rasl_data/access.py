@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .errors import RaslError
+from rasl_data.errors import RaslError
 
 EDITOR = "editor"
 VIEWER = "viewer"

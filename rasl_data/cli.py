@@ -16,10 +16,10 @@ from datetime import datetime, time, timezone
 from pathlib import Path
 from typing import Sequence
 
-from . import store
-from .errors import RaslError
-from .settings import SettingsError, load_settings
-from .text import one_line
+from rasl_data.cache import store
+from rasl_data.errors import RaslError
+from rasl_data.settings import SettingsError, load_settings
+from rasl_data.text import one_line
 
 
 def _progress_printer(stream):
@@ -50,7 +50,7 @@ def _progress_printer(stream):
 
 
 def cmd_sync(args: argparse.Namespace) -> int:
-    from .workspace import Workspace
+    from rasl_data.cache.workspace import Workspace
 
     settings = load_settings({"RASL_CACHE_PATH": args.cache, "RASL_MAX_RETRY_WAIT": args.max_wait})
     ws = Workspace(settings)
@@ -62,7 +62,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
         where = ""
         if not settings.is_demo:
             # Secrets.toml beats the environment: say which address was used and from where.
-            origin = settings.sources.get("RASL_BASE_URL", "default")
+            origin = settings.origins.get("RASL_BASE_URL", "default")
             where = f" [RASL_BASE_URL={settings.base_url} from {origin}]"
         print(one_line(f"error: {result.error_title}{where}"), file=sys.stderr)
         return 1
@@ -71,7 +71,7 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
 
 def _audit_start(text: str) -> datetime:
-    from .periods import parse_date
+    from rasl_data.analytics.periods import parse_date
 
     try:
         return datetime.combine(parse_date(text, "date"), time(0), tzinfo=timezone.utc)
@@ -87,7 +87,8 @@ def cmd_export_audit(args: argparse.Namespace) -> int:
     """
     from datetime import timedelta
 
-    from . import audit, exports
+    from rasl_data.cache import audit
+    from rasl_data.outputs import exports
 
     def fail(message: str, code: int) -> int:
         print(f"error: {message}", file=sys.stderr)
@@ -128,7 +129,7 @@ def cmd_export_audit(args: argparse.Namespace) -> int:
 
 def _add_export_audit(parser: argparse.ArgumentParser) -> None:
     """Add ``audit`` next to ``acquisition`` under ``export``."""
-    from . import audit
+    from rasl_data.cache import audit
 
     what = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     what.metavar = "acquisition|performance|audit"
@@ -152,8 +153,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     secrets file to Streamlit (``--secrets.files``) and the dashboard (``RASL_SECRETS_PATH``).
     ``--print`` shows the command instead of running it. Exit 2 for an unusable sign-in setup.
     """
-    from . import signin
-    from .settings import DEFAULT_SECRETS_PATH, REPO_ROOT
+    from rasl_data import signin
+    from rasl_data.settings import DEFAULT_SECRETS_PATH, REPO_ROOT
 
     secrets = Path(args.secrets or os.environ.get("RASL_SECRETS_PATH") or DEFAULT_SECRETS_PATH).expanduser()
     load_settings(secrets_path=secrets)  # a bad RASL_* value stops here with its key
@@ -193,7 +194,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_emulator(args: argparse.Namespace, extra: list[str]) -> int:
-    from .emulator.server import main as emulator_main
+    from rasl_data.emulator.server import main as emulator_main
 
     return emulator_main(extra)
 
@@ -227,13 +228,13 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         return parser
 
     try:
-        from .exports import add_export_parser
+        from rasl_data.outputs.exports import add_export_parser
     except ImportError:  # pragma: no cover - exports is part of the package
         add_export_parser = None
     if add_export_parser:
         _add_export_audit(add_export_parser(sub))
     try:
-        from .reports import add_report_parser
+        from rasl_data.outputs.weekly_pack import add_report_parser
     except ImportError:
         add_report_parser = None
     if add_report_parser:
@@ -247,10 +248,10 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     p_serve.add_argument("--base-path", default=None, help="URL path behind a reverse proxy, e.g. rasl")
     p_serve.add_argument("--print", action="store_true", help="print the streamlit command instead of running it")
     p_serve.set_defaults(func=cmd_serve)
-    from .delivery import add_alerts_parser
+    from rasl_data.outputs.delivery import add_alerts_parser
 
     add_alerts_parser(sub)
-    from .performance_cli import add_spend_parser
+    from rasl_data.performance_cli import add_spend_parser
 
     add_spend_parser(sub)
     return parser

@@ -15,7 +15,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import periods, store
+from rasl_data.analytics import periods
+from rasl_data.cache import store
 
 
 def _fail(message: str, code: int) -> int:
@@ -25,8 +26,8 @@ def _fail(message: str, code: int) -> int:
 
 def _workspace(cache: str | None):
     """The workspace of ``--cache`` (or the settings), or None when it has no cache yet."""
-    from .settings import load_settings
-    from .workspace import Workspace
+    from rasl_data.cache.workspace import Workspace
+    from rasl_data.settings import load_settings
 
     settings = load_settings({"RASL_CACHE_PATH": cache})
     if not store.cache_exists(settings.cache_path):
@@ -52,7 +53,7 @@ def _output(raw: str | None) -> Path | int:
     if not raw:
         return _fail("--out needs a file name, e.g. --out spend.csv", 2)
     out = Path(raw).expanduser()
-    from . import exports
+    from rasl_data.outputs import exports
 
     try:
         exports.table_format(out)
@@ -67,19 +68,19 @@ def _output(raw: str | None) -> Path | int:
 
 def _write_table(df, out: Path) -> None:
     """CSV (Excel-safe) or typed XLSX, from the extension of ``out`` (``exports.write_table``)."""
-    from . import exports
+    from rasl_data.outputs import exports
 
     exports.write_table(df, out)
 
 
 def cmd_spend(args: argparse.Namespace) -> int:
     """``spend import|export|targets-import|targets-export``; returns the exit code."""
-    from . import spend, targets
-    from .access import CLI_ACTOR
+    from rasl_data.access import CLI_ACTOR
+    from rasl_data.analytics import spend, targets
 
     ws = _workspace(args.cache)
     if ws is None:
-        from .settings import load_settings
+        from rasl_data.settings import load_settings
 
         path = load_settings({"RASL_CACHE_PATH": args.cache}).cache_path
         return _fail(f"no cache at {path}: run `python -m rasl_data sync` first (spend names are matched "
@@ -135,16 +136,16 @@ def add_spend_parser(subparsers) -> argparse.ArgumentParser:
 
 def performance_frame(db, filters, by: str, converted: str | None):
     """The performance table as exported: ``performance.performance`` without comparison."""
-    from . import performance
+    from rasl_data.analytics import performance
 
     return performance.performance(db, filters, by, None, converted)
 
 
 def run_export_performance(args: argparse.Namespace) -> int:
     """``export performance``; returns the exit code (README "Command line")."""
-    from . import conversion_definition as cdef
-    from .query_core import Filters
-    from .settings import load_settings
+    from rasl_data.analytics import conversion_definition as cdef
+    from rasl_data.analytics.contacts_sql import Filters
+    from rasl_data.settings import load_settings
 
     try:
         cfg = load_settings({"RASL_CACHE_PATH": args.cache})

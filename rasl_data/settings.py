@@ -90,7 +90,7 @@ class Settings:
     max_retry_wait: float = DEFAULT_MAX_RETRY_WAIT
     conversion: str = "type:customer"
     currency: str = ""
-    sources: Mapping[str, str] = field(default_factory=dict, compare=False)
+    origins: Mapping[str, str] = field(default_factory=dict, compare=False)
     report_emails: tuple[str, ...] = ()
     report_whatsapp: tuple[str, ...] = ()
     whatsapp_template: tuple[str, str] | None = None
@@ -321,7 +321,7 @@ def load_settings(
 
         if not _EMAIL_RE.match(parseaddr(smtp_from)[1] or ""):
             raise bad("RASL_SMTP_FROM", f"{smtp_from!r} is not an e-mail address, e.g. RASL reports <reports@example.com>")
-    from .conversion_definition import parse as parse_conversion
+    from rasl_data.analytics.conversion_definition import parse as parse_conversion
 
     try:
         conversion = parse_conversion(chosen.get("RASL_CONVERSION"), "RASL_CONVERSION").text
@@ -341,7 +341,7 @@ def load_settings(
         max_retry_wait=max_retry_wait,
         conversion=conversion,
         currency=currency,
-        sources=origin,
+        origins=origin,
         report_emails=tuple(emails),
         report_whatsapp=tuple(phones),
         whatsapp_template=template,

@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any, Mapping
 from urllib.parse import urlsplit
 
-from .access import EDITOR, VIEWER, Actor
+from rasl_data.access import EDITOR, VIEWER, Actor
 
 PROVIDER_KEYS = ("client_id", "client_secret", "server_metadata_url")
 ACCESS_KEYS = ("editors", "viewers")

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from rasl_data.cache.workspace import Workspace
 from rasl_data.settings import load_settings
-from rasl_data.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from rasl_data import store  # noqa: E402
+from rasl_data.cache import store  # noqa: E402
 
 # Map DuckDB column types to the pandas dtype that carries NULLs and inserts without guessing.
 _PANDAS_TYPE = {"BIGINT": "Int64", "INTEGER": "Int64", "BOOLEAN": "boolean"}

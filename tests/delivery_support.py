@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rasl_data import delivery_log, store
+from rasl_data.cache import delivery_log, store
 
 
 def log_rows(cache: Path) -> list[dict]:

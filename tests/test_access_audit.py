@@ -7,8 +7,8 @@ import json
 import pytest
 from apptest_support import make_workspace
 
-from rasl_data import audit, store
 from rasl_data.access import CLI_ACTOR, AccessDeniedError, Actor, require_editor
+from rasl_data.cache import audit, store
 from rasl_data.emulator import DEMO_TOKEN, EmulatorApp, make_demo_tenant
 from rasl_data.errors import ValidationError
 

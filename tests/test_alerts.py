@@ -1,4 +1,4 @@
-"""Alerts (rasl_data.alerts) on a hand-counted cache, and `alerts --send` through real SMTP and the
+"""Alerts (rasl_data.analytics.alerts) on a hand-counted cache, and `alerts --send` through real SMTP and the
 emulator's WhatsApp endpoint.
 
 UTC; "now" is Wed 25 Nov 2026 12:00, so the rolling week is 18–24 Nov and the 4 weeks before are
@@ -22,7 +22,9 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from delivery_support import log_rows
 
-from rasl_data import alerts, delivery, store
+from rasl_data.analytics import alerts
+from rasl_data.cache import store
+from rasl_data.outputs import delivery
 
 UTC = timezone.utc
 NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)

@@ -42,7 +42,7 @@ from apptest_support import (
     small_tables,
 )
 
-from rasl_data import conversion, queries
+from rasl_data.analytics import acquisition, conversion
 
 pytestmark = pytest.mark.usefixtures("isolated")
 
@@ -60,7 +60,7 @@ def test_overview_kpis_match_hand_count_and_analytics(small_ws):
     assert m["New contacts"] == ("8", "+4 (+100.0%)")
     assert m["Unattributed share"] == ("25.0%", "+25.0 pts")
     assert m["Conversion rate"] == ("25.0%", "no change")
-    k = queries.kpis(small_ws.reader, queries.Filters(START, END), "previous")
+    k = acquisition.kpis(small_ws.reader, acquisition.Filters(START, END), "previous")
     assert k.new_contacts.value == 8 and k.new_contacts.previous == 4
     assert k.unattributed_share.value == pytest.approx(0.25)
 
@@ -150,7 +150,7 @@ def test_sources_page_table_matches_source_table(small_ws):
     at = run_app(CUSTOM_QP, "pages/sources.py")
     assert_clean(at)
     shown = at.dataframe[0].value
-    expected = queries.source_table(small_ws.reader, queries.Filters(START, END), "previous")
+    expected = acquisition.source_table(small_ws.reader, acquisition.Filters(START, END), "previous")
     assert list(shown["Source"]) == list(expected["source"])
     assert list(shown["All-time contacts"]) == list(expected["all_time_contacts"])
     row = shown[shown["Source"] == "WhatsApp"].iloc[0]
@@ -179,7 +179,7 @@ def test_conversion_page_numbers_match_analytics(small_ws):
     assert m["Customers now"][0] == "2"
     assert m["Conversion rate"][0] == "25.0%"
     table = at.dataframe[0].value
-    expected = conversion.conversion(small_ws.reader, queries.Filters(START, END), "source")
+    expected = conversion.conversion(small_ws.reader, acquisition.Filters(START, END), "source")
     assert list(table["Source"]) == list(expected["source"])
     row = table[table["Source"] == "Instagram / Ramadan offer"].iloc[0]
     assert row["Customers now"] == 1 and row["Conversion rate"] == pytest.approx(50.0)
@@ -264,7 +264,7 @@ def test_chart_click_maps_the_clicked_bar_to_its_source():
 def test_csv_file_name_is_date_stamped():
     from ui import filters, widgets
 
-    view = filters.View(queries.Filters(START, END), "previous", "week", "custom")
+    view = filters.View(acquisition.Filters(START, END), "previous", "week", "custom")
     assert widgets.csv_file_name("top-sources", view) == "top_sources_2026-03-02_to_2026-03-08.csv"
     assert widgets.csv_file_name("sync-log", None, date(2026, 11, 29)) == "sync_log_2026-11-29.csv"
 

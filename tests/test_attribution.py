@@ -8,8 +8,9 @@ from datetime import date, datetime, timezone
 import pandas as pd
 import pytest
 
-from rasl_data import attribution, queries, store
-from rasl_data.attribution import normalise_name, split_source_name
+from rasl_data.analytics import acquisition, attribution
+from rasl_data.analytics.attribution import normalise_name, split_source_name
+from rasl_data.cache import store
 
 
 def test_normalise_name_folds_case_spaces_tatweel_and_unicode_forms():
@@ -100,7 +101,7 @@ def test_rules_and_labels_from_the_cache_apply_retroactively(make_cache, tmp_pat
     assert (attr.loc[1, "channel"], attr.loc[1, "channel_from"]) == ("Store", "rule")
     assert (attr.loc[3, "channel"], attr.loc[3, "campaign"], attr.loc[3, "channel_from"]) == ("Offline", "Morning show", "label")
     assert (attr.loc[2, "campaign"], attr.loc[2, "campaign_from"]) == (attribution.NO_CAMPAIGN, "label")
-    bd = queries.breakdown(db, queries.Filters(date(2026, 1, 5), date(2026, 1, 5)), "channel", None)
+    bd = acquisition.breakdown(db, acquisition.Filters(date(2026, 1, 5), date(2026, 1, 5)), "channel", None)
     assert dict(zip(bd["channel"], bd["new_contacts"])) == {"Store": 2, "Offline": 1, "Unmapped": 1}
 
     with store.write_transaction(db.path) as con:

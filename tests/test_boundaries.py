@@ -54,7 +54,7 @@ def test_rasl_data_never_imports_streamlit(path):
     assert hits(imported_modules(path), ("streamlit",)) == []
 
 
-PAGE_FORBIDDEN = ("duckdb", "httpx", "rasl_data.api", "rasl_data.client", "rasl_data.cache.store", "rasl_data.store")
+PAGE_FORBIDDEN = ("duckdb", "httpx", "rasl_data.api", "rasl_data.api.client", "rasl_data.cache.store", "rasl_data.cache.store")
 
 
 @pytest.mark.parametrize("path", sorted((ROOT / "pages").glob("*.py")), ids=lambda p: p.name)

@@ -15,7 +15,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from rasl_data import axes, reports, weekly
+from rasl_data.analytics import axes, weekly_review
+from rasl_data.outputs import weekly_pack
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -92,8 +93,8 @@ def test_weekly_pack_count_axes_on_a_quiet_week_have_distinct_integer_ticks(make
     contacts = [dict(id=i + 1, source_id=1, type="lead", created_at=utc(2026, 11, 16 + i % 3, 12)) for i in range(4)]
     contacts += [dict(id=10, source_id=1, type="lead", created_at=utc(2026, 11, 10, 12))]
     reader = make_cache(sources=[dict(id=1, name="WhatsApp")], contacts=contacts)
-    review = weekly.weekly_review(reader, week, "UTC", "monday", date(2026, 11, 30))
-    for name, fig in reports.weekly_figures(review).items():
+    review = weekly_review.weekly_review(reader, week, "UTC", "monday", date(2026, 11, 30))
+    for name, fig in weekly_pack.weekly_figures(review).items():
         axis = fig.layout.xaxis if name == "movers_by_source" else fig.layout.yaxis
         assert axis.dtick is not None and float(axis.dtick).is_integer() and axis.dtick >= 1, name
 

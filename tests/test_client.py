@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 
 from rasl_data import errors as E
-from rasl_data.client import RaslClient
+from rasl_data.api.client import RaslClient
+from rasl_data.api.pagination import CONTACTS, SOURCES, IncompletePageError
 from rasl_data.emulator import DEMO_TOKEN, EmulatorApp, empty_tenant, make_demo_tenant
-from rasl_data.pagination import CONTACTS, SOURCES, IncompletePageError
 
 AS_OF = datetime(2026, 1, 15, 10, 0, tzinfo=timezone.utc)
 BASE = "https://getrasl.io/api/v2"

@@ -20,9 +20,10 @@ import pytest
 from conftest import utc
 from streamlit.testing.v1 import AppTest
 
-from rasl_data import colours, periods, reports, weekly
+from rasl_data.analytics import colours, periods, weekly_review
+from rasl_data.cache.workspace import Workspace
+from rasl_data.outputs import weekly_pack
 from rasl_data.settings import load_settings
-from rasl_data.workspace import Workspace
 
 ROOT = Path(__file__).resolve().parent.parent
 APP = str(ROOT / "app.py")
@@ -264,10 +265,10 @@ def test_same_source_gets_the_same_colour_on_overview_sources_weekly_and_the_pac
         png_figures.update(figures)
         return {}, "not drawn in this test"
 
-    monkeypatch.setattr(reports, "chart_images", fake_images)
-    pack = reports.build_weekly_pack(ws.reader, week, "UTC", "monday")
+    monkeypatch.setattr(weekly_pack, "chart_images", fake_images)
+    pack = weekly_pack.build_weekly_pack(ws.reader, week, "UTC", "monday")
     # The pack's charts by source (the movers chart colours by direction, up or down).
-    daily = reports.CHART_NAMES.index("daily_new_contacts_by_source")
+    daily = weekly_pack.CHART_NAMES.index("daily_new_contacts_by_source")
     collect("pack html", [pack_html_figures(pack)[daily]])
     collect("pack png", [png_figures["daily_new_contacts_by_source"].to_plotly_json()])
 
@@ -280,8 +281,8 @@ def test_same_source_gets_the_same_colour_on_overview_sources_weekly_and_the_pac
 
 def test_weekly_daily_chart_colours_follow_the_source_not_the_trace_order(colour_ws):
     ws, week = colour_ws
-    review = weekly.weekly_review(ws.reader, week, "UTC", "monday", periods.today_in("UTC"))
-    fig = reports.weekly_figures(review, colours.series_colours(ws.reader))["daily_new_contacts_by_source"]
+    review = weekly_review.weekly_review(ws.reader, week, "UTC", "monday", periods.today_in("UTC"))
+    fig = weekly_pack.weekly_figures(review, colours.series_colours(ws.reader))["daily_new_contacts_by_source"]
     names = [t.name for t in fig.data]
     assert names[0] == "Gamma"  # the week's biggest source is drawn first...
     got = {t.name: t.marker.color.upper() for t in fig.data}
@@ -289,7 +290,7 @@ def test_weekly_daily_chart_colours_follow_the_source_not_the_trace_order(colour
     assert got["Gamma"] == colours.PALETTE[4] == expected_colour("Gamma")
     assert got["Unattributed"] == colours.UNATTRIBUTED_COLOUR
     # Without the workspace's ranking the page and the pack still agree with each other: by id.
-    bare = reports.weekly_figures(review)["daily_new_contacts_by_source"]
+    bare = weekly_pack.weekly_figures(review)["daily_new_contacts_by_source"]
     assert {t.name: t.marker.color for t in bare.data}["Gamma"] == colours.PALETTE[3 % len(colours.PALETTE)]
 
 
@@ -372,12 +373,12 @@ def test_unattributed_keeps_its_grey_legend_entry_when_many_sources_fold_into_ot
     contacts = [dict(id=k + 1, source_id=sid, type="lead", created_at=day)
                 for k, sid in enumerate([s for s in range(1, 11) for _ in range(12 - s)] + [None])]
     reader = make_cache(sources=[dict(id=i, name=f"S{i}") for i in range(1, 11)], contacts=contacts)
-    review = weekly.weekly_review(reader, week, "UTC", "monday", periods.today_in("UTC"))
-    daily = reports.weekly_figures(review, colours.series_colours(reader))["daily_new_contacts_by_source"]
+    review = weekly_review.weekly_review(reader, week, "UTC", "monday", periods.today_in("UTC"))
+    daily = weekly_pack.weekly_figures(review, colours.series_colours(reader))["daily_new_contacts_by_source"]
     shown = {t.name: t for t in daily.data}
     assert shown["Unattributed"].marker.color == colours.UNATTRIBUTED_COLOUR
-    assert len(shown) == reports.MAX_CHART_SOURCES + 1 and reports.OTHER_SOURCES in shown
+    assert len(shown) == weekly_pack.MAX_CHART_SOURCES + 1 and weekly_pack.OTHER_SOURCES in shown
     # By hand: S1..S10 bring 11..2 contacts; Unattributed takes one of the 8 places, so S1..S7 stay
     # and S8 + S9 + S10 = 4 + 3 + 2 fold into "Other sources".
     assert [n for n in shown if n.startswith("S")] == [f"S{i}" for i in range(1, 8)]
-    assert sum(shown[reports.OTHER_SOURCES].y) == 9
+    assert sum(shown[weekly_pack.OTHER_SOURCES].y) == 9

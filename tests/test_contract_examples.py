@@ -16,10 +16,10 @@ import httpx
 import pytest
 
 from rasl_data import errors as E
-from rasl_data.client import RaslClient
+from rasl_data.api.client import RaslClient
+from rasl_data.api.models import Group, Status
+from rasl_data.api.pagination import SOURCES
 from rasl_data.emulator import DEMO_TOKEN, EmulatorApp, empty_tenant
-from rasl_data.models import Group, Status
-from rasl_data.pagination import SOURCES
 
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = Path(os.environ.get("RASL_CONTRACT_DIR") or REPO / "tests" / "fixtures" / "rasl-api-examples")

@@ -18,9 +18,9 @@ import httpx
 import pytest
 
 from rasl_data import errors as E
-from rasl_data.client import RaslClient
+from rasl_data.api.client import RaslClient
+from rasl_data.api.models import unwrap_data
 from rasl_data.emulator import DEMO_TOKEN, EmulatorApp, empty_tenant, make_demo_tenant
-from rasl_data.models import unwrap_data
 
 BASE = "https://getrasl.io/api/v2"
 REPO = Path(__file__).resolve().parents[1]

@@ -7,8 +7,8 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from rasl_data import conversion
-from rasl_data.queries import Filters
+from rasl_data.analytics import conversion
+from rasl_data.analytics.acquisition import Filters
 
 
 def utc(*args):

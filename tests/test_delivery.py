@@ -19,7 +19,8 @@ import pytest
 from delivery_support import log_rows
 from smtp_fixtures import Authenticator, SmtpServer, free_port
 
-from rasl_data import cli, delivery_log, store
+from rasl_data import cli
+from rasl_data.cache import delivery_log, store
 
 UTC = timezone.utc
 WEEK = "2026-11-16"
@@ -250,7 +251,7 @@ def test_send_with_out_also_writes_the_zip(env, emulator, cache, tmp_path):
 
 def test_a_delivery_is_recorded_before_the_next_is_tried(env, smtp, emulator, cache, monkeypatch):
     """A crash after the first recipient must not lose the record of what already went out."""
-    from rasl_data import delivery
+    from rasl_data.outputs import delivery
 
     server = smtp()
     env(RASL_SMTP_URL=server.url(), RASL_REPORT_EMAILS="ana@example.com, omar@example.org")
@@ -273,7 +274,7 @@ def test_a_delivery_is_recorded_before_the_next_is_tried(env, smtp, emulator, ca
 
 @pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
 def test_non_ascii_smtp_password_is_refused_without_echoing_it(tmp_path):
-    from rasl_data.mail import Mailer, MailError, SmtpConfig, build_message
+    from rasl_data.outputs.mail import Mailer, MailError, SmtpConfig, build_message
 
     server = SmtpServer(tmp_path, "plain", Authenticator("reports", "x"))
     try:
@@ -287,7 +288,7 @@ def test_non_ascii_smtp_password_is_refused_without_echoing_it(tmp_path):
 
 
 def test_a_second_run_while_one_is_sending_sends_nothing(env, smtp, emulator, cache, capsys):
-    from rasl_data import delivery
+    from rasl_data.outputs import delivery
 
     server = smtp()
     env(RASL_SMTP_URL=server.url(), RASL_REPORT_EMAILS="ana@example.com")
@@ -300,7 +301,7 @@ def test_a_second_run_while_one_is_sending_sends_nothing(env, smtp, emulator, ca
 
 def test_delivery_log_that_cannot_be_written_stops_the_run_and_says_who_got_it(env, smtp, emulator, cache, capsys,
                                                                              monkeypatch):
-    from rasl_data import delivery
+    from rasl_data.outputs import delivery
 
     server = smtp()
     env(RASL_SMTP_URL=server.url(), RASL_REPORT_EMAILS="ana@example.com, omar@example.org")
@@ -330,7 +331,7 @@ def test_mail_server_refusing_the_sender_fails_every_address_once(env, smtp, emu
 def test_mail_server_that_never_answers_times_out_with_what_to_fix(tmp_path):
     import socket as socket_mod
 
-    from rasl_data.mail import Mailer, MailError, SmtpConfig, build_message
+    from rasl_data.outputs.mail import Mailer, MailError, SmtpConfig, build_message
 
     silent = socket_mod.socket()
     silent.bind(("127.0.0.1", 0))
@@ -383,7 +384,7 @@ def test_whatsapp_answer_lost_is_not_counted_as_sent_and_is_retried_next_run(env
 
 
 def test_long_text_is_cut_at_a_line_for_whatsapp():
-    from rasl_data.delivery_content import fit_text
+    from rasl_data.outputs.delivery_content import fit_text
 
     lines = [f"• line {i} " + "x" * 90 for i in range(60)]  # 60 lines of about 100 characters
     text = fit_text("\n".join(lines), 4096)
@@ -394,7 +395,7 @@ def test_long_text_is_cut_at_a_line_for_whatsapp():
 
 
 def test_weekly_review_is_due_on_monday_from_eight_in_the_business_time_zone(tmp_path):
-    from rasl_data.delivery import weekly_due
+    from rasl_data.outputs.delivery import weekly_due
     from rasl_data.settings import load_settings
 
     riyadh = load_settings({"RASL_TIMEZONE": "Asia/Riyadh"}, secrets_path=tmp_path / "none.toml", environ={})
@@ -413,7 +414,7 @@ def test_compose_runs_the_weekly_review_and_the_alerts_on_their_schedules():
     compose = (root / "compose.yaml").read_text()
     assert 'command: ["deploy/weekly-loop.sh"]' in compose and 'command: ["deploy/alerts-loop.sh"]' in compose
     weekly_loop = (root / "deploy" / "weekly-loop.sh").read_text()
-    assert "python -m rasl_data.delivery weekly-due" in weekly_loop
+    assert "python -m rasl_data.outputs.delivery weekly-due" in weekly_loop
     assert "python -m rasl_data report weekly --send" in weekly_loop
     assert "python -m rasl_data alerts --send" in (root / "deploy" / "alerts-loop.sh").read_text()
     for script in ("weekly-loop.sh", "alerts-loop.sh"):
@@ -421,7 +422,7 @@ def test_compose_runs_the_weekly_review_and_the_alerts_on_their_schedules():
 
 
 def test_weekly_due_command_exit_codes(monkeypatch, capsys):
-    from rasl_data import delivery
+    from rasl_data.outputs import delivery
 
     monkeypatch.setenv("RASL_SECRETS_PATH", "/dev/null")
     monkeypatch.setenv("RASL_WEEKLY_DAY", "funday")

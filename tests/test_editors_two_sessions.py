@@ -11,8 +11,9 @@ import pandas as pd
 import pytest
 from apptest_support import CUSTOM_QP, assert_clean, make_workspace, run_app, small_tables, use_navigation_on_every_run
 
-from rasl_data import attribution, audit
 from rasl_data.access import LOCAL_ACTOR
+from rasl_data.analytics import attribution
+from rasl_data.cache import audit
 
 PAGE = "pages/campaigns.py"
 PROMO = {"pattern": "promo", "match": "contains", "channel": "Offline"}
@@ -183,7 +184,7 @@ A, B, C = ("a", "contains", "A"), ("b", "contains", "B"), ("c", "contains", "C")
 
 
 def test_merge_rule_edits_keeps_their_changes_and_applies_mine():
-    from rasl_data.dashboard import merge_rule_edits, rule_changes
+    from rasl_data.analytics.dashboard import merge_rule_edits, rule_changes
 
     base = [A, B]
     assert rule_changes(base, [A, B, C]) == ([], [C])
@@ -200,7 +201,7 @@ def test_merge_rule_edits_keeps_their_changes_and_applies_mine():
 
 
 def test_merge_label_edits_applies_mine_over_theirs_and_drops_deleted_sources():
-    from rasl_data.dashboard import merge_label_edits
+    from rasl_data.analytics.dashboard import merge_label_edits
 
     base = {1: (None, None), 2: ("X", None), 3: (None, None)}
     mine = {1: ("Events", None), 2: ("X", None), 3: (None, None)}
@@ -212,8 +213,8 @@ def test_merge_label_edits_applies_mine_over_theirs_and_drops_deleted_sources():
 
 
 def test_rules_refused_by_the_data_layer_say_so_and_keep_the_edit(ws, monkeypatch):
-    from rasl_data import workspace
     from rasl_data.access import AccessDeniedError
+    from rasl_data.cache import workspace
 
     def refuse(actor, action):
         raise AccessDeniedError("Your role does not allow changes. Ask an editor.", f"refused {action}")

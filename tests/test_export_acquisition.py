@@ -7,8 +7,9 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from rasl_data import cli, exports
-from rasl_data.queries import Filters
+from rasl_data import cli
+from rasl_data.analytics.acquisition import Filters
+from rasl_data.outputs import exports
 
 
 def utc(*args):

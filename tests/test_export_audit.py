@@ -11,9 +11,10 @@ import openpyxl
 import pytest
 from apptest_support import make_workspace
 
-from rasl_data import audit, cli
+from rasl_data import cli
 from rasl_data.access import AccessDeniedError, Actor
-from rasl_data.audit import AuditEntry
+from rasl_data.cache import audit
+from rasl_data.cache.audit import AuditEntry
 from rasl_data.emulator import DEMO_TOKEN, EmulatorApp, make_demo_tenant
 
 EDITOR = Actor("maha@shop.example", "editor")

@@ -1,4 +1,4 @@
-"""The Excel-safe CSV writer (rasl_data.exports.to_csv_bytes / write_csv / dated_file_name).
+"""The Excel-safe CSV writer (rasl_data.outputs.exports.to_csv_bytes / write_csv / dated_file_name).
 
 Every test builds a small frame by hand, writes it, parses the bytes back with the ``csv``
 module and checks one rule against the literal text a spreadsheet will see.
@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rasl_data import exports
+from rasl_data.outputs import exports
 
 BOM = b"\xef\xbb\xbf"
 

@@ -1,4 +1,4 @@
-"""Table files as XLSX (rasl_data.exports.write_table / table_bytes / workbook_bytes), the
+"""Table files as XLSX (rasl_data.outputs.exports.write_table / table_bytes / workbook_bytes), the
 CLI's format by extension, the weekly pack's workbook and the download buttons.
 
 Every test reads the workbook back with openpyxl and checks each cell's type and value against
@@ -20,7 +20,8 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from rasl_data import cli, exports
+from rasl_data import cli
+from rasl_data.outputs import exports
 
 # Names LibreOffice Calc or Excel turned into dates or numbers when the CSV was opened.
 SPREADSHEET_BAIT = ["11-11", "1/2", "5-7", "03-04", "1e5", "00123", "=1+1", "+966501234567", "-5", "@x", "#N/A",
@@ -281,21 +282,22 @@ def assert_sheet_matches(ws, df: pd.DataFrame) -> None:
 def test_weekly_pack_holds_a_workbook_with_every_table_as_typed_cells(make_cache):
     from test_weekly import TODAY, TZ, WEEK, build
 
-    from rasl_data import reports, weekly
+    from rasl_data.analytics import weekly_review
+    from rasl_data.outputs import weekly_pack
 
     db = build(make_cache)
-    review = weekly.weekly_review(db, WEEK, TZ, "monday", TODAY)
-    data = reports.build_weekly_pack(db, review=review, images=False)
+    review = weekly_review.weekly_review(db, WEEK, TZ, "monday", TODAY)
+    data = weekly_pack.build_weekly_pack(db, review=review, images=False)
     zf = zipfile.ZipFile(io.BytesIO(data))
-    names = reports.pack_file_names(review)
+    names = weekly_pack.pack_file_names(review)
     assert names["xlsx"] == "weekly_review_2026-11-16_to_2026-11-22.xlsx"
     wb = load(zf.read(names["xlsx"]))
     assert wb.sheetnames == ["Weekly summary", "Movers by source", "Movers by campaign", "New sources",
                              "Silent sources", "Spikes", "Daily new contacts by source",
-                             # spend, performance and target pacing (rasl_data.business_review)
+                             # spend, performance and target pacing (rasl_data.analytics.business_review)
                              "Performance by channel", "Performance by campaign", "Performance by source",
                              "Spend in week", "Target pacing"]
-    for sheet, (stem, field) in zip(wb.sheetnames, reports.PACK_TABLES.items()):
+    for sheet, (stem, field) in zip(wb.sheetnames, weekly_pack.PACK_TABLES.items()):
         assert_sheet_matches(wb[sheet], getattr(review, field))
         assert stem in names and names[stem] in zf.namelist()  # the CSVs are there too
     assert names["xlsx"] in zf.read("README.txt").decode("utf-8")

@@ -173,10 +173,11 @@ def test_plotly_literal_escapes_html_and_breaks():
 
 
 def test_weekly_pack_figures_and_summary_carry_names_literally(hostile_ws):
-    from rasl_data import reports, weekly
+    from rasl_data.analytics import weekly_review
+    from rasl_data.outputs import weekly_pack
 
-    review = weekly.weekly_review(hostile_ws.reader, START, "UTC", "monday", START + timedelta(days=10))
-    figures = reports.weekly_figures(review)
+    review = weekly_review.weekly_review(hostile_ws.reader, START, "UTC", "monday", START + timedelta(days=10))
+    figures = weekly_pack.weekly_figures(review)
     texts = []
     for name, fig in figures.items():
         texts += assert_plotly_literal(json.loads(fig.to_json()), f"weekly pack {name}")
@@ -184,5 +185,5 @@ def test_weekly_pack_figures_and_summary_carry_names_literally(hostile_ws):
     assert text.plotly_literal(BOLD_HTML) in joined and text.plotly_literal(LINK) in joined
     # the summary stays one name per line: a name's line break does not start a new line
     assert "Line one Line two 5" in review.summary and "Line one\nLine two" not in review.summary
-    page = reports.weekly_html(review, figures)
+    page = weekly_pack.weekly_html(review, figures)
     assert BOLD_HTML not in page and "<a href='https://e.x'>" not in page

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from apptest_support import CUSTOM_QP, assert_clean, make_workspace, run_app, small_tables, use_navigation_on_every_run
 
-from rasl_data import attribution
 from rasl_data.access import LOCAL_ACTOR
+from rasl_data.analytics import attribution
 
 
 @pytest.fixture(autouse=True)

@@ -6,8 +6,9 @@ from __future__ import annotations
 import pytest
 from apptest_support import CUSTOM_QP, assert_clean, make_workspace, metrics, run_app, small_tables, use_navigation_on_every_run
 
-from rasl_data import audit, spend
 from rasl_data.access import CLI_ACTOR
+from rasl_data.analytics import spend
+from rasl_data.cache import audit
 
 # 2026-03-02..08 (7 days): WhatsApp 3 contacts (1 customer, status Won), Instagram / Ramadan offer 2
 # (1 customer); spend WhatsApp 310 over March (10 a day → 70), campaign "Ramadan offer" 140 over
@@ -76,7 +77,7 @@ def test_refused_month_of_spend_keeps_what_was_typed_and_saves_nothing(tmp_path,
 
 
 def test_overview_shows_pacing_of_the_month(tmp_path, make_cache):
-    from rasl_data import periods
+    from rasl_data.analytics import periods
 
     ws = workspace(tmp_path, make_cache)
     month = periods.today_in("UTC").replace(day=1)

@@ -7,12 +7,13 @@ import pytest
 from apptest_support import CUSTOM_QP, assert_clean, run_app, small_tables
 from smtp_fixtures import SmtpServer
 
-from rasl_data import audit, delivery, delivery_log
 from rasl_data.access import LOCAL_ACTOR, LOCAL_VIEWER, AccessDeniedError
+from rasl_data.cache import audit, delivery_log
+from rasl_data.cache.workspace import Workspace
 from rasl_data.emulator import DEMO_TOKEN, EmulatorApp, empty_tenant
+from rasl_data.outputs import delivery
 from rasl_data.settings import load_settings
 from rasl_data.text import md_literal
-from rasl_data.workspace import Workspace
 
 PASSWORD = "Sup3r-s3cret-mail"
 

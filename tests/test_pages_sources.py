@@ -14,7 +14,7 @@ from apptest_support import APP, TIMEOUT, make_workspace, use_navigation_on_ever
 from markup import rendered_text
 from streamlit.testing.v1 import AppTest
 
-from rasl_data import dashboard
+from rasl_data.analytics import dashboard
 from rasl_data.emulator import EmulatorApp, TokenSpec, empty_tenant
 
 TOKEN = "wm_" + "t" * 60
@@ -246,7 +246,7 @@ def test_check_source_name_refuses_invisible_names_zero_width_lookalikes_and_bid
 
 
 def test_comparison_series_aligns_by_period_index(tmp_path, make_cache):
-    from rasl_data.queries import Filters
+    from rasl_data.analytics.acquisition import Filters
 
     def c(i, d):
         return dict(id=i, firstname="a", lastname="b", type="lead", source_id=None,
@@ -293,8 +293,9 @@ def test_viewer_sees_a_note_instead_of_the_source_forms(world, monkeypatch):
 def test_access_denied_by_the_data_layer_is_shown_plainly_and_keeps_the_text(world, monkeypatch):
     """The page still offers the form (e.g. the role was withdrawn since it was drawn); the data
     layer's own check refuses, nothing reaches RASL, the refusal is audited."""
-    from rasl_data import access, workspace
+    from rasl_data import access
     from rasl_data.access import AccessDeniedError
+    from rasl_data.cache import workspace
 
     def refuse(actor, action):
         raise AccessDeniedError("Your role does not allow changes. Ask an editor.", f"refused {action}")

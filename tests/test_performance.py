@@ -11,9 +11,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rasl_data import conversion, performance, queries
+from rasl_data.analytics import acquisition, conversion, performance
+from rasl_data.analytics.contacts_sql import Filters
 from rasl_data.cli import main
-from rasl_data.query_core import Filters
 
 TZ = "Asia/Riyadh"
 T0 = datetime(2025, 1, 1, tzinfo=timezone.utc)
@@ -78,7 +78,7 @@ def oracle_spend_by_day(start: date, end: date) -> list[dict]:
 
 
 def oracle_line(by: str, level: str, name: str) -> str:
-    """Where a spend row lands in the view, by hand (see rasl_data.performance)."""
+    """Where a spend row lands in the view, by hand (see rasl_data.analytics.performance)."""
     src = {v: k for k, v in SOURCES.items()}
     if level == "source":
         if src[name] not in HAND_MAP:
@@ -198,7 +198,7 @@ def test_conversion_rate_and_kpis_follow_the_saved_definition(tmp_path, make_cac
     f = Filters(date(2026, 11, 1), date(2026, 11, 30))
     row = conversion.conversion(reader, f, None).iloc[0]
     assert (row["customers"], row["conversion_rate"], row["converted"]) == (2, 0.5, 1)
-    assert queries.kpis(reader, f, None).conversion_rate.value == 0.5
+    assert acquisition.kpis(reader, f, None).conversion_rate.value == 0.5
     assert conversion.conversion(reader, f, None, converted="type:customer").iloc[0]["customers"] == 1
 
 

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from rasl_data import periods
+from rasl_data.analytics import periods
 
 
 @pytest.mark.parametrize("d,ws,want", [

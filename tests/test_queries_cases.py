@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import pytest
 
-from rasl_data import queries
-from rasl_data.queries import Filters
+from rasl_data.analytics import acquisition
+from rasl_data.analytics.acquisition import Filters
 
 
 def local(tz, *args):
@@ -40,7 +40,7 @@ def test_cairo_spring_forward_day_has_23_hours(make_cache, tmp_path):
         {"id": 4, "created_at": utc(2026, 4, 24, 21, 0, 0)},    # 25th
     ]
     db = make_cache(tmp_path, contacts=contacts)
-    got = series(queries.acquisition(db, Filters(date(2026, 4, 23), date(2026, 4, 25), "Africa/Cairo"), None, "day"))
+    got = series(acquisition.acquisition(db, Filters(date(2026, 4, 23), date(2026, 4, 25), "Africa/Cairo"), None, "day"))
     assert got == {date(2026, 4, 23): 1, date(2026, 4, 24): 2, date(2026, 4, 25): 1}
 
 
@@ -57,10 +57,10 @@ def test_new_york_fall_back_day_has_25_hours(make_cache, tmp_path):
     ]
     db = make_cache(tmp_path, contacts=contacts)
     f = Filters(date(2026, 10, 31), date(2026, 11, 2), "America/New_York")
-    assert series(queries.acquisition(db, f, None, "day")) == {
+    assert series(acquisition.acquisition(db, f, None, "day")) == {
         date(2026, 10, 31): 1, date(2026, 11, 1): 4, date(2026, 11, 2): 1}
     # A range of just 1 Nov keeps all four contacts of the 25-hour day.
-    assert queries.totals(db, Filters(date(2026, 11, 1), date(2026, 11, 1), "America/New_York")) == 4
+    assert acquisition.totals(db, Filters(date(2026, 11, 1), date(2026, 11, 1), "America/New_York")) == 4
 
 
 def test_new_york_spring_forward_day(make_cache, tmp_path):
@@ -72,7 +72,7 @@ def test_new_york_spring_forward_day(make_cache, tmp_path):
         {"id": 4, "created_at": utc(2026, 3, 9, 4, 0)},       # 9 Mar 00:00 EDT
     ]
     db = make_cache(tmp_path, contacts=contacts)
-    got = series(queries.acquisition(db, Filters(date(2026, 3, 7), date(2026, 3, 9), "America/New_York"), None, "day"))
+    got = series(acquisition.acquisition(db, Filters(date(2026, 3, 7), date(2026, 3, 9), "America/New_York"), None, "day"))
     assert got == {date(2026, 3, 7): 1, date(2026, 3, 8): 2, date(2026, 3, 9): 1}
 
 
@@ -87,9 +87,9 @@ def test_week_straddling_new_year(make_cache, tmp_path, week_start, want):
     contacts = [{"id": k, "created_at": local(tz, 2026, 12, 28, 12) + timedelta(days=k)} for k in range(7)]
     db = make_cache(tmp_path, contacts=contacts)
     f = Filters(date(2026, 12, 28), date(2027, 1, 3), tz, week_start)
-    assert series(queries.acquisition(db, f, None, "week")) == want
+    assert series(acquisition.acquisition(db, f, None, "week")) == want
     # Months: 4 days in December, 3 in January.
-    assert series(queries.acquisition(db, f, None, "month")) == {date(2026, 12, 1): 4, date(2027, 1, 1): 3}
+    assert series(acquisition.acquisition(db, f, None, "month")) == {date(2026, 12, 1): 4, date(2027, 1, 1): 3}
 
 
 def test_iso_week_53_of_2026_is_one_week(make_cache, tmp_path):
@@ -98,7 +98,7 @@ def test_iso_week_53_of_2026_is_one_week(make_cache, tmp_path):
     contacts = [{"id": 1, "created_at": utc(2026, 12, 28, 10)}, {"id": 2, "created_at": utc(2027, 1, 3, 10)},
                 {"id": 3, "created_at": utc(2027, 1, 4, 10)}]
     db = make_cache(tmp_path, contacts=contacts)
-    got = series(queries.acquisition(db, Filters(date(2026, 12, 21), date(2027, 1, 10), "UTC"), None, "week"))
+    got = series(acquisition.acquisition(db, Filters(date(2026, 12, 21), date(2027, 1, 10), "UTC"), None, "week"))
     assert got == {date(2026, 12, 21): 0, date(2026, 12, 28): 2, date(2027, 1, 4): 1}
 
 
@@ -112,8 +112,8 @@ def test_midnight_edges_in_local_time(make_cache, tmp_path):
     ]
     db = make_cache(tmp_path, contacts=contacts)
     f = Filters(date(2026, 5, 10), date(2026, 5, 12), tz)
-    assert queries.totals(db, f) == 2
-    assert series(queries.acquisition(db, f, None, "day")) == {
+    assert acquisition.totals(db, f) == 2
+    assert series(acquisition.acquisition(db, f, None, "day")) == {
         date(2026, 5, 10): 1, date(2026, 5, 11): 0, date(2026, 5, 12): 1}
 
 
@@ -122,11 +122,11 @@ def test_partial_week_and_month_at_range_edges_keep_real_start(make_cache, tmp_p
     contacts = [{"id": k, "created_at": utc(2026, 3, 1, 12) + timedelta(days=k)} for k in range(36)]
     db = make_cache(tmp_path, contacts=contacts)
     f = Filters(date(2026, 3, 3), date(2026, 4, 2), "UTC", "monday")
-    weeks = series(queries.acquisition(db, f, None, "week"))
+    weeks = series(acquisition.acquisition(db, f, None, "week"))
     # Mon 2 Mar week: Tue 3 .. Sun 8 = 6 days; 9, 16, 23 full; Mon 30 Mar .. Thu 2 Apr = 4 days.
     assert weeks == {date(2026, 3, 2): 6, date(2026, 3, 9): 7, date(2026, 3, 16): 7, date(2026, 3, 23): 7,
                      date(2026, 3, 30): 4}
-    months = series(queries.acquisition(db, f, None, "month"))
+    months = series(acquisition.acquisition(db, f, None, "month"))
     assert months == {date(2026, 3, 1): 29, date(2026, 4, 1): 2}
 
 
@@ -143,12 +143,12 @@ def test_renamed_deleted_null_and_missing_sources(make_cache, tmp_path):
         {"id": 5, "source_id": 77, "created_at": t},     # unknown source id → Unattributed
     ]
     db = make_cache(tmp_path, sources=sources, contacts=contacts)
-    df = queries.acquisition(db, Filters(date(2026, 1, 10), date(2026, 1, 10), "UTC"), "source", "day")
+    df = acquisition.acquisition(db, Filters(date(2026, 1, 10), date(2026, 1, 10), "UTC"), "source", "day")
     assert len(df) == 2
     rows = {(None if pd.isna(r["source_id"]) else int(r["source_id"])): (r["source"], r["new_contacts"])
             for r in df.to_dict("records")}
     assert rows == {1: ("Instagram Ads (new name)", 2), None: ("Unattributed", 3)}
-    bd = queries.breakdown(db, Filters(date(2026, 1, 10), date(2026, 1, 10), "UTC"), "channel", None)
+    bd = acquisition.breakdown(db, Filters(date(2026, 1, 10), date(2026, 1, 10), "UTC"), "channel", None)
     assert dict(zip(bd["channel"], bd["new_contacts"])) == {"Unattributed": 3, "Instagram": 2}
     assert list(bd["share"]) == [pytest.approx(0.6), pytest.approx(0.4)]
 
@@ -162,14 +162,14 @@ def test_lookalike_and_arabic_names_are_separate_sources_but_one_campaign(make_c
     contacts = [{"id": i, "source_id": s, "created_at": t} for i, s in enumerate([1, 1, 2, 3, 4, 4, 4])]
     db = make_cache(tmp_path, sources=sources, contacts=contacts)
     f = Filters(date(2026, 6, 1), date(2026, 6, 1), "UTC")
-    by_source = queries.breakdown(db, f, "source", None)
+    by_source = acquisition.breakdown(db, f, "source", None)
     assert dict(zip(by_source["source_id"].astype(int), by_source["new_contacts"])) == {1: 2, 2: 1, 3: 1, 4: 3}
-    by_campaign = queries.breakdown(db, f, "campaign", None)
+    by_campaign = acquisition.breakdown(db, f, "campaign", None)
     assert sorted(by_campaign["new_contacts"]) == [3, 4]   # Spring: 1+1+1 = 3; عرض: 1+3 = 4
     assert set(by_campaign["campaign"]) == {"Spring", "عرض"}
-    by_channel = queries.breakdown(db, f, "channel", None)
+    by_channel = acquisition.breakdown(db, f, "channel", None)
     assert dict(zip(by_channel["channel"], by_channel["new_contacts"])) == {"WhatsApp": 4, "Facebook": 3}
-    dups = queries.near_duplicate_sources(db)
+    dups = acquisition.near_duplicate_sources(db)
     pairs = {(a, b): reason for a, b, reason in zip(dups["source_id_a"], dups["source_id_b"], dups["reason"])}
     assert pairs[(1, 2)] == "same name" and pairs[(3, 4)] == "same name"
     row = dups[(dups["source_id_a"] == 1) & (dups["source_id_b"] == 2)].iloc[0]
@@ -181,15 +181,15 @@ def test_continuous_axis_has_zero_rows_per_dimension_value(make_cache, tmp_path)
     contacts = [{"id": 1, "source_id": 1, "created_at": utc(2026, 7, 1, 10)},
                 {"id": 2, "source_id": 2, "created_at": utc(2026, 7, 3, 10)}]
     db = make_cache(tmp_path, sources=sources, contacts=contacts)
-    df = queries.acquisition(db, Filters(date(2026, 7, 1), date(2026, 7, 3), "UTC"), "source", "day")
+    df = acquisition.acquisition(db, Filters(date(2026, 7, 1), date(2026, 7, 3), "UTC"), "source", "day")
     # 3 days × 2 sources with contacts (Email has none in range: no series).
     assert series(df, "source") == {
         (date(2026, 7, 1), "TikTok"): 1, (date(2026, 7, 2), "TikTok"): 0, (date(2026, 7, 3), "TikTok"): 0,
         (date(2026, 7, 1), "SMS"): 0, (date(2026, 7, 2), "SMS"): 0, (date(2026, 7, 3), "SMS"): 1}
     assert list(df.columns) == ["period_start", "source_id", "source", "new_contacts"]
-    empty = queries.acquisition(db, Filters(date(2025, 1, 1), date(2025, 1, 2), "UTC"), "source", "day")
+    empty = acquisition.acquisition(db, Filters(date(2025, 1, 1), date(2025, 1, 2), "UTC"), "source", "day")
     assert len(empty) == 0 and list(empty.columns) == ["period_start", "source_id", "source", "new_contacts"]
-    flat = queries.acquisition(db, Filters(date(2025, 1, 1), date(2025, 1, 2), "UTC"), None, "day")
+    flat = acquisition.acquisition(db, Filters(date(2025, 1, 1), date(2025, 1, 2), "UTC"), None, "day")
     assert series(flat) == {date(2025, 1, 1): 0, date(2025, 1, 2): 0}
 
 
@@ -201,11 +201,11 @@ def test_group_counts_a_contact_once_in_each_group(make_cache, tmp_path):
                    {"contact_id": 2, "group_id": 2}, {"contact_id": 3, "group_id": 3}]
     db = make_cache(tmp_path, groups=groups, contacts=contacts, contact_groups=memberships)
     f = Filters(date(2026, 8, 1), date(2026, 8, 1), "UTC")
-    bd = queries.breakdown(db, f, "group", None)
+    bd = acquisition.breakdown(db, f, "group", None)
     assert dict(zip(bd["group"], bd["new_contacts"])) == {"VIP": 2, "Eid": 1, "No group": 2}  # 3 and 4
-    assert bd.attrs["note"] == queries.GROUPS_NOTE
+    assert bd.attrs["note"] == acquisition.GROUPS_NOTE
     assert dict(zip(bd["group"], bd["share"])) == {"VIP": 0.5, "Eid": 0.25, "No group": 0.5}  # of 4 contacts
-    assert queries.totals(db, f) == 4
+    assert acquisition.totals(db, f) == 4
 
 
 def test_comparison_from_zero_is_new_not_infinite(make_cache, tmp_path):
@@ -217,7 +217,7 @@ def test_comparison_from_zero_is_new_not_infinite(make_cache, tmp_path):
         {"id": 4, "source_id": 2, "created_at": utc(2026, 9, 4, 10)},    # previous week
     ]
     db = make_cache(tmp_path, sources=sources, contacts=contacts)
-    bd = queries.breakdown(db, Filters(date(2026, 9, 7), date(2026, 9, 13), "UTC"), "source", "previous")
+    bd = acquisition.breakdown(db, Filters(date(2026, 9, 7), date(2026, 9, 13), "UTC"), "source", "previous")
     rows = {r["source"]: r for r in bd.to_dict("records")}
     assert rows["Snapchat"]["previous"] == 0 and rows["Snapchat"]["is_new"]
     assert pd.isna(rows["Snapchat"]["change_pct"])
@@ -235,14 +235,14 @@ def test_source_table_and_silent_sources(make_cache, tmp_path):
         {"id": 4, "source_id": None, "created_at": local(tz, 2026, 10, 2, 8)},
     ]
     db = make_cache(tmp_path, sources=sources, contacts=contacts)
-    st = queries.source_table(db, Filters(date(2026, 10, 1), date(2026, 10, 7), tz))
+    st = acquisition.source_table(db, Filters(date(2026, 10, 1), date(2026, 10, 7), tz))
     rows = {r["source"]: r for r in st.to_dict("records")}
     assert set(rows) == {"Google Ads | Brand", "Unattributed"}
     g = rows["Google Ads | Brand"]
     assert (g["channel"], g["campaign"], g["new_contacts"], g["all_time_contacts"]) == ("Google Ads", "Brand", 1, 2)
     assert (g["first_contact"], g["last_contact"]) == (date(2025, 3, 1), date(2026, 10, 5))
     assert g["share"] == 0.5
-    silent = queries.silent_sources(db, date(2026, 10, 7), tz, quiet_days=14)
+    silent = acquisition.silent_sources(db, date(2026, 10, 7), tz, quiet_days=14)
     assert list(silent["source"]) == ["YouTube"]          # Radio never had contacts; Google is recent
     assert silent.iloc[0]["days_silent"] == 36           # 1 Sep → 7 Oct
 
@@ -252,7 +252,7 @@ def test_unattributed_trend(make_cache, tmp_path):
                 {"id": 2, "source_id": 5, "created_at": utc(2026, 1, 6, 10)},
                 {"id": 3, "source_id": 1, "created_at": utc(2026, 1, 6, 10)}]
     db = make_cache(tmp_path, sources=[{"id": 1, "name": "Email"}], contacts=contacts)
-    df = queries.unattributed_trend(db, Filters(date(2026, 1, 5), date(2026, 1, 7), "UTC"), "day")
+    df = acquisition.unattributed_trend(db, Filters(date(2026, 1, 5), date(2026, 1, 7), "UTC"), "day")
     assert list(df["unattributed"]) == [1, 1, 0]
     assert list(df["new_contacts"]) == [1, 2, 0]
     assert df["unattributed_share"].iloc[1] == 0.5 and pd.isna(df["unattributed_share"].iloc[2])
@@ -266,7 +266,7 @@ def test_bad_input_raises_value_error():
     with pytest.raises(ValueError, match="Week start"):
         Filters(date(2026, 1, 1), date(2026, 1, 1), "UTC", "friday")
     with pytest.raises(ValueError, match="Unknown dimension"):
-        queries.acquisition(None, Filters(date(2026, 1, 1), date(2026, 1, 1)), by="country")
+        acquisition.acquisition(None, Filters(date(2026, 1, 1), date(2026, 1, 1)), by="country")
 
 
 @pytest.mark.parametrize("start,end", [(date(9999, 12, 1), date(9999, 12, 31)), (date(1, 1, 1), date(9999, 12, 31)),
@@ -284,20 +284,20 @@ def test_daily_acquisition_over_two_centuries_is_refused_before_any_query():
             raise AssertionError("no SQL should run")
 
     with pytest.raises(ValueError, match="use week or month"):
-        queries.acquisition(NoDb(), Filters(date(1900, 1, 1), date(2100, 12, 31), "UTC"), by="source", granularity="day")
+        acquisition.acquisition(NoDb(), Filters(date(1900, 1, 1), date(2100, 12, 31), "UTC"), by="source", granularity="day")
 
 
 def test_whole_supported_window_by_month_with_previous_period_comparison(make_cache, tmp_path):
-    from rasl_data import dashboard
+    from rasl_data.analytics import dashboard
 
     contacts = [{"id": 1, "created_at": utc(1900, 1, 1, 0, 30)}, {"id": 2, "created_at": utc(2199, 12, 31, 23)},
                 {"id": 3, "created_at": utc(1650, 6, 1, 12)}]
     db = make_cache(tmp_path, contacts=contacts)
     f = Filters(date(1900, 1, 1), date(2199, 12, 31), "UTC")
-    df = queries.acquisition(db, f, None, "month")
+    df = acquisition.acquisition(db, f, None, "month")
     assert len(df) == 3_600 and int(df["new_contacts"].sum()) == 2
     assert df["new_contacts"].iloc[0] == 1 and df["new_contacts"].iloc[-1] == 1
-    k = queries.kpis(db, f, "previous")
+    k = acquisition.kpis(db, f, "previous")
     assert (k.new_contacts.value, k.new_contacts.previous) == (2, 1)  # 1650 is in 1600..1899
     prev = dashboard.comparison_series(db, f, "previous", "month")
     assert prev["comparison_start"].iloc[0] == date(1600, 1, 1) and int(prev["previous"].sum()) == 1
@@ -314,10 +314,10 @@ def test_source_table_keeps_a_source_that_went_quiet_since_the_compared_period(m
     ]
     db = make_cache(tmp_path, sources=sources, contacts=contacts)
     f = Filters(date(2026, 9, 7), date(2026, 9, 13), "UTC")
-    rows = {r["source"]: r for r in queries.source_table(db, f, "previous").to_dict("records")}
+    rows = {r["source"]: r for r in acquisition.source_table(db, f, "previous").to_dict("records")}
     assert set(rows) == {"WhatsApp", "TikTok - Launch"}
     quiet = rows["TikTok - Launch"]
     assert (quiet["new_contacts"], quiet["previous"], quiet["change_abs"], quiet["change_pct"]) == (0, 2, -2, -1.0)
     assert quiet["share"] == 0.0 and rows["WhatsApp"]["share"] == 1.0
     # Without a comparison only sources with contacts in the range are listed.
-    assert set(queries.source_table(db, f, None)["source"]) == {"WhatsApp"}
+    assert set(acquisition.source_table(db, f, None)["source"]) == {"WhatsApp"}

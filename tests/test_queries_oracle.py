@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import pytest
 
-from rasl_data import conversion, queries
+from rasl_data.analytics import acquisition, conversion
 
 # (name, expected channel, expected campaign or None); the convention and rules by hand.
 SOURCES = [
@@ -154,7 +154,7 @@ def o_acquisition(contacts, memberships, tz, start, end, by, granularity, week_s
 
 
 def as_dict(df, by):
-    id_col, name_col = queries.DIMENSION_COLUMNS[by] if by else (None, None)
+    id_col, name_col = acquisition.DIMENSION_COLUMNS[by] if by else (None, None)
     out = {}
     for row in df.to_dict("records"):
         key = (row["period_start"],)
@@ -182,13 +182,13 @@ def test_acquisition_matches_oracle_every_dimension_granularity_and_week_start(m
         ranges.append((s, s + timedelta(days=rnd.randrange(1, 120))))
     for start, end in ranges:
         for week_start in ("monday", "sunday", "saturday"):
-            f = queries.Filters(start, end, tz, week_start)
+            f = acquisition.Filters(start, end, tz, week_start)
             for granularity in ("day", "week", "month"):
                 for by in (None, "source", "channel", "campaign", "group", "status", "type"):
-                    got = queries.acquisition(db, f, by=by, granularity=granularity)
+                    got = acquisition.acquisition(db, f, by=by, granularity=granularity)
                     want = o_acquisition(contacts, memberships, tz, start, end, by, granularity, week_start)
                     assert as_dict(got, by) == want, (tz, start, end, week_start, granularity, by)
-        assert queries.totals(db, queries.Filters(start, end, tz)) == len(o_in_range(contacts, tz, start, end))
+        assert acquisition.totals(db, acquisition.Filters(start, end, tz)) == len(o_in_range(contacts, tz, start, end))
 
 
 @pytest.mark.parametrize("compare", ["previous", "last_year"])
@@ -202,9 +202,9 @@ def test_breakdown_and_kpis_match_oracle(make_cache, tmp_path, compare):
         p_start, p_end = start - timedelta(days=n_days), start - timedelta(days=1)
     else:
         p_start, p_end = start - timedelta(weeks=52), end - timedelta(weeks=52)
-    f = queries.Filters(start, end, tz, "sunday")
+    f = acquisition.Filters(start, end, tz, "sunday")
     for by in ("source", "channel", "campaign", "group"):
-        got = queries.breakdown(db, f, by, compare)
+        got = acquisition.breakdown(db, f, by, compare)
         cur = Counter(k for c in o_in_range(contacts, tz, start, end) for k in o_keys(c, by, _groups(memberships)))
         prev = Counter(k for c in o_in_range(contacts, tz, p_start, p_end) for k in o_keys(c, by, _groups(memberships)))
         total = len(o_in_range(contacts, tz, start, end))
@@ -221,7 +221,7 @@ def test_breakdown_and_kpis_match_oracle(make_cache, tmp_path, compare):
                 assert math.isnan(row["change_pct"]) and row["is_new"] == (cur.get(key, 0) > 0)
         assert list(got["new_contacts"]) == sorted(got["new_contacts"], reverse=True)
 
-    k = queries.kpis(db, f, compare)
+    k = acquisition.kpis(db, f, compare)
     for (s, e), value, _which in (((start, end), "value", 0), ((p_start, p_end), "previous", 1)):
         rows = o_in_range(contacts, tz, s, e)
         live = {i for i, *_rest, d in SOURCES if d is None}
@@ -240,7 +240,7 @@ def _groups(memberships):
 
 
 def _row_key(row, by):
-    id_col, name_col = queries.DIMENSION_COLUMNS[by]
+    id_col, name_col = acquisition.DIMENSION_COLUMNS[by]
     key = ()
     if id_col:
         key += (None if pd.isna(row[id_col]) else int(row[id_col]),)
@@ -264,14 +264,14 @@ def test_filters_match_oracle(make_cache, tmp_path):
         (dict(channels=("Website",), types=("customer",)), lambda c: c["source_id"] == 4 and c["type"] == "customer"),
     ]
     for kwargs, keep in cases:
-        f = queries.Filters(start, end, tz, "monday", **kwargs)
+        f = acquisition.Filters(start, end, tz, "monday", **kwargs)
         want = sum(1 for c in o_in_range(contacts, tz, start, end) if keep(c))
-        assert queries.totals(db, f) == want, kwargs
-        got = queries.acquisition(db, f, by="source", granularity="month")
+        assert acquisition.totals(db, f) == want, kwargs
+        got = acquisition.acquisition(db, f, by="source", granularity="month")
         assert int(got["new_contacts"].sum()) == want, kwargs
         # By status and type (one value per contact) the source filters apply in the scan.
         for by in ("status", "type"):
-            got = queries.acquisition(db, f, by=by, granularity="month")
+            got = acquisition.acquisition(db, f, by=by, granularity="month")
             assert int(got["new_contacts"].sum()) == want, (kwargs, by)
         # By group a contact counts once per live group (or once under "No group").
         live_groups = {gid for gid, _, deleted in GROUPS if deleted is None}
@@ -280,7 +280,7 @@ def test_filters_match_oracle(make_cache, tmp_path):
             if m["group_id"] in live_groups:
                 per_contact[m["contact_id"]] = per_contact.get(m["contact_id"], 0) + 1
         want_group = sum(per_contact.get(c["id"], 0) or 1 for c in o_in_range(contacts, tz, start, end) if keep(c))
-        got = queries.acquisition(db, f, by="group", granularity="month")
+        got = acquisition.acquisition(db, f, by="group", granularity="month")
         assert int(got["new_contacts"].sum()) == want_group, (kwargs, "group")
 
 
@@ -289,7 +289,7 @@ def test_conversion_and_status_mix_match_oracle(make_cache, tmp_path):
     contacts, memberships, changes = generate(7, tz)
     db = build(make_cache, tmp_path, contacts, memberships, changes)
     start, end = date(2026, 1, 1), date(2026, 6, 30)
-    f = queries.Filters(start, end, tz)
+    f = acquisition.Filters(start, end, tz)
     rows = o_in_range(contacts, tz, start, end)
     first_seen_min = min(c["first_seen_at"] for c in contacts if c.get("first_seen_at"))
     converted_at = {}

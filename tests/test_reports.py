@@ -1,4 +1,4 @@
-"""The weekly pack (rasl_data.reports): zip contents, CSVs against an independent pandas
+"""The weekly pack (rasl_data.outputs.weekly_pack): zip contents, CSVs against an independent pandas
 computation, an HTML report that works offline, PNG charts, and the ``report weekly`` CLI."""
 
 import csv
@@ -12,13 +12,14 @@ from datetime import timedelta
 import pytest
 from test_weekly import BASE, TODAY, TZ, WEEK, WEEK_END, build, oracle_frame, oracle_movers, oracle_weeks
 
-from rasl_data import cli, exports, reports
+from rasl_data import cli
+from rasl_data.outputs import exports, weekly_pack
 
 SPAN = f"{WEEK.isoformat()}_to_{WEEK_END.isoformat()}"
 CSV_NAMES = [f"{stem}_{SPAN}.csv" for stem in (
     "weekly_summary", "movers_by_source", "movers_by_campaign", "new_sources", "silent_sources", "spikes",
     "daily_new_contacts_by_source",
-    # spend, performance and targets (rasl_data.business_review)
+    # spend, performance and targets (rasl_data.analytics.business_review)
     "performance_by_channel", "performance_by_campaign", "performance_by_source", "spend_in_week",
     "target_pacing")]
 HTML_NAME = f"weekly_review_{SPAN}.html"
@@ -49,7 +50,7 @@ def unquote(text: str) -> str:
 
 
 def test_pack_without_images_has_every_file_and_says_why_no_png(db):
-    data = reports.build_weekly_pack(db, None, TZ, "monday", TODAY, images=False)
+    data = weekly_pack.build_weekly_pack(db, None, TZ, "monday", TODAY, images=False)
     zf = open_pack(data)
     assert sorted(zf.namelist()) == sorted(["README.txt", "summary.txt", HTML_NAME, XLSX_NAME, *CSV_NAMES])
     readme = zf.read("README.txt").decode("utf-8")
@@ -58,7 +59,7 @@ def test_pack_without_images_has_every_file_and_says_why_no_png(db):
 
 
 def test_summary_txt_is_the_review_summary(db):
-    zf = open_pack(reports.build_weekly_pack(db, WEEK, TZ, "monday", TODAY, images=False))
+    zf = open_pack(weekly_pack.build_weekly_pack(db, WEEK, TZ, "monday", TODAY, images=False))
     text = zf.read("summary.txt").decode("utf-8")
     lines = text.strip().splitlines()
     assert lines[0] == "Weekly review: 16–22 Nov 2026 (Asia/Riyadh)"
@@ -66,7 +67,7 @@ def test_summary_txt_is_the_review_summary(db):
 
 
 def test_pack_csvs_match_an_independent_pandas_computation(db):
-    zf = open_pack(reports.build_weekly_pack(db, WEEK + timedelta(days=3), TZ, "monday", TODAY, images=False))
+    zf = open_pack(weekly_pack.build_weekly_pack(db, WEEK + timedelta(days=3), TZ, "monday", TODAY, images=False))
     df = oracle_frame()
 
     summary = {r["metric"]: r for r in read_csv(zf, CSV_NAMES[0])}
@@ -112,14 +113,14 @@ def test_pack_csvs_match_an_independent_pandas_computation(db):
 
 
 def test_html_report_is_offline_and_escapes_source_names(db):
-    zf = open_pack(reports.build_weekly_pack(db, WEEK, TZ, "monday", TODAY, images=False))
+    zf = open_pack(weekly_pack.build_weekly_pack(db, WEEK, TZ, "monday", TODAY, images=False))
     page = zf.read(HTML_NAME).decode("utf-8")
     assert page.startswith("<!DOCTYPE html>") and '<meta charset="utf-8">' in page
     assert '<script src="http' not in page  # no CDN: plotly.js is inline
     assert not re.search(r"<script[^>]*\ssrc\s*=", page, re.IGNORECASE)  # no external script of any kind
     assert not re.search(r"<link[^>]*href\s*=\s*[\"']?https?:", page, re.IGNORECASE)  # nor stylesheet
     assert len(page) > 1_000_000  # plotly.js itself is inline
-    assert page.count('class="plotly-graph-div"') == len(reports.CHART_NAMES)
+    assert page.count('class="plotly-graph-div"') == len(weekly_pack.CHART_NAMES)
     assert "<img src=x onerror" not in page  # a hostile source name is text, never markup
     assert "&lt;img src=x onerror=alert(1)&gt;" in page
     assert "واتساب / رمضان" in page
@@ -127,7 +128,7 @@ def test_html_report_is_offline_and_escapes_source_names(db):
 
 @pytest.mark.skipif(not HAVE_CHROMIUM, reason="no Chromium on PATH or BROWSER_PATH: kaleido cannot draw PNGs")
 def test_pack_with_images_holds_real_pngs(db):
-    zf = open_pack(reports.build_weekly_pack(db, WEEK, TZ, "monday", TODAY))
+    zf = open_pack(weekly_pack.build_weekly_pack(db, WEEK, TZ, "monday", TODAY))
     for name in PNG_NAMES:
         assert zf.read(name).startswith(PNG_SIGNATURE), name
     assert "not included" not in zf.read("README.txt").decode("utf-8")
@@ -135,7 +136,7 @@ def test_pack_with_images_holds_real_pngs(db):
 
 def test_a_missing_browser_still_builds_the_pack_and_readme_says_why(db, monkeypatch):
     monkeypatch.setenv("BROWSER_PATH", "/nonexistent/chromium")
-    zf = open_pack(reports.build_weekly_pack(db, WEEK, TZ, "monday", TODAY))
+    zf = open_pack(weekly_pack.build_weekly_pack(db, WEEK, TZ, "monday", TODAY))
     assert not [n for n in zf.namelist() if n.endswith(".png")]
     readme = zf.read("README.txt").decode("utf-8")
     assert "Chart images (PNG) are not included" in readme and "nonexistent" in readme
@@ -245,12 +246,12 @@ def test_cli_unknown_report_is_one_line_too(capsys, clean_env):
 
 
 def test_pack_file_names_follow_the_dated_convention(db):
-    from rasl_data import weekly
+    from rasl_data.analytics import weekly_review
 
-    review = weekly.weekly_review(db, WEEK, TZ, "monday", TODAY)
-    names = reports.pack_file_names(review)
+    review = weekly_review.weekly_review(db, WEEK, TZ, "monday", TODAY)
+    names = weekly_pack.pack_file_names(review)
     assert names["movers_by_source"] == exports.dated_file_name("movers_by_source", WEEK, WEEK_END)
-    assert reports.pack_zip_name(review) == f"weekly_review_{SPAN}.zip"
+    assert weekly_pack.pack_zip_name(review) == f"weekly_review_{SPAN}.zip"
     assert review.baseline_start == BASE
 
 
@@ -258,7 +259,7 @@ def test_pack_file_names_follow_the_dated_convention(db):
 
 
 def test_files_in_the_pack_unpack_as_0644_not_private_0600(db, tmp_path):
-    data = reports.build_weekly_pack(db, WEEK, TZ, "monday", TODAY, images=False)
+    data = weekly_pack.build_weekly_pack(db, WEEK, TZ, "monday", TODAY, images=False)
     zf = open_pack(data)
     for info in zf.infolist():
         assert info.create_system == 3, info.filename  # Unix: unzip applies the mode
@@ -280,7 +281,7 @@ def test_files_in_the_pack_unpack_as_0644_not_private_0600(db, tmp_path):
 
 
 def test_dates_in_the_html_tables_never_wrap_and_numbers_are_right_aligned(db):
-    page = open_pack(reports.build_weekly_pack(db, WEEK, TZ, "monday", TODAY, images=False)).read(HTML_NAME).decode()
+    page = open_pack(weekly_pack.build_weekly_pack(db, WEEK, TZ, "monday", TODAY, images=False)).read(HTML_NAME).decode()
     css = page[page.index("<style>"):page.index("</style>")]
     assert re.search(r"td\.date\s*\{[^}]*white-space:\s*nowrap", css)
     assert re.search(r"td\.num\s*\{[^}]*text-align:\s*right[^}]*white-space:\s*nowrap", css)
@@ -293,10 +294,10 @@ def test_dates_in_the_html_tables_never_wrap_and_numbers_are_right_aligned(db):
 
 
 def test_movers_chart_labels_of_negative_bars_stay_clear_of_the_source_names(db):
-    from rasl_data import weekly
+    from rasl_data.analytics import weekly_review
 
-    review = weekly.weekly_review(db, WEEK, TZ, "monday", TODAY)
-    fig = reports.weekly_figures(review)["movers_by_source"]
+    review = weekly_review.weekly_review(db, WEEK, TZ, "monday", TODAY)
+    fig = weekly_pack.weekly_figures(review)["movers_by_source"]
     bar = fig.data[0]
     changes = list(bar.x)
     assert min(changes) == -6 and max(changes) == 17  # Facebook / Eid -6, Instagram / Ramadan +17
@@ -308,28 +309,28 @@ def test_movers_chart_labels_of_negative_bars_stay_clear_of_the_source_names(db)
 
 
 def test_movers_range_leaves_room_only_on_the_sides_with_bars():
-    assert reports.movers_range([5, 10]) == pytest.approx([-0.2, 10 + 3.5])
-    assert reports.movers_range([-40, 3]) == pytest.approx([-40 - 0.35 * 43, 3 + 0.35 * 43])
-    assert reports.movers_range([-4]) == pytest.approx([-4 - 1.4, 0.08])
+    assert weekly_pack.movers_range([5, 10]) == pytest.approx([-0.2, 10 + 3.5])
+    assert weekly_pack.movers_range([-40, 3]) == pytest.approx([-40 - 0.35 * 43, 3 + 0.35 * 43])
+    assert weekly_pack.movers_range([-4]) == pytest.approx([-4 - 1.4, 0.08])
 
 
 def test_chart_labels_and_legends_fold_names_with_line_breaks(make_cache):
     from test_weekly import SOURCES
 
-    from rasl_data import weekly
+    from rasl_data.analytics import weekly_review
 
     sources = [(i, "Instagram\n/\nRamadan" if i == 1 else ("Facebook / Eid\r\nold" if i == 3 else n), d)
                for i, n, d in SOURCES]
     db = build(make_cache, sources=sources)
-    review = weekly.weekly_review(db, WEEK, TZ, "monday", TODAY)
-    figures = reports.weekly_figures(review)
+    review = weekly_review.weekly_review(db, WEEK, TZ, "monday", TODAY)
+    figures = weekly_pack.weekly_figures(review)
     names = [t.name for t in figures["daily_new_contacts_by_source"].data]
     assert "Instagram / Ramadan" in names and not any("\n" in n or "\r" in n for n in names)
     labels = list(figures["movers_by_source"].data[0].y)
     assert "Instagram / Ramadan" in labels and "Facebook / Eid old" in labels
     for fig in figures.values():
         assert "\n" not in (fig.layout.title.text or "")
-    page = reports.weekly_html(review, figures)
+    page = weekly_pack.weekly_html(review, figures)
     summary = page[page.index('<pre class="summary">'):page.index("</pre>")]
     assert len(summary.splitlines()) <= 12 and "Instagram / Ramadan 20" in summary
     assert not re.search(r"<h[1-3][^>]*>[^<]*\n", page)  # every heading is one line
@@ -338,14 +339,14 @@ def test_chart_labels_and_legends_fold_names_with_line_breaks(make_cache):
 def test_long_source_names_are_cut_in_chart_labels_but_kept_whole_in_tables(make_cache):
     from test_weekly import SOURCES
 
-    from rasl_data import weekly
+    from rasl_data.analytics import weekly_review
 
     long_name = "Instagram / " + "Ramadan offer " * 10
     db = build(make_cache, sources=[(i, long_name if i == 1 else n, d) for i, n, d in SOURCES])
-    review = weekly.weekly_review(db, WEEK, TZ, "monday", TODAY)
-    labels = list(reports.weekly_figures(review)["movers_by_source"].data[0].y)
+    review = weekly_review.weekly_review(db, WEEK, TZ, "monday", TODAY)
+    labels = list(weekly_pack.weekly_figures(review)["movers_by_source"].data[0].y)
     cut = [label for label in labels if label.startswith("Instagram / Ramadan offer")]
-    assert len(cut) == 1 and len(cut[0]) == reports.MAX_LABEL_CHARS and cut[0].endswith("…")
+    assert len(cut) == 1 and len(cut[0]) == weekly_pack.MAX_LABEL_CHARS and cut[0].endswith("…")
     assert long_name in set(review.movers_sources["source"])
 
 

@@ -7,8 +7,8 @@ from email.utils import formatdate
 import httpx
 import pytest
 
+from rasl_data.api.retry import RateLimitInfo, RateLimitPacer, WaitTooLongError, describe_wait, retry_delay, should_retry
 from rasl_data.errors import ProtocolError, parse_retry_after
-from rasl_data.retry import RateLimitInfo, RateLimitPacer, WaitTooLongError, describe_wait, retry_delay, should_retry
 
 REQ = httpx.Request("GET", "https://getrasl.io/api/v2/contacts")
 

@@ -30,7 +30,7 @@ def test_precedence_argument_then_secrets_then_environment(tmp_path):
     assert s.base_url == "http://127.0.0.1:9/api/v2"  # only in the environment
     s2 = load_settings({"RASL_TIMEZONE": "Europe/London"}, secrets_path=secrets, environ=env)
     assert s2.timezone == "Europe/London"  # an explicit argument beats both
-    assert s2.sources["RASL_TIMEZONE"] == "argument"
+    assert s2.origins["RASL_TIMEZONE"] == "argument"
 
 
 def test_bad_values_name_the_key_and_where_it_came_from(tmp_path):

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from rasl_data.mail import SmtpConfig
+from rasl_data.outputs.mail import SmtpConfig
 from rasl_data.settings import SettingsError, load_settings
 
 PASSWORD = "p@ss:w0rd/very-secret"
@@ -29,7 +29,7 @@ def test_secrets_file_may_list_recipients_and_wins_over_the_environment(tmp_path
              secrets='RASL_REPORT_EMAILS = ["ana@example.com", "omar@example.org"]\n'
                      'RASL_REPORT_WHATSAPP = "+966501234567"\n')
     assert s.report_emails == ("ana@example.com", "omar@example.org")
-    assert s.sources["RASL_REPORT_EMAILS"] == "secrets.toml"
+    assert s.origins["RASL_REPORT_EMAILS"] == "secrets.toml"
     assert s.report_whatsapp == ("+966501234567",)
 
 

@@ -123,7 +123,7 @@ def test_sync_is_not_aborted_when_a_click_stops_the_run_that_draws_its_progress(
     then raises. The sync must carry on (its progress is simply no longer drawn)."""
     from streamlit.runtime.scriptrunner import StopException
 
-    from rasl_data.sync import SyncProgress
+    from rasl_data.cache.sync import SyncProgress
     from ui import sync_panel
 
     class StoppedBar:

@@ -9,11 +9,12 @@ from datetime import date, datetime, timezone
 import pandas as pd
 import pytest
 
-from rasl_data import audit, spend
 from rasl_data.access import CLI_ACTOR, LOCAL_VIEWER, AccessDeniedError
+from rasl_data.analytics import spend
+from rasl_data.cache import audit
+from rasl_data.cache.workspace import Workspace
 from rasl_data.cli import main
 from rasl_data.settings import load_settings
-from rasl_data.workspace import Workspace
 
 T0 = datetime(2025, 1, 1, tzinfo=timezone.utc)
 SOURCES = [dict(id=1, name="Facebook / Ramadan", created_at=T0), dict(id=2, name="واتساب", created_at=T0),
@@ -183,7 +184,7 @@ def test_cli_targets_round_trip_and_bad_extension(ws, tmp_path, capsys, monkeypa
 
 
 def test_spend_targets_and_conversion_definition_survive_full_and_incremental_syncs(tmp_path):
-    from rasl_data import conversion_definition, targets
+    from rasl_data.analytics import conversion_definition, targets
     from rasl_data.emulator import DEMO_TOKEN, EmulatorApp, make_demo_tenant
 
     app = EmulatorApp(make_demo_tenant(as_of=datetime(2026, 11, 30, tzinfo=timezone.utc), n_contacts=300),

@@ -1,4 +1,4 @@
-"""The cache's single writer and read-only readers (rasl_data.store)."""
+"""The cache's single writer and read-only readers (rasl_data.cache.store)."""
 
 import multiprocessing
 import threading
@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from rasl_data import store
+from rasl_data.cache import store
 
 
 def insert_contact(con, cid, when="2026-01-05 10:00:00+00"):

@@ -13,11 +13,12 @@ import httpx
 import pandas as pd
 import pytest
 
-from rasl_data import queries, store
 from rasl_data.access import LOCAL_ACTOR
-from rasl_data.client import RaslClient
+from rasl_data.analytics import acquisition
+from rasl_data.api.client import RaslClient
+from rasl_data.cache import store
+from rasl_data.cache.sync import SyncProgress, pages_needed, sync
 from rasl_data.emulator import DEMO_TOKEN, EmulatorApp, make_demo_tenant
-from rasl_data.sync import SyncProgress, pages_needed, sync
 
 AS_OF = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
 N = 2_500
@@ -84,7 +85,7 @@ def test_weekly_by_source_after_sync_equals_an_independent_pandas_computation(tm
     src = truth["source_id"].where(truth["source_id"].isin(live_sources))
     oracle = (pd.DataFrame({"week": week[inside], "source_id": src[inside].astype("Int64")})
               .groupby(["week", "source_id"], dropna=False).size())
-    got = queries.acquisition(store.Reader(path), queries.Filters(start=start, end=end, tz=tz),
+    got = acquisition.acquisition(store.Reader(path), acquisition.Filters(start=start, end=end, tz=tz),
                               by="source", granularity="week")
     got = got[got["new_contacts"] > 0]
     got_map = {(r.period_start, None if pd.isna(r.source_id) else int(r.source_id)): int(r.new_contacts)
@@ -199,7 +200,7 @@ def test_progress_reports_pages_done_of_total(tmp_path, app):
 def test_demo_source_created_before_a_restart_keeps_its_id_and_name(tmp_path, monkeypatch):
     """Regression: the demo emulator restarted with fresh state reused a created source's id,
     and the next creation overwrote the earlier source's name in the cache."""
-    from rasl_data import workspace
+    from rasl_data.cache import workspace
     from rasl_data.settings import load_settings
 
     settings = load_settings({"RASL_CACHE_PATH": str(tmp_path / "demo.duckdb")},

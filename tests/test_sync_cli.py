@@ -15,11 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from rasl_data import store
+from rasl_data.cache import store
+from rasl_data.cache.workspace import Workspace
 from rasl_data.emulator import DEMO_TOKEN, EmulatorApp, Faults, make_demo_tenant
 from rasl_data.emulator.server import serve
 from rasl_data.settings import load_settings
-from rasl_data.workspace import Workspace
 
 REPO = Path(__file__).resolve().parent.parent
 AS_OF = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)

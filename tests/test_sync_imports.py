@@ -16,7 +16,9 @@ import json, sys
 from rasl_data import cli
 parser = cli.build_parser(only="sync")
 args = parser.parse_args(["sync", "--quiet"])
-from rasl_data import workspace, sync, client, store, settings  # what cmd_sync touches
+from rasl_data import settings
+from rasl_data.api import client
+from rasl_data.cache import workspace, sync, store# what cmd_sync touches
 print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] in %r)))
 """ % (HEAVY,)
 

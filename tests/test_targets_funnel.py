@@ -8,13 +8,14 @@ from datetime import date, datetime, timedelta, timezone
 import pandas as pd
 import pytest
 
-from rasl_data import audit, business_review, funnel, targets
-from rasl_data import conversion_definition as cdef
 from rasl_data.access import CLI_ACTOR, LOCAL_VIEWER, AccessDeniedError
-from rasl_data.query_core import Filters
+from rasl_data.analytics import business_review, funnel, targets
+from rasl_data.analytics import conversion_definition as cdef
+from rasl_data.analytics.contacts_sql import Filters
+from rasl_data.analytics.spend import SpendError
+from rasl_data.cache import audit
+from rasl_data.cache.workspace import Workspace
 from rasl_data.settings import SettingsError, load_settings
-from rasl_data.spend import SpendError
-from rasl_data.workspace import Workspace
 
 T0 = datetime(2025, 1, 1, tzinfo=timezone.utc)
 

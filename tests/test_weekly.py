@@ -1,4 +1,4 @@
-"""The weekly review (rasl_data.weekly) against hand counts and an independent pandas oracle.
+"""The weekly review (rasl_data.analytics.weekly_review) against hand counts and an independent pandas oracle.
 
 The workspace below is small enough to count by hand: Asia/Riyadh (UTC+3), weeks from Monday,
 the week under review is 16–22 Nov 2026, the 4 weeks before start 19 Oct. Contacts sit near
@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import pytest
 
-from rasl_data import weekly
+from rasl_data.analytics import weekly_review
 
 TZ = "Asia/Riyadh"
 WEEK = date(2026, 11, 16)
@@ -151,29 +151,29 @@ def exact_poisson_lower(k: int, lam: float) -> float:
 
 
 def test_default_week_is_the_last_complete_one_by_week_start():
-    assert weekly.resolve_week(None, TZ, "monday", TODAY) == (WEEK, WEEK_END)
+    assert weekly_review.resolve_week(None, TZ, "monday", TODAY) == (WEEK, WEEK_END)
     # Wednesday 25 Nov with weeks from Saturday: the last complete week is Sat 14 – Fri 20 Nov.
-    assert weekly.resolve_week(None, TZ, "saturday", TODAY) == (date(2026, 11, 14), date(2026, 11, 20))
-    assert weekly.resolve_week(None, TZ, "sunday", TODAY) == (date(2026, 11, 15), date(2026, 11, 21))
+    assert weekly_review.resolve_week(None, TZ, "saturday", TODAY) == (date(2026, 11, 14), date(2026, 11, 20))
+    assert weekly_review.resolve_week(None, TZ, "sunday", TODAY) == (date(2026, 11, 15), date(2026, 11, 21))
 
 
 def test_any_date_inside_a_past_week_snaps_to_its_start():
     for d in (date(2026, 11, 16), date(2026, 11, 19), date(2026, 11, 22)):
-        assert weekly.resolve_week(d, TZ, "monday", TODAY) == (WEEK, WEEK_END)
-    assert weekly.resolve_week(date(2025, 3, 5), TZ, "sunday", TODAY) == (date(2025, 3, 2), date(2025, 3, 8))
+        assert weekly_review.resolve_week(d, TZ, "monday", TODAY) == (WEEK, WEEK_END)
+    assert weekly_review.resolve_week(date(2025, 3, 5), TZ, "sunday", TODAY) == (date(2025, 3, 2), date(2025, 3, 8))
 
 
 def test_a_week_not_over_yet_is_refused_with_a_clear_message():
     with pytest.raises(ValueError, match="not over yet"):
-        weekly.resolve_week(date(2026, 11, 24), TZ, "monday", TODAY)
+        weekly_review.resolve_week(date(2026, 11, 24), TZ, "monday", TODAY)
     with pytest.raises(ValueError, match="Week start"):
-        weekly.resolve_week(None, TZ, "friday", TODAY)
+        weekly_review.resolve_week(None, TZ, "friday", TODAY)
     with pytest.raises(ValueError, match="time zone"):
-        weekly.resolve_week(None, "Mars/Olympus", "monday", TODAY)
+        weekly_review.resolve_week(None, "Mars/Olympus", "monday", TODAY)
 
 
 def test_past_week_starts_newest_first():
-    assert weekly.past_week_starts(TODAY, "monday", 3) == [date(2026, 11, 16), date(2026, 11, 9), date(2026, 11, 2)]
+    assert weekly_review.past_week_starts(TODAY, "monday", 3) == [date(2026, 11, 16), date(2026, 11, 9), date(2026, 11, 2)]
 
 
 # --- Poisson ----------------------------------------------------------------------------------------
@@ -182,36 +182,36 @@ def test_past_week_starts_newest_first():
 @pytest.mark.parametrize("k,lam", [(1, 0.5), (5, 3.0), (10, 3.0), (20, 3.25), (0, 2.0), (3, 3.0), (7, 12.5),
                                    (1100, 1000.0), (930, 1000.0), (40, 20.0)])
 def test_poisson_tails_match_a_60_digit_direct_sum(k, lam):
-    assert weekly.poisson_sf(k, lam) == pytest.approx(exact_poisson_upper(k, lam), rel=1e-9, abs=1e-300)
-    assert weekly.poisson_cdf(k, lam) == pytest.approx(exact_poisson_lower(k, lam), rel=1e-9, abs=1e-300)
+    assert weekly_review.poisson_sf(k, lam) == pytest.approx(exact_poisson_upper(k, lam), rel=1e-9, abs=1e-300)
+    assert weekly_review.poisson_cdf(k, lam) == pytest.approx(exact_poisson_lower(k, lam), rel=1e-9, abs=1e-300)
 
 
 def test_poisson_known_values_and_zero_mean():
-    assert weekly.poisson_sf(10, 3.0) == pytest.approx(0.0011024881, rel=1e-7)
-    assert weekly.poisson_cdf(0, 5.0) == pytest.approx(math.exp(-5), rel=1e-12)
-    assert weekly.poisson_sf(1, 0.0) == 0.0 and weekly.poisson_sf(0, 0.0) == 1.0
+    assert weekly_review.poisson_sf(10, 3.0) == pytest.approx(0.0011024881, rel=1e-7)
+    assert weekly_review.poisson_cdf(0, 5.0) == pytest.approx(math.exp(-5), rel=1e-12)
+    assert weekly_review.poisson_sf(1, 0.0) == 0.0 and weekly_review.poisson_sf(0, 0.0) == 1.0
     # far tails do not underflow to a wrong 0 or overflow
-    assert 0 < weekly.poisson_sf(1300, 1000.0) < 1e-15
+    assert 0 < weekly_review.poisson_sf(1300, 1000.0) < 1e-15
 
 
 def test_spike_rule_needs_both_improbability_and_five_contacts():
-    assert weekly.spike_test(4, 0.0)[0] is None  # improbable, but only 4 more
-    assert weekly.spike_test(5, 0.0)[0] == "spike"
-    assert weekly.spike_test(9, 3.0)[0] == "spike"  # P(X>=9 | 3) = 0.0038
-    assert weekly.spike_test(8, 3.0)[0] is None  # P(X>=8 | 3) = 0.012
-    assert weekly.spike_test(0, 5.0)[0] == "drop"  # P(X<=0 | 5) = 0.0067, 5 fewer
-    assert weekly.spike_test(0, 4.0)[0] is None  # 4 fewer only
-    assert weekly.spike_test(1080, 1000.0)[0] == "spike"  # large counts: small relative swings pass
-    assert weekly.spike_test(3, 3.0) == (None, 1.0)
+    assert weekly_review.spike_test(4, 0.0)[0] is None  # improbable, but only 4 more
+    assert weekly_review.spike_test(5, 0.0)[0] == "spike"
+    assert weekly_review.spike_test(9, 3.0)[0] == "spike"  # P(X>=9 | 3) = 0.0038
+    assert weekly_review.spike_test(8, 3.0)[0] is None  # P(X>=8 | 3) = 0.012
+    assert weekly_review.spike_test(0, 5.0)[0] == "drop"  # P(X<=0 | 5) = 0.0067, 5 fewer
+    assert weekly_review.spike_test(0, 4.0)[0] is None  # 4 fewer only
+    assert weekly_review.spike_test(1080, 1000.0)[0] == "spike"  # large counts: small relative swings pass
+    assert weekly_review.spike_test(3, 3.0) == (None, 1.0)
 
 
 # --- the review -------------------------------------------------------------------------------------
 
 
 def test_headline_numbers_match_hand_counts(db):
-    r = weekly.weekly_review(db, None, TZ, "monday", TODAY)
+    r = weekly_review.weekly_review(db, None, TZ, "monday", TODAY)
     assert (r.week_start, r.week_end, r.baseline_start) == (WEEK, WEEK_END, BASE)
-    new = r.metric(weekly.METRIC_NEW_CONTACTS)
+    new = r.metric(weekly_review.METRIC_NEW_CONTACTS)
     # Hand count of the week: Instagram 18+2, واتساب 2, TikTok 3, Website 1, deleted 1, no source 2, <img> 1, Snap 1.
     assert new["this_week"] == 31
     # The week before: Instagram 3, واتساب 4, Facebook 6, deleted 1, no source 1.
@@ -219,9 +219,9 @@ def test_headline_numbers_match_hand_counts(db):
     # Weeks 19 Oct, 26 Oct, 2 Nov: 3+1+2 = 6, 3+2 = 5, 3+2 = 5; plus the 15 above → 31 / 4.
     assert new["avg_4_weeks"] == pytest.approx(31 / 4)
     assert new["change_vs_previous"] == 16 and new["change_pct_vs_previous"] == pytest.approx(16 / 15)
-    unatt = r.metric(weekly.METRIC_UNATTRIBUTED)
+    unatt = r.metric(weekly_review.METRIC_UNATTRIBUTED)
     assert (unatt["this_week"], unatt["previous_week"]) == (3, 2)
-    share = r.metric(weekly.METRIC_UNATTRIBUTED_SHARE)
+    share = r.metric(weekly_review.METRIC_UNATTRIBUTED_SHARE)
     assert share["this_week"] == pytest.approx(3 / 31)
     assert share["avg_4_weeks"] == pytest.approx(2 / 31)  # pooled: 2 unattributed of 31 in 4 weeks
     assert share["change_vs_previous"] == pytest.approx(3 / 31 - 2 / 15)
@@ -230,7 +230,7 @@ def test_headline_numbers_match_hand_counts(db):
 
 
 def test_weekly_totals_match_the_oracle(db):
-    r = weekly.weekly_review(db, WEEK, TZ, "monday", TODAY)
+    r = weekly_review.weekly_review(db, WEEK, TZ, "monday", TODAY)
     df = oracle_frame()
     expected = df.groupby("week").size().reindex(range(5), fill_value=0).tolist()
     assert r.weekly_totals["new_contacts"].tolist() == expected
@@ -239,7 +239,7 @@ def test_weekly_totals_match_the_oracle(db):
 
 
 def test_source_movers_match_the_oracle_with_new_and_percentages(db):
-    r = weekly.weekly_review(db, date(2026, 11, 20), TZ, "monday", TODAY)
+    r = weekly_review.weekly_review(db, date(2026, 11, 20), TZ, "monday", TODAY)
     per = oracle_weeks(oracle_frame(), "source")
     up, down = oracle_movers(per)
     m = r.movers_sources
@@ -261,7 +261,7 @@ def test_source_movers_match_the_oracle_with_new_and_percentages(db):
 
 
 def test_campaign_movers_leave_out_no_campaign_and_unattributed(db):
-    r = weekly.weekly_review(db, WEEK, TZ, "monday", TODAY)
+    r = weekly_review.weekly_review(db, WEEK, TZ, "monday", TODAY)
     df = oracle_frame()
     per = oracle_weeks(df[~df["campaign"].isin(["No campaign", "Unattributed"])], "campaign")
     up, down = oracle_movers(per)
@@ -274,7 +274,7 @@ def test_campaign_movers_leave_out_no_campaign_and_unattributed(db):
 
 
 def test_new_sources_are_first_contacts_ever_in_the_week(db):
-    r = weekly.weekly_review(db, WEEK, TZ, "monday", TODAY)
+    r = weekly_review.weekly_review(db, WEEK, TZ, "monday", TODAY)
     all_rows = pd.DataFrame(ROWS, columns=["source_id", "created_at"]).dropna(subset=["source_id"])
     all_rows["day"] = pd.to_datetime(all_rows["created_at"], utc=True).dt.tz_convert(TZ).dt.date
     first = all_rows.groupby("source_id")["day"].min()
@@ -287,7 +287,7 @@ def test_new_sources_are_first_contacts_ever_in_the_week(db):
 
 
 def test_silent_sources_were_active_in_the_four_weeks_and_quiet_this_week(db):
-    r = weekly.weekly_review(db, WEEK, TZ, "monday", TODAY)
+    r = weekly_review.weekly_review(db, WEEK, TZ, "monday", TODAY)
     per = oracle_weeks(oracle_frame(), "source")
     expected = sorted(s for s, row in per.iterrows()
                       if s != "Unattributed" and row["avg"] > 0 and row["this"] == 0)
@@ -299,7 +299,7 @@ def test_silent_sources_were_active_in_the_four_weeks_and_quiet_this_week(db):
 
 
 def test_spikes_follow_the_documented_rule_on_every_series(db):
-    r = weekly.weekly_review(db, WEEK, TZ, "monday", TODAY)
+    r = weekly_review.weekly_review(db, WEEK, TZ, "monday", TODAY)
     df = oracle_frame()
     expected = set()
     series = [("total", oracle_weeks(df.assign(all="All new contacts"), "all")),
@@ -320,7 +320,7 @@ def test_spikes_follow_the_documented_rule_on_every_series(db):
 
 
 def test_daily_by_source_covers_every_day_for_sources_active_in_the_week(db):
-    r = weekly.weekly_review(db, WEEK, TZ, "monday", TODAY)
+    r = weekly_review.weekly_review(db, WEEK, TZ, "monday", TODAY)
     df = oracle_frame()
     week = df[df["week"] == 4]
     counts = week.groupby(["source", "day"]).size()
@@ -334,18 +334,18 @@ def test_daily_by_source_covers_every_day_for_sources_active_in_the_week(db):
 
 def test_same_contacts_in_utc_fall_in_other_weeks(db):
     """Regression guard: the week is local. In UTC the 00:30 Monday contact belongs to the week before."""
-    r = weekly.weekly_review(db, WEEK, "UTC", "monday", TODAY)
+    r = weekly_review.weekly_review(db, WEEK, "UTC", "monday", TODAY)
     df = oracle_frame(tz="UTC")
-    assert int(r.metric(weekly.METRIC_NEW_CONTACTS)["this_week"]) == int((df["week"] == 4).sum())
-    assert int(r.metric(weekly.METRIC_NEW_CONTACTS)["this_week"]) == 31  # -1 at the start, +1 at the end
+    assert int(r.metric(weekly_review.METRIC_NEW_CONTACTS)["this_week"]) == int((df["week"] == 4).sum())
+    assert int(r.metric(weekly_review.METRIC_NEW_CONTACTS)["this_week"]) == 31  # -1 at the start, +1 at the end
 
 
 def test_an_empty_workspace_gives_zeros_and_readable_empty_tables(make_cache):
-    r = weekly.weekly_review(build(make_cache, rows=[], sources=[]), None, TZ, "monday", TODAY)
+    r = weekly_review.weekly_review(build(make_cache, rows=[], sources=[]), None, TZ, "monday", TODAY)
     assert r.weekly_totals["new_contacts"].tolist() == [0] * 5
     for frame in (r.movers_sources, r.movers_campaigns, r.new_sources, r.silent_sources, r.spikes, r.daily_by_source):
         assert frame.empty
-    assert list(r.spikes.columns) == weekly.SPIKE_COLUMNS
+    assert list(r.spikes.columns) == weekly_review.SPIKE_COLUMNS
     assert "New contacts: 0" in r.summary
     assert "no contacts this week" in r.summary
 
@@ -354,7 +354,7 @@ def test_an_empty_workspace_gives_zeros_and_readable_empty_tables(make_cache):
 
 
 def test_summary_is_short_plain_bullets(db):
-    r = weekly.weekly_review(db, WEEK, TZ, "monday", TODAY)
+    r = weekly_review.weekly_review(db, WEEK, TZ, "monday", TODAY)
     lines = r.summary.splitlines()
     assert 3 <= len(lines) <= 12
     assert lines[0] == "Weekly review: 16–22 Nov 2026 (Asia/Riyadh)"
@@ -369,15 +369,15 @@ def test_summary_is_short_plain_bullets(db):
 
 def test_summary_uses_thousands_separators(make_cache):
     rows = [(1, local(week_day(4, i % 7), 10)) for i in range(1234)] + [(1, local(week_day(3, 2)))] * 1000
-    r = weekly.weekly_review(build(make_cache, rows=rows, sources=[(1, "Instagram", None)]), WEEK, TZ, "monday", TODAY)
+    r = weekly_review.weekly_review(build(make_cache, rows=rows, sources=[(1, "Instagram", None)]), WEEK, TZ, "monday", TODAY)
     assert "• New contacts: 1,234 (+234, +23% vs 1,000 the week before; 4-week average 250)" in r.summary
     assert "Instagram 1,234" in r.summary
 
 
 def test_week_labels():
-    assert weekly.week_label(date(2026, 11, 16), date(2026, 11, 22)) == "16–22 Nov 2026"
-    assert weekly.week_label(date(2026, 11, 30), date(2026, 12, 6)) == "30 Nov – 6 Dec 2026"
-    assert weekly.week_label(date(2025, 12, 29), date(2026, 1, 4)) == "29 Dec 2025 – 4 Jan 2026"
+    assert weekly_review.week_label(date(2026, 11, 16), date(2026, 11, 22)) == "16–22 Nov 2026"
+    assert weekly_review.week_label(date(2026, 11, 30), date(2026, 12, 6)) == "30 Nov – 6 Dec 2026"
+    assert weekly_review.week_label(date(2025, 12, 29), date(2026, 1, 4)) == "29 Dec 2025 – 4 Jan 2026"
 
 
 # --- regressions: one spike listed twice, names breaking the summary into lines ------------------
@@ -386,31 +386,31 @@ def test_week_labels():
 def test_summary_lists_a_campaign_spike_once_when_it_is_one_sources_spike(db):
     # Campaign "Ramadan" has one source, Instagram / Ramadan: 20 against 3 a week for both. The
     # summary listed the same spike twice, as the source and as the campaign.
-    r = weekly.weekly_review(db, WEEK, TZ, "monday", TODAY)
+    r = weekly_review.weekly_review(db, WEEK, TZ, "monday", TODAY)
     unusual = next(line for line in r.summary.splitlines() if line.startswith("• Unusual:"))
     assert unusual.count("spike 20 vs average 3") == 1
     assert "Instagram / Ramadan spike 20 vs average 3" in unusual
     # The table keeps every series and says which row is the same movement.
     same = dict(zip(r.spikes["name"], r.spikes["same_contacts_as"]))
     assert same["Ramadan"] == "source: Instagram / Ramadan"
-    assert pd.isna(same["Instagram / Ramadan"]) and pd.isna(same[weekly.ALL_CONTACTS])  # 31 ≠ 20
+    assert pd.isna(same["Instagram / Ramadan"]) and pd.isna(same[weekly_review.ALL_CONTACTS])  # 31 ≠ 20
     # Hand count of distinct movements: the Instagram source and the workspace total.
-    assert int(r.metric(weekly.METRIC_SPIKES)["this_week"]) == 2
+    assert int(r.metric(weekly_review.METRIC_SPIKES)["this_week"]) == 2
 
 
 def test_spikes_of_a_campaign_with_two_moving_sources_are_all_listed(make_cache):
     # Both sources of "Promo" spike; the campaign's 20 is neither source's 10: three movements,
     # but the workspace total is exactly the campaign's contacts.
     rows = [(s, local(week_day(4, d))) for s in (1, 2) for d in range(5) for _ in range(2)]
-    r = weekly.weekly_review(build(make_cache, rows=rows, sources=[(1, "Instagram / Promo", None),
+    r = weekly_review.weekly_review(build(make_cache, rows=rows, sources=[(1, "Instagram / Promo", None),
                                                                    (2, "Facebook / Promo", None)]),
                              WEEK, TZ, "monday", TODAY)
     same = dict(zip(zip(r.spikes["dimension"], r.spikes["name"]), r.spikes["same_contacts_as"]))
     assert set(same) == {("source", "Instagram / Promo"), ("source", "Facebook / Promo"), ("campaign", "Promo"),
-                         ("total", weekly.ALL_CONTACTS)}
+                         ("total", weekly_review.ALL_CONTACTS)}
     assert pd.isna(same[("source", "Instagram / Promo")]) and pd.isna(same[("campaign", "Promo")])
-    assert same[("total", weekly.ALL_CONTACTS)] == "campaign: Promo"
-    assert int(r.metric(weekly.METRIC_SPIKES)["this_week"]) == 3
+    assert same[("total", weekly_review.ALL_CONTACTS)] == "campaign: Promo"
+    assert int(r.metric(weekly_review.METRIC_SPIKES)["this_week"]) == 3
     unusual = next(line for line in r.summary.splitlines() if line.startswith("• Unusual:"))
     assert unusual.count(" spike ") == 2 and unusual.endswith("· +1 more")  # two shown, one more
 
@@ -419,7 +419,7 @@ def test_summary_names_with_line_breaks_stay_on_one_line_and_the_summary_at_most
     # A source name holding line breaks made summary.txt 23 lines long although it promises 12.
     messy = "Instagram\n/\nRamadan\r\nline\u2028more\u2029\x0bend\x07"
     sources = [(i, messy if i == 1 else (f"Eid\npromo\n{i}" if i in (3, 4) else n), d) for i, n, d in SOURCES]
-    r = weekly.weekly_review(build(make_cache, sources=sources), WEEK, TZ, "monday", TODAY)
+    r = weekly_review.weekly_review(build(make_cache, sources=sources), WEEK, TZ, "monday", TODAY)
     lines = r.summary.split("\n")
     assert len(lines) <= 12 and len(r.summary.splitlines()) == len(lines)  # no \r, \u2028 ... either
     assert all(line.startswith("• ") for line in lines[1:])
@@ -432,13 +432,13 @@ def test_summary_names_with_line_breaks_stay_on_one_line_and_the_summary_at_most
     ("plain name", "plain name"), ("ZW\u200bJ", "ZW\u200bJ"),
 ])
 def test_one_line_folds_line_breaks_and_controls_only(text, want):
-    from rasl_data.attribution import one_line
+    from rasl_data.analytics.attribution import one_line
 
     assert one_line(text) == want
 
 
 def test_names_quoted_in_dashboard_messages_are_one_line_too():
-    from rasl_data import dashboard
+    from rasl_data.analytics import dashboard
 
     assert dashboard.isolate("Eid\npromo\r\n2026") == "\u2068Eid promo 2026\u2069"
     assert dashboard.isolate("evil\u2069 outside") == "\u2068evil outside\u2069"  # no early close of the isolate

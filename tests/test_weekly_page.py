@@ -6,7 +6,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from rasl_data import periods, weekly
+from rasl_data.analytics import periods, weekly_review
 
 PAGE = os.path.join(os.path.dirname(__file__), "..", "pages", "weekly.py")
 
@@ -59,7 +59,7 @@ def test_page_shows_the_last_complete_week_against_the_one_before(make_cache, pa
     assert new.delta == "+5 (+167%)"  # against 3 the week before
     assert metric(at, "Unattributed share").value == "12.5%"  # 1 of 8
     summary = at.code[0].value
-    assert summary.splitlines()[0] == f"Weekly review: {weekly.week_label(last, last + timedelta(days=6))} (UTC)"
+    assert summary.splitlines()[0] == f"Weekly review: {weekly_review.week_label(last, last + timedelta(days=6))} (UTC)"
     labels = [b.proto.label for b in at.get("download_button")]
     assert "Download weekly pack (.zip)" in labels
     assert {"New contacts per day by source (CSV)", "Movers by source (CSV)", "This week in numbers (CSV)"} <= set(labels)

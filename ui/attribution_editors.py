@@ -24,9 +24,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from rasl_data import attribution, dashboard
+from rasl_data.analytics import attribution, dashboard
+from rasl_data.cache.store import CacheError
 from rasl_data.errors import RaslError
-from rasl_data.store import CacheError
 from rasl_data.text import md_literal
 
 from . import context, data, forms, widgets
@@ -89,7 +89,7 @@ def _refusal(form: str, err: Exception) -> forms.Outcome:
 
 
 def _saved_rules() -> list[dashboard.Rule]:
-    return dashboard.rule_rows(data.q(attribution.read_channel_rules))
+    return dashboard.rule_rows(data.cached_query(attribution.read_channel_rules))
 
 
 def _rules_frame(rows: list[dashboard.Rule]) -> pd.DataFrame:
@@ -245,7 +245,7 @@ def rules_editor(read_only: bool) -> None:
     if problem is not None:
         st.error(md_literal(problem), icon=":material/rule:")
         return
-    preview = data.q(attribution.preview_rules, edited)
+    preview = data.cached_query(attribution.preview_rules, edited)
     if preview.empty:
         st.info("Saving these rules changes no source's channel.", icon=":material/preview:")
     else:
@@ -265,13 +265,13 @@ def reset_rules_button(read_only: bool) -> None:
     """Restore the built-in rules (after a preview of what moves)."""
     if read_only:
         return
-    if data.q(attribution.uses_previous_default_rules):
+    if data.cached_query(attribution.uses_previous_default_rules):
         st.info("These rules are the previous built-in set, never edited. The new built-in rules are keywords "
                 "you can read and edit, file click-to-WhatsApp ads as their own channel and no longer file "
                 "names such as “Nike x Adidas” under X. Restore the built-in rules to use them (you see "
                 "which sources move first).", icon=":material/update:")
     with st.popover("Restore the built-in rules"):
-        preview = data.q(attribution.preview_rules, attribution.default_channel_rules())
+        preview = data.cached_query(attribution.preview_rules, attribution.default_channel_rules())
         st.write(f"{len(preview):,} source(s) would change channel.")
         st.button("Restore built-in rules", key="rules_restore", on_click=_restore_rules)
 
@@ -280,8 +280,8 @@ def reset_rules_button(read_only: bool) -> None:
 
 
 def _label_frame() -> pd.DataFrame:
-    attr = data.q(attribution.source_attribution)
-    labels = data.q(attribution.read_source_labels)
+    attr = data.cached_query(attribution.source_attribution)
+    labels = data.cached_query(attribution.read_source_labels)
     df = attr.merge(labels.rename(columns={"channel": "channel_override", "campaign": "campaign_override"}),
                     on="source_id", how="left")
     df["campaign_override"] = [

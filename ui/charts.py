@@ -1,6 +1,6 @@
 """Plotly figures shared by the pages, with one colour per source or channel everywhere.
 
-Colours come from ``rasl_data.colours`` (the weekly pack uses the same function): a source keeps
+Colours come from ``rasl_data.analytics.colours`` (the weekly pack uses the same function): a source keeps
 its colour in every chart and across a rename because the colour follows its RASL id and its
 all-time rank, never its name; channels have fixed colours; grey is Unattributed only; "Other"
 is a hatched sand. No text colour is hard-coded, so the figures follow Streamlit's light or
@@ -15,9 +15,9 @@ import re
 import pandas as pd
 import plotly.graph_objects as go
 
-from rasl_data import axes
-from rasl_data import colours as palette
-from rasl_data.colours import COMPARISON_COLOUR, OTHER_COLOUR, PALETTE, UNATTRIBUTED_COLOUR  # noqa: F401
+from rasl_data.analytics import axes
+from rasl_data.analytics import colours as palette
+from rasl_data.analytics.colours import COMPARISON_COLOUR, OTHER_COLOUR, PALETTE, UNATTRIBUTED_COLOUR  # noqa: F401
 from rasl_data.text import plotly_literal
 
 # The workspace's series colours, set once per run by app.py from the cache (``set_colours``).
@@ -25,7 +25,7 @@ _colours = palette.SeriesColours()
 
 
 def set_colours(colours: palette.SeriesColours) -> None:
-    """Use ``colours`` (``rasl_data.colours.series_colours(reader)``) for every chart of this run."""
+    """Use ``colours`` (``rasl_data.analytics.colours.series_colours(reader)``) for every chart of this run."""
     global _colours
     _colours = colours
 
@@ -108,7 +108,7 @@ def stacked_bars(df: pd.DataFrame, *, x: str, y: str, colour: str, colour_keys: 
     """Stacked bars of ``y`` (contacts) over ``x`` (period start dates) split by ``colour``.
 
     ``colour`` names the dimension (``source``, ``channel``, ``campaign``, ``group``) and picks
-    the colour rule (``rasl_data.colours.SeriesColours.of``); ``colour_keys`` (e.g.
+    the colour rule (``rasl_data.analytics.colours.SeriesColours.of``); ``colour_keys`` (e.g.
     ``source_id``) fixes each series' colour and is carried as the bars' ``customdata`` so a
     click can tell which source was picked (``""`` for Unattributed). Series beyond the
     ``max_series - 1`` largest are summed into a hatched "Other" to keep the legend readable.

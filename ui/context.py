@@ -16,10 +16,10 @@ import streamlit as st
 
 from rasl_data import signin
 from rasl_data.access import EDITOR, LOCAL_ACTOR, LOCAL_VIEWER, VIEWER, Actor
+from rasl_data.cache.store import CacheError
+from rasl_data.cache.workspace import Workspace
 from rasl_data.settings import DEFAULT_SECRETS_PATH, Settings, SettingsError, load_settings
-from rasl_data.store import CacheError
 from rasl_data.text import md_literal
-from rasl_data.workspace import Workspace
 
 # Module-level hook: AppTest runs the app in the test's own process, so a test sets this to
 # inject a workspace with an emulator transport and a private cache file.

@@ -13,8 +13,8 @@ from typing import Any, Callable
 import pandas as pd
 import streamlit as st
 
-from rasl_data.attribution import UNATTRIBUTED
-from rasl_data.store import CacheError
+from rasl_data.analytics.attribution import UNATTRIBUTED
+from rasl_data.cache.store import CacheError
 from rasl_data.text import md_literal
 
 from . import context
@@ -26,7 +26,7 @@ def _cached(version: str, cache_path: str, module: str, name: str, args: tuple, 
     return fn(context.workspace().reader, *args, **dict(kwargs))
 
 
-def q(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+def cached_query(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """``fn(reader, *args, **kwargs)`` through ``st.cache_data`` keyed on the cache version.
 
     ``fn`` is a module-level ``rasl_data`` function taking the cache reader first; arguments must
@@ -57,10 +57,10 @@ def filter_options() -> dict:
     Returns ``{"source_ids": [int], "source_names": {id: name}, "channels": [str],
     "campaigns": [str]}``; ``Unattributed`` is offered as a channel and campaign too.
     """
-    from rasl_data import attribution
+    from rasl_data.analytics import attribution
 
     try:
-        df: pd.DataFrame = q(attribution.source_attribution)
+        df: pd.DataFrame = cached_query(attribution.source_attribution)
     except ValueError:  # invalid saved rules: the sidebar still draws, the pages say why
         df = pd.DataFrame(columns=["source_id", "source", "channel", "campaign"])
     df = df.sort_values("source", key=lambda s: s.str.casefold()) if not df.empty else df
@@ -73,9 +73,9 @@ def filter_options() -> dict:
 
 
 def series_colours():
-    """The workspace's chart colours (``rasl_data.colours.series_colours``), cached per cache version:
+    """The workspace's chart colours (``rasl_data.analytics.colours.series_colours``), cached per cache version:
     sources and campaigns ranked by all-time contacts, so a source has one colour on every page
     and in the weekly pack."""
-    from rasl_data import colours
+    from rasl_data.analytics import colours
 
-    return q(colours.series_colours)
+    return cached_query(colours.series_colours)

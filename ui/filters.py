@@ -19,9 +19,9 @@ from typing import Iterable
 
 import streamlit as st
 
-from rasl_data import periods
-from rasl_data.queries import Filters
-from rasl_data.workspace import Workspace
+from rasl_data.analytics import periods
+from rasl_data.analytics.acquisition import Filters
+from rasl_data.cache.workspace import Workspace
 
 from . import data
 

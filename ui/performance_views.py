@@ -15,12 +15,12 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from rasl_data import conversion_definition as cdef
-from rasl_data import funnel as funnel_mod
-from rasl_data import spend as spend_mod
-from rasl_data import targets as targets_mod
 from rasl_data.access import AccessDeniedError
-from rasl_data.store import CacheError
+from rasl_data.analytics import conversion_definition as cdef
+from rasl_data.analytics import funnel as funnel_mod
+from rasl_data.analytics import spend as spend_mod
+from rasl_data.analytics import targets as targets_mod
+from rasl_data.cache.store import CacheError
 
 from . import charts, context, data, widgets
 
@@ -185,7 +185,7 @@ def pacing_strip(tz: str, week_start: str, as_of: date, *, where: str = "") -> N
     """The month's overall targets as progress bars (“62% of target at 55% of the month”);
     a one-line hint when the month has none."""
     try:
-        p = data.q(targets_mod.pacing, tz, as_of, week_start)
+        p = data.cached_query(targets_mod.pacing, tz, as_of, week_start)
     except ValueError as err:
         st.caption(f"Targets: {err}")
         return
@@ -215,10 +215,10 @@ def pacing_strip(tz: str, week_start: str, as_of: date, *, where: str = "") -> N
 def week_performance(week_start: date, week_end: date, tz: str, week_starts_on: str, view) -> None:
     """The week's leads, customers, spend and costs by channel against the previous week, with
     downloads (the weekly pack's ``performance_by_channel`` table)."""
-    from rasl_data import performance
-    from rasl_data.query_core import Filters
+    from rasl_data.analytics import performance
+    from rasl_data.analytics.contacts_sql import Filters
 
-    df = data.q(performance.performance, Filters(week_start, week_end, tz, week_starts_on), "channel", "previous")
+    df = data.cached_query(performance.performance, Filters(week_start, week_end, tz, week_starts_on), "channel", "previous")
     if df.empty:
         return
     with st.expander("Spend and cost per lead by channel, this week vs the week before",
@@ -246,7 +246,7 @@ def spend_editor(names_by_level: dict[str, list[str]], today: date, can_edit: bo
     """Saved spend as an editable table (Save replaces all saved spend with the table), a quick
     one-month form and a CSV/XLSX upload (add or replace). Viewers see the table read-only."""
     ws = context.workspace()
-    saved = data.q(spend_mod.read_spend)
+    saved = data.cached_query(spend_mod.read_spend)
     _flash("spend")
     table = saved[spend_mod.COLUMNS].copy() if len(saved) else pd.DataFrame(columns=spend_mod.COLUMNS)
     table["start"] = pd.to_datetime(table["start"]).dt.date if len(table) else pd.Series([], dtype=object)
@@ -339,7 +339,7 @@ def _upload(kind: str, label: str, columns: str) -> None:
 def targets_editor(channels: list[str], today: date, can_edit: bool) -> None:
     """Saved monthly targets as an editable table (Save replaces them all) and an upload."""
     ws = context.workspace()
-    saved = data.q(targets_mod.read_targets)
+    saved = data.cached_query(targets_mod.read_targets)
     _flash("targets")
     table = saved.copy()
     table["month"] = [m.strftime("%Y-%m") for m in table["month"]]
@@ -379,18 +379,18 @@ def targets_editor(channels: list[str], today: date, can_edit: bool) -> None:
 def conversion_settings(statuses: list[str], can_edit: bool) -> None:
     """Show what counts as a customer, where it comes from, and (editors) change it."""
     ws = context.workspace()
-    saved = data.q(cdef.stored)
+    saved = data.cached_query(cdef.stored)
     default = cdef.parse(ws.settings.conversion)
     in_force = saved or default
     origin = ("saved on this page" if saved else
-              f"RASL_CONVERSION ({ws.settings.sources.get('RASL_CONVERSION', 'default')})")
+              f"RASL_CONVERSION ({ws.settings.origins.get('RASL_CONVERSION', 'default')})")
     _flash("conv")
     st.dataframe(pd.DataFrame([("A contact is a customer when its", in_force.label),
                                ("Setting", in_force.text), ("From", origin),
                                ("Currency (RASL_CURRENCY)", ws.settings.currency or "none shown")],
                               columns=["Conversion definition", "Value"]), hide_index=True, width="stretch",
                  height=widgets.table_height(4))
-    missing = data.q(cdef.unknown_statuses, in_force)
+    missing = data.cached_query(cdef.unknown_statuses, in_force)
     if missing:
         st.warning("No status in RASL is named " + ", ".join(f"“{literal(m)}”" for m in missing)
                    + ": those contacts never count as customers.", icon=":material/warning:")

@@ -25,9 +25,10 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from rasl_data import dashboard, text
+from rasl_data import text
+from rasl_data.analytics import dashboard
+from rasl_data.cache.store import CacheError
 from rasl_data.errors import RaslError, ValidationError
-from rasl_data.store import CacheError
 from rasl_data.text import md_literal, md_name
 
 from . import context, data, forms, widgets
@@ -65,7 +66,7 @@ def show_messages(form: str) -> None:
 
 
 def _sources() -> pd.DataFrame:
-    return data.q(dashboard.live_sources)
+    return data.cached_query(dashboard.live_sources)
 
 
 def _api_error(form: str, err: RaslError, action: str, state: dict | None = None) -> forms.Outcome:

@@ -8,10 +8,10 @@ from datetime import datetime, timezone
 import streamlit as st
 from streamlit.runtime.scriptrunner import RerunException, StopException
 
-from rasl_data.store import CacheBusyError, CacheError
-from rasl_data.sync import SyncProgress, SyncResult
+from rasl_data.cache.store import CacheBusyError, CacheError
+from rasl_data.cache.sync import SyncProgress, SyncResult
+from rasl_data.cache.workspace import Workspace
 from rasl_data.text import md_literal
-from rasl_data.workspace import Workspace
 
 from . import context, forms
 

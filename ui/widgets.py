@@ -13,9 +13,9 @@ from typing import Any, Callable
 import pandas as pd
 import streamlit as st
 
-from rasl_data import periods
+from rasl_data.analytics import periods
+from rasl_data.analytics.acquisition import Kpi, Kpis
 from rasl_data.errors import ConflictError, InsufficientScopeError, RaslError, ValidationError
-from rasl_data.queries import Kpi, Kpis
 from rasl_data.text import md_literal
 
 from . import filters
@@ -158,7 +158,7 @@ def csv_file_name(name: str, view: View | None = None, today: date | None = None
 
     Built by ``exports.dated_file_name`` like the CLI's files; ``-`` in ``name`` becomes ``_``.
     """
-    from rasl_data import exports
+    from rasl_data.outputs import exports
 
     stem = name.replace("-", "_")
     if view is not None:
@@ -180,7 +180,7 @@ def table_download(df: pd.DataFrame, name: str, view: View | None, key: str, wha
     page run costs nothing. Keys are ``key`` and ``key + "_xlsx"``. ``on_click="ignore"``:
     downloading never reruns (or resets) the page. ``text_columns``: columns kept as text.
     """
-    from rasl_data import exports
+    from rasl_data.outputs import exports
 
     sheet = exports.safe_sheet_name(what or name.replace("-", " "))
     with st.container(horizontal=True, gap="small", width="content"):

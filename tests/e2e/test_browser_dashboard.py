@@ -2,7 +2,7 @@
 
 One dashboard server for the module (see ``conftest.py``); tests run in file order on one
 xdist worker. Every expected number is counted here from the emulator tenant's own rows with
-pandas and ``zoneinfo`` (local days in Asia/Riyadh), never through ``rasl_data.queries``.
+pandas and ``zoneinfo`` (local days in Asia/Riyadh), never through ``rasl_data.analytics.acquisition``.
 
 The source tests create and rename a source with no contacts, which changes no count the other
 tests check; the page screenshots come last so they show the final state.

@@ -1,0 +1,607 @@
+"""The weekly review: what changed in acquisition this week, ready for the Monday meeting.
+
+For one *local* week (in the business time zone, weeks starting on the configured day) this
+compares new contacts with the **previous week** and with the **4-week average** (the mean of the
+four whole weeks just before the week, the previous week included), and lists:
+
+* top movers up and down, by source and by campaign (absolute change against the previous week,
+  the relative change where the previous week was non-zero, ``is_new`` where it was zero);
+* new sources (their first contact ever falls in the week);
+* silent sources (contacts in the 4 weeks before, none in the week);
+* spikes and drops beyond what small numbers explain (``SPIKE_RULE``);
+* the unattributed share, and a plain-text summary to paste into WhatsApp or an email.
+
+Everything is computed from ``rasl_data.analytics.acquisition`` (``acquisition`` by source per day and by
+campaign per week, ``source_table`` for first contacts), so the numbers are the dashboard's own:
+a contact's moment is ``contacts.created_at`` read as a local date in ``tz``; contacts whose source
+is missing or deleted are ``Unattributed``. No streamlit here.
+"""
+
+from __future__ import annotations
+
+import math
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import pandas as pd
+
+from rasl_data.analytics import acquisition, attribution, periods
+from rasl_data.analytics.attribution import NO_CAMPAIGN, UNATTRIBUTED
+from rasl_data.text import one_line
+
+BASELINE_WEEKS = 4
+TOP_MOVERS = 5
+SPIKE_P_VALUE = 0.01
+SPIKE_MIN_CHANGE = 5
+SPIKE_RULE = (
+    "A week is a spike (or a drop) when its count is unlikely under a Poisson distribution whose "
+    "mean is the 4-week average: P(X ≥ this week) < 0.01 for a spike, P(X ≤ this week) < 0.01 "
+    "for a drop, and the count differs from the average by at least 5 contacts. The Poisson test "
+    "only discounts the noise of small numbers; with hundreds of contacts a week ordinary "
+    "swings of a few percent already pass it. A 4-week average of 0 makes any week with 5 or "
+    "more contacts a spike."
+)
+
+# Metric labels of ``WeeklyReview.totals`` (the ``metric`` column, as a marketer reads it).
+METRIC_NEW_CONTACTS = "New contacts"
+METRIC_UNATTRIBUTED = "Unattributed contacts"
+METRIC_UNATTRIBUTED_SHARE = "Unattributed share"
+METRIC_ACTIVE_SOURCES = "Active sources"
+METRIC_NEW_SOURCES = "New sources"
+METRIC_SILENT_SOURCES = "Silent sources"
+METRIC_SPIKES = "Spikes and drops"
+
+TOTALS_COLUMNS = [
+    "week_start", "week_end", "metric", "this_week", "previous_week", "avg_4_weeks",
+    "change_vs_previous", "change_pct_vs_previous", "change_vs_avg", "change_pct_vs_avg",
+]
+SOURCE_MOVER_COLUMNS = [
+    "direction", "source_id", "source", "channel", "campaign", "this_week", "previous_week",
+    "change_abs", "change_pct", "is_new", "avg_4_weeks", "change_vs_avg",
+]
+CAMPAIGN_MOVER_COLUMNS = [
+    "direction", "campaign", "this_week", "previous_week", "change_abs", "change_pct", "is_new",
+    "avg_4_weeks", "change_vs_avg",
+]
+NEW_SOURCE_COLUMNS = ["source_id", "source", "channel", "campaign", "first_contact", "this_week"]
+SILENT_SOURCE_COLUMNS = [
+    "source_id", "source", "channel", "campaign", "contacts_4_weeks", "previous_week",
+    "last_contact", "days_silent",
+]
+SPIKE_COLUMNS = [
+    "dimension", "source_id", "name", "direction", "this_week", "avg_4_weeks", "change_vs_avg",
+    "change_pct_vs_avg", "p_value", "same_contacts_as",
+]
+DAILY_COLUMNS = ["day", "source_id", "source", "channel", "new_contacts"]
+WEEKLY_COLUMNS = ["week_start", "new_contacts", "unattributed"]
+ALL_CONTACTS = "All new contacts"
+
+
+@dataclass(frozen=True)
+class WeeklyReview:
+    """The weekly review of one local week (``week_start..week_end``, inclusive, in ``tz``).
+
+    ``baseline_start`` is the first day of the 4 weeks before the week (they end the day before
+    ``week_start``; the previous week is the last of them). DataFrames (counts are contacts,
+    ``*_pct`` are fractions, 0.25 = +25 %, NaN where the base is 0; dates are local
+    ``datetime.date``; ``source_id`` is Int64, NA for Unattributed):
+
+    * ``totals``: ``TOTALS_COLUMNS``, one row per metric (``METRIC_*`` labels). For the
+      unattributed share the changes are in fraction points and its percentages are empty; the
+      4-week value of a share is pooled (all unattributed / all contacts of the 4 weeks). New
+      sources, silent sources and spikes are counted for the week only (spikes once per movement:
+      rows with ``same_contacts_as`` are not counted).
+    * ``movers_sources``: ``SOURCE_MOVER_COLUMNS``; up to ``top`` rows with ``direction`` "up"
+      (largest gain first) then up to ``top`` "down" (largest loss first). Unattributed is a
+      row like any source.
+    * ``movers_campaigns``: ``CAMPAIGN_MOVER_COLUMNS``, the same for named campaigns ("No
+      campaign" and "Unattributed" are not campaigns and are left out).
+    * ``new_sources``: ``NEW_SOURCE_COLUMNS``, live sources whose first contact ever is in the
+      week, most contacts first.
+    * ``silent_sources``: ``SILENT_SOURCE_COLUMNS``, live sources with contacts in the 4 weeks
+      before and none in the week; ``last_contact`` is their last local day with contacts
+      before the week; most contacts in the 4 weeks first.
+    * ``spikes``: ``SPIKE_COLUMNS``; ``dimension`` is "total", "source" or "campaign",
+      ``direction`` "spike" or "drop" (see ``SPIKE_RULE``), smallest p first. A campaign whose
+      only contacts in the 5 weeks are one flagged source's (or the total, when one source or
+      campaign holds every contact) is the same movement seen twice: its ``same_contacts_as``
+      names that row ("source: Instagram / Ramadan"), else it is empty. The summary and the
+      "Spikes and drops" count leave such rows out.
+    * ``daily_by_source``: ``DAILY_COLUMNS``, every day of the week for every source with
+      contacts in the week (zero days included).
+    * ``weekly_totals``: ``WEEKLY_COLUMNS``, the 4 weeks before and the week, oldest first.
+
+    ``summary`` is the plain-text summary (see ``summary_text``).
+    """
+
+    week_start: date
+    week_end: date
+    tz: str
+    week_starts_on: str
+    baseline_start: date
+    totals: pd.DataFrame
+    movers_sources: pd.DataFrame
+    movers_campaigns: pd.DataFrame
+    new_sources: pd.DataFrame
+    silent_sources: pd.DataFrame
+    spikes: pd.DataFrame
+    daily_by_source: pd.DataFrame
+    weekly_totals: pd.DataFrame
+    summary: str
+
+    @property
+    def previous_week_start(self) -> date:
+        """First local day of the week before."""
+        return self.week_start - timedelta(days=7)
+
+    def metric(self, label: str) -> pd.Series:
+        """The ``totals`` row of metric ``label`` (a ``METRIC_*`` constant); ``KeyError`` if absent."""
+        rows = self.totals[self.totals["metric"] == label]
+        if rows.empty:
+            raise KeyError(label)
+        return rows.iloc[0]
+
+
+# --- which week ---------------------------------------------------------------------------------
+
+
+def resolve_week(
+    week_start_date: date | None, tz: str = "UTC", week_start: str = "monday", today: date | None = None
+) -> tuple[date, date]:
+    """``(first day, last day)`` of the local week to review.
+
+    ``week_start_date`` may be any date inside the wanted week (it is snapped to the week's first
+    day); ``None`` means the last complete week before ``today`` (default: today's local date in
+    ``tz``). Raises ``ValueError`` (user-facing) for a week that has not ended before ``today``,
+    a date outside the supported window (``periods.MIN_DATE..MAX_DATE``; the review reads four
+    weeks before the week, so the earliest date is five weeks after ``MIN_DATE``), an unknown
+    zone or week start.
+    """
+    periods.zone(tz)
+    week_start = periods.check_week_start(week_start)
+    today = today or periods.today_in(tz)
+    last_start, last_end = periods.last_complete_weeks(today, 1, week_start)
+    if week_start_date is None:
+        return last_start, last_end
+    if not isinstance(week_start_date, date) or isinstance(week_start_date, datetime):
+        raise ValueError("The week must be given as a date such as 2026-11-16.")
+    earliest = periods.MIN_DATE + timedelta(days=7 * (BASELINE_WEEKS + 1))
+    if not earliest <= week_start_date <= periods.MAX_DATE:
+        raise ValueError(f"The week of {week_start_date.isoformat()} is outside the supported range: pick a "
+                         f"date from {earliest.isoformat()} to {periods.MAX_DATE.isoformat()}.")
+    start = periods.week_start_of(week_start_date, week_start)
+    if start > last_start:
+        raise ValueError(
+            f"The week starting {start.isoformat()} is not over yet (today is {today.isoformat()}); "
+            f"the latest complete week starts {last_start.isoformat()}."
+        )
+    return start, start + timedelta(days=6)
+
+
+def past_week_starts(today: date, week_start: str = "monday", n: int = 52) -> list[date]:
+    """First days of the ``n`` last complete weeks before ``today``, newest first (a week picker)."""
+    last_start, _ = periods.last_complete_weeks(today, 1, week_start)
+    return [last_start - timedelta(days=7 * i) for i in range(n)]
+
+
+# --- statistics ---------------------------------------------------------------------------------
+
+
+def _log_pmf(i: int, lam: float) -> float:
+    return i * math.log(lam) - lam - math.lgamma(i + 1)
+
+
+def _sum_log_terms(terms) -> float:
+    """Sum of ``exp(t)`` over a decreasing sequence of log terms, stopping when negligible."""
+    total, first = 0.0, None
+    for t in terms:
+        if first is None:
+            first = t
+        value = math.exp(t - first)
+        total += value
+        if value < 1e-17 * total:
+            break
+    return 0.0 if first is None else math.exp(first) * total
+
+
+def poisson_sf(k: int, lam: float) -> float:
+    """``P(X ≥ k)`` for ``X ~ Poisson(lam)``, exact to double precision (no scipy needed).
+
+    Sums the tail from its large end in log space, so it neither underflows for large ``lam``
+    nor loses the small probabilities that matter here. ``lam = 0``: 1 for ``k ≤ 0``, else 0.
+    """
+    if k <= 0:
+        return 1.0
+    if lam <= 0:
+        return 0.0
+    if k > lam:  # terms shrink from k upwards
+        return min(1.0, _sum_log_terms(_log_pmf(i, lam) for i in _count_from(k)))
+    return max(0.0, 1.0 - poisson_cdf(k - 1, lam))
+
+
+def poisson_cdf(k: int, lam: float) -> float:
+    """``P(X ≤ k)`` for ``X ~ Poisson(lam)``, exact to double precision (see ``poisson_sf``)."""
+    if k < 0:
+        return 0.0
+    if lam <= 0:
+        return 1.0
+    if k < lam:  # terms shrink from k downwards
+        return min(1.0, _sum_log_terms(_log_pmf(i, lam) for i in range(k, -1, -1)))
+    return max(0.0, 1.0 - poisson_sf(k + 1, lam))
+
+
+def _count_from(k: int):
+    while True:
+        yield k
+        k += 1
+
+
+def spike_test(this_week: int, avg: float) -> tuple[str | None, float]:
+    """``(direction, p)`` of one count against its 4-week average by ``SPIKE_RULE``.
+
+    ``direction`` is "spike", "drop" or None (not flagged); ``p`` is the one-sided Poisson tail
+    probability in the direction of the change (1.0 when there is no change).
+    """
+    k = int(this_week)
+    if k > avg:
+        p = poisson_sf(k, avg)
+        flagged = p < SPIKE_P_VALUE and k - avg >= SPIKE_MIN_CHANGE
+        return ("spike" if flagged else None), p
+    if k < avg:
+        p = poisson_cdf(k, avg)
+        flagged = p < SPIKE_P_VALUE and avg - k >= SPIKE_MIN_CHANGE
+        return ("drop" if flagged else None), p
+    return None, 1.0
+
+
+# --- the review ---------------------------------------------------------------------------------
+
+
+def _pct(change: pd.Series, base: pd.Series) -> pd.Series:
+    base = base.astype("float64")
+    return change.astype("float64") / base.where(base != 0)
+
+
+def _weekly_frame(counts: pd.DataFrame, keys: list[str], week_index: pd.Series) -> pd.DataFrame:
+    """this_week / previous_week / contacts_4_weeks / avg_4_weeks per key from per-period counts."""
+    df = counts.assign(_w=week_index.to_numpy())
+    this = df[df["_w"] == BASELINE_WEEKS].groupby(keys, dropna=False)["new_contacts"].sum()
+    prev = df[df["_w"] == BASELINE_WEEKS - 1].groupby(keys, dropna=False)["new_contacts"].sum()
+    base = df[df["_w"] < BASELINE_WEEKS].groupby(keys, dropna=False)["new_contacts"].sum()
+    out = df[keys].drop_duplicates().set_index(keys)
+    out["this_week"] = this.reindex(out.index).fillna(0).astype("int64")
+    out["previous_week"] = prev.reindex(out.index).fillna(0).astype("int64")
+    out["contacts_4_weeks"] = base.reindex(out.index).fillna(0).astype("int64")
+    out = out.reset_index()
+    out["avg_4_weeks"] = out["contacts_4_weeks"] / BASELINE_WEEKS
+    out["change_abs"] = out["this_week"] - out["previous_week"]
+    out["change_pct"] = _pct(out["change_abs"], out["previous_week"])
+    out["is_new"] = (out["previous_week"] == 0) & (out["this_week"] > 0)
+    out["change_vs_avg"] = out["this_week"] - out["avg_4_weeks"]
+    out["change_pct_vs_avg"] = _pct(out["change_vs_avg"], out["avg_4_weeks"])
+    return out
+
+
+def _movers(df: pd.DataFrame, name_col: str, columns: list[str], top: int) -> pd.DataFrame:
+    up = df[df["change_abs"] > 0].sort_values(
+        ["change_abs", "this_week", name_col], ascending=[False, False, True], kind="stable").head(top)
+    down = df[df["change_abs"] < 0].sort_values(
+        ["change_abs", "previous_week", name_col], ascending=[True, False, True], kind="stable").head(top)
+    out = pd.concat([up.assign(direction="up"), down.assign(direction="down")], ignore_index=True)
+    return out.reindex(columns=columns).reset_index(drop=True)
+
+
+def _spike_rows(df: pd.DataFrame, dimension: str, name_col: str) -> list[dict]:
+    rows = []
+    for r in df.itertuples(index=False):
+        direction, p = spike_test(r.this_week, r.avg_4_weeks)
+        if direction:
+            rows.append({
+                "dimension": dimension,
+                "source_id": getattr(r, "source_id", pd.NA) if dimension == "source" else pd.NA,
+                "name": getattr(r, name_col), "direction": direction, "this_week": int(r.this_week),
+                "avg_4_weeks": float(r.avg_4_weeks), "change_vs_avg": float(r.change_vs_avg),
+                "change_pct_vs_avg": float(r.change_pct_vs_avg), "p_value": p,
+            })
+    return rows
+
+
+def _same_movements(spikes: pd.DataFrame, by_source: pd.DataFrame) -> list:
+    """Per spike row: the more specific flagged row holding exactly the same contacts, or NA.
+
+    A campaign row equals a source row when the source belongs to the campaign and both have
+    the same count this week and over the 4 weeks before (the campaign's other sources then had
+    none in the 5 weeks); the total equals a source or campaign row with the same counts. Sources
+    are preferred over campaigns, since they say more.
+    """
+    campaign_of = {None if pd.isna(k) else int(k): c for k, c in zip(by_source["source_id"], by_source["campaign"])}
+    rows = list(spikes.itertuples(index=False))
+    out: list = []
+    for row in rows:
+        found = pd.NA
+        if row.dimension != "source":
+            for dimension in ("source", "campaign") if row.dimension == "total" else ("source",):
+                for other in rows:
+                    if other.dimension != dimension or other.direction != row.direction:
+                        continue
+                    if other.this_week != row.this_week or not math.isclose(other.avg_4_weeks, row.avg_4_weeks):
+                        continue
+                    sid = None if pd.isna(other.source_id) else int(other.source_id)
+                    if row.dimension == "total" or campaign_of.get(sid) == row.name:
+                        found = f"{dimension}: {other.name}"
+                        break
+                if found is not pd.NA:
+                    break
+        out.append(found)
+    return out
+
+
+def weekly_review(
+    db,
+    week_start_date: date | None = None,
+    tz: str = "UTC",
+    week_start: str = "monday",
+    today: date | None = None,
+    top: int = TOP_MOVERS,
+) -> WeeklyReview:
+    """The weekly review of the local week holding ``week_start_date`` (default: the last
+    complete week before ``today``, itself defaulting to today's local date in ``tz``).
+
+    ``db`` is a ``store.Reader`` (anything with ``.query(sql, params)``). ``tz`` is an IANA zone,
+    ``week_start`` monday, sunday or saturday; ``top`` the number of movers each way. Returns a
+    ``WeeklyReview`` (see there for every frame's columns). Raises ``ValueError`` (user-facing)
+    for a week not yet over, an unknown zone or week start; ``store.CacheError`` when the cache
+    cannot be read. Reads ``contacts``, ``sources``, ``channel_rules``, ``source_labels`` through
+    ``acquisition.acquisition`` and ``acquisition.source_table``.
+    """
+    start, end = resolve_week(week_start_date, tz, week_start, today)
+    week_start = periods.check_week_start(week_start)
+    base_start = start - timedelta(days=7 * BASELINE_WEEKS)
+    window = acquisition.Filters(base_start, end, tz, week_start)
+
+    # Sources: one query by day over the 5 weeks; weeks are 7-day blocks from base_start.
+    daily = acquisition.acquisition(db, window, "source", "day")
+    day_index = pd.Series([(d - base_start).days // 7 for d in daily["period_start"]], dtype="int64")
+    attr = attribution.source_attribution(db)[["source_id", "channel", "campaign"]]
+    attr = attr.astype({"source_id": "Int64"})
+    by_source = _weekly_frame(daily, ["source_id", "source"], day_index)
+    by_source = by_source.merge(attr, on="source_id", how="left")
+    by_source["channel"] = by_source["channel"].fillna(UNATTRIBUTED)
+    by_source["campaign"] = by_source["campaign"].fillna(UNATTRIBUTED)
+    by_source["source_id"] = by_source["source_id"].astype("Int64")
+
+    # Campaigns: the dashboard's own campaign grouping, whole weeks.
+    weekly_campaign = acquisition.acquisition(db, window, "campaign", "week")
+    week_index = pd.Series([(d - base_start).days // 7 for d in weekly_campaign["period_start"]], dtype="int64")
+    by_campaign = _weekly_frame(weekly_campaign, ["campaign"], week_index)
+    by_campaign = by_campaign[~by_campaign["campaign"].isin([NO_CAMPAIGN, UNATTRIBUTED])]
+
+    # Totals per week (every week present even without contacts).
+    week_starts = [base_start + timedelta(days=7 * i) for i in range(BASELINE_WEEKS + 1)]
+    idx = day_index.to_numpy()
+    total_w = daily.assign(_w=idx).groupby("_w")["new_contacts"].sum()
+    unatt_w = daily[daily["source_id"].isna()].assign(_w=idx[daily["source_id"].isna().to_numpy()]) \
+        .groupby("_w")["new_contacts"].sum()
+    weekly_totals = pd.DataFrame({
+        "week_start": week_starts,
+        "new_contacts": [int(total_w.get(i, 0)) for i in range(BASELINE_WEEKS + 1)],
+        "unattributed": [int(unatt_w.get(i, 0)) for i in range(BASELINE_WEEKS + 1)],
+    })
+
+    # New sources: first contact ever in the week.
+    table = acquisition.source_table(db, window.with_range(start, end), compare=None)
+    new = table[table["source_id"].notna() & (table["first_contact"] >= start)].copy()
+    new = new.rename(columns={"new_contacts": "this_week"})
+    new = new.sort_values(["this_week", "source"], ascending=[False, True], kind="stable")
+    new_sources = new.reindex(columns=NEW_SOURCE_COLUMNS).reset_index(drop=True)
+
+    # Silent sources: contacts in the 4 weeks before, none in the week.
+    live = by_source[by_source["source_id"].notna()]
+    silent = live[(live["contacts_4_weeks"] > 0) & (live["this_week"] == 0)].copy()
+    before = daily[(day_index < BASELINE_WEEKS).to_numpy() & (daily["new_contacts"] > 0).to_numpy()]
+    last_day = before.groupby("source_id")["period_start"].max()
+    silent["last_contact"] = silent["source_id"].map(last_day)
+    silent["days_silent"] = [(end - d).days for d in silent["last_contact"]]
+    silent = silent.sort_values(["contacts_4_weeks", "source"], ascending=[False, True], kind="stable")
+    silent_sources = silent.reindex(columns=SILENT_SOURCE_COLUMNS).reset_index(drop=True)
+
+    # Spikes and drops: the whole workspace, each source, each named campaign.
+    total_row = _weekly_frame(
+        pd.DataFrame({"k": ALL_CONTACTS, "new_contacts": weekly_totals["new_contacts"]}), ["k"],
+        pd.Series(range(BASELINE_WEEKS + 1)))
+    spike_rows = (_spike_rows(total_row, "total", "k") + _spike_rows(by_source, "source", "source")
+                  + _spike_rows(by_campaign, "campaign", "campaign"))
+    spikes = pd.DataFrame(spike_rows, columns=SPIKE_COLUMNS)
+    spikes["same_contacts_as"] = _same_movements(spikes, by_source)
+    if len(spikes):
+        spikes["_abs"] = spikes["change_vs_avg"].abs()
+        spikes = spikes.sort_values(["p_value", "_abs", "name"], ascending=[True, False, True], kind="stable")
+        spikes = spikes.drop(columns="_abs")
+    spikes["source_id"] = spikes["source_id"].astype("Int64")
+    spikes = spikes.reset_index(drop=True)
+
+    movers_sources = _movers(by_source, "source", SOURCE_MOVER_COLUMNS, top)
+    movers_sources["source_id"] = movers_sources["source_id"].astype("Int64")
+    movers_campaigns = _movers(by_campaign, "campaign", CAMPAIGN_MOVER_COLUMNS, top)
+
+    in_week = daily[(day_index == BASELINE_WEEKS).to_numpy()]
+    key = in_week["source_id"].astype("float64").fillna(-1.0)  # Unattributed (NA) is a source here
+    active = set(key[(in_week["new_contacts"] > 0).to_numpy()])
+    daily_week = in_week[key.isin(active).to_numpy()].rename(columns={"period_start": "day"})
+    daily_week = daily_week.merge(attr[["source_id", "channel"]], on="source_id", how="left")
+    daily_week["channel"] = daily_week["channel"].fillna(UNATTRIBUTED)
+    daily_by_source = daily_week.reindex(columns=DAILY_COLUMNS).reset_index(drop=True)
+
+    distinct_spikes = int(spikes["same_contacts_as"].isna().sum())
+    totals = _totals(start, end, weekly_totals, by_source, len(new_sources), len(silent_sources), distinct_spikes)
+    review = dict(
+        week_start=start, week_end=end, tz=tz, week_starts_on=week_start, baseline_start=base_start,
+        totals=totals, movers_sources=movers_sources, movers_campaigns=movers_campaigns,
+        new_sources=new_sources, silent_sources=silent_sources, spikes=spikes,
+        daily_by_source=daily_by_source, weekly_totals=weekly_totals,
+    )
+    from rasl_data.analytics import business_review  # spend, costs and target pacing of the week
+
+    extra = business_review.summary_lines(db, start, end, tz, week_start)
+    return WeeklyReview(**review, summary=summary_text(**review, extra_lines=extra))
+
+
+def _totals(start, end, weekly_totals, by_source, n_new, n_silent, n_spikes) -> pd.DataFrame:
+    n = weekly_totals["new_contacts"].tolist()
+    u = weekly_totals["unattributed"].tolist()
+    base_n, base_u = sum(n[:BASELINE_WEEKS]), sum(u[:BASELINE_WEEKS])
+    live = by_source[by_source["source_id"].notna()]
+    # Active sources per week: sources with at least one contact that week.
+    active_this = int((live["this_week"] > 0).sum())
+    active_prev = int((live["previous_week"] > 0).sum())
+
+    def share(a, b):
+        return a / b if b else math.nan
+
+    def row(metric, this, prev, avg, share_metric=False):
+        this, prev, avg = (math.nan if v is None else float(v) for v in (this, prev, avg))
+        d_prev, d_avg = this - prev, this - avg
+        pct_prev = math.nan if share_metric or not prev else d_prev / prev
+        pct_avg = math.nan if share_metric or not avg else d_avg / avg
+        return [start, end, metric, this, prev, avg, d_prev, pct_prev, d_avg, pct_avg]
+
+    rows = [
+        row(METRIC_NEW_CONTACTS, n[-1], n[-2], base_n / BASELINE_WEEKS),
+        row(METRIC_UNATTRIBUTED, u[-1], u[-2], base_u / BASELINE_WEEKS),
+        row(METRIC_UNATTRIBUTED_SHARE, share(u[-1], n[-1]), share(u[-2], n[-2]), share(base_u, base_n), True),
+        row(METRIC_ACTIVE_SOURCES, active_this, active_prev, None),
+        row(METRIC_NEW_SOURCES, n_new, None, None),
+        row(METRIC_SILENT_SOURCES, n_silent, None, None),
+        row(METRIC_SPIKES, n_spikes, None, None),
+    ]
+    return pd.DataFrame(rows, columns=TOTALS_COLUMNS)
+
+
+# --- the plain-text summary ---------------------------------------------------------------------
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+_FSI, _PDI = "\u2068", "\u2069"
+
+
+def week_label(start: date, end: date) -> str:
+    """"16–22 Nov 2026", "30 Nov – 6 Dec 2026" or "29 Dec 2025 – 4 Jan 2026" (English months,
+    whatever the machine's locale)."""
+    m = lambda d: _MONTHS[d.month - 1]  # noqa: E731
+    if start.year != end.year:
+        return f"{start.day} {m(start)} {start.year} – {end.day} {m(end)} {end.year}"
+    if start.month != end.month:
+        return f"{start.day} {m(start)} – {end.day} {m(end)} {end.year}"
+    return f"{start.day}–{end.day} {m(end)} {end.year}"
+
+
+def _name(text) -> str:
+    """A name safe to put next to numbers, on one line: line breaks and control characters fold
+    (``attribution.one_line``), and right-to-left names are bidi-isolated (FSI…PDI), so
+    "واتساب +12" keeps its number on the right side in WhatsApp and mail clients."""
+    text = one_line(text)  # a name never breaks the summary's lines
+    if any(unicodedata.bidirectional(ch) in ("R", "AL") for ch in text):
+        return _FSI + text + _PDI
+    return text
+
+
+def _count(x) -> str:
+    return f"{int(round(float(x))):,}"
+
+
+def _signed(x) -> str:
+    return f"{int(round(float(x))):+,}"
+
+
+def _avg(x) -> str:
+    return f"{float(x):,.1f}".removesuffix(".0")
+
+
+def _pct_text(x) -> str:
+    return f"{float(x):+.0%}"
+
+
+def change_text(change, pct, is_new) -> str:
+    """A change for people: ``+12 (+41%)``, ``+12 (new)`` when the base was 0, ``-3``."""
+    if is_new:
+        return f"{_signed(change)} (new)"
+    if pd.isna(pct):
+        return _signed(change)
+    return f"{_signed(change)} ({_pct_text(pct)})"
+
+
+def _listing(items: list[str], limit: int = 3) -> str:
+    shown = " · ".join(items[:limit])
+    return shown + (f" · +{len(items) - limit} more" if len(items) > limit else "")
+
+
+def summary_text(
+    *, week_start: date, week_end: date, tz: str, totals: pd.DataFrame, movers_sources: pd.DataFrame,
+    movers_campaigns: pd.DataFrame, new_sources: pd.DataFrame, silent_sources: pd.DataFrame,
+    spikes: pd.DataFrame, daily_by_source: pd.DataFrame, extra_lines: list[str] = (), **_ignored,
+) -> str:
+    """The review as at most 12 plain-text lines: a title, then "• " bullets.
+
+    Numbers carry thousands separators, changes a sign, percentages no decimals; no markdown
+    table, so it pastes cleanly into WhatsApp or an email. Lines with nothing to report are
+    left out (new contacts and the unattributed share are always there). Every name is printed
+    on one line (``_name``), so a name holding line breaks never adds lines; a spike that is
+    the same movement as another (``same_contacts_as``) is listed once. ``extra_lines`` (spend,
+    costs and target pacing: ``business_review.summary_lines``) follow the unattributed share.
+    """
+    t = totals.set_index("metric")
+    new = t.loc[METRIC_NEW_CONTACTS]
+    lines = [f"Weekly review: {week_label(week_start, week_end)} ({attribution.one_line(tz)})"]
+    prev, avg, change = new["previous_week"], new["avg_4_weeks"], new["change_vs_previous"]
+    vs_prev = _signed(change) if pd.isna(new["change_pct_vs_previous"]) else \
+        f"{_signed(change)}, {_pct_text(new['change_pct_vs_previous'])}"
+    lines.append(
+        f"• New contacts: {_count(new['this_week'])} ({vs_prev} vs {_count(prev)} the week before; "
+        f"4-week average {_avg(avg)})"
+    )
+    sh = t.loc[METRIC_UNATTRIBUTED_SHARE]
+    if pd.isna(sh["this_week"]):
+        lines.append("• Unattributed: no contacts this week")
+    else:
+        prev_sh = "no contacts" if pd.isna(sh["previous_week"]) else f"{sh['previous_week']:.0%}"
+        lines.append(f"• Unattributed: {sh['this_week']:.0%} of new contacts (previous week {prev_sh})")
+    lines += list(extra_lines)
+
+    if len(daily_by_source):
+        per_source = (daily_by_source.groupby("source", sort=False)["new_contacts"].sum()
+                      .sort_values(ascending=False, kind="stable"))
+        top = [f"{_name(s)} {_count(n)}" for s, n in per_source.items() if n > 0]
+        lines.append(f"• Top sources: {_listing(top)}")
+
+    for frame, col, label in ((movers_sources, "source", "Sources"), (movers_campaigns, "campaign", "Campaigns")):
+        for direction, word in (("up", "up"), ("down", "down")):
+            rows = frame[frame["direction"] == direction]
+            if len(rows):
+                items = [f"{_name(r[col])} {change_text(r['change_abs'], r['change_pct'], r['is_new'])}"
+                         for _, r in rows.iterrows()]
+                lines.append(f"• {label} {word}: {_listing(items)}")
+
+    if len(new_sources):
+        items = [f"{_name(r['source'])} ({_count(r['this_week'])})" for _, r in new_sources.iterrows()]
+        lines.append(f"• New sources: {_listing(items)}")
+    if len(silent_sources):
+        items = [f"{_name(r['source'])} (had {_count(r['contacts_4_weeks'])} in the 4 weeks before)"
+                 for _, r in silent_sources.iterrows()]
+        lines.append(f"• Silent sources: {_listing(items)}")
+    distinct = spikes[spikes["same_contacts_as"].isna()] if "same_contacts_as" in spikes.columns else spikes
+    if len(distinct):
+        items = []
+        for _, r in distinct.iterrows():
+            p = "p < 0.001" if r["p_value"] < 0.001 else f"p = {r['p_value']:.3f}"
+            items.append(f"{_name(r['name'])} {r['direction']} {_count(r['this_week'])} vs average "
+                         f"{_avg(r['avg_4_weeks'])} ({p})")
+        lines.append(f"• Unusual: {_listing(items, 2)}")
+    return "\n".join(line.replace("\n", " ") for line in lines[:12])
+
+
+__all__ = [
+    "ALL_CONTACTS", "BASELINE_WEEKS", "METRIC_ACTIVE_SOURCES", "METRIC_NEW_CONTACTS", "METRIC_NEW_SOURCES",
+    "METRIC_SILENT_SOURCES", "METRIC_SPIKES", "METRIC_UNATTRIBUTED", "METRIC_UNATTRIBUTED_SHARE",
+    "SPIKE_RULE", "WeeklyReview", "past_week_starts", "poisson_cdf", "poisson_sf", "resolve_week",
+    "change_text", "spike_test", "summary_text", "week_label", "weekly_review",
+]

@@ -1,0 +1,755 @@
+"""Sync: pull sources, statuses, groups and contacts from RASL into the DuckDB cache.
+
+One run is one writer transaction (``store.write_transaction``): data, change history and sync
+state land together when the run ends, or not at all. A failed run leaves the previous cache as
+it was and is recorded in ``sync_runs`` with its error.
+
+Modes:
+
+* ``full``: every contact (``GET /contacts?sort=id``), contacts missing from the answer are
+  deleted from the cache.
+* ``incremental``: contacts newest-updated first (``sort=-updated_at``) down to the last
+  watermark minus ``OVERLAP``; ``k`` changed contacts cost about ``ceil(k/100)`` requests. The
+  first page's ``meta.pagination.total`` is compared with the cached count; on a difference
+  the created_at range is bisected (``filter[created_at][gte|lt]`` with ``per_page=1`` asks only
+  for a count) and only windows whose counts differ are re-read, which finds deleted and
+  missed contacts without a full pull.
+* ``auto``: ``full`` when the cache holds no contacts yet, else ``incremental``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+import duckdb
+
+from rasl_data.cache import store
+from rasl_data.errors import NotFoundError, ProtocolError, RaslError
+from rasl_data.api.pagination import INCOMPLETE_GUARDS
+from rasl_data.api.retry import describe_wait
+
+OVERLAP = timedelta(minutes=5)
+CHUNK_ROWS = 20_000
+PER_PAGE = 100
+MAX_BISECT_DEPTH = 48
+# A full run asks for at most this many unlisted contacts one by one before re-reading windows.
+CONFIRM_BY_ID_MAX = 50
+API_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+CONTACT_COLUMNS = (
+    "id", "firstname", "lastname", "company", "type", "email", "phone", "status_id", "source_id",
+    "assigned_id", "country_id", "city", "is_opted_out", "created_at", "updated_at",
+)
+TRACKED_FIELDS = ("source_id", "status_id", "type")
+STAGE_COLUMNS = (*CONTACT_COLUMNS, "group_ids")
+_TYPES = {"id": "BIGINT", "status_id": "BIGINT", "source_id": "BIGINT", "assigned_id": "BIGINT",
+          "country_id": "BIGINT", "is_opted_out": "BOOLEAN", "created_at": "TIMESTAMPTZ",
+          "updated_at": "TIMESTAMPTZ", "group_ids": "BIGINT[]"}
+STAGE_JSON_TYPES = "{" + ", ".join(f"'{c}': '{_TYPES.get(c, 'VARCHAR')}'" for c in STAGE_COLUMNS) + "}"
+
+
+class WorkspaceMismatchError(store.CacheError):
+    """The cache file holds another workspace's data (demo vs real, or another token)."""
+
+
+@dataclass
+class SyncProgress:
+    """What a running sync reports to its caller after each page.
+
+    ``phase`` is one of ``sources``, ``statuses``, ``groups``, ``contacts``, ``reconcile``,
+    ``saving``, ``done``; ``pages_total`` is ``None`` while unknown; ``rate_limit_waits`` counts
+    the pauses RASL's rate limit forced (its budget ran out, or a 429). While such a pause
+    runs, ``wait_seconds`` is its length and ``message`` says e.g. "waiting 34 s for RASL's rate
+    limit"; both are cleared by the next report.
+    """
+
+    phase: str
+    pages_done: int = 0
+    pages_total: int | None = None
+    rows: int = 0
+    requests: int = 0
+    rate_limit_waits: int = 0
+    message: str = ""
+    wait_seconds: float = 0.0
+
+    @property
+    def fraction(self) -> float:
+        """Progress of the contacts phase from 0.0 to 1.0 (0.0 while the total is unknown)."""
+        if self.phase == "done":
+            return 1.0
+        if not self.pages_total:
+            return 0.0
+        return min(1.0, self.pages_done / self.pages_total)
+
+
+@dataclass
+class SyncResult:
+    """Outcome of one sync run, as recorded in table ``sync_runs``.
+
+    Times are aware UTC datetimes; ``duration_s`` in seconds; counts are contacts.
+    """
+
+    run_id: int
+    mode: str
+    outcome: str
+    started_at: datetime
+    finished_at: datetime
+    requests: int = 0
+    rate_limit_waits: int = 0
+    inserted: int = 0
+    updated: int = 0
+    deleted: int = 0
+    contacts_total: int = 0
+    error: str | None = None
+    error_title: str | None = None
+    notes: list[str] = field(default_factory=list)
+    rate_limit_wait_s: float = 0.0
+
+    @property
+    def duration_s(self) -> float:
+        """Wall time of the run in seconds."""
+        return (self.finished_at - self.started_at).total_seconds()
+
+    def summary(self) -> str:
+        """One line for the CLI and the dashboard."""
+        if self.outcome != "success":
+            return f"Sync failed: {self.error_title or self.error}"
+        return (
+            f"Sync {self.mode}: {self.inserted:,} new, {self.updated:,} updated, {self.deleted:,} deleted "
+            f"contacts ({self.contacts_total:,} in cache) with {self.requests:,} requests in {self.duration_s:.1f} s"
+            + (f", waited {describe_wait(self.rate_limit_wait_s)} for RASL's rate limit "
+               f"({self.rate_limit_waits} {'pause' if self.rate_limit_waits == 1 else 'pauses'})"
+               if self.rate_limit_waits else "")
+        )
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _to_api_time(dt: datetime) -> str:
+    return dt.astimezone(timezone.utc).strftime(API_TIME_FORMAT)
+
+
+class _Run:
+    """State of one sync run inside the writer transaction."""
+
+    def on_wait(self, seconds: float, reason: str) -> None:
+        """Told by the client of each pause the rate limit forces; shown only while it runs."""
+        text = f"waiting {describe_wait(seconds)} for RASL's rate limit"
+        self.notes.append(text)
+        if threading.current_thread() is self.thread:  # progress callbacks stay on the caller's thread
+            self.report(wait_seconds=seconds, message=text)
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, client: Any, now: datetime,
+                 on_progress: Callable[[SyncProgress], None] | None, concurrency: int) -> None:
+        self.thread = threading.current_thread()
+        self.con = con
+        self.client = client
+        self.now = now
+        self.on_progress = on_progress
+        self.concurrency = concurrency
+        self.progress = SyncProgress("sources")
+        self.staged_rows = 0
+        self._buffer: list[Any] = []
+        self.notes: list[str] = []
+
+    # -- progress -------------------------------------------------------------------------
+    def report(self, **changes: Any) -> None:
+        if self.progress.wait_seconds and "wait_seconds" not in changes:
+            self.progress.wait_seconds, self.progress.message = 0.0, ""
+        for key, value in changes.items():
+            setattr(self.progress, key, value)
+        self.progress.requests = getattr(self.client, "requests_made", 0)
+        self.progress.rate_limit_waits = getattr(self.client, "rate_limit_waits", 0)
+        if self.on_progress:
+            self.on_progress(self.progress)
+
+    # -- dimensions -----------------------------------------------------------------------
+    def sync_dimension(self, table: str, items: Iterable[Any], columns: tuple[str, ...]) -> None:
+        """Mirror a small list (sources, statuses, groups): upsert, mark missing ones deleted."""
+        rows = [tuple(getattr(item, c) for c in columns) for item in items]
+        con = self.con
+        # The table's own column types, so values bind as they are (no pandas frame in between).
+        con.execute(f"CREATE OR REPLACE TEMP TABLE _dim AS SELECT {', '.join(columns)} FROM {table} WHERE false")
+        if rows:
+            con.executemany(f"INSERT INTO _dim VALUES ({', '.join('?' for _ in columns)})", rows)
+        cols = ", ".join(columns)
+        updates = ", ".join(f"{c} = excluded.{c}" for c in columns if c != "id")
+        con.execute(
+            f"INSERT INTO {table} ({cols}, deleted_at) SELECT {cols}, NULL FROM _dim "
+            f"ON CONFLICT (id) DO UPDATE SET {updates}, deleted_at = NULL"
+        )
+        con.execute(
+            f"UPDATE {table} SET deleted_at = ? WHERE deleted_at IS NULL AND id NOT IN (SELECT id FROM _dim)",
+            [self.now],
+        )
+        con.execute("DROP TABLE _dim")
+
+    # -- contacts staging -----------------------------------------------------------------
+    def create_stage(self) -> None:
+        self.con.execute("DROP TABLE IF EXISTS _stage_contacts")
+        self.con.execute(
+            "CREATE TABLE _stage_contacts AS SELECT * EXCLUDE (first_seen_at), "
+            "CAST([] AS BIGINT[]) AS group_ids FROM contacts WHERE false"
+        )
+
+    def stage(self, contacts: Iterable[Any]) -> None:
+        for c in contacts:
+            self._buffer.append(
+                tuple(getattr(c, col) for col in CONTACT_COLUMNS) + (list(c.group_ids or ()),)
+            )
+        if len(self._buffer) >= CHUNK_ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        """Append the buffered contacts to ``_stage_contacts`` through one newline-delimited JSON
+        file that DuckDB reads natively (no pandas/numpy in the sync process)."""
+        if not self._buffer:
+            return
+        rows, self._buffer = self._buffer, []
+        fd, name = tempfile.mkstemp(prefix="rasl-stage-", suffix=".json")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as out:
+                for row in rows:
+                    out.write(json.dumps(dict(zip(STAGE_COLUMNS, row)), default=_json_value, ensure_ascii=False))
+                    out.write("\n")
+            path = name.replace("'", "''")
+            self.con.execute(
+                f"INSERT INTO _stage_contacts BY NAME SELECT * FROM read_json('{path}', "
+                f"format = 'newline_delimited', columns = {STAGE_JSON_TYPES})"
+            )
+        finally:
+            os.unlink(name)
+        self.staged_rows += len(rows)
+
+    # -- merge ----------------------------------------------------------------------------
+    def merge(self, run_id: int, *, full: bool) -> tuple[int, int, int]:
+        """Apply staged contacts to ``contacts``; returns (inserted, updated, deleted)."""
+        self.flush()
+        con = self.con
+        # Repeated pages or the incremental overlap may stage a contact twice: keep the newest.
+        con.execute(
+            "CREATE OR REPLACE TABLE _stage AS SELECT * FROM _stage_contacts "
+            "QUALIFY row_number() OVER (PARTITION BY id ORDER BY updated_at DESC NULLS LAST) = 1"
+        )
+        for fld in TRACKED_FIELDS:
+            con.execute(
+                f"INSERT INTO contact_changes SELECT s.id, '{fld}', CAST(c.{fld} AS VARCHAR), "
+                f"CAST(s.{fld} AS VARCHAR), ?, ? FROM _stage s JOIN contacts c ON c.id = s.id "
+                f"WHERE c.{fld} IS DISTINCT FROM s.{fld}",
+                [self.now, run_id],
+            )
+        inserted = con.execute(
+            "SELECT count(*) FROM _stage WHERE id NOT IN (SELECT id FROM contacts)"
+        ).fetchall()[0][0]
+        diff = " OR ".join(f"c.{col} IS DISTINCT FROM s.{col}" for col in CONTACT_COLUMNS if col != "id")
+        updated = con.execute(
+            f"SELECT count(*) FROM _stage s JOIN contacts c ON c.id = s.id WHERE {diff}"
+        ).fetchall()[0][0]
+        deleted = 0
+        if full:
+            deleted = con.execute(
+                "SELECT count(*) FROM contacts WHERE id NOT IN (SELECT id FROM _stage)"
+            ).fetchall()[0][0]
+            con.execute("DELETE FROM contacts WHERE id NOT IN (SELECT id FROM _stage)")
+            con.execute("DELETE FROM contact_groups WHERE contact_id NOT IN (SELECT id FROM _stage)")
+        cols = ", ".join(CONTACT_COLUMNS)
+        updates = ", ".join(f"{c} = excluded.{c}" for c in CONTACT_COLUMNS if c != "id")
+        con.execute(
+            f"INSERT INTO contacts ({cols}, first_seen_at) SELECT {cols}, ? FROM _stage "
+            f"ON CONFLICT (id) DO UPDATE SET {updates}",
+            [self.now],
+        )
+        con.execute("DELETE FROM contact_groups WHERE contact_id IN (SELECT id FROM _stage)")
+        con.execute(
+            "INSERT INTO contact_groups SELECT DISTINCT id, unnest(group_ids) FROM _stage "
+            "WHERE len(group_ids) > 0"
+        )
+        con.execute("DROP TABLE _stage")
+        con.execute("DROP TABLE _stage_contacts")
+        self.create_stage()
+        return inserted, updated, deleted
+
+    def delete_ids(self, ids: list[int]) -> int:
+        if not ids:
+            return 0
+        ids = [int(i) for i in ids]
+        self.con.execute("DELETE FROM contacts WHERE id IN (SELECT unnest(?::BIGINT[]))", [ids])
+        self.con.execute("DELETE FROM contact_groups WHERE contact_id IN (SELECT unnest(?::BIGINT[]))", [ids])
+        return len(ids)
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"cannot stage {type(value).__name__}")
+
+
+def _check_workspace(con: duckdb.DuckDBPyConnection, workspace_id: str | None, cache_path: Path | str) -> None:
+    """Record the cache's workspace in ``meta``; raise ``WorkspaceMismatchError`` if it differs."""
+    if not workspace_id:
+        return
+    rows = con.execute("SELECT value FROM meta WHERE key = 'workspace'").fetchall()
+    owner = rows[0][0] if rows else None
+    has_data = con.execute("SELECT count(*) FROM contacts").fetchall()[0][0] > 0
+    if owner and owner != workspace_id and has_data:
+        what = "the demo workspace" if owner == "demo" else "another RASL workspace"
+        raise WorkspaceMismatchError(
+            f"The cache file {cache_path} holds {what}'s data; nothing was synced. "
+            "Point RASL_CACHE_PATH at another file (or remove this one) for this workspace.",
+            f"cache workspace {owner}, this workspace {workspace_id}",
+        )
+    con.execute(
+        "INSERT INTO meta VALUES ('workspace', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        [workspace_id],
+    )
+
+
+def _state(con: duckdb.DuckDBPyConnection) -> dict[str, str]:
+    return dict(con.execute("SELECT key, value FROM sync_state").fetchall())
+
+
+def _set_state(con: duckdb.DuckDBPyConnection, values: dict[str, str]) -> None:
+    for key, value in values.items():
+        con.execute(
+            "INSERT INTO sync_state VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [key, value],
+        )
+
+
+def _next_run_id(con: duckdb.DuckDBPyConnection) -> int:
+    return int(con.execute("SELECT coalesce(max(id), 0) + 1 FROM sync_runs").fetchall()[0][0])
+
+
+def _incomplete(received: int, promised: int, detail: str) -> ProtocolError:
+    return ProtocolError(
+        f"RASL says it holds {promised:,} contacts but only {received:,} came back (a page was cut "
+        "short or the list shifted while it was read), so nothing was saved and the previous data "
+        "is kept; try again later.",
+        detail,
+    )
+
+
+def _check_listing(client: Any, received: int, promised: int, lo: datetime | None, hi: datetime | None) -> None:
+    """Make sure a listing that is about to decide deletions holds every contact RASL promised.
+
+    ``received`` distinct contacts came back for contacts with ``lo <= created_at < hi`` (None:
+    unbounded) while the pages promised ``promised``. Fewer is never taken as deletions: the
+    count is asked again (one request) in case contacts were deleted meanwhile, and only when
+    RASL still counts more is :class:`ProtocolError` raised (the run then saves nothing).
+    """
+    if received >= promised:
+        return
+    filters: dict[str, Any] = {}
+    if lo is not None or hi is not None:
+        filters["created_at"] = {k: _to_api_time(v) for k, v in (("gte", lo), ("lt", hi)) if v is not None}
+    recount = int(client.contacts_page(filters=filters or None, per_page=1, page=1).pagination.total)
+    if received < recount:
+        raise _incomplete(received, recount, f"listing of created_at [{lo}, {hi}): {received} distinct contacts, "
+                                             f"pages promised {promised}, recount {recount}")
+
+
+def _read_window(run: _Run, lo: datetime, hi: datetime) -> set[int]:
+    """Read (and stage) every contact RASL has with ``lo <= created_at < hi``; returns their ids.
+
+    Keyset reads, not offset pages: each request asks for the first 100 contacts from ``start``
+    (``sort=created_at,id``) and the next one starts at the last contact's second (contacts of
+    that second are read twice; staging keeps one). A contact deleted meanwhile therefore cannot
+    make a live one slide past unseen. A second holding more than 100 contacts (a bulk import)
+    is read by offset pages of that second alone, checked against its count. Costs about
+    ``ceil(n/100)`` requests for ``n`` contacts in the window.
+    """
+    seen: set[int] = set()
+    start = lo
+    while start < hi:
+        page = run.client.contacts_page(
+            filters={"created_at": {"gte": _to_api_time(start), "lt": _to_api_time(hi)}},
+            sort="created_at,id", per_page=PER_PAGE)
+        run.stage(page.items)
+        seen.update(c.id for c in page.items)
+        if len(page.items) >= page.pagination.total or not page.items:
+            break
+        last = page.items[-1].created_at.replace(microsecond=0)
+        if last <= start:  # > 100 contacts in one second: page through that second by offset
+            nxt = start + timedelta(seconds=1)
+            second: set[int] = set()
+            total = 0
+            for p in run.client.iter_contact_pages(
+                    filters={"created_at": {"gte": _to_api_time(start), "lt": _to_api_time(nxt)}},
+                    sort="id", per_page=PER_PAGE, concurrency=1):
+                run.stage(p.items)
+                second.update(c.id for c in p.items)
+                total = int(p.pagination.total)
+            _check_listing(run.client, len(second), total, start, nxt)
+            seen |= second
+            start = nxt
+        else:
+            start = last
+    return seen
+
+
+def _confirm_gone(run: _Run, candidates: list[int]) -> list[int]:
+    """Of cached contacts a listing did not return, the ones RASL really no longer has.
+
+    An offset-paged listing skips a live contact when another one is deleted while it runs
+    (every later offset shifts by one), so "not listed" alone is never taken as "deleted".
+    Up to ``CONFIRM_BY_ID_MAX`` candidates are asked for one by one (``GET /contacts/{id}``:
+    404 means deleted); more are re-read by created_at window (:func:`_read_window`).
+    Contacts found alive are staged. Returns the ids to delete; raises :class:`RaslError`.
+    """
+    if not candidates:
+        return []
+    run.report(phase="reconcile", message=f"checking {len(candidates):,} contacts missing from the list")
+    if len(candidates) <= CONFIRM_BY_ID_MAX:
+        gone = []
+        for cid in candidates:
+            try:
+                run.stage([run.client.get_contact(cid)])
+            except NotFoundError:
+                gone.append(cid)
+        return gone
+    rows = run.con.execute(
+        "SELECT min(created_at), max(created_at) FROM contacts WHERE id IN (SELECT unnest(?))", [candidates]
+    ).fetchall()[0]
+    lo, hi = rows[0], rows[1] + timedelta(seconds=1)
+    seen = _read_window(run, lo, hi)
+    return [cid for cid in candidates if cid not in seen]
+
+
+def _reconcile(run: _Run, api_total: int) -> tuple[int, int]:
+    """Bring the cached contact set in line with RASL's count; returns (deleted, re-read).
+
+    ``api_total`` is the contact count the first incremental page already carried, so when it
+    equals the cache's count this costs no request at all. Otherwise the created_at range is
+    split into segments whose RASL count is known; a segment whose count matches the cache's
+    is done. One whose count differs is read whole (:func:`_read_window`) when it fits in one
+    page; a larger one is probed, and a probe is never wasted however dense the deletions: it
+    reads 100 contacts outright while its counts split the rest. From 300 contacts up one
+    request splits the segment in three (:func:`_probe_three_ways`); below, one request for the
+    100 contacts around the middle gives RASL's count of the part after them. Scattered
+    deletions cost about ``log3(pages / deletions)`` requests each, a region where every page
+    lost one a read per page, and a contiguous batch is stepped over by one probe.
+
+    Contacts missing from a read or probe are deleted; those RASL has and the cache lacks are
+    staged. Measured on 20,000 contacts (bench/bench_sync.py, random samples): 5-6 requests for
+    one deletion, 2.45-2.8 each for 20 scattered, 0.8-0.9 each for 200, about 15 for a
+    contiguous batch of 500.
+    """
+    con = run.con
+    cached = con.execute("SELECT count(*) FROM contacts").fetchall()[0][0]
+    if cached == api_total:
+        return 0, 0
+    deleted = refetched = 0
+    start = datetime(1970, 1, 1, tzinfo=timezone.utc)
+    stack = [(start, run.now + timedelta(days=1), api_total, 0)]
+    run.report(phase="reconcile", message=f"cache {cached:,} vs RASL {api_total:,} contacts")
+    while stack:
+        lo, hi, api_n, depth = stack.pop()
+
+        def cached_ids(a: datetime, b: datetime) -> list[int]:
+            return [r[0] for r in con.execute(
+                "SELECT id FROM contacts WHERE created_at >= ? AND created_at < ?", [a, b]).fetchall()]
+
+        m = con.execute("SELECT count(*) FROM contacts WHERE created_at >= ? AND created_at < ?",
+                        [lo, hi]).fetchall()[0][0]
+        if api_n == m:
+            continue
+        # Only reads decide deletions: a segment's count is derived from counts taken at different
+        # moments, so a contact created meanwhile can make it look short by one.
+        if (math.ceil(max(m, api_n) / PER_PAGE) <= 1 or depth >= MAX_BISECT_DEPTH
+                or hi - lo <= timedelta(seconds=2)):
+            seen = _read_window(run, lo, hi)
+            refetched += len(seen)
+            deleted += run.delete_ids([i for i in cached_ids(lo, hi) if i not in seen])
+            continue
+        if m >= 3 * PER_PAGE:
+            found, parts, read = _probe_three_ways(run, lo, hi, m, api_n)
+            deleted += found
+            refetched += read
+            stack.extend((a, b, n, depth + 1) for a, b, n in parts)
+            continue
+        # Halves of equal size around the 100 contacts the probe reads (fetched by offset, so a
+        # million-contact cache is never pulled into Python).
+        mid = con.execute(
+            "SELECT created_at FROM contacts WHERE created_at >= ? AND created_at < ? "
+            "ORDER BY created_at, id LIMIT 1 OFFSET ?", [lo, hi, max(0, (m - PER_PAGE) // 2)]
+        ).fetchall()[0][0].replace(microsecond=0)
+        if mid <= lo:
+            mid = lo + timedelta(seconds=1)
+        probe = run.client.contacts_page(
+            filters={"created_at": {"gte": _to_api_time(mid), "lt": _to_api_time(hi)}},
+            sort="created_at,id", per_page=PER_PAGE)
+        right_n = int(probe.pagination.total)
+        run.stage(probe.items)
+        refetched += len(probe.items)
+        stack.append((lo, mid, api_n - right_n, depth + 1))
+        seen = {c.id for c in probe.items}
+        covered_to = hi
+        if len(probe.items) < right_n:  # the rest of the right side is a segment of its own
+            covered_to = probe.items[-1].created_at.replace(microsecond=0)
+            if covered_to <= mid:  # over 100 contacts in one second: read that second alone
+                covered_to = mid + timedelta(seconds=1)
+                second = _read_window(run, mid, covered_to)
+                refetched += len(second)
+                seen |= second
+            else:
+                seen = {c.id for c in probe.items if c.created_at < covered_to}
+            stack.append((covered_to, hi, right_n - len(seen), depth + 1))
+        deleted += run.delete_ids([i for i in cached_ids(mid, covered_to) if i not in seen])
+    return deleted, refetched
+
+
+def _probe_three_ways(run: _Run, lo: datetime, hi: datetime, m: int, api_n: int) -> tuple[int, list, int]:
+    """One request that splits segment ``[lo, hi)`` (``m`` cached contacts, ``api_n`` in RASL)
+    in three, and settles 100 contacts on the way; returns (deleted, parts, contacts read).
+
+    It asks for page ``p`` (100 contacts, ``sort=created_at,id``) of ``[lo, x)``, ``x`` at two
+    thirds of the cached contacts and the page at about one third. The answer's ``total`` is
+    RASL's count of ``[lo, x)`` (so ``[x, hi)`` holds ``api_n - total``), the page's first contact
+    sits at RASL offset ``(p-1)*100`` (so that many lie before it), and the page itself is a
+    read of the contacts it spans. ``parts`` are ``(start, end, RASL count)`` segments still to
+    settle. When a contact of the cache shares the first contact's second but sorts before it,
+    the offset cannot be placed in time and only the split at ``x`` is used.
+    """
+    con = run.con
+    x = con.execute(
+        "SELECT created_at FROM contacts WHERE created_at >= ? AND created_at < ? "
+        "ORDER BY created_at, id LIMIT 1 OFFSET ?", [lo, hi, (2 * m) // 3]).fetchall()[0][0].replace(microsecond=0)
+    if x <= lo:
+        x = lo + timedelta(seconds=1)
+    pages_before = max(1, (m // 3) // PER_PAGE)
+    probe = run.client.contacts_page(
+        filters={"created_at": {"gte": _to_api_time(lo), "lt": _to_api_time(x)}},
+        sort="created_at,id", per_page=PER_PAGE, page=pages_before + 1)
+    total = int(probe.pagination.total)
+    items = probe.items
+    run.stage(items)
+    parts = [(x, hi, api_n - total)]
+    if not items:
+        return 0, parts + [(lo, x, total)], 0
+    first = items[0]
+    start = first.created_at.replace(microsecond=0)
+    ties = con.execute(
+        "SELECT count(*) FROM contacts WHERE created_at >= ? AND created_at < ? AND (created_at, id) < (?, ?)",
+        [start, start + timedelta(seconds=1), first.created_at, first.id]).fetchall()[0][0]
+    offset = pages_before * PER_PAGE
+    if ties or start <= lo:
+        return 0, parts + [(lo, x, total)], len(items)
+    covered_to = x
+    if len(items) == PER_PAGE and offset + len(items) < total:
+        covered_to = items[-1].created_at.replace(microsecond=0)
+        if covered_to <= start:  # over 100 contacts in one second: no time boundary inside
+            return 0, parts + [(lo, start, offset), (start, x, total - offset)], len(items)
+    seen = {c.id for c in items if c.created_at < covered_to}
+    parts += [(lo, start, offset)]
+    if covered_to < x:
+        parts.append((covered_to, x, total - offset - len(seen)))
+    gone = [r[0] for r in con.execute("SELECT id FROM contacts WHERE created_at >= ? AND created_at < ?",
+                                      [start, covered_to]).fetchall() if r[0] not in seen]
+    return run.delete_ids(gone), parts, len(items)
+
+
+def sync(
+    client: Any,
+    cache_path: Path | str,
+    *,
+    mode: str = "auto",
+    now: datetime | None = None,
+    on_progress: Callable[[SyncProgress], None] | None = None,
+    concurrency: int = 4,
+    lock_timeout: float = 30.0,
+    workspace_id: str | None = None,
+) -> SyncResult:
+    """Run one sync of the workspace behind ``client`` into the cache at ``cache_path``.
+
+    Reads ``GET /sources``, ``/statuses``, ``/groups`` and ``/contacts``; writes tables
+    ``sources``, ``statuses``, ``groups``, ``contacts``, ``contact_groups``,
+    ``contact_changes``, ``sync_state`` and ``sync_runs`` in one atomic swap of the cache file. ``now`` (aware)
+    stamps ``observed_at``/``first_seen_at`` (default: the current UTC time). ``mode`` is
+    ``auto``, ``full`` or ``incremental``. ``workspace_id`` (``Settings.workspace_id``) is recorded
+    in table ``meta``; a cache that already belongs to another workspace is refused (a failed run),
+    so demo numbers never mix with real ones even when ``RASL_CACHE_PATH`` names one file.
+
+    Never raises for API or network failures: they come back as ``outcome="failed"`` with
+    ``error_title`` for the user, and the previous cache is unchanged. Raises
+    ``store.CacheBusyError`` when another writer holds the cache, ``ValueError`` for an unknown
+    mode.
+    """
+    if mode not in {"auto", "full", "incremental"}:
+        raise ValueError(f"unknown sync mode {mode!r}: use auto, full or incremental")
+    now = now or _utcnow()
+    started = _utcnow()
+    requests_before = getattr(client, "requests_made", 0)
+    waits_before = getattr(client, "rate_limit_waits", 0)
+    wait_s_before = getattr(client, "rate_limit_wait_seconds", 0.0)
+    result: SyncResult
+    cleanup: list[Callable[[], None]] = []
+    try:
+        with store.write_transaction(cache_path, lock_timeout=lock_timeout) as con:
+            _check_workspace(con, workspace_id, cache_path)
+            run_id = _next_run_id(con)
+            run = _Run(con, client, now, on_progress, concurrency)
+            listeners = getattr(client, "wait_listeners", None)
+            if listeners is not None:
+                listeners.append(run.on_wait)
+                cleanup.append(lambda: listeners.remove(run.on_wait))
+            state = _state(con)
+            cached_count = con.execute("SELECT count(*) FROM contacts").fetchall()[0][0]
+            effective = mode
+            if mode == "auto":
+                effective = "incremental" if cached_count and state.get("contacts_watermark") else "full"
+            run.report(phase="sources")
+            run.sync_dimension("sources", client.list_sources(), ("id", "name", "created_at", "updated_at"))
+            run.report(phase="statuses")
+            run.sync_dimension("statuses", client.list_statuses(), ("id", "name", "color", "created_at", "updated_at"))
+            run.report(phase="groups")
+            run.sync_dimension("groups", client.list_groups(), ("id", "name", "created_at", "updated_at"))
+            run.create_stage()
+            api_total = 0
+            watermark = state.get("contacts_watermark")
+            max_updated: datetime | None = datetime.fromisoformat(watermark) if watermark else None
+            deleted = 0
+            if effective == "full":
+                pages = client.iter_contact_pages(sort="id", per_page=PER_PAGE, concurrency=concurrency)
+            else:
+                pages = client.iter_contact_pages(sort="-updated_at", per_page=PER_PAGE, concurrency=1)
+            stop_before = (datetime.fromisoformat(watermark) - OVERLAP) if (effective == "incremental" and watermark) else None
+            pages_done = 0
+            stopped_at_watermark = False
+            last_total = 0
+            for page in pages:
+                pages_done += 1
+                api_total = int(page.pagination.total) if pages_done == 1 else api_total
+                last_total = int(page.pagination.total)
+                run.stage(page.items)
+                for c in page.items:
+                    if c.updated_at and (max_updated is None or c.updated_at > max_updated):
+                        max_updated = c.updated_at
+                total_pages = page.pagination.total_pages if effective == "full" else None
+                if stop_before is not None:
+                    total_pages = None
+                run.report(phase="contacts", pages_done=pages_done, pages_total=total_pages,
+                           rows=run.staged_rows + len(run._buffer))
+                if stop_before is not None and page.items:
+                    oldest = min((c.updated_at for c in page.items if c.updated_at), default=None)
+                    if oldest is not None and oldest < stop_before:
+                        stopped_at_watermark = True
+                        break
+            guard = getattr(client, "last_guard", None)
+            if not stopped_at_watermark and guard in INCOMPLETE_GUARDS:
+                # A partial listing must not land: a full run would delete what it did not see,
+                # and an incremental one would move the watermark past contacts it never read.
+                raise ProtocolError(
+                    "RASL's contact list came back incomplete (a page repeated or came back empty), "
+                    "so nothing was saved; try again later.",
+                    f"page loop stopped by guard {guard} after {pages_done} pages",
+                )
+            if effective == "full":
+                # A full run deletes whatever it did not see: it must have seen everything.
+                run.flush()
+                distinct = con.execute("SELECT count(DISTINCT id) FROM _stage_contacts").fetchall()[0][0]
+                if distinct < last_total:
+                    cutoff = started.replace(microsecond=0)  # contacts created since may be unread
+                    before = con.execute("SELECT count(DISTINCT id) FROM _stage_contacts WHERE created_at < ?",
+                                         [cutoff]).fetchall()[0][0]
+                    _check_listing(client, before, last_total, None, cutoff)
+            gone_full: list[int] = []
+            if effective == "full":
+                missing = [r[0] for r in con.execute(
+                    "SELECT id FROM contacts WHERE id NOT IN (SELECT id FROM _stage_contacts) ORDER BY id"
+                ).fetchall()]
+                gone_full = _confirm_gone(run, missing)
+            inserted, updated, _ = run.merge(run_id, full=False)
+            deleted += run.delete_ids(gone_full)
+            if effective == "incremental":
+                gone, refetched = _reconcile(run, api_total)
+                if gone or refetched:
+                    ins2, upd2, _ = run.merge(run_id, full=False)
+                    inserted += ins2
+                    updated += upd2
+                    deleted += gone
+                    run.notes.append(f"reconciled counts: {gone} deleted, {refetched} re-read")
+                cached_now = con.execute("SELECT count(*) FROM contacts").fetchall()[0][0]
+                if cached_now < api_total:
+                    cutoff = started.replace(microsecond=0)
+                    before = con.execute("SELECT count(*) FROM contacts WHERE created_at < ?",
+                                         [cutoff]).fetchall()[0][0]
+                    _check_listing(client, before, api_total, None, cutoff)
+            run.report(phase="saving")
+            con.execute("DROP TABLE IF EXISTS _stage_contacts")
+            contacts_total = con.execute("SELECT count(*) FROM contacts").fetchall()[0][0]
+            _set_state(con, {
+                "contacts_watermark": max_updated.isoformat() if max_updated else "",
+                "contacts_total_api": str(api_total),
+                "last_success_at": _utcnow().isoformat(),
+                "last_mode": effective,
+            })
+            finished = _utcnow()
+            result = SyncResult(
+                run_id=run_id, mode=effective, outcome="success", started_at=started, finished_at=finished,
+                requests=getattr(client, "requests_made", 0) - requests_before,
+                rate_limit_waits=getattr(client, "rate_limit_waits", 0) - waits_before,
+                inserted=inserted, updated=updated, deleted=deleted, contacts_total=contacts_total,
+                notes=run.notes,
+                rate_limit_wait_s=getattr(client, "rate_limit_wait_seconds", 0.0) - wait_s_before,
+            )
+            _record_run(con, result)
+    except RaslError as err:
+        result = _failed(client, mode, started, requests_before, waits_before, err.title, str(err.detail or err.title))
+        _record_failure(cache_path, result, lock_timeout)
+    except store.CacheBusyError:
+        raise
+    except (store.CacheError, duckdb.Error, OSError) as err:
+        title = getattr(err, "title", None) or "The cache could not be written."
+        result = _failed(client, mode, started, requests_before, waits_before, title, str(err))
+        _record_failure(cache_path, result, lock_timeout)
+    finally:
+        for undo in cleanup:
+            undo()
+    if on_progress and result.outcome == "success":
+        on_progress(SyncProgress("done", rows=result.contacts_total, requests=result.requests,
+                                 rate_limit_waits=result.rate_limit_waits, message=result.summary()))
+    return result
+
+
+def _failed(client: Any, mode: str, started: datetime, req0: int, waits0: int, title: str, detail: str) -> SyncResult:
+    return SyncResult(
+        run_id=0, mode=mode, outcome="failed", started_at=started, finished_at=_utcnow(),
+        requests=getattr(client, "requests_made", 0) - req0,
+        rate_limit_waits=getattr(client, "rate_limit_waits", 0) - waits0,
+        error=detail, error_title=title,
+    )
+
+
+def _record_run(con: duckdb.DuckDBPyConnection, r: SyncResult) -> None:
+    con.execute(
+        "INSERT INTO sync_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [r.run_id, r.started_at, r.finished_at, r.mode, r.outcome, r.requests, r.rate_limit_waits,
+         r.inserted, r.updated, r.deleted, r.error_title if r.outcome != "success" else None],
+    )
+
+
+def _record_failure(cache_path: Path | str, result: SyncResult, lock_timeout: float) -> None:
+    """Add the failed run to ``sync_runs`` without touching any data table."""
+    try:
+        with store.write_transaction(cache_path, lock_timeout=lock_timeout) as con:
+            result.run_id = _next_run_id(con)
+            _record_run(con, result)
+    except (store.CacheError, duckdb.Error, OSError):
+        pass
+
+
+def pages_needed(k: int, per_page: int = PER_PAGE) -> int:
+    """Minimum contact requests to read ``k`` changed contacts (``ceil(k/per_page)``, at least 1)."""
+    return max(1, math.ceil(k / per_page))
+
+

@@ -1,0 +1,642 @@
+"""Delivery of the weekly review and the alerts by e-mail (SMTP) and WhatsApp (RASL's messages API).
+
+* ``send_weekly`` — ``python -m rasl_data report weekly --send``: the pack by e-mail (summary as
+  the text, KPI tiles as HTML, the zip attached) and the summary on WhatsApp
+  (``POST /messages/text``, or ``/messages/template`` when ``RASL_REPORT_WHATSAPP_TEMPLATE`` is
+  set).
+* ``send_alerts`` — ``python -m rasl_data alerts --send``: the alerts of ``rasl_data.analytics.alerts`` not
+  yet sent, one message per recipient and channel; a quiet run sends nothing.
+* ``send_test`` — the dashboard's *Send test* button: editors only (``access.require_editor``),
+  audited (``delivery.test``).
+
+Exactly once: every attempt is written to the cache table ``deliveries`` (``delivery_log``) in its
+own writer swap right after it ended. A ``(kind, item, channel, recipient)`` already ``sent`` is
+skipped unless forced; a failure is recorded as ``failed``, never as sent, and the next run tries
+that recipient again. One recipient's failure never stops the others. Messages never contain the
+SMTP password or the API token (``_scrub``). No streamlit here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import fcntl
+import logging
+import os
+import sys
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable
+
+from rasl_data.access import CLI_ACTOR, AccessDeniedError, Actor, require_editor
+from rasl_data.analytics import alerts as alerts_mod
+from rasl_data.analytics import periods, weekly_review
+from rasl_data.cache import audit, delivery_log, store
+from rasl_data.cache.audit import AuditEntry
+from rasl_data.cache.delivery_log import Attempt
+from rasl_data.errors import (
+    AuthenticationError,
+    ConnectionFailedError,
+    InsufficientScopeError,
+    IpNotAllowedError,
+    NotFoundError,
+    PlanLimitError,
+    ProtocolError,
+    RaslError,
+    RequestTimeoutError,
+    ServerError,
+    ValidationError,
+)
+from rasl_data.outputs import delivery_content
+from rasl_data.outputs.mail import Mailer, MailError, SmtpConfig, build_message, sender_address
+from rasl_data.settings import Settings, SettingsError, load_settings
+
+log = logging.getLogger(__name__)
+
+EMAIL, WHATSAPP = "email", "whatsapp"
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """One destination: ``channel`` (``email``/``whatsapp``) and ``address`` (as configured)."""
+
+    channel: str
+    address: str
+
+    def __str__(self) -> str:
+        return f"{'e-mail' if self.channel == EMAIL else 'WhatsApp'} {self.address}"
+
+
+@dataclass(frozen=True)
+class Content:
+    """What one delivery says on each channel. ``email`` builds the ``EmailMessage`` for a recipient
+    (``None``: nothing for e-mail); ``whatsapp`` is the text (≤ 4,096 characters)."""
+
+    subject: str
+    whatsapp: str
+    email_text: str
+    email_html: str | None = None
+    attachments: tuple[tuple[str, bytes, str], ...] = ()
+
+
+@dataclass
+class RunResult:
+    """The outcome of one delivery run: recipients ``sent``, ``skipped`` (already sent) and ``failed``
+    (recipient → one-line message)."""
+
+    what: str
+    sent: list[Recipient] = field(default_factory=list)
+    skipped: list[Recipient] = field(default_factory=list)
+    failed: dict[Recipient, str] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        """True when nobody failed."""
+        return not self.failed
+
+
+def recipients(settings: Settings) -> list[Recipient]:
+    """Every configured recipient: e-mail addresses first, then WhatsApp numbers."""
+    return [Recipient(EMAIL, a) for a in settings.report_emails] + [Recipient(WHATSAPP, p) for p in settings.report_whatsapp]
+
+
+def _scrub(text: str, settings: Settings, smtp: SmtpConfig | None = None) -> str:
+    """``text`` without the API token or the SMTP password (belt and braces: both are scrubbed where
+    the errors are made, too)."""
+    if settings.token and len(settings.token) >= 4:
+        text = text.replace(settings.token, "[redacted]")
+    if smtp is not None:
+        text = smtp.scrub(text)
+    elif settings.smtp_url:
+        try:
+            text = SmtpConfig.from_url(settings.smtp_url).scrub(text)
+        except ValueError:
+            pass
+    return " ".join(text.split())
+
+
+@contextlib.contextmanager
+def run_lock(cache_path: Path):
+    """Hold ``<cache>.delivery.lock`` for one delivery run, so two runs (an overlapping cron job, a
+    test from the dashboard) never both find a recipient "not sent yet" and both send.
+
+    Raises ``DeliveryBusyError`` at once when another run holds it.
+    """
+    path = Path(cache_path)
+    lock = path.with_name(path.name + ".delivery.lock")
+    try:
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as err:
+        raise store.CacheError(f"The delivery lock {lock} cannot be created: {err.strerror or err}.") from err
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise DeliveryBusyError("Another delivery run is sending right now; try again in a minute.") from None
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            fcntl.flock(fd, fcntl.LOCK_UN)
+        os.close(fd)
+
+
+class DeliveryBusyError(store.CacheError):
+    """Another ``--send`` run (or a dashboard test) is delivering from the same cache."""
+
+
+# --- WhatsApp ---------------------------------------------------------------------------------
+
+
+class _WhatsAppFailure(Exception):
+    def __init__(self, text: str, whole_run: bool = False) -> None:
+        super().__init__(text)
+        self.whole_run = whole_run
+
+
+def whatsapp_problem(err: RaslError, settings: Settings) -> _WhatsAppFailure:
+    """One line (what went wrong, what to fix) for a failed WhatsApp send; ``whole_run`` when no other
+    number can succeed either (token, permission, WhatsApp not connected, template missing)."""
+    template = settings.whatsapp_template
+    if isinstance(err, InsufficientScopeError):
+        return _WhatsAppFailure("the API token lacks the 'messages:send' permission; add it to the token in RASL "
+                                "(RASL_API_TOKEN)", True)
+    if isinstance(err, (AuthenticationError, IpNotAllowedError)):
+        return _WhatsAppFailure(err.title, True)
+    if err.code == "WHATSAPP_NOT_CONFIGURED":
+        return _WhatsAppFailure("WhatsApp is not connected for this RASL account; connect it in RASL first", True)
+    if isinstance(err, ValidationError):
+        if "phone" in err.fields:
+            return _WhatsAppFailure(f"RASL rejected the phone number: {err.fields['phone'][0]} "
+                                    "Fix it in RASL_REPORT_WHATSAPP (international form, e.g. +966501234567)")
+        first = next((m[0] for m in err.fields.values() if m), "")
+        return _WhatsAppFailure(f"RASL rejected the message: {first or err.detail or err.title}")
+    if isinstance(err, NotFoundError) and template:
+        return _WhatsAppFailure(f"RASL has no approved template '{template[0]}' in language '{template[1]}'; "
+                                "check RASL_REPORT_WHATSAPP_TEMPLATE", True)
+    if err.code == "CONTACT_OPTED_OUT":
+        return _WhatsAppFailure("this contact opted out of messages in RASL; remove the number from "
+                                "RASL_REPORT_WHATSAPP or opt it back in")
+    if err.code == "FEATURE_NOT_AVAILABLE":
+        return _WhatsAppFailure("template messages are not in this RASL plan; remove RASL_REPORT_WHATSAPP_TEMPLATE "
+                                "or upgrade the plan", True)
+    if isinstance(err, PlanLimitError):
+        return _WhatsAppFailure(f"{err.title.rstrip('.')} ({err.detail})", err.code == "FEATURE_LIMIT_EXCEEDED")
+    if err.code == "MESSAGE_SEND_FAILED":
+        reason = err.details.get("error") if isinstance(err.details, dict) else None
+        return _WhatsAppFailure("WhatsApp did not accept the message" + (f" ({reason})" if reason else "")
+                                + "; try again later")
+    if isinstance(err, (ServerError, RequestTimeoutError, ProtocolError)):
+        return _WhatsAppFailure(f"RASL did not confirm the message ({err.title.rstrip('.')}); it is not counted as "
+                                "sent and the next run sends it again")
+    if isinstance(err, ConnectionFailedError):
+        return _WhatsAppFailure(err.title, True)
+    return _WhatsAppFailure(err.title)
+
+
+def _send_whatsapp(client, settings: Settings, phone: str, text: str) -> str:
+    """Send ``text`` to ``phone``; returns RASL's message id (or ``""``). Raises ``RaslError``."""
+    if settings.whatsapp_template:
+        name, language = settings.whatsapp_template
+        sent = client.send_template(phone, name, language, [delivery_content.template_field(text)])
+    else:
+        sent = client.send_text(phone, delivery_content.fit_text(text))
+    return f"RASL message {sent.message_id}" if sent.message_id else ""
+
+
+# --- the run ----------------------------------------------------------------------------------
+
+
+def deliver(
+    settings: Settings,
+    cache_path: Path,
+    targets: list[tuple[Recipient, list[str]]],
+    content: Content,
+    *,
+    kind: str,
+    client_factory: Callable[[], object] | None,
+    actor: Actor = CLI_ACTOR,
+    ssl_context=None,
+    result: RunResult | None = None,
+) -> RunResult:
+    """Send ``content`` to each target ``(recipient, items)`` and record every attempt.
+
+    ``items`` are the ``deliveries.item`` values the message covers (one week, or several alert
+    keys); a success records one ``sent`` row per item, a failure one ``failed`` row per item, each
+    in its own writer swap right after the attempt. ``client_factory()`` returns a ``RaslClient``
+    (used as a context manager) for WhatsApp. Raises ``store.CacheError`` when an attempt cannot be
+    recorded (the run stops there: sending on without a record could repeat a message later).
+    """
+    result = result or RunResult(content.subject)
+    smtp = None
+    email_targets = [t for t in targets if t[0].channel == EMAIL]
+    wa_targets = [t for t in targets if t[0].channel == WHATSAPP]
+
+    def note(rcpt: Recipient, items: list[str], error: str | None, info: str = "") -> None:
+        outcome = "failed" if error else "sent"
+        message = _scrub(error or info, settings, smtp)
+        try:
+            delivery_log.append(cache_path, [Attempt(kind, item, rcpt.channel, rcpt.address, outcome, content.subject,
+                                                     message, actor.email) for item in items])
+        except store.CacheError as err:
+            # Stop here: sending on without records could repeat these messages on the next run.
+            what = "got the message, but" if not error else "was not served, and"
+            raise store.CacheError(f"{rcpt} {what} the delivery log could not be written ({err.title}); "
+                                   "stopped before the other recipients", err.detail) from err
+        if error:
+            result.failed[rcpt] = message
+            log.info("%s not delivered: %s", rcpt, message)
+        else:
+            result.sent.append(rcpt)
+            log.info("%s delivered", rcpt)
+
+    if email_targets:
+        problem = None
+        sender = None
+        if not settings.smtp_url:
+            problem = "RASL_SMTP_URL is not set: set it to smtp://user:password@host:port to send e-mail"
+        else:
+            smtp = SmtpConfig.from_url(settings.smtp_url)
+            sender = sender_address(smtp, settings.smtp_from)
+            if not sender:
+                problem = "RASL_SMTP_FROM is not set: set the sender address, e.g. reports@example.com"
+        if problem:
+            for rcpt, items in email_targets:
+                note(rcpt, items, problem)
+        else:
+            with Mailer(smtp, sender, ssl_context=ssl_context) as mailer:
+                for rcpt, items in email_targets:
+                    msg = build_message(sender, rcpt.address, content.subject, content.email_text,
+                                        content.email_html, list(content.attachments))
+                    try:
+                        mailer.send(msg, rcpt.address)
+                    except MailError as err:
+                        note(rcpt, items, str(err))
+                        continue
+                    note(rcpt, items, None)
+
+    if wa_targets:
+        fatal: str | None = None
+        client = None
+        try:
+            client = client_factory() if client_factory else None
+        except RaslError as err:
+            fatal = err.title
+        if client is None and fatal is None:
+            fatal = "no RASL connection is available for WhatsApp"
+        try:
+            for rcpt, items in wa_targets:
+                if fatal:
+                    note(rcpt, items, fatal)
+                    continue
+                try:
+                    info = _send_whatsapp(client, settings, rcpt.address, content.whatsapp)
+                except RaslError as err:
+                    failure = whatsapp_problem(err, settings)
+                    if failure.whole_run:
+                        fatal = str(failure)
+                    note(rcpt, items, str(failure))
+                    continue
+                note(rcpt, items, None, info)
+        finally:
+            if client is not None:
+                client.close()
+    return result
+
+
+def _print_result(result: RunResult, out=None, err=None) -> None:
+    out, err = out or sys.stdout, err or sys.stderr
+    for rcpt in result.sent:
+        print(f"sent: {rcpt}", file=out)
+    for rcpt, message in result.failed.items():
+        print(f"error: {rcpt}: {message}", file=err)
+
+
+# --- weekly review ----------------------------------------------------------------------------
+
+
+def weekly_content(review: weekly_review.WeeklyReview, pack: bytes | None, zip_name: str | None) -> Content:
+    """The weekly review as a ``Content`` (the pack attached when given)."""
+    attachments = ((zip_name, pack, "application/zip"),) if pack is not None and zip_name else ()
+    return Content(
+        subject=delivery_content.weekly_subject(review),
+        whatsapp=delivery_content.weekly_whatsapp(review),
+        email_text=delivery_content.weekly_text(review, zip_name if attachments else None),
+        email_html=delivery_content.weekly_html(review, zip_name if attachments else None),
+        attachments=attachments,
+    )
+
+
+def pending(reader, kind: str, targets: list[tuple[Recipient, list[str]]], force: bool) -> tuple[
+        list[tuple[Recipient, list[str]]], list[Recipient]]:
+    """Split targets into ``(to send, already sent)``; each target keeps only its unsent items.
+
+    ``force`` sends everything again. Reads ``deliveries``.
+    """
+    if force:
+        return targets, []
+    items = sorted({i for _, its in targets for i in its})
+    done = delivery_log.sent_keys(reader, kind, items)
+    todo, skipped = [], []
+    for rcpt, its in targets:
+        left = [i for i in its if (i, rcpt.channel, rcpt.address) not in done]
+        if left:
+            todo.append((rcpt, left))
+        else:
+            skipped.append(rcpt)
+    return todo, skipped
+
+
+def _workspace_client(settings: Settings, transport=None) -> Callable[[], object]:
+    def make():
+        from rasl_data.cache.workspace import Workspace
+
+        ws = Workspace(settings, transport=transport)
+        try:
+            return ws.client()
+        finally:
+            ws.reader.close()
+    return make
+
+
+def run_weekly_send(args: argparse.Namespace, *, transport=None, ssl_context=None) -> int:
+    """``report weekly --send [--force] [--out FILE]``: build the pack and deliver it; returns the exit code.
+
+    0 everyone has it (now or before); 1 someone did not get it (one line each on stderr naming the
+    recipient and what to fix) or the cache cannot be read or written; 2 bad input or no recipients
+    configured. ``transport``/``ssl_context`` are for tests (an emulator, a private certificate).
+    """
+    def fail(message: str, code: int) -> int:
+        print(f"error: {message}", file=sys.stderr)
+        return code
+
+    week = None
+    if args.week:
+        try:
+            week = periods.parse_date(args.week, "--week")
+        except ValueError as err:
+            return fail(str(err).rstrip("."), 2)
+    ws_arg = args.week_start.strip().lower() if args.week_start else None
+    if ws_arg is not None and ws_arg not in periods.WEEK_STARTS:
+        return fail(f"--week-start {args.week_start!r} is not one of {', '.join(periods.WEEK_STARTS)}", 2)
+    try:
+        cfg = load_settings({"RASL_CACHE_PATH": args.cache, "RASL_TIMEZONE": args.tz, "RASL_WEEK_START": ws_arg})
+    except SettingsError as err:
+        return fail(f"configuration: {err}", 2)
+    everyone = recipients(cfg)
+    if not everyone:
+        return fail("nobody to send to: set RASL_REPORT_EMAILS and/or RASL_REPORT_WHATSAPP", 2)
+    out = Path(args.out).expanduser() if args.out else None
+    if out is not None and not out.parent.is_dir():
+        return fail(f"the folder {out.parent} does not exist", 2)
+    cache = cfg.cache_path
+    if not store.cache_exists(cache):
+        return fail(f"no cache at {cache}: run `python -m rasl_data sync` first", 1)
+    reader = store.Reader(cache)
+    try:
+        try:
+            review = weekly_review.weekly_review(reader, week, cfg.timezone, cfg.week_start, periods.today_in(cfg.timezone))
+        except ValueError as err:
+            return fail(str(err), 2)
+        item = review.week_start.isoformat()
+        label = weekly_review.week_label(review.week_start, review.week_end)
+        with run_lock(cache):
+            result, todo = _weekly_run(args, cfg, reader, review, everyone, item, label, out, transport, ssl_context)
+        if result is None:
+            return 1
+    except store.CacheError as err:
+        return fail(err.title, 1)
+    finally:
+        reader.close()
+    _print_result(result)
+    if not todo:
+        print(f"nothing sent: the weekly review of {label} was already sent to all {len(result.skipped)} "
+              "recipient(s) (--force sends it again)")
+        return 0
+    summary = f"weekly review {label}: sent to {len(result.sent)}"
+    if result.skipped:
+        summary += f", already sent to {len(result.skipped)}"
+    if result.failed:
+        summary += f", not delivered to {len(result.failed)}: " + ", ".join(str(r) for r in result.failed)
+        summary += " (the next --send tries them again)"
+        print(summary, file=sys.stderr)
+        return 1
+    print(summary)
+    return 0
+
+
+def _weekly_run(args, cfg: Settings, reader, review, everyone, item: str, label: str, out: Path | None, transport,
+                ssl_context) -> tuple[RunResult | None, list]:
+    """The part of ``report weekly --send`` that runs under the delivery lock; ``(None, [])`` when the
+    zip could not be written (the error is printed)."""
+    from rasl_data.outputs.weekly_pack import build_weekly_pack, pack_zip_name
+
+    todo, skipped = pending(reader, "weekly_review", [(r, [item]) for r in everyone], args.force)
+    pack = zip_name = None
+    if out is not None or any(r.channel == EMAIL for r, _ in todo):
+        pack = build_weekly_pack(reader, images=not args.no_images, review=review)
+        zip_name = pack_zip_name(review)
+    if out is not None:
+        from rasl_data.outputs.weekly_pack import _write_atomically
+
+        try:
+            _write_atomically(out, pack)
+        except OSError as err:
+            print(f"error: cannot write {out}: {err.strerror or err}", file=sys.stderr)
+            return None, []
+        print(f"wrote {out}")
+    result = RunResult(label, skipped=skipped)
+    if todo:
+        content = weekly_content(review, pack, zip_name)
+        deliver(cfg, cfg.cache_path, todo, content, kind="weekly_review",
+                client_factory=_workspace_client(cfg, transport), ssl_context=ssl_context, result=result)
+    return result, todo
+
+
+# --- alerts -----------------------------------------------------------------------------------
+
+
+def add_alerts_parser(subparsers) -> argparse.ArgumentParser:
+    """Add ``alerts [--send] [--cache FILE]`` to the CLI's subparsers."""
+    p = subparsers.add_parser(
+        "alerts", help="list the alerts (silent sources, spikes and drops, failing sync); --send delivers new ones",
+        description="List what needs attention now: sources that went silent, spikes and drops over the last 7 "
+                    "complete local days (the weekly review's rule), a sync failing for more than a day. With --send, "
+                    "e-mail and WhatsApp each recipient the alerts it has not had yet (a quiet run sends nothing).")
+    p.add_argument("--send", action="store_true", help="send the new alerts by e-mail and WhatsApp")
+    p.add_argument("--cache", metavar="FILE", help="DuckDB cache file (default: RASL_CACHE_PATH or the per-workspace cache)")
+    p.set_defaults(func=run_alerts)
+    return p
+
+
+def alert_content(new: list[alerts_mod.Alert], tz: str, now: datetime | None = None) -> Content:
+    """The alerts as one ``Content`` (the same text by e-mail and WhatsApp)."""
+    text = alerts_mod.alerts_text(new, tz, now)
+    subject = text.split("\n", 1)[0]
+    if len(new) == 1:
+        subject = f"RASL alert: {new[0].text}"[:180]
+    return Content(subject=subject, whatsapp=delivery_content.fit_text(text), email_text=text + "\n")
+
+
+def send_alerts(settings: Settings, *, now: datetime | None = None, transport=None, ssl_context=None,
+                send: bool = True) -> tuple[list[alerts_mod.Alert], RunResult | None]:
+    """Detect the alerts and send each recipient those it has not had yet.
+
+    Returns ``(alerts true now, run result or None when nothing was sent)``. ``send=False`` only
+    detects. Raises ``store.CacheError``.
+    """
+    cache = settings.cache_path
+    with run_lock(cache) if send else contextlib.nullcontext():
+        reader = store.Reader(cache)
+        try:
+            found = alerts_mod.detect(reader, settings.timezone, settings.week_start, now)
+            if not send or not found:
+                return found, None
+            keys = [a.key for a in found]
+            todo, _ = pending(reader, "alert", [(r, keys) for r in recipients(settings)], False)
+        finally:
+            reader.close()
+        if not todo:
+            return found, None
+        by_key = {a.key: a for a in found}
+        result = RunResult("alerts")
+        # Recipients differ in what they already had: group those who get the same set.
+        groups: dict[tuple[str, ...], list[tuple[Recipient, list[str]]]] = {}
+        for rcpt, its in todo:
+            groups.setdefault(tuple(its), []).append((rcpt, its))
+        for its, targets in groups.items():
+            content = alert_content([by_key[k] for k in its], settings.timezone, now)
+            deliver(settings, cache, targets, content, kind="alert",
+                    client_factory=_workspace_client(settings, transport), ssl_context=ssl_context, result=result)
+        return found, result
+
+
+def run_alerts(args: argparse.Namespace, *, transport=None, ssl_context=None, now: datetime | None = None) -> int:
+    """``alerts [--send]``: print the alerts true now; with ``--send`` deliver the new ones.
+
+    Exit 0 (also when quiet), 1 when someone did not get an alert or the cache fails, 2 bad
+    configuration or (with ``--send``) no recipients.
+    """
+    try:
+        cfg = load_settings({"RASL_CACHE_PATH": args.cache})
+    except SettingsError as err:
+        print(f"error: configuration: {err}", file=sys.stderr)
+        return 2
+    if args.send and not recipients(cfg):
+        print("error: nobody to send to: set RASL_REPORT_EMAILS and/or RASL_REPORT_WHATSAPP", file=sys.stderr)
+        return 2
+    if not store.cache_exists(cfg.cache_path):
+        print(f"error: no cache at {cfg.cache_path}: run `python -m rasl_data sync` first", file=sys.stderr)
+        return 1
+    try:
+        found, result = send_alerts(cfg, now=now, transport=transport, ssl_context=ssl_context, send=args.send)
+    except store.CacheError as err:
+        print(f"error: {err.title}", file=sys.stderr)
+        return 1
+    if not args.send:
+        for a in found:
+            print(f"• {a.text}")
+        print(f"{len(found)} alert(s) true now (--send delivers those not sent yet)")
+        return 0
+    if result is None:
+        print(f"no new alerts: nothing sent ({len(found)} alert(s) true now, all already sent)" if found
+              else "no new alerts: nothing sent")
+        return 0
+    _print_result(result)
+    if result.failed:
+        print(f"alerts not delivered to {len(result.failed)}: " + ", ".join(str(r) for r in result.failed)
+              + " (the next --send tries them again)", file=sys.stderr)
+        return 1
+    print(f"alerts sent to {len(result.sent)} recipient(s)")
+    return 0
+
+
+# --- the dashboard's Send test ----------------------------------------------------------------
+
+
+def send_test(ws, channel: str, *, actor: Actor, ssl_context=None) -> RunResult:
+    """Send a short test message on ``channel`` (``email``/``whatsapp``) to every configured recipient.
+
+    ``ws`` is the ``Workspace`` (its settings, cache and API client). Editors only: raises
+    ``access.AccessDeniedError`` for a viewer (audited as refused, nothing sent). Audited as
+    ``delivery.test`` (object ``delivery_channel``) with the recipients and the outcome; each attempt
+    lands in ``deliveries`` (kind ``test``). Raises ``ValueError`` for an unknown channel or when the
+    channel has no recipients; ``DeliveryBusyError`` while a scheduled run is sending;
+    ``store.CacheError`` when the cache cannot be written.
+    """
+    if channel not in (EMAIL, WHATSAPP):
+        raise ValueError(f"unknown channel {channel!r}")
+    settings: Settings = ws.settings
+    targets = [r for r in recipients(settings) if r.channel == channel]
+    label = "e-mail" if channel == EMAIL else "WhatsApp"
+    entry = AuditEntry("delivery.test", "delivery_channel", channel, label,
+                       before=None, after={"recipients": [r.address for r in targets]})
+    try:
+        require_editor(actor, entry.action)
+    except AccessDeniedError as err:
+        entry.outcome, entry.message = "refused", err.title
+        audit.append(ws.cache_path, actor, entry)
+        raise
+    if not targets:
+        key = "RASL_REPORT_EMAILS" if channel == EMAIL else "RASL_REPORT_WHATSAPP"
+        raise ValueError(f"No {label} recipients: set {key} first.")
+    now = datetime.now(timezone.utc)
+    text = (f"RASL dashboard test: {label} delivery works. The weekly review and alerts will arrive here. "
+            f"({now:%Y-%m-%d %H:%M} UTC)")
+    content = Content(subject="RASL dashboard: test message", whatsapp=text, email_text=text + "\n")
+    with run_lock(ws.cache_path):
+        result = deliver(settings, ws.cache_path, [(r, ["test"]) for r in targets], content, kind="test",
+                         client_factory=ws.client, actor=actor, ssl_context=ssl_context)
+    entry.after = {"recipients": [r.address for r in targets], "sent": [r.address for r in result.sent],
+                   "failed": {r.address: m for r, m in result.failed.items()}}
+    if result.failed:
+        entry.outcome = "failed"
+        entry.message = _scrub("; ".join(f"{r.address}: {m}" for r, m in result.failed.items()), settings)[:500]
+    audit.append(ws.cache_path, actor, entry)
+    return result
+
+
+def delivery_log_frame(ws, limit: int = 100):
+    """The delivery log for the Settings page: one row per message and recipient, newest first
+    (see ``delivery_log.read_messages``; table ``deliveries``)."""
+    return delivery_log.read_messages(ws.reader, limit=limit)
+
+
+# --- the schedule of compose.yaml (deploy/weekly-loop.sh) --------------------------------------
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def weekly_due(settings: Settings, now: datetime | None = None, day: str = "monday", hour: int = 8) -> bool:
+    """True from ``hour`` o'clock to midnight on ``day`` in the business's time zone (``RASL_TIMEZONE``):
+    when the scheduled ``report weekly --send`` should run. ``now`` is an aware instant (default
+    now). Raises ``ValueError`` for an unknown day or an hour outside 0–23."""
+    day = day.strip().lower()
+    if day not in WEEKDAYS:
+        raise ValueError(f"RASL_WEEKLY_DAY {day!r} is not a day of the week, e.g. monday")
+    if not 0 <= hour <= 23:
+        raise ValueError(f"RASL_WEEKLY_HOUR {hour} is not an hour from 0 to 23")
+    local = (now or datetime.now(timezone.utc)).astimezone(settings.zone)
+    return local.weekday() == WEEKDAYS.index(day) and local.hour >= hour
+
+
+def _schedule_main(argv: list[str]) -> int:
+    """``python -m rasl_data.outputs.delivery weekly-due``: exit 0 when the weekly review is due now (see
+    ``weekly_due``; ``RASL_WEEKLY_DAY``/``RASL_WEEKLY_HOUR`` from the environment), 1 when not, 2 with
+    one line on stderr for a bad setting."""
+    if argv != ["weekly-due"]:
+        print("usage: python -m rasl_data.outputs.delivery weekly-due", file=sys.stderr)
+        return 2
+    try:
+        raw_hour = os.environ.get("RASL_WEEKLY_HOUR", "8").strip()
+        if not raw_hour.isdigit():
+            raise ValueError(f"RASL_WEEKLY_HOUR {raw_hour!r} is not an hour from 0 to 23")
+        due = weekly_due(load_settings(), day=os.environ.get("RASL_WEEKLY_DAY", "monday"), hour=int(raw_hour))
+    except (SettingsError, ValueError) as err:
+        print(f"error: configuration: {err}", file=sys.stderr)
+        return 2
+    return 0 if due else 1
+
+
+if __name__ == "__main__":  # pragma: no cover - exercised through deploy/weekly-loop.sh
+    sys.exit(_schedule_main(sys.argv[1:]))

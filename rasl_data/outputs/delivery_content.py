@@ -1,0 +1,136 @@
+"""What the deliveries say: the weekly review e-mail (subject, text, HTML with KPI tiles) and the
+WhatsApp texts, within RASL's limits.
+
+Names typed by users (sources, campaigns) are data: escaped in HTML, never read as markup; the
+plain text keeps them literally. No streamlit, no network here.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+
+import pandas as pd
+
+from rasl_data.analytics import weekly_review
+from rasl_data.analytics.weekly_review import WeeklyReview
+
+WHATSAPP_MAX_CHARS = 4096  # POST /messages/text rejects longer messages (contract §11.1)
+# Tiles of the e-mail, in order: (metric label, how its value reads).
+TILES = (
+    (weekly_review.METRIC_NEW_CONTACTS, "count"),
+    (weekly_review.METRIC_UNATTRIBUTED_SHARE, "share"),
+    (weekly_review.METRIC_ACTIVE_SOURCES, "count"),
+    (weekly_review.METRIC_NEW_SOURCES, "count"),
+    (weekly_review.METRIC_SILENT_SOURCES, "count"),
+    (weekly_review.METRIC_SPIKES, "count"),
+)
+
+
+def fit_text(text: str, limit: int = WHATSAPP_MAX_CHARS) -> str:
+    """``text`` cut to at most ``limit`` characters at a line break, ending with a note of what was left
+    out (whole lines only, so a name is never cut in half)."""
+    if len(text) <= limit:
+        return text
+    lines = text.split("\n")
+    kept: list[str] = []
+    for i, line in enumerate(lines):
+        note = f"… and {len(lines) - i} more line(s)"
+        if len("\n".join(kept + [line, note])) > limit:
+            return "\n".join(kept + [note])[:limit]
+        kept.append(line)
+    return "\n".join(kept)[:limit]
+
+
+def template_field(text: str, limit: int = 1024) -> str:
+    """``text`` as one template body parameter: WhatsApp refuses newlines and tabs there, so lines are
+    joined with `` | `` and runs of spaces collapsed; at most ``limit`` characters."""
+    flat = " | ".join(" ".join(line.replace("\t", " ").split()) for line in text.splitlines() if line.strip())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
+
+
+def _new_contacts(review: WeeklyReview) -> tuple[int, str]:
+    row = review.metric(weekly_review.METRIC_NEW_CONTACTS)
+    this = int(row["this_week"])
+    change = row["change_vs_previous"]
+    pct = row["change_pct_vs_previous"]
+    if pd.isna(change):
+        return this, ""
+    text = f"{int(change):+,}" + ("" if pd.isna(pct) else f", {float(pct):+.0%}")
+    return this, text
+
+
+def weekly_subject(review: WeeklyReview) -> str:
+    """``Weekly review 16–22 Nov 2026: 1,234 new contacts (+56, +5% vs the week before)``."""
+    label = weekly_review.week_label(review.week_start, review.week_end)
+    n, change = _new_contacts(review)
+    return f"Weekly review {label}: {n:,} new contacts" + (f" ({change} vs the week before)" if change else "")
+
+
+def weekly_text(review: WeeklyReview, attachment_name: str | None = None) -> str:
+    """The e-mail's plain-text body: the summary, then where the rest is."""
+    tail = ["", f"Local dates in {review.tz}; weeks start on {review.week_starts_on.capitalize()}."]
+    if attachment_name:
+        tail.append(f"The full pack ({attachment_name}) is attached: CSVs, the report with charts (opens "
+                    "offline in a browser) and chart images.")
+    tail.append("Spikes and drops: " + weekly_review.SPIKE_RULE)
+    return review.summary + "\n" + "\n".join(tail) + "\n"
+
+
+def _tile_value(row: pd.Series, how: str) -> tuple[str, str, str]:
+    """``(value, change line, colour)`` of one tile."""
+    this, prev, change = row["this_week"], row["previous_week"], row["change_vs_previous"]
+    if how == "share":
+        value = "–" if pd.isna(this) else f"{float(this):.0%}"
+        if pd.isna(change):
+            return value, "no contacts the week before" if pd.isna(prev) else "", "#5F6368"
+        # More unattributed is worse: red up, green down.
+        colour = "#D93025" if change > 0 else "#0F9D58" if change < 0 else "#5F6368"
+        return value, f"{float(change) * 100:+.1f} pts vs the week before", colour
+    value = "–" if pd.isna(this) else f"{int(this):,}"
+    if pd.isna(change) or pd.isna(prev):
+        return value, "this week", "#5F6368"
+    pct = row["change_pct_vs_previous"]
+    text = f"{int(change):+,}" + ("" if pd.isna(pct) or math.isinf(pct) else f" ({float(pct):+.0%})") + " vs the week before"
+    colour = "#0F9D58" if change > 0 else "#D93025" if change < 0 else "#5F6368"
+    return value, text, colour
+
+
+def weekly_html(review: WeeklyReview, attachment_name: str | None = None) -> str:
+    """The e-mail's HTML body: title, KPI tiles (value and change vs the week before), the summary's
+    bullets, and a note on the attachment. Inline styles only (mail clients drop ``<style>``);
+    every text escaped; ``dir="auto"`` so Arabic names read right to left."""
+    label = html.escape(weekly_review.week_label(review.week_start, review.week_end))
+    totals = review.totals.set_index("metric")
+    cells = []
+    for metric, how in TILES:
+        if metric not in totals.index:
+            continue
+        value, change, colour = _tile_value(totals.loc[metric], how)
+        cells.append(
+            '<td style="padding:6px;width:33%;vertical-align:top">'
+            '<div style="border:1px solid #DADCE0;border-radius:8px;padding:10px 12px">'
+            f'<div style="color:#5F6368;font-size:13px">{html.escape(metric)}</div>'
+            f'<div style="font-size:26px;font-weight:bold;color:#202124">{html.escape(value)}</div>'
+            f'<div style="font-size:12px;color:{colour}">{html.escape(change)}</div></div></td>')
+    rows = "".join("<tr>" + "".join(cells[i:i + 3]) + "</tr>" for i in range(0, len(cells), 3))
+    lines = review.summary.split("\n")
+    bullets = "".join(f'<li dir="auto" style="margin:2px 0">{html.escape(line.lstrip("• "))}</li>'
+                      for line in lines[1:])
+    note = (f"<p>The full pack <b>{html.escape(attachment_name)}</b> is attached: CSVs, the report with "
+            "interactive charts (opens offline in a browser) and chart images.</p>") if attachment_name else ""
+    return (
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"></head>'
+        '<body style="font-family:Arial,\'Noto Naskh Arabic\',sans-serif;color:#202124;max-width:680px">'
+        f'<h2 style="margin-bottom:2px">Weekly review: {label}</h2>'
+        f'<p style="color:#5F6368;margin-top:0">Local dates in {html.escape(review.tz)}; weeks start on '
+        f'{html.escape(review.week_starts_on.capitalize())}. Changes are against the week before.</p>'
+        f'<table role="presentation" style="border-collapse:collapse;width:100%">{rows}</table>'
+        f'<h3>Summary</h3><ul style="padding-left:20px">{bullets}</ul>{note}'
+        f'<p style="color:#5F6368;font-size:12px">{html.escape(weekly_review.SPIKE_RULE)}</p></body></html>'
+    )
+
+
+def weekly_whatsapp(review: WeeklyReview) -> str:
+    """The WhatsApp text of the weekly review: the summary (at most 12 lines), within 4,096 characters."""
+    return fit_text(review.summary)

@@ -1,0 +1,613 @@
+"""Table files (CSV and XLSX) of the analytics, for the CLI (``python -m rasl_data export ...``),
+the weekly pack and the pages' download buttons.
+
+Public API (every table download and export goes through it):
+
+* ``write_table(df, path, *, sheet_name=None, text_columns=None)``: writes ``df`` as CSV or XLSX,
+  picked from the file extension (``.csv`` / ``.xlsx``; ``table_format`` raises ``ValueError``
+  for any other), whole or not at all, with the umask's usual mode;
+* ``table_bytes(df, fmt, *, sheet_name=None, text_columns=None)``: the same file in memory, for a
+  download button (``MIME_TYPES[fmt]`` is its media type);
+* ``to_csv_bytes(df)`` and ``to_xlsx_bytes(df)`` / ``workbook_bytes({sheet: df, ...})``: the two
+  writers themselves.
+
+CSV is the Excel-safe text form (rules below). XLSX is the safe form for spreadsheets: its cells
+are typed, so a campaign called ``1/2``, ``5-7``, ``1e5`` or ``00123`` stays that text, which a
+spreadsheet opening a CSV turns into a date or a number whatever the CSV says.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import csv
+import io
+import math
+import os
+import re
+import sys
+import tempfile
+import threading
+from datetime import date, datetime
+from pathlib import Path
+from typing import Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+
+from rasl_data.analytics import acquisition, periods
+from rasl_data.analytics.attribution import one_line
+
+ACQUISITION_DIMENSIONS = acquisition.DIMENSIONS
+
+
+# --- the Excel-safe CSV writer ------------------------------------------------------------------
+#
+# Rules (README "CSV files"), all applied by ``to_csv_bytes``:
+# * UTF-8 with a byte-order mark, so Excel on Windows and Mac shows Arabic names intact;
+#   CRLF line ends; quoting by the ``csv`` module (RFC 4180); no index column.
+# * Dates ``YYYY-MM-DD``; timestamps ISO 8601 (``2026-11-16T10:00:00+03:00``, the offset they
+#   carry; naive ones without an offset). A naive datetime column holding only midnights is a
+#   date column and is written as dates.
+# * Numbers as plain digits: no thousands separators, no exponent (``1e+16`` is written
+#   ``10000000000000000``), ``.`` as the decimal point, whole floats without ``.0``, negatives
+#   with their ``-`` (they stay numbers in Excel); missing → empty.
+# * Formula injection: in text columns (and header names), a cell starting with ``=``, ``+``,
+#   ``-``, ``@``, tab or carriage return (or their full-width forms) gets a leading ``'``, so
+#   Excel, Google Sheets and LibreOffice show it as text and never run it. Numeric columns are
+#   left alone.
+# * Phone numbers: in a column whose name looks like a phone (``PHONE_COLUMN``), every non-empty
+#   value is written as text with a leading ``'``, whatever its first character. Excel would
+#   otherwise turn ``0501234567`` into 501234567, ``966501234567`` into 9.66501E+11 and
+#   ``+966…`` into a formula; the apostrophe keeps the ``+`` and leading zeros (Excel shows the
+#   apostrophe as part of the text). We do not use the ``="0501234567"`` trick: it is a formula,
+#   which these files never contain.
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+PHONE_COLUMN = re.compile(r"phone|mobile|msisdn|(^|[^a-z])tel([^a-z]|$)|whats_?app_?(number|no)|جوال|هاتف",
+                          re.IGNORECASE)
+_UNSAFE_FILE_CHARS = re.compile(r'[\\/:*?"<>|\x00-\x1f\s]+')
+
+
+def is_phone_column(name) -> bool:
+    """Whether a column's values are phone numbers to keep as text (``phone``, ``mobile``, ...)."""
+    return bool(PHONE_COLUMN.search(str(name)))
+
+
+def neutralise(text: str) -> str:
+    """``text`` with a leading ``'`` when a spreadsheet would read it as a formula."""
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
+def _number_text(x) -> str:
+    if isinstance(x, (bool, np.bool_)):
+        return str(bool(x))
+    if isinstance(x, (int, np.integer)):
+        return str(int(x))
+    x = float(x)
+    if math.isnan(x):
+        return ""
+    if x == 0:
+        return "0"  # never "-0"
+    # Positional notation with the shortest digits that read back as the same float: 1e16 is
+    # "10000000000000000" and 1.5e-07 is "0.00000015", never exponent notation (which Excel may
+    # read as text in some locales and people misread); whole floats carry no ".0".
+    return np.format_float_positional(x, trim="-")
+
+
+def _missing(x) -> bool:
+    try:
+        return x is None or bool(pd.isna(x))
+    except (TypeError, ValueError):  # arrays and other containers are values, not missing
+        return False
+
+
+def _timestamp_text(x, date_only: bool = False) -> str:
+    ts = pd.Timestamp(x)
+    return ts.date().isoformat() if date_only else ts.isoformat()
+
+
+def _cell_text(x) -> str:
+    """One cell of a text/object column: dates and numbers as data, strings neutralised."""
+    if _missing(x):
+        return ""
+    if isinstance(x, (datetime, pd.Timestamp)):
+        return _timestamp_text(x)
+    if isinstance(x, date):
+        return x.isoformat()
+    if isinstance(x, (bool, np.bool_, int, float, np.integer, np.floating)):
+        return _number_text(x)
+    return neutralise(str(x))
+
+
+def _phone_text(x) -> str:
+    if _missing(x):
+        return ""
+    if isinstance(x, (float, np.floating)) and float(x).is_integer():
+        x = int(x)  # a phone column read as numbers: its digits, without ".0"
+    text = str(x)
+    return "'" + text if text else ""
+
+
+def _text_column_names(df: pd.DataFrame, text_columns: Iterable | None) -> set:
+    """Names of the columns written as text whatever they hold: phone-like ones and ``text_columns``."""
+    extra = set() if text_columns is None else {text_columns} if isinstance(text_columns, str) else set(text_columns)
+    unknown = extra - set(df.columns)
+    if unknown:
+        raise ValueError(f"text_columns names columns the table does not have: {', '.join(map(str, sorted(unknown, key=str)))}")
+    return {name for name in df.columns if name in extra or is_phone_column(name)}
+
+
+def _column_texts(series: pd.Series, name, as_text: bool = False) -> list[str]:
+    """Every cell of one column as the text to write (see the rules above)."""
+    dtype = series.dtype
+    if as_text or is_phone_column(name):
+        return [_phone_text(x) for x in series]
+    if isinstance(dtype, pd.CategoricalDtype):
+        series = series.astype(object)
+        dtype = series.dtype
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        values = series.dropna()
+        naive = getattr(dtype, "tz", None) is None
+        date_only = naive and len(values) > 0 and bool((values == values.dt.normalize()).all())
+        return ["" if _missing(x) else _timestamp_text(x, date_only) for x in series]
+    if pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_numeric_dtype(dtype):
+        return ["" if _missing(x) else _number_text(x) for x in series]
+    return [_cell_text(x) for x in series]
+
+
+def to_csv_bytes(df: pd.DataFrame, *, text_columns: Iterable | None = None) -> bytes:
+    """``df`` as Excel-safe CSV bytes (UTF-8 with BOM; the rules are at the top of this section).
+
+    Every column is written, the index never. Column names are neutralised like text cells.
+    ``text_columns`` (names) are written like phone numbers, as text with a leading ``'``, e.g.
+    codes whose leading zeros matter; phone-like columns always are. Pure function: no file, no
+    time zone conversion (timestamps keep the offset they carry). Raises ``ValueError`` when
+    ``text_columns`` names a column ``df`` lacks.
+    """
+    as_text = _text_column_names(df, text_columns)
+    columns = [_column_texts(df.iloc[:, i], name, name in as_text) for i, name in enumerate(df.columns)]
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    writer.writerow([neutralise(str(name)) for name in df.columns])
+    writer.writerows(zip(*columns))
+    return buf.getvalue().encode("utf-8-sig")
+
+
+_UMASK_LOCK = threading.Lock()
+
+
+def _umask() -> int:
+    """The process umask, read without changing it where the system allows (Linux ≥ 4.7)."""
+    with contextlib.suppress(OSError, ValueError):
+        with open("/proc/self/status", encoding="ascii", errors="replace") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    with _UMASK_LOCK:  # elsewhere: set and restore (other threads may create files meanwhile)
+        mask = os.umask(0o077)
+        os.umask(mask)
+    return mask
+
+
+def write_file_atomically(path: Path | str, data: bytes) -> Path:
+    """Write ``data`` to ``path`` whole or not at all (a temporary file beside it, then renamed).
+
+    The file gets the mode a plain ``open(path, "w")`` would give (``0o666`` less the umask), not
+    the private ``0o600`` of the temporary file. Raises ``OSError`` (its ``strerror`` is fit for a
+    user; its file names may be the temporary file's) when the folder is missing or not writable
+    or ``path`` is a folder. Used by ``write_csv`` and the weekly pack.
+    """
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            os.fchmod(fh.fileno(), 0o666 & ~_umask())
+            fh.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def write_csv(df: pd.DataFrame, path: Path | str, *, text_columns: Iterable | None = None) -> Path:
+    """Write ``df`` to ``path`` as Excel-safe CSV (``to_csv_bytes``); returns the path.
+
+    The file appears whole or not at all (``write_file_atomically``), so a cron job never leaves
+    half a CSV; its mode follows the umask (``0o644`` with the usual ``022``). Raises ``OSError``
+    when the folder is missing or not writable.
+    """
+    return write_file_atomically(path, to_csv_bytes(df, text_columns=text_columns))
+
+
+# --- XLSX: typed cells ----------------------------------------------------------------------------
+#
+# Rules (README "CSV and XLSX files"), all applied by ``workbook_bytes``:
+# * Text stays text: every string is a string cell (never a formula, never an error code, even
+#   ``=1+1`` or ``#N/A``), so ``1/2``, ``5-7``, ``11-11``, ``1e5`` and ``00123`` keep exactly the
+#   characters they had, without the CSV's apostrophe. Cells a spreadsheet would re-read as a
+#   number, date or formula when edited also get Excel's "quote prefix" style (the invisible
+#   apostrophe). Characters XML cannot hold (control characters other than tab, LF, CR) become
+#   U+FFFD; a cell holds at most 32,767 characters (Excel's limit).
+# * Numbers stay numbers (integers and floats); NaN and missing values are empty cells; an
+#   integer of 16 digits or more, which Excel would round to 15 significant digits, is text.
+#   Columns of fractions (names with ``pct``, ``share`` or ``rate`` as a word) show as ``0.0%``
+#   with the fraction kept as the value.
+# * Dates are date cells (``yyyy-mm-dd``); timestamps date-time cells (``yyyy-mm-dd hh:mm:ss``).
+#   Excel has no time zones: a timestamp is written as the wall-clock time of the zone it carries
+#   (the CSV keeps its offset). A naive datetime column holding only midnights is a date column.
+# * Booleans are TRUE/FALSE cells. Phone-like columns and ``text_columns`` are text.
+# * Header row bold and frozen, with a filter; column widths from the longest value shown (8 to
+#   60 characters); the sheet name is at most 31 characters without ``[]:*?/\``.
+
+MIME_TYPES = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+TABLE_FORMATS = tuple(MIME_TYPES)
+MAX_SHEET_NAME = 31
+_MAX_CELL_TEXT = 32767
+_MAX_EXACT_INT = 10**15
+_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_SHEET_FORBIDDEN = re.compile(r"[\[\]:*?/\\\x00-\x1f]+")
+_DATED_SUFFIX = re.compile(r"_\d{4}-\d{2}-\d{2}(_to_\d{4}-\d{2}-\d{2})?$")
+_FRACTION_COLUMN = re.compile(r"(^|[^a-z])(pct|percent|share|rate)([^a-z]|$)", re.IGNORECASE)
+# Text a spreadsheet would turn into something else if typed into a cell: formulas, numbers,
+# dates, times, fractions, percentages, booleans and error codes.
+_TYPED_LOOKING = re.compile(r"^\s*([=+\-@\uff1d\uff0b\uff0d\uff20#(.,$€£¥]|[0-9٠-٩۰-۹]|true\s*$|false\s*$)",
+                            re.IGNORECASE)
+_SPACES_RE = re.compile(r"\s+")
+_DATE_FORMAT, _DATETIME_FORMAT, _FRACTION_FORMAT = "yyyy-mm-dd", "yyyy-mm-dd hh:mm:ss", "0.0%"
+
+
+def table_format(path: Path | str) -> str:
+    """``"csv"`` or ``"xlsx"`` from the extension of ``path`` (any case).
+
+    Raises ``ValueError`` with a one-line message naming the file for any other extension.
+    """
+    suffix = Path(str(path)).suffix.lower().lstrip(".")
+    if suffix not in TABLE_FORMATS:
+        kind = f"unknown file type .{suffix}" if suffix else "no file type"
+        raise ValueError(f"{Path(str(path)).name or path}: {kind}; name the file .csv or .xlsx")
+    return suffix
+
+
+def safe_sheet_name(name: str | None, default: str = "Data") -> str:
+    r"""A sheet name Excel accepts, from a table or file name.
+
+    Drops a trailing ``_<date>[_to_<date>]`` (the file name's range), turns ``_`` into spaces,
+    capitalises the first letter, removes ``[]:*?/\`` and control characters and the ``'`` Excel
+    refuses at either end, and keeps at most 31 characters. ``acquisition_2026-09-07_to_2026-11-29``
+    → ``Acquisition``; ``movers_by_source`` → ``Movers by source``; empty → ``default``.
+    """
+    text = _DATED_SUFFIX.sub("", str(name or "")).replace("_", " ")
+    text = _SPACES_RE.sub(" ", _SHEET_FORBIDDEN.sub(" ", text)).strip().strip("'").strip()
+    text = text[:MAX_SHEET_NAME].rstrip().rstrip("'").rstrip()
+    if not text:
+        return default
+    return text[0].upper() + text[1:]
+
+
+
+def _xlsx_text(value) -> str:
+    text = _XML_ILLEGAL.sub("\ufffd", str(value))
+    return text[:_MAX_CELL_TEXT]
+
+
+def _naive(ts) -> datetime:
+    """A ``datetime`` without zone: the wall-clock time in the zone it carries."""
+    ts = pd.Timestamp(ts)
+    if ts.tzinfo is not None:
+        ts = ts.tz_localize(None)
+    return ts.to_pydatetime()
+
+
+def _xlsx_value(x, as_text: bool = False):
+    """``(value, kind)`` of one cell: kind is ``"text"``, ``"number"``, ``"date"``, ``"datetime"``,
+    ``"bool"`` or ``None`` (empty)."""
+    if _missing(x):
+        return None, None
+    if as_text:
+        if isinstance(x, (float, np.floating)) and float(x).is_integer():
+            x = int(x)
+        return _xlsx_text(x), "text"
+    if isinstance(x, (datetime, pd.Timestamp)):
+        return _naive(x), "datetime"
+    if isinstance(x, date):
+        return x, "date"
+    if isinstance(x, (bool, np.bool_)):
+        return bool(x), "bool"
+    if isinstance(x, (int, np.integer)):
+        x = int(x)
+        return (x, "number") if abs(x) < _MAX_EXACT_INT else (str(x), "text")
+    if isinstance(x, (float, np.floating)):
+        x = float(x)
+        if math.isinf(x):
+            return ("Infinity" if x > 0 else "-Infinity"), "text"
+        return (0.0 if x == 0 else x), "number"
+    return _xlsx_text(x), "text"
+
+
+def _xlsx_column(series: pd.Series, name, as_text: bool) -> list[tuple]:
+    """Every cell of one column as ``(value, kind)`` (see the rules above)."""
+    dtype = series.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        series = series.astype(object)
+        dtype = series.dtype
+    if not as_text and pd.api.types.is_datetime64_any_dtype(dtype):
+        values = series.dropna()
+        naive = getattr(dtype, "tz", None) is None
+        date_only = naive and len(values) > 0 and bool((values == values.dt.normalize()).all())
+        if date_only:
+            return [(None, None) if _missing(x) else (pd.Timestamp(x).date(), "date") for x in series]
+        return [(None, None) if _missing(x) else (_naive(x), "datetime") for x in series]
+    return [_xlsx_value(x, as_text) for x in series]
+
+
+def _shown_width(value, kind) -> int:
+    if kind is None:
+        return 0
+    if kind == "date":
+        return 10
+    if kind == "datetime":
+        return 19
+    if kind == "number" and isinstance(value, float):
+        return min(len(f"{value:.6g}"), 15)
+    text = str(value)
+    return max((len(line) for line in text.splitlines()), default=0)
+
+
+def _write_sheet(wb, title: str, df: pd.DataFrame, text_columns: Iterable | None) -> None:
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
+    ws = wb.create_sheet(title)
+    as_text = _text_column_names(df, text_columns)
+    names = [str(c) for c in df.columns]
+    columns = [_xlsx_column(df.iloc[:, i], name, name in as_text) for i, name in enumerate(df.columns)]
+    fraction = [df.columns[i] not in as_text and bool(_FRACTION_COLUMN.search(names[i]))
+                and pd.api.types.is_float_dtype(df.iloc[:, i].dtype) for i in range(len(names))]
+
+    # Widths from the header and up to 2,000 values (a long table's tail rarely changes them).
+    for i, name in enumerate(names):
+        longest = max([len(name) + 2] + [_shown_width(v, k) for v, k in columns[i][:2000]])
+        ws.column_dimensions[get_column_letter(i + 1)].width = min(60, max(8, longest + 2))
+    ws.freeze_panes = "A2"
+
+    bold = Font(name="Calibri", size=11, bold=True)
+    header = []
+    for name in names:
+        cell = WriteOnlyCell(ws, value=_xlsx_text(name))
+        cell.data_type = "s"  # a header such as "=x" is text too
+        cell.font = bold
+        header.append(cell)
+    ws.append(header)
+    for r in range(len(df)):
+        row = []
+        for i, col in enumerate(columns):
+            value, kind = col[r]
+            if kind is None or (kind in ("number", "bool") and not fraction[i]) \
+                    or (kind == "text" and not _TYPED_LOOKING.match(value)):
+                row.append(value)  # openpyxl types these itself (a plain cell, reused: fast)
+                continue
+            cell = WriteOnlyCell(ws, value=value)
+            if kind == "text":
+                cell.data_type = "s"  # openpyxl would make "=1+1" a formula and "#N/A" an error
+                cell.quotePrefix = True
+            elif kind == "date":
+                cell.number_format = _DATE_FORMAT
+            elif kind == "datetime":
+                cell.number_format = _DATETIME_FORMAT
+            elif kind == "number" and fraction[i]:
+                cell.number_format = _FRACTION_FORMAT
+            row.append(cell)
+        ws.append(row)
+    if names:
+        ws.auto_filter.ref = f"A1:{get_column_letter(len(names))}{len(df) + 1}"
+
+
+def workbook_bytes(sheets: Mapping[str, pd.DataFrame], *, text_columns: Iterable | None = None) -> bytes:
+    """An XLSX workbook with one sheet per table (``{sheet name: DataFrame}``, in order) as bytes.
+
+    Cells are typed by the rules above (text stays text, numbers numbers, dates dates; never a
+    formula). Sheet names go through ``safe_sheet_name``; a name used twice gets `` (2)``.
+    ``text_columns`` applies to every sheet that has those columns. No file is written. Raises
+    ``ValueError`` for no sheets at all.
+    """
+    from openpyxl import Workbook
+
+    if not sheets:
+        raise ValueError("A workbook needs at least one table.")
+    wb = Workbook(write_only=True)
+    used: set[str] = set()
+    for name, df in sheets.items():
+        title = safe_sheet_name(name)
+        n = 2
+        while title.casefold() in used:
+            suffix = f" ({n})"
+            title = safe_sheet_name(name)[: MAX_SHEET_NAME - len(suffix)].rstrip() + suffix
+            n += 1
+        used.add(title.casefold())
+        cols = None if text_columns is None else [c for c in (
+            [text_columns] if isinstance(text_columns, str) else text_columns) if c in df.columns]
+        _write_sheet(wb, title, df, cols)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def to_xlsx_bytes(df: pd.DataFrame, *, sheet_name: str | None = None,
+                  text_columns: Iterable | None = None) -> bytes:
+    """``df`` as a one-sheet XLSX workbook (``workbook_bytes``); ``sheet_name`` default ``Data``.
+
+    Raises ``ValueError`` when ``text_columns`` names a column ``df`` lacks.
+    """
+    _text_column_names(df, text_columns)
+    return workbook_bytes({sheet_name or "Data": df}, text_columns=text_columns)
+
+
+def table_bytes(df: pd.DataFrame, fmt: str, *, sheet_name: str | None = None,
+                text_columns: Iterable | None = None) -> bytes:
+    """``df`` as the bytes of a ``fmt`` file (``"csv"`` or ``"xlsx"``), e.g. for a download button.
+
+    CSV: ``to_csv_bytes`` (``sheet_name`` unused); XLSX: ``to_xlsx_bytes``. Serve them with
+    ``MIME_TYPES[fmt]``. ``text_columns``: columns kept as text whatever they hold (phone-like
+    columns always are). Raises ``ValueError`` for another format or an unknown text column.
+    """
+    fmt = str(fmt).lower().lstrip(".")
+    if fmt == "csv":
+        return to_csv_bytes(df, text_columns=text_columns)
+    if fmt == "xlsx":
+        return to_xlsx_bytes(df, sheet_name=sheet_name, text_columns=text_columns)
+    raise ValueError(f"Unknown table format {fmt!r}: use csv or xlsx.")
+
+
+def write_table(df: pd.DataFrame, path: Path | str, *, sheet_name: str | None = None,
+                text_columns: Iterable | None = None) -> Path:
+    """Write ``df`` to ``path`` as CSV or XLSX, picked from its extension; returns the path.
+
+    ``.csv``: Excel-safe CSV (``to_csv_bytes``); ``.xlsx``: typed cells (``to_xlsx_bytes``), the
+    sheet named ``sheet_name`` or after the file (``safe_sheet_name`` of its stem). The file
+    appears whole or not at all with the umask's usual mode (``write_file_atomically``).
+    Raises ``ValueError`` for another extension (``table_format``) or an unknown text column,
+    ``OSError`` when the folder is missing or not writable.
+    """
+    fmt = table_format(path)
+    data = table_bytes(df, fmt, sheet_name=sheet_name or safe_sheet_name(Path(str(path)).stem),
+                       text_columns=text_columns)
+    return write_file_atomically(path, data)
+
+
+def dated_file_name(stem: str, start: date, end: date | None = None, ext: str = "csv") -> str:
+    """``<stem>_<start>_to_<end>.<ext>`` (or ``<stem>_<start>.<ext>`` without ``end``), ISO dates.
+
+    E.g. ``dated_file_name("acquisition", date(2026, 9, 7), date(2026, 11, 29))`` →
+    ``acquisition_2026-09-07_to_2026-11-29.csv``. Characters that no file system likes (slashes,
+    colons, quotes, spaces, ...) in ``stem`` become ``_``; Arabic letters are kept.
+    """
+    def iso(d) -> str:
+        return (d.date() if isinstance(d, datetime) else d).isoformat()
+
+    safe = _UNSAFE_FILE_CHARS.sub("_", str(stem)).strip("._") or "export"
+    span = iso(start) if end is None else f"{iso(start)}_to_{iso(end)}"
+    return f"{safe}_{span}.{ext.lstrip('.')}"
+
+
+def acquisition_frame(db, filters: acquisition.Filters, by: str | None, granularity: str) -> pd.DataFrame:
+    """The acquisition table as exported: ``period_start`` (a local ``datetime.date``: ``YYYY-MM-DD``
+    in CSV, a date cell in XLSX), the dimension's id and name, ``new_contacts``."""
+    return acquisition.acquisition(db, filters, by=by, granularity=granularity).copy()
+
+
+def export_acquisition(db, filters: acquisition.Filters, by: str | None, granularity: str, path: Path | str) -> Path:
+    """Write new contacts per local period (and dimension) to ``path``, CSV or XLSX by its
+    extension (``write_table``).
+
+    Columns: ``period_start`` (local date in ``filters.tz``, ``YYYY-MM-DD``, the period's real
+    first day), the dimension's id where it has one (``source_id``, ``group_id``, ``status_id``;
+    empty for Unattributed / No group / No status), its name (``source``, ``channel``,
+    ``campaign``, ``group``, ``status`` or ``type``) and ``new_contacts`` (count); zero rows kept.
+    Raises ``ValueError`` for an unknown dimension or granularity or a file that is neither
+    ``.csv`` nor ``.xlsx``. Reads the cache like ``acquisition.acquisition``; returns the path written.
+    """
+    table_format(path)
+    return write_table(acquisition_frame(db, filters, by, granularity), path)
+
+
+# --- CLI ---------------------------------------------------------------------------------------
+
+
+def _iso_date(text: str) -> date:
+    """A ``YYYY-MM-DD`` date within the supported window (``periods.parse_date``), for argparse."""
+    try:
+        return periods.parse_date(text, "date")
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err).rstrip(".")) from None
+
+
+def add_export_parser(subparsers) -> argparse.ArgumentParser:
+    """Add ``export acquisition ...`` to an ``argparse`` subparsers object; returns the parser.
+
+    ``python -m rasl_data export acquisition --by source|channel|campaign|group|status|type
+    --granularity day|week|month --start YYYY-MM-DD --end YYYY-MM-DD [--tz ZONE]
+    [--week-start monday|sunday|saturday] [--cache FILE] --out FILE.csv|FILE.xlsx``
+    (the format follows the extension of ``--out``).
+    """
+    export = subparsers.add_parser("export", help="write analytics to CSV or XLSX")
+    what = export.add_subparsers(dest="export_what", metavar="acquisition|performance")
+    what.required = True
+    acq = what.add_parser("acquisition", help="new contacts per period and dimension")
+    acq.add_argument("--by", required=True, choices=ACQUISITION_DIMENSIONS)
+    acq.add_argument("--granularity", default="day", choices=periods.GRANULARITIES)
+    acq.add_argument("--start", required=True, type=_iso_date, help="first local date, YYYY-MM-DD")
+    acq.add_argument("--end", required=True, type=_iso_date, help="last local date (included)")
+    acq.add_argument("--tz", default=None, help="IANA time zone (default RASL_TIMEZONE)")
+    acq.add_argument("--week-start", default=None, choices=periods.WEEK_STARTS, help="default RASL_WEEK_START")
+    acq.add_argument("--cache", metavar="FILE", default=None, help="DuckDB cache file (default RASL_CACHE_PATH or the workspace cache)")
+    acq.add_argument("--out", required=True, metavar="FILE.csv|FILE.xlsx",
+                     help="file to write; .csv or .xlsx picks the format")
+    acq.set_defaults(func=run_export)
+    from rasl_data.performance_cli import add_performance_export
+
+    add_performance_export(what, _iso_date)
+    return export
+
+
+def run_export(args: argparse.Namespace) -> int:
+    """Run ``export acquisition`` from parsed arguments; returns the exit code.
+
+    The format follows ``--out``'s extension (``.csv`` or ``.xlsx``, ``write_table``).
+    0 on success (one line naming the file on stdout). Otherwise one clear line on stderr, never a
+    traceback (README "Command line"): 2 for bad input (dates, zone, week start, an empty
+    ``--out`` or one that is neither ``.csv`` nor ``.xlsx``, a missing folder, a range too long for the granularity, unusable settings); 1 when
+    the operation fails: no cache, an unreadable cache, or a file that cannot be written.
+    """
+    from rasl_data import settings as settings_mod
+    from rasl_data.cache import store
+
+    def fail(message: str, code: int) -> int:
+        print(f"error: {one_line(message)}", file=sys.stderr)  # one line, whatever a path holds
+        return code
+
+    try:
+        cfg = settings_mod.load_settings({"RASL_CACHE_PATH": getattr(args, "cache", None)})
+        tz = (args.tz or "").strip() or cfg.timezone  # " Asia/Riyadh " as the environment takes it
+        week_start = (args.week_start or "").strip() or cfg.week_start
+        filters = acquisition.Filters(start=args.start, end=args.end, tz=tz, week_start=week_start)
+        periods.check_period_count(filters.start, filters.end, args.granularity, filters.week_start)
+    except ValueError as err:  # SettingsError included
+        return fail(str(err), 2)
+    raw_out = (args.out or "").strip()
+    if not raw_out:
+        return fail("--out needs a file name, e.g. --out acquisition.csv or --out acquisition.xlsx", 2)
+    out = Path(raw_out).expanduser()
+    if not out.parent.is_dir():
+        return fail(f"the folder {out.parent} does not exist", 2)
+    if out.is_dir():
+        return fail(f"cannot write {out}: Is a directory", 1)
+    try:
+        table_format(out)
+    except ValueError as err:
+        return fail(f"--out {err}", 2)
+    cache = cfg.cache_path
+    if not store.cache_exists(cache):
+        return fail(f"no cache at {cache}: run `python -m rasl_data sync` first", 1)
+    try:
+        reader = store.Reader(cache)
+        try:
+            df = acquisition_frame(reader, filters, args.by, args.granularity)
+        finally:
+            reader.close()
+    except ValueError as err:
+        return fail(str(err), 2)
+    except store.CacheError as err:
+        return fail(err.title, 1)
+    except OSError as err:
+        return fail(f"cannot read the cache {cache}: {err.strerror or type(err).__name__}", 1)
+    try:
+        write_table(df, out)
+    except OSError as err:
+        # ``str(err)`` would name the temporary file beside ``out``; the user named ``out``.
+        return fail(f"cannot write {out}: {err.strerror or type(err).__name__}", 1)
+    print(f"wrote {one_line(out)}")
+    return 0

@@ -1,0 +1,607 @@
+"""The weekly review pack: one zip with CSVs, an offline HTML report, PNG charts and a summary.
+
+``build_weekly_pack`` turns ``weekly_review.weekly_review`` into a zip a marketer can open anywhere:
+
+* ``summary.txt``: the plain-text summary (UTF-8), ready to paste into WhatsApp or an email;
+* one Excel-safe CSV per table (``exports.to_csv_bytes``), named ``<table>_<start>_to_<end>.csv``;
+* ``weekly_review_<start>_to_<end>.xlsx``: the same tables as sheets of one workbook with typed
+  cells (``exports.workbook_bytes``), the form a spreadsheet cannot misread;
+* ``weekly_review_<start>_to_<end>.html``: the summary, the interactive Plotly charts and the
+  tables in one self-contained file (plotly.js embedded, no CDN: it opens offline);
+* ``charts/*.png``: the same charts as images (kaleido with a local Chromium); when they cannot
+  be drawn the pack is still built and ``README.txt`` says why;
+* ``README.txt``: what each file holds, the week, the time zone and the rules used.
+
+``python -m rasl_data report weekly`` writes the pack from cron (``add_report_parser``).
+No streamlit here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import html
+import io
+import os
+import shutil
+import stat
+import sys
+import threading
+import zipfile
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from rasl_data.analytics import axes, business_review, periods, weekly_review
+from rasl_data.analytics.colours import COMPARISON_COLOUR, SeriesColours, bar_marker, series_colours, unique_labels
+from rasl_data.analytics.weekly_review import WeeklyReview
+from rasl_data.outputs import exports
+from rasl_data.text import one_line, plotly_literal
+
+# Table stems in the pack (file ``<stem>_<start>_to_<end>.csv``) → the ``WeeklyReview`` field.
+PACK_TABLES = {
+    "weekly_summary": "totals",
+    "movers_by_source": "movers_sources",
+    "movers_by_campaign": "movers_campaigns",
+    "new_sources": "new_sources",
+    "silent_sources": "silent_sources",
+    "spikes": "spikes",
+    "daily_new_contacts_by_source": "daily_by_source",
+}
+TABLE_TITLES = {
+    "weekly_summary": "This week in numbers",
+    "movers_by_source": "Top movers by source (vs the previous week)",
+    "movers_by_campaign": "Top movers by campaign (vs the previous week)",
+    "new_sources": "New sources (first contact ever this week)",
+    "silent_sources": "Silent sources (contacts in the 4 weeks before, none this week)",
+    "spikes": "Spikes and drops beyond small-number noise",
+    "daily_new_contacts_by_source": "New contacts per day by source",
+}
+CHART_NAMES = ("weekly_new_contacts", "daily_new_contacts_by_source", "movers_by_source")
+MAX_CHART_SOURCES = 8
+PNG_WIDTH, PNG_HEIGHT, PNG_SCALE = 1000, 500, 2
+PNG_TIMEOUT = 90  # seconds kaleido waits for Chromium per task
+ZIP_FILE_MODE = 0o644  # every file in the pack: owner writes, everyone reads
+# Grey is kept for Unattributed (rasl_data.analytics.colours): the weeks before are a light tint of the week's blue.
+UP_COLOUR, DOWN_COLOUR, BASE_COLOUR, WEEK_COLOUR = "#0F9D58", "#D93025", "#A9C6EE", "#1A73E8"
+AVERAGE_COLOUR = COMPARISON_COLOUR
+OTHER_SOURCES = "Other sources"
+
+_png_lock = threading.Lock()
+
+
+# --- charts -------------------------------------------------------------------------------------
+
+
+def _layout(fig: go.Figure, title: str) -> go.Figure:
+    fig.update_layout(
+        title=title, template="plotly_white", height=PNG_HEIGHT, margin=dict(l=10, r=10, t=60, b=10),
+        font=dict(family="DejaVu Sans, Noto Naskh Arabic, Arial, sans-serif"),
+        legend=dict(orientation="h", yanchor="top", y=-0.12, title_text=""),
+    )
+    return fig
+
+
+def weekly_figures(review: WeeklyReview, colours: SeriesColours | None = None) -> dict[str, go.Figure]:
+    """The pack's charts, keyed by ``CHART_NAMES`` (also drawn by the Weekly review page).
+
+    * ``weekly_new_contacts``: new contacts of the 4 weeks before (light blue) and the week
+      (blue), with the 4-week average as a dashed line;
+    * ``daily_new_contacts_by_source``: stacked bars per local day of the week, the
+      ``MAX_CHART_SOURCES`` biggest sources and a hatched "Other sources"; each source in its
+      colour from ``colours`` (``rasl_data.analytics.colours.series_colours(db)``, the dashboard's colours;
+      without it sources colour by id), Unattributed grey;
+    * ``movers_by_source``: change against the previous week of the top movers (green up, red
+      down).
+    """
+    colours = colours or SeriesColours()
+    label = weekly_review.week_label(review.week_start, review.week_end)
+    wt = review.weekly_totals
+    bar_colours = [BASE_COLOUR] * (len(wt) - 1) + [WEEK_COLOUR]
+    avg = float(wt["new_contacts"].iloc[:-1].mean()) if len(wt) > 1 else 0.0
+    weeks = [f"{d:%d %b}" for d in wt["week_start"]]
+    f1 = go.Figure(go.Bar(x=weeks, y=wt["new_contacts"], marker_color=bar_colours, name="New contacts",
+                          hovertemplate="Week of %{x}: %{y:,} new contacts<extra></extra>"))
+    f1.add_hline(y=avg, line_dash="dash", line_color=AVERAGE_COLOUR,
+                 annotation_text=f"4-week average {avg:,.1f}", annotation_position="top left")
+    top = max([avg, *[float(v) for v in wt["new_contacts"]]]) if len(wt) else 0.0
+    f1.update_yaxes(rangemode="tozero", title="New contacts", **axes.count_ticks(top))
+    f1.update_xaxes(title="Week starting")
+    _layout(f1, f"New contacts per week, {label}")
+
+    daily = review.daily_by_source.copy()
+    f2 = go.Figure()
+    if len(daily):
+        # Series by source id (two sources may share a name); NA is Unattributed.
+        daily["key"] = [None if pd.isna(i) else int(i) for i in daily["source_id"]]
+        daily["label"] = unique_labels(daily["source"], daily["key"])
+        totals = daily.groupby("label", sort=False)["new_contacts"].sum().sort_values(ascending=False, kind="stable")
+        key_of = dict(zip(daily["label"], daily["key"]))
+        # Unattributed (grey) keeps its own legend entry, never folded into "Other sources".
+        unattributed = [s for s in totals.index if pd.isna(key_of.get(s)) and totals[s] > 0]
+        named = [s for s in totals.index if s not in unattributed][: MAX_CHART_SOURCES - len(unattributed)]
+        keep = [s for s in totals.index if s in named or s in unattributed]
+        other = len(totals) > len(keep)
+        daily["series"] = [s if s in keep else OTHER_SOURCES for s in daily["label"]]
+        names = _legend_names(keep)
+        grouped = daily.groupby(["day", "series"], sort=False)["new_contacts"].sum().reset_index()
+        for series in keep + ([OTHER_SOURCES] if other else []):
+            part = grouped[grouped["series"] == series]
+            colour = colours.source(OTHER_SOURCES if series == OTHER_SOURCES else key_of.get(series))
+            f2.add_bar(x=[f"{d:%a %d %b}" for d in part["day"]], y=part["new_contacts"],
+                       name=plotly_literal(names.get(series, OTHER_SOURCES)),
+                       marker=bar_marker(series, colour), hovertemplate="%{fullData.name}: %{y:,}<extra></extra>")
+        stack = grouped.groupby("day")["new_contacts"].sum()
+        top = float(stack.max()) if len(stack) else 0.0
+    else:
+        f2.add_annotation(text="No new contacts this week", showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper")
+        top = 0.0
+    f2.update_layout(barmode="stack")
+    f2.update_yaxes(rangemode="tozero", title="New contacts", **axes.count_ticks(top))
+    _layout(f2, f"New contacts per day by source, {label}")
+
+    movers = review.movers_sources
+    f3 = go.Figure()
+    if len(movers):
+        m = movers.iloc[::-1]  # plotly draws the first category at the bottom
+        changes = [int(c) for c in m["change_abs"]]
+        f3.add_bar(
+            x=changes, y=[plotly_literal(s) for s in _axis_names(m["source"])], orientation="h",
+            customdata=[plotly_literal(n) for n in m["source"]],
+            marker_color=[UP_COLOUR if d == "up" else DOWN_COLOUR for d in m["direction"]],
+            text=[weekly_review.change_text(c, p, n) for c, p, n in zip(m["change_abs"], m["change_pct"], m["is_new"])],
+            # Labels sit just past the end of each bar, inside the plot: "auto" put the label of a
+            # negative bar outside its left end, over the source names of the y axis.
+            textposition="outside", cliponaxis=False, textfont=dict(size=12),
+            hovertemplate="%{customdata}: %{x:+,} vs the previous week<extra></extra>",
+        )
+        f3.update_xaxes(title="Change in new contacts vs the previous week", zeroline=True,
+                        zerolinecolor="#5F6368", **axes.signed_count_ticks(float(m["change_abs"].min()), float(m["change_abs"].max())))
+        f3.update_xaxes(range=movers_range(changes))
+    else:
+        f3.add_annotation(text="No source changed", showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper")
+    _layout(f3, f"Top movers by source, {label}")
+    f3.update_layout(showlegend=False)
+    return {"weekly_new_contacts": f1, "daily_new_contacts_by_source": f2, "movers_by_source": f3}
+
+
+MOVER_LABEL_ROOM = 0.35  # share of the bars' span added on each side that has bars, for their labels
+
+
+def movers_range(changes: list[int]) -> list[float]:
+    """The x-axis range of the movers chart: the bars plus ``MOVER_LABEL_ROOM`` of their span on
+    each side that has bars, so every label fits between its bar's end and the plot's edge.
+
+    Zero is always inside (bars start there). ``[-1, 1]`` when there are no changes.
+    """
+    lo, hi = min([0, *changes]), max([0, *changes])
+    span = max(hi - lo, 1)
+    room = MOVER_LABEL_ROOM * span
+    return [lo - room if lo < 0 else -0.02 * span, hi + room if hi > 0 else 0.02 * span]
+
+
+MAX_LABEL_CHARS = 48  # longer names are cut with "…" in legends and axis labels (tables keep them)
+
+
+def _label(name) -> str:
+    """A name as a chart label: one line (``one_line``), at most ``MAX_LABEL_CHARS`` characters."""
+    text = one_line(name).strip()
+    return text if len(text) <= MAX_LABEL_CHARS else text[: MAX_LABEL_CHARS - 1].rstrip() + "…"
+
+
+def _legend_names(names) -> dict:
+    """Legend text of each series (``_label``), unique: a folded or cut name that collides with
+    another keeps them apart with a zero-width space, invisible."""
+    out: dict = {}
+    used: set[str] = set()
+    for name in names:
+        text = _label(name)
+        while text in used:
+            text += "\u200b"
+        used.add(text)
+        out[name] = text
+    return out
+
+
+def _axis_names(names) -> list[str]:
+    """Category labels of a bar chart, one per bar: one line each and unique (plotly would draw
+    two sources of the same name as one bar)."""
+    out: list[str] = []
+    for name in names:
+        text = _label(name)
+        while text in out:
+            text += "\u200b"
+        out.append(text)
+    return out
+
+
+def _browser_path() -> str | None:
+    """The Chromium kaleido should drive: ``BROWSER_PATH`` if set, else one on ``PATH``."""
+    if os.environ.get("BROWSER_PATH"):
+        return os.environ["BROWSER_PATH"]
+    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        found = shutil.which(name)
+        if found:
+            return found
+    return None
+
+
+def chart_images(figures: dict[str, go.Figure]) -> tuple[dict[str, bytes], str | None]:
+    """PNG bytes of each figure (``PNG_WIDTH`` x ``PNG_HEIGHT`` at ``PNG_SCALE``) and an error.
+
+    Draws with kaleido in one short-lived headless Chromium (``BROWSER_PATH``, else
+    ``chromium`` on ``PATH``), started and stopped here, so no browser outlives the call. Never
+    raises: on any failure (no kaleido, no Chromium, a timeout) returns ``({}, reason)``. Calls
+    are serialised: two dashboard sessions never start two browsers at once.
+    """
+    try:
+        import kaleido
+    except ImportError:
+        return {}, "kaleido is not installed (pip install kaleido)."
+    browser = _browser_path()
+    if browser is None:
+        return {}, "no Chromium found (install the chromium package or set BROWSER_PATH)."
+
+    async def draw() -> dict[str, bytes]:
+        out = {}
+        async with kaleido.Kaleido(n=1, timeout=PNG_TIMEOUT) as k:
+            for name, fig in figures.items():
+                out[name] = await k.calc_fig(
+                    fig.to_dict(), opts=dict(format="png", width=PNG_WIDTH, height=PNG_HEIGHT, scale=PNG_SCALE))
+        return out
+
+    with _png_lock:
+        previous = os.environ.get("BROWSER_PATH")
+        os.environ["BROWSER_PATH"] = browser
+        try:
+            images = asyncio.run(draw())
+        except Exception as err:  # noqa: BLE001 - any failure only costs the images
+            return {}, f"{type(err).__name__}: {err}".strip()
+        finally:
+            if previous is None:
+                os.environ.pop("BROWSER_PATH", None)
+    bad = [n for n, b in images.items() if not bytes(b).startswith(b"\x89PNG\r\n\x1a\n")]
+    if bad:
+        return {}, f"kaleido returned something other than PNG for {', '.join(bad)}."
+    return {n: bytes(b) for n, b in images.items()}, None
+
+
+# --- HTML ---------------------------------------------------------------------------------------
+
+_CSS = """
+body { font-family: "DejaVu Sans", "Noto Naskh Arabic", Arial, sans-serif; margin: 2rem auto;
+       max-width: 1100px; color: #202124; padding: 0 1rem; }
+h1 { margin-bottom: 0.2rem; } .meta { color: #5F6368; margin-top: 0; }
+pre.summary { background: #F1F3F4; padding: 1rem; border-radius: 8px; white-space: pre-wrap;
+              unicode-bidi: plaintext; font-size: 1rem; }
+table { border-collapse: collapse; margin: 0.5rem 0 1.5rem; font-size: 0.9rem; }
+th, td { border: 1px solid #DADCE0; padding: 4px 8px; unicode-bidi: plaintext; }
+th { background: #F8F9FA; text-align: left; vertical-align: bottom; }
+td.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
+td.date { white-space: nowrap; }
+.table-wrap { overflow-x: auto; }
+.empty { color: #5F6368; font-style: italic; }
+"""
+
+
+def _column_kind(s: pd.Series) -> str:
+    """``num``, ``date`` or ``text``: how a column's cells are aligned and wrapped in the HTML."""
+    if pd.api.types.is_bool_dtype(s.dtype):
+        return "text"
+    if pd.api.types.is_numeric_dtype(s.dtype):
+        return "num"
+    if pd.api.types.is_datetime64_any_dtype(s.dtype):
+        return "date"
+    values = [x for x in s if not (x is None or (not isinstance(x, (str, date)) and pd.isna(x)))]
+    if values and all(isinstance(x, (date, datetime, pd.Timestamp)) for x in values):
+        return "date"
+    return "text"
+
+
+def _html_table(df: pd.DataFrame) -> str:
+    """``df`` as an HTML table for reading (``_display`` text, every cell escaped): numbers
+    right-aligned, numbers and dates never wrapped (a date broke at its hyphens in a narrow
+    column), names wrapped as needed. Wrapped in a horizontally scrolling box."""
+    kinds = [_column_kind(df[c]) for c in df.columns]
+    shown = _display(df)
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in shown.columns)
+    body = []
+    for row in shown.itertuples(index=False):
+        cells = "".join(f'<td class="{k}">{html.escape(str(v))}</td>' if k != "text" else f"<td>{html.escape(str(v))}</td>"
+                        for k, v in zip(kinds, row))
+        body.append(f"<tr>{cells}</tr>")
+    return (f'<div class="table-wrap"><table><thead><tr>{head}</tr></thead><tbody>'
+            + "".join(body) + "</tbody></table></div>")
+
+
+def _display(df: pd.DataFrame) -> pd.DataFrame:
+    """A table for reading: percentages as ``+12%``, counts with separators, blanks for gaps."""
+    out = pd.DataFrame(index=df.index)
+    for col in df.columns:
+        s = df[col]
+        if "pct" in col:
+            out[col] = ["" if pd.isna(x) else f"{float(x):+.0%}" for x in s]
+        elif col == "p_value":
+            out[col] = ["" if pd.isna(x) else ("< 0.001" if x < 0.001 else f"{x:.3f}") for x in s]
+        elif pd.api.types.is_bool_dtype(s.dtype):
+            out[col] = ["yes" if x else "" for x in s]
+        elif pd.api.types.is_numeric_dtype(s.dtype):
+            out[col] = ["" if pd.isna(x) else (f"{x:,.0f}" if float(x).is_integer() else f"{x:,.2f}") for x in s]
+        else:
+            out[col] = ["" if x is None or (not isinstance(x, str) and pd.isna(x)) else str(x) for x in s]
+    if "metric" in df.columns:  # shares are fractions: show them as percentages
+        share = df["metric"] == weekly_review.METRIC_UNATTRIBUTED_SHARE
+        for col in ("this_week", "previous_week", "avg_4_weeks"):
+            out.loc[share, col] = ["" if pd.isna(x) else f"{x:.1%}" for x in df.loc[share, col]]
+        for col in ("change_vs_previous", "change_vs_avg"):
+            out.loc[share, col] = ["" if pd.isna(x) else f"{x * 100:+.1f} pts" for x in df.loc[share, col]]
+    out.columns = [str(c).replace("_", " ") for c in df.columns]
+    return out
+
+
+def weekly_html(review: WeeklyReview, figures: dict[str, go.Figure], generated_at: datetime | None = None,
+                extra_tables: dict[str, pd.DataFrame] | None = None) -> str:
+    """The self-contained HTML report: summary, interactive charts, tables (all text escaped).
+
+    plotly.js is embedded once, inline (``include_plotlyjs=True`` on the first chart), so the
+    file opens without a network; no ``<script src=...>`` at all.
+    """
+    label = weekly_review.week_label(review.week_start, review.week_end)
+    generated_at = generated_at or datetime.now(timezone.utc)
+    parts = [
+        "<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        f"<title>Weekly review {html.escape(label)}</title><style>{_CSS}</style></head><body>",
+        f"<h1>Weekly review: {html.escape(label)}</h1>",
+        f'<p class="meta">Local dates in {html.escape(review.tz)}; weeks start on '
+        f"{html.escape(review.week_starts_on.capitalize())}. Compared with the previous week and with the "
+        f"average of the 4 weeks from {review.baseline_start:%d %b %Y}. Generated "
+        f"{generated_at:%Y-%m-%d %H:%M} UTC.</p>",
+        "<h2>Summary</h2>", f'<pre class="summary">{html.escape(review.summary)}</pre>', "<h2>Charts</h2>",
+    ]
+    first = True
+    for name in CHART_NAMES:
+        if name in figures:
+            parts.append(figures[name].to_html(full_html=False, include_plotlyjs=True if first else False,
+                                               config={"displaylogo": False, "responsive": True},
+                                               div_id=f"chart-{name}"))
+            first = False
+    for stem, field in PACK_TABLES.items():
+        df = getattr(review, field)
+        parts.append(f"<h2>{html.escape(TABLE_TITLES[stem])}</h2>")
+        if df.empty:
+            parts.append('<p class="empty">Nothing this week.</p>')
+        else:
+            parts.append(_html_table(df))
+    for stem, df in (extra_tables or {}).items():  # spend, performance and targets
+        parts.append(f"<h2>{html.escape(business_review.TABLE_TITLES[stem])}</h2>")
+        parts.append('<p class="empty">Nothing this week.</p>' if df.empty else _html_table(df))
+    parts.append(f'<p class="meta">{html.escape(weekly_review.SPIKE_RULE)}</p></body></html>')
+    return "\n".join(parts)
+
+
+# --- the pack -----------------------------------------------------------------------------------
+
+
+def pack_file_names(review: WeeklyReview) -> dict[str, str]:
+    """File name inside the zip of every CSV (by ``PACK_TABLES`` stem), of the HTML report
+    (``"html"``) and of the workbook holding every table (``"xlsx"``)."""
+    names = {stem: exports.dated_file_name(stem, review.week_start, review.week_end) for stem in PACK_TABLES}
+    names["html"] = exports.dated_file_name("weekly_review", review.week_start, review.week_end, "html")
+    names["xlsx"] = exports.dated_file_name("weekly_review", review.week_start, review.week_end, "xlsx")
+    return names
+
+
+def pack_zip_name(review: WeeklyReview) -> str:
+    """Suggested file name of the zip: ``weekly_review_<start>_to_<end>.zip``."""
+    return exports.dated_file_name("weekly_review", review.week_start, review.week_end, "zip")
+
+
+def _readme(review: WeeklyReview, names: dict[str, str], png_error: str | None) -> str:
+    label = weekly_review.week_label(review.week_start, review.week_end)
+    lines = [
+        f"Weekly review pack: {label} ({review.week_start.isoformat()} to {review.week_end.isoformat()})",
+        f"Time zone: {review.tz}. Weeks start on {review.week_starts_on.capitalize()}.",
+        "Compared with the previous week and with the average of the 4 weeks before "
+        f"({review.baseline_start.isoformat()} to {(review.week_start - pd.Timedelta(days=1)).isoformat()}).",
+        "",
+        "summary.txt - the summary to paste into WhatsApp or an email.",
+        f"{names['html']} - the report with interactive charts; opens offline in any browser.",
+    ]
+    lines.append(f"{names['xlsx']} - every table below as a sheet of one Excel workbook.")
+    lines += [f"{names[stem]} - {TABLE_TITLES[stem]}." for stem in PACK_TABLES]
+    lines += [f"{exports.dated_file_name(stem, review.week_start, review.week_end)} - {title}."
+              for stem, title in business_review.TABLE_TITLES.items()]
+    if png_error:
+        lines += ["", f"Chart images (PNG) are not included: {png_error}",
+                  "The charts are in the HTML report; open it and use the camera icon to save one."]
+    else:
+        lines += [f"charts/{name}.png - chart image." for name in CHART_NAMES]
+    lines += [
+        "",
+        "Excel workbook: typed cells (text stays text, numbers stay numbers, dates are dates), so",
+        "names such as 1/2 or 00123 are never turned into a date or a number. Prefer it to the CSVs",
+        "in a spreadsheet.",
+        "CSV files: UTF-8 (Excel shows Arabic names), dates YYYY-MM-DD, plain numbers. Percent",
+        "columns are fractions (0.25 = 25%) and empty where the base week had no contacts (a new",
+        "source or campaign: is_new is True). Text that a spreadsheet would run as a formula",
+        "(starting with = + - @) begins with an apostrophe. A spreadsheet opening a CSV may still",
+        "read a name like 1/2 as a date: use the workbook for that.",
+        "",
+        "Spikes and drops: " + weekly_review.SPIKE_RULE,
+    ]
+    return "\r\n".join(lines) + "\r\n"
+
+
+def build_weekly_pack(
+    db,
+    week_start_date: date | None = None,
+    tz: str = "UTC",
+    week_start: str = "monday",
+    today: date | None = None,
+    *,
+    images: bool = True,
+    review: WeeklyReview | None = None,
+) -> bytes:
+    """The weekly review pack of one local week as zip bytes (the files: module docstring).
+
+    Arguments are those of ``weekly_review.weekly_review`` (``week_start_date`` any date in the week;
+    None → the last complete week before ``today``, local in ``tz``); a ready ``review`` skips
+    recomputing it. ``images=False`` leaves the PNGs out (``README.txt`` says so). PNG failures
+    never fail the pack. Raises ``ValueError`` for a week not over yet, an unknown zone or week
+    start, ``store.CacheError`` when the cache cannot be read. Reads the tables
+    ``weekly_review.weekly_review`` reads.
+    """
+    review = review or weekly_review.weekly_review(db, week_start_date, tz, week_start, today)
+    figures = weekly_figures(review, series_colours(db))
+    names = pack_file_names(review)
+    extra = business_review.week_tables(db, review.week_start, review.week_end, review.tz, review.week_starts_on)
+    if images:
+        pngs, png_error = chart_images(figures)
+    else:
+        pngs, png_error = {}, "left out on request (images=False)."
+    buf = io.BytesIO()
+    stamp = datetime.now().timetuple()[:6]  # zip times are local wall-clock times
+    with zipfile.ZipFile(buf, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        def add(name: str, data) -> None:
+            # writestr() with a bare name gives every file mode 0600 (only the owner may read it
+            # after unzipping); a pack is shared, so 0644 like any document, as a regular file.
+            info = zipfile.ZipInfo(name, date_time=stamp)
+            info.create_system = 3  # Unix: unzip applies the mode below
+            info.external_attr = (stat.S_IFREG | ZIP_FILE_MODE) << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            zf.writestr(info, data)
+
+        add("README.txt", _readme(review, names, png_error))
+        add("summary.txt", review.summary + "\n")
+        for stem, field in PACK_TABLES.items():
+            add(names[stem], exports.to_csv_bytes(getattr(review, field)))
+        for stem, df in extra.items():  # spend, performance and targets
+            add(exports.dated_file_name(stem, review.week_start, review.week_end), exports.to_csv_bytes(df))
+        add(names["xlsx"], exports.workbook_bytes(
+            {**{stem: getattr(review, field) for stem, field in PACK_TABLES.items()}, **extra}))
+        add(names["html"], weekly_html(review, figures, extra_tables=extra))
+        for name in CHART_NAMES:
+            if name in pngs:
+                add(f"charts/{name}.png", pngs[name])
+    return buf.getvalue()
+
+
+# --- CLI ----------------------------------------------------------------------------------------
+
+
+class _OneLineParser(argparse.ArgumentParser):
+    """An argparse parser whose usage errors are one line on stderr and exit code 2 (cron mail)."""
+
+    def error(self, message: str):
+        print(f"error: {one_line(message)}", file=sys.stderr)
+        raise SystemExit(2)
+
+
+def add_report_parser(subparsers) -> argparse.ArgumentParser:
+    """Add ``report weekly`` to an ``argparse`` subparsers object; returns the ``report`` parser.
+
+    ``python -m rasl_data report weekly [--week YYYY-MM-DD] [--tz ZONE]
+    [--week-start monday|sunday|saturday] [--cache FILE] [--no-images] --out FILE.zip``.
+    Values are checked by ``run_weekly_report`` so a bad one costs one line on stderr and exit 2.
+    """
+    report = subparsers.add_parser("report", help="write the weekly review pack (zip)")
+    report.error = _OneLineParser.error.__get__(report)  # the parent CLI builds plain parsers
+    what = report.add_subparsers(dest="report_what", metavar="weekly", parser_class=_OneLineParser)
+    what.required = True
+    p = what.add_parser(
+        "weekly", help="the weekly review pack: CSVs, offline HTML report, PNG charts, summary",
+        description="Write the weekly review pack of one local week as a zip (for cron).")
+    p.add_argument("--week", metavar="YYYY-MM-DD",
+                   help="any date in the week to review (default: the last complete week)")
+    p.add_argument("--tz", metavar="ZONE", help="IANA time zone (default RASL_TIMEZONE)")
+    p.add_argument("--week-start", metavar="DAY", help="monday, sunday or saturday (default RASL_WEEK_START)")
+    p.add_argument("--cache", metavar="FILE", help="DuckDB cache file (default: RASL_CACHE_PATH or the per-workspace cache)")
+    p.add_argument("--no-images", action="store_true", help="leave the PNG charts out (no Chromium needed)")
+    p.add_argument("--out", metavar="FILE.zip", help="zip file to write (required unless --send)")
+    p.add_argument("--send", action="store_true",
+                   help="e-mail the pack and send the summary on WhatsApp to RASL_REPORT_EMAILS / RASL_REPORT_WHATSAPP "
+                        "(once per week and recipient)")
+    p.add_argument("--force", action="store_true", help="with --send: send again to those who already have it")
+    p.set_defaults(func=run_weekly_report)
+    return report
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """The zip whole or not at all, with the umask's usual mode (``exports.write_file_atomically``)."""
+    exports.write_file_atomically(path, data)
+
+
+def run_weekly_report(args: argparse.Namespace) -> int:
+    """Run ``report weekly`` from parsed arguments; returns the exit code.
+
+    0: the zip is written (one line on stdout; a note on stderr when the PNGs were left out).
+    1: the cache is missing or unreadable, or the file cannot be written. 2: bad input (date,
+    zone, week start, missing ``--out``, a week not over yet, missing folder). Every error is one
+    line on stderr; the output file is replaced whole or not at all.
+    """
+    from rasl_data import settings as settings_mod
+    from rasl_data.cache import store
+
+    def fail(message: str, code: int) -> int:
+        print(f"error: {one_line(message)}", file=sys.stderr)  # one line, whatever a path holds
+        return code
+
+    if getattr(args, "send", False):
+        from rasl_data.outputs.delivery import run_weekly_send
+
+        return run_weekly_send(args)
+    if getattr(args, "force", False):
+        return fail("--force only goes with --send", 2)
+    if not args.out:
+        return fail("--out FILE.zip is required (where to write the pack), or --send to deliver it", 2)
+    week = None
+    if args.week:
+        try:
+            week = periods.parse_date(args.week, "--week")
+        except ValueError as err:
+            return fail(str(err).rstrip("."), 2)
+    ws_arg = args.week_start.strip().lower() if args.week_start else None
+    if ws_arg is not None and ws_arg not in periods.WEEK_STARTS:
+        return fail(f"--week-start {args.week_start!r} is not one of {', '.join(periods.WEEK_STARTS)}", 2)
+    try:
+        cfg = settings_mod.load_settings({"RASL_CACHE_PATH": args.cache, "RASL_TIMEZONE": args.tz,
+                                          "RASL_WEEK_START": ws_arg})
+    except settings_mod.SettingsError as err:
+        return fail(f"configuration: {err}", 2)
+    out = Path(args.out).expanduser()
+    if not out.parent.is_dir():
+        return fail(f"the folder {out.parent} does not exist", 2)
+    cache = cfg.cache_path
+    if not store.cache_exists(cache):
+        return fail(f"no cache at {cache}: run `python -m rasl_data sync` first", 1)
+    reader = store.Reader(cache)
+    try:
+        review = weekly_review.weekly_review(reader, week, cfg.timezone, cfg.week_start, periods.today_in(cfg.timezone))
+        data = build_weekly_pack(reader, images=not args.no_images, review=review)
+    except ValueError as err:
+        return fail(str(err), 2)
+    except store.CacheError as err:
+        return fail(err.title, 1)
+    finally:
+        reader.close()
+    try:
+        _write_atomically(out, data)
+    except OSError as err:
+        return fail(f"cannot write {out}: {err.strerror or err}", 1)
+    new = int(review.metric(weekly_review.METRIC_NEW_CONTACTS)["this_week"])
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        has_png = any(n.endswith(".png") for n in zf.namelist())
+    if not has_png and not args.no_images:
+        print("note: the PNG charts could not be drawn; README.txt in the pack says why", file=sys.stderr)
+    print(f"wrote {one_line(out)}: week {review.week_start.isoformat()} to {review.week_end.isoformat()} "
+          f"({review.tz}), {new:,} new contacts")
+    return 0
+
+
+__all__ = [
+    "CHART_NAMES", "PACK_TABLES", "add_report_parser", "build_weekly_pack", "chart_images", "pack_file_names",
+    "pack_zip_name", "run_weekly_report", "weekly_figures", "weekly_html",
+]
