@@ -9,6 +9,7 @@ from rasl_data.analytics import acquisition, periods
 from rasl_data.errors import CacheError
 from rasl_data.text import md_literal
 from ui import charts, context, data, filters, frame, sync_panel, widgets
+from ui.errors import show_error
 
 frame.ensure_app_frame()  # first: a bare page run reruns inside app.py
 
@@ -86,7 +87,7 @@ sync_panel.freshness_badge(ws, with_button=False)
 try:
     log = ws.sync_log(50)
 except CacheError as err:
-    data.show_cache_error(err)
+    show_error(err, icon=":material/database:")
     st.stop()
 if log.empty:
     widgets.empty_state("No sync has run yet.", "Press Sync now in the sidebar.")

@@ -11,6 +11,7 @@ from rasl_data.analytics import funnel
 from rasl_data.errors import CacheError, RaslError
 from rasl_data.text import md_literal
 from ui import context, data, forms, frame, performance_views, sync_panel, widgets
+from ui.errors import show_error
 
 frame.ensure_app_frame()  # first: a bare page run reruns inside app.py
 
@@ -24,7 +25,7 @@ try:
     contacts = ws.contact_count()
 except CacheError as err:
     contacts = None
-    st.error(md_literal(err.title))
+    show_error(err, icon=":material/database:")
 rows = [
     ("Workspace", "Demo workspace (built-in emulator)" if s.is_demo else "Your RASL workspace"),
     ("API address", "in-process emulator" if s.is_demo else s.base_url),
@@ -196,7 +197,7 @@ if context.actor().can_edit:
     try:
         log = delivery.delivery_log_frame(ws)
     except CacheError as err:
-        st.error(md_literal(err.title))
+        show_error(err, icon=":material/database:")
         log = None
     if log is not None and log.empty:
         widgets.empty_state("Nothing sent yet.")

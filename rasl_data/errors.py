@@ -56,10 +56,6 @@ class DashboardError(Exception):
         self.title = title
         self.detail = detail
 
-    def __str__(self) -> str:
-        return self.title
-
-
 class CacheError(DashboardError, RuntimeError):
     """The cache file cannot be used; ``title`` is a one-line message for the user."""
 

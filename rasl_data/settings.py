@@ -41,6 +41,8 @@ from typing import Any, Mapping
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from rasl_data.errors import DashboardError
+
 DEFAULT_BASE_URL = "https://getrasl.io/api/v2"
 WEEK_STARTS = ("monday", "sunday", "saturday")
 KEYS = (
@@ -68,8 +70,8 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SECRETS_PATH = REPO_ROOT / ".streamlit" / "secrets.toml"
 
 
-class SettingsError(ValueError):
-    """A setting has a value the dashboard cannot use; the message names the key and its source."""
+class SettingsError(DashboardError, ValueError):
+    """A setting has a value the dashboard cannot use; the message (``title``) names the key and its source."""
 
 
 @dataclass(frozen=True)

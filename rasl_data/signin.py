@@ -37,6 +37,7 @@ from typing import Any, Mapping
 from urllib.parse import urlsplit
 
 from rasl_data.access import EDITOR, VIEWER, Actor
+from rasl_data.errors import DashboardError
 
 PROVIDER_KEYS = ("client_id", "client_secret", "server_metadata_url")
 ACCESS_KEYS = ("editors", "viewers")
@@ -46,7 +47,7 @@ _EMAIL = re.compile(r"^[^@\s]+@([^@\s]+\.[^@\s.]+)$")
 _DOMAIN = re.compile(r"^@([^@\s]+\.[^@\s.]+)$")
 
 
-class SignInConfigError(ValueError):
+class SignInConfigError(DashboardError, ValueError):
     """``[auth]`` or ``[access]`` cannot be used; the message is one line naming the key to fix."""
 
 

@@ -20,6 +20,7 @@ from rasl_data.cache.store import CacheError
 from rasl_data.cache.workspace import Workspace
 from rasl_data.settings import DEFAULT_SECRETS_PATH, Settings, SettingsError, load_settings
 from rasl_data.text import md_literal
+from ui.errors import show_error
 
 # Module-level hook: AppTest runs the app in the test's own process, so a test sets this to
 # inject a workspace with an emulator transport and a private cache file.
@@ -137,10 +138,7 @@ def workspace() -> Workspace:
     try:
         return _workspace(settings())
     except CacheError as err:
-        st.error(md_literal(err.title), icon=":material/database:")
-        if err.detail:
-            with st.expander("Details"):
-                st.code(err.detail)
+        show_error(err, icon=":material/database:")
         st.stop()
         raise
 

@@ -15,7 +15,7 @@ import streamlit as st
 
 from rasl_data.analytics.attribution import UNATTRIBUTED
 from rasl_data.cache.store import CacheError
-from rasl_data.text import md_literal
+from ui.errors import show_error
 
 from . import context
 
@@ -39,16 +39,8 @@ def cached_query(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         return _cached(ws.reader.version, str(ws.cache_path), fn.__module__, fn.__name__, args,
                        tuple(sorted(kwargs.items())))
     except CacheError as err:
-        show_cache_error(err)
+        show_error(err, icon=":material/database:")
         st.stop()
-
-
-def show_cache_error(err: CacheError) -> None:
-    """The cache's one-line title, and its detail in an expander."""
-    st.error(md_literal(err.title), icon=":material/database:")
-    if err.detail:
-        with st.expander("Details"):
-            st.code(err.detail)
 
 
 def filter_options() -> dict:

@@ -21,6 +21,7 @@ from rasl_data.analytics import funnel as funnel_mod
 from rasl_data.analytics import spend as spend_mod
 from rasl_data.analytics import targets as targets_mod
 from rasl_data.cache.store import CacheError
+from ui.errors import show_error
 
 from . import charts, context, data, widgets
 
@@ -88,9 +89,9 @@ def show_refusal(err: Exception) -> None:
             st.dataframe(pd.DataFrame({"Not found": err.unmatched}), hide_index=True, width="stretch",
                          height=widgets.table_height(len(err.unmatched)))
     elif isinstance(err, AccessDeniedError):
-        st.error(err.title, icon=":material/lock:")
+        show_error(err, icon=":material/lock:")
     elif isinstance(err, CacheError):
-        st.error(err.title, icon=":material/database:")
+        show_error(err, icon=":material/database:")
     else:
         st.error(literal(str(err)), icon=":material/error:")
 

@@ -12,6 +12,7 @@ from rasl_data.cache.store import CacheBusyError, CacheError
 from rasl_data.cache.sync import SyncProgress, SyncResult
 from rasl_data.cache.workspace import Workspace
 from rasl_data.text import md_literal
+from ui.errors import show_error
 
 from . import context, forms
 
@@ -137,7 +138,7 @@ def run_sync(ws: Workspace, mode: str) -> SyncResult | None:
             return None
         except CacheError as err:
             bar.empty()
-            st.error(md_literal(err.title), icon=":material/error:")
+            show_error(err)
             return None
         if result.outcome == "success":  # kept where a run stopped by a newer click can still write
             changes.done = forms.Outcome(SYNC, "success", md_literal(result.summary()), key=mode)  # at: now

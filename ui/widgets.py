@@ -17,6 +17,7 @@ from rasl_data.analytics import periods
 from rasl_data.analytics.acquisition import Kpi, Kpis
 from rasl_data.errors import ConflictError, InsufficientScopeError, RaslError, ValidationError
 from rasl_data.text import md_literal
+from ui.errors import show_error
 
 from . import filters
 from .filters import View
@@ -144,10 +145,7 @@ def rasl_error_message(err: RaslError, action: str = "") -> str:
 
 def show_rasl_error(err: RaslError, action: str = "") -> None:
     """An error box with ``rasl_error_message`` and the technical detail in an expander."""
-    st.error(rasl_error_message(err, action), icon=":material/error:")
-    if err.detail:
-        with st.expander("Details"):
-            st.code(err.detail)
+    show_error(err, message=rasl_error_message(err, action))
 
 
 # --- table downloads (CSV and XLSX) ------------------------------------------------------------

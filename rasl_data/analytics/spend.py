@@ -34,6 +34,7 @@ import pandas as pd
 from rasl_data.analytics import periods
 from rasl_data.analytics.attribution import NO_CAMPAIGN, normalise_name, tidy_name
 from rasl_data.cache import spend_schema
+from rasl_data.errors import DashboardError
 
 SCHEMA = spend_schema.SPEND
 
@@ -42,7 +43,7 @@ COLUMNS = ["start", "end", "level", "name", "amount"]
 MAX_ROWS = 100_000
 
 
-class SpendError(ValueError):
+class SpendError(DashboardError, ValueError):
     """Spend (or targets) refused as a whole: ``problems`` are ``"line N: what is wrong"`` texts,
     ``unmatched`` the names no source, campaign or channel has (to fix them in the file)."""
 
@@ -50,8 +51,9 @@ class SpendError(ValueError):
         self.problems = list(problems)
         self.unmatched = list(unmatched or [])
         head = f"The {what} was not saved: {len(self.problems)} problem{'s' if len(self.problems) != 1 else ''}"
-        super().__init__(head + ". " + "; ".join(self.problems[:5]) + (" …" if len(self.problems) > 5 else ""))
+        ValueError.__init__(self, head + ". " + "; ".join(self.problems[:5]) + (" …" if len(self.problems) > 5 else ""))
         self.title = head + "."
+        self.detail = "\n".join(self.problems)
 
 
 # --- reading files --------------------------------------------------------------------------------

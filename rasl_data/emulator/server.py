@@ -19,6 +19,8 @@ from typing import Sequence
 
 import httpx
 
+from rasl_data.cli.common import OneLineParser
+
 from .app import DEMO_TOKEN, EmulatorApp, SimulatedTimeout
 from .data import make_demo_tenant
 from .faults import Faults
@@ -106,13 +108,6 @@ MAX_AS_OF = datetime(2190, 1, 1, tzinfo=timezone.utc)
 MAX_CONTACTS = 5_000_000
 
 
-class _OneLineParser(argparse.ArgumentParser):
-    """Usage errors as one line on stderr and exit code 2 (no usage dump, never a traceback)."""
-
-    def error(self, message: str):  # type: ignore[override]
-        self.exit(2, f"error: {message} (see {self.prog} --help)\n")
-
-
 def _count(name: str, low: int, high: int):
     """An argparse type: a whole number from ``low`` to ``high`` (one-line error otherwise)."""
     def parse(text: str) -> int:
@@ -153,7 +148,7 @@ def _instant(text: str) -> datetime:
 
 def build_parser() -> argparse.ArgumentParser:
     """Arguments of ``python -m rasl_data emulator``; every bad value is one line and exit 2."""
-    p = _OneLineParser(prog="python -m rasl_data emulator",
+    p = OneLineParser(prog="python -m rasl_data emulator",
                        description="Serve the demo workspace as the RASL API v2 on 127.0.0.1.")
     p.add_argument("--host", default="127.0.0.1", help="interface to bind (default 127.0.0.1)")
     p.add_argument("--port", type=_count("--port", 0, 65535), default=8765,

@@ -366,9 +366,7 @@ def run_weekly_send(args: argparse.Namespace, *, transport=None, ssl_context=Non
     recipient and what to fix) or the cache cannot be read or written; 2 bad input or no recipients
     configured. ``transport``/``ssl_context`` are for tests (an emulator, a private certificate).
     """
-    def fail(message: str, code: int) -> int:
-        print(f"error: {message}", file=sys.stderr)
-        return code
+    from rasl_data.cli.common import fail
 
     week = None
     if args.week:
@@ -437,10 +435,10 @@ def _weekly_run(args, cfg: Settings, reader, review, everyone, item: str, label:
         pack = build_weekly_pack(reader, images=not args.no_images, review=review)
         zip_name = pack_zip_name(review)
     if out is not None:
-        from rasl_data.outputs.weekly_pack import _write_atomically
+        from rasl_data.outputs.exports import write_file_atomically
 
         try:
-            _write_atomically(out, pack)
+            write_file_atomically(out, pack)
         except OSError as err:
             print(f"error: cannot write {out}: {err.strerror or err}", file=sys.stderr)
             return None, []

@@ -18,14 +18,12 @@ spreadsheet opening a CSV turns into a date or a number whatever the CSV says.
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import csv
 import io
 import math
 import os
 import re
-import sys
 import tempfile
 import threading
 from datetime import date, datetime
@@ -35,8 +33,7 @@ from typing import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from rasl_data.analytics import acquisition, periods
-from rasl_data.analytics.attribution import one_line
+from rasl_data.analytics import acquisition
 
 ACQUISITION_DIMENSIONS = acquisition.DIMENSIONS
 
@@ -287,7 +284,6 @@ def safe_sheet_name(name: str | None, default: str = "Data") -> str:
     return text[0].upper() + text[1:]
 
 
-
 def _xlsx_text(value) -> str:
     text = _XML_ILLEGAL.sub("\ufffd", str(value))
     return text[:_MAX_CELL_TEXT]
@@ -517,97 +513,3 @@ def export_acquisition(db, filters: acquisition.Filters, by: str | None, granula
 # --- CLI ---------------------------------------------------------------------------------------
 
 
-def _iso_date(text: str) -> date:
-    """A ``YYYY-MM-DD`` date within the supported window (``periods.parse_date``), for argparse."""
-    try:
-        return periods.parse_date(text, "date")
-    except ValueError as err:
-        raise argparse.ArgumentTypeError(str(err).rstrip(".")) from None
-
-
-def add_export_parser(subparsers) -> argparse.ArgumentParser:
-    """Add ``export acquisition ...`` to an ``argparse`` subparsers object; returns the parser.
-
-    ``python -m rasl_data export acquisition --by source|channel|campaign|group|status|type
-    --granularity day|week|month --start YYYY-MM-DD --end YYYY-MM-DD [--tz ZONE]
-    [--week-start monday|sunday|saturday] [--cache FILE] --out FILE.csv|FILE.xlsx``
-    (the format follows the extension of ``--out``).
-    """
-    export = subparsers.add_parser("export", help="write analytics to CSV or XLSX")
-    what = export.add_subparsers(dest="export_what", metavar="acquisition|performance")
-    what.required = True
-    acq = what.add_parser("acquisition", help="new contacts per period and dimension")
-    acq.add_argument("--by", required=True, choices=ACQUISITION_DIMENSIONS)
-    acq.add_argument("--granularity", default="day", choices=periods.GRANULARITIES)
-    acq.add_argument("--start", required=True, type=_iso_date, help="first local date, YYYY-MM-DD")
-    acq.add_argument("--end", required=True, type=_iso_date, help="last local date (included)")
-    acq.add_argument("--tz", default=None, help="IANA time zone (default RASL_TIMEZONE)")
-    acq.add_argument("--week-start", default=None, choices=periods.WEEK_STARTS, help="default RASL_WEEK_START")
-    acq.add_argument("--cache", metavar="FILE", default=None, help="DuckDB cache file (default RASL_CACHE_PATH or the workspace cache)")
-    acq.add_argument("--out", required=True, metavar="FILE.csv|FILE.xlsx",
-                     help="file to write; .csv or .xlsx picks the format")
-    acq.set_defaults(func=run_export)
-    from rasl_data.performance_cli import add_performance_export
-
-    add_performance_export(what, _iso_date)
-    return export
-
-
-def run_export(args: argparse.Namespace) -> int:
-    """Run ``export acquisition`` from parsed arguments; returns the exit code.
-
-    The format follows ``--out``'s extension (``.csv`` or ``.xlsx``, ``write_table``).
-    0 on success (one line naming the file on stdout). Otherwise one clear line on stderr, never a
-    traceback (README "Command line"): 2 for bad input (dates, zone, week start, an empty
-    ``--out`` or one that is neither ``.csv`` nor ``.xlsx``, a missing folder, a range too long for the granularity, unusable settings); 1 when
-    the operation fails: no cache, an unreadable cache, or a file that cannot be written.
-    """
-    from rasl_data import settings as settings_mod
-    from rasl_data.cache import store
-
-    def fail(message: str, code: int) -> int:
-        print(f"error: {one_line(message)}", file=sys.stderr)  # one line, whatever a path holds
-        return code
-
-    try:
-        cfg = settings_mod.load_settings({"RASL_CACHE_PATH": getattr(args, "cache", None)})
-        tz = (args.tz or "").strip() or cfg.timezone  # " Asia/Riyadh " as the environment takes it
-        week_start = (args.week_start or "").strip() or cfg.week_start
-        filters = acquisition.Filters(start=args.start, end=args.end, tz=tz, week_start=week_start)
-        periods.check_period_count(filters.start, filters.end, args.granularity, filters.week_start)
-    except ValueError as err:  # SettingsError included
-        return fail(str(err), 2)
-    raw_out = (args.out or "").strip()
-    if not raw_out:
-        return fail("--out needs a file name, e.g. --out acquisition.csv or --out acquisition.xlsx", 2)
-    out = Path(raw_out).expanduser()
-    if not out.parent.is_dir():
-        return fail(f"the folder {out.parent} does not exist", 2)
-    if out.is_dir():
-        return fail(f"cannot write {out}: Is a directory", 1)
-    try:
-        table_format(out)
-    except ValueError as err:
-        return fail(f"--out {err}", 2)
-    cache = cfg.cache_path
-    if not store.cache_exists(cache):
-        return fail(f"no cache at {cache}: run `python -m rasl_data sync` first", 1)
-    try:
-        reader = store.Reader(cache)
-        try:
-            df = acquisition_frame(reader, filters, args.by, args.granularity)
-        finally:
-            reader.close()
-    except ValueError as err:
-        return fail(str(err), 2)
-    except store.CacheError as err:
-        return fail(err.title, 1)
-    except OSError as err:
-        return fail(f"cannot read the cache {cache}: {err.strerror or type(err).__name__}", 1)
-    try:
-        write_table(df, out)
-    except OSError as err:
-        # ``str(err)`` would name the temporary file beside ``out``; the user named ``out``.
-        return fail(f"cannot write {out}: {err.strerror or type(err).__name__}", 1)
-    print(f"wrote {one_line(out)}")
-    return 0

@@ -21,12 +21,13 @@ from email.message import EmailMessage
 from email.utils import formataddr, formatdate, make_msgid, parseaddr
 from urllib.parse import unquote, urlsplit
 
+from rasl_data.errors import DashboardError
 from rasl_data.settings import check_smtp_url, mask_smtp_url
 
 DEFAULT_TIMEOUT = 20.0  # seconds for connect and each SMTP command
 
 
-class MailError(Exception):
+class MailError(DashboardError):
     """A message could not be handed to the mail server.
 
     ``str(err)`` is one line saying what went wrong and what to fix (no secret). ``whole_run``

@@ -18,23 +18,20 @@ No streamlit here.
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import html
 import io
 import os
 import shutil
 import stat
-import sys
 import threading
 import zipfile
 from datetime import date, datetime, timezone
-from pathlib import Path
 
 import pandas as pd
 import plotly.graph_objects as go
 
-from rasl_data.analytics import axes, business_review, periods, weekly_review
+from rasl_data.analytics import axes, business_review, weekly_review
 from rasl_data.analytics.colours import COMPARISON_COLOUR, SeriesColours, bar_marker, series_colours, unique_labels
 from rasl_data.analytics.weekly_review import WeeklyReview
 from rasl_data.outputs import exports
@@ -492,116 +489,7 @@ def build_weekly_pack(
 # --- CLI ----------------------------------------------------------------------------------------
 
 
-class _OneLineParser(argparse.ArgumentParser):
-    """An argparse parser whose usage errors are one line on stderr and exit code 2 (cron mail)."""
-
-    def error(self, message: str):
-        print(f"error: {one_line(message)}", file=sys.stderr)
-        raise SystemExit(2)
-
-
-def add_report_parser(subparsers) -> argparse.ArgumentParser:
-    """Add ``report weekly`` to an ``argparse`` subparsers object; returns the ``report`` parser.
-
-    ``python -m rasl_data report weekly [--week YYYY-MM-DD] [--tz ZONE]
-    [--week-start monday|sunday|saturday] [--cache FILE] [--no-images] --out FILE.zip``.
-    Values are checked by ``run_weekly_report`` so a bad one costs one line on stderr and exit 2.
-    """
-    report = subparsers.add_parser("report", help="write the weekly review pack (zip)")
-    report.error = _OneLineParser.error.__get__(report)  # the parent CLI builds plain parsers
-    what = report.add_subparsers(dest="report_what", metavar="weekly", parser_class=_OneLineParser)
-    what.required = True
-    p = what.add_parser(
-        "weekly", help="the weekly review pack: CSVs, offline HTML report, PNG charts, summary",
-        description="Write the weekly review pack of one local week as a zip (for cron).")
-    p.add_argument("--week", metavar="YYYY-MM-DD",
-                   help="any date in the week to review (default: the last complete week)")
-    p.add_argument("--tz", metavar="ZONE", help="IANA time zone (default RASL_TIMEZONE)")
-    p.add_argument("--week-start", metavar="DAY", help="monday, sunday or saturday (default RASL_WEEK_START)")
-    p.add_argument("--cache", metavar="FILE", help="DuckDB cache file (default: RASL_CACHE_PATH or the per-workspace cache)")
-    p.add_argument("--no-images", action="store_true", help="leave the PNG charts out (no Chromium needed)")
-    p.add_argument("--out", metavar="FILE.zip", help="zip file to write (required unless --send)")
-    p.add_argument("--send", action="store_true",
-                   help="e-mail the pack and send the summary on WhatsApp to RASL_REPORT_EMAILS / RASL_REPORT_WHATSAPP "
-                        "(once per week and recipient)")
-    p.add_argument("--force", action="store_true", help="with --send: send again to those who already have it")
-    p.set_defaults(func=run_weekly_report)
-    return report
-
-
-def _write_atomically(path: Path, data: bytes) -> None:
-    """The zip whole or not at all, with the umask's usual mode (``exports.write_file_atomically``)."""
-    exports.write_file_atomically(path, data)
-
-
-def run_weekly_report(args: argparse.Namespace) -> int:
-    """Run ``report weekly`` from parsed arguments; returns the exit code.
-
-    0: the zip is written (one line on stdout; a note on stderr when the PNGs were left out).
-    1: the cache is missing or unreadable, or the file cannot be written. 2: bad input (date,
-    zone, week start, missing ``--out``, a week not over yet, missing folder). Every error is one
-    line on stderr; the output file is replaced whole or not at all.
-    """
-    from rasl_data import settings as settings_mod
-    from rasl_data.cache import store
-
-    def fail(message: str, code: int) -> int:
-        print(f"error: {one_line(message)}", file=sys.stderr)  # one line, whatever a path holds
-        return code
-
-    if getattr(args, "send", False):
-        from rasl_data.outputs.delivery import run_weekly_send
-
-        return run_weekly_send(args)
-    if getattr(args, "force", False):
-        return fail("--force only goes with --send", 2)
-    if not args.out:
-        return fail("--out FILE.zip is required (where to write the pack), or --send to deliver it", 2)
-    week = None
-    if args.week:
-        try:
-            week = periods.parse_date(args.week, "--week")
-        except ValueError as err:
-            return fail(str(err).rstrip("."), 2)
-    ws_arg = args.week_start.strip().lower() if args.week_start else None
-    if ws_arg is not None and ws_arg not in periods.WEEK_STARTS:
-        return fail(f"--week-start {args.week_start!r} is not one of {', '.join(periods.WEEK_STARTS)}", 2)
-    try:
-        cfg = settings_mod.load_settings({"RASL_CACHE_PATH": args.cache, "RASL_TIMEZONE": args.tz,
-                                          "RASL_WEEK_START": ws_arg})
-    except settings_mod.SettingsError as err:
-        return fail(f"configuration: {err}", 2)
-    out = Path(args.out).expanduser()
-    if not out.parent.is_dir():
-        return fail(f"the folder {out.parent} does not exist", 2)
-    cache = cfg.cache_path
-    if not store.cache_exists(cache):
-        return fail(f"no cache at {cache}: run `python -m rasl_data sync` first", 1)
-    reader = store.Reader(cache)
-    try:
-        review = weekly_review.weekly_review(reader, week, cfg.timezone, cfg.week_start, periods.today_in(cfg.timezone))
-        data = build_weekly_pack(reader, images=not args.no_images, review=review)
-    except ValueError as err:
-        return fail(str(err), 2)
-    except store.CacheError as err:
-        return fail(err.title, 1)
-    finally:
-        reader.close()
-    try:
-        _write_atomically(out, data)
-    except OSError as err:
-        return fail(f"cannot write {out}: {err.strerror or err}", 1)
-    new = int(review.metric(weekly_review.METRIC_NEW_CONTACTS)["this_week"])
-    with zipfile.ZipFile(io.BytesIO(data)) as zf:
-        has_png = any(n.endswith(".png") for n in zf.namelist())
-    if not has_png and not args.no_images:
-        print("note: the PNG charts could not be drawn; README.txt in the pack says why", file=sys.stderr)
-    print(f"wrote {one_line(out)}: week {review.week_start.isoformat()} to {review.week_end.isoformat()} "
-          f"({review.tz}), {new:,} new contacts")
-    return 0
-
-
 __all__ = [
-    "CHART_NAMES", "PACK_TABLES", "add_report_parser", "build_weekly_pack", "chart_images", "pack_file_names",
-    "pack_zip_name", "run_weekly_report", "weekly_figures", "weekly_html",
+    "CHART_NAMES", "PACK_TABLES", "build_weekly_pack", "chart_images", "pack_file_names",
+    "pack_zip_name", "weekly_figures", "weekly_html",
 ]

@@ -12,11 +12,11 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from datetime import datetime, time, timezone
 from pathlib import Path
 from typing import Sequence
 
 from rasl_data.cache import store
+from rasl_data.cli.common import OneLineParser
 from rasl_data.errors import RaslError
 from rasl_data.settings import SettingsError, load_settings
 from rasl_data.text import one_line
@@ -68,81 +68,6 @@ def cmd_sync(args: argparse.Namespace) -> int:
         return 1
     print(result.summary() + f" -> {ws.cache_path}")
     return 0
-
-
-def _audit_start(text: str) -> datetime:
-    from rasl_data.analytics.periods import parse_date
-
-    try:
-        return datetime.combine(parse_date(text, "date"), time(0), tzinfo=timezone.utc)
-    except ValueError as err:
-        raise argparse.ArgumentTypeError(str(err).rstrip(".")) from None
-
-
-def cmd_export_audit(args: argparse.Namespace) -> int:
-    """``export audit``: the audit log (oldest first) as Excel-safe CSV, or typed XLSX for ``.xlsx``.
-
-    Exit codes as the other exports: 2 for bad input (empty ``--out``, missing folder, unknown
-    extension), 1 when there is no cache or the file cannot be written.
-    """
-    from datetime import timedelta
-
-    from rasl_data.cache import audit
-    from rasl_data.outputs import exports
-
-    def fail(message: str, code: int) -> int:
-        print(f"error: {message}", file=sys.stderr)
-        return code
-
-    raw_out = (args.out or "").strip()
-    if not raw_out:
-        return fail("--out needs a file name, e.g. --out audit.csv", 2)
-    out = Path(raw_out).expanduser()
-    suffix = out.suffix.lower()
-    if suffix not in (".csv", ".xlsx"):
-        return fail(f"--out {out.name}: use a .csv or .xlsx file name", 2)
-    if not out.parent.is_dir():
-        return fail(f"the folder {out.parent} does not exist", 2)
-    if out.is_dir():
-        return fail(f"cannot write {out}: Is a directory", 1)
-    settings = load_settings({"RASL_CACHE_PATH": args.cache})
-    cache = settings.cache_path
-    if not store.cache_exists(cache):
-        return fail(f"no cache at {cache}: run `python -m rasl_data sync` first", 1)
-    end = args.end + timedelta(days=1) if args.end else None
-    reader = store.Reader(cache)
-    try:
-        log = audit.read_log(reader, start=args.start, end=end, actor=(args.actor or "").strip().lower() or None,
-                             action=args.action, outcome=args.outcome)
-    finally:
-        reader.close()
-    frame = audit.export_frame(log)
-    try:
-        # XLSX keeps ids, names and JSON as text cells; CSV writes them as they are (formula-safe).
-        exports.write_table(frame, out, sheet_name="Audit log",
-                            text_columns=audit.TEXT_COLUMNS if suffix == ".xlsx" else None)
-    except OSError as err:
-        return fail(f"cannot write {out}: {err.strerror or type(err).__name__}", 1)
-    print(f"wrote {out} ({len(frame):,} change{'s' if len(frame) != 1 else ''})")
-    return 0
-
-
-def _add_export_audit(parser: argparse.ArgumentParser) -> None:
-    """Add ``audit`` next to ``acquisition`` under ``export``."""
-    from rasl_data.cache import audit
-
-    what = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    what.metavar = "acquisition|performance|audit"
-    p = what.add_parser("audit", help="the audit log: who changed what, when, and how it ended")
-    p.add_argument("--start", type=_audit_start, default=None, help="first UTC date, YYYY-MM-DD")
-    p.add_argument("--end", type=_audit_start, default=None,
-                   help="last UTC date (included)")
-    p.add_argument("--actor", default=None, help="only this e-mail address (or local, cli)")
-    p.add_argument("--action", default=None, help="only this action, e.g. source.create")
-    p.add_argument("--outcome", default=None, choices=audit.OUTCOMES)
-    p.add_argument("--cache", metavar="FILE", default=None, help="DuckDB cache file (default RASL_CACHE_PATH or the workspace cache)")
-    p.add_argument("--out", required=True, help="file to write: .csv (Excel-safe) or .xlsx")
-    p.set_defaults(func=cmd_export_audit)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -199,13 +124,6 @@ def cmd_emulator(args: argparse.Namespace, extra: list[str]) -> int:
     return emulator_main(extra)
 
 
-class OneLineParser(argparse.ArgumentParser):
-    """An argument parser whose usage errors are one line on stderr and exit code 2."""
-
-    def error(self, message: str) -> None:  # type: ignore[override]
-        self.exit(2, one_line(f"error: {message} (see {self.prog} --help)") + "\n")
-
-
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The argument parser of every sub-command.
 
@@ -228,13 +146,15 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         return parser
 
     try:
-        from rasl_data.outputs.exports import add_export_parser
+        from rasl_data.cli.export import add_export_parser
     except ImportError:  # pragma: no cover - exports is part of the package
         add_export_parser = None
     if add_export_parser:
-        _add_export_audit(add_export_parser(sub))
+        from rasl_data.cli.export import add_export_audit
+
+        add_export_audit(add_export_parser(sub))
     try:
-        from rasl_data.outputs.weekly_pack import add_report_parser
+        from rasl_data.cli.report import add_report_parser
     except ImportError:
         add_report_parser = None
     if add_report_parser:
@@ -251,7 +171,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     from rasl_data.outputs.delivery import add_alerts_parser
 
     add_alerts_parser(sub)
-    from rasl_data.performance_cli import add_spend_parser
+    from rasl_data.cli.spend import add_spend_parser
 
     add_spend_parser(sub)
     return parser

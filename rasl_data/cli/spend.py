@@ -17,11 +17,7 @@ from pathlib import Path
 
 from rasl_data.analytics import periods
 from rasl_data.cache import store
-
-
-def _fail(message: str, code: int) -> int:
-    print(f"error: {message}", file=sys.stderr)
-    return code
+from rasl_data.cli.common import fail
 
 
 def _workspace(cache: str | None):
@@ -51,18 +47,18 @@ def _refused(err) -> int:
 def _output(raw: str | None) -> Path | int:
     raw = (raw or "").strip()
     if not raw:
-        return _fail("--out needs a file name, e.g. --out spend.csv", 2)
+        return fail("--out needs a file name, e.g. --out spend.csv", 2)
     out = Path(raw).expanduser()
     from rasl_data.outputs import exports
 
     try:
         exports.table_format(out)
     except ValueError as err:
-        return _fail(str(err), 2)
+        return fail(str(err), 2)
     if not out.parent.is_dir():
-        return _fail(f"the folder {out.parent} does not exist", 2)
+        return fail(f"the folder {out.parent} does not exist", 2)
     if out.is_dir():
-        return _fail(f"cannot write {out}: Is a directory", 1)
+        return fail(f"cannot write {out}: Is a directory", 1)
     return out
 
 
@@ -83,7 +79,7 @@ def cmd_spend(args: argparse.Namespace) -> int:
         from rasl_data.settings import load_settings
 
         path = load_settings({"RASL_CACHE_PATH": args.cache}).cache_path
-        return _fail(f"no cache at {path}: run `python -m rasl_data sync` first (spend names are matched "
+        return fail(f"no cache at {path}: run `python -m rasl_data sync` first (spend names are matched "
                      "against the synced sources)", 1)
     if args.spend_what in ("import", "targets-import"):
         try:
@@ -109,7 +105,7 @@ def cmd_spend(args: argparse.Namespace) -> int:
     try:
         _write_table(df, out)
     except OSError as err:
-        return _fail(f"cannot write {out}: {err.strerror or type(err).__name__}", 1)
+        return fail(f"cannot write {out}: {err.strerror or type(err).__name__}", 1)
     print(f"wrote {out}: {len(df):,} rows")
     return 0
 
@@ -154,27 +150,27 @@ def run_export_performance(args: argparse.Namespace) -> int:
         filters = Filters(start=args.start, end=args.end, tz=tz, week_start=week_start)
         converted = cdef.parse(args.converted, "--converted").text if args.converted else None
     except ValueError as err:
-        return _fail(str(err), 2)
+        return fail(str(err), 2)
     out = _output(args.out)
     if isinstance(out, int):
         return out
     if not store.cache_exists(cfg.cache_path):
-        return _fail(f"no cache at {cfg.cache_path}: run `python -m rasl_data sync` first", 1)
+        return fail(f"no cache at {cfg.cache_path}: run `python -m rasl_data sync` first", 1)
     reader = store.Reader(cfg.cache_path)
     reader.conversion_default = cfg.conversion
     try:
         df = performance_frame(reader, filters, args.by, converted)
         missing = cdef.unknown_statuses(reader, cdef.current(reader, converted))
     except ValueError as err:
-        return _fail(str(err), 2)
+        return fail(str(err), 2)
     except store.CacheError as err:
-        return _fail(err.title, 1)
+        return fail(err.title, 1)
     finally:
         reader.close()
     try:
         _write_table(df, out)
     except OSError as err:
-        return _fail(f"cannot write {out}: {err.strerror or type(err).__name__}", 1)
+        return fail(f"cannot write {out}: {err.strerror or type(err).__name__}", 1)
     if missing:
         print("note: no status is named " + ", ".join(repr(m) for m in missing)
               + ": contacts never count as customers by it", file=sys.stderr)

@@ -1,0 +1,46 @@
+"""What every command shares: a parser whose usage errors are one line, ``fail`` (one line on
+stderr, an exit code), and the argument types for dates.
+
+Exit codes everywhere: 0 success, 1 the operation failed (API, network, cache, a file), 2 bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date, datetime, time, timezone
+
+from rasl_data.text import one_line
+
+
+def audit_date(text: str) -> datetime:
+    """A ``YYYY-MM-DD`` date as the start of that UTC day, for argparse (``export audit``)."""
+    from rasl_data.analytics.periods import parse_date
+
+    try:
+        return datetime.combine(parse_date(text, "date"), time(0), tzinfo=timezone.utc)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err).rstrip(".")) from None
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """An argument parser whose usage errors are one line on stderr and exit code 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.exit(2, one_line(f"error: {message} (see {self.prog} --help)") + "\n")
+
+
+def iso_date(text: str) -> date:
+    """A ``YYYY-MM-DD`` date within the supported window (``periods.parse_date``), for argparse."""
+    from rasl_data.analytics import periods
+
+    try:
+        return periods.parse_date(text, "date")
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err).rstrip(".")) from None
+
+
+def fail(message: str, code: int) -> int:
+    """Print ``error: message`` as one line on stderr (whatever a path or name holds); return ``code``."""
+    print(f"error: {one_line(message)}", file=sys.stderr)
+    return code
