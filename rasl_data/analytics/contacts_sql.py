@@ -92,7 +92,7 @@ def check_dimension(by: str | None, allowed=DIMENSIONS) -> str | None:
 # --- the shared SQL core -----------------------------------------------------------------------
 
 
-def _keep_flags(attr: pd.DataFrame, f: Filters) -> tuple[list[bool], bool]:
+def keep_flags(attr: pd.DataFrame, f: Filters) -> tuple[list[bool], bool]:
     """Which live sources pass the source/channel/campaign filters, and whether Unattributed does."""
     keep = pd.Series(True, index=attr.index)
     unattributed_ok = f.include_unattributed
@@ -222,102 +222,151 @@ def contacts_cte(
     ``sources=False`` is for callers that never show a source, channel or campaign (acquisition
     by group, status or type): the source filters are applied in the scan and ``tagged`` has no
     source columns, so the daily counts are not split per source (far fewer rows to group).
-    Internal to rasl_data (used by ``queries`` and ``conversion``).
+    Internal to rasl_data (used by ``acquisition`` and ``conversion``). Parameters travel with their SQL (``Sql`` pieces), so their order always matches the placeholders.
     """
     windows = [periods.utc_window(s, e) for s, e in ranges]
     lo, hi = min(w[0] for w in windows), max(w[1] for w in windows)
-    keep, unattributed_ok = _keep_flags(attr, f)
+    keep, unattributed_ok = keep_flags(attr, f)
+    scan = _scan(f, extra, lo, prefix, sources, per_contact, customer_sql, unattributed_ok, keep)
+    instants = None if per_day else _exact_instant_ranges(f.tz, ranges, lo, hi)
+    if instants is not None:
+        time_ctes = _bucketed_by_instants(scan, instants, prefix)
+    else:
+        time_ctes = _bucketed_by_local_day(scan, f.tz, ranges, windows, lo, hi, prefix)
+    head = Sql(f"\n{', ' if prefix else 'WITH '}{prefix}attr AS ({ATTR_SQL}),\n", _attr_params(attr, keep))
+    tag_cols = ", ".join(["d.*"] + scan.tag_cols)
+    if not sources:
+        tagged = Sql(f"""
+{prefix}tagged AS (
+    SELECT {tag_cols}
+    FROM {prefix}bucketed d{scan.tag_joins}
+    WHERE d.bucket IS NOT NULL
+)""")
+    else:
+        tagged = Sql(f"""
+{prefix}tagged AS (
+    SELECT {tag_cols}
+    FROM {prefix}bucketed d LEFT JOIN {prefix}attr a ON a.source_id = d.raw_source_id{scan.tag_joins}
+    WHERE d.bucket IS NOT NULL AND ((a.source_id IS NOT NULL AND a.keep) OR (a.source_id IS NULL AND ?))
+)""", [unattributed_ok])
+    return (head + time_ctes + tagged).pair()
 
-    raw_cols, joins, tag_cols, tag_joins = dimension_sql(extra)
-    source_sql, source_params = "", []
+
+@dataclass(frozen=True)
+class Sql:
+    """A piece of SQL with the parameters of its own ``?`` placeholders, in order.
+
+    Pieces are joined with ``+`` (text and parameters together), so a statement's parameters
+    always follow its placeholders however the pieces are arranged.
+    """
+
+    text: str
+    params: tuple = ()
+
+    def __init__(self, text: str, params=()) -> None:
+        object.__setattr__(self, "text", text)
+        object.__setattr__(self, "params", tuple(params))
+        assert text.count("?") == len(self.params), (text, self.params)
+
+    def __add__(self, other: Sql) -> Sql:
+        return Sql(self.text + other.text, self.params + other.params)
+
+    def pair(self) -> tuple[str, list]:
+        """``(sql, params)`` as DuckDB's ``execute`` takes them."""
+        return self.text, list(self.params)
+
+
+def _sql_join(pieces: list[Sql], sep: str) -> Sql:
+    """``pieces`` joined by ``sep`` (plain text), parameters in order."""
+    out = Sql("")
+    for i, piece in enumerate(pieces):
+        out = out + (Sql(sep) if i else Sql("")) + piece
+    return out
+
+
+@dataclass(frozen=True)
+class _Scan:
+    """What the scan of ``contacts`` selects (``raw_cols``) and filters on, and how ``tagged``
+    names the dimensions (``tag_cols``, ``tag_joins``)."""
+
+    raw_cols: list[str]
+    joins: Sql
+    filters: Sql
+    tag_cols: list[str]
+    tag_joins: str
+    count_sql: str
+    group_sql: str
+
+    @property
+    def raw_names(self) -> str:
+        return ", ".join(col.rsplit(" AS ", 1)[1] for col in self.raw_cols)
+
+
+def _scan(f: Filters, extra: tuple[str, ...], lo: datetime, prefix: str, sources: bool, per_contact: bool,
+          customer_sql: str | None, unattributed_ok: bool, keep: list[bool]) -> _Scan:
+    """The columns, joins and filters of the scan of ``contacts`` for ``contacts_cte``."""
+    raw_cols, join_text, tag_cols, tag_joins = dimension_sql(extra)
+    joins = Sql(join_text)
+    source_filter = Sql("")
     if not sources:
         raw_cols = [col for col in raw_cols if not col.endswith(" AS raw_source_id")]
         tag_cols = [col for col in tag_cols if not col.startswith(("a.", "COALESCE(a."))]
         if not (all(keep) and unattributed_ok):
             # A source in the map passes by its keep flag; one outside it (none, deleted) is Unattributed.
-            source_sql = (f" AND (CASE WHEN c.source_id IN (SELECT source_id FROM {prefix}attr) "
-                          f"THEN c.source_id IN (SELECT source_id FROM {prefix}attr WHERE keep) ELSE ? END)")
-            source_params = [unattributed_ok]
-    join_params: list = []
+            source_filter = Sql(f" AND (CASE WHEN c.source_id IN (SELECT source_id FROM {prefix}attr) "
+                                f"THEN c.source_id IN (SELECT source_id FROM {prefix}attr WHERE keep) ELSE ? END)",
+                                [unattributed_ok])
     if "type" in extra:
         raw_cols.append(f"COALESCE(c.type, '{UNKNOWN_TYPE}') AS \"type\"")
     if "customer" in extra:
         raw_cols.append(f"{customer_sql or COALESCE_TYPE_CUSTOMER} AS is_customer")
     if "conversion" in extra:
-        # Only contacts with an observed lead → customer change; the first one counts.
-        joins += (" JOIN (SELECT contact_id, min(observed_at) AS converted_at FROM contact_changes"
-                  " WHERE field = 'type' AND old_value = 'lead' AND new_value = 'customer'"
-                  " AND observed_at >= ?::TIMESTAMPTZ GROUP BY contact_id) v ON v.contact_id = c.id")
-        # A change is observed after the contact exists, so the window's start prunes history.
-        join_params.append(lo)
+        # Only contacts with an observed lead → customer change; the first one counts. A change is
+        # observed after the contact exists, so the window's start prunes history.
+        joins = joins + Sql(" JOIN (SELECT contact_id, min(observed_at) AS converted_at FROM contact_changes"
+                            " WHERE field = 'type' AND old_value = 'lead' AND new_value = 'customer'"
+                            " AND observed_at >= ?::TIMESTAMPTZ GROUP BY contact_id) v ON v.contact_id = c.id", [lo])
         raw_cols.append("v.converted_at AS converted_at")
     if per_contact:
         raw_cols += ["c.id AS contact_id", "c.created_at AS created_at", "c.first_seen_at AS first_seen_at"]
+    type_filter = Sql(" AND list_contains(?::VARCHAR[], c.type)", [[str(t) for t in f.types]]) if f.types else Sql("")
+    return _Scan(raw_cols, joins, type_filter + source_filter, tag_cols, tag_joins,
+                 "1 AS n" if per_contact else "count(*) AS n", "" if per_contact else " GROUP BY ALL")
 
-    params = _attr_params(attr, keep)
-    type_sql, type_params = "", []
-    if f.types:
-        type_sql = " AND list_contains(?::VARCHAR[], c.type)"
-        type_params = [[str(t) for t in f.types]]
-    raw_names = [col.rsplit(" AS ", 1)[1] for col in raw_cols]
-    count_sql = "1 AS n" if per_contact else "count(*) AS n"
-    group_sql = "" if per_contact else " GROUP BY ALL"
-    instants = None if per_day else _exact_instant_ranges(f.tz, ranges, lo, hi)
-    if instants is not None:
-        # The ranges as exact UTC instants: plain comparisons on ``created_at`` that DuckDB runs
-        # inside the scan (and prunes row groups with), no per-row local-day arithmetic, and the
-        # counts keyed on the raw ids alone (a few dozen groups, a perfect hash).
-        between = "(c.created_at >= ?::TIMESTAMPTZ AND c.created_at < ?::TIMESTAMPTZ)"
-        where = " OR ".join([between] * len(instants))
-        window_params = [x for w in instants for x in w]
-        if len(instants) == 1:
-            bucket_sql, bucket_params = "0", []
-        else:
-            bucket_sql = "CASE " + " ".join(f"WHEN {between} THEN {i}" for i in range(len(instants))) + " END"
-            bucket_params = list(window_params)
-        time_ctes = f"""{prefix}raw0 AS (
-    SELECT {bucket_sql} AS bucket, {', '.join(raw_cols)}
-    FROM contacts c{joins}
-    WHERE ({where}){type_sql}{source_sql}
-),
-{prefix}bucketed AS (SELECT bucket, {count_sql}, {', '.join(raw_names)} FROM {prefix}raw0{group_sql}),"""
-        time_params = bucket_params + join_params + window_params + type_params + source_params
+
+_BETWEEN = "(c.created_at >= ?::TIMESTAMPTZ AND c.created_at < ?::TIMESTAMPTZ)"
+
+
+def _bucketed_by_instants(scan: _Scan, instants: list[tuple[datetime, datetime]], prefix: str) -> Sql:
+    """``raw0`` and ``bucketed`` when the ranges are exact UTC instants: plain comparisons on
+    ``created_at`` that DuckDB runs inside the scan (and prunes row groups with), no per-row
+    local-day arithmetic, and the counts keyed on the raw ids alone (a few dozen groups)."""
+    windows = [Sql(_BETWEEN, w) for w in instants]
+    if len(instants) == 1:
+        bucket = Sql("0")
     else:
-        day_sql, day_params = periods.local_day_sql("t_us", f.tz, lo, hi)
-        where = " OR ".join(["(c.created_at >= ?::TIMESTAMPTZ AND c.created_at < ?::TIMESTAMPTZ)"] * len(windows))
-        window_params = [x for w in windows for x in w]
-        bucket_sql = "CASE " + " ".join("WHEN day_n BETWEEN ? AND ? THEN %d" % i for i in range(len(ranges))) + " END"
-        bucket_params = [x for s, e in ranges for x in (periods.local_day_number(s), periods.local_day_number(e))]
-        # The range bucket is decided after counting per local day: on thousands of rows, not millions.
-        time_ctes = f"""{prefix}raw0 AS (
-    SELECT epoch_us(c.created_at) AS t_us, {', '.join(raw_cols)}
-    FROM contacts c{joins}
-    WHERE ({where}){type_sql}{source_sql}
-),
-{prefix}raw AS (SELECT *, {day_sql} AS day_n FROM {prefix}raw0),
-{prefix}daily AS (SELECT day_n, {count_sql}, {', '.join(raw_names)} FROM {prefix}raw{group_sql}),
-{prefix}bucketed AS (SELECT {bucket_sql} AS bucket, * FROM {prefix}daily),"""
-        time_params = join_params + window_params + type_params + source_params + day_params + bucket_params
-    tag_cols = ["d.*"] + tag_cols
-    if not sources:
-        sql = f"""
-{', ' if prefix else 'WITH '}{prefix}attr AS ({ATTR_SQL}),
-{time_ctes}
-{prefix}tagged AS (
-    SELECT {', '.join(tag_cols)}
-    FROM {prefix}bucketed d{tag_joins}
-    WHERE d.bucket IS NOT NULL
-)"""
-        return sql, params + time_params
-    sql = f"""
-{', ' if prefix else 'WITH '}{prefix}attr AS ({ATTR_SQL}),
-{time_ctes}
-{prefix}tagged AS (
-    SELECT {', '.join(tag_cols)}
-    FROM {prefix}bucketed d LEFT JOIN {prefix}attr a ON a.source_id = d.raw_source_id{tag_joins}
-    WHERE d.bucket IS NOT NULL AND ((a.source_id IS NOT NULL AND a.keep) OR (a.source_id IS NULL AND ?))
-)"""
-    return sql, params + time_params + [unattributed_ok]
+        bucket = Sql("CASE ") + _sql_join([Sql("WHEN ") + w + Sql(f" THEN {i}") for i, w in enumerate(windows)], " ") \
+            + Sql(" END")
+    return (Sql(f"{prefix}raw0 AS (\n    SELECT ") + bucket + Sql(f" AS bucket, {', '.join(scan.raw_cols)}\n    FROM contacts c")
+            + scan.joins + Sql("\n    WHERE (") + _sql_join(windows, " OR ") + Sql(")") + scan.filters
+            + Sql(f"\n),\n{prefix}bucketed AS (SELECT bucket, {scan.count_sql}, {scan.raw_names} "
+                  f"FROM {prefix}raw0{scan.group_sql}),"))
+
+
+def _bucketed_by_local_day(scan: _Scan, tz: str, ranges: list[tuple[date, date]], windows: list, lo: datetime,
+                           hi: datetime, prefix: str) -> Sql:
+    """``raw0``, ``raw``, ``daily`` and ``bucketed``: count per local day first, then decide the
+    range bucket of each day (on thousands of rows, not millions)."""
+    day_text, day_params = periods.local_day_sql("t_us", tz, lo, hi)
+    bucket = Sql("CASE ") + _sql_join(
+        [Sql(f"WHEN day_n BETWEEN ? AND ? THEN {i}", [periods.local_day_number(s), periods.local_day_number(e)])
+         for i, (s, e) in enumerate(ranges)], " ") + Sql(" END")
+    return (Sql(f"{prefix}raw0 AS (\n    SELECT epoch_us(c.created_at) AS t_us, {', '.join(scan.raw_cols)}\n    FROM contacts c")
+            + scan.joins + Sql("\n    WHERE (") + _sql_join([Sql(_BETWEEN, w) for w in windows], " OR ") + Sql(")")
+            + scan.filters
+            + Sql(f"\n),\n{prefix}raw AS (SELECT *, ") + Sql(day_text, day_params) + Sql(f" AS day_n FROM {prefix}raw0),\n"
+                  f"{prefix}daily AS (SELECT day_n, {scan.count_sql}, {scan.raw_names} FROM {prefix}raw{scan.group_sql}),\n"
+                  f"{prefix}bucketed AS (SELECT ") + bucket + Sql(f" AS bucket, * FROM {prefix}daily),"))
 
 
 def attr_cte(f: Filters, attr: pd.DataFrame) -> tuple[str, list, bool]:
@@ -325,7 +374,7 @@ def attr_cte(f: Filters, attr: pd.DataFrame) -> tuple[str, list, bool]:
 
     Returns the CTE, its parameters and whether Unattributed contacts pass ``f``. Internal.
     """
-    keep, unattributed_ok = _keep_flags(attr, f)
+    keep, unattributed_ok = keep_flags(attr, f)
     return f"attr AS ({ATTR_SQL})", _attr_params(attr, keep), unattributed_ok
 
 

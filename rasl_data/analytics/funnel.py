@@ -19,7 +19,7 @@ import pandas as pd
 
 from rasl_data.analytics import attribution
 from rasl_data.analytics.attribution import UNATTRIBUTED, normalise_name
-from rasl_data.analytics.contacts_sql import Filters, _keep_flags, bucket_conditions, check_dimension
+from rasl_data.analytics.contacts_sql import Filters, bucket_conditions, check_dimension, keep_flags
 
 FUNNEL_DIMENSIONS = ("source", "channel")
 COLUMNS = ["step", "status_id", "status", "seen", "reached", "share_of_acquired", "share_of_previous", "drop_off"]
@@ -102,7 +102,7 @@ UNION ALL SELECT 'furthest', raw_source_id, step, count(*) FROM furthest GROUP B
 UNION ALL SELECT 'acquired', raw_source_id, NULL, count(*) FROM cohort GROUP BY ALL"""
     raw = db.query(sql, params + [chosen, chosen])
     attr = attribution.source_attribution(db)
-    keep, unattributed_ok = _keep_flags(attr, filters)
+    keep, unattributed_ok = keep_flags(attr, filters)
     live = attr.assign(keep=keep).set_index("source_id")
     sid = raw["raw_source_id"]
     known = sid.notna() & sid.isin(live.index)

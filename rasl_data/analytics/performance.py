@@ -30,7 +30,7 @@ from rasl_data.analytics import attribution, periods
 from rasl_data.analytics import conversion_definition as cdef
 from rasl_data.analytics import spend as spend_mod
 from rasl_data.analytics.attribution import NO_CAMPAIGN, UNATTRIBUTED, normalise_name
-from rasl_data.analytics.contacts_sql import Filters, _keep_flags, bucket_conditions, check_dimension
+from rasl_data.analytics.contacts_sql import Filters, bucket_conditions, check_dimension, keep_flags
 
 PERFORMANCE_DIMENSIONS = ("source", "campaign", "channel")
 METRICS = ["new_contacts", "customers", "conversion_rate", "spend", "cost_per_lead", "cost_per_customer"]
@@ -66,7 +66,7 @@ def lead_counts(db, filters: Filters, ranges: list[tuple[date, date]],
 def _contact_lines(counts: pd.DataFrame, attr: pd.DataFrame, filters: Filters, by: str) -> pd.DataFrame:
     """``counts`` tagged with the view's key/name, filtered like the dashboard: [bucket, key, name,
     source_id, n, customers]."""
-    keep, unattributed_ok = _keep_flags(attr, filters)
+    keep, unattributed_ok = keep_flags(attr, filters)
     live = attr.assign(keep=keep).set_index("source_id")
     sid = counts["raw_source_id"]
     known = sid.notna() & sid.isin(live.index)
@@ -95,7 +95,7 @@ def spend_lines(spend: pd.DataFrame, attr: pd.DataFrame, filters: Filters, by: s
     """Each spend row with the view's line it lands on: ``spend`` + [key, line_name,
     line_source_id], rows the dashboard's filters leave out dropped (see module docstring for the
     roll-up). Decided once per distinct (level, name, source id), a few dozen, not per row."""
-    keep, _ = _keep_flags(attr, filters)
+    keep, _ = keep_flags(attr, filters)
     live = attr.assign(keep=keep)
     by_id = {int(i): r for i, r in zip(live["source_id"], live.to_dict("records"))}
     campaign_channels: dict[str, set[str]] = {}

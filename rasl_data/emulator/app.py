@@ -20,7 +20,7 @@ from typing import Any, Callable
 
 import httpx
 
-from .data import TYPES, Tenant, _scalar_match, _time_bounds, iso, iter_dims, normalise_op
+from .data import TYPES, Tenant, iso, iter_dims, normalise_op, scalar_match, time_bounds
 from .faults import Faults
 
 DEMO_TOKEN = "wm_" + "demo" * 15  # vendor format: "wm_" + 60 characters (contract §2.1)
@@ -375,12 +375,12 @@ class EmulatorApp:
                 continue
             op = normalise_op(m.group(2))
             if op in ("gte", "gt", "lte", "lt", "between"):
-                b = _time_bounds(op, raw)
+                b = time_bounds(op, raw)
                 if b == "ignore":
                     continue
                 rows = [r for r in rows if b is not None and b[0] <= r["created_at"] <= b[1]]
             else:
-                rows = [r for r in rows if _scalar_match(iso(r["created_at"]).replace("T", " ")[:19], op, raw)]
+                rows = [r for r in rows if scalar_match(iso(r["created_at"]).replace("T", " ")[:19], op, raw)]
         for name, desc in reversed(parse_sort(params.get("sort"), ("name", "created_at", "updated_at"))):
             rows = sorted(rows, key=lambda r: r[name], reverse=desc)
         return rows

@@ -450,7 +450,7 @@ class Tenant:
         for f in filters:
             field_, op, raw = f
             if field_ == "created_at" and self._created_sorted and op in ("gte", "gt", "lte", "lt", "between"):
-                bounds = _time_bounds(op, raw)
+                bounds = time_bounds(op, raw)
                 if bounds is None:
                     return np.empty(0, dtype=np.int64)
                 if bounds == "ignore":
@@ -498,7 +498,7 @@ def parse_db_time(text: str) -> int | None:
     return int(dt.timestamp())
 
 
-def _time_bounds(op: str, raw: str) -> tuple[int, int] | str | None:
+def time_bounds(op: str, raw: str) -> tuple[int, int] | str | None:
     lo, hi = -(2 ** 62), 2 ** 62
     if op == "between":
         parts = raw.split(",")
@@ -518,7 +518,7 @@ def _truthy(raw: str) -> bool:
     return raw not in ("", "0")  # PHP truthiness: "false" is truthy
 
 
-def _scalar_match(value: Any, op: str, raw: str) -> bool:
+def scalar_match(value: Any, op: str, raw: str) -> bool:
     """One SQL comparison ``value <op> raw`` with NULL semantics (NULL matches only ``null``)."""
     if op == "null":
         return (value is None) if _truthy(raw) else (value is not None)
@@ -574,7 +574,7 @@ def _filter_mask(t: Tenant, field_: str, op: str, raw: str, lo: int, hi: int) ->
             return m if op == "in" else ~m
         if op == "like":
             return np.array([raw.lower() in iso(x).replace("T", " ")[:19] for x in v], dtype=bool)
-        bounds = _time_bounds(op, raw) if op != "eq" and op != "ne" else None
+        bounds = time_bounds(op, raw) if op != "eq" and op != "ne" else None
         if op in ("eq", "ne"):
             x = parse_db_time(raw)
             m = v == x if x is not None else np.zeros(hi - lo, dtype=bool)
@@ -588,9 +588,9 @@ def _filter_mask(t: Tenant, field_: str, op: str, raw: str, lo: int, hi: int) ->
     arr = c[col][lo:hi]
     distinct = np.unique(arr)
     if field_ == "type":
-        matching = [d for d in distinct if _scalar_match(TYPES[d], op, raw)]
+        matching = [d for d in distinct if scalar_match(TYPES[d], op, raw)]
     else:
-        matching = [d for d in distinct if _scalar_match(None if d < 0 else int(d), op, raw)]
+        matching = [d for d in distinct if scalar_match(None if d < 0 else int(d), op, raw)]
     return np.isin(arr, matching)
 
 
