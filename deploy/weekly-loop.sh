@@ -7,7 +7,7 @@
 set -u
 every=${RASL_WEEKLY_CHECK_EVERY:-3600}
 while :; do
-  if python -m rasl_data.outputs.delivery weekly-due; then
+  if python -m rasl_data.cli.deliver weekly-due; then
     python -m rasl_data report weekly --send || echo "weekly review: not every recipient got it; trying again in ${every}s" >&2
   fi
   sleep "$every"

@@ -24,7 +24,7 @@ from delivery_support import log_rows
 
 from rasl_data.analytics import alerts
 from rasl_data.cache import store
-from rasl_data.outputs import delivery
+from rasl_data.cli import deliver as deliver_cli
 
 UTC = timezone.utc
 NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
@@ -100,7 +100,7 @@ def test_a_sync_failing_for_less_than_a_day_is_not_an_alert(cache):
 
 
 def run(send: bool = True, now: datetime = NOW) -> int:
-    return delivery.run_alerts(argparse.Namespace(send=send, cache=None), now=now)
+    return deliver_cli.run_alerts(argparse.Namespace(send=send, cache=None), now=now)
 
 
 def test_alerts_send_once_by_both_channels_and_a_quiet_rerun_sends_nothing(env, smtp, emulator, cache, capsys):

@@ -21,6 +21,7 @@ from smtp_fixtures import Authenticator, SmtpServer, free_port
 
 from rasl_data import cli
 from rasl_data.cache import delivery_log, store
+from rasl_data.cli import deliver as deliver_cli
 
 UTC = timezone.utc
 WEEK = "2026-11-16"
@@ -414,7 +415,7 @@ def test_compose_runs_the_weekly_review_and_the_alerts_on_their_schedules():
     compose = (root / "compose.yaml").read_text()
     assert 'command: ["deploy/weekly-loop.sh"]' in compose and 'command: ["deploy/alerts-loop.sh"]' in compose
     weekly_loop = (root / "deploy" / "weekly-loop.sh").read_text()
-    assert "python -m rasl_data.outputs.delivery weekly-due" in weekly_loop
+    assert "python -m rasl_data.cli.deliver weekly-due" in weekly_loop
     assert "python -m rasl_data report weekly --send" in weekly_loop
     assert "python -m rasl_data alerts --send" in (root / "deploy" / "alerts-loop.sh").read_text()
     for script in ("weekly-loop.sh", "alerts-loop.sh"):
@@ -422,18 +423,17 @@ def test_compose_runs_the_weekly_review_and_the_alerts_on_their_schedules():
 
 
 def test_weekly_due_command_exit_codes(monkeypatch, capsys):
-    from rasl_data.outputs import delivery
 
     monkeypatch.setenv("RASL_SECRETS_PATH", "/dev/null")
     monkeypatch.setenv("RASL_WEEKLY_DAY", "funday")
-    assert delivery._schedule_main(["weekly-due"]) == 2
+    assert deliver_cli.weekly_due_main(["weekly-due"]) == 2
     assert capsys.readouterr().err.strip() == ("error: configuration: RASL_WEEKLY_DAY 'funday' is not a day of the "
                                                "week, e.g. monday")
     today = datetime.now(UTC).strftime("%A").lower()
     monkeypatch.setenv("RASL_TIMEZONE", "UTC")
     monkeypatch.setenv("RASL_WEEKLY_DAY", today)
     monkeypatch.setenv("RASL_WEEKLY_HOUR", "0")
-    assert delivery._schedule_main(["weekly-due"]) == 0
+    assert deliver_cli.weekly_due_main(["weekly-due"]) == 0
     other = {"monday": "tuesday"}.get(today, "monday")
     monkeypatch.setenv("RASL_WEEKLY_DAY", other)
-    assert delivery._schedule_main(["weekly-due"]) == 1
+    assert deliver_cli.weekly_due_main(["weekly-due"]) == 1

@@ -168,7 +168,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     p_serve.add_argument("--base-path", default=None, help="URL path behind a reverse proxy, e.g. rasl")
     p_serve.add_argument("--print", action="store_true", help="print the streamlit command instead of running it")
     p_serve.set_defaults(func=cmd_serve)
-    from rasl_data.outputs.delivery import add_alerts_parser
+    from rasl_data.cli.deliver import add_alerts_parser
 
     add_alerts_parser(sub)
     from rasl_data.cli.spend import add_spend_parser

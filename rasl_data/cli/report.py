@@ -59,7 +59,7 @@ def run_weekly_report(args: argparse.Namespace) -> int:
 
 
     if getattr(args, "send", False):
-        from rasl_data.outputs.delivery import run_weekly_send
+        from rasl_data.cli.deliver import run_weekly_send
 
         return run_weekly_send(args)
     if getattr(args, "force", False):

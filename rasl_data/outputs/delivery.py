@@ -18,12 +18,10 @@ SMTP password or the API token (``_scrub``). No streamlit here.
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import fcntl
 import logging
 import os
-import sys
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -31,7 +29,7 @@ from typing import Callable
 
 from rasl_data.access import CLI_ACTOR, AccessDeniedError, Actor, require_editor
 from rasl_data.analytics import alerts as alerts_mod
-from rasl_data.analytics import periods, weekly_review
+from rasl_data.analytics import weekly_review
 from rasl_data.cache import audit, delivery_log, store
 from rasl_data.cache.audit import AuditEntry
 from rasl_data.cache.delivery_log import Attempt
@@ -50,7 +48,7 @@ from rasl_data.errors import (
 )
 from rasl_data.outputs import delivery_content
 from rasl_data.outputs.mail import Mailer, MailError, SmtpConfig, build_message, sender_address
-from rasl_data.settings import Settings, SettingsError, load_settings
+from rasl_data.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -304,14 +302,6 @@ def deliver(
     return result
 
 
-def _print_result(result: RunResult, out=None, err=None) -> None:
-    out, err = out or sys.stdout, err or sys.stderr
-    for rcpt in result.sent:
-        print(f"sent: {rcpt}", file=out)
-    for rcpt, message in result.failed.items():
-        print(f"error: {rcpt}: {message}", file=err)
-
-
 # --- weekly review ----------------------------------------------------------------------------
 
 
@@ -347,7 +337,8 @@ def pending(reader, kind: str, targets: list[tuple[Recipient, list[str]]], force
     return todo, skipped
 
 
-def _workspace_client(settings: Settings, transport=None) -> Callable[[], object]:
+def workspace_client(settings: Settings, transport=None) -> Callable[[], object]:
+    """A factory of the workspace's API client (``transport`` for tests), opened only when a message goes out."""
     def make():
         from rasl_data.cache.workspace import Workspace
 
@@ -359,112 +350,7 @@ def _workspace_client(settings: Settings, transport=None) -> Callable[[], object
     return make
 
 
-def run_weekly_send(args: argparse.Namespace, *, transport=None, ssl_context=None) -> int:
-    """``report weekly --send [--force] [--out FILE]``: build the pack and deliver it; returns the exit code.
-
-    0 everyone has it (now or before); 1 someone did not get it (one line each on stderr naming the
-    recipient and what to fix) or the cache cannot be read or written; 2 bad input or no recipients
-    configured. ``transport``/``ssl_context`` are for tests (an emulator, a private certificate).
-    """
-    from rasl_data.cli.common import fail
-
-    week = None
-    if args.week:
-        try:
-            week = periods.parse_date(args.week, "--week")
-        except ValueError as err:
-            return fail(str(err).rstrip("."), 2)
-    ws_arg = args.week_start.strip().lower() if args.week_start else None
-    if ws_arg is not None and ws_arg not in periods.WEEK_STARTS:
-        return fail(f"--week-start {args.week_start!r} is not one of {', '.join(periods.WEEK_STARTS)}", 2)
-    try:
-        cfg = load_settings({"RASL_CACHE_PATH": args.cache, "RASL_TIMEZONE": args.tz, "RASL_WEEK_START": ws_arg})
-    except SettingsError as err:
-        return fail(f"configuration: {err}", 2)
-    everyone = recipients(cfg)
-    if not everyone:
-        return fail("nobody to send to: set RASL_REPORT_EMAILS and/or RASL_REPORT_WHATSAPP", 2)
-    out = Path(args.out).expanduser() if args.out else None
-    if out is not None and not out.parent.is_dir():
-        return fail(f"the folder {out.parent} does not exist", 2)
-    cache = cfg.cache_path
-    if not store.cache_exists(cache):
-        return fail(f"no cache at {cache}: run `python -m rasl_data sync` first", 1)
-    reader = store.Reader(cache)
-    try:
-        try:
-            review = weekly_review.weekly_review(reader, week, cfg.timezone, cfg.week_start, periods.today_in(cfg.timezone))
-        except ValueError as err:
-            return fail(str(err), 2)
-        item = review.week_start.isoformat()
-        label = weekly_review.week_label(review.week_start, review.week_end)
-        with run_lock(cache):
-            result, todo = _weekly_run(args, cfg, reader, review, everyone, item, label, out, transport, ssl_context)
-        if result is None:
-            return 1
-    except store.CacheError as err:
-        return fail(err.title, 1)
-    finally:
-        reader.close()
-    _print_result(result)
-    if not todo:
-        print(f"nothing sent: the weekly review of {label} was already sent to all {len(result.skipped)} "
-              "recipient(s) (--force sends it again)")
-        return 0
-    summary = f"weekly review {label}: sent to {len(result.sent)}"
-    if result.skipped:
-        summary += f", already sent to {len(result.skipped)}"
-    if result.failed:
-        summary += f", not delivered to {len(result.failed)}: " + ", ".join(str(r) for r in result.failed)
-        summary += " (the next --send tries them again)"
-        print(summary, file=sys.stderr)
-        return 1
-    print(summary)
-    return 0
-
-
-def _weekly_run(args, cfg: Settings, reader, review, everyone, item: str, label: str, out: Path | None, transport,
-                ssl_context) -> tuple[RunResult | None, list]:
-    """The part of ``report weekly --send`` that runs under the delivery lock; ``(None, [])`` when the
-    zip could not be written (the error is printed)."""
-    from rasl_data.outputs.weekly_pack import build_weekly_pack, pack_zip_name
-
-    todo, skipped = pending(reader, "weekly_review", [(r, [item]) for r in everyone], args.force)
-    pack = zip_name = None
-    if out is not None or any(r.channel == EMAIL for r, _ in todo):
-        pack = build_weekly_pack(reader, images=not args.no_images, review=review)
-        zip_name = pack_zip_name(review)
-    if out is not None:
-        from rasl_data.outputs.exports import write_file_atomically
-
-        try:
-            write_file_atomically(out, pack)
-        except OSError as err:
-            print(f"error: cannot write {out}: {err.strerror or err}", file=sys.stderr)
-            return None, []
-        print(f"wrote {out}")
-    result = RunResult(label, skipped=skipped)
-    if todo:
-        content = weekly_content(review, pack, zip_name)
-        deliver(cfg, cfg.cache_path, todo, content, kind="weekly_review",
-                client_factory=_workspace_client(cfg, transport), ssl_context=ssl_context, result=result)
-    return result, todo
-
-
 # --- alerts -----------------------------------------------------------------------------------
-
-
-def add_alerts_parser(subparsers) -> argparse.ArgumentParser:
-    """Add ``alerts [--send] [--cache FILE]`` to the CLI's subparsers."""
-    p = subparsers.add_parser(
-        "alerts", help="list the alerts (silent sources, spikes and drops, failing sync); --send delivers new ones",
-        description="List what needs attention now: sources that went silent, spikes and drops over the last 7 "
-                    "complete local days (the weekly review's rule), a sync failing for more than a day. With --send, "
-                    "e-mail and WhatsApp each recipient the alerts it has not had yet (a quiet run sends nothing).")
-    p.add_argument("--send", action="store_true", help="send the new alerts by e-mail and WhatsApp")
-    p.add_argument("--cache", metavar="FILE", help="DuckDB cache file (default: RASL_CACHE_PATH or the per-workspace cache)")
-    p.set_defaults(func=run_alerts)
-    return p
 
 
 def alert_content(new: list[alerts_mod.Alert], tz: str, now: datetime | None = None) -> Content:
@@ -505,48 +391,8 @@ def send_alerts(settings: Settings, *, now: datetime | None = None, transport=No
         for its, targets in groups.items():
             content = alert_content([by_key[k] for k in its], settings.timezone, now)
             deliver(settings, cache, targets, content, kind="alert",
-                    client_factory=_workspace_client(settings, transport), ssl_context=ssl_context, result=result)
+                    client_factory=workspace_client(settings, transport), ssl_context=ssl_context, result=result)
         return found, result
-
-
-def run_alerts(args: argparse.Namespace, *, transport=None, ssl_context=None, now: datetime | None = None) -> int:
-    """``alerts [--send]``: print the alerts true now; with ``--send`` deliver the new ones.
-
-    Exit 0 (also when quiet), 1 when someone did not get an alert or the cache fails, 2 bad
-    configuration or (with ``--send``) no recipients.
-    """
-    try:
-        cfg = load_settings({"RASL_CACHE_PATH": args.cache})
-    except SettingsError as err:
-        print(f"error: configuration: {err}", file=sys.stderr)
-        return 2
-    if args.send and not recipients(cfg):
-        print("error: nobody to send to: set RASL_REPORT_EMAILS and/or RASL_REPORT_WHATSAPP", file=sys.stderr)
-        return 2
-    if not store.cache_exists(cfg.cache_path):
-        print(f"error: no cache at {cfg.cache_path}: run `python -m rasl_data sync` first", file=sys.stderr)
-        return 1
-    try:
-        found, result = send_alerts(cfg, now=now, transport=transport, ssl_context=ssl_context, send=args.send)
-    except store.CacheError as err:
-        print(f"error: {err.title}", file=sys.stderr)
-        return 1
-    if not args.send:
-        for a in found:
-            print(f"• {a.text}")
-        print(f"{len(found)} alert(s) true now (--send delivers those not sent yet)")
-        return 0
-    if result is None:
-        print(f"no new alerts: nothing sent ({len(found)} alert(s) true now, all already sent)" if found
-              else "no new alerts: nothing sent")
-        return 0
-    _print_result(result)
-    if result.failed:
-        print(f"alerts not delivered to {len(result.failed)}: " + ", ".join(str(r) for r in result.failed)
-              + " (the next --send tries them again)", file=sys.stderr)
-        return 1
-    print(f"alerts sent to {len(result.sent)} recipient(s)")
-    return 0
 
 
 # --- the dashboard's Send test ----------------------------------------------------------------
@@ -617,24 +463,3 @@ def weekly_due(settings: Settings, now: datetime | None = None, day: str = "mond
     local = (now or datetime.now(timezone.utc)).astimezone(settings.zone)
     return local.weekday() == WEEKDAYS.index(day) and local.hour >= hour
 
-
-def _schedule_main(argv: list[str]) -> int:
-    """``python -m rasl_data.outputs.delivery weekly-due``: exit 0 when the weekly review is due now (see
-    ``weekly_due``; ``RASL_WEEKLY_DAY``/``RASL_WEEKLY_HOUR`` from the environment), 1 when not, 2 with
-    one line on stderr for a bad setting."""
-    if argv != ["weekly-due"]:
-        print("usage: python -m rasl_data.outputs.delivery weekly-due", file=sys.stderr)
-        return 2
-    try:
-        raw_hour = os.environ.get("RASL_WEEKLY_HOUR", "8").strip()
-        if not raw_hour.isdigit():
-            raise ValueError(f"RASL_WEEKLY_HOUR {raw_hour!r} is not an hour from 0 to 23")
-        due = weekly_due(load_settings(), day=os.environ.get("RASL_WEEKLY_DAY", "monday"), hour=int(raw_hour))
-    except (SettingsError, ValueError) as err:
-        print(f"error: configuration: {err}", file=sys.stderr)
-        return 2
-    return 0 if due else 1
-
-
-if __name__ == "__main__":  # pragma: no cover - exercised through deploy/weekly-loop.sh
-    sys.exit(_schedule_main(sys.argv[1:]))
