@@ -7,7 +7,7 @@ import math
 import pandas as pd
 import streamlit as st
 
-from rasl_data.analytics import conversion, dashboard
+from rasl_data.analytics import colours, conversion
 from rasl_data.analytics.attribution import UNATTRIBUTED
 from ui import charts, data, filters, frame, widgets
 
@@ -101,7 +101,7 @@ else:
     shown[by] = pd.Categorical(shown[by].astype(str), categories=keep, ordered=True)
     shown = shown.sort_values(by)
     fig = charts.stacked_share_bars(shown.assign(**{by: shown[by].astype(str)}), x="share", y=by, colour="status",
-                                    colours=data.cached_query(dashboard.status_colours))
+                                    colours=data.cached_query(colours.status_colours))
     st.plotly_chart(fig, key="cv_mix", width="stretch", config={"displaylogo": False})
     widgets.note(f"Current status of the contacts acquired in the range, for the {len(keep)} {by}s with most "
                  "new contacts.")

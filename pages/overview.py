@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from rasl_data.analytics import acquisition, dashboard, periods
+from rasl_data.analytics import acquisition, comparison, periods
 from ui import charts, data, filters, frame, performance_views, widgets
 
 frame.ensure_app_frame()  # first: a bare page run reruns inside app.py
@@ -29,7 +29,7 @@ if acq.empty or int(acq["new_contacts"].sum()) == 0:
 else:
     key_col = "source_id" if by == "source" else by
     fig = charts.stacked_bars(acq, x="period_start", y="new_contacts", colour=by, colour_keys=key_col)
-    comp = data.cached_query(dashboard.comparison_series, f, view.compare, view.granularity)
+    comp = data.cached_query(comparison.comparison_series, f, view.compare, view.granularity)
     if len(comp):
         charts.add_comparison_line(fig, list(comp["period_start"]), list(comp["previous"]),
                                    f"Total, {widgets.COMPARE_WORDS[view.compare]}")

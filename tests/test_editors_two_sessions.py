@@ -184,7 +184,7 @@ A, B, C = ("a", "contains", "A"), ("b", "contains", "B"), ("c", "contains", "C")
 
 
 def test_merge_rule_edits_keeps_their_changes_and_applies_mine():
-    from rasl_data.analytics.dashboard import merge_rule_edits, rule_changes
+    from rasl_data.analytics.rule_edits import merge_rule_edits, rule_changes
 
     base = [A, B]
     assert rule_changes(base, [A, B, C]) == ([], [C])
@@ -201,7 +201,7 @@ def test_merge_rule_edits_keeps_their_changes_and_applies_mine():
 
 
 def test_merge_label_edits_applies_mine_over_theirs_and_drops_deleted_sources():
-    from rasl_data.analytics.dashboard import merge_label_edits
+    from rasl_data.analytics.rule_edits import merge_label_edits
 
     base = {1: (None, None), 2: ("X", None), 3: (None, None)}
     mine = {1: ("Events", None), 2: ("X", None), 3: (None, None)}

@@ -14,7 +14,7 @@ from apptest_support import APP, TIMEOUT, make_workspace, use_navigation_on_ever
 from markup import rendered_text
 from streamlit.testing.v1 import AppTest
 
-from rasl_data.analytics import dashboard
+from rasl_data.analytics import comparison, source_names
 from rasl_data.emulator import EmulatorApp, TokenSpec, empty_tenant
 
 TOKEN = "wm_" + "t" * 60
@@ -69,7 +69,7 @@ class World:
         return [s["name"] for s in self.tenant._dim("source")]
 
     def cache_names(self) -> list[str]:
-        return list(dashboard.live_sources(self.ws.reader)["source"])
+        return list(source_names.live_sources(self.ws.reader)["source"])
 
     # -- the page ----------------------------------------------------------------------------
     def create(self, name: str) -> AppTest:
@@ -169,7 +169,7 @@ def test_rename_keeps_the_id_and_its_contacts(world):
     at.button(key="src_rename").click().run()
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert world.tenant.find("source", sid)["name"] == "WhatsApp Business"
-    live = dashboard.live_sources(world.ws.reader)
+    live = source_names.live_sources(world.ws.reader)
     row = live[live["source_id"] == sid].iloc[0]
     assert row["source"] == "WhatsApp Business" and row["contacts"] == 3
     assert at.text_input(key="src_rename_name").value == ""
@@ -220,29 +220,29 @@ def test_check_source_name_rules():
     import pandas as pd
 
     existing = pd.DataFrame({"source_id": [1, 2], "source": ["Facebook", "إنستغرام / عرض"]})
-    assert dashboard.check_source_name("facebook", existing) is not None
-    assert dashboard.check_source_name("انستغرام / عرض", existing) is not None  # alef form
-    assert dashboard.check_source_name("FACEBOOK", existing, exclude_id=1) is None
-    assert dashboard.check_source_name("a" * 255, existing) is None
-    assert dashboard.check_source_name("", existing) == "Enter a name."
-    assert dashboard.compose_source_name("Instagram", "") == "Instagram"
-    assert dashboard.compose_source_name(" TikTok ", "Eid  sale") == "TikTok / Eid sale"
+    assert source_names.check_source_name("facebook", existing) is not None
+    assert source_names.check_source_name("انستغرام / عرض", existing) is not None  # alef form
+    assert source_names.check_source_name("FACEBOOK", existing, exclude_id=1) is None
+    assert source_names.check_source_name("a" * 255, existing) is None
+    assert source_names.check_source_name("", existing) == "Enter a name."
+    assert source_names.compose_source_name("Instagram", "") == "Instagram"
+    assert source_names.compose_source_name(" TikTok ", "Eid  sale") == "TikTok / Eid sale"
 
 
 def test_check_source_name_refuses_invisible_names_zero_width_lookalikes_and_bidi_overrides():
     import pandas as pd
 
     existing = pd.DataFrame({"source_id": [1, 2], "source": ["WhatsApp", "واتساب / عروض"]})
-    assert dashboard.check_source_name("\u200b", existing) == "Enter a name."
-    assert dashboard.check_source_name(" \u200b\u200c\u2060\ufeff ", existing) == "Enter a name."
-    assert "“\u2068WhatsApp\u2069” already exists" in dashboard.check_source_name("WhatsApp\u200b", existing)
-    assert "already exists" in dashboard.check_source_name("\ufeffواتساب / عروض", existing)
+    assert source_names.check_source_name("\u200b", existing) == "Enter a name."
+    assert source_names.check_source_name(" \u200b\u200c\u2060\ufeff ", existing) == "Enter a name."
+    assert "“\u2068WhatsApp\u2069” already exists" in source_names.check_source_name("WhatsApp\u200b", existing)
+    assert "already exists" in source_names.check_source_name("\ufeffواتساب / عروض", existing)
     for control in ["\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069"]:
-        problem = dashboard.check_source_name(f"Promo {control}x", existing)
+        problem = source_names.check_source_name(f"Promo {control}x", existing)
         assert problem and "text-direction control" in problem, repr(control)
     # Legitimate Arabic and Persian text, with a ZWNJ inside a word and RLM marks, is accepted.
-    assert dashboard.check_source_name("می\u200cخواهم / تخفیف", existing) is None
-    assert dashboard.check_source_name("واتساب\u200f / عرض جديد", existing) is None
+    assert source_names.check_source_name("می\u200cخواهم / تخفیف", existing) is None
+    assert source_names.check_source_name("واتساب\u200f / عرض جديد", existing) is None
 
 
 def test_comparison_series_aligns_by_period_index(tmp_path, make_cache):
@@ -254,10 +254,10 @@ def test_comparison_series_aligns_by_period_index(tmp_path, make_cache):
 
     reader = make_cache(tmp_path, name="cmp.duckdb",
                         contacts=[c(1, date(2026, 2, 23)), c(2, date(2026, 2, 24)), c(3, date(2026, 3, 1))])
-    out = dashboard.comparison_series(reader, Filters(date(2026, 3, 2), date(2026, 3, 8)), "previous", "day")
+    out = comparison.comparison_series(reader, Filters(date(2026, 3, 2), date(2026, 3, 8)), "previous", "day")
     assert list(out["previous"]) == [1, 1, 0, 0, 0, 0, 1]
     assert out["period_start"].iloc[0] == date(2026, 3, 2) and out["comparison_start"].iloc[0] == date(2026, 2, 23)
-    assert dashboard.comparison_series(reader, Filters(date(2026, 3, 2), date(2026, 3, 8)), None, "day").empty
+    assert comparison.comparison_series(reader, Filters(date(2026, 3, 2), date(2026, 3, 8)), None, "day").empty
 
 
 def test_settings_scope_check_lists_granted_and_missing_permissions(tmp_path, make_cache):

@@ -288,7 +288,7 @@ def test_daily_acquisition_over_two_centuries_is_refused_before_any_query():
 
 
 def test_whole_supported_window_by_month_with_previous_period_comparison(make_cache, tmp_path):
-    from rasl_data.analytics import dashboard
+    from rasl_data.analytics import comparison
 
     contacts = [{"id": 1, "created_at": utc(1900, 1, 1, 0, 30)}, {"id": 2, "created_at": utc(2199, 12, 31, 23)},
                 {"id": 3, "created_at": utc(1650, 6, 1, 12)}]
@@ -299,7 +299,7 @@ def test_whole_supported_window_by_month_with_previous_period_comparison(make_ca
     assert df["new_contacts"].iloc[0] == 1 and df["new_contacts"].iloc[-1] == 1
     k = acquisition.kpis(db, f, "previous")
     assert (k.new_contacts.value, k.new_contacts.previous) == (2, 1)  # 1650 is in 1600..1899
-    prev = dashboard.comparison_series(db, f, "previous", "month")
+    prev = comparison.comparison_series(db, f, "previous", "month")
     assert prev["comparison_start"].iloc[0] == date(1600, 1, 1) and int(prev["previous"].sum()) == 1
 
 

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import pytest
 
+from rasl_data import text
 from rasl_data.analytics import weekly_review
 
 TZ = "Asia/Riyadh"
@@ -438,9 +439,8 @@ def test_one_line_folds_line_breaks_and_controls_only(text, want):
 
 
 def test_names_quoted_in_dashboard_messages_are_one_line_too():
-    from rasl_data.analytics import dashboard
 
-    assert dashboard.isolate("Eid\npromo\r\n2026") == "\u2068Eid promo 2026\u2069"
-    assert dashboard.isolate("evil\u2069 outside") == "\u2068evil outside\u2069"  # no early close of the isolate
+    assert text.isolate("Eid\npromo\r\n2026") == "\u2068Eid promo 2026\u2069"
+    assert text.isolate("evil\u2069 outside") == "\u2068evil outside\u2069"  # no early close of the isolate
     name = "a\nb"
-    assert "\n" not in f"Source “{dashboard.isolate(name)}” deleted."
+    assert "\n" not in f"Source “{text.isolate(name)}” deleted."

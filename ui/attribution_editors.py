@@ -24,7 +24,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from rasl_data.analytics import attribution, dashboard
+from rasl_data.analytics import attribution, rule_edits
 from rasl_data.cache.store import CacheError
 from rasl_data.errors import RaslError
 from rasl_data.text import md_literal
@@ -88,11 +88,11 @@ def _refusal(form: str, err: Exception) -> forms.Outcome:
 # --- channel rules ---------------------------------------------------------------------------
 
 
-def _saved_rules() -> list[dashboard.Rule]:
-    return dashboard.rule_rows(data.cached_query(attribution.read_channel_rules))
+def _saved_rules() -> list[rule_edits.Rule]:
+    return rule_edits.rule_rows(data.cached_query(attribution.read_channel_rules))
 
 
-def _rules_frame(rows: list[dashboard.Rule]) -> pd.DataFrame:
+def _rules_frame(rows: list[rule_edits.Rule]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=RULE_COLUMNS)
 
 
@@ -147,7 +147,7 @@ def _reapply_rules() -> None:
     if stash is None or state["base"] is None:
         _start(RULES, saved)
         return
-    merged = dashboard.merge_rule_edits(state["base"], stash["value"], saved)
+    merged = rule_edits.merge_rule_edits(state["base"], stash["value"], saved)
     _start(RULES, saved, merged)
     forms.flash(RULES, "success", "Your edits are re-applied on top of the rules saved now. Check the preview, "
                                   "then save.")
@@ -155,7 +155,7 @@ def _reapply_rules() -> None:
 
 def _restore_rules() -> None:
     """Callback of ``Restore built-in rules``."""
-    defaults = dashboard.rule_rows(attribution.default_channel_rules())
+    defaults = rule_edits.rule_rows(attribution.default_channel_rules())
     ws, actor = context.workspace(), context.actor()
     forms.clear(RULES)
     with forms.one_change_at_a_time() as changes:
@@ -176,7 +176,7 @@ def _restore_rules() -> None:
                                             key="restore"))
 
 
-def _rule_change_table(removed: list[dashboard.Rule], added: list[dashboard.Rule]) -> pd.DataFrame:
+def _rule_change_table(removed: list[rule_edits.Rule], added: list[rule_edits.Rule]) -> pd.DataFrame:
     rows = [{"Change": "removed", "Pattern": p, "Match": m, "Channel": c} for p, m, c in removed]
     rows += [{"Change": "added", "Pattern": p, "Match": m, "Channel": c} for p, m, c in added]
     return pd.DataFrame(rows, columns=["Change", "Pattern", "Match", "Channel"])
@@ -207,7 +207,7 @@ def rules_editor(read_only: bool) -> None:
                "ignored); the first match gives the channel. A label below wins over the rules. Changes apply "
                "to history too.")
     if conflict:
-        removed, added = dashboard.rule_changes(state["base"], saved)
+        removed, added = rule_edits.rule_changes(state["base"], saved)
         st.warning("**The channel rules were changed and saved elsewhere while you were editing** (by someone "
                    "else, or in another tab). Your edits are still below, not saved. Here is what changed "
                    "underneath:", icon=":material/sync_problem:")
@@ -230,7 +230,7 @@ def rules_editor(read_only: bool) -> None:
     draft = _rules_frame(state["draft"])
     edited = st.data_editor(draft, key=_editor_key(RULES), num_rows="dynamic", hide_index=True, width="stretch",
                             column_config=config, disabled=read_only, height=widgets.table_height(len(draft), extra_rows=1))
-    edited_rows = dashboard.rule_rows(edited.reset_index(drop=True))
+    edited_rows = rule_edits.rule_rows(edited.reset_index(drop=True))
     try:  # compared and saved as they will be stored (trimmed, tidied), so a save is recognised
         valid = [(r.pattern, r.match, r.channel) for r in attribution.validate_rules(edited)]
         problem = None
@@ -375,7 +375,7 @@ def _reapply_labels() -> None:
     mine = dict(_overrides(state["base"]))
     for sid, ch, cp in stash["edited"]:
         mine[sid] = (ch, cp)
-    merged = dashboard.merge_label_edits(_overrides(state["base"]), mine, _overrides(saved_rows))
+    merged = rule_edits.merge_label_edits(_overrides(state["base"]), mine, _overrides(saved_rows))
     draft = [r[:4] + merged.get(r[0], (None, None)) for r in saved_rows]
     _start(LABELS, saved_rows, draft)
     forms.flash(LABELS, "success", "Your label edits are re-applied on top of the table saved now. Check the list, "

@@ -26,7 +26,7 @@ import pandas as pd
 import streamlit as st
 
 from rasl_data import text
-from rasl_data.analytics import dashboard
+from rasl_data.analytics import source_names
 from rasl_data.cache.store import CacheError
 from rasl_data.errors import RaslError, ValidationError
 from rasl_data.text import md_literal, md_name
@@ -66,7 +66,7 @@ def show_messages(form: str) -> None:
 
 
 def _sources() -> pd.DataFrame:
-    return data.cached_query(dashboard.live_sources)
+    return data.cached_query(source_names.live_sources)
 
 
 def _api_error(form: str, err: RaslError, action: str, state: dict | None = None) -> forms.Outcome:
@@ -94,7 +94,7 @@ def _repeat(changes: forms.SessionChanges, done: forms.Outcome) -> None:
 
 def compose_name() -> None:
     """Callback: put ``Channel / Campaign`` from the helper fields into the ``Source name`` box."""
-    composed = dashboard.compose_source_name(st.session_state.get("src_help_channel"),
+    composed = source_names.compose_source_name(st.session_state.get("src_help_channel"),
                                              st.session_state.get("src_help_campaign"))
     if composed:
         st.session_state["src_create_name"] = composed
@@ -117,7 +117,7 @@ def create() -> None:
         if done:
             _repeat(changes, done)
             return
-        problem = dashboard.check_source_name(name, _sources())
+        problem = source_names.check_source_name(name, _sources())
         if problem:
             _flash(CREATE, "error", "", {"name": [problem]})
             return
@@ -160,7 +160,7 @@ def rename() -> None:
         if name == current:
             _flash(RENAME, "error", "That is already its name.")
             return
-        problem = dashboard.check_source_name(name, sources, exclude_id=int(source_id))
+        problem = source_names.check_source_name(name, sources, exclude_id=int(source_id))
         if problem:
             _flash(RENAME, "error", "", {"name": [problem]})
             return

@@ -153,18 +153,18 @@ class SeriesColours:
 def source_order(db) -> list[int]:
     """Live source ids, most all-time contacts first (ties by smaller id): the order palette
     slots are handed out. Reads ``sources`` and ``contacts``."""
-    from rasl_data.analytics import dashboard
+    from rasl_data.analytics import source_names
 
-    df = dashboard.live_sources(db)
+    df = source_names.live_sources(db)
     return [int(i) for i in df.sort_values(["contacts", "source_id"], ascending=[False, True])["source_id"]]
 
 
 def campaign_order(db) -> list[str]:
     """Campaign names, most all-time contacts first (ties by name), without ``No campaign``.
     Reads ``sources``, ``contacts``, ``channel_rules``, ``source_labels``."""
-    from rasl_data.analytics import attribution, dashboard
+    from rasl_data.analytics import attribution, source_names
 
-    counts = dashboard.live_sources(db)[["source_id", "contacts"]]
+    counts = source_names.live_sources(db)[["source_id", "contacts"]]
     try:
         attr = attribution.source_attribution(db)[["source_id", "campaign"]]
     except ValueError:  # invalid saved rules: campaigns fall back to hashed colours
@@ -210,3 +210,12 @@ def unique_labels(names: Iterable, ids: Sequence) -> list[str]:
     for n, i in zip(names, ids):
         by_name.setdefault(n, set()).add(None if _missing(i) else i)
     return [f"{n} (#{i})" if len(by_name[n]) > 1 and not _missing(i) else n for n, i in zip(names, ids)]
+
+
+def status_colours(db) -> dict[str, str]:
+    """RASL's own colour of each status, ``{status name: "#RRGGBB"}`` (statuses without one left out).
+
+    Reads table ``statuses`` (deleted statuses included: contacts may still carry them).
+    """
+    df = db.query("SELECT name, color FROM statuses WHERE color IS NOT NULL AND color <> ''")
+    return {str(n): str(c) for n, c in zip(df["name"], df["color"]) if str(c).startswith("#")}
