@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from apptest_support import CUSTOM_QP, assert_clean, make_workspace, run_app, small_tables, use_navigation_on_every_run
+from apptest_support import CUSTOM_QP, assert_clean, make_workspace, run_app, small_tables
 
 from rasl_data.access import LOCAL_ACTOR
 from rasl_data.analytics import attribution
@@ -20,15 +20,7 @@ PROMO = {"pattern": "promo", "match": "contains", "channel": "Offline"}
 GONE = {"pattern": "ramadan", "match": "contains", "channel": "Seasonal"}
 
 
-@pytest.fixture(autouse=True)
-def isolated(tmp_path, monkeypatch):
-    from ui import context
-
-    use_navigation_on_every_run(monkeypatch)
-    monkeypatch.setenv("RASL_CACHE_DIR", str(tmp_path / "cache-dir"))
-    monkeypatch.setenv("RASL_CACHE_PATH", str(tmp_path / "env-cache.duckdb"))
-    yield
-    context.WORKSPACE_OVERRIDE = None
+pytestmark = pytest.mark.usefixtures("isolated")  # conftest.py: off ~/.cache, app.py on every run
 
 
 @pytest.fixture

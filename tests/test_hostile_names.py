@@ -15,7 +15,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from apptest_support import CUSTOM_QP, PAGES, START, assert_clean, at_utc, make_workspace, run_app, use_navigation_on_every_run
+from apptest_support import CUSTOM_QP, PAGES, START, assert_clean, at_utc, make_workspace, run_app
 from markup import markdown_sources, render, rendered_text
 
 from rasl_data import text
@@ -36,15 +36,7 @@ FORBIDDEN_HTML = re.compile(
     r"<a\s|class=\"math|<(?:h[1-6]|ol|ul|blockquote|table|img|b|i|del)>|<strong>(?:x|VIP)</strong>|<em>x</em>")
 
 
-@pytest.fixture(autouse=True)
-def isolated(tmp_path, monkeypatch):
-    from ui import context
-
-    use_navigation_on_every_run(monkeypatch)
-    monkeypatch.setenv("RASL_CACHE_DIR", str(tmp_path / "cache-dir"))
-    monkeypatch.setenv("RASL_CACHE_PATH", str(tmp_path / "env-cache.duckdb"))
-    yield
-    context.WORKSPACE_OVERRIDE = None
+pytestmark = pytest.mark.usefixtures("isolated")  # conftest.py: off ~/.cache, app.py on every run
 
 
 @pytest.fixture

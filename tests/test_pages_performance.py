@@ -4,7 +4,7 @@ Settings, on the hand-counted cache of ``test_app_pages`` plus spend and targets
 from __future__ import annotations
 
 import pytest
-from apptest_support import CUSTOM_QP, assert_clean, make_workspace, metrics, run_app, small_tables, use_navigation_on_every_run
+from apptest_support import CUSTOM_QP, assert_clean, make_workspace, metrics, run_app, small_tables
 
 from rasl_data.access import CLI_ACTOR
 from rasl_data.analytics import spend
@@ -17,15 +17,7 @@ SPEND = [("2026-03-01", "2026-03-31", "source", "WhatsApp", 310.0),
          ("2026-03-01", "2026-03-14", "campaign", "Ramadan offer", 140.0)]
 
 
-@pytest.fixture(autouse=True)
-def isolated(tmp_path, monkeypatch):
-    from ui import context
-
-    use_navigation_on_every_run(monkeypatch)
-    monkeypatch.setenv("RASL_CACHE_DIR", str(tmp_path / "cache-dir"))
-    monkeypatch.setenv("RASL_CACHE_PATH", str(tmp_path / "env-cache.duckdb"))
-    yield
-    context.WORKSPACE_OVERRIDE = None
+pytestmark = pytest.mark.usefixtures("isolated")  # conftest.py: off ~/.cache, app.py on every run
 
 
 def workspace(tmp_path, make_cache, read_only=False):

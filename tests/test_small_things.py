@@ -16,7 +16,6 @@ from apptest_support import (
     make_workspace,
     run_app,
     small_tables,
-    use_navigation_on_every_run,
 )
 from markup import rendered_text
 from streamlit.testing.v1 import AppTest
@@ -26,15 +25,7 @@ from rasl_data.emulator import EmulatorApp, empty_tenant
 TOKEN = "wm_" + "s" * 60
 
 
-@pytest.fixture(autouse=True)
-def isolated(tmp_path, monkeypatch):
-    from ui import context
-
-    use_navigation_on_every_run(monkeypatch)
-    monkeypatch.setenv("RASL_CACHE_DIR", str(tmp_path / "cache-dir"))
-    monkeypatch.setenv("RASL_CACHE_PATH", str(tmp_path / "env-cache.duckdb"))
-    yield
-    context.WORKSPACE_OVERRIDE = None
+pytestmark = pytest.mark.usefixtures("isolated")  # conftest.py: off ~/.cache, app.py on every run
 
 
 def alerts(at) -> str:
