@@ -40,6 +40,32 @@ def iso_date(text: str) -> date:
         raise argparse.ArgumentTypeError(str(err).rstrip(".")) from None
 
 
+class BadInput(ValueError):
+    """A command's input cannot be used; the message is one line (exit code 2)."""
+
+
+def week_and_settings(args: argparse.Namespace):
+    """``report weekly``'s ``--week``, ``--week-start``, ``--tz`` and ``--cache`` checked and resolved:
+    ``(week or None, Settings)``. Raises ``BadInput`` with the one-line message for exit code 2."""
+    from rasl_data.analytics import periods
+    from rasl_data.settings import SettingsError, load_settings
+
+    week = None
+    if args.week:
+        try:
+            week = periods.parse_date(args.week, "--week")
+        except ValueError as err:
+            raise BadInput(str(err).rstrip(".")) from None
+    ws_arg = args.week_start.strip().lower() if args.week_start else None
+    if ws_arg is not None and ws_arg not in periods.WEEK_STARTS:
+        raise BadInput(f"--week-start {args.week_start!r} is not one of {', '.join(periods.WEEK_STARTS)}")
+    try:
+        cfg = load_settings({"RASL_CACHE_PATH": args.cache, "RASL_TIMEZONE": args.tz, "RASL_WEEK_START": ws_arg})
+    except SettingsError as err:
+        raise BadInput(f"configuration: {err}") from None
+    return week, cfg
+
+
 def fail(message: str, code: int) -> int:
     """Print ``error: message`` as one line on stderr (whatever a path or name holds); return ``code``."""
     print(f"error: {one_line(message)}", file=sys.stderr)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from rasl_data.analytics import periods, weekly_review
 from rasl_data.cache import store
-from rasl_data.cli.common import fail
+from rasl_data.cli.common import BadInput, fail, week_and_settings
 from rasl_data.outputs.delivery import (
     EMAIL,
     RunResult,
@@ -44,19 +44,10 @@ def run_weekly_send(args: argparse.Namespace, *, transport=None, ssl_context=Non
     recipient and what to fix) or the cache cannot be read or written; 2 bad input or no recipients
     configured. ``transport``/``ssl_context`` are for tests (an emulator, a private certificate).
     """
-    week = None
-    if args.week:
-        try:
-            week = periods.parse_date(args.week, "--week")
-        except ValueError as err:
-            return fail(str(err).rstrip("."), 2)
-    ws_arg = args.week_start.strip().lower() if args.week_start else None
-    if ws_arg is not None and ws_arg not in periods.WEEK_STARTS:
-        return fail(f"--week-start {args.week_start!r} is not one of {', '.join(periods.WEEK_STARTS)}", 2)
     try:
-        cfg = load_settings({"RASL_CACHE_PATH": args.cache, "RASL_TIMEZONE": args.tz, "RASL_WEEK_START": ws_arg})
-    except SettingsError as err:
-        return fail(f"configuration: {err}", 2)
+        week, cfg = week_and_settings(args)
+    except BadInput as err:
+        return fail(str(err), 2)
     everyone = recipients(cfg)
     if not everyone:
         return fail("nobody to send to: set RASL_REPORT_EMAILS and/or RASL_REPORT_WHATSAPP", 2)

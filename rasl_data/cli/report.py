@@ -11,7 +11,7 @@ import zipfile
 from pathlib import Path
 
 from rasl_data.analytics import periods, weekly_review
-from rasl_data.cli.common import OneLineParser, fail
+from rasl_data.cli.common import BadInput, OneLineParser, fail, week_and_settings
 from rasl_data.outputs import exports
 from rasl_data.outputs.weekly_pack import build_weekly_pack
 from rasl_data.text import one_line
@@ -54,7 +54,6 @@ def run_weekly_report(args: argparse.Namespace) -> int:
     zone, week start, missing ``--out``, a week not over yet, missing folder). Every error is one
     line on stderr; the output file is replaced whole or not at all.
     """
-    from rasl_data import settings as settings_mod
     from rasl_data.cache import store
 
 
@@ -66,20 +65,10 @@ def run_weekly_report(args: argparse.Namespace) -> int:
         return fail("--force only goes with --send", 2)
     if not args.out:
         return fail("--out FILE.zip is required (where to write the pack), or --send to deliver it", 2)
-    week = None
-    if args.week:
-        try:
-            week = periods.parse_date(args.week, "--week")
-        except ValueError as err:
-            return fail(str(err).rstrip("."), 2)
-    ws_arg = args.week_start.strip().lower() if args.week_start else None
-    if ws_arg is not None and ws_arg not in periods.WEEK_STARTS:
-        return fail(f"--week-start {args.week_start!r} is not one of {', '.join(periods.WEEK_STARTS)}", 2)
     try:
-        cfg = settings_mod.load_settings({"RASL_CACHE_PATH": args.cache, "RASL_TIMEZONE": args.tz,
-                                          "RASL_WEEK_START": ws_arg})
-    except settings_mod.SettingsError as err:
-        return fail(f"configuration: {err}", 2)
+        week, cfg = week_and_settings(args)
+    except BadInput as err:
+        return fail(str(err), 2)
     out = Path(args.out).expanduser()
     if not out.parent.is_dir():
         return fail(f"the folder {out.parent} does not exist", 2)
