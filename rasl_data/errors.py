@@ -282,88 +282,119 @@ def error_from_response(
     response headers (``Retry-After`` is read for 429); ``secret`` the token to scrub; ``now``
     Unix seconds for an HTTP-date ``Retry-After``. Returns the error, never raises it.
     """
-    headers = headers or {}
-    envelope = isinstance(payload, dict) and isinstance(payload.get("error"), dict)
-    err = payload.get("error") if envelope else {}
-    code = err.get("code") if isinstance(err.get("code"), str) else None
-    message = err.get("message") if isinstance(err.get("message"), str) else ""
-    details = err.get("details")
-    meta = payload.get("meta") if isinstance(payload, dict) and isinstance(payload.get("meta"), dict) else {}
-    request_id = meta.get("request_id") if isinstance(meta.get("request_id"), str) else None
-    if not envelope and isinstance(payload, dict) and isinstance(payload.get("message"), str):
-        message = payload["message"]  # framework or v1 error body {"message": ...}
-    detail = f"HTTP {status}" + (f" {code}" if code else "") + (f": {message}" if message else "")
-    common = dict(status=status, code=code, request_id=request_id, secret=secret, details=details)
-
+    a = _Answer(status, payload, secret)
     if status == 429:
-        retry_after = parse_retry_after(headers.get("Retry-After") or headers.get("retry-after"), now)
-        if retry_after is None:
-            for holder in (meta, details if isinstance(details, dict) else {}, payload if isinstance(payload, dict) else {}):
-                retry_after = parse_retry_after(holder.get("retry_after"), now)
-                if retry_after is not None:
-                    break
-        title = "RASL is rate limiting this token" + (
-            f"; it asked to wait {retry_after:.0f} s." if retry_after is not None else "; try again in a minute."
-        )
-        return RateLimitedError(title, detail, retry_after=retry_after, **common)
+        return _rate_limited(a, payload, headers or {}, now)
     if is_v1_envelope(payload):
         return ProtocolError(
             "The address points at RASL's old v1 API. Set RASL_BASE_URL to https://getrasl.io/api/v2.",
-            detail, **common,
+            a.detail, **a.common,
         )
-    if status == 401:
-        title = _AUTH_TITLES.get(code or "", "The API token was rejected. Check RASL_API_TOKEN.")
-        if code == "INVALID_TOKEN" and "tenant" in message.lower():
-            title = "The API token was rejected: its workspace no longer exists. Check RASL_API_TOKEN."
-        return AuthenticationError(title, detail, **common)
-    if status == 403:
-        if code == "INSUFFICIENT_SCOPE":
-            m = _SCOPE_RE.search(message)
-            scope = m.group(1) if m else None
-            title = (f"The API token lacks the '{scope}' permission. Add it to the token in RASL."
-                     if scope else "The API token lacks a permission this action needs.")
-            return InsufficientScopeError(title, detail, scope=scope, **common)
-        if code == "IP_NOT_WHITELISTED":
-            return IpNotAllowedError(None, detail, **common)
-        if code == "FEATURE_LIMIT_EXCEEDED":
-            feature = details.get("feature") if isinstance(details, dict) else None
-            title = (f"The RASL plan limit for {feature} was reached. Upgrade the plan or free some up."
-                     if feature else None)
-            return PlanLimitError(title, detail, **common)
-        return PlanLimitError("RASL refused this action for this account.", detail, **common)
-    if status == 404:
-        if not envelope:
-            return NotFoundError(
-                "RASL did not recognise this address. Check that RASL_BASE_URL ends with /api/v2.",
-                detail, **common,
-            )
-        return NotFoundError(message.rstrip(".") + "." if message else None, detail, **common)
-    if status == 409:
-        m = _IN_USE_RE.search(message)
-        n = int(m.group(1)) if m else None
-        title = (f"RASL refused: it is still used by {n:,} contact(s). Move them first."
-                 if n is not None else None)
-        return ConflictError(title, detail, contacts_in_use=n, **common)
-    if status == 422:
-        fields: dict[str, list[str]] = {}
-        if isinstance(details, dict) and isinstance(details.get("errors"), dict):
-            details_fields = details["errors"]  # POST /messages/* nest them one level deeper (§11.1)
-        else:
-            details_fields = details
-        if isinstance(details_fields, dict):
-            for key, msgs in details_fields.items():
-                if isinstance(msgs, list) and msgs and all(isinstance(x, str) for x in msgs):
-                    fields[redact(str(key), secret)] = [redact(m, secret) for m in msgs]
-                elif isinstance(msgs, str):
-                    fields[redact(str(key), secret)] = [redact(msgs, secret)]
-        first = next((m[0] for m in fields.values() if m), "") or message
-        title = f"RASL rejected the data: {first}" if first else None
-        return ValidationError(title, detail, fields=fields, **common)
+    by_status = {401: _unauthorised, 403: _forbidden, 404: _not_found, 409: _conflict, 422: _rejected}
+    if status in by_status:
+        return by_status[status](a, secret)
     if status >= 500:
-        return ServerError(f"RASL had a server error (HTTP {status}); try again later.", detail, **common)
-    if not envelope:
-        return ProtocolError(None, detail, **common)
-    return RaslError(f"RASL refused the request (HTTP {status}).", detail, **common)
+        return ServerError(f"RASL had a server error (HTTP {status}); try again later.", a.detail, **a.common)
+    if not a.envelope:
+        return ProtocolError(None, a.detail, **a.common)
+    return RaslError(f"RASL refused the request (HTTP {status}).", a.detail, **a.common)
+
+
+class _Answer:
+    """The parts of an error answer every mapping step reads (envelope ``error``/``meta`` or a bare
+    ``{"message": ...}``), and the keyword arguments every error gets (``common``)."""
+
+    def __init__(self, status: int, payload: Any, secret: str | None) -> None:
+        self.envelope = isinstance(payload, dict) and isinstance(payload.get("error"), dict)
+        err = payload.get("error") if self.envelope else {}
+        self.code = err.get("code") if isinstance(err.get("code"), str) else None
+        self.message = err.get("message") if isinstance(err.get("message"), str) else ""
+        self.details = err.get("details")
+        meta = payload.get("meta") if isinstance(payload, dict) and isinstance(payload.get("meta"), dict) else {}
+        self.meta = meta
+        request_id = meta.get("request_id") if isinstance(meta.get("request_id"), str) else None
+        if not self.envelope and isinstance(payload, dict) and isinstance(payload.get("message"), str):
+            self.message = payload["message"]  # framework or v1 error body {"message": ...}
+        self.detail = (f"HTTP {status}" + (f" {self.code}" if self.code else "")
+                       + (f": {self.message}" if self.message else ""))
+        self.common = dict(status=status, code=self.code, request_id=request_id, secret=secret, details=self.details)
+
+
+
+def _rate_limited(a: _Answer, payload: Any, headers: Mapping[str, str], now: float | None) -> RaslError:
+    """429: how long RASL asked to wait, from ``Retry-After`` or a ``retry_after`` in the body."""
+    retry_after = parse_retry_after(headers.get("Retry-After") or headers.get("retry-after"), now)
+    if retry_after is None:
+        details = a.details if isinstance(a.details, dict) else {}
+        for holder in (a.meta, details, payload if isinstance(payload, dict) else {}):
+            retry_after = parse_retry_after(holder.get("retry_after"), now)
+            if retry_after is not None:
+                break
+    title = "RASL is rate limiting this token" + (
+        f"; it asked to wait {retry_after:.0f} s." if retry_after is not None else "; try again in a minute."
+    )
+    return RateLimitedError(title, a.detail, retry_after=retry_after, **a.common)
+
+
+def _unauthorised(a: _Answer, secret: str | None) -> RaslError:
+    title = _AUTH_TITLES.get(a.code or "", "The API token was rejected. Check RASL_API_TOKEN.")
+    if a.code == "INVALID_TOKEN" and "tenant" in a.message.lower():
+        title = "The API token was rejected: its workspace no longer exists. Check RASL_API_TOKEN."
+    return AuthenticationError(title, a.detail, **a.common)
+
+
+def _forbidden(a: _Answer, secret: str | None) -> RaslError:
+    """403: a missing scope, an IP allow-list, or a plan limit."""
+    if a.code == "INSUFFICIENT_SCOPE":
+        m = _SCOPE_RE.search(a.message)
+        scope = m.group(1) if m else None
+        title = (f"The API token lacks the '{scope}' permission. Add it to the token in RASL."
+                 if scope else "The API token lacks a permission this action needs.")
+        return InsufficientScopeError(title, a.detail, scope=scope, **a.common)
+    if a.code == "IP_NOT_WHITELISTED":
+        return IpNotAllowedError(None, a.detail, **a.common)
+    if a.code == "FEATURE_LIMIT_EXCEEDED":
+        feature = a.details.get("feature") if isinstance(a.details, dict) else None
+        title = (f"The RASL plan limit for {feature} was reached. Upgrade the plan or free some up."
+                 if feature else None)
+        return PlanLimitError(title, a.detail, **a.common)
+    return PlanLimitError("RASL refused this action for this account.", a.detail, **a.common)
+
+
+def _not_found(a: _Answer, secret: str | None) -> RaslError:
+    if not a.envelope:
+        return NotFoundError(
+            "RASL did not recognise this address. Check that RASL_BASE_URL ends with /api/v2.",
+            a.detail, **a.common,
+        )
+    return NotFoundError(a.message.rstrip(".") + "." if a.message else None, a.detail, **a.common)
+
+
+def _conflict(a: _Answer, secret: str | None) -> RaslError:
+    m = _IN_USE_RE.search(a.message)
+    n = int(m.group(1)) if m else None
+    title = (f"RASL refused: it is still used by {n:,} contact(s). Move them first."
+             if n is not None else None)
+    return ConflictError(title, a.detail, contacts_in_use=n, **a.common)
+
+
+def _rejected(a: _Answer, secret: str | None) -> RaslError:
+    """422: the field messages (``error.details``, or ``error.details.errors`` for /messages/*)."""
+    fields: dict[str, list[str]] = {}
+    details = a.details
+    if isinstance(details, dict) and isinstance(details.get("errors"), dict):
+        details_fields = details["errors"]  # POST /messages/* nest them one level deeper (§11.1)
+    else:
+        details_fields = details
+    if isinstance(details_fields, dict):
+        for key, msgs in details_fields.items():
+            if isinstance(msgs, list) and msgs and all(isinstance(x, str) for x in msgs):
+                fields[redact(str(key), secret)] = [redact(m, secret) for m in msgs]
+            elif isinstance(msgs, str):
+                fields[redact(str(key), secret)] = [redact(msgs, secret)]
+    first = next((m[0] for m in fields.values() if m), "") or a.message
+    title = f"RASL rejected the data: {first}" if first else None
+    return ValidationError(title, a.detail, fields=fields, **a.common)
 
 
 def error_from_transport(exc: BaseException, *, secret: str | None = None, what: str = "") -> RaslError:
