@@ -607,43 +607,12 @@ def sync(
             effective = mode
             if mode == "auto":
                 effective = "incremental" if cached_count and state.get("contacts_watermark") else "full"
-            run.report(phase="sources")
-            run.sync_dimension("sources", client.list_sources(), ("id", "name", "created_at", "updated_at"))
-            run.report(phase="statuses")
-            run.sync_dimension("statuses", client.list_statuses(), ("id", "name", "color", "created_at", "updated_at"))
-            run.report(phase="groups")
-            run.sync_dimension("groups", client.list_groups(), ("id", "name", "created_at", "updated_at"))
+            _sync_dimensions(run, client)
             run.create_stage()
-            api_total = 0
-            watermark = state.get("contacts_watermark")
-            max_updated: datetime | None = datetime.fromisoformat(watermark) if watermark else None
             deleted = 0
-            if effective == "full":
-                pages = client.iter_contact_pages(sort="id", per_page=PER_PAGE, concurrency=concurrency)
-            else:
-                pages = client.iter_contact_pages(sort="-updated_at", per_page=PER_PAGE, concurrency=1)
-            stop_before = (datetime.fromisoformat(watermark) - OVERLAP) if (effective == "incremental" and watermark) else None
-            pages_done = 0
-            stopped_at_watermark = False
-            last_total = 0
-            for page in pages:
-                pages_done += 1
-                api_total = int(page.pagination.total) if pages_done == 1 else api_total
-                last_total = int(page.pagination.total)
-                run.stage(page.items)
-                for c in page.items:
-                    if c.updated_at and (max_updated is None or c.updated_at > max_updated):
-                        max_updated = c.updated_at
-                total_pages = page.pagination.total_pages if effective == "full" else None
-                if stop_before is not None:
-                    total_pages = None
-                run.report(phase="contacts", pages_done=pages_done, pages_total=total_pages,
-                           rows=run.staged_rows + len(run._buffer))
-                if stop_before is not None and page.items:
-                    oldest = min((c.updated_at for c in page.items if c.updated_at), default=None)
-                    if oldest is not None and oldest < stop_before:
-                        stopped_at_watermark = True
-                        break
+            read = _stage_contact_pages(run, client, effective, state.get("contacts_watermark"), concurrency)
+            api_total, last_total, max_updated = read.api_total, read.last_total, read.max_updated
+            pages_done, stopped_at_watermark = read.pages_done, read.stopped_at_watermark
             guard = getattr(client, "last_guard", None)
             if not stopped_at_watermark and guard in INCOMPLETE_GUARDS:
                 # A partial listing must not land: a full run would delete what it did not see,
@@ -719,6 +688,57 @@ def sync(
         on_progress(SyncProgress("done", rows=result.contacts_total, requests=result.requests,
                                  rate_limit_waits=result.rate_limit_waits, message=result.summary()))
     return result
+
+
+def _sync_dimensions(run: _Run, client: Any) -> None:
+    """``GET /sources``, ``/statuses`` and ``/groups`` into their tables (a full list each time)."""
+    run.report(phase="sources")
+    run.sync_dimension("sources", client.list_sources(), ("id", "name", "created_at", "updated_at"))
+    run.report(phase="statuses")
+    run.sync_dimension("statuses", client.list_statuses(), ("id", "name", "color", "created_at", "updated_at"))
+    run.report(phase="groups")
+    run.sync_dimension("groups", client.list_groups(), ("id", "name", "created_at", "updated_at"))
+
+
+@dataclass
+class _PagesRead:
+    """What reading the contact pages found: the server's total on the first and last page, the
+    newest ``updated_at`` seen, pages read, and whether an incremental run stopped at the watermark."""
+
+    api_total: int = 0
+    last_total: int = 0
+    max_updated: datetime | None = None
+    pages_done: int = 0
+    stopped_at_watermark: bool = False
+
+
+def _stage_contact_pages(run: _Run, client: Any, effective: str, watermark: str | None, concurrency: int) -> _PagesRead:
+    """Read ``GET /contacts`` page by page into the stage table: all of them by id for a full run,
+    newest changes first for an incremental one until a page older than the watermark (less
+    ``OVERLAP``)."""
+    read = _PagesRead(max_updated=datetime.fromisoformat(watermark) if watermark else None)
+    if effective == "full":
+        pages = client.iter_contact_pages(sort="id", per_page=PER_PAGE, concurrency=concurrency)
+    else:
+        pages = client.iter_contact_pages(sort="-updated_at", per_page=PER_PAGE, concurrency=1)
+    stop_before = (datetime.fromisoformat(watermark) - OVERLAP) if (effective == "incremental" and watermark) else None
+    for page in pages:
+        read.pages_done += 1
+        read.api_total = int(page.pagination.total) if read.pages_done == 1 else read.api_total
+        read.last_total = int(page.pagination.total)
+        run.stage(page.items)
+        for c in page.items:
+            if c.updated_at and (read.max_updated is None or c.updated_at > read.max_updated):
+                read.max_updated = c.updated_at
+        total_pages = page.pagination.total_pages if effective == "full" and stop_before is None else None
+        run.report(phase="contacts", pages_done=read.pages_done, pages_total=total_pages,
+                   rows=run.staged_rows + len(run._buffer))
+        if stop_before is not None and page.items:
+            oldest = min((c.updated_at for c in page.items if c.updated_at), default=None)
+            if oldest is not None and oldest < stop_before:
+                read.stopped_at_watermark = True
+                break
+    return read
 
 
 def _failed(client: Any, mode: str, started: datetime, req0: int, waits0: int, title: str, detail: str) -> SyncResult:
