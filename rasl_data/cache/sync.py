@@ -31,10 +31,10 @@ from typing import Any, Callable, Iterable
 
 import duckdb
 
-from rasl_data.cache import store
-from rasl_data.errors import NotFoundError, ProtocolError, RaslError
 from rasl_data.api.pagination import INCOMPLETE_GUARDS
 from rasl_data.api.retry import describe_wait
+from rasl_data.cache import store
+from rasl_data.errors import NotFoundError, ProtocolError, RaslError
 
 OVERLAP = timedelta(minutes=5)
 CHUNK_ROWS = 20_000

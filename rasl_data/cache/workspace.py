@@ -19,13 +19,13 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
-from rasl_data.cache import audit, store
 from rasl_data.access import AccessDeniedError, Actor, require_editor
-from rasl_data.cache.audit import AuditEntry
 from rasl_data.api.client import RaslClient
+from rasl_data.cache import audit, store
+from rasl_data.cache.audit import AuditEntry
+from rasl_data.cache.sync import SyncProgress, SyncResult, sync
 from rasl_data.errors import RaslError
 from rasl_data.settings import Settings
-from rasl_data.cache.sync import SyncProgress, SyncResult, sync
 
 if TYPE_CHECKING:  # imported where used: `python -m rasl_data sync` never loads pandas
     import pandas as pd
