@@ -8,8 +8,7 @@ Public names are re-exported here lazily (importing one module does not import t
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from rasl_data._lazy import lazy_exports
 
 _PUBLIC = {
     "Filters": "acquisition",
@@ -37,9 +36,4 @@ _PUBLIC = {
 
 __all__ = sorted(_PUBLIC)
 
-
-def __getattr__(name: str) -> Any:
-    """``rasl_data.analytics.<name>`` for a public name: import its module on first use."""
-    if name in _PUBLIC:
-        return getattr(importlib.import_module(f"{__name__}.{_PUBLIC[name]}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_exports(__name__, _PUBLIC)
