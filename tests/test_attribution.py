@@ -258,7 +258,7 @@ def test_click_to_whatsapp_channel_comes_before_whatsapp_and_facebook():
 
 
 def test_demo_tenant_sources_keep_their_channel_under_the_new_defaults():
-    from rasl_data.emulator.data import make_demo_tenant
+    from rasl_data.emulator.demo_tenant import make_demo_tenant
 
     old = attribution.validate_rules(attribution.previous_default_channel_rules())
     new = attribution.validate_rules(attribution.default_channel_rules())

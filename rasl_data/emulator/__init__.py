@@ -5,7 +5,8 @@
 """
 
 from .app import DEMO_TOKEN, EmulatorApp, SimulatedTimeout, TokenSpec
-from .data import Tenant, empty_tenant, make_demo_tenant
+from .data import Tenant
+from .demo_tenant import empty_tenant, make_demo_tenant
 from .faults import Faults
 
 __all__ = ["DEMO_TOKEN", "EmulatorApp", "Faults", "SimulatedTimeout", "Tenant", "TokenSpec", "empty_tenant",

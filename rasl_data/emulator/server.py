@@ -22,7 +22,7 @@ import httpx
 from rasl_data.cli.common import OneLineParser
 
 from .app import DEMO_TOKEN, EmulatorApp, SimulatedTimeout
-from .data import make_demo_tenant
+from .demo_tenant import make_demo_tenant
 from .faults import Faults
 
 

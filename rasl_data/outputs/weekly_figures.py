@@ -1,0 +1,167 @@
+"""The weekly review's charts (Plotly figures): ``weekly_figures(review, colours)`` keyed by
+``CHART_NAMES``, drawn in the weekly pack (HTML and PNG) and on the Weekly review page.
+No streamlit here.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from rasl_data.analytics import axes, weekly_review
+from rasl_data.analytics.colours import COMPARISON_COLOUR, SeriesColours, bar_marker, unique_labels
+from rasl_data.analytics.weekly_review import WeeklyReview
+from rasl_data.text import one_line, plotly_literal
+
+CHART_NAMES = ("weekly_new_contacts", "daily_new_contacts_by_source", "movers_by_source")
+MAX_CHART_SOURCES = 8
+PNG_WIDTH, PNG_HEIGHT, PNG_SCALE = 1000, 500, 2
+# Grey is kept for Unattributed (rasl_data.analytics.colours): the weeks before are a light tint of the week's blue.
+UP_COLOUR, DOWN_COLOUR, BASE_COLOUR, WEEK_COLOUR = "#0F9D58", "#D93025", "#A9C6EE", "#1A73E8"
+AVERAGE_COLOUR = COMPARISON_COLOUR
+OTHER_SOURCES = "Other sources"
+
+
+# --- charts -------------------------------------------------------------------------------------
+
+
+def _layout(fig: go.Figure, title: str) -> go.Figure:
+    fig.update_layout(
+        title=title, template="plotly_white", height=PNG_HEIGHT, margin=dict(l=10, r=10, t=60, b=10),
+        font=dict(family="DejaVu Sans, Noto Naskh Arabic, Arial, sans-serif"),
+        legend=dict(orientation="h", yanchor="top", y=-0.12, title_text=""),
+    )
+    return fig
+
+
+def weekly_figures(review: WeeklyReview, colours: SeriesColours | None = None) -> dict[str, go.Figure]:
+    """The pack's charts, keyed by ``CHART_NAMES`` (also drawn by the Weekly review page).
+
+    * ``weekly_new_contacts``: new contacts of the 4 weeks before (light blue) and the week
+      (blue), with the 4-week average as a dashed line;
+    * ``daily_new_contacts_by_source``: stacked bars per local day of the week, the
+      ``MAX_CHART_SOURCES`` biggest sources and a hatched "Other sources"; each source in its
+      colour from ``colours`` (``rasl_data.analytics.colours.series_colours(db)``, the dashboard's colours;
+      without it sources colour by id), Unattributed grey;
+    * ``movers_by_source``: change against the previous week of the top movers (green up, red
+      down).
+    """
+    colours = colours or SeriesColours()
+    label = weekly_review.week_label(review.week_start, review.week_end)
+    wt = review.weekly_totals
+    bar_colours = [BASE_COLOUR] * (len(wt) - 1) + [WEEK_COLOUR]
+    avg = float(wt["new_contacts"].iloc[:-1].mean()) if len(wt) > 1 else 0.0
+    weeks = [f"{d:%d %b}" for d in wt["week_start"]]
+    f1 = go.Figure(go.Bar(x=weeks, y=wt["new_contacts"], marker_color=bar_colours, name="New contacts",
+                          hovertemplate="Week of %{x}: %{y:,} new contacts<extra></extra>"))
+    f1.add_hline(y=avg, line_dash="dash", line_color=AVERAGE_COLOUR,
+                 annotation_text=f"4-week average {avg:,.1f}", annotation_position="top left")
+    top = max([avg, *[float(v) for v in wt["new_contacts"]]]) if len(wt) else 0.0
+    f1.update_yaxes(rangemode="tozero", title="New contacts", **axes.count_ticks(top))
+    f1.update_xaxes(title="Week starting")
+    _layout(f1, f"New contacts per week, {label}")
+
+    daily = review.daily_by_source.copy()
+    f2 = go.Figure()
+    if len(daily):
+        # Series by source id (two sources may share a name); NA is Unattributed.
+        daily["key"] = [None if pd.isna(i) else int(i) for i in daily["source_id"]]
+        daily["label"] = unique_labels(daily["source"], daily["key"])
+        totals = daily.groupby("label", sort=False)["new_contacts"].sum().sort_values(ascending=False, kind="stable")
+        key_of = dict(zip(daily["label"], daily["key"]))
+        # Unattributed (grey) keeps its own legend entry, never folded into "Other sources".
+        unattributed = [s for s in totals.index if pd.isna(key_of.get(s)) and totals[s] > 0]
+        named = [s for s in totals.index if s not in unattributed][: MAX_CHART_SOURCES - len(unattributed)]
+        keep = [s for s in totals.index if s in named or s in unattributed]
+        other = len(totals) > len(keep)
+        daily["series"] = [s if s in keep else OTHER_SOURCES for s in daily["label"]]
+        names = _legend_names(keep)
+        grouped = daily.groupby(["day", "series"], sort=False)["new_contacts"].sum().reset_index()
+        for series in keep + ([OTHER_SOURCES] if other else []):
+            part = grouped[grouped["series"] == series]
+            colour = colours.source(OTHER_SOURCES if series == OTHER_SOURCES else key_of.get(series))
+            f2.add_bar(x=[f"{d:%a %d %b}" for d in part["day"]], y=part["new_contacts"],
+                       name=plotly_literal(names.get(series, OTHER_SOURCES)),
+                       marker=bar_marker(series, colour), hovertemplate="%{fullData.name}: %{y:,}<extra></extra>")
+        stack = grouped.groupby("day")["new_contacts"].sum()
+        top = float(stack.max()) if len(stack) else 0.0
+    else:
+        f2.add_annotation(text="No new contacts this week", showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper")
+        top = 0.0
+    f2.update_layout(barmode="stack")
+    f2.update_yaxes(rangemode="tozero", title="New contacts", **axes.count_ticks(top))
+    _layout(f2, f"New contacts per day by source, {label}")
+
+    movers = review.movers_sources
+    f3 = go.Figure()
+    if len(movers):
+        m = movers.iloc[::-1]  # plotly draws the first category at the bottom
+        changes = [int(c) for c in m["change_abs"]]
+        f3.add_bar(
+            x=changes, y=[plotly_literal(s) for s in _axis_names(m["source"])], orientation="h",
+            customdata=[plotly_literal(n) for n in m["source"]],
+            marker_color=[UP_COLOUR if d == "up" else DOWN_COLOUR for d in m["direction"]],
+            text=[weekly_review.change_text(c, p, n) for c, p, n in zip(m["change_abs"], m["change_pct"], m["is_new"])],
+            # Labels sit just past the end of each bar, inside the plot: "auto" put the label of a
+            # negative bar outside its left end, over the source names of the y axis.
+            textposition="outside", cliponaxis=False, textfont=dict(size=12),
+            hovertemplate="%{customdata}: %{x:+,} vs the previous week<extra></extra>",
+        )
+        f3.update_xaxes(title="Change in new contacts vs the previous week", zeroline=True,
+                        zerolinecolor="#5F6368", **axes.signed_count_ticks(float(m["change_abs"].min()), float(m["change_abs"].max())))
+        f3.update_xaxes(range=movers_range(changes))
+    else:
+        f3.add_annotation(text="No source changed", showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper")
+    _layout(f3, f"Top movers by source, {label}")
+    f3.update_layout(showlegend=False)
+    return {"weekly_new_contacts": f1, "daily_new_contacts_by_source": f2, "movers_by_source": f3}
+
+
+MOVER_LABEL_ROOM = 0.35  # share of the bars' span added on each side that has bars, for their labels
+
+
+def movers_range(changes: list[int]) -> list[float]:
+    """The x-axis range of the movers chart: the bars plus ``MOVER_LABEL_ROOM`` of their span on
+    each side that has bars, so every label fits between its bar's end and the plot's edge.
+
+    Zero is always inside (bars start there). ``[-1, 1]`` when there are no changes.
+    """
+    lo, hi = min([0, *changes]), max([0, *changes])
+    span = max(hi - lo, 1)
+    room = MOVER_LABEL_ROOM * span
+    return [lo - room if lo < 0 else -0.02 * span, hi + room if hi > 0 else 0.02 * span]
+
+
+MAX_LABEL_CHARS = 48  # longer names are cut with "…" in legends and axis labels (tables keep them)
+
+
+def _label(name) -> str:
+    """A name as a chart label: one line (``one_line``), at most ``MAX_LABEL_CHARS`` characters."""
+    text = one_line(name).strip()
+    return text if len(text) <= MAX_LABEL_CHARS else text[: MAX_LABEL_CHARS - 1].rstrip() + "…"
+
+
+def _legend_names(names) -> dict:
+    """Legend text of each series (``_label``), unique: a folded or cut name that collides with
+    another keeps them apart with a zero-width space, invisible."""
+    out: dict = {}
+    used: set[str] = set()
+    for name in names:
+        text = _label(name)
+        while text in used:
+            text += "\u200b"
+        used.add(text)
+        out[name] = text
+    return out
+
+
+def _axis_names(names) -> list[str]:
+    """Category labels of a bar chart, one per bar: one line each and unique (plotly would draw
+    two sources of the same name as one bar)."""
+    out: list[str] = []
+    for name in names:
+        text = _label(name)
+        while text in out:
+            text += "\u200b"
+        out.append(text)
+    return out
