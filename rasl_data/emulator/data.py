@@ -1,6 +1,6 @@
 """Deterministic demo workspace for the emulator: sources, statuses, groups and contacts.
 
-:func:`make_demo_tenant` is a pure function of ``(seed, n_contacts, as_of.date())``: contacts are
+:func:`~rasl_data.emulator.demo_tenant.make_demo_tenant` (in :mod:`.demo_tenant`) is a pure function of ``(seed, n_contacts, as_of.date())``: contacts are
 spread over the 548 days before ``as_of``'s UTC midnight with weekly seasonality (Friday lowest),
 growth, campaign bursts at their real calendar dates (Ramadan, White Friday, summer sales) and a
 hidden ``converted_at`` per contact. :meth:`Tenant.state_at` replays the same population at an
