@@ -61,7 +61,7 @@ def _window(today: date) -> tuple[date, date, date]:
 
 
 def _short(d: date) -> str:
-    return f"{d.day} {weekly_summary._MONTHS[d.month - 1]}"
+    return f"{d.day} {weekly_summary.MONTH_ABBREVIATIONS[d.month - 1]}"
 
 
 def _episode_key(reader, prefix: str, end: date) -> str:
@@ -120,7 +120,7 @@ def detect(reader, tz: str = "UTC", week_start: str = "monday", now: datetime | 
         for r in silent.sort_values(["before", "source"], ascending=[False, True], kind="stable").itertuples():
             out.append(Alert(
                 f"silent_source:{int(r.source_id)}:{r.last.isoformat()}", "silent_source", str(r.source),
-                f"Silent source: {weekly_summary._name(r.source)} has had no new contacts since {_short(r.last)} "
+                f"Silent source: {weekly_summary.summary_name(r.source)} has had no new contacts since {_short(r.last)} "
                 f"({int(r.before):,} in the 4 weeks before {_short(start)})"))
 
     spikes: list[tuple[float, float, Alert]] = []
@@ -147,14 +147,14 @@ def detect(reader, tz: str = "UTC", week_start: str = "monday", now: datetime | 
                 subject_key = str(int(r[id_col]))
             else:
                 subject_key = name if dimension == "campaign" else UNATTRIBUTED
-            what = {"total": "in all new contacts", "source": f"for source {weekly_summary._name(name)}",
-                    "campaign": f"for campaign {weekly_summary._name(name)}"}[dimension]
+            what = {"total": "in all new contacts", "source": f"for source {weekly_summary.summary_name(name)}",
+                    "campaign": f"for campaign {weekly_summary.summary_name(name)}"}[dimension]
             key = _episode_key(reader, f"{direction}:{dimension}:{subject_key}:", end)
             change = float(r["this_week"]) - float(r["avg_4_weeks"])
             spikes.append((p, -abs(change), Alert(
                 key, direction, name if dimension != "total" else weekly_review.ALL_CONTACTS,
                 f"{direction.capitalize()} {what}: {int(r['this_week']):,} new contacts {label}, against an average "
-                f"of {weekly_summary._avg(r['avg_4_weeks'])} a week in the 4 weeks before ({_p_text(p)})")))
+                f"of {weekly_summary.average_text(r['avg_4_weeks'])} a week in the 4 weeks before ({_p_text(p)})")))
     out += [a for _, _, a in sorted(spikes, key=lambda t: (t[0], t[1]))]
     return out
 

@@ -23,14 +23,14 @@ METRIC_SILENT_SOURCES = "Silent sources"
 METRIC_SPIKES = "Spikes and drops"
 
 
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+MONTH_ABBREVIATIONS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 _FSI, _PDI = "\u2068", "\u2069"
 
 
 def week_label(start: date, end: date) -> str:
     """"16–22 Nov 2026", "30 Nov – 6 Dec 2026" or "29 Dec 2025 – 4 Jan 2026" (English months,
     whatever the machine's locale)."""
-    m = lambda d: _MONTHS[d.month - 1]  # noqa: E731
+    m = lambda d: MONTH_ABBREVIATIONS[d.month - 1]  # noqa: E731
     if start.year != end.year:
         return f"{start.day} {m(start)} {start.year} – {end.day} {m(end)} {end.year}"
     if start.month != end.month:
@@ -38,7 +38,7 @@ def week_label(start: date, end: date) -> str:
     return f"{start.day}–{end.day} {m(end)} {end.year}"
 
 
-def _name(text) -> str:
+def summary_name(text) -> str:
     """A name safe to put next to numbers, on one line: line breaks and control characters fold
     (``attribution.one_line``), and right-to-left names are bidi-isolated (FSI…PDI), so
     "واتساب +12" keeps its number on the right side in WhatsApp and mail clients."""
@@ -56,7 +56,7 @@ def _signed(x) -> str:
     return f"{int(round(float(x))):+,}"
 
 
-def _avg(x) -> str:
+def average_text(x) -> str:
     return f"{float(x):,.1f}".removesuffix(".0")
 
 
@@ -88,7 +88,7 @@ def summary_text(
     Numbers carry thousands separators, changes a sign, percentages no decimals; no markdown
     table, so it pastes cleanly into WhatsApp or an email. Lines with nothing to report are
     left out (new contacts and the unattributed share are always there). Every name is printed
-    on one line (``_name``), so a name holding line breaks never adds lines; a spike that is
+    on one line (``summary_name``), so a name holding line breaks never adds lines; a spike that is
     the same movement as another (``same_contacts_as``) is listed once. ``extra_lines`` (spend,
     costs and target pacing: ``business_review.summary_lines``) follow the unattributed share.
     """
@@ -100,7 +100,7 @@ def summary_text(
         f"{_signed(change)}, {_pct_text(new['change_pct_vs_previous'])}"
     lines.append(
         f"• New contacts: {_count(new['this_week'])} ({vs_prev} vs {_count(prev)} the week before; "
-        f"4-week average {_avg(avg)})"
+        f"4-week average {average_text(avg)})"
     )
     sh = t.loc[METRIC_UNATTRIBUTED_SHARE]
     if pd.isna(sh["this_week"]):
@@ -113,22 +113,22 @@ def summary_text(
     if len(daily_by_source):
         per_source = (daily_by_source.groupby("source", sort=False)["new_contacts"].sum()
                       .sort_values(ascending=False, kind="stable"))
-        top = [f"{_name(s)} {_count(n)}" for s, n in per_source.items() if n > 0]
+        top = [f"{summary_name(s)} {_count(n)}" for s, n in per_source.items() if n > 0]
         lines.append(f"• Top sources: {_listing(top)}")
 
     for frame, col, label in ((movers_sources, "source", "Sources"), (movers_campaigns, "campaign", "Campaigns")):
         for direction, word in (("up", "up"), ("down", "down")):
             rows = frame[frame["direction"] == direction]
             if len(rows):
-                items = [f"{_name(r[col])} {change_text(r['change_abs'], r['change_pct'], r['is_new'])}"
+                items = [f"{summary_name(r[col])} {change_text(r['change_abs'], r['change_pct'], r['is_new'])}"
                          for _, r in rows.iterrows()]
                 lines.append(f"• {label} {word}: {_listing(items)}")
 
     if len(new_sources):
-        items = [f"{_name(r['source'])} ({_count(r['this_week'])})" for _, r in new_sources.iterrows()]
+        items = [f"{summary_name(r['source'])} ({_count(r['this_week'])})" for _, r in new_sources.iterrows()]
         lines.append(f"• New sources: {_listing(items)}")
     if len(silent_sources):
-        items = [f"{_name(r['source'])} (had {_count(r['contacts_4_weeks'])} in the 4 weeks before)"
+        items = [f"{summary_name(r['source'])} (had {_count(r['contacts_4_weeks'])} in the 4 weeks before)"
                  for _, r in silent_sources.iterrows()]
         lines.append(f"• Silent sources: {_listing(items)}")
     distinct = spikes[spikes["same_contacts_as"].isna()] if "same_contacts_as" in spikes.columns else spikes
@@ -136,7 +136,7 @@ def summary_text(
         items = []
         for _, r in distinct.iterrows():
             p = "p < 0.001" if r["p_value"] < 0.001 else f"p = {r['p_value']:.3f}"
-            items.append(f"{_name(r['name'])} {r['direction']} {_count(r['this_week'])} vs average "
-                         f"{_avg(r['avg_4_weeks'])} ({p})")
+            items.append(f"{summary_name(r['name'])} {r['direction']} {_count(r['this_week'])} vs average "
+                         f"{average_text(r['avg_4_weeks'])} ({p})")
         lines.append(f"• Unusual: {_listing(items, 2)}")
     return "\n".join(line.replace("\n", " ") for line in lines[:12])
