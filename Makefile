@@ -11,7 +11,7 @@ ADDRESS ?= 127.0.0.1
 SECRETS ?= $(or $(RASL_SECRETS_PATH),.streamlit/secrets.toml)
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: run test lint bench chromium clean
+.PHONY: run test lint bench chromium clean translations
 
 $(VENV)/.runtime: requirements.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -44,6 +44,14 @@ bench: $(VENV)/.dev chromium
 	$(PY) bench/bench_client.py --quick
 	$(PY) bench/bench_browser.py
 	$(PY) bench/bench_signin.py
+
+# Re-extract the interface strings into the template and merge them into each language's .po
+# (new strings arrive untranslated; the tests fail until they are translated). The .po files are
+# compiled in memory when first used, so nothing else needs running.
+POT := rasl_data/locale/messages.pot
+translations: $(VENV)/.dev
+	$(VENV)/bin/pybabel extract -F babel.cfg --no-location --sort-output --width 120 --project "RASL attribution dashboard" -o $(POT) .
+	$(VENV)/bin/pybabel update -i $(POT) -d rasl_data/locale -l ar --no-fuzzy-matching --ignore-obsolete --width 120 --init-missing
 
 clean:
 	rm -rf $(VENV) test-artifacts .pytest_cache

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from ui import charts, context, data, filters, frame, sync_panel
+from ui import charts, context, data, filters, frame, locale, sync_panel
 
 st.set_page_config(page_title="RASL attribution", page_icon=":material/insights:", layout="wide")
+locale.apply()  # before anything is drawn: the language and digits of this run
 
 PAGES = [
     # The Overview is served at "/" (the default page) and at "/overview", which users bookmark:

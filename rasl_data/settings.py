@@ -24,6 +24,9 @@ Precedence, highest first:
 | ``RASL_SMTP_FROM`` | the SMTP user when it is an address | sender address of the e-mails |
 | ``RASL_CONVERSION`` | ``type:customer`` | what counts as a customer: ``type:customer`` or ``status:Won[,Other]`` (Settings can override it per cache) |
 | ``RASL_CURRENCY`` | none | currency code or symbol shown with spend and costs, e.g. ``SAR`` (amounts are plain numbers) |
+| ``RASL_LANGUAGE`` | ``en`` | interface language: ``en`` or ``ar`` (each user can switch in the sidebar; ``?lang=`` in the URL) |
+| ``RASL_DIGITS`` | ``western`` | digits in Arabic: ``western`` (0-9) or ``arabic-indic`` (٠-٩) |
+| ``RASL_WEEKEND`` | ``fri-sat`` | the work week's weekend: ``fri-sat`` (Gulf), ``sat-sun`` or ``fri`` |
 
 ``RASL_SECRETS_PATH`` (environment only) points at another secrets file than
 ``.streamlit/secrets.toml``; tests use it so a developer's own secrets never leak into a run.
@@ -61,7 +64,12 @@ KEYS = (
     "RASL_SMTP_FROM",
     "RASL_CONVERSION",
     "RASL_CURRENCY",
+    "RASL_LANGUAGE",
+    "RASL_DIGITS",
+    "RASL_WEEKEND",
 )
+WEEKENDS = {"fri-sat": (4, 5), "sat-sun": (5, 6), "fri": (4,)}
+"""``RASL_WEEKEND`` values → weekend days as ``date.weekday()`` numbers (0 = Monday)."""
 DEFAULT_MAX_RETRY_WAIT = 120.0
 MAX_RETRY_WAIT_LIMIT = 7 * 86_400.0
 # Keys whose value may be a TOML list of strings in secrets.toml (joined with commas).
@@ -98,6 +106,14 @@ class Settings:
     whatsapp_template: tuple[str, str] | None = None
     smtp_url: str | None = field(default=None, repr=False)
     smtp_from: str | None = None
+    language: str = "en"
+    digits: str = "western"
+    weekend: str = "fri-sat"
+
+    @property
+    def weekend_days(self) -> tuple[int, ...]:
+        """The weekend as ``date.weekday()`` numbers (0 = Monday): ``fri-sat`` → ``(4, 5)``."""
+        return WEEKENDS[self.weekend]
 
     @property
     def smtp_url_masked(self) -> str | None:
@@ -332,6 +348,19 @@ def load_settings(
     currency = chosen.get("RASL_CURRENCY", "")
     if len(currency) > 12 or not currency.isprintable():
         raise bad("RASL_CURRENCY", f"{currency!r} should be a short code or symbol such as SAR, AED or $")
+    from rasl_data import i18n
+
+    raw_language = chosen.get("RASL_LANGUAGE", "en")
+    language = i18n.normalise_language(raw_language)
+    if language is None:
+        raise bad("RASL_LANGUAGE", f"{raw_language!r} is not one of {', '.join(i18n.LANGUAGES)}")
+    raw_digits = chosen.get("RASL_DIGITS", "western")
+    digit_style = i18n.normalise_digits(raw_digits)
+    if digit_style is None:
+        raise bad("RASL_DIGITS", f"{raw_digits!r} is not one of {', '.join(i18n.DIGIT_STYLES)}")
+    weekend = chosen.get("RASL_WEEKEND", "fri-sat").strip().lower()
+    if weekend not in WEEKENDS:
+        raise bad("RASL_WEEKEND", f"{weekend!r} is not one of {', '.join(WEEKENDS)}")
     return Settings(
         token=token,
         base_url=base_url,
@@ -349,4 +378,7 @@ def load_settings(
         whatsapp_template=template,
         smtp_url=smtp_url,
         smtp_from=smtp_from,
+        language=language,
+        digits=digit_style,
+        weekend=weekend,
     )

@@ -13,6 +13,7 @@ from typing import Any, Callable
 import pandas as pd
 import streamlit as st
 
+from rasl_data import i18n
 from rasl_data.analytics.attribution import UNATTRIBUTED
 from rasl_data.cache.store import CacheError
 from ui.errors import show_error
@@ -21,9 +22,11 @@ from . import context
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
-def _cached(version: str, cache_path: str, module: str, name: str, args: tuple, kwargs: tuple) -> Any:
+def _cached(version: str, cache_path: str, module: str, name: str, args: tuple, kwargs: tuple,
+            language: tuple[str, str] = (i18n.DEFAULT_LANGUAGE, i18n.DEFAULT_DIGITS)) -> Any:
     fn = getattr(importlib.import_module(module), name)
-    return fn(context.workspace().reader, *args, **dict(kwargs))
+    with i18n.use(*language):  # results may hold interface text (labels): one entry per language
+        return fn(context.workspace().reader, *args, **dict(kwargs))
 
 
 def cached_query(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -37,7 +40,7 @@ def cached_query(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     ws = context.workspace()
     try:
         return _cached(ws.reader.version, str(ws.cache_path), fn.__module__, fn.__name__, args,
-                       tuple(sorted(kwargs.items())))
+                       tuple(sorted(kwargs.items())), (i18n.language(), i18n.digits()))
     except CacheError as err:
         show_error(err, icon=":material/database:")
         st.stop()

@@ -125,7 +125,9 @@ def query_string_of(view: View) -> dict[str, str]:
 
 
 def _write_url(view: View) -> None:
-    qp = query_string_of(view)
+    from . import locale
+
+    qp = {**query_string_of(view), **locale.url_params()}
     current = {k: ",".join(st.query_params.get_all(k)) for k in st.query_params.keys()}
     if current != qp:
         st.query_params.from_dict(qp)

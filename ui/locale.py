@@ -1,0 +1,65 @@
+"""The interface language of this browser session: ``RASL_LANGUAGE``, the sidebar switch, ``?lang=``.
+
+``apply()`` runs first in every script run (``app.py``): it reads ``lang=`` from the URL (so a
+shared link opens in the sender's language), else this session's last choice, else
+``RASL_LANGUAGE``, and sets ``rasl_data.i18n`` for the run (language and ``RASL_DIGITS``).
+Callbacks run before ``app.py`` in a run, so ``ensure()`` sets the same for them.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from rasl_data import i18n
+
+from . import context
+
+_KEY = "_rasl_language"
+_SWITCH_KEY = "lang_switch"
+
+
+def _digits() -> str:
+    try:
+        return context.settings().digits
+    except Exception:  # an unusable configuration is reported by the page itself
+        return i18n.DEFAULT_DIGITS
+
+
+def chosen_language() -> str:
+    """``lang=`` of the URL, else this session's choice, else ``RASL_LANGUAGE`` (``en``/``ar``)."""
+    from_url = i18n.normalise_language(st.query_params.get("lang"))
+    if from_url:
+        return from_url
+    remembered = i18n.normalise_language(st.session_state.get(_KEY))
+    if remembered:
+        return remembered
+    try:
+        return context.settings().language
+    except Exception:
+        return i18n.DEFAULT_LANGUAGE
+
+
+def apply() -> str:
+    """Set this run's language and digit style (``rasl_data.i18n``); returns the language code."""
+    lang = chosen_language()
+    st.session_state[_KEY] = lang
+    i18n.set_language(lang, _digits())
+    return lang
+
+
+def ensure() -> None:
+    """In a callback: set the session's language (``apply`` has not run yet in this run)."""
+    i18n.set_language(i18n.normalise_language(st.session_state.get(_KEY)) or i18n.DEFAULT_LANGUAGE, _digits())
+
+
+def url_params() -> dict[str, str]:
+    """``{"lang": code}`` while the session's language differs from ``RASL_LANGUAGE``, else ``{}``:
+    what the filters keep in the URL beside their own parameters."""
+    lang = i18n.normalise_language(st.session_state.get(_KEY))
+    try:
+        default = context.settings().language
+    except Exception:
+        default = i18n.DEFAULT_LANGUAGE
+    if lang and (lang != default or st.query_params.get("lang")):
+        return {"lang": lang}
+    return {}
