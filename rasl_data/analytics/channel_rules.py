@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from rasl_data.analytics.naming import normalise_name, split_source_name, tidy_name
+from rasl_data.i18n import _, format_number
 
 # contains: anywhere in the name; word: as a whole word (no letter or digit on either side);
 # prefix: at the start; exact: the whole name (or the part before the separator); regex.
@@ -143,33 +144,46 @@ def has_nested_quantifier(pattern: str) -> bool:
 
 
 def _check_rule(i: int, pattern: str, match: str, channel: str) -> None:
-    """``ValueError`` naming rule ``i`` and its pattern when it cannot be used (``validate_rules``)."""
+    """``ValueError`` naming rule ``i`` and its pattern when it cannot be used (``validate_rules``).
+
+    The message is in the interface language in effect; the pattern and match kind as typed.
+    """
+    rule = format_number(i)
     if not pattern or not channel:
-        raise ValueError(f"Rule {i}: pattern and channel must not be empty.")
+        raise ValueError(_("Rule {rule}: pattern and channel must not be empty.").format(rule=rule))
     if match not in MATCH_KINDS:
-        raise ValueError(f"Rule {i}: match {match!r} is not one of {', '.join(MATCH_KINDS)}.")
+        raise ValueError(_("Rule {rule}: match {match} is not one of {choices}.").format(
+            rule=rule, match=repr(match), choices=", ".join(MATCH_KINDS)))
     if len(pattern) > MAX_PATTERN_LENGTH:
-        raise ValueError(f"Rule {i}: the pattern is {len(pattern):,} characters long; a rule pattern may have "
-                         f"at most {MAX_PATTERN_LENGTH}.")
+        raise ValueError(_("Rule {rule}: the pattern is {length} characters long; a rule pattern may have at most "
+                           "{limit}.").format(rule=rule, length=format_number(len(pattern)),
+                                              limit=format_number(MAX_PATTERN_LENGTH)))
     if not normalise_name(pattern):
         # Names are compared without tatweel, harakat or invisible characters: nothing is left to find.
-        raise ValueError(f"Rule {i}: the pattern {pattern!r} can never match: names are compared without "
-                         "tatweel, Arabic vowel marks and invisible characters, and nothing else is left.")
+        raise ValueError(_("Rule {rule}: the pattern {pattern} can never match: names are compared without "
+                           "tatweel, Arabic vowel marks and invisible characters, and nothing else is left.").format(
+            rule=rule, pattern=repr(pattern)))
     if match == "regex":
-        try:
-            re.compile(pattern)
-        except re.error as err:
-            raise ValueError(f"Rule {i}: the pattern {pattern!r} is not a valid regular expression ({err}).") from err
-        except OverflowError as err:
-            raise ValueError(f"Rule {i}: the pattern {pattern!r} is not a valid regular expression "
-                             "(a repetition count is too large).") from err
-        except RecursionError as err:
-            raise ValueError(f"Rule {i}: the pattern {pattern!r} is not a valid regular expression "
-                             "(it is nested too deeply).") from err
-        if has_nested_quantifier(pattern):
-            raise ValueError(f"Rule {i}: the pattern {pattern!r} repeats a group that itself repeats (like "
-                             "(a+)+), which can take minutes on some names; write it without the nested "
-                             "repetition.")
+        _check_regex(rule, pattern)
+
+
+def _check_regex(rule: str, pattern: str) -> None:
+    """``ValueError`` when a regex rule does not compile or nests repetitions (``_check_rule``)."""
+    try:
+        re.compile(pattern)
+    except re.error as err:
+        raise ValueError(_("Rule {rule}: the pattern {pattern} is not a valid regular expression ({reason}).").format(
+            rule=rule, pattern=repr(pattern), reason=err)) from err
+    except OverflowError as err:
+        raise ValueError(_("Rule {rule}: the pattern {pattern} is not a valid regular expression (a repetition "
+                           "count is too large).").format(rule=rule, pattern=repr(pattern))) from err
+    except RecursionError as err:
+        raise ValueError(_("Rule {rule}: the pattern {pattern} is not a valid regular expression (it is nested too "
+                           "deeply).").format(rule=rule, pattern=repr(pattern))) from err
+    if has_nested_quantifier(pattern):
+        raise ValueError(_("Rule {rule}: the pattern {pattern} repeats a group that itself repeats (like (a+)+), "
+                           "which can take minutes on some names; write it without the nested repetition.").format(
+            rule=rule, pattern=repr(pattern)))
 
 
 def validate_rules(rules_df: pd.DataFrame, skip_invalid: bool = False) -> list[ChannelRule]:
@@ -186,7 +200,7 @@ def validate_rules(rules_df: pd.DataFrame, skip_invalid: bool = False) -> list[C
     """
     missing = {"pattern", "match", "channel"} - set(rules_df.columns)
     if missing:
-        raise ValueError(f"Channel rules need the columns {', '.join(sorted(missing))}.")
+        raise ValueError(_("Channel rules need the columns {columns}.").format(columns=", ".join(sorted(missing))))
     df = rules_df.reset_index(drop=True)
     if "position" in df.columns and df["position"].notna().all():
         df = df.sort_values("position", kind="stable").reset_index(drop=True)

@@ -15,6 +15,7 @@ from typing import Any, Callable, Generator, Iterator, Mapping
 
 from rasl_data.api.models import Contact, Group, Page, Source, Status
 from rasl_data.errors import ProtocolError
+from rasl_data.i18n import N_, _
 
 MAX_PER_PAGE = 100
 
@@ -34,6 +35,20 @@ SHORT_PAGE = "short_page"
 PAGE_RETRIES = 3
 
 
+# What a resource's items are called in a message ("RASL's contacts list came back incomplete").
+_LIST_NAMES = {
+    "contacts": N_("contacts"),
+    "sources": N_("sources"),
+    "statuses": N_("statuses"),
+    "groups": N_("groups"),
+}
+
+
+def list_name(what: str) -> str:
+    """The items of a list endpoint (``contacts``, ``sources``, ...) named in the interface language."""
+    return _(_LIST_NAMES[what]) if what in _LIST_NAMES else what
+
+
 class IncompletePageError(ProtocolError):
     """A list page kept coming back short of what its own pagination promised (after retries).
 
@@ -42,9 +57,10 @@ class IncompletePageError(ProtocolError):
 
     def __init__(self, what: str, page_no: int, received: int, expected: int, tries: int) -> None:
         super().__init__(
-            f"RASL's {what} list came back incomplete (page {page_no} held {received} of the {expected} "
-            f"{what} it promised, {tries} tries), so nothing was saved and the previous data is kept; "
-            "try again later.",
+            _("RASL's {items} list came back incomplete (page {page} held {received} of the {expected} "
+              "{items} it promised, {tries} tries), so nothing was saved and the previous data is kept; "
+              "try again later.").format(items=list_name(what), page=page_no, received=received,
+                                         expected=expected, tries=tries),
             f"{what} page {page_no}: {received} items, pagination promises {expected}",
         )
         self.page_no, self.received, self.expected = page_no, received, expected
