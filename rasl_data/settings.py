@@ -47,7 +47,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from rasl_data import i18n
 from rasl_data.errors import DashboardError
-from rasl_data.i18n import _, pgettext
+from rasl_data.i18n import N_, _
 
 DEFAULT_BASE_URL = "https://getrasl.io/api/v2"
 WEEK_STARTS = ("monday", "sunday", "saturday")
@@ -302,21 +302,19 @@ def _choose(overrides: Mapping[str, Any], secrets: Mapping[str, str],
 _Bad = Callable[[str, str], SettingsError]
 
 
-def _origin_label(where: str) -> str:
-    """Where a setting came from, as shown in a message (``secrets.toml`` is a file name)."""
-    labels = {
-        "argument": pgettext("where a setting came from", "argument"),
-        "environment": pgettext("where a setting came from", "environment"),
-        "default": pgettext("where a setting came from", "default"),
-    }
-    return labels.get(where, where)
+# "KEY (where it came from): problem", one frame per origin so a translation words each whole.
+_PROBLEM_FRAMES = {
+    "argument": N_("{key} (argument): {problem}"),
+    "secrets.toml": N_("{key} (secrets.toml): {problem}"),
+    "environment": N_("{key} (environment): {problem}"),
+    "default": N_("{key} (default): {problem}"),
+}
 
 
 def _problem_reporter(origin: Mapping[str, str]) -> _Bad:
     """``bad(key, why)``: the ``SettingsError`` naming ``key`` and where its value came from."""
     def bad(key: str, why: str) -> SettingsError:
-        return SettingsError(_("{key} ({origin}): {problem}").format(
-            key=key, origin=_origin_label(origin.get(key, "default")), problem=why))
+        return SettingsError(_(_PROBLEM_FRAMES[origin.get(key, "default")]).format(key=key, problem=why))
     return bad
 
 

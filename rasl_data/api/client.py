@@ -38,13 +38,12 @@ from rasl_data.api.pagination import (
     Resource,
     encode_query,
     expected_items,
-    list_name,
+    incomplete_list_title,
     page_loop,
     page_problem,
 )
 from rasl_data.api.retry import WaitTooLongError, retry_delay  # noqa: F401 (WaitTooLongError: documented here)
 from rasl_data.errors import NotFoundError, ProtocolError, ValidationError
-from rasl_data.i18n import _
 
 
 class RaslClient(PacedHttp):
@@ -160,9 +159,7 @@ class RaslClient(PacedHttp):
         distinct = len({getattr(i, resource.primary_key) for i in items})
         if self.last_guard in INCOMPLETE_GUARDS or (total is not None and distinct < total):
             raise ProtocolError(
-                _("RASL's {items} list came back incomplete ({received} of {total} {items}), so nothing was saved "
-                  "and the previous data is kept; try again later.").format(
-                    items=list_name(resource.name), received=distinct, total=total),
+                incomplete_list_title(resource.name, distinct, total),
                 f"{resource.name}: page loop stopped by guard {self.last_guard}, {distinct} distinct of total {total}",
             )
         return items

@@ -35,18 +35,42 @@ SHORT_PAGE = "short_page"
 PAGE_RETRIES = 3
 
 
-# What a resource's items are called in a message ("RASL's contacts list came back incomplete").
-_LIST_NAMES = {
-    "contacts": N_("contacts"),
-    "sources": N_("sources"),
-    "statuses": N_("statuses"),
-    "groups": N_("groups"),
+# "RASL's <items> list came back incomplete": one whole sentence per list, so that a translation can
+# word each list its own way; any other list is named as given.
+_INCOMPLETE_PAGE = {
+    "contacts": N_("RASL's contacts list came back incomplete (page {page} held {received} of the {expected} "
+                   "contacts it promised, {tries} tries), so nothing was saved and the previous data is kept; "
+                   "try again later."),
+    "sources": N_("RASL's sources list came back incomplete (page {page} held {received} of the {expected} "
+                  "sources it promised, {tries} tries), so nothing was saved and the previous data is kept; "
+                  "try again later."),
+    "statuses": N_("RASL's statuses list came back incomplete (page {page} held {received} of the {expected} "
+                   "statuses it promised, {tries} tries), so nothing was saved and the previous data is kept; "
+                   "try again later."),
+    "groups": N_("RASL's groups list came back incomplete (page {page} held {received} of the {expected} "
+                 "groups it promised, {tries} tries), so nothing was saved and the previous data is kept; "
+                 "try again later."),
 }
+_INCOMPLETE_PAGE_OTHER = N_("RASL's {items} list came back incomplete (page {page} held {received} of the "
+                            "{expected} {items} it promised, {tries} tries), so nothing was saved and the previous "
+                            "data is kept; try again later.")
+_INCOMPLETE_LIST = {
+    "contacts": N_("RASL's contacts list came back incomplete ({received} of {total} contacts), so nothing was "
+                   "saved and the previous data is kept; try again later."),
+    "sources": N_("RASL's sources list came back incomplete ({received} of {total} sources), so nothing was "
+                  "saved and the previous data is kept; try again later."),
+    "statuses": N_("RASL's statuses list came back incomplete ({received} of {total} statuses), so nothing was "
+                   "saved and the previous data is kept; try again later."),
+    "groups": N_("RASL's groups list came back incomplete ({received} of {total} groups), so nothing was "
+                 "saved and the previous data is kept; try again later."),
+}
+_INCOMPLETE_LIST_OTHER = N_("RASL's {items} list came back incomplete ({received} of {total} {items}), so nothing "
+                            "was saved and the previous data is kept; try again later.")
 
 
-def list_name(what: str) -> str:
-    """The items of a list endpoint (``contacts``, ``sources``, ...) named in the interface language."""
-    return _(_LIST_NAMES[what]) if what in _LIST_NAMES else what
+def incomplete_list_title(what: str, received: int, total: int | None) -> str:
+    """The title when listing ``what`` (``sources``, ...) gave ``received`` distinct items of ``total``."""
+    return _(_INCOMPLETE_LIST.get(what, _INCOMPLETE_LIST_OTHER)).format(items=what, received=received, total=total)
 
 
 class IncompletePageError(ProtocolError):
@@ -57,10 +81,8 @@ class IncompletePageError(ProtocolError):
 
     def __init__(self, what: str, page_no: int, received: int, expected: int, tries: int) -> None:
         super().__init__(
-            _("RASL's {items} list came back incomplete (page {page} held {received} of the {expected} "
-              "{items} it promised, {tries} tries), so nothing was saved and the previous data is kept; "
-              "try again later.").format(items=list_name(what), page=page_no, received=received,
-                                         expected=expected, tries=tries),
+            _(_INCOMPLETE_PAGE.get(what, _INCOMPLETE_PAGE_OTHER)).format(
+                items=what, page=page_no, received=received, expected=expected, tries=tries),
             f"{what} page {page_no}: {received} items, pagination promises {expected}",
         )
         self.page_no, self.received, self.expected = page_no, received, expected
