@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rasl_data.errors import RaslError
+from rasl_data.i18n import N_, _
 
 EDITOR = "editor"
 VIEWER = "viewer"
@@ -48,18 +49,19 @@ CLI_ACTOR = Actor("cli", EDITOR)
 class AccessDeniedError(RaslError):
     """A viewer (or a read-only dashboard) asked for a change; nothing was changed."""
 
-    default_title = "Your role does not allow changes. Ask an editor."
+    default_title = N_("Your role does not allow changes. Ask an editor.")
 
 
 def require_editor(actor: Actor, action: str) -> None:
     """Raise ``AccessDeniedError`` unless ``actor`` is an editor.
 
-    ``action`` is the audit action name (e.g. ``source.create``), used in the message's detail.
+    ``action`` is the audit action name (e.g. ``source.create``), used in the message's detail; the
+    title is in the interface language in effect.
     """
     if not isinstance(actor, Actor):
         raise TypeError("a change needs an Actor")
     if not actor.can_edit:
         raise AccessDeniedError(
-            f"{actor.email} is a viewer: viewers cannot make changes. Ask an editor.",
+            _("{email} is a viewer: viewers cannot make changes. Ask an editor.").format(email=actor.email),
             f"refused {action} for {actor.email} (role {actor.role})",
         )

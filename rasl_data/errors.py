@@ -1,7 +1,9 @@
 """One error tree for everything that can go wrong when talking to the RASL v2 API.
 
 Every failure the client raises is a :class:`RaslError`. Its ``title`` is one line a marketer can
-act on; ``detail`` carries the server's message and technical context for an expander. The API
+act on, in the interface language in effect when the error is built (``rasl_data.i18n``: key names
+such as ``RASL_API_TOKEN`` and RASL's own messages stay as they are); ``detail`` carries the
+server's message and technical context for an expander, in English. The API
 token never appears in any of them: the client passes it as ``secret`` and it is scrubbed.
 
 HTTP answers are mapped to exceptions in exactly one place, :func:`error_from_response`, from the
@@ -16,6 +18,9 @@ import math
 import re
 from email.utils import parsedate_to_datetime
 from typing import Any, Mapping
+
+from rasl_data.i18n import N_, _, ngettext
+from rasl_data.i18n import format_number as _format_number
 
 _SCOPE_RE = re.compile(r"Required scope:\s*([\w:*.-]+)")
 _IN_USE_RE = re.compile(r"being used by\s+(\d+)\s+contact")
@@ -70,10 +75,11 @@ class RaslError(DashboardError):
     Attributes: ``title`` (one plain-language line), ``detail`` (server message and context),
     ``status`` (HTTP status or ``None`` for transport failures), ``code`` (envelope
     ``error.code`` or ``None``), ``request_id`` (envelope ``meta.request_id`` when present).
-    ``str(err)`` is the title.
+    ``str(err)`` is the title. Without a ``title`` the class's ``default_title`` (marked with
+    ``N_``) is translated when the error is built.
     """
 
-    default_title = "The RASL API request failed."
+    default_title = N_("The RASL API request failed.")
 
     def __init__(
         self,
@@ -86,7 +92,7 @@ class RaslError(DashboardError):
         secret: str | None = None,
         details: Any = None,
     ) -> None:
-        self.title = redact(title or self.default_title, secret)
+        self.title = redact(title or _(self.default_title), secret)
         self.detail = redact(detail, secret)
         self.status = status
         self.code = code
@@ -104,13 +110,13 @@ class RaslError(DashboardError):
 class AuthenticationError(RaslError):
     """401: the token is missing, unknown, revoked or expired (see ``code``)."""
 
-    default_title = "The API token was rejected. Check RASL_API_TOKEN."
+    default_title = N_("The API token was rejected. Check RASL_API_TOKEN.")
 
 
 class InsufficientScopeError(RaslError):
     """403 ``INSUFFICIENT_SCOPE``; ``scope`` is the permission the token lacks (or ``None``)."""
 
-    default_title = "The API token is missing a permission."
+    default_title = N_("The API token is missing a permission.")
 
     def __init__(self, *args: Any, scope: str | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -120,25 +126,25 @@ class InsufficientScopeError(RaslError):
 class IpNotAllowedError(RaslError):
     """403 ``IP_NOT_WHITELISTED``: the token only works from listed IP addresses."""
 
-    default_title = "This computer's IP address is not on the API token's allow-list."
+    default_title = N_("This computer's IP address is not on the API token's allow-list.")
 
 
 class PlanLimitError(RaslError):
     """403 ``FEATURE_LIMIT_EXCEEDED`` (or another 403): ``details`` holds feature/current/maximum."""
 
-    default_title = "The RASL plan limit was reached."
+    default_title = N_("The RASL plan limit was reached.")
 
 
 class NotFoundError(RaslError):
     """404: the record (or the API address itself) does not exist."""
 
-    default_title = "RASL could not find that record."
+    default_title = N_("RASL could not find that record.")
 
 
 class ValidationError(RaslError):
     """422: ``fields`` maps field name -> list of the server's messages."""
 
-    default_title = "RASL rejected the data sent."
+    default_title = N_("RASL rejected the data sent.")
 
     def __init__(self, *args: Any, fields: dict[str, list[str]] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -148,7 +154,7 @@ class ValidationError(RaslError):
 class ConflictError(RaslError):
     """409: e.g. deleting a source still used by contacts; ``contacts_in_use`` parsed when given."""
 
-    default_title = "RASL refused the change because the record is in use."
+    default_title = N_("RASL refused the change because the record is in use.")
 
     def __init__(self, *args: Any, contacts_in_use: int | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -158,7 +164,7 @@ class ConflictError(RaslError):
 class RateLimitedError(RaslError):
     """429 after retries ran out; ``retry_after`` is the server's wait in seconds (or ``None``)."""
 
-    default_title = "RASL is rate limiting this token; try again in a minute."
+    default_title = N_("RASL is rate limiting this token; try again in a minute.")
 
     def __init__(self, *args: Any, retry_after: float | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -168,7 +174,7 @@ class RateLimitedError(RaslError):
 class ServerError(RaslError):
     """5xx from RASL or a proxy in front of it."""
 
-    default_title = "RASL had a server error; try again later."
+    default_title = N_("RASL had a server error; try again later.")
 
 
 class ProtocolError(RaslError):
@@ -178,7 +184,7 @@ class ProtocolError(RaslError):
     body): such a GET is worth repeating; a well-formed body of the wrong shape is not.
     """
 
-    default_title = "RASL sent an answer this dashboard does not understand."
+    default_title = N_("RASL sent an answer this dashboard does not understand.")
 
     def __init__(self, *args: Any, transient: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -188,20 +194,22 @@ class ProtocolError(RaslError):
 class ConnectionFailedError(RaslError):
     """The connection to RASL could not be made (DNS, refused, TLS, dropped)."""
 
-    default_title = "Could not connect to RASL. Check the internet connection and RASL_BASE_URL."
+    default_title = N_("Could not connect to RASL. Check the internet connection and RASL_BASE_URL.")
 
 
 class RequestTimeoutError(RaslError):
     """RASL did not answer within the timeout."""
 
-    default_title = "RASL did not answer in time; try again later."
+    default_title = N_("RASL did not answer in time; try again later.")
 
 
 _AUTH_TITLES = {
-    "AUTHENTICATION_REQUIRED": "No API token was sent. Set RASL_API_TOKEN.",
-    "INVALID_TOKEN": "The API token was rejected: it is invalid. Check RASL_API_TOKEN.",
-    "TOKEN_REVOKED": "The API token was rejected: it has been revoked. Create a new token in RASL and update RASL_API_TOKEN.",
-    "TOKEN_EXPIRED": "The API token was rejected: it has expired. Create a new token in RASL and update RASL_API_TOKEN.",
+    "AUTHENTICATION_REQUIRED": N_("No API token was sent. Set RASL_API_TOKEN."),
+    "INVALID_TOKEN": N_("The API token was rejected: it is invalid. Check RASL_API_TOKEN."),
+    "TOKEN_REVOKED": N_("The API token was rejected: it has been revoked. Create a new token in RASL and update "
+                        "RASL_API_TOKEN."),
+    "TOKEN_EXPIRED": N_("The API token was rejected: it has expired. Create a new token in RASL and update "
+                        "RASL_API_TOKEN."),
 }
 
 
@@ -243,13 +251,13 @@ def decode_body(status: int, body: bytes, content_type: str = "", *, secret: str
     text = body.decode("utf-8", errors="replace")
     if not text.strip():
         raise ProtocolError(
-            "RASL sent an empty answer.",
+            _("RASL sent an empty answer."),
             f"HTTP {status} with an empty body.",
             status=status, transient=True, secret=secret,
         )
     if "html" in content_type.lower() or _looks_like_html(text):
         raise ProtocolError(
-            "A web page came back instead of RASL data; a proxy or login page may be in the way.",
+            _("A web page came back instead of RASL data; a proxy or login page may be in the way."),
             f"HTTP {status}, content type {content_type or 'unknown'}: {text[:300]}",
             status=status, transient=True, secret=secret,
         )
@@ -257,7 +265,7 @@ def decode_body(status: int, body: bytes, content_type: str = "", *, secret: str
         return json.loads(text)
     except ValueError as err:
         raise ProtocolError(
-            "RASL sent an incomplete or malformed answer.",
+            _("RASL sent an incomplete or malformed answer."),
             f"HTTP {status}: the body is not valid JSON ({err}); first bytes: {text[:200]}",
             status=status, transient=True, secret=secret,
         ) from err
@@ -287,17 +295,18 @@ def error_from_response(
         return _rate_limited(a, payload, headers or {}, now)
     if is_v1_envelope(payload):
         return ProtocolError(
-            "The address points at RASL's old v1 API. Set RASL_BASE_URL to https://getrasl.io/api/v2.",
+            _("The address points at RASL's old v1 API. Set RASL_BASE_URL to https://getrasl.io/api/v2."),
             a.detail, **a.common,
         )
     by_status = {401: _unauthorised, 403: _forbidden, 404: _not_found, 409: _conflict, 422: _rejected}
     if status in by_status:
         return by_status[status](a, secret)
     if status >= 500:
-        return ServerError(f"RASL had a server error (HTTP {status}); try again later.", a.detail, **a.common)
+        return ServerError(_("RASL had a server error (HTTP {status}); try again later.").format(status=status),
+                           a.detail, **a.common)
     if not a.envelope:
         return ProtocolError(None, a.detail, **a.common)
-    return RaslError(f"RASL refused the request (HTTP {status}).", a.detail, **a.common)
+    return RaslError(_("RASL refused the request (HTTP {status}).").format(status=status), a.detail, **a.common)
 
 
 class _Answer:
@@ -330,16 +339,15 @@ def _rate_limited(a: _Answer, payload: Any, headers: Mapping[str, str], now: flo
             retry_after = parse_retry_after(holder.get("retry_after"), now)
             if retry_after is not None:
                 break
-    title = "RASL is rate limiting this token" + (
-        f"; it asked to wait {retry_after:.0f} s." if retry_after is not None else "; try again in a minute."
-    )
+    title = (_("RASL is rate limiting this token; it asked to wait {seconds} s.").format(
+        seconds=_format_number(retry_after)) if retry_after is not None else None)  # None: the class's title
     return RateLimitedError(title, a.detail, retry_after=retry_after, **a.common)
 
 
 def _unauthorised(a: _Answer, secret: str | None) -> RaslError:
-    title = _AUTH_TITLES.get(a.code or "", "The API token was rejected. Check RASL_API_TOKEN.")
+    title = _(_AUTH_TITLES[a.code]) if a.code in _AUTH_TITLES else None  # None: the class's title
     if a.code == "INVALID_TOKEN" and "tenant" in a.message.lower():
-        title = "The API token was rejected: its workspace no longer exists. Check RASL_API_TOKEN."
+        title = _("The API token was rejected: its workspace no longer exists. Check RASL_API_TOKEN.")
     return AuthenticationError(title, a.detail, **a.common)
 
 
@@ -348,23 +356,23 @@ def _forbidden(a: _Answer, secret: str | None) -> RaslError:
     if a.code == "INSUFFICIENT_SCOPE":
         m = _SCOPE_RE.search(a.message)
         scope = m.group(1) if m else None
-        title = (f"The API token lacks the '{scope}' permission. Add it to the token in RASL."
-                 if scope else "The API token lacks a permission this action needs.")
+        title = (_("The API token lacks the '{scope}' permission. Add it to the token in RASL.").format(scope=scope)
+                 if scope else _("The API token lacks a permission this action needs."))
         return InsufficientScopeError(title, a.detail, scope=scope, **a.common)
     if a.code == "IP_NOT_WHITELISTED":
         return IpNotAllowedError(None, a.detail, **a.common)
     if a.code == "FEATURE_LIMIT_EXCEEDED":
         feature = a.details.get("feature") if isinstance(a.details, dict) else None
-        title = (f"The RASL plan limit for {feature} was reached. Upgrade the plan or free some up."
-                 if feature else None)
+        title = (_("The RASL plan limit for {feature} was reached. Upgrade the plan or free some up.").format(
+            feature=feature) if feature else None)
         return PlanLimitError(title, a.detail, **a.common)
-    return PlanLimitError("RASL refused this action for this account.", a.detail, **a.common)
+    return PlanLimitError(_("RASL refused this action for this account."), a.detail, **a.common)
 
 
 def _not_found(a: _Answer, secret: str | None) -> RaslError:
     if not a.envelope:
         return NotFoundError(
-            "RASL did not recognise this address. Check that RASL_BASE_URL ends with /api/v2.",
+            _("RASL did not recognise this address. Check that RASL_BASE_URL ends with /api/v2."),
             a.detail, **a.common,
         )
     return NotFoundError(a.message.rstrip(".") + "." if a.message else None, a.detail, **a.common)
@@ -373,8 +381,9 @@ def _not_found(a: _Answer, secret: str | None) -> RaslError:
 def _conflict(a: _Answer, secret: str | None) -> RaslError:
     m = _IN_USE_RE.search(a.message)
     n = int(m.group(1)) if m else None
-    title = (f"RASL refused: it is still used by {n:,} contact(s). Move them first."
-             if n is not None else None)
+    title = (ngettext("RASL refused: it is still used by {count} contact. Move it first.",
+                      "RASL refused: it is still used by {count} contacts. Move them first.", n).format(
+        count=_format_number(n)) if n is not None else None)
     return ConflictError(title, a.detail, contacts_in_use=n, **a.common)
 
 
@@ -393,7 +402,7 @@ def _rejected(a: _Answer, secret: str | None) -> RaslError:
             elif isinstance(msgs, str):
                 fields[redact(str(key), secret)] = [redact(msgs, secret)]
     first = next((m[0] for m in fields.values() if m), "") or a.message
-    title = f"RASL rejected the data: {first}" if first else None
+    title = _("RASL rejected the data: {message}").format(message=first) if first else None
     return ValidationError(title, a.detail, fields=fields, **a.common)
 
 
@@ -407,5 +416,5 @@ def error_from_transport(exc: BaseException, *, secret: str | None = None, what:
     if isinstance(exc, httpx.TimeoutException) and not isinstance(exc, httpx.PoolTimeout):
         return RequestTimeoutError(None, text, secret=secret)
     if isinstance(exc, (httpx.RemoteProtocolError, httpx.DecodingError)):
-        return ProtocolError("The connection to RASL broke off mid-answer.", text, transient=True, secret=secret)
+        return ProtocolError(_("The connection to RASL broke off mid-answer."), text, transient=True, secret=secret)
     return ConnectionFailedError(None, text, secret=secret)

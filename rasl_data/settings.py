@@ -39,12 +39,15 @@ import os
 import re
 import tomllib
 from dataclasses import dataclass, field
+from email.utils import parseaddr
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from rasl_data import i18n
 from rasl_data.errors import DashboardError
+from rasl_data.i18n import N_, _
 
 DEFAULT_BASE_URL = "https://getrasl.io/api/v2"
 WEEK_STARTS = ("monday", "sunday", "saturday")
@@ -174,9 +177,9 @@ def read_secrets(path: Path | None = None) -> dict[str, str]:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-        raise SettingsError(f"{path} is not valid TOML: {err}") from err
+        raise SettingsError(_("{path} is not valid TOML: {error}").format(path=path, error=err)) from err
     except OSError as err:
-        raise SettingsError(f"{path} cannot be read: {err.strerror or err}") from err
+        raise SettingsError(_("{path} cannot be read: {error}").format(path=path, error=err.strerror or err)) from err
     out: dict[str, str] = {}
     for key, value in data.items():
         if key not in KEYS:
@@ -192,7 +195,7 @@ def read_secrets(path: Path | None = None) -> dict[str, str]:
         else:
             # A number or table where text belongs is a typo; sending it as text would only
             # show up later as a rejected token or a silently ignored zone.
-            raise SettingsError(f"{key} (secrets.toml): must be text in quotes, e.g. {key} = \"...\"")
+            raise SettingsError(_("{key} (secrets.toml): must be text in quotes, e.g. {key} = \"...\"").format(key=key))
     return out
 
 
@@ -235,14 +238,14 @@ def check_smtp_url(url: str) -> str | None:
         parts = urlsplit(url)
         port = parts.port
     except ValueError:
-        return f"{masked!r} has a port that is not a number"
+        return _("{url} has a port that is not a number").format(url=repr(masked))
     if parts.scheme not in ("smtp", "smtps"):
-        return f"{masked!r} must start with smtp:// or smtps:// (TLS from the start)"
+        return _("{url} must start with smtp:// or smtps:// (TLS from the start)").format(url=repr(masked))
     if not parts.hostname or "@" in (parts.hostname or "") or parts.fragment or parts.query:
-        return (f"{masked!r} has no host name, e.g. smtp://user:password@mail.example.com:587 (write @ : / # ? "
-                "inside the user or password as %40 %3A %2F %23 %3F)")
+        return _("{url} has no host name, e.g. smtp://user:password@mail.example.com:587 (write @ : / # ? "
+                 "inside the user or password as %40 %3A %2F %23 %3F)").format(url=repr(masked))
     if port is not None and not 0 < port < 65536:
-        return f"{masked!r} has a port outside 1-65535"
+        return _("{url} has a port outside 1-65535").format(url=repr(masked))
     return None
 
 
@@ -260,47 +263,94 @@ def load_settings(
 
     ``overrides`` uses the same ``RASL_*`` keys; ``None`` values are ignored.
     Raises ``SettingsError`` with the key and where it came from when a value is unusable
-    (unknown time zone or week start, base URL without http(s)).
+    (unknown time zone or week start, base URL without http(s), ...); the sentence is in the
+    interface language in effect, the key name and the value as typed stay as they are.
     """
     environ = os.environ if environ is None else environ
     if secrets_path is None and environ.get("RASL_SECRETS_PATH"):
         secrets_path = Path(environ["RASL_SECRETS_PATH"])
-    secrets = read_secrets(secrets_path)
+    chosen, origin = _choose(overrides or {}, read_secrets(secrets_path), environ)
+    bad = _problem_reporter(origin)
+    return Settings(
+        **_calendar(chosen, bad),
+        **_connection(chosen, bad),
+        **_delivery(chosen, bad),
+        **_display(chosen, bad),
+        cache_path_override=chosen.get("RASL_CACHE_PATH"),
+        cache_dir=chosen.get("RASL_CACHE_DIR"),
+        read_only=_truthy(chosen.get("RASL_READ_ONLY")),
+        origins=origin,
+    )
+
+
+def _choose(overrides: Mapping[str, Any], secrets: Mapping[str, str],
+            environ: Mapping[str, str]) -> tuple[dict[str, str], dict[str, str]]:
+    """``(value, origin)`` of every key set somewhere: the first non-empty of argument, secrets.toml,
+    environment; origins are ``argument``, ``secrets.toml`` or ``environment``."""
     chosen: dict[str, str] = {}
     origin: dict[str, str] = {}
     for key in KEYS:
-        for where, mapping in (("argument", overrides or {}), ("secrets.toml", secrets), ("environment", environ)):
+        for where, mapping in (("argument", overrides), ("secrets.toml", secrets), ("environment", environ)):
             value = mapping.get(key)
             if value is not None and str(value).strip() != "":
                 chosen[key] = str(value).strip()
                 origin[key] = where
                 break
+    return chosen, origin
 
+
+_Bad = Callable[[str, str], SettingsError]
+
+
+# "KEY (where it came from): problem", one frame per origin so a translation words each whole.
+_PROBLEM_FRAMES = {
+    "argument": N_("{key} (argument): {problem}"),
+    "secrets.toml": N_("{key} (secrets.toml): {problem}"),
+    "environment": N_("{key} (environment): {problem}"),
+    "default": N_("{key} (default): {problem}"),
+}
+
+
+def _problem_reporter(origin: Mapping[str, str]) -> _Bad:
+    """``bad(key, why)``: the ``SettingsError`` naming ``key`` and where its value came from."""
     def bad(key: str, why: str) -> SettingsError:
-        return SettingsError(f"{key} ({origin.get(key, 'default')}): {why}")
+        return SettingsError(_(_PROBLEM_FRAMES[origin.get(key, "default")]).format(key=key, problem=why))
+    return bad
 
+
+def _calendar(chosen: Mapping[str, str], bad: _Bad) -> dict[str, Any]:
+    """``timezone`` (an IANA name) and ``week_start``."""
     timezone = chosen.get("RASL_TIMEZONE", "UTC")
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError) as err:
-        raise bad("RASL_TIMEZONE", f"unknown time zone {timezone!r}; use an IANA name such as Asia/Riyadh") from err
+        raise bad("RASL_TIMEZONE", _("unknown time zone {zone}; use an IANA name such as Asia/Riyadh").format(
+            zone=repr(timezone))) from err
     week_start = chosen.get("RASL_WEEK_START", "monday").lower()
     if week_start not in WEEK_STARTS:
-        raise bad("RASL_WEEK_START", f"{week_start!r} is not one of {', '.join(WEEK_STARTS)}")
+        raise bad("RASL_WEEK_START", _("{value} is not one of {choices}").format(
+            value=repr(week_start), choices=", ".join(WEEK_STARTS)))
+    return {"timezone": timezone, "week_start": week_start}
+
+
+def _connection(chosen: Mapping[str, str], bad: _Bad) -> dict[str, Any]:
+    """``base_url`` (http(s) with a host), ``token`` (printable ASCII, never echoed) and ``max_retry_wait``."""
     base_url = chosen.get("RASL_BASE_URL", DEFAULT_BASE_URL).rstrip("/")
     if not base_url.startswith(("http://", "https://")):
-        raise bad("RASL_BASE_URL", f"{base_url!r} must start with http:// or https://")
+        raise bad("RASL_BASE_URL", _("{url} must start with http:// or https://").format(url=repr(base_url)))
     try:
         parsed = urlsplit(base_url)
-        _ = parsed.port  # raises ValueError for a malformed port
+        _port = parsed.port  # raises ValueError for a malformed port
     except ValueError as err:
-        raise bad("RASL_BASE_URL", f"{base_url!r} is not a valid address") from err
+        raise bad("RASL_BASE_URL", _("{url} is not a valid address").format(url=repr(base_url))) from err
     if not parsed.hostname:
-        raise bad("RASL_BASE_URL", f"{base_url!r} has no host name, e.g. https://getrasl.io/api/v2")
+        raise bad("RASL_BASE_URL", _("{url} has no host name, e.g. https://getrasl.io/api/v2").format(
+            url=repr(base_url)))
     token = chosen.get("RASL_API_TOKEN")
     if token is not None and (not token.isascii() or not token.isprintable() or any(c.isspace() for c in token)):
         # Never echo the token, not even the offending character.
-        raise bad("RASL_API_TOKEN", "contains spaces, line breaks or non-ASCII characters; copy the token again from RASL")
+        raise bad("RASL_API_TOKEN", _("contains spaces, line breaks or non-ASCII characters; "
+                                      "copy the token again from RASL"))
     raw_wait = chosen.get("RASL_MAX_RETRY_WAIT")
     max_retry_wait = DEFAULT_MAX_RETRY_WAIT
     if raw_wait is not None:
@@ -309,36 +359,48 @@ def load_settings(
         except ValueError:
             max_retry_wait = float("nan")
         if not (1 <= max_retry_wait <= MAX_RETRY_WAIT_LIMIT):  # also rejects nan
-            raise bad("RASL_MAX_RETRY_WAIT", f"{raw_wait!r} must be a number of seconds from 1 to "
-                                             f"{MAX_RETRY_WAIT_LIMIT:,.0f} (7 days), e.g. 120")
+            raise bad("RASL_MAX_RETRY_WAIT", _("{value} must be a number of seconds from 1 to {limit} (7 days), "
+                                               "e.g. 120").format(value=repr(raw_wait),
+                                                                  limit=i18n.format_number(MAX_RETRY_WAIT_LIMIT)))
+    return {"base_url": base_url, "token": token, "max_retry_wait": max_retry_wait}
+
+
+def _delivery(chosen: Mapping[str, str], bad: _Bad) -> dict[str, Any]:
+    """Where reports go: ``report_emails``, ``report_whatsapp``, ``whatsapp_template``, ``smtp_url``, ``smtp_from``."""
     emails = split_list(chosen.get("RASL_REPORT_EMAILS"))
     for address in emails:
         if not _EMAIL_RE.match(address):
-            raise bad("RASL_REPORT_EMAILS", f"{address!r} is not an e-mail address, e.g. team@example.com")
+            raise bad("RASL_REPORT_EMAILS", _("{value} is not an e-mail address, e.g. team@example.com").format(
+                value=repr(address)))
     phones = split_list(chosen.get("RASL_REPORT_WHATSAPP"))
     for phone in phones:
         digits = sum(ch.isdigit() for ch in phone)
         if not _PHONE_RE.match(phone) or not 8 <= digits <= 15:
-            raise bad("RASL_REPORT_WHATSAPP", f"{phone!r} is not a phone number in international form: "
-                      "write + and the country code, e.g. +966501234567")
+            raise bad("RASL_REPORT_WHATSAPP", _("{value} is not a phone number in international form: "
+                                                "write + and the country code, e.g. +966501234567").format(
+                value=repr(phone)))
     template = None
     raw_template = chosen.get("RASL_REPORT_WHATSAPP_TEMPLATE")
     if raw_template:
         name, sep, language = raw_template.rpartition(":")
         if not sep or not name.strip() or not language.strip() or len(language.strip()) > 10:
-            raise bad("RASL_REPORT_WHATSAPP_TEMPLATE", f"{raw_template!r} must be name:language, e.g. weekly_review:en")
+            raise bad("RASL_REPORT_WHATSAPP_TEMPLATE", _("{value} must be name:language, e.g. weekly_review:en").format(
+                value=repr(raw_template)))
         template = (name.strip(), language.strip())
     smtp_url = chosen.get("RASL_SMTP_URL")
-    if smtp_url:
-        problem = check_smtp_url(smtp_url)
-        if problem:
-            raise bad("RASL_SMTP_URL", problem)
+    problem = check_smtp_url(smtp_url) if smtp_url else None
+    if problem:
+        raise bad("RASL_SMTP_URL", problem)
     smtp_from = chosen.get("RASL_SMTP_FROM")
-    if smtp_from:
-        from email.utils import parseaddr
+    if smtp_from and not _EMAIL_RE.match(parseaddr(smtp_from)[1] or ""):
+        raise bad("RASL_SMTP_FROM", _("{value} is not an e-mail address, e.g. RASL reports <reports@example.com>").format(
+            value=repr(smtp_from)))
+    return {"report_emails": tuple(emails), "report_whatsapp": tuple(phones), "whatsapp_template": template,
+            "smtp_url": smtp_url, "smtp_from": smtp_from}
 
-        if not _EMAIL_RE.match(parseaddr(smtp_from)[1] or ""):
-            raise bad("RASL_SMTP_FROM", f"{smtp_from!r} is not an e-mail address, e.g. RASL reports <reports@example.com>")
+
+def _display(chosen: Mapping[str, str], bad: _Bad) -> dict[str, Any]:
+    """How numbers are read and shown: ``conversion``, ``currency``, ``language``, ``digits``, ``weekend``."""
     from rasl_data.analytics.conversion_definition import parse as parse_conversion
 
     try:
@@ -347,38 +409,21 @@ def load_settings(
         raise bad("RASL_CONVERSION", str(err).split(": ", 1)[1]) from err
     currency = chosen.get("RASL_CURRENCY", "")
     if len(currency) > 12 or not currency.isprintable():
-        raise bad("RASL_CURRENCY", f"{currency!r} should be a short code or symbol such as SAR, AED or $")
-    from rasl_data import i18n
-
+        raise bad("RASL_CURRENCY", _("{value} should be a short code or symbol such as SAR, AED or $").format(
+            value=repr(currency)))
     raw_language = chosen.get("RASL_LANGUAGE", "en")
     language = i18n.normalise_language(raw_language)
     if language is None:
-        raise bad("RASL_LANGUAGE", f"{raw_language!r} is not one of {', '.join(i18n.LANGUAGES)}")
+        raise bad("RASL_LANGUAGE", _("{value} is not one of {choices}").format(
+            value=repr(raw_language), choices=", ".join(i18n.LANGUAGES)))
     raw_digits = chosen.get("RASL_DIGITS", "western")
     digit_style = i18n.normalise_digits(raw_digits)
     if digit_style is None:
-        raise bad("RASL_DIGITS", f"{raw_digits!r} is not one of {', '.join(i18n.DIGIT_STYLES)}")
+        raise bad("RASL_DIGITS", _("{value} is not one of {choices}").format(
+            value=repr(raw_digits), choices=", ".join(i18n.DIGIT_STYLES)))
     weekend = chosen.get("RASL_WEEKEND", "fri-sat").strip().lower()
     if weekend not in WEEKENDS:
-        raise bad("RASL_WEEKEND", f"{weekend!r} is not one of {', '.join(WEEKENDS)}")
-    return Settings(
-        token=token,
-        base_url=base_url,
-        cache_path_override=chosen.get("RASL_CACHE_PATH"),
-        cache_dir=chosen.get("RASL_CACHE_DIR"),
-        timezone=timezone,
-        week_start=week_start,
-        read_only=_truthy(chosen.get("RASL_READ_ONLY")),
-        max_retry_wait=max_retry_wait,
-        conversion=conversion,
-        currency=currency,
-        origins=origin,
-        report_emails=tuple(emails),
-        report_whatsapp=tuple(phones),
-        whatsapp_template=template,
-        smtp_url=smtp_url,
-        smtp_from=smtp_from,
-        language=language,
-        digits=digit_style,
-        weekend=weekend,
-    )
+        raise bad("RASL_WEEKEND", _("{value} is not one of {choices}").format(
+            value=repr(weekend), choices=", ".join(WEEKENDS)))
+    return {"conversion": conversion, "currency": currency, "language": language, "digits": digit_style,
+            "weekend": weekend}

@@ -38,6 +38,7 @@ from urllib.parse import urlsplit
 
 from rasl_data.access import EDITOR, VIEWER, Actor
 from rasl_data.errors import DashboardError
+from rasl_data.i18n import _
 
 PROVIDER_KEYS = ("client_id", "client_secret", "server_metadata_url")
 ACCESS_KEYS = ("editors", "viewers")
@@ -124,43 +125,48 @@ def _matches(address: str, entries: tuple[str, ...]) -> bool:
 
 def _http_url(value: Any, key: str) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise SignInConfigError(f"[auth] {key} must be text in quotes, e.g. {key} = \"https://...\"")
+        raise SignInConfigError(_("[auth] {key} must be text in quotes, e.g. {key} = \"https://...\"").format(key=key))
     url = value.strip()
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 - raises ValueError for a malformed port
     except ValueError:
-        raise SignInConfigError(f"[auth] {key} {url!r} is not a valid address") from None
+        raise SignInConfigError(_("[auth] {key} {url} is not a valid address").format(key=key, url=repr(url))) from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise SignInConfigError(f"[auth] {key} {url!r} must be an absolute http(s):// address")
+        raise SignInConfigError(_("[auth] {key} {url} must be an absolute http(s):// address").format(
+            key=key, url=repr(url)))
     return url
 
 
 def _provider(section: Mapping[str, Any], where: str) -> str:
     missing = [k for k in PROVIDER_KEYS if not isinstance(section.get(k), str) or not section.get(k).strip()]
     if missing:
-        raise SignInConfigError(f"{where} is missing {', '.join(missing)} (text in quotes from your sign-in provider)")
+        raise SignInConfigError(_("{section} is missing {keys} (text in quotes from your sign-in provider)").format(
+            section=where, keys=", ".join(missing)))
     return _http_url(section["server_metadata_url"], "server_metadata_url")
 
 
 def _access(raw: Any) -> AccessList:
     if not isinstance(raw, Mapping):
-        raise SignInConfigError("[access] must be a section: [access] then editors = [...] and viewers = [...]")
+        raise SignInConfigError(_("[access] must be a section: [access] then editors = [...] and viewers = [...]"))
     unknown = sorted(set(raw) - set(ACCESS_KEYS))
     if unknown:
-        raise SignInConfigError(f"[access] has an unknown key {unknown[0]!r}; use editors = [...] and viewers = [...]")
+        raise SignInConfigError(_("[access] has an unknown key {key}; use editors = [...] and viewers = [...]").format(
+            key=repr(unknown[0])))
     lists: dict[str, tuple[str, ...]] = {}
     for key in ACCESS_KEYS:
         value = raw.get(key, [])
         if isinstance(value, str):
             value = [value]
         if not isinstance(value, list):
-            raise SignInConfigError(f"[access] {key} must be a list, e.g. {key} = [\"maha@shop.example\", \"@shop.example\"]")
+            raise SignInConfigError(_("[access] {key} must be a list, e.g. {key} = [\"maha@shop.example\", \"@shop.example\"]")
+                                    .format(key=key))
         entries = []
         for item in value:
             text = item.strip().lower() if isinstance(item, str) else None
             if not text or not (_EMAIL.match(text) or _DOMAIN.match(text)):
-                raise SignInConfigError(f"[access] {key}: {item!r} is neither an e-mail address nor @domain")
+                raise SignInConfigError(_("[access] {key}: {entry} is neither an e-mail address nor @domain").format(
+                    key=key, entry=repr(item)))
             entries.append(text)
         lists[key] = tuple(dict.fromkeys(entries))
     return AccessList(editors=lists["editors"], viewers=lists["viewers"])
@@ -179,34 +185,39 @@ def parse_signin(secrets: Mapping[str, Any]) -> SignInConfig:
     auth, access = secrets.get("auth"), secrets.get("access")
     if auth is None:
         if access is not None:
-            raise SignInConfigError("[access] needs sign-in: add an [auth] section (see README, Shared server) or remove [access]")
+            raise SignInConfigError(_("[access] needs sign-in: add an [auth] section (see README, Shared server) or "
+                                      "remove [access]"))
         return OPEN
     if not isinstance(auth, Mapping):
-        raise SignInConfigError("[auth] must be a section: [auth] then redirect_uri, cookie_secret and the provider keys")
+        raise SignInConfigError(_("[auth] must be a section: [auth] then redirect_uri, cookie_secret and the provider "
+                                  "keys"))
     redirect_uri = _http_url(auth.get("redirect_uri"), "redirect_uri")
     if not urlsplit(redirect_uri).path.endswith("/oauth2callback"):
-        raise SignInConfigError(f"[auth] redirect_uri {redirect_uri!r} must end with /oauth2callback")
+        raise SignInConfigError(_("[auth] redirect_uri {url} must end with /oauth2callback").format(url=repr(redirect_uri)))
     secret = auth.get("cookie_secret")
     if not isinstance(secret, str) or not secret.strip():
-        raise SignInConfigError("[auth] cookie_secret is missing: set a long random text, e.g. the output of "
-                                "`python -c \"import secrets; print(secrets.token_hex(32))\"`")
+        raise SignInConfigError(_("[auth] cookie_secret is missing: set a long random text, e.g. the output of "
+                                  "`python -c \"import secrets; print(secrets.token_hex(32))\"`"))
     if len(secret) < MIN_COOKIE_SECRET:
-        raise SignInConfigError(f"[auth] cookie_secret is too short ({len(secret)} characters): use at least 32 random characters")
+        raise SignInConfigError(_("[auth] cookie_secret is too short ({length} characters): use at least 32 random "
+                                  "characters").format(length=len(secret)))
     providers: dict[str, str] = {}
     if any(k in auth for k in PROVIDER_KEYS):
         providers["default"] = _provider(auth, "[auth]")
     for name, section in auth.items():
         if isinstance(section, Mapping) and name != "client_kwargs":
             if "_" in name:
-                raise SignInConfigError(f"[auth.{name}]: provider names cannot contain '_' (Streamlit refuses them)")
+                raise SignInConfigError(_("[auth.{name}]: provider names cannot contain '_' (Streamlit refuses them)").format(
+                    name=name))
             providers[name] = _provider(section, f"[auth.{name}]")
     if not providers:
-        raise SignInConfigError("[auth] has no provider: add client_id, client_secret and server_metadata_url")
+        raise SignInConfigError(_("[auth] has no provider: add client_id, client_secret and server_metadata_url"))
     if access is None:
-        raise SignInConfigError("[auth] is set but [access] is missing: add [access] with editors = [\"you@example.com\"]")
+        raise SignInConfigError(_("[auth] is set but [access] is missing: add [access] with editors = "
+                                  "[\"you@example.com\"]"))
     roles = _access(access)
     if not roles.editors and not roles.viewers:
-        raise SignInConfigError("[access] lists nobody: add at least one address to editors = [...]")
+        raise SignInConfigError(_("[access] lists nobody: add at least one address to editors = [...]"))
     return SignInConfig(enabled=True, providers=providers, redirect_uri=redirect_uri, access=roles)
 
 
@@ -223,9 +234,9 @@ def read_secrets_file(path: Path | str | None) -> dict[str, Any]:
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as err:
-        raise SignInConfigError(f"{path} is not valid TOML: {err}") from None
+        raise SignInConfigError(_("{path} is not valid TOML: {error}").format(path=path, error=err)) from None
     except OSError as err:
-        raise SignInConfigError(f"{path} cannot be read: {err.strerror or err}") from None
+        raise SignInConfigError(_("{path} cannot be read: {error}").format(path=path, error=err.strerror or err)) from None
 
 
 def load_signin(path: Path | str | None) -> SignInConfig:
@@ -248,15 +259,16 @@ def provider_problem(metadata_url: str, *, timeout_s: float = 4.0, transport=Non
         with httpx.Client(timeout=timeout_s, transport=transport, follow_redirects=True) as client:
             response = client.get(metadata_url)
     except httpx.HTTPError:
-        return f"The sign-in service at {host} cannot be reached right now."
+        return _("The sign-in service at {host} cannot be reached right now.").format(host=host)
     if response.status_code != 200:
-        return f"The sign-in service at {host} answered with an error (HTTP {response.status_code})."
+        return _("The sign-in service at {host} answered with an error (HTTP {status}).").format(
+            host=host, status=response.status_code)
     try:
         document = response.json()
     except ValueError:
         document = None
     if not isinstance(document, dict) or not document.get("authorization_endpoint"):
-        return f"The sign-in service at {host} did not send a sign-in configuration."
+        return _("The sign-in service at {host} did not send a sign-in configuration.").format(host=host)
     return None
 
 
@@ -269,7 +281,7 @@ def bind_address(config: SignInConfig, requested: str | None) -> tuple[str, str 
     """
     if requested:
         if not config.enabled and requested not in ("127.0.0.1", "localhost", "::1"):
-            return requested, (f"warning: listening on {requested} without sign-in: anyone who reaches this address "
-                               "sees the numbers and can change sources")
+            return requested, _("warning: listening on {address} without sign-in: anyone who reaches this address "
+                                "sees the numbers and can change sources").format(address=requested)
         return requested, None
     return ("0.0.0.0" if config.enabled else "127.0.0.1"), None

@@ -1,58 +1,17 @@
-"""The emulator against the contract: envelope, auth order, scopes, limiter, filters, faults, data."""
+"""The emulator against the contract: envelope, auth order, scopes, limiter, filters, faults.
+
+The demo workspace is tested in test_emulator_demo.py, the HTTP server and command line in
+test_emulator_server.py."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import time
-from collections import Counter
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import httpx
-import numpy as np
 import pytest
+from emulator_support import AS_OF, T0, Clock, app_with, call, seeded
 
-from rasl_data.emulator import DEMO_TOKEN, EmulatorApp, Faults, empty_tenant, make_demo_tenant
-from rasl_data.emulator.server import serve
-
-AS_OF = datetime(2026, 1, 15, 10, 0, tzinfo=timezone.utc)
-T0 = AS_OF.timestamp()
-ROOT = Path(__file__).resolve().parents[1]
-
-
-class Clock:
-    def __init__(self, t: float = T0) -> None:
-        self.t = t
-
-    def __call__(self) -> float:
-        return self.t
-
-
-def app_with(tenant=None, rate=None, clock=None, faults=None) -> EmulatorApp:
-    return EmulatorApp(tenant or empty_tenant(AS_OF), rate_limit_per_minute=rate, clock=clock or Clock(),
-                       faults=faults, sleep=lambda s: None)
-
-
-def call(app, method, path, token=DEMO_TOKEN, params=None, json=None, ip=None):
-    headers = {"Accept": "application/json"}
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    req = httpx.Request(method, "https://getrasl.io/api/v2" + path, params=params, json=json, headers=headers,
-                        extensions={"client_ip": ip} if ip else {})
-    resp = app.handle(req)
-    return resp, resp.json() if resp.headers.get("content-type", "").startswith("application/json") else None
-
-
-def seeded(times):
-    """An empty workspace plus one source and contacts created at the given UTC datetimes."""
-    t = empty_tenant(AS_OF)
-    t.add_source("Website Form", at=T0 - 100 * 86400)
-    for i, when in enumerate(times):
-        t.add_contact({"firstname": f"Lead{i}", "lastname": "Example", "phone": f"+1000000{i:04d}", "type": "lead",
-                       "source_id": 1, "status_id": 1}, at=when.timestamp())
-    return t
-
+from rasl_data.emulator import DEMO_TOKEN, Faults, make_demo_tenant
 
 # -- envelope and lists --------------------------------------------------------------------
 
@@ -322,134 +281,3 @@ def test_repeat_count_repeats_one_page_that_many_times():
     got = [[c["id"] for c in call(app, "GET", "/contacts", params={"per_page": "100", "page": "2", "sort": "id"})[1]["data"]]
            for _ in range(3)]
     assert got[0] == got[1] == first and len(got[2]) == 100 and set(got[2]).isdisjoint(first)
-
-
-# -- demo data ------------------------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def demo():
-    return make_demo_tenant(AS_OF)
-
-
-def test_demo_is_deterministic_and_seed_dependent(demo):
-    again = make_demo_tenant(AS_OF + timedelta(hours=5))  # same date
-    assert np.array_equal(demo.c["created"], again.c["created"][: demo.n]) and demo.n == again.n
-    other = make_demo_tenant(AS_OF, seed=8)
-    assert not np.array_equal(demo.c["created"], other.c["created"])
-
-
-def test_demo_shape(demo):
-    assert demo.n_contacts >= 20_000
-    names = {s["name"] for s in demo.sources}
-    for name in ("WhatsApp", "Facebook", "Instagram", "Website Form", "Landing Page", "Manual Import", "Shopify Store",
-                 "API Integration", "Referral Campaign", "Instagram / Ramadan Offer", "Facebook / White Friday",
-                 "Google Ads | Summer Sale", "TikTok - Launch", "facebook "):
-        assert name in names
-    assert any("\u0600" <= ch <= "\u06ff" for n in names for ch in n)
-    assert [s["name"] for s in demo.statuses] == ["New Lead", "Contacted", "Qualified", "Customer", "Lost"]
-    created = demo.c["created"][: demo.n]
-    span = (created.max() - created.min()) / 86400
-    assert 500 < span <= 548 and created.max() < T0
-    null_share = (demo.c["source"][: demo.n] < 0).mean()
-    assert 0.005 < null_share < 0.015
-    phones = [demo._field(r, "phone") for r in range(0, demo.n, 7)]
-    assert len(set(phones)) == len(phones) and all(p[:5] in ("+9665", "+9715", "+2010") for p in phones)
-    types = Counter(int(x) for x in demo.c["type"][: demo.n])
-    assert set(types) == {0, 1, 2}
-
-
-def test_demo_weekly_seasonality_friday_lowest(demo):
-    weekdays = Counter(datetime.fromtimestamp(int(t), timezone.utc).weekday() for t in demo.c["created"][: demo.n])
-    assert min(weekdays, key=weekdays.get) == 4
-
-
-def test_demo_silent_and_brand_new_sources(demo):
-    by_name = {s["name"]: s["id"] for s in demo.sources}
-    created, source = demo.c["created"][: demo.n], demo.c["source"][: demo.n]
-    silent = created[source == by_name["Snapchat Ads"]]
-    assert len(silent) > 50 and silent.max() < T0 - 42 * 86400
-    new = created[source == by_name["Google Ads | Brand Search"]]
-    assert len(new) > 5 and new.min() >= T0 - 8 * 86400
-
-
-def test_state_at_replays_conversions(demo):
-    earlier = demo.state_at(AS_OF - timedelta(days=30))
-    assert earlier.n_contacts < demo.n_contacts
-    n = earlier.n
-    became_customer = (earlier.c["type"][:n] == 0) & (demo.c["type"][:n] == 1)
-    assert became_customer.sum() > 10
-    row = int(np.flatnonzero(became_customer)[0])
-    then, now = earlier.contact_dict(row), demo.contact_dict(row)
-    assert (then["type"], now["type"]) == ("lead", "customer") and now["status_id"] == 4
-    assert then["updated_at"] == then["created_at"] < now["updated_at"] <= AS_OF.isoformat()
-
-
-def test_million_contacts_generate_fast_and_pages_stay_cheap():
-    t0 = time.perf_counter()
-    big = make_demo_tenant(AS_OF, n_contacts=1_000_000)
-    assert time.perf_counter() - t0 < 10
-    app = app_with(big)
-    queries = [{"sort": "id", "page": 500}, {"sort": "-updated_at", "page": 3},
-               {"filter[created_at][between]": "2025-06-01,2025-07-01", "sort": "id", "page": 2},
-               {"filter[created_at][gte]": "2025-06-01 00:00:00", "filter[created_at][lt]": "2025-06-02 00:00:00"}]
-    for q in queries:
-        call(app, "GET", "/contacts", params={**q, "per_page": 100})  # first request builds the order
-        best = min(_timed(app, q) for _ in range(5))
-        assert best < 0.005, (q, best)
-
-
-def _timed(app, q):
-    t0 = time.perf_counter()
-    call(app, "GET", "/contacts", params={**q, "per_page": 100})
-    return time.perf_counter() - t0
-
-
-# -- HTTP server ----------------------------------------------------------------------------
-
-def test_served_over_loopback_http():
-    app = EmulatorApp(seeded([AS_OF] * 5), rate_limit_per_minute=60)
-    server, thread = serve(app)
-    try:
-        with httpx.Client(base_url=server.base_url + "/", headers={"Authorization": f"Bearer {DEMO_TOKEN}"}) as http:
-            resp = http.get("contacts", params={"per_page": 2})
-            assert resp.status_code == 200 and len(resp.json()["data"]) == 2
-            assert resp.headers["X-RateLimit-Limit"] == "60"
-            app.set_faults("truncated:1")
-            with pytest.raises(httpx.RemoteProtocolError):
-                http.get("contacts")
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-def test_cli_prints_token_and_base_url():
-    proc = subprocess.Popen([sys.executable, "-m", "rasl_data", "emulator", "--port", "0", "--contacts", "200",
-                             "--rate-limit", "0"], cwd=ROOT, stdout=subprocess.PIPE, text=True)
-    try:
-        lines = [proc.stdout.readline() for _ in range(3)]
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-    assert lines[1].startswith("RASL_BASE_URL=http://127.0.0.1:") and lines[1].rstrip().endswith("/api/v2")
-    assert lines[2].strip() == f"RASL_API_TOKEN={DEMO_TOKEN}"
-
-
-@pytest.mark.parametrize("argv,message", [
-    (["--as-of", "garbage"], "argument --as-of: 'garbage' is not an ISO-8601 date or time"),
-    (["--as-of", "9999-12-31"], "argument --as-of: 9999-12-31 is out of range"),
-    (["--contacts", "-5"], "argument --contacts: -5 is out of range: --contacts must be from 0 to 5,000,000"),
-    (["--port", "99999"], "argument --port: 99999 is out of range: --port must be from 0 to 65,535"),
-    (["--port", "-1"], "argument --port: -1 is out of range"),
-    (["--rate-limit", "-1"], "argument --rate-limit: -1 is out of range"),
-    (["--latency-ms", "-5"], "argument --latency-ms: -5 is out of range"),
-    (["--latency-ms", "nan"], "argument --latency-ms: nan is out of range"),
-    (["--faults", "429:1e400"], "--faults: fault '429' needs a number from 0 to 1,000,000, got '1e400'"),
-    (["--faults", "429:nan"], "--faults: fault '429' needs a number from 0 to 1,000,000, got 'nan'"),
-])
-def test_emulator_cli_bad_argument_is_one_line_exit_2_not_a_traceback(argv, message, capsys):
-    from rasl_data import cli
-
-    assert cli.main(["emulator", *argv]) == 2
-    captured = capsys.readouterr()
-    assert captured.err.startswith("error: ") and captured.err.count("\n") == 1, captured.err
-    assert message in captured.err and "Traceback" not in captured.err and captured.out == ""

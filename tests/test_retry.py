@@ -6,6 +6,7 @@ from email.utils import formatdate
 
 import httpx
 import pytest
+from client_support import FakeClock  # starts at 2026-01-15 10:00 UTC (1,768,471,200 s)
 
 from rasl_data.api.retry import RateLimitInfo, RateLimitPacer, WaitTooLongError, describe_wait, retry_delay, should_retry
 from rasl_data.errors import ProtocolError, parse_retry_after
@@ -19,19 +20,6 @@ class FixedRandom:
 
     def random(self) -> float:
         return self.value
-
-
-class FakeClock:
-    def __init__(self, t: float = 1_768_471_200.0) -> None:
-        self.t = t
-        self.slept: list[float] = []
-
-    def __call__(self) -> float:
-        return self.t
-
-    def sleep(self, seconds: float) -> None:
-        self.slept.append(seconds)
-        self.t += seconds
 
 
 @pytest.mark.parametrize("status, expected", [

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pytest
+from catalog_support import arabic_catalog
 
 from rasl_data.settings import DEFAULT_BASE_URL, SettingsError, load_settings
 
@@ -110,3 +111,31 @@ def test_max_retry_wait_defaults_to_two_minutes_and_takes_numbers_from_every_sou
 def test_bad_max_retry_wait_names_the_key(tmp_path, value):
     with pytest.raises(SettingsError, match=r"RASL_MAX_RETRY_WAIT \(environment\).*seconds from 1 to 604,800"):
         load_settings(secrets_path=tmp_path / "none.toml", environ={"RASL_MAX_RETRY_WAIT": value})
+
+
+
+def test_bad_time_zone_in_an_arabic_run_is_an_arabic_sentence_that_keeps_the_key_and_the_value(tmp_path):
+    from rasl_data import i18n
+
+    catalog = arabic_catalog()
+    frame = catalog.get("{key} (environment): {problem}").string
+    problem = catalog.get("unknown time zone {zone}; use an IANA name such as Asia/Riyadh").string
+    expected = frame.replace("{key}", "RASL_TIMEZONE").replace("{problem}", problem.replace("{zone}", "'Mars/Olympus'"))
+    with i18n.use("ar"), pytest.raises(SettingsError) as err:
+        load_settings(secrets_path=tmp_path / "none.toml", environ={"RASL_TIMEZONE": "Mars/Olympus"})
+    assert err.value.title == str(err.value) == expected
+    assert "RASL_TIMEZONE" in expected and "Mars/Olympus" in expected and "Asia/Riyadh" in expected
+    assert "unknown time zone" not in expected  # the sentence itself is Arabic
+    with pytest.raises(SettingsError, match=r"^RASL_TIMEZONE \(environment\): unknown time zone"):
+        load_settings(secrets_path=tmp_path / "none.toml", environ={"RASL_TIMEZONE": "Mars/Olympus"})
+
+
+def test_bad_week_start_from_an_argument_in_arabic_names_where_it_came_from(tmp_path):
+    from rasl_data import i18n
+
+    catalog = arabic_catalog()
+    frame = catalog.get("{key} (argument): {problem}").string
+    with i18n.use("ar"), pytest.raises(SettingsError) as err:
+        load_settings({"RASL_WEEK_START": "friday"}, secrets_path=tmp_path / "none.toml", environ={})
+    assert err.value.title.startswith(frame.split("{problem}")[0].replace("{key}", "RASL_WEEK_START"))
+    assert "'friday'" in err.value.title and "monday, sunday, saturday" in err.value.title

@@ -12,6 +12,7 @@ import textwrap
 import httpx
 import pytest
 from apptest_support import APP, CUSTOM_QP, TIMEOUT, make_workspace
+from catalog_support import arabic_catalog
 from markup import rendered_text
 from streamlit.testing.v1 import AppTest
 
@@ -395,3 +396,22 @@ def test_dashboard_reads_the_secrets_file_streamlit_was_started_with(tmp_path, m
     finally:
         config.set_option("secrets.files", before[0], where_defined=before[1])
     assert config.get_where_defined("secrets.files") == "<default>"
+
+
+
+def test_sign_in_and_role_messages_in_an_arabic_run_keep_the_key_and_the_address():
+    from rasl_data import i18n
+    from rasl_data.access import AccessDeniedError, Actor, require_editor
+
+    catalog = arabic_catalog()
+    with i18n.use("ar"):
+        with pytest.raises(signin.SignInConfigError) as bad_config:
+            signin.parse_signin({"access": {"editors": ["maha@shop.example"]}})
+        with pytest.raises(AccessDeniedError) as denied:
+            require_editor(Actor("omar@shop.example", "viewer"), "source.create")
+    needs_auth = "[access] needs sign-in: add an [auth] section (see README, Shared server) or remove [access]"
+    assert str(bad_config.value) == catalog.get(needs_auth).string
+    assert "[auth]" in str(bad_config.value) and "[access]" in str(bad_config.value)
+    viewer = catalog.get("{email} is a viewer: viewers cannot make changes. Ask an editor.").string
+    assert denied.value.title == viewer.replace("{email}", "omar@shop.example")
+    assert denied.value.detail == "refused source.create for omar@shop.example (role viewer)"  # the detail stays English

@@ -16,422 +16,49 @@ UTM; see CONTRACT.md §12). The dashboard derives two more dimensions from the s
 Everything is derived at query time from the three tiny tables, so editing a rule or a label
 changes history too (retroactive), and a rename of a source moves it to its new channel.
 Contacts whose source is missing or deleted are ``Unattributed`` (source id NULL).
+
+This module holds the tables (rules and labels read and saved) and the derived map
+(``source_attribution``, ``unmapped_sources``, ``preview_rules``). Name keys live in
+:mod:`~rasl_data.analytics.naming`, the rules engine in :mod:`~rasl_data.analytics.channel_rules`
+and the built-in rules in :mod:`~rasl_data.analytics.builtin_rules`; their public names are
+re-exported here.
 """
 
 from __future__ import annotations
 
-import functools
-import re
-import unicodedata
-from dataclasses import dataclass
-
 import pandas as pd
 
+# The names below are re-exported so ``from rasl_data.analytics.attribution import ...`` keeps
+# working for every caller: name keys (naming), the rules engine (channel_rules) and the
+# built-in rules (builtin_rules) live in their own modules.
+from rasl_data.analytics.builtin_rules import (  # noqa: F401
+    CTWA_CHANNEL,
+    PREVIOUS_DEFAULT_RULES,
+    default_channel_rules,
+    previous_default_channel_rules,
+    uses_previous_default_rules,
+)
+from rasl_data.analytics.channel_rules import (  # noqa: F401
+    MATCH_KINDS,
+    MAX_PATTERN_LENGTH,
+    RULE_COLUMNS,
+    ChannelRule,
+    channel_for,
+    has_nested_quantifier,
+    validate_rules,
+)
+from rasl_data.analytics.naming import SEPARATORS, normalise_name, split_source_name, tidy_name  # noqa: F401
+
+# Bidirectional embedding, override and isolate controls (``BIDI_CONTROLS``, from text.py) reorder
+# how the rest of a name is shown ("\u202eevil" shows as "live"), so a source name must not carry
+# them. The plain marks LRM/RLM (U+200E/U+200F) are harmless and allowed.
 from rasl_data.text import BIDI_CONTROLS, one_line  # noqa: F401 (re-exported: names on one line)
 
 UNATTRIBUTED = "Unattributed"
 UNMAPPED = "Unmapped"
 NO_CAMPAIGN = "No campaign"
-# contains: anywhere in the name; word: as a whole word (no letter or digit on either side);
-# prefix: at the start; exact: the whole name (or the part before the separator); regex.
-MATCH_KINDS = ("contains", "word", "prefix", "exact", "regex")
-SEPARATORS = (" / ", " | ", " - ", " – ", " — ")
-
-_TATWEEL = "\u0640"
-# Arabic short vowels and marks (harakat, shadda, sukun, superscript alef): never part of a name.
-_HARAKAT = re.compile("[\u064b-\u065f\u0670]")
-# Hamza forms of alef typed interchangeably (إنستغرام / انستغرام / أنستغرام).
-_ALEF = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا"})
-_SPACES = re.compile(r"\s+")
-# Bidirectional embedding, override and isolate controls (``BIDI_CONTROLS``, from text.py) reorder
-# how the rest of a name is shown ("\u202eevil" shows as "live"), so a source name must not carry
-# them. The plain marks LRM/RLM (U+200E/U+200F) are harmless and allowed.
 
 ATTRIBUTION_COLUMNS = ["source_id", "source", "channel", "campaign", "channel_from", "campaign_from"]
-RULE_COLUMNS = ["position", "pattern", "match", "channel"]
-
-
-def _is_format(ch: str) -> bool:
-    """Unicode category Cf: zero-width space/joiners, word joiner, BOM, bidi controls, ..."""
-    return unicodedata.category(ch) == "Cf"
-
-
-def _trim(s: str) -> str:
-    """``s`` without spaces or format characters at either end (they are never part of a name)."""
-    start, end = 0, len(s)
-    while start < end and (s[start].isspace() or _is_format(s[start])):
-        start += 1
-    while end > start and (s[end - 1].isspace() or _is_format(s[end - 1])):
-        end -= 1
-    return s[start:end]
-
-
-def tidy_name(s: str | None) -> str:
-    """A name as shown: NFKC, no tatweel, single spaces, trimmed of spaces and invisible format
-    characters at the ends; case kept. Format characters inside (a ZWNJ in a Persian word) stay."""
-    if s is None:
-        return ""
-    s = unicodedata.normalize("NFKC", str(s)).replace(_TATWEEL, "")
-    return _trim(_SPACES.sub(" ", s))
-
-
-def normalise_name(s: str | None) -> str:
-    """The comparison key of a name: ``tidy_name`` + case folding + Arabic alef/harakat folding,
-    without any format character (Unicode category Cf: zero-width space, ZWNJ/ZWJ, word joiner,
-    BOM, bidi controls), which a reader cannot see.
-
-    Two names with the same key are the same to a marketer ("Facebook " and "facebook",
-    "واتســاب" with tatweel and "واتساب", full-width letters and ASCII, "WhatsApp" and
-    "WhatsApp" followed by a zero-width space). An empty key means nothing visible. Used for
-    channel rules, campaign grouping and duplicate detection.
-    """
-    s = "".join(ch for ch in tidy_name(s) if not _is_format(ch))
-    s = _SPACES.sub(" ", s).strip().casefold()
-    s = _HARAKAT.sub("", s).translate(_ALEF)
-    return s
-
-
-def split_source_name(name: str | None) -> tuple[str, str | None]:
-    """``(channel part, campaign or None)`` of a source name by the naming convention.
-
-    The earliest separator in the tidied name splits it; an empty side counts as absent.
-    """
-    tidy = tidy_name(name)
-    hits = [(tidy.find(sep), sep) for sep in SEPARATORS if tidy.find(sep) >= 0]
-    if not hits:
-        return tidy, None
-    pos, sep = min(hits)
-    head, tail = tidy[:pos].strip(), tidy[pos + len(sep):].strip()
-    return head, (tail or None)
-
-
-@dataclass(frozen=True)
-class ChannelRule:
-    """One channel rule: when ``pattern`` matches (by ``match``) a normalised name → ``channel``."""
-
-    position: int
-    pattern: str
-    match: str
-    channel: str
-
-    def matches(self, normalised: str) -> bool:
-        """Whether the rule matches an already normalised name (regex: case-insensitive search;
-        word: the keyword with no letter or digit right before or after it)."""
-        if self.match == "regex":
-            try:
-                return re.search(self.pattern, normalised, flags=re.IGNORECASE) is not None
-            except re.error:
-                return False  # saved before validation existed: never match rather than fail a page
-        pattern = _normalised_pattern(self.pattern)
-        if not pattern:
-            return False
-        if self.match == "contains":
-            return pattern in normalised
-        if self.match == "word":
-            return pattern in normalised and _word_regex(pattern).search(normalised) is not None
-        if self.match == "prefix":
-            return normalised.startswith(pattern)
-        return normalised == pattern
-
-
-@functools.lru_cache(maxsize=4096)
-def _normalised_pattern(pattern: str) -> str:
-    return normalise_name(pattern)
-
-
-@functools.lru_cache(maxsize=4096)
-def _word_regex(pattern: str) -> re.Pattern:
-    # A letter or digit (``[^\W_]``) next to the keyword makes it part of a longer word; an
-    # underscore, space or punctuation does not ("fb_leads" holds the word "fb").
-    return re.compile(r"(?<![^\W_])" + re.escape(pattern) + r"(?![^\W_])")
-
-
-# The built-in rules: one keyword per rule, so a marketer can read and edit each line. Keywords
-# are compared like names (case, spaces, tatweel, alef forms ignored). ``contains`` finds the
-# keyword anywhere (Arabic words take attached prefixes: "الواتساب" contains "واتساب");
-# ``word`` only as a whole word, for short keywords that hide inside other words ("ig" in
-# "big", "form" in "information", "wa" in "walk-in"). No single-letter keyword: "x" filed
-# "Nike x Adidas", "2 x 1 offer" and "=HYPERLINK("http://x.test")" under X (Twitter).
-# Order matters: click-to-WhatsApp ads before WhatsApp and Facebook ("Meta CTWA"), Instagram
-# before Facebook, Google Ads before Google Search, Website before Integration.
-CTWA_CHANNEL = "Click-to-WhatsApp Ads"
-_DEFAULT_KEYWORDS: list[tuple[str, list[tuple[str, str]]]] = [
-    (CTWA_CHANNEL, [
-        ("word", "ctwa"), ("contains", "click to whatsapp"), ("contains", "click-to-whatsapp"),
-        ("contains", "clicktowhatsapp"), ("word", "click to wa"), ("word", "whatsapp ads"),
-        ("word", "whatsapp ad"), ("word", "wa ads"),
-        ("contains", "اعلان واتس"), ("contains", "اعلانات واتس"), ("contains", "اعلان الواتس"),
-        ("contains", "اعلانات الواتس"), ("contains", "واتساب ممول"), ("contains", "الواتساب الممول"),
-        ("contains", "انقر للواتس"), ("contains", "النقر للواتس"), ("contains", "اضغط للواتس"),
-    ]),
-    ("WhatsApp", [
-        ("contains", "whatsapp"), ("contains", "whats app"), ("contains", "wa.me"), ("word", "wa"),
-        ("contains", "واتساب"), ("contains", "واتس"), ("contains", "وتساب"),
-    ]),
-    ("Instagram", [
-        ("contains", "instagram"), ("word", "insta"), ("word", "ig"),
-        ("contains", "انستغرام"), ("contains", "انستقرام"), ("contains", "انستجرام"), ("contains", "انستا"),
-    ]),
-    ("Facebook", [
-        ("contains", "facebook"), ("contains", "face book"), ("word", "fb"), ("word", "meta"),
-        ("contains", "messenger"), ("contains", "فيس بوك"), ("contains", "فيسبوك"), ("contains", "ميتا"),
-        ("contains", "ماسنجر"),
-    ]),
-    ("TikTok", [("contains", "tiktok"), ("contains", "tik tok"), ("contains", "تيك توك"), ("contains", "تيكتوك")]),
-    ("Snapchat", [("contains", "snapchat"), ("contains", "snap chat"), ("word", "snap"), ("contains", "سناب")]),
-    ("Google Ads", [
-        ("contains", "google ads"), ("contains", "googleads"), ("contains", "adwords"), ("word", "ppc"),
-        ("word", "sem"), ("contains", "اعلانات جوجل"), ("contains", "اعلانات قوقل"),
-        ("contains", "اعلانات غوغل"), ("contains", "جوجل ادز"), ("contains", "قوقل ادز"),
-    ]),
-    ("Google Search", [
-        ("contains", "google"), ("word", "seo"), ("contains", "organic search"), ("contains", "جوجل"),
-        ("contains", "قوقل"), ("contains", "غوغل"),
-    ]),
-    ("X (Twitter)", [("contains", "twitter"), ("contains", "x.com"), ("word", "x ads"), ("contains", "تويتر"),
-                     ("word", "اكس")]),
-    ("LinkedIn", [("contains", "linkedin"), ("contains", "linked in"), ("contains", "لينكد ان"),
-                  ("contains", "لينكدان")]),
-    ("YouTube", [("contains", "youtube"), ("contains", "you tube"), ("contains", "يوتيوب")]),
-    ("Email", [
-        ("contains", "email"), ("contains", "e-mail"), ("contains", "newsletter"), ("contains", "mailchimp"),
-        ("contains", "بريد"), ("contains", "ايميل"),
-    ]),
-    ("SMS", [("word", "sms"), ("contains", "text message"), ("contains", "رسائل نصية"),
-             ("contains", "رسالة نصية"), ("contains", "رساله نصيه")]),
-    ("Website", [
-        ("contains", "website"), ("contains", "web site"), ("contains", "landing page"),
-        ("contains", "landingpage"), ("contains", "web form"), ("contains", "webform"), ("word", "web"),
-        ("word", "site"), ("word", "form"), ("contains", "موقع"), ("contains", "صفحة هبوط"),
-        ("contains", "نموذج"),
-    ]),
-    ("Referral", [
-        ("contains", "referral"), ("contains", "referal"), ("word", "refer"), ("contains", "word of mouth"),
-        ("contains", "احالة"), ("contains", "احاله"), ("contains", "توصية"), ("contains", "ترشيح"),
-    ]),
-    ("Manual import", [
-        ("contains", "import"), ("word", "csv"), ("contains", "excel"), ("contains", "manual"),
-        ("contains", "upload"), ("contains", "يدوي"), ("contains", "استيراد"),
-    ]),
-    ("Integration", [
-        ("word", "api"), ("contains", "shopify"), ("contains", "woocommerce"), ("contains", "woo commerce"),
-        ("contains", "zapier"), ("word", "n8n"), ("contains", "integration"), ("contains", "webhook"),
-        ("word", "salla"), ("word", "zid"), ("word", "سلة"), ("word", "زد"), ("contains", "تكامل"),
-        ("contains", "ربط"),
-    ]),
-]
-
-# The built-in rules before December 2026: one regular expression per channel. A cache whose
-# saved rules are exactly these never had them edited (they were restored or saved as shipped);
-# ``uses_previous_default_rules`` finds it, so the dashboard can offer the current defaults.
-PREVIOUS_DEFAULT_RULES = [
-    (r"whats\s?app|wa\.me|\bwa\b|واتس\s?اب|وتساب|واتس", "WhatsApp"),
-    (r"insta(gram)?|\big\b|انستغرام|انستقرام|انستجرام|انستا", "Instagram"),
-    (r"face\s?book|\bfb\b|\bmeta\b|messenger|فيس\s?بوك|فيسبوك|ميتا|ماسنجر", "Facebook"),
-    (r"tik\s?tok|تيك\s?توك|تيكتوك", "TikTok"),
-    (r"snap\s?chat|\bsnap\b|سناب(\s?شات)?", "Snapchat"),
-    (r"google\s?ads|adwords|\bppc\b|\bsem\b|(اعلانات|إعلانات)\s?(جوجل|قوقل|غوغل)|(جوجل|قوقل)\s?ادز", "Google Ads"),
-    (r"google|\bseo\b|organic search|جوجل|قوقل|غوغل", "Google Search"),
-    (r"twitter|\bx\b|تويتر|\bاكس\b", "X (Twitter)"),
-    (r"linked\s?in|لينكد\s?ان|لينكدان", "LinkedIn"),
-    (r"you\s?tube|يوتيوب", "YouTube"),
-    (r"e-?mail|newsletter|mailchimp|بريد|ايميل|الايميل", "Email"),
-    (r"\bsms\b|text message|رسائل نصية|رسالة نصية|رساله نصيه", "SMS"),
-    (r"web\s?site|landing\s?page|web\s?form|\bweb\b|\bsite\b|\bform\b|الموقع|موقع|صفحة هبوط|نموذج", "Website"),
-    (r"referr?al|\brefer\b|word of mouth|احالة|احاله|توصية|ترشيح", "Referral"),
-    (r"import|\bcsv\b|excel|manual|upload|يدوي|استيراد", "Manual import"),
-    (r"\bapi\b|shopify|woo\s?commerce|zapier|\bn8n\b|integration|webhook|\bsalla\b|\bzid\b|\bسلة\b|\bزد\b|تكامل|ربط", "Integration"),
-]
-
-
-def default_channel_rules() -> pd.DataFrame:
-    """The built-in channel rules: keyword rules (``contains`` or whole-``word``), English and
-    Arabic spellings, one keyword per rule, no regular expression and no single-letter keyword.
-
-    Returns ``DataFrame[position (int, 1..n), pattern, match, channel]``; order matters
-    (click-to-WhatsApp ads before WhatsApp and Facebook, Instagram before Facebook, Google Ads
-    before Google Search).
-    """
-    rows = [(channel, match, keyword) for channel, keywords in _DEFAULT_KEYWORDS for match, keyword in keywords]
-    return pd.DataFrame([(i + 1, keyword, match, channel) for i, (channel, match, keyword) in enumerate(rows)],
-                        columns=RULE_COLUMNS)
-
-
-def previous_default_channel_rules() -> pd.DataFrame:
-    """The built-in rules shipped before December 2026 (one regex per channel), same columns."""
-    return pd.DataFrame([(i + 1, p, "regex", ch) for i, (p, ch) in enumerate(PREVIOUS_DEFAULT_RULES)],
-                        columns=RULE_COLUMNS)
-
-
-def _rule_rows(rules_df: pd.DataFrame) -> list[tuple[str, str, str]]:
-    df = rules_df
-    if "position" in df.columns and df["position"].notna().all():
-        df = df.sort_values("position", kind="stable")
-    return [(str(r.pattern).strip(), str(r.match).strip().lower(), tidy_name(r.channel))
-            for r in df.itertuples(index=False)]
-
-
-def uses_previous_default_rules(db) -> bool:
-    """Whether the cache's saved rules are exactly the previous built-in set, never edited.
-
-    Such a cache can move to ``default_channel_rules()`` (the dashboard's "Restore the built-in
-    rules", which previews the change first). An empty ``channel_rules`` table already follows
-    the current defaults: False. Reads table ``channel_rules``.
-    """
-    saved = db.query("SELECT position, pattern, match, channel FROM channel_rules ORDER BY position")
-    return len(saved) > 0 and _rule_rows(saved) == _rule_rows(previous_default_channel_rules())
-
-
-# Regex rules run on every source name for every page query, so a pattern that backtracks
-# catastrophically would hang the dashboard. Two cheap guards, a heuristic rather than a proof:
-# a length limit, and no repeated group that itself holds an unbounded repetition ("(a+)+",
-# "(x+x+)+", "(.*a){20}"), the classic exponential shapes. Alternations of overlapping branches
-# ("(a|aa)+") are not detected.
-MAX_PATTERN_LENGTH = 300
-
-
-def _quantifier_at(pattern: str, i: int) -> tuple[int, bool, bool] | None:
-    """``(length, repeats, unbounded)`` of a quantifier starting at ``pattern[i]``, else None.
-
-    ``repeats``: may match its atom more than once; ``unbounded``: no upper limit. A trailing
-    ``?`` (lazy) or ``+`` (possessive) belongs to the quantifier.
-    """
-    ch = pattern[i]
-    if ch in "*+":
-        length, repeats, unbounded = 1, True, True
-    elif ch == "?":
-        length, repeats, unbounded = 1, False, False
-    elif ch == "{":
-        m = re.match(r"\{([0-9]*)(,([0-9]*))?\}", pattern[i:])
-        if not m or (m.group(1) == "" and m.group(2) is None):
-            return None  # a literal "{"
-        if m.group(2) is None:
-            hi = int(m.group(1))
-        else:
-            hi = int(m.group(3)) if m.group(3) else None
-        length, repeats, unbounded = m.end(), hi is None or hi > 1, hi is None
-    else:
-        return None
-    if i + length < len(pattern) and pattern[i + length] in "?+":
-        length += 1
-    return length, repeats, unbounded
-
-
-def has_nested_quantifier(pattern: str) -> bool:
-    """Whether a regex repeats a group holding an unbounded repetition: ``(a+)+``, ``(x+x+)+``,
-    ``((ab)*c)*``, ``(.*a){20}``. A heuristic on the pattern's text (escapes and character classes
-    are skipped), for ``validate_rules``."""
-    holds = [False]  # per open group: whether it holds an unbounded quantifier
-    closed: bool | None = None  # the atom just before i is a group; does it hold one?
-    i, n = 0, len(pattern)
-    while i < n:
-        ch = pattern[i]
-        if ch == "\\":
-            i, closed = i + 2, None
-            continue
-        if ch == "[":
-            j = i + 1
-            if j < n and pattern[j] == "^":
-                j += 1
-            if j < n and pattern[j] == "]":
-                j += 1
-            while j < n and pattern[j] != "]":
-                j += 2 if pattern[j] == "\\" else 1
-            i, closed = j + 1, None
-            continue
-        if ch == "(":
-            holds.append(False)
-            i, closed = i + 1, None
-            continue
-        if ch == ")":
-            inner = holds.pop() if len(holds) > 1 else False
-            holds[-1] = holds[-1] or inner
-            i, closed = i + 1, inner
-            continue
-        q = _quantifier_at(pattern, i)
-        if q is not None:
-            length, repeats, unbounded = q
-            if repeats and closed:
-                return True
-            holds[-1] = holds[-1] or unbounded
-            i, closed = i + length, None
-            continue
-        i, closed = i + 1, None
-    return False
-
-
-def _check_rule(i: int, pattern: str, match: str, channel: str) -> None:
-    """``ValueError`` naming rule ``i`` and its pattern when it cannot be used (``validate_rules``)."""
-    if not pattern or not channel:
-        raise ValueError(f"Rule {i}: pattern and channel must not be empty.")
-    if match not in MATCH_KINDS:
-        raise ValueError(f"Rule {i}: match {match!r} is not one of {', '.join(MATCH_KINDS)}.")
-    if len(pattern) > MAX_PATTERN_LENGTH:
-        raise ValueError(f"Rule {i}: the pattern is {len(pattern):,} characters long; a rule pattern may have "
-                         f"at most {MAX_PATTERN_LENGTH}.")
-    if not normalise_name(pattern):
-        # Names are compared without tatweel, harakat or invisible characters: nothing is left to find.
-        raise ValueError(f"Rule {i}: the pattern {pattern!r} can never match: names are compared without "
-                         "tatweel, Arabic vowel marks and invisible characters, and nothing else is left.")
-    if match == "regex":
-        try:
-            re.compile(pattern)
-        except re.error as err:
-            raise ValueError(f"Rule {i}: the pattern {pattern!r} is not a valid regular expression ({err}).") from err
-        except OverflowError as err:
-            raise ValueError(f"Rule {i}: the pattern {pattern!r} is not a valid regular expression "
-                             "(a repetition count is too large).") from err
-        except RecursionError as err:
-            raise ValueError(f"Rule {i}: the pattern {pattern!r} is not a valid regular expression "
-                             "(it is nested too deeply).") from err
-        if has_nested_quantifier(pattern):
-            raise ValueError(f"Rule {i}: the pattern {pattern!r} repeats a group that itself repeats (like "
-                             "(a+)+), which can take minutes on some names; write it without the nested "
-                             "repetition.")
-
-
-def validate_rules(rules_df: pd.DataFrame, skip_invalid: bool = False) -> list[ChannelRule]:
-    """Rules from a DataFrame (``position`` optional: row order), checked for the user.
-
-    Raises ``ValueError`` naming the rule's position (1-based, in order) and its pattern for an
-    empty pattern or channel, an unknown match kind, a pattern longer than
-    ``MAX_PATTERN_LENGTH`` characters, one that normalises to nothing (only tatweel, harakat or
-    invisible characters: it can never match), a regex that does not compile (including
-    ``re.error``, ``OverflowError`` for a huge repetition count and ``RecursionError``) and a
-    regex with a nested repetition (``has_nested_quantifier``, a heuristic against catastrophic
-    backtracking). ``skip_invalid=True`` (rules already saved, e.g. before a check existed) leaves
-    such rules out instead: they never match, and pages keep working.
-    """
-    missing = {"pattern", "match", "channel"} - set(rules_df.columns)
-    if missing:
-        raise ValueError(f"Channel rules need the columns {', '.join(sorted(missing))}.")
-    df = rules_df.reset_index(drop=True)
-    if "position" in df.columns and df["position"].notna().all():
-        df = df.sort_values("position", kind="stable").reset_index(drop=True)
-    rules = []
-    for i, row in enumerate(df.itertuples(index=False), start=1):
-        pattern = "" if pd.isna(row.pattern) else str(row.pattern).strip()
-        match = "" if pd.isna(row.match) else str(row.match).strip().lower()
-        channel = "" if pd.isna(row.channel) else tidy_name(row.channel)
-        try:
-            _check_rule(i, pattern, match, channel)
-        except ValueError:
-            if skip_invalid:
-                continue
-            raise
-        rules.append(ChannelRule(i, pattern, match, channel))
-    return rules
-
-
-def channel_for(name: str | None, rules: list[ChannelRule]) -> str | None:
-    """The channel of a source name by the first matching rule (part before separator, then whole)."""
-    head, _ = split_source_name(name)
-    whole = normalise_name(name)
-    for candidate in dict.fromkeys((normalise_name(head), whole)):  # same string tried once
-        for rule in rules:
-            if rule.matches(candidate):
-                return rule.channel
-    return None
 
 
 def read_channel_rules(db) -> pd.DataFrame:

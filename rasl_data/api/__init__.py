@@ -1,4 +1,4 @@
-"""The HTTP layer: the RASL v2 client, its page loop, retry/rate-limit policy and typed records.
+"""The HTTP layer: the RASL v2 client and its HTTP engine, the page loop, retry/rate-limit policy and typed records.
 
 Imports nothing from the cache, analytics or outputs layers.
 
@@ -11,6 +11,9 @@ from rasl_data._lazy import lazy_exports
 
 _PUBLIC = {
     "RaslClient": "client",
+    "PacedHttp": "http",
+    "FieldReader": "fields",
+    "NamedRecord": "models",
     "Source": "models",
     "Status": "models",
     "Group": "models",

@@ -1,21 +1,17 @@
 """HTTP client for the RASL v2 API (contract: shared/rasl-api/CONTRACT.md).
 
-One ``httpx.Client`` is built in :meth:`RaslClient._build_http`; every call goes through
-:meth:`RaslClient._request`, which paces from the rate-limit headers, retries what is safe to
-retry and maps every failure to :mod:`rasl_data.errors`. Lists go through one generic loop,
-:meth:`RaslClient.iter_pages`, driven by ``meta.pagination.has_more`` (never ``links.next``,
-which drops filters) and stopped by the guards of :class:`rasl_data.api.pagination.PageGuard`.
+:class:`RaslClient` holds the endpoints: the generic page loop :meth:`RaslClient.iter_pages`,
+driven by ``meta.pagination.has_more`` (never ``links.next``, which drops filters) and stopped by
+the guards of :class:`rasl_data.api.pagination.PageGuard`, and one typed method per endpoint.
+Every call goes through :meth:`rasl_data.api.http.PacedHttp._request`, which paces from the
+rate-limit headers, retries what is safe to retry and maps every failure to :mod:`rasl_data.errors`.
 """
 
 from __future__ import annotations
 
-import random
-import threading
-import time
 from typing import Any, Callable, Iterator, Mapping
 
-import httpx
-
+from rasl_data.api.http import DEFAULT_BASE_URL, DEFAULT_MAX_WAIT, USER_AGENT, EventHandler, PacedHttp  # noqa: F401
 from rasl_data.api.models import (
     AccountInfo,
     AccountLimits,
@@ -42,31 +38,15 @@ from rasl_data.api.pagination import (
     Resource,
     encode_query,
     expected_items,
+    incomplete_list_title,
     page_loop,
     page_problem,
 )
-from rasl_data.api.retry import RateLimitPacer, WaitTooLongError, retry_delay, should_retry
-from rasl_data.errors import (
-    NotFoundError,
-    ProtocolError,
-    RaslError,
-    ValidationError,
-    decode_body,
-    error_from_response,
-    error_from_transport,
-    is_v1_envelope,
-    parse_retry_after,
-)
-
-DEFAULT_BASE_URL = "https://getrasl.io/api/v2"
-USER_AGENT = "rasl-attribution-dashboard/1.0 (+httpx)"
-# Longest pause (seconds) a caller waits when RASL asks for one; "Sync now" should not hang.
-DEFAULT_MAX_WAIT = 120.0
-
-EventHandler = Callable[[str, dict], None]
+from rasl_data.api.retry import WaitTooLongError, retry_delay  # noqa: F401 (WaitTooLongError: documented here)
+from rasl_data.errors import NotFoundError, ProtocolError, ValidationError
 
 
-class RaslClient:
+class RaslClient(PacedHttp):
     """Typed, paced, retrying client for one RASL workspace (one token).
 
     ``base_url`` e.g. ``https://getrasl.io/api/v2``; ``token`` a v2 API token (sent as
@@ -86,160 +66,6 @@ class RaslClient:
     ``Retry-After`` raises :class:`WaitTooLongError` at once. ``wait_listeners`` are called with
     ``(seconds, reason)`` when a pause starts (the sync shows "waiting 34 s for RASL's rate limit").
     """
-
-    def __init__(
-        self,
-        base_url: str,
-        token: str,
-        *,
-        transport: httpx.BaseTransport | None = None,
-        timeout: float = 30.0,
-        connect_timeout: float = 10.0,
-        max_connections: int = 8,
-        max_retries: int = 5,
-        concurrency: int = 4,
-        sleep: Callable[[float], None] = time.sleep,
-        clock: Callable[[], float] = time.time,
-        on_event: EventHandler | None = None,
-        user_agent: str = USER_AGENT,
-        rng: random.Random | None = None,
-        max_wait: float = DEFAULT_MAX_WAIT,
-    ) -> None:
-        self.base_url = (base_url or DEFAULT_BASE_URL).rstrip("/")
-        self._token = (token or "").strip()
-        self.max_retries = max_retries
-        self.concurrency = max(1, concurrency)
-        self.sleep = sleep
-        self.clock = clock
-        self.on_event = on_event
-        self.rng = rng or random.Random()
-        self.requests_made = 0
-        self.rate_limit_waits = 0
-        self.rate_limit_wait_seconds = 0.0
-        self.last_guard: str | None = None
-        self.page_retries = 0
-        self.max_wait = max_wait
-        self.wait_listeners: list[Callable[[float, str], None]] = []
-        self._lock = threading.Lock()
-        self._pacer = RateLimitPacer(clock, sleep, on_wait=self._on_rate_wait, max_wait=max_wait)
-        self._http = self._build_http(transport, timeout, connect_timeout, max_connections, user_agent)
-
-    # -- plumbing -------------------------------------------------------------------------
-    def _build_http(
-        self, transport: httpx.BaseTransport | None, timeout: float, connect_timeout: float,
-        max_connections: int, user_agent: str,
-    ) -> httpx.Client:
-        headers = {"Accept": "application/json", "User-Agent": user_agent}
-        if self._token:
-            headers["Authorization"] = f"Bearer {self._token}"
-        return httpx.Client(
-            base_url=self.base_url + "/",
-            headers=headers,
-            timeout=httpx.Timeout(timeout, connect=connect_timeout),
-            limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=max_connections),
-            transport=transport,
-            follow_redirects=False,
-        )
-
-    def close(self) -> None:
-        """Close the connection pool."""
-        self._http.close()
-
-    def __enter__(self) -> "RaslClient":
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
-
-    def __repr__(self) -> str:
-        return f"RaslClient(base_url={self.base_url!r}, token=[redacted])"
-
-    def _emit(self, kind: str, info: dict) -> None:
-        if self.on_event:
-            self.on_event(kind, info)
-
-    def _on_rate_wait(self, seconds: float, reason: str) -> None:
-        with self._lock:
-            self.rate_limit_waits += 1
-            self.rate_limit_wait_seconds += seconds
-        self._emit("rate_limit_wait", {"seconds": seconds, "reason": reason})
-        for listener in list(self.wait_listeners):
-            listener(seconds, reason)
-
-    def _backoff(self, attempt: int, method: str, path: str, reason: str, retry_after: Any = None,
-                 rate_limited: bool = False) -> None:
-        asked = parse_retry_after(retry_after, self.clock())
-        if asked is not None and asked > self.max_wait:
-            raise WaitTooLongError(asked, self.max_wait)  # fail now rather than hang "Sync now"
-        delay = retry_delay(attempt, None if retry_after is None else str(retry_after), self.clock(), self.rng,
-                            max_retry_after=self.max_wait)
-        self._emit("retry", {"attempt": attempt + 1, "method": method, "path": path, "reason": reason,
-                             "delay": delay})
-        if rate_limited:
-            self._pacer.backoff(delay)  # every worker holds; the next acquire() sleeps it out once
-        else:
-            self.sleep(delay)
-
-    def _request(self, method: str, path: str, *, params: Mapping[str, Any] | None = None,
-                 json: Any = None, max_retries: int | None = None,
-                 headers: Mapping[str, str] | None = None, ticket: int | None = None) -> dict:
-        """One API call with pacing and retries; returns the decoded success envelope.
-
-        ``ticket`` is a rate-limit slot already taken with :meth:`RateLimitPacer.try_acquire`
-        (the first attempt then does not wait). Raises a :class:`RaslError` subclass for every
-        failure (never a raw httpx exception); :class:`WaitTooLongError` when RASL asks for a
-        pause longer than ``max_wait``.
-        """
-        retries = self.max_retries if max_retries is None else max_retries
-        attempt = 0
-        while True:
-            if ticket is None:
-                ticket = self._pacer.acquire()
-            with self._lock:
-                self.requests_made += 1
-            try:
-                resp = self._http.request(method, path, params=params, json=json, headers=headers)
-            except httpx.TransportError as exc:
-                if should_retry(method, exc, attempt, retries):
-                    self._backoff(attempt, method, path, type(exc).__name__)
-                    attempt += 1
-                    ticket = None
-                    continue
-                raise error_from_transport(exc, secret=self._token, what=f"{method} {path}") from exc
-            self._pacer.observe(resp.headers, ticket, self.clock())
-            ticket = None
-            status = resp.status_code
-            try:
-                payload = decode_body(status, resp.content, resp.headers.get("content-type", ""), secret=self._token)
-            except ProtocolError as err:
-                if status < 400:
-                    if should_retry(method, err, attempt, retries):
-                        self._backoff(attempt, method, path, "undecodable body")
-                        attempt += 1
-                        continue
-                    raise
-                payload, decode_err = None, err
-            else:
-                decode_err = None
-            if status >= 400:
-                if should_retry(method, resp, attempt, retries):
-                    retry_after = resp.headers.get("Retry-After")
-                    if retry_after is None and isinstance(payload, dict) and isinstance(payload.get("meta"), dict):
-                        retry_after = payload["meta"].get("retry_after")
-                    self._backoff(attempt, method, path, f"HTTP {status}", retry_after, rate_limited=status == 429)
-                    attempt += 1
-                    continue
-                err = error_from_response(status, payload, resp.headers, secret=self._token, now=self.clock())
-                if decode_err is not None:
-                    err.detail = (err.detail + " | " + decode_err.detail).strip(" |")
-                raise err from decode_err
-            if not isinstance(payload, dict) or payload.get("success") is not True:
-                if is_v1_envelope(payload) or (isinstance(payload, dict) and payload.get("success") is False):
-                    raise error_from_response(status, payload, resp.headers, secret=self._token)
-                raise ProtocolError(
-                    None, f"HTTP {status} {method} {path}: the body is not a RASL v2 envelope "
-                          f"(no \"success\": true)", status=status, secret=self._token)
-            return payload
 
     # -- generic pages --------------------------------------------------------------------
     def _page(self, resource: Resource, params: Mapping[str, Any] | None, page_no: int, per_page: int,
@@ -295,13 +121,7 @@ class RaslClient:
             self._emit("guard", {"resource": resource.name, "guard": guard})
 
         def refetch(page_no: int, attempt: int, problem: str) -> Page:
-            delay = retry_delay(attempt, None, self.clock(), self.rng)
-            with self._lock:
-                self.page_retries += 1
-            self._emit("page_retry", {"resource": resource.name, "page": page_no, "problem": problem,
-                                      "attempt": attempt + 1, "delay": delay})
-            self.sleep(delay)
-            return self._page(resource, params, page_no, per_page, fresh=True)
+            return self._refetch_page(resource, params, page_no, per_page, attempt, problem)
 
         def admit() -> int | None:
             return self._pacer.try_acquire()[0]
@@ -310,6 +130,18 @@ class RaslClient:
                          resource.primary_key, start_page=start_page, concurrency=concurrency,
                          max_pages=max_pages, on_page=on_page, on_stop=on_stop, refetch=refetch,
                          what=resource.name, admit=admit, pause=self._pacer.acquire)
+
+    def _refetch_page(self, resource: Resource, params: Mapping[str, Any] | None, page_no: int, per_page: int,
+                      attempt: int, problem: str) -> Page:
+        """Ask again, after a backoff, for a page that came back repeated or short (``problem``);
+        counted in ``page_retries`` and announced as a ``page_retry`` event."""
+        delay = retry_delay(attempt, None, self.clock(), self.rng)
+        with self._lock:
+            self.page_retries += 1
+        self._emit("page_retry", {"resource": resource.name, "page": page_no, "problem": problem,
+                                  "attempt": attempt + 1, "delay": delay})
+        self.sleep(delay)
+        return self._page(resource, params, page_no, per_page, fresh=True)
 
     def _list_all(self, resource: Resource, params: Mapping[str, Any] | None = None) -> list:
         """Every item of a small list, or :class:`ProtocolError` when the listing is partial.
@@ -327,8 +159,7 @@ class RaslClient:
         distinct = len({getattr(i, resource.primary_key) for i in items})
         if self.last_guard in INCOMPLETE_GUARDS or (total is not None and distinct < total):
             raise ProtocolError(
-                f"RASL's {resource.name} list came back incomplete ({distinct} of {total} {resource.name}), "
-                "so nothing was saved and the previous data is kept; try again later.",
+                incomplete_list_title(resource.name, distinct, total),
                 f"{resource.name}: page loop stopped by guard {self.last_guard}, {distinct} distinct of total {total}",
             )
         return items
@@ -379,13 +210,7 @@ class RaslClient:
         for attempt in range(PAGE_RETRIES):
             if page_problem(got, None) is None:
                 return got
-            delay = retry_delay(attempt, None, self.clock(), self.rng)
-            with self._lock:
-                self.page_retries += 1
-            self._emit("page_retry", {"resource": "contacts", "page": page, "problem": SHORT_PAGE,
-                                      "attempt": attempt + 1, "delay": delay})
-            self.sleep(delay)
-            got = self._page(CONTACTS, params, page, per_page, fresh=True)
+            got = self._refetch_page(CONTACTS, params, page, per_page, attempt, SHORT_PAGE)
         if page_problem(got, None) is not None:
             raise IncompletePageError("contacts", page, len(got.items), expected_items(got), 1 + PAGE_RETRIES)
         return got
@@ -418,38 +243,6 @@ class RaslClient:
     def get_group(self, group_id: int) -> Group:
         """``GET /groups/{id}``. Raises :class:`NotFoundError`."""
         return self._get_one(GROUPS, group_id)
-
-    def _write(self, method: str, path: str, body: Any, check: Callable[[], tuple[bool, Any]]) -> dict | None:
-        """A write that may have been applied even though its answer was lost.
-
-        Only "certainly not applied" failures are retried blindly (inside ``_request``). After a
-        timeout, 5xx or garbled answer, ``check()`` asks the API whether the change is there:
-        ``(True, value)`` ends the call with ``value``; otherwise the write is sent again (within
-        ``max_retries``). Returns the success envelope, or ``{"checked": value}``.
-        """
-        attempt = 0
-        while True:
-            try:
-                return self._request(method, path, json=body)
-            except RaslError as err:
-                uncertain = err.status is None or err.status >= 500 or (
-                    isinstance(err, ProtocolError) and err.status is not None and err.status < 400)
-                if not uncertain or isinstance(err, NotFoundError):
-                    if attempt > 0:
-                        done, value = check()
-                        if done:
-                            return {"checked": value}
-                    raise
-                done, value = check()
-                self._emit("retry", {"attempt": attempt + 1, "method": method, "path": path,
-                                     "reason": f"checked after {type(err).__name__}", "applied": done})
-                if done:
-                    return {"checked": value}
-                if attempt >= self.max_retries:
-                    raise
-                self.sleep(retry_delay(attempt, None, self.clock(), self.rng))
-                attempt += 1
-
     def find_source(self, name: str) -> Source | None:
         """The source named exactly ``name`` (``GET /sources?search=``), or None."""
         return next((s for s in self.list_sources(search=name) if s.name == name), None)
@@ -490,14 +283,7 @@ class RaslClient:
     def delete_source(self, source_id: int) -> None:
         """Delete a source (``DELETE /sources/{id}``, scope ``sources:write``). Raises
         :class:`ConflictError` (``contacts_in_use``) while contacts use it, :class:`NotFoundError`."""
-        def check() -> tuple[bool, Any]:
-            try:
-                self.get_source(source_id)
-            except NotFoundError:
-                return True, None
-            return False, None
-
-        self._write("DELETE", f"{SOURCES.path}/{int(source_id)}", None, check)
+        self._write("DELETE", f"{SOURCES.path}/{int(source_id)}", None, lambda: _gone(self.get_source, source_id))
 
     def create_contact(self, fields: Mapping[str, Any]) -> Contact:
         """Create a contact (``POST /contacts``, scope ``contacts:write``, 201). ``fields`` as in
@@ -530,19 +316,7 @@ class RaslClient:
     def delete_contact(self, contact_id: int) -> None:
         """Delete a contact (``DELETE /contacts/{id}``, scope ``contacts:delete``). Raises
         :class:`NotFoundError`."""
-        def check() -> tuple[bool, Any]:
-            try:
-                self.get_contact(contact_id)
-            except NotFoundError:
-                return True, None
-            return False, None
-
-        self._write("DELETE", f"{CONTACTS.path}/{int(contact_id)}", None, check)
-
-    def call(self, method: str, path: str, *, params: Mapping[str, Any] | None = None, json: Any = None) -> dict:
-        """Any other endpoint (e.g. ``POST /groups``, ``DELETE /contacts/batch``): the decoded
-        success envelope as a dict, with the same pacing, retry rules and error mapping."""
-        return self._request(method.upper(), path, params=params, json=json)
+        self._write("DELETE", f"{CONTACTS.path}/{int(contact_id)}", None, lambda: _gone(self.get_contact, contact_id))
 
     # -- messages (scope messages:send) ---------------------------------------------------
     def send_text(self, phone: str, message: str, contact_id: int | None = None) -> SentMessage:
@@ -591,3 +365,13 @@ class RaslClient:
         """``GET /account/limits`` (scope ``account:read``); ``api_calls_per_minute`` is the
         token's rate limit."""
         return AccountLimits.from_api(self._request("GET", "/account/limits").get("data"))
+
+
+def _gone(read: Callable[[int], Any], record_id: int) -> tuple[bool, Any]:
+    """The ``check`` of a delete whose answer was lost: ``(True, None)`` when reading the record
+    raises :class:`NotFoundError` (the delete was applied), else ``(False, None)``."""
+    try:
+        read(record_id)
+    except NotFoundError:
+        return True, None
+    return False, None

@@ -9,130 +9,22 @@ a value of the wrong type raises :class:`~rasl_data.errors.ProtocolError` naming
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any, Generic, Mapping, TypeVar
+from datetime import datetime
+from typing import Any, ClassVar, Generic, Mapping, Self, TypeVar
 
-from rasl_data.errors import ProtocolError
+from rasl_data.api.fields import FieldReader, parse_timestamp, shape_error, unwrap_data  # noqa: F401 (re-exported)
 
 T = TypeVar("T")
 
 
-def _bad(where: str, expected: str, value: Any) -> ProtocolError:
-    shown = repr(value)
-    if len(shown) > 80:
-        shown = shown[:77] + "..."
-    return ProtocolError(
-        "RASL sent data in an unexpected shape.",
-        f"{where}: expected {expected}, got {type(value).__name__} {shown}",
-    )
-
-
-def parse_timestamp(value: Any, where: str = "timestamp") -> datetime:
-    """Aware UTC datetime from an ISO-8601 string with offset or ``Z`` (fractions allowed).
-
-    A string without an offset is read as UTC (the API's app timezone, contract §4.3).
-    Raises :class:`ProtocolError` naming ``where`` for anything else.
-    """
-    if not isinstance(value, str):
-        raise _bad(where, "an ISO-8601 timestamp string", value)
-    text = value.strip()
-    try:
-        dt = datetime.fromisoformat(text)
-    except ValueError:
-        raise _bad(where, "an ISO-8601 timestamp string", value) from None
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone.utc)
-    return dt.astimezone(timezone.utc)
-
-
-class _Reader:
-    """Reads typed fields from one JSON object, naming ``where.field`` in errors."""
-
-    __slots__ = ("obj", "where")
-
-    def __init__(self, obj: Any, where: str) -> None:
-        if not isinstance(obj, Mapping):
-            raise _bad(where, "an object", obj)
-        self.obj = obj
-        self.where = where
-
-    def _get(self, key: str, required: bool) -> Any:
-        if key not in self.obj:
-            if required:
-                raise ProtocolError("RASL sent data in an unexpected shape.", f"{self.where}.{key}: missing")
-            return None
-        return self.obj[key]
-
-    def int(self, key: str, *, null: bool = False, required: bool = True) -> int | None:
-        v = self._get(key, required and not null)
-        if v is None and (null or not required):
-            return None
-        if isinstance(v, bool) or not isinstance(v, int):
-            # Some PHP serialisers send numeric strings for ids; accept plain digit strings only.
-            if isinstance(v, str) and v.strip().lstrip("-").isdigit():
-                return int(v)
-            raise _bad(f"{self.where}.{key}", "an integer", v)
-        return v
-
-    def str(self, key: str, *, null: bool = False, required: bool = True) -> str | None:
-        v = self._get(key, required and not null)
-        if v is None and (null or not required):
-            return None
-        if not isinstance(v, str):
-            raise _bad(f"{self.where}.{key}", "a string", v)
-        return v
-
-    def bool(self, key: str, *, default: bool = False) -> bool:
-        v = self.obj.get(key, default)
-        if v is None:
-            return default
-        if isinstance(v, bool):
-            return v
-        if isinstance(v, int) and v in (0, 1):  # MySQL tinyint leaking through
-            return bool(v)
-        raise _bad(f"{self.where}.{key}", "a boolean", v)
-
-    def number(self, key: str, *, null: bool = False) -> float | None:
-        v = self._get(key, not null)
-        if v is None and null:
-            return None
-        if isinstance(v, bool) or not isinstance(v, (int, float)):
-            raise _bad(f"{self.where}.{key}", "a number", v)
-        return float(v)
-
-    def ts(self, key: str, *, null: bool = False, required: bool = True) -> datetime | None:
-        v = self._get(key, required and not null)
-        if v is None and (null or not required):
-            return None
-        return parse_timestamp(v, f"{self.where}.{key}")
-
-    def int_list(self, key: str) -> tuple[int, ...]:
-        v = self.obj.get(key)
-        if v is None:
-            return ()
-        if not isinstance(v, list):
-            raise _bad(f"{self.where}.{key}", "a list of integers", v)
-        out = []
-        for i, x in enumerate(v):
-            if isinstance(x, bool) or not isinstance(x, int):
-                if isinstance(x, str) and x.isdigit():
-                    x = int(x)
-                else:
-                    raise _bad(f"{self.where}.{key}[{i}]", "an integer", x)
-            out.append(x)
-        return tuple(out)
-
-
-def unwrap_data(data: Any) -> Any:
-    """Undo the GET-by-id double wrap: ``{"data": {...}}`` -> ``{...}`` (contract §3.1)."""
-    if isinstance(data, Mapping) and len(data) == 1 and isinstance(data.get("data"), Mapping):
-        return data["data"]
-    return data
-
-
 @dataclass(frozen=True)
-class Source:
-    """A contact source (``GET /sources``): id, name, created/updated as aware UTC datetimes."""
+class NamedRecord:
+    """A record with an id, a name and created/updated times (aware UTC): what sources and groups are.
+
+    ``from_api`` names the record by ``WHERE`` (``source``, ``group``) in error messages.
+    """
+
+    WHERE: ClassVar[str] = "record"
 
     id: int
     name: str
@@ -140,10 +32,17 @@ class Source:
     updated_at: datetime | None
 
     @classmethod
-    def from_api(cls, obj: Any, where: str = "source") -> "Source":
-        """Parse one API object (``source`` in error messages); raises ProtocolError."""
-        r = _Reader(unwrap_data(obj), where)
+    def from_api(cls, obj: Any, where: str | None = None) -> Self:
+        """Parse one API object (``where``, default ``cls.WHERE``, in error messages); raises ProtocolError."""
+        r = FieldReader(unwrap_data(obj), where or cls.WHERE)
         return cls(r.int("id"), r.str("name"), r.ts("created_at", null=True), r.ts("updated_at", null=True))
+
+
+@dataclass(frozen=True)
+class Source(NamedRecord):
+    """A contact source (``GET /sources``): id, name, created/updated as aware UTC datetimes."""
+
+    WHERE: ClassVar[str] = "source"
 
 
 @dataclass(frozen=True)
@@ -159,25 +58,16 @@ class Status:
     @classmethod
     def from_api(cls, obj: Any, where: str = "status") -> "Status":
         """Parse one API object (``status`` in error messages); raises ProtocolError."""
-        r = _Reader(unwrap_data(obj), where)
+        r = FieldReader(unwrap_data(obj), where)
         return cls(r.int("id"), r.str("name"), r.str("color", null=True),
                    r.ts("created_at", null=True), r.ts("updated_at", null=True))
 
 
 @dataclass(frozen=True)
-class Group:
+class Group(NamedRecord):
     """A contact group (``GET /groups``); membership lives on the contact's ``group_ids``."""
 
-    id: int
-    name: str
-    created_at: datetime | None
-    updated_at: datetime | None
-
-    @classmethod
-    def from_api(cls, obj: Any, where: str = "group") -> "Group":
-        """Parse one API object (``group`` in error messages); raises ProtocolError."""
-        r = _Reader(unwrap_data(obj), where)
-        return cls(r.int("id"), r.str("name"), r.ts("created_at", null=True), r.ts("updated_at", null=True))
+    WHERE: ClassVar[str] = "group"
 
 
 @dataclass(frozen=True)
@@ -216,12 +106,12 @@ class Contact:
     def from_api(cls, obj: Any, where: str = "contact") -> "Contact":
         """Parse one API object (``contact`` in error messages); raises ProtocolError."""
         obj = unwrap_data(obj)
-        r = _Reader(obj, where)
+        r = FieldReader(obj, where)
         groups = None
         if isinstance(obj.get("groups"), list):
             groups = tuple(Group.from_api(g, f"{where}.groups[{i}]") for i, g in enumerate(obj["groups"]))
         elif obj.get("groups") is not None:
-            raise _bad(f"{where}.groups", "a list", obj["groups"])
+            raise shape_error(f"{where}.groups", "a list", obj["groups"])
         return cls(
             id=r.int("id"),
             firstname=r.str("firstname", null=True),
@@ -270,10 +160,10 @@ class Pagination:
     @classmethod
     def from_api(cls, obj: Any, n_items: int, where: str = "meta.pagination") -> "Pagination":
         """Parse one API object (``meta.pagination`` in error messages); raises ProtocolError."""
-        r = _Reader(obj, where)
+        r = FieldReader(obj, where)
         has_more = obj.get("has_more")
         if not isinstance(has_more, bool):
-            raise _bad(f"{where}.has_more", "a boolean", has_more)
+            raise shape_error(f"{where}.has_more", "a boolean", has_more)
         return cls(
             total=r.int("total"), count=n_items, per_page=r.int("per_page"),
             current_page=r.int("current_page"), total_pages=r.int("total_pages"), has_more=has_more,
@@ -327,10 +217,10 @@ class AccountInfo:
     def from_api(cls, obj: Any, where: str = "account") -> "AccountInfo":
         """Parse one API object (``account`` in error messages); raises ProtocolError."""
         obj = unwrap_data(obj)
-        r = _Reader(obj, where)
+        r = FieldReader(obj, where)
         sub = None
         if obj.get("subscription") is not None:
-            s = _Reader(obj["subscription"], f"{where}.subscription")
+            s = FieldReader(obj["subscription"], f"{where}.subscription")
             sub = Subscription(s.str("plan_name", null=True), s.int("plan_id", null=True),
                                s.str("status", null=True), s.ts("expires_at", null=True))
         return cls(r.int("id"), r.str("name"), r.str("subdomain", null=True), r.str("status", null=True),
@@ -365,10 +255,10 @@ class AccountUsage:
         """Parse one API object (``usage`` in error messages); raises ProtocolError."""
         obj = unwrap_data(obj)
         if not isinstance(obj, Mapping):
-            raise _bad(where, "an object", obj)
+            raise shape_error(where, "an object", obj)
         counters = {}
         for key, value in obj.items():
-            r = _Reader(value, f"{where}.{key}")
+            r = FieldReader(value, f"{where}.{key}")
             unlimited = r.bool("is_unlimited")
             limit = r.int("limit", null=True)
             counters[key] = UsageCounter(
@@ -405,16 +295,16 @@ class AccountLimits:
     def from_api(cls, obj: Any, where: str = "limits") -> "AccountLimits":
         """Parse one API object (``limits`` in error messages); raises ProtocolError."""
         obj = unwrap_data(obj)
-        r = _Reader(obj, where)
+        r = FieldReader(obj, where)
         raw_limits = r.obj.get("limits") or {}
         raw_features = r.obj.get("features") or {}
         if not isinstance(raw_limits, Mapping):
-            raise _bad(f"{where}.limits", "an object", raw_limits)
+            raise shape_error(f"{where}.limits", "an object", raw_limits)
         if not isinstance(raw_features, Mapping):
-            raise _bad(f"{where}.features", "an object", raw_features)
+            raise shape_error(f"{where}.features", "an object", raw_features)
         limits = {}
         for key, value in raw_limits.items():
-            lr = _Reader(value, f"{where}.limits.{key}")
+            lr = FieldReader(value, f"{where}.limits.{key}")
             unlimited = lr.bool("is_unlimited")
             limit = lr.int("limit", null=True)
             limits[key] = PlanLimit(None if unlimited or limit == -1 else limit,
@@ -422,7 +312,7 @@ class AccountLimits:
         features = {}
         for key, value in raw_features.items():
             if not isinstance(value, bool):
-                raise _bad(f"{where}.features.{key}", "a boolean", value)
+                raise shape_error(f"{where}.features.{key}", "a boolean", value)
             features[key] = value
         return cls(limits, features)
 
@@ -449,7 +339,7 @@ class SentMessage:
     def from_api(cls, obj: Any, where: str = "message") -> "SentMessage":
         """Parse the ``data`` of a send answer; tolerant of missing optional fields (the shape is
         read from RASL's code, not a recorded answer). Raises ProtocolError for a non-object."""
-        r = _Reader(unwrap_data(obj), where)
+        r = FieldReader(unwrap_data(obj), where)
         raw_id = r.obj.get("message_id", r.obj.get("id"))
         message_id = None if raw_id is None else str(raw_id)
         phone = r.obj.get("phone")

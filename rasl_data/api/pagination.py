@@ -11,10 +11,11 @@ from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any, Callable, Generator, Iterator, Mapping
 
 from rasl_data.api.models import Contact, Group, Page, Source, Status
 from rasl_data.errors import ProtocolError
+from rasl_data.i18n import N_, _
 
 MAX_PER_PAGE = 100
 
@@ -34,6 +35,44 @@ SHORT_PAGE = "short_page"
 PAGE_RETRIES = 3
 
 
+# "RASL's <items> list came back incomplete": one whole sentence per list, so that a translation can
+# word each list its own way; any other list is named as given.
+_INCOMPLETE_PAGE = {
+    "contacts": N_("RASL's contacts list came back incomplete (page {page} held {received} of the {expected} "
+                   "contacts it promised, {tries} tries), so nothing was saved and the previous data is kept; "
+                   "try again later."),
+    "sources": N_("RASL's sources list came back incomplete (page {page} held {received} of the {expected} "
+                  "sources it promised, {tries} tries), so nothing was saved and the previous data is kept; "
+                  "try again later."),
+    "statuses": N_("RASL's statuses list came back incomplete (page {page} held {received} of the {expected} "
+                   "statuses it promised, {tries} tries), so nothing was saved and the previous data is kept; "
+                   "try again later."),
+    "groups": N_("RASL's groups list came back incomplete (page {page} held {received} of the {expected} "
+                 "groups it promised, {tries} tries), so nothing was saved and the previous data is kept; "
+                 "try again later."),
+}
+_INCOMPLETE_PAGE_OTHER = N_("RASL's {items} list came back incomplete (page {page} held {received} of the "
+                            "{expected} {items} it promised, {tries} tries), so nothing was saved and the previous "
+                            "data is kept; try again later.")
+_INCOMPLETE_LIST = {
+    "contacts": N_("RASL's contacts list came back incomplete ({received} of {total} contacts), so nothing was "
+                   "saved and the previous data is kept; try again later."),
+    "sources": N_("RASL's sources list came back incomplete ({received} of {total} sources), so nothing was "
+                  "saved and the previous data is kept; try again later."),
+    "statuses": N_("RASL's statuses list came back incomplete ({received} of {total} statuses), so nothing was "
+                   "saved and the previous data is kept; try again later."),
+    "groups": N_("RASL's groups list came back incomplete ({received} of {total} groups), so nothing was "
+                 "saved and the previous data is kept; try again later."),
+}
+_INCOMPLETE_LIST_OTHER = N_("RASL's {items} list came back incomplete ({received} of {total} {items}), so nothing "
+                            "was saved and the previous data is kept; try again later.")
+
+
+def incomplete_list_title(what: str, received: int, total: int | None) -> str:
+    """The title when listing ``what`` (``sources``, ...) gave ``received`` distinct items of ``total``."""
+    return _(_INCOMPLETE_LIST.get(what, _INCOMPLETE_LIST_OTHER)).format(items=what, received=received, total=total)
+
+
 class IncompletePageError(ProtocolError):
     """A list page kept coming back short of what its own pagination promised (after retries).
 
@@ -42,9 +81,8 @@ class IncompletePageError(ProtocolError):
 
     def __init__(self, what: str, page_no: int, received: int, expected: int, tries: int) -> None:
         super().__init__(
-            f"RASL's {what} list came back incomplete (page {page_no} held {received} of the {expected} "
-            f"{what} it promised, {tries} tries), so nothing was saved and the previous data is kept; "
-            "try again later.",
+            _(_INCOMPLETE_PAGE.get(what, _INCOMPLETE_PAGE_OTHER)).format(
+                items=what, page=page_no, received=received, expected=expected, tries=tries),
             f"{what} page {page_no}: {received} items, pagination promises {expected}",
         )
         self.page_no, self.received, self.expected = page_no, received, expected
@@ -217,78 +255,113 @@ def page_loop(
     ``fetch(n, ticket)``. While the budget is out the loop keeps delivering the pages in
     flight, and waits (on the caller's thread, so progress can say so) only when none is left.
     """
-    guard = PageGuard(max_pages)
+    loop = _PageLoop(fetch, primary_key, max_pages, on_page, on_stop, refetch, page_retries, what)
+    first = fetch(start_page)
+    if (yield from loop.deliver(first)):
+        return
+    workers = max(1, concurrency)
+    if workers == 1:
+        yield from loop.serial(start_page + 1)
+    else:
+        yield from loop.concurrent(first, start_page + 1, workers, admit, pause)
 
-    def settle(page: Page) -> tuple[Page, str | None]:
+
+class _PageLoop:
+    """One run of :func:`page_loop`: its guard and callbacks, and the steps every page passes."""
+
+    def __init__(self, fetch: Callable[..., Page], primary_key: str, max_pages: int | None,
+                 on_page: Callable[[Page], None] | None, on_stop: Callable[[str | None], None] | None,
+                 refetch: Callable[[int, int, str], Page] | None, page_retries: int, what: str) -> None:
+        self.fetch = fetch
+        self.primary_key = primary_key
+        self.max_pages = max_pages
+        self.on_page = on_page
+        self.on_stop = on_stop
+        self.refetch = refetch
+        self.page_retries = page_retries
+        self.what = what
+        self.guard = PageGuard(max_pages)
+
+    def settle(self, page: Page) -> tuple[Page, str | None]:
         """Ask again for a repeated or short page until it is sound or the retries run out."""
         attempt = 0
         while True:
-            problem = page_problem(page, guard.previous_ids, primary_key)
-            if problem is None or refetch is None or attempt >= page_retries:
+            problem = page_problem(page, self.guard.previous_ids, self.primary_key)
+            if problem is None or self.refetch is None or attempt >= self.page_retries:
                 return page, problem
-            page = refetch(page.page_no, attempt, problem)
+            page = self.refetch(page.page_no, attempt, problem)
             attempt += 1
 
-    def accept(page: Page) -> tuple[Page, bool, str | None]:
-        page, problem = settle(page)
+    def accept(self, page: Page) -> tuple[Page, bool, str | None]:
+        """``(page, whether to yield it, the guard that fired)``; a page that stays short raises
+        :class:`IncompletePageError`."""
+        page, problem = self.settle(page)
         if problem == GUARD_REPEATED_PAGE:
-            return page, False, guard.repeated()
+            return page, False, self.guard.repeated()
         if problem == SHORT_PAGE:
-            raise IncompletePageError(what, page.page_no, len(page.items), expected_items(page),
-                                      1 + (page_retries if refetch is not None else 0))
-        ids = tuple(getattr(item, primary_key) for item in page.items)
+            raise IncompletePageError(self.what, page.page_no, len(page.items), expected_items(page),
+                                      1 + (self.page_retries if self.refetch is not None else 0))
+        ids = tuple(getattr(item, self.primary_key) for item in page.items)
         p = page.pagination
-        return page, True, guard.after(page.page_no, ids, p.has_more, p.total_pages)
+        return page, True, self.guard.after(page.page_no, ids, p.has_more, p.total_pages)
 
-    def deliver(page: Page) -> Iterator[Page]:
+    def deliver(self, page: Page) -> Generator[Page, None, str | None]:
         """Yield ``page`` (or its sound re-read) unless it repeats; returns the guard that fired
         (after ``on_stop``)."""
-        page, ok, fired = accept(page)
+        page, ok, fired = self.accept(page)
         if ok:
-            if on_page:
-                on_page(page)
+            if self.on_page:
+                self.on_page(page)
             yield page
-        if fired and on_stop:
-            on_stop(fired)
+        if fired and self.on_stop:
+            self.on_stop(fired)
         return fired
 
-    page = fetch(start_page)
-    if (yield from deliver(page)):
-        return
-    workers = max(1, concurrency)
-    next_no = start_page + 1
-    if workers == 1:
+    def serial(self, next_no: int) -> Iterator[Page]:
+        """Pages ``next_no``, ``next_no + 1``, ... one at a time until a guard fires."""
         while True:
-            if (yield from deliver(fetch(next_no))):
+            if (yield from self.deliver(self.fetch(next_no))):
                 return
             next_no += 1
-    last_known = page.pagination.total_pages
-    pending: deque[tuple[int, Future]] = deque()
-    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="rasl-pages")
-    try:
-        while True:
-            # A bounded queue of pages in flight, never beyond the last page the server announced.
-            while len(pending) < 2 * workers and next_no <= last_known and (max_pages is None or next_no <= max_pages):
-                if admit is None:
-                    pending.append((next_no, pool.submit(fetch, next_no)))
-                else:
-                    ticket = admit()
-                    if ticket is None:
-                        if pending:
-                            break  # deliver what is in flight while the budget is out
-                        ticket = pause() if pause else None
-                    pending.append((next_no, pool.submit(fetch, next_no, ticket)))
-                next_no += 1
-            if not pending:
-                if on_stop:
-                    on_stop(guard.fired or GUARD_PAST_TOTAL_PAGES)
-                return
-            _, fut = pending.popleft()
-            page = fut.result()
-            last_known = max(last_known, page.pagination.total_pages)
-            if (yield from deliver(page)):
-                return
-    finally:
-        for _, fut in pending:
-            fut.cancel()
-        pool.shutdown(wait=True, cancel_futures=True)
+
+    def concurrent(self, first: Page, next_no: int, workers: int, admit: Callable[[], Any] | None,
+                   pause: Callable[[], Any] | None) -> Iterator[Page]:
+        """Pages from ``next_no`` fetched by ``workers`` threads, yielded in order; in-flight
+        fetches are cancelled or finished when the loop ends (or its consumer stops)."""
+        last_known = first.pagination.total_pages
+        pending: deque[tuple[int, Future]] = deque()
+        pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="rasl-pages")
+        try:
+            while True:
+                next_no = self._submit(pool, pending, next_no, last_known, workers, admit, pause)
+                if not pending:
+                    if self.on_stop:
+                        self.on_stop(self.guard.fired or GUARD_PAST_TOTAL_PAGES)
+                    return
+                _, fut = pending.popleft()
+                page = fut.result()
+                last_known = max(last_known, page.pagination.total_pages)
+                if (yield from self.deliver(page)):
+                    return
+        finally:
+            for _, fut in pending:
+                fut.cancel()
+            pool.shutdown(wait=True, cancel_futures=True)
+
+    def _submit(self, pool: ThreadPoolExecutor, pending: deque, next_no: int, last_known: int, workers: int,
+                admit: Callable[[], Any] | None, pause: Callable[[], Any] | None) -> int:
+        """Queue pages from ``next_no`` (at most ``2 * workers`` in flight, never past the last page
+        the server announced); returns the next page number still to queue."""
+        while len(pending) < 2 * workers and next_no <= last_known and (
+                self.max_pages is None or next_no <= self.max_pages):
+            if admit is None:
+                pending.append((next_no, pool.submit(self.fetch, next_no)))
+            else:
+                ticket = admit()
+                if ticket is None:
+                    if pending:
+                        break  # deliver what is in flight while the budget is out
+                    ticket = pause() if pause else None
+                pending.append((next_no, pool.submit(self.fetch, next_no, ticket)))
+            next_no += 1
+        return next_no

@@ -17,6 +17,7 @@ from typing import Any, Callable, Mapping, Protocol
 import httpx
 
 from rasl_data.errors import ProtocolError, RaslError, RateLimitedError, parse_retry_after
+from rasl_data.i18n import _, format_number
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -126,12 +127,14 @@ def describe_wait(seconds: float) -> str:
     """A wait in the user's terms: ``45 s``, ``3 min``, ``1 h 30 min``, ``24 h``."""
     seconds = max(0.0, float(seconds))
     if seconds < 90:
-        return f"{max(1, round(seconds))} s"
+        return _("{seconds} s").format(seconds=format_number(max(1, round(seconds))))
     minutes = math.ceil(seconds / 60)
     if minutes < 90:
-        return f"{minutes} min"
+        return _("{minutes} min").format(minutes=format_number(minutes))
     hours, rest = divmod(minutes, 60)
-    return f"{hours} h" + (f" {rest} min" if rest else "")
+    if rest:
+        return _("{hours} h {minutes} min").format(hours=format_number(hours), minutes=format_number(rest))
+    return _("{hours} h").format(hours=format_number(hours))
 
 
 class WaitTooLongError(RateLimitedError):
@@ -140,11 +143,11 @@ class WaitTooLongError(RateLimitedError):
     ``retry_after`` is the wait RASL asked for, in seconds.
     """
 
-    def __init__(self, seconds: float, max_wait: float, why: str = "before the next request") -> None:
+    def __init__(self, seconds: float, max_wait: float) -> None:
         super().__init__(
-            f"RASL asks to wait {describe_wait(seconds)} {why}, longer than the {describe_wait(max_wait)} this "
-            "sync may wait, so it stopped and the previous data is kept; try again later "
-            "(RASL_MAX_RETRY_WAIT or sync --max-wait allow longer waits).",
+            _("RASL asks to wait {wait} before the next request, longer than the {limit} this sync may wait, so it "
+              "stopped and the previous data is kept; try again later (RASL_MAX_RETRY_WAIT or sync --max-wait "
+              "allow longer waits).").format(wait=describe_wait(seconds), limit=describe_wait(max_wait)),
             f"wait asked {seconds:.0f} s, max wait {max_wait:.0f} s",
             status=429, retry_after=seconds,
         )

@@ -40,6 +40,21 @@ def iso_date(text: str) -> date:
         raise argparse.ArgumentTypeError(str(err).rstrip(".")) from None
 
 
+def whole_number(name: str, low: int, high: int):
+    """An argparse type: a whole number from ``low`` to ``high``; anything else is a one-line error
+    naming the option (``name``, e.g. ``--port``) and the range."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text.strip())
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{value} is out of range: {name} must be from {low:,} to {high:,}")
+        return value
+    parse.__name__ = name  # argparse names the type in some messages
+    return parse
+
+
 class BadInput(ValueError):
     """A command's input cannot be used; the message is one line (exit code 2)."""
 
