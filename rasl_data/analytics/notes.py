@@ -3,7 +3,8 @@
 ``notes(db, start, end, tz=..., kinds=...)`` returns one row per note (``COLUMNS``):
 
 * ``manual``: the notes people wrote (table ``annotations``, ``rasl_data.cache.notes``);
-* ``source_created``: a source's ``created_at`` (table ``sources``, deleted sources too), as a local day;
+* ``source_created``: a source's ``created_at`` (table ``sources``, deleted sources too), as a local day,
+  under the name it had then (the old name of its first recorded rename);
 * ``source_renamed``: a rename a sync saw or the dashboard made (table ``source_renames``), on the
   local day of ``renamed_at`` (RASL's ``updated_at`` of the source when the sync saw the new name);
 * ``ramadan``: Ramadan of each Hijri year, one span from 1 Ramadan to its last day (Umm al-Qura,
@@ -74,13 +75,16 @@ def _created(db, start: date, end: date, tz: str) -> list[dict]:
     lo, hi = periods.utc_window(start, end)
     df = db.query("SELECT id, name, created_at FROM sources WHERE created_at >= ? AND created_at < ? "
                   "ORDER BY created_at, id", [lo, hi])
+    # Named as it was when created: the old name of its first recorded rename, else its name now.
+    renames = table.read_renames(db)
+    first_names = {int(r.source_id): r.old_name for r in renames.iloc[::-1].itertuples()}
     out = []
     for r in df.itertuples():
         day = _local_day(r.created_at, tz)
         if not start <= day <= end:  # the window has a day of margin each side for any zone
             continue
         out.append(dict(kind="source_created", start=day, end=day, source_id=int(r.id),
-                        text=_("Source created: {name}").format(name=r.name)))
+                        text=_("Source created: {name}").format(name=first_names.get(int(r.id), r.name))))
     return out
 
 
