@@ -13,7 +13,7 @@ from datetime import date
 import duckdb
 import pytest
 
-from rasl_data.access import CLI_ACTOR, Actor, AccessDeniedError
+from rasl_data.access import CLI_ACTOR, AccessDeniedError, Actor
 from rasl_data.cache import store
 from rasl_data.cache.notes import AnnotationError, check_note, latest_date
 
