@@ -135,3 +135,20 @@ def test_manual_notes_are_included_and_a_dashboard_rename_is_recorded(tmp_path):
     # A sync afterwards sees no new name, so the rename is recorded once.
     assert ws.sync().outcome == "success"
     assert ws.reader.query("SELECT count(*) AS n, min(via) AS via FROM source_renames").values.tolist() == [[1, "dashboard"]]
+
+
+def test_automatic_notes_speak_arabic_from_the_catalog(world):
+    from babel.messages.pofile import read_po
+
+    from rasl_data import i18n
+
+    with i18n.po_path("ar").open("rb") as fh:
+        po = read_po(fh, locale="ar")
+    with i18n.use("ar", "arabic-indic"):
+        got = auto.notes(world, date(2026, 2, 1), date(2026, 3, 31), tz="Asia/Riyadh", now=NOW,
+                         kinds=["ramadan", "source_renamed"])
+    assert list(got["text"]) == [
+        po.get("Ramadan {year} AH").string.format(year="١٤٤٧"),
+        po.get("Source renamed: {old} → {new}").string.format(old="Instagram / Ramadan", new="Instagram / Eid"),
+    ]
+    assert "رمضان" in got["text"].iloc[0]  # the glossary's word, hand-written

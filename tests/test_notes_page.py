@@ -122,3 +122,18 @@ def test_kinds_switched_off_in_the_sidebar_leave_the_charts(small_ws):
     at.session_state["notes_kinds"] = []
     at.run()
     assert note_shapes(figures(at)[0]) == [] and note_labels(figures(at)[0]) == []
+
+
+def test_removing_a_note_removed_meanwhile_says_so(small_ws):
+    from ui import context
+
+    ws = context.WORKSPACE_OVERRIDE
+    note_id = ws.add_annotation(date(2026, 3, 3), "Soon gone", actor=LOCAL_ACTOR)
+    at = run_app(CUSTOM_QP, page=NOTES_PAGE)
+    at.selectbox(key="notes_remove_id").set_value(note_id).run()
+    at.checkbox(key="notes_remove_ok").check().run()
+    ws.remove_annotation(note_id, actor=LOCAL_ACTOR)  # another editor, in another session
+    at.button(key="notes_remove").click()
+    at.run()
+    assert not at.exception
+    assert any(f"no note \\#{note_id}" in e.value or f"no note #{note_id}" in rendered_text(e.value) for e in at.error)

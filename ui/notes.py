@@ -103,9 +103,15 @@ def field_error(form: str, field: str) -> None:
                  icon=":material/error:")
 
 
+FORM_FIELDS = {ADD: ("date", "end", "text"), EDIT: ("id", "date", "end", "text"), REMOVE: ()}
+"""The fields each form draws a message under; any other message goes in the form's own box."""
+
+
 def _outcome_of_error(form: str, err: Exception) -> forms.Outcome:
     if isinstance(err, notes_table.AnnotationError):
-        return forms.Outcome(_FORM + form, "error", "", {err.field or "text": [str(err)]})
+        if err.field in FORM_FIELDS[form]:
+            return forms.Outcome(_FORM + form, "error", "", {err.field: [str(err)]})
+        return forms.Outcome(_FORM + form, "error", md_literal(str(err)))
     if isinstance(err, RaslError):
         return forms.Outcome(_FORM + form, "error", forms.error_text(err, _("change notes")))
     return forms.Outcome(_FORM + form, "error",
