@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Callable
 from rasl_data.access import AccessDeniedError, Actor, require_editor
 from rasl_data.api.client import RaslClient
 from rasl_data.cache import audit, store
-from rasl_data.cache import notes as source_history
+from rasl_data.cache import notes as notes_table
 from rasl_data.cache.audit import AuditEntry
 from rasl_data.cache.sync import SyncProgress, SyncResult, sync
 from rasl_data.errors import RaslError
@@ -257,7 +257,7 @@ class Workspace:
             self._journal("rename", src.id, src.name)
             self._upsert_source(con, src)
             entry.after = {"name": src.name}
-            source_history.record_dashboard_rename(con, src.id, old, src.name)  # the charts' rename notes
+            notes_table.record_dashboard_rename(con, src.id, old, src.name)  # the charts' rename notes
 
         def call():
             with self.client() as client:
@@ -441,7 +441,7 @@ class Workspace:
     # -- notes on the charts (table ``annotations``; cache only, no API call) ---------------
     def annotations(self) -> pd.DataFrame:
         """The live notes written by people (``rasl_data.cache.notes.read_notes``)."""
-        return source_history.read_notes(self.reader)
+        return notes_table.read_notes(self.reader)
 
     def _note_change(self, action: str, note_id, before, *, actor: Actor) -> AuditEntry:
         entry = AuditEntry(action, "annotation", note_id, (before or {}).get("text", ""), before=before)
@@ -459,12 +459,12 @@ class Workspace:
         date outside 2000-01-01 .. ``today`` + 5 years; nothing is written then.
         """
         entry = self._note_change("annotation.add", None, None, actor=actor)
-        note = source_history.check_note(start, end, text, today)
+        note = notes_table.check_note(start, end, text, today)
         entry.object_name, entry.after = note.text, note.as_dict()
         made: dict[str, int] = {}
 
         def write(con, _result) -> None:
-            made["id"] = source_history.insert_note(con, note, actor.email)
+            made["id"] = notes_table.insert_note(con, note, actor.email)
             entry.object_id = made["id"]
 
         self._audited_change(actor, entry, None, write)
@@ -480,11 +480,11 @@ class Workspace:
         before = self._stored_note(note_id)
         entry = self._note_change("annotation.edit", int(note_id), before, actor=actor)
         if before is None:
-            raise source_history.unknown_note(note_id)
-        note = source_history.check_note(start, end, text, today)
+            raise notes_table.unknown_note(note_id)
+        note = notes_table.check_note(start, end, text, today)
         entry.object_name, entry.after = note.text, note.as_dict()
         self._audited_change(actor, entry, None,
-                             lambda con, _r: source_history.update_note(con, int(note_id), note, actor.email))
+                             lambda con, _r: notes_table.update_note(con, int(note_id), note, actor.email))
 
     def remove_annotation(self, note_id: int, *, actor: Actor) -> None:
         """Remove note ``note_id`` from the charts (its row stays, marked ``removed_at``/``removed_by``).
@@ -495,9 +495,9 @@ class Workspace:
         before = self._stored_note(note_id)
         entry = self._note_change("annotation.remove", int(note_id), before, actor=actor)
         if before is None:
-            raise source_history.unknown_note(note_id)
+            raise notes_table.unknown_note(note_id)
         self._audited_change(actor, entry, None,
-                             lambda con, _r: source_history.remove_note(con, int(note_id), actor.email))
+                             lambda con, _r: notes_table.remove_note(con, int(note_id), actor.email))
 
     def _stored_note(self, note_id) -> dict | None:
         """Live note ``note_id`` as the audit log's ``before`` (ISO dates), or ``None``."""
@@ -505,9 +505,9 @@ class Workspace:
             note_id = int(note_id)
         except (TypeError, ValueError):
             return None
-        notes = source_history.read_notes(self.reader)
+        notes = notes_table.read_notes(self.reader)
         row = notes[notes["id"] == note_id]
         if row.empty:
             return None
         r = row.iloc[0]
-        return source_history.Note(r["start"], r["end"], r["text"]).as_dict()
+        return notes_table.Note(r["start"], r["end"], r["text"]).as_dict()
