@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import streamlit as st
 
+from rasl_data.i18n import _
 from ui import charts, context, data, filters, frame, locale, sync_panel
+from ui import notes as chart_notes
 
 st.set_page_config(page_title="RASL attribution", page_icon=":material/insights:", layout="wide")
 locale.apply()  # before anything is drawn: the language and digits of this run
@@ -29,6 +31,7 @@ PAGES = [
     st.Page("pages/weekly.py", title="Weekly review", icon=":material/event_note:", url_path="weekly"),
     st.Page("pages/health.py", title="Data health", icon=":material/health_and_safety:", url_path="health"),
     st.Page("pages/audit.py", title="Audit log", icon=":material/history:", url_path="audit"),
+    st.Page("pages/notes.py", title=_("Notes"), icon=":material/sticky_note_2:", url_path="notes"),
     st.Page("pages/settings.py", title="Settings", icon=":material/settings:", url_path="settings"),
     st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", url_path="overview",
             visibility="hidden"),
@@ -53,6 +56,7 @@ with st.sidebar:
     # Drawn on every page, even where unused, so the filter state survives page switches
     # (Streamlit drops the state of widgets a run does not draw).
     filters.sidebar(ws, page_name=page.url_path)
+    chart_notes.sidebar()  # which kinds of notes the time charts show
 
 charts.set_colours(data.series_colours())
 

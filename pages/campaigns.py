@@ -6,6 +6,7 @@ import streamlit as st
 
 from rasl_data.analytics import acquisition, attribution
 from ui import attribution_editors, charts, data, filters, forms, frame, widgets
+from ui import notes as chart_notes
 
 frame.ensure_app_frame()  # first: a bare page run reruns inside app.py
 
@@ -31,6 +32,7 @@ else:
     key_col = "group_id" if by == "group" else by
     fig = charts.stacked_bars(acq, x="period_start", y="new_contacts", colour=by, colour_keys=key_col)
     clickable = by in ("channel", "campaign")
+    chart_notes.annotate(fig, view)  # notes on the time axis (sidebar: Notes on charts)
     st.plotly_chart(fig, key=f"cc_chart_{by}", width="stretch", config={"displaylogo": False},
                     **({"on_select": widgets.chart_click_filter(f"cc_chart_{by}", by, fig), "selection_mode": "points"}
                        if clickable else {}))

@@ -9,6 +9,7 @@ from rasl_data.analytics import acquisition, periods
 from rasl_data.errors import CacheError
 from rasl_data.text import md_literal
 from ui import charts, context, data, filters, frame, sync_panel, widgets
+from ui import notes as chart_notes
 from ui.errors import show_error
 
 frame.ensure_app_frame()  # first: a bare page run reruns inside app.py
@@ -57,6 +58,7 @@ else:
     fig = charts.line_chart(trend, x="period_start", y="unattributed_share", y_title="Unattributed share", percent=True)
     fig.update_traces(line_color=charts.UNATTRIBUTED_COLOUR, customdata=trend[["unattributed", "new_contacts"]],
                       hovertemplate="%{y:.1%} (%{customdata[0]:,} of %{customdata[1]:,})<extra></extra>")
+    chart_notes.annotate(fig, view)  # notes on the time axis (sidebar: Notes on charts)
     st.plotly_chart(fig, key="h_unattributed", width="stretch", config={"displaylogo": False})
     widgets.csv_download(trend, f"unattributed-{view.granularity}", view, key="dl_h_trend")
 

@@ -6,6 +6,7 @@ import streamlit as st
 
 from rasl_data.analytics import acquisition, comparison, periods
 from ui import charts, data, filters, frame, performance_views, widgets
+from ui import notes as chart_notes
 
 frame.ensure_app_frame()  # first: a bare page run reruns inside app.py
 
@@ -33,6 +34,7 @@ else:
     if len(comp):
         charts.add_comparison_line(fig, list(comp["period_start"]), list(comp["previous"]),
                                    f"Total, {widgets.COMPARE_WORDS[view.compare]}")
+    chart_notes.annotate(fig, view)  # notes on the time axis (sidebar: Notes on charts)
     st.plotly_chart(fig, key="ov_chart", on_select=widgets.chart_click_filter("ov_chart", by, fig),
                     selection_mode="points", config={"displaylogo": False}, width="stretch")
     widgets.note(f"One bar per {view.granularity}, labelled with its first day. Click a bar to filter every page to "

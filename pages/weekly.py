@@ -18,6 +18,7 @@ from rasl_data.analytics import periods, weekly_review
 from rasl_data.analytics.acquisition import Filters
 from rasl_data.outputs import weekly_pack
 from ui import context, data, filters, frame, performance_views, widgets
+from ui import notes as chart_notes
 
 frame.ensure_app_frame()  # first: a bare page run reruns inside app.py
 
@@ -128,6 +129,7 @@ st.download_button(
 # --- charts -----------------------------------------------------------------------------------------
 if not nothing:
     figures = weekly_pack.weekly_figures(review, data.series_colours())
+    chart_notes.annotate_weekly(figures, review)  # notes on the time axes (sidebar: Notes on charts)
     st.plotly_chart(figures["weekly_new_contacts"], width="stretch", key="wk_chart_weeks",
                     config={"displaylogo": False})
     st.plotly_chart(figures["daily_new_contacts_by_source"], width="stretch", key="wk_chart_daily",

@@ -247,3 +247,13 @@ def stacked_share_bars(df: pd.DataFrame, *, x: str, y: str, colour: str, height:
     # A hair past 100 % so the last tick (0.2 x 5 = 1.0000000000000002) and its label are drawn.
     percent_axis(fig, "x", 1.0, range=[0, 1.0001])
     return _layout(fig, height=height or max(260, 30 * len(labels) + 120))
+
+
+def add_annotations(fig: go.Figure, notes: pd.DataFrame, starts, granularity: str) -> go.Figure:
+    """Draw chart notes (``rasl_data.analytics.notes.notes``) on a time chart whose points are
+    the period starts ``starts`` of ``granularity``: a dotted line or a shaded span per note, labels
+    staggered, notes of one period in one label with their full texts in its hover
+    (``rasl_data.outputs.chart_notes``). Texts are shown literally. Returns ``fig``."""
+    from rasl_data.outputs import chart_notes
+
+    return chart_notes.add_notes(fig, notes, chart_notes.period_slots(starts, granularity))

@@ -34,6 +34,7 @@ if TYPE_CHECKING:  # the sync command never needs pandas; readers get DataFrames
     import pandas as pd
 
 from rasl_data.cache import audit, delivery_log, spend_schema
+from rasl_data.cache import notes as notes_schema
 from rasl_data.errors import CacheBusyError, CacheError  # noqa: F401 - raised here, caught as store.CacheError
 
 SCHEMA_VERSION = "1"
@@ -81,6 +82,9 @@ TABLES = (
     "sync_runs", "sync_state", "channel_rules", "source_labels", "audit_log", "deliveries",
     "workspace_settings", "spend", "targets",
 )
+# Notes on the charts and the source renames they show (rasl_data.cache.notes).
+SCHEMA += notes_schema.SCHEMA
+TABLES += notes_schema.TABLES
 
 
 def connect(path: Path | str, *, read_only: bool = False, memory_limit: str = MEMORY_LIMIT) -> duckdb.DuckDBPyConnection:

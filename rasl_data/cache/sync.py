@@ -33,6 +33,7 @@ import duckdb
 
 from rasl_data.api.pagination import INCOMPLETE_GUARDS
 from rasl_data.api.retry import describe_wait
+from rasl_data.cache import notes as source_history
 from rasl_data.cache import store
 from rasl_data.cache.deletions import PER_PAGE, _check_listing, _confirm_gone, _reconcile
 from rasl_data.errors import ProtocolError, RaslError
@@ -460,7 +461,9 @@ def sync(
 def _sync_dimensions(run: _Run, client: Any) -> None:
     """``GET /sources``, ``/statuses`` and ``/groups`` into their tables (a full list each time)."""
     run.report(phase="sources")
+    source_history.snapshot_source_names(run.con)  # renames are recorded (table source_renames)
     run.sync_dimension("sources", client.list_sources(), ("id", "name", "created_at", "updated_at"))
+    source_history.record_source_renames(run.con, run.now)
     run.report(phase="statuses")
     run.sync_dimension("statuses", client.list_statuses(), ("id", "name", "color", "created_at", "updated_at"))
     run.report(phase="groups")

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Callable
 from rasl_data.access import AccessDeniedError, Actor, require_editor
 from rasl_data.api.client import RaslClient
 from rasl_data.cache import audit, store
+from rasl_data.cache import notes as notes_table
 from rasl_data.cache.audit import AuditEntry
 from rasl_data.cache.sync import SyncProgress, SyncResult, sync
 from rasl_data.errors import RaslError
@@ -256,6 +257,7 @@ class Workspace:
             self._journal("rename", src.id, src.name)
             self._upsert_source(con, src)
             entry.after = {"name": src.name}
+            notes_table.record_dashboard_rename(con, src.id, old, src.name)  # the charts' rename notes
 
         def call():
             with self.client() as client:
@@ -435,3 +437,77 @@ class Workspace:
                 except RaslError as err:
                     out[scope] = err.title
         return out
+
+    # -- notes on the charts (table ``annotations``; cache only, no API call) ---------------
+    def annotations(self) -> pd.DataFrame:
+        """The live notes written by people (``rasl_data.cache.notes.read_notes``)."""
+        return notes_table.read_notes(self.reader)
+
+    def _note_change(self, action: str, note_id, before, *, actor: Actor) -> AuditEntry:
+        entry = AuditEntry(action, "annotation", note_id, (before or {}).get("text", ""), before=before)
+        if not actor.can_edit:
+            self._audited_change(actor, entry, None, lambda con, _r: None)  # records the refusal, raises
+        return entry
+
+    def add_annotation(self, start, text: str, end=None, *, actor: Actor, today=None) -> int:
+        """Add a note on ``start`` (a local ``datetime.date``; ``end`` the last day of a span) to
+        table ``annotations``; returns its id.
+
+        Editors only (``AccessDeniedError``, recorded as refused); audited as ``annotation.add``
+        with the note after. Raises ``annotations.AnnotationError`` (a ``ValueError``: the message
+        for the user and the field) for an empty or too long text, an end before the start or a
+        date outside 2000-01-01 .. ``today`` + 5 years; nothing is written then.
+        """
+        entry = self._note_change("annotation.add", None, None, actor=actor)
+        note = notes_table.check_note(start, end, text, today)
+        entry.object_name, entry.after = note.text, note.as_dict()
+        made: dict[str, int] = {}
+
+        def write(con, _result) -> None:
+            made["id"] = notes_table.insert_note(con, note, actor.email)
+            entry.object_id = made["id"]
+
+        self._audited_change(actor, entry, None, write)
+        return made["id"]
+
+    def edit_annotation(self, note_id: int, start, text: str, end=None, *, actor: Actor, today=None) -> None:
+        """Replace the dates and text of note ``note_id``; ``updated_at``/``updated_by`` record who.
+
+        Editors only; audited as ``annotation.edit`` with the note before and after. Raises
+        ``AnnotationError`` as ``add_annotation`` does, and (field ``id``) when the note does not
+        exist or was removed; nothing is written then.
+        """
+        before = self._stored_note(note_id)
+        entry = self._note_change("annotation.edit", int(note_id), before, actor=actor)
+        if before is None:
+            raise notes_table.unknown_note(note_id)
+        note = notes_table.check_note(start, end, text, today)
+        entry.object_name, entry.after = note.text, note.as_dict()
+        self._audited_change(actor, entry, None,
+                             lambda con, _r: notes_table.update_note(con, int(note_id), note, actor.email))
+
+    def remove_annotation(self, note_id: int, *, actor: Actor) -> None:
+        """Remove note ``note_id`` from the charts (its row stays, marked ``removed_at``/``removed_by``).
+
+        Editors only; audited as ``annotation.remove`` with the note before. Raises
+        ``AnnotationError`` (field ``id``) when there is no such live note.
+        """
+        before = self._stored_note(note_id)
+        entry = self._note_change("annotation.remove", int(note_id), before, actor=actor)
+        if before is None:
+            raise notes_table.unknown_note(note_id)
+        self._audited_change(actor, entry, None,
+                             lambda con, _r: notes_table.remove_note(con, int(note_id), actor.email))
+
+    def _stored_note(self, note_id) -> dict | None:
+        """Live note ``note_id`` as the audit log's ``before`` (ISO dates), or ``None``."""
+        try:
+            note_id = int(note_id)
+        except (TypeError, ValueError):
+            return None
+        notes = notes_table.read_notes(self.reader)
+        row = notes[notes["id"] == note_id]
+        if row.empty:
+            return None
+        r = row.iloc[0]
+        return notes_table.Note(r["start"], r["end"], r["text"]).as_dict()

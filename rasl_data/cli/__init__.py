@@ -174,6 +174,9 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     from rasl_data.cli.spend import add_spend_parser
 
     add_spend_parser(sub)
+    from rasl_data.cli.annotate import add_annotate_parser
+
+    add_annotate_parser(sub)
     return parser
 
 

@@ -32,6 +32,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from rasl_data.analytics import business_review, weekly_review
+from rasl_data.analytics import notes as chart_notes_data
 from rasl_data.analytics.colours import series_colours
 from rasl_data.analytics.weekly_review import WeeklyReview
 from rasl_data.outputs import exports
@@ -43,6 +44,7 @@ from rasl_data.outputs.weekly_figures import (  # the charts, drawn here as PNGs
     PNG_HEIGHT,
     PNG_SCALE,
     PNG_WIDTH,
+    add_notes,
     movers_range,
     weekly_figures,
 )
@@ -314,6 +316,7 @@ def build_weekly_pack(
     """
     review = review or weekly_review.weekly_review(db, week_start_date, tz, week_start, today)
     figures = weekly_figures(review, series_colours(db))
+    add_notes(figures, review, chart_notes_data.notes(db, review.baseline_start, review.week_end, tz=review.tz))
     names = pack_file_names(review)
     extra = business_review.week_tables(db, review.week_start, review.week_end, review.tz, review.week_starts_on)
     if images:
