@@ -21,6 +21,7 @@ METRIC_ACTIVE_SOURCES = "Active sources"
 METRIC_NEW_SOURCES = "New sources"
 METRIC_SILENT_SOURCES = "Silent sources"
 METRIC_SPIKES = "Spikes and drops"
+METRIC_WEEKDAY_AVERAGE = "Weekday average (new contacts per work day)"
 
 
 MONTH_ABBREVIATIONS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from rasl_data.analytics import axes, weekly_review
+from rasl_data.analytics import axes, weekends, weekly_review
 from rasl_data.analytics.colours import COMPARISON_COLOUR, SeriesColours, bar_marker, unique_labels
 from rasl_data.analytics.weekly_review import WeeklyReview
 from rasl_data.text import one_line, plotly_literal
@@ -88,6 +88,12 @@ def weekly_figures(review: WeeklyReview, colours: SeriesColours | None = None) -
     else:
         f2.add_annotation(text="No new contacts this week", showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper")
         top = 0.0
+    if len(daily):  # the weekend's days shaded behind the bars (categories: one per day, in order)
+        days = sorted(set(daily["day"]))
+        for shape in weekends.weekend_shapes(days, review.weekend_days, categorical=True):
+            f2.add_shape(**shape)
+        if weekends.weekend_runs(days, review.weekend_days):
+            f2.add_trace(go.Scatter(**weekends.legend_entry(review.weekend_days)))
     f2.update_layout(barmode="stack")
     f2.update_yaxes(rangemode="tozero", title="New contacts", **axes.count_ticks(top))
     _layout(f2, f"New contacts per day by source, {label}")
