@@ -73,3 +73,11 @@ def test_this_ramadan_before_it_starts_falls_back_to_the_default_range(small_ws,
     at = run_app({"range": "ramadan-1440"})
     assert_clean(at)
     assert at.session_state["f_preset"] == "ramadan-1440"
+
+
+@pytest.mark.parametrize("page", ["pages/overview.py", "pages/sources.py", "pages/campaigns.py", "pages/conversion.py",
+                                  "pages/health.py", "pages/performance.py", "pages/weekly.py"])
+def test_every_page_renders_ramadan_against_last_ramadan(small_ws, page):
+    at = run_app({"range": "ramadan-1447", "compare": "hijri_year", "gran": "day"}, page)
+    assert_clean(at)
+    assert at.session_state["f_compare"] == "hijri_year"
