@@ -122,3 +122,6 @@ def test_weekly_pack_daily_chart_shades_the_weekend(db):
     covered = [d for i, d in enumerate(days) if shapes[0].x0 < i < shapes[0].x1]
     assert [d.weekday() for d in covered] == [4, 5] and covered[0] == date(2026, 11, 20)
     assert any(t.name == "Weekend (Fri–Sat)" for t in daily.data)
+    # Hover names the Hijri day too (1 Jumada al-Akhirah 1448 is 11 Nov 2026).
+    bars = next(t for t in daily.data if t.type == "bar")
+    assert bars.hovertext[0] == "16 Nov 2026 · 6 Jumada al-Akhirah 1448 AH"

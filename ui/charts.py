@@ -16,7 +16,6 @@ from datetime import date
 import pandas as pd
 import plotly.graph_objects as go
 
-from rasl_data import i18n
 from rasl_data.analytics import axes, hijri, weekends
 from rasl_data.analytics import colours as palette
 from rasl_data.analytics.colours import COMPARISON_COLOUR, OTHER_COLOUR, PALETTE, UNATTRIBUTED_COLOUR  # noqa: F401
@@ -188,11 +187,9 @@ def add_comparison_line(fig: go.Figure, x: list, y: list, label: str, dates: lis
 
 
 def day_label(day: date) -> str:
-    """A day as hover text, the Hijri date beside the Gregorian one, in the interface language:
-    ``"18 Feb 2026 · 1 Ramadan 1447 AH"`` (Arabic month names and "هـ" in Arabic)."""
-    text = i18n.format_date(day, "d MMM y")
-    h = hijri.format_date(day)
-    return f"{text} · {h}" if h else text
+    """A day as hover text, the Hijri date beside the Gregorian one (``hijri.day_label``):
+    ``"18 Feb 2026 · 1 Ramadan 1447 AH"``."""
+    return hijri.day_label(day)
 
 
 def _as_day(x) -> date | None:

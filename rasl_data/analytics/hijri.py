@@ -133,6 +133,15 @@ def format_date(day: date) -> str:
     return _(_DAY).format(day=_n(h.day), month=month_name(h.month, i18n.language()), year=_n(h.year))
 
 
+def day_label(day: date) -> str:
+    """A day for hover text and tables, the Hijri date beside the Gregorian one, in the interface
+    language: ``"18 Feb 2026 · 1 Ramadan 1447 AH"`` (Arabic month names and "هـ" in Arabic); the
+    Gregorian date alone outside the Umm al-Qura tables."""
+    text = i18n.format_date(day, "d MMM y")
+    h = format_date(day)
+    return f"{text} · {h}" if h else text
+
+
 def format_span(start: date, end: date) -> str:
     """The Hijri dates of the inclusive range ``start..end`` in the interface language, the shared
     parts once: ``"1–30 Ramadan 1447 AH"``, ``"25 Sha'ban – 10 Ramadan 1447 AH"``,
