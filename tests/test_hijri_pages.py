@@ -81,3 +81,11 @@ def test_every_page_renders_ramadan_against_last_ramadan(small_ws, page):
     at = run_app({"range": "ramadan-1447", "compare": "hijri_year", "gran": "day"}, page)
     assert_clean(at)
     assert at.session_state["f_compare"] == "hijri_year"
+
+
+def test_hijri_comparison_of_a_range_outside_the_umm_al_qura_tables_is_a_note_not_a_crash(small_ws):
+    at = run_app({"range": "custom", "start": "1910-01-01", "end": "1910-01-31", "compare": "hijri_year"})
+    assert_clean(at)
+    assert at.session_state["f_compare"] == "hijri_year"  # the choice is kept for the next range
+    assert any("Hijri calendar covers 1925 to 2077" in c.value for c in at.sidebar.caption)
+    assert metrics(at)["New contacts"] == ("0", "")

@@ -172,6 +172,19 @@ def _preset_options(today: date, tz: str) -> list[str]:
     return [DEFAULT_PRESET, *periods.PRESETS, *hijri, CUSTOM]
 
 
+def _usable_compare(compare: str, start: date, end: date) -> str:
+    """``compare``, or ``"none"`` (with a note; the choice stays selected) when the same Hijri dates
+    last year are unknown: a range outside the Umm al-Qura tables (1925-2077)."""
+    if compare != "hijri_year":
+        return compare
+    try:
+        periods.comparison_range(start, end, compare)
+    except ValueError:
+        st.caption(_("The Hijri calendar covers 1925 to 2077: this range is shown without a comparison."))
+        return "none"
+    return compare
+
+
 def _hijri_caption(start: date, end: date) -> None:
     """The range's Hijri dates under the Gregorian ones ("1–30 Ramadan 1447 AH")."""
     from rasl_data.analytics import hijri
@@ -223,6 +236,7 @@ def sidebar(ws: Workspace, page_name: str = "") -> View:
     st.caption(f"{start:%d %b %Y} – {end:%d %b %Y} · {s.timezone} · weeks start {s.week_start.capitalize()}")
     _hijri_caption(start, end)
     compare = st.radio("Compare with", list(COMPARE_OPTIONS), key="f_compare", format_func=lambda k: _(COMPARE_OPTIONS[k]))
+    compare = _usable_compare(compare, start, end)
     gran = st.segmented_control("Granularity", list(GRANULARITIES), key="f_gran", format_func=GRANULARITIES.get,
                                 required=True) or "week"
     gran = _feasible_granularity(start, end, gran, s.week_start)

@@ -12,6 +12,12 @@ between its transitions, so ``local_day_sql`` turns the zone into a short ``CASE
 transitions inside the queried window (none for zones without DST) and the conversion becomes
 integer arithmetic. ``tests/test_periods*.py`` checks it against ``zoneinfo`` around DST days.
 
+Hijri (Umm al-Qura) presets: "This Ramadan" (the current Hijri year's Ramadan, offered from its
+first day), "Last Ramadan", "Ramadan <year> AH" and the latest Eid al-Fitr / Eid al-Adha weeks
+(``hijri_presets``, ``hijri_preset_range``; ASCII keys such as ``ramadan-1446`` in the URL). The
+comparison ``hijri_year`` is the same Hijri dates one Hijri year earlier
+(``same_hijri_dates_last_year``; see ``rasl_data.analytics.hijri``).
+
 Supported dates: the analytics accept local dates from ``MIN_DATE`` (1900-01-01) to ``MAX_DATE``
 (2199-12-31) and answer anything else with a ``ValueError`` saying so (``check_supported``). The
 window keeps every derived date far from Python's year 1 and year 9999: a comparison range of a
