@@ -180,7 +180,11 @@ def _usable_compare(compare: str, start: date, end: date) -> str:
     try:
         periods.comparison_range(start, end, compare)
     except ValueError:
-        st.caption(_("The Hijri calendar covers 1925 to 2077: this range is shown without a comparison."))
+        from rasl_data import i18n
+        from rasl_data.analytics import hijri
+
+        st.caption(_("The Hijri calendar covers {first} to {last}: this range is shown without a comparison.").format(
+            first=i18n.localise_digits(str(hijri.FIRST_DAY.year + 1)), last=i18n.localise_digits(str(hijri.LAST_DAY.year))))
         return "none"
     return compare
 
