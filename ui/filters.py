@@ -159,17 +159,17 @@ def _preset_options(today: date, tz: str) -> list[str]:
         covered = data.cached_query(data_range.contact_date_range, tz)
     except ValueError:
         covered = None
-    hijri = periods.hijri_presets(today, covered[0] if covered else None)
+    offered = periods.hijri_presets(today, covered[0] if covered else None)
     chosen = st.session_state.get("f_preset")
-    if periods.is_hijri_preset(chosen) and chosen not in hijri:
+    if periods.is_hijri_preset(chosen) and chosen not in offered:
         try:
             periods.hijri_preset_range(chosen, today)
-            hijri.append(chosen)
+            offered.append(chosen)
         except ValueError:  # not started yet (or outside the Hijri tables)
             st.session_state["f_preset"] = DEFAULT_PRESET
             st.caption(_("{preset} has not started yet, so the default range is shown.").format(
                 preset=periods.preset_label(chosen)))
-    return [DEFAULT_PRESET, *periods.PRESETS, *hijri, CUSTOM]
+    return [DEFAULT_PRESET, *periods.PRESETS, *offered, CUSTOM]
 
 
 def _usable_compare(compare: str, start: date, end: date) -> str:
