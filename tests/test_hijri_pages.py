@@ -46,7 +46,7 @@ def test_daily_overview_chart_shades_fridays_and_saturdays(small_ws):
     at = run_app({"range": "ramadan-1447", "compare": "hijri_year", "gran": "day"})
     assert_clean(at)
     spec = json.loads(at.get("plotly_chart")[0].proto.spec)
-    bands = [s for s in spec["layout"].get("shapes", []) if str(s.get("name", "")).startswith("weekend")]
+    bands = [s for s in spec["layout"].get("shapes", []) if s.get("legendgroup") == "weekend"]
     assert bands
     for s in bands:
         first = (pd.Timestamp(s["x0"]) + pd.Timedelta(hours=12)).date()

@@ -70,7 +70,7 @@ def test_weekend_bands_on_a_daily_dashboard_chart_fall_on_fridays_and_saturdays(
     fig = charts.stacked_bars(df, x="period_start", y="new_contacts", colour="source", colour_keys="source_id")
     with i18n.use("en"):
         charts.mark_days(fig, WEEKENDS["fri-sat"])
-    shapes = [s for s in fig.layout.shapes if (s.name or "").startswith("weekend")]
+    shapes = [s for s in fig.layout.shapes if s.legendgroup == weekends.LEGEND_GROUP]
     assert len(shapes) == 2  # 20-21 Feb and 27-28 Feb
     for s in shapes:
         first = (pd.Timestamp(s.x0) + pd.Timedelta(hours=12)).date()
@@ -78,8 +78,9 @@ def test_weekend_bands_on_a_daily_dashboard_chart_fall_on_fridays_and_saturdays(
         assert (first.weekday(), last.weekday()) == (4, 5), (first, last)  # Friday .. Saturday
         assert s.layer == "below"
     assert [(pd.Timestamp(s.x0) + pd.Timedelta(hours=12)).date() for s in shapes] == [date(2026, 2, 20), date(2026, 2, 27)]
-    legend = [t for t in fig.data if t.name == "Weekend (Fri–Sat)"]
-    assert len(legend) == 1 and legend[0].showlegend
+    # One legend entry for the bands, and no extra trace (a click or a series count is unchanged).
+    assert [(s.name, bool(s.showlegend)) for s in shapes] == [("Weekend (Fri–Sat)", True), ("Weekend (Fri–Sat)", False)]
+    assert len(fig.data) == 1
     # Hover names the Hijri day: 18 Feb 2026 is 1 Ramadan 1447.
     bars = fig.data[0]
     with i18n.use("en"):
@@ -106,10 +107,9 @@ def test_comparison_line_hover_names_its_own_hijri_days():
     charts.add_comparison_line(fig, days, [3, 4], "Total", dates=[date(2025, 3, 1), date(2025, 3, 2)])
     with i18n.use("ar"):
         charts.mark_days(fig, WEEKENDS["fri-sat"])
-    line = next(t for t in fig.data if t.type == "scatter" and t.meta != "weekend")
+    line = next(t for t in fig.data if t.type == "scatter")
     assert line.hovertext[0].endswith("1 رمضان 1446 هـ")  # 1 Mar 2025, in Arabic
     assert not fig.layout.shapes  # Wednesday and Thursday: no weekend, no band, no legend entry
-    assert all(t.meta != "weekend" for t in fig.data)
 
 
 def test_weekly_pack_daily_chart_shades_the_weekend(db):
@@ -117,11 +117,11 @@ def test_weekly_pack_daily_chart_shades_the_weekend(db):
     with i18n.use("en"):
         daily = weekly_figures(r)["daily_new_contacts_by_source"]
     days = sorted(set(r.daily_by_source["day"]))
-    shapes = [s for s in daily.layout.shapes if (s.name or "").startswith("weekend")]
+    shapes = [s for s in daily.layout.shapes if s.legendgroup == weekends.LEGEND_GROUP]
     assert len(shapes) == 1
     covered = [d for i, d in enumerate(days) if shapes[0].x0 < i < shapes[0].x1]
     assert [d.weekday() for d in covered] == [4, 5] and covered[0] == date(2026, 11, 20)
-    assert any(t.name == "Weekend (Fri–Sat)" for t in daily.data)
+    assert shapes[0].name == "Weekend (Fri–Sat)" and shapes[0].showlegend
     # Hover names the Hijri day too (1 Jumada al-Akhirah 1448 is 11 Nov 2026).
     bars = next(t for t in daily.data if t.type == "bar")
     assert bars.hovertext[0] == "16 Nov 2026 · 6 Jumada al-Akhirah 1448 AH"

@@ -204,10 +204,11 @@ def mark_days(fig: go.Figure, weekend_days=weekends.DEFAULT_WEEKEND) -> go.Figur
     """Dress a daily time chart (x = local days): every point's hover names its day with the Hijri
     date (``day_label``; the comparison line names its own days, see ``add_comparison_line``), and
     the weekend days (``Settings.weekend_days``) are shaded behind the bars with a legend entry
-    "Weekend (Fri–Sat)" (``weekends.weekend_shapes``). Call it only when one bar is one day."""
+    "Weekend (Fri–Sat)" (``weekends.weekend_shapes``: shapes, no extra trace). Call it only when one
+    bar is one day."""
     days: set[date] = set()
     for trace in fig.data:
-        if trace.type not in ("bar", "scatter") or trace.meta == "weekend":
+        if trace.type not in ("bar", "scatter"):
             continue
         xs = [_as_day(x) for x in (trace.x or ())]
         if not xs or any(d is None for d in xs):
@@ -217,11 +218,8 @@ def mark_days(fig: go.Figure, weekend_days=weekends.DEFAULT_WEEKEND) -> go.Figur
         shown = [date.fromisoformat(d) for d in own] if own and len(own) == len(xs) else xs
         trace.hovertext = [day_label(d) for d in shown]
         trace.hovertemplate = "%{hovertext}: %{y:,}<extra>%{fullData.name}</extra>"
-    axis = sorted(days)
-    if axis and weekends.weekend_runs(axis, weekend_days):
-        for shape in weekends.weekend_shapes(axis, weekend_days):
-            fig.add_shape(**shape)
-        fig.add_trace(go.Scatter(**weekends.legend_entry(weekend_days)))
+    for shape in weekends.weekend_shapes(sorted(days), weekend_days):
+        fig.add_shape(**shape)
     return fig
 
 

@@ -1,10 +1,11 @@
 """The work week: which local days are the weekend (``RASL_WEEKEND``: ``fri-sat``, the Gulf's
 default, ``sat-sun`` or ``fri``; ``Settings.weekend_days``), the weekday (work-day) average, and
-the weekend bands drawn behind daily charts (the dashboard's and the weekly pack's).
+the weekend bands drawn behind daily charts (the dashboard's and the weekly pack's), with one
+legend entry "Weekend (Fri–Sat)" that shows or hides them all.
 
 Days are plain local ``datetime.date`` values; weekend days are ``date.weekday()`` numbers
-(0 = Monday, 4 = Friday, 5 = Saturday). No streamlit here; the figures get plain Plotly dicts
-(``weekend_shapes``, ``legend_entry``), like ``colours.bar_marker``.
+(0 = Monday, 4 = Friday, 5 = Saturday). No streamlit here; the figures get plain Plotly shape
+dicts (``weekend_shapes``), like ``colours.bar_marker``.
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ DEFAULT_WEEKEND = (4, 5)
 """Friday and Saturday (``RASL_WEEKEND=fri-sat``)."""
 SHADE = "rgba(128, 128, 128, 0.13)"
 """Weekend bands: a translucent grey, readable behind bars in Streamlit's light and dark themes."""
-LEGEND_SHADE = "rgba(128, 128, 128, 0.35)"
+LEGEND_GROUP = "weekend"
+"""The ``legendgroup`` of every weekend band (how a test or a caller finds them among the shapes)."""
 _LABEL = N_("Weekend ({days})")
 
 
@@ -77,8 +79,12 @@ def weekend_shapes(days: Sequence[date], weekend_days: Sequence[int] = DEFAULT_W
     On a date axis a band runs from noon of the day before its first weekend day to noon of its
     last (a day's bar is centred on its midnight), so ``x0 + 12 h`` is the first weekend day; on
     a category axis (``categorical=True``, one category per day in ``days``' order) it covers the
-    categories' positions ± 0.5. Each shape's ``name`` is ``"weekend YYYY-MM-DD"`` (its first day).
+    categories' positions ± 0.5. Every band is in legend group ``LEGEND_GROUP`` named
+    ``weekend_label`` (interface language); the first one shows the legend entry, so a chart
+    gets one "Weekend (Fri–Sat)" entry and no extra trace (clicks and series counts stay as
+    they were). ``[]`` when no day is a weekend day.
     """
+    label = weekend_label(weekend_days)
     shapes = []
     order = {d: i for i, d in enumerate(days)}
     for first, last in weekend_runs(days, weekend_days):
@@ -88,12 +94,7 @@ def weekend_shapes(days: Sequence[date], weekend_days: Sequence[int] = DEFAULT_W
             x0 = datetime.combine(first, time()) - timedelta(hours=12)
             x1 = datetime.combine(last, time()) + timedelta(hours=12)
         shapes.append(dict(type="rect", xref="x", yref="paper", x0=x0, x1=x1, y0=0, y1=1, fillcolor=SHADE,
-                           line_width=0, layer="below", name=f"weekend {first.isoformat()}"))
+                           line_width=0, layer="below", name=label, legendgroup=LEGEND_GROUP,
+                           showlegend=not shapes))
     return shapes
 
-
-def legend_entry(weekend_days: Sequence[int] = DEFAULT_WEEKEND) -> dict:
-    """Keyword arguments of a ``go.Scatter`` drawing nothing but a legend entry for the bands
-    (a grey square and ``weekend_label``); its ``meta`` is ``"weekend"``."""
-    return dict(x=[None], y=[None], mode="markers", name=weekend_label(weekend_days), hoverinfo="skip",
-                marker=dict(symbol="square", size=12, color=LEGEND_SHADE), showlegend=True, meta="weekend")

@@ -91,11 +91,8 @@ def weekly_figures(review: WeeklyReview, colours: SeriesColours | None = None) -
         f2.add_annotation(text="No new contacts this week", showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper")
         top = 0.0
     if len(daily):  # the weekend's days shaded behind the bars (categories: one per day, in order)
-        days = sorted(set(daily["day"]))
-        for shape in weekends.weekend_shapes(days, review.weekend_days, categorical=True):
+        for shape in weekends.weekend_shapes(sorted(set(daily["day"])), review.weekend_days, categorical=True):
             f2.add_shape(**shape)
-        if weekends.weekend_runs(days, review.weekend_days):
-            f2.add_trace(go.Scatter(**weekends.legend_entry(review.weekend_days)))
     f2.update_layout(barmode="stack")
     f2.update_yaxes(rangemode="tozero", title="New contacts", **axes.count_ticks(top))
     _layout(f2, f"New contacts per day by source, {label}")
