@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from rasl_data.analytics import acquisition, attribution
-from ui import attribution_editors, charts, data, filters, forms, frame, widgets
+from ui import attribution_editors, charts, context, data, filters, forms, frame, widgets
 from ui import notes as chart_notes
 
 frame.ensure_app_frame()  # first: a bare page run reruns inside app.py
@@ -31,6 +31,8 @@ if acq.empty or int(acq["new_contacts"].sum()) == 0:
 else:
     key_col = "group_id" if by == "group" else by
     fig = charts.stacked_bars(acq, x="period_start", y="new_contacts", colour=by, colour_keys=key_col)
+    if view.granularity == "day":  # Hijri dates on hover, weekends shaded
+        charts.mark_days(fig, context.workspace().settings.weekend_days)
     clickable = by in ("channel", "campaign")
     chart_notes.annotate(fig, view)  # notes on the time axis (sidebar: Notes on charts)
     st.plotly_chart(fig, key=f"cc_chart_{by}", width="stretch", config={"displaylogo": False},

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from rasl_data.analytics import acquisition, comparison, periods
-from ui import charts, data, filters, frame, performance_views, widgets
+from ui import charts, context, data, filters, frame, performance_views, widgets
 from ui import notes as chart_notes
 
 frame.ensure_app_frame()  # first: a bare page run reruns inside app.py
@@ -33,7 +33,9 @@ else:
     comp = data.cached_query(comparison.comparison_series, f, view.compare, view.granularity)
     if len(comp):
         charts.add_comparison_line(fig, list(comp["period_start"]), list(comp["previous"]),
-                                   f"Total, {widgets.COMPARE_WORDS[view.compare]}")
+                                   f"Total, {widgets.COMPARE_WORDS[view.compare]}", dates=list(comp["comparison_start"]))
+    if view.granularity == "day":  # Hijri dates on hover, weekends shaded
+        charts.mark_days(fig, context.workspace().settings.weekend_days)
     chart_notes.annotate(fig, view)  # notes on the time axis (sidebar: Notes on charts)
     st.plotly_chart(fig, key="ov_chart", on_select=widgets.chart_click_filter("ov_chart", by, fig),
                     selection_mode="points", config={"displaylogo": False}, width="stretch")

@@ -14,8 +14,9 @@ from datetime import timedelta
 import pandas as pd
 import streamlit as st
 
-from rasl_data.analytics import periods, weekly_review
+from rasl_data.analytics import hijri, periods, weekends, weekly_review
 from rasl_data.analytics.acquisition import Filters
+from rasl_data.i18n import _
 from rasl_data.outputs import weekly_pack
 from ui import context, data, filters, frame, performance_views, widgets
 from ui import notes as chart_notes
@@ -42,9 +43,12 @@ st.caption(
     + f" · compared with the previous week and the average of the 4 weeks before · {tz}, weeks start "
     f"{week_starts_on.capitalize()} · whole workspace (sidebar source filters do not apply)"
 )
+st.caption(hijri.format_span(week_start, week_end))  # the week's Hijri dates beside the Gregorian ones
+weekend_days = context.workspace().settings.weekend_days
 
 try:
-    review: weekly_review.WeeklyReview = data.cached_query(weekly_review.weekly_review, week_start, tz, week_starts_on, today)
+    review: weekly_review.WeeklyReview = data.cached_query(weekly_review.weekly_review, week_start, tz, week_starts_on, today,
+                                                           weekend_days=weekend_days)
 except ValueError as err:
     st.error(str(err), icon=":material/event_busy:")
     st.stop()
@@ -93,6 +97,12 @@ cols[3].metric("Active sources", _fmt_count(active["this_week"]),
                                                                    and active["previous_week"] == 0)
                else f"{active['change_vs_previous']:+,.0f}",
                border=True, help="Sources with at least one new contact. Change vs the previous week.")
+weekday = review.metric(weekly_review.METRIC_WEEKDAY_AVERAGE)
+if not pd.isna(weekday["this_week"]):
+    st.caption(_("Weekday average: {this} new contacts per work day, against {before} over the work days of the "
+                 "4 weeks before ({weekend} left out).").format(
+        this=_fmt_avg(weekday["this_week"]), before=_fmt_avg(weekday["avg_4_weeks"]),
+        weekend=weekends.weekend_label(weekend_days)))
 st.caption(
     f"New sources: **{len(review.new_sources):,}** · silent sources: **{len(review.silent_sources):,}** · "
     f"spikes and drops: **{_fmt_count(review.metric(weekly_review.METRIC_SPIKES)['this_week'])}**"

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import math
 import re
+from datetime import date
 
 import pandas as pd
 import plotly.graph_objects as go
 
-from rasl_data.analytics import axes
+from rasl_data.analytics import axes, hijri, weekends
 from rasl_data.analytics import colours as palette
 from rasl_data.analytics.colours import COMPARISON_COLOUR, OTHER_COLOUR, PALETTE, UNATTRIBUTED_COLOUR  # noqa: F401
 from rasl_data.text import plotly_literal
@@ -169,17 +170,56 @@ def period_ticks(fig: go.Figure, starts: pd.Series, max_ticks: int = 14) -> go.F
     return fig
 
 
-def add_comparison_line(fig: go.Figure, x: list, y: list, label: str) -> go.Figure:
+def add_comparison_line(fig: go.Figure, x: list, y: list, label: str, dates: list | None = None) -> go.Figure:
     """Overlay the comparison period's totals as a dashed line on the current period's axis ``x``.
 
-    ``x`` are the current period starts and ``y`` the comparison totals aligned by period index
-    (the n-th comparison period drawn over the n-th current one). The count axis is re-ticked
+    ``x`` are the current period starts and ``y`` the comparison totals aligned by period
+    (``comparison.comparison_series``); ``dates``, the comparison periods' own first days, are kept
+    in the trace's ``meta`` so ``mark_days`` can name them on hover. The count axis is re-ticked
     to cover the line too.
     """
+    meta = {"comparison_dates": [pd.Timestamp(d).date().isoformat() for d in dates]} if dates is not None else None
     fig.add_trace(go.Scatter(x=x, y=y, mode="lines+markers", name=plotly_literal(label),
                              line=dict(color=COMPARISON_COLOUR, dash="dash", width=2), marker=dict(size=6),
-                             hovertemplate="%{x|%-d %b %Y}: %{y:,}<extra>%{fullData.name}</extra>"))
+                             hovertemplate="%{x|%-d %b %Y}: %{y:,}<extra>%{fullData.name}</extra>", meta=meta))
     count_axis(fig, "y", _stack_max(fig))
+    return fig
+
+
+def day_label(day: date) -> str:
+    """A day as hover text, the Hijri date beside the Gregorian one (``hijri.day_label``):
+    ``"18 Feb 2026 · 1 Ramadan 1447 AH"``."""
+    return hijri.day_label(day)
+
+
+def _as_day(x) -> date | None:
+    try:
+        ts = pd.Timestamp(x)
+    except (TypeError, ValueError):
+        return None
+    return None if pd.isna(ts) else ts.date()
+
+
+def mark_days(fig: go.Figure, weekend_days=weekends.DEFAULT_WEEKEND) -> go.Figure:
+    """Dress a daily time chart (x = local days): every point's hover names its day with the Hijri
+    date (``day_label``; the comparison line names its own days, see ``add_comparison_line``), and
+    the weekend days (``Settings.weekend_days``) are shaded behind the bars with a legend entry
+    "Weekend (Fri–Sat)" (``weekends.weekend_shapes``: shapes, no extra trace). Call it only when one
+    bar is one day."""
+    days: set[date] = set()
+    for trace in fig.data:
+        if trace.type not in ("bar", "scatter"):
+            continue
+        xs = [_as_day(x) for x in (trace.x or ())]
+        if not xs or any(d is None for d in xs):
+            continue
+        days.update(xs)
+        own = (trace.meta or {}).get("comparison_dates") if isinstance(trace.meta, dict) else None
+        shown = [date.fromisoformat(d) for d in own] if own and len(own) == len(xs) else xs
+        trace.hovertext = [day_label(d) for d in shown]
+        trace.hovertemplate = "%{hovertext}: %{y:,}<extra>%{fullData.name}</extra>"
+    for shape in weekends.weekend_shapes(sorted(days), weekend_days):
+        fig.add_shape(**shape)
     return fig
 
 

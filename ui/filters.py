@@ -2,8 +2,11 @@
 
 A link to any page with its query string reproduces the view: ``range`` (a preset name),
 ``start``/``end`` (custom range, ISO local dates), ``compare`` (``previous``/``last_year``/
-``none``), ``gran`` (``day``/``week``/``month``), ``src`` (source ids, ``u`` = Unattributed),
+``hijri_year``/``none``), ``gran`` (``day``/``week``/``month``), ``src`` (source ids, ``u`` = Unattributed),
 ``ch`` (channels), ``cmp`` (campaigns), ``type`` (contact types); lists are comma-separated.
+Hijri presets are ``range=this-ramadan``, ``last-ramadan``, ``ramadan-1446``, ``eid-al-fitr-week``,
+``eid-al-adha-week`` (``periods.hijri_presets``: the menu offers "Ramadan <year> AH" for the years
+the contacts cover; a link to any Ramadan that has started works).
 
 Widget state lives in ``st.session_state`` under the ``f_*`` keys. Anything that changes a
 filter from a page (a click on a chart bar or a table row) must do it in a widget callback,
@@ -22,13 +25,15 @@ import streamlit as st
 from rasl_data.analytics import periods
 from rasl_data.analytics.acquisition import Filters
 from rasl_data.cache.workspace import Workspace
+from rasl_data.i18n import N_, _
 
 from . import data
 
 DEFAULT_PRESET = "last 12 complete weeks"
 CUSTOM = "custom"
 PRESET_OPTIONS = (DEFAULT_PRESET, *periods.PRESETS, CUSTOM)
-COMPARE_OPTIONS = {"previous": "Previous period", "last_year": "Same period last year", "none": "No comparison"}
+COMPARE_OPTIONS = {"previous": "Previous period", "last_year": "Same period last year",
+                   "hijri_year": N_("Same Hijri dates last year"), "none": "No comparison"}
 GRANULARITIES = {"day": "Day", "week": "Week", "month": "Month"}
 TYPES = ("lead", "customer", "guest")
 # Sentinel of the source filter meaning "contacts without a known source" (Filters: None).
@@ -39,7 +44,7 @@ UNATTRIBUTED_KEY = "u"
 class View:
     """What every page needs: the filters plus comparison and granularity.
 
-    ``compare`` is ``"previous"``, ``"last_year"`` or ``None``; ``granularity`` ``day``/``week``/
+    ``compare`` is ``"previous"``, ``"last_year"``, ``"hijri_year"`` or ``None``; ``granularity`` ``day``/``week``/
     ``month``; ``preset`` the date-range choice that produced ``filters.start..end``.
     """
 
@@ -81,7 +86,8 @@ def _init_from_url() -> None:
     st.session_state["_filters_seeded"] = True
     qp = st.query_params
     preset = qp.get("range", DEFAULT_PRESET)
-    st.session_state["f_preset"] = preset if preset in PRESET_OPTIONS else DEFAULT_PRESET
+    st.session_state["f_preset"] = preset if preset in PRESET_OPTIONS or periods.is_hijri_preset(preset) \
+        else DEFAULT_PRESET
     start, end = _parse_date(qp.get("start")), _parse_date(qp.get("end"))
     if start and end and start <= end:
         st.session_state["f_preset"] = CUSTOM
@@ -137,9 +143,59 @@ def resolve_range(preset: str, today: date, week_start: str, custom: tuple[date,
     """Local ``(start, end)`` (inclusive) for a preset name (``custom`` uses the picked dates)."""
     if preset == CUSTOM and custom:
         return custom
-    if preset in periods.PRESETS:
+    if preset in periods.PRESETS or periods.is_hijri_preset(preset):
         return periods.preset_range(preset, today, week_start)
     return periods.last_complete_weeks(today, 12, week_start)
+
+
+def _preset_options(today: date, tz: str) -> list[str]:
+    """The date-range menu: the fixed presets, the Hijri ones on offer today (``periods.hijri_presets``,
+    with "Ramadan <year> AH" for the years the contacts cover), Custom. A Hijri preset chosen
+    before (a shared link to another Ramadan) stays on offer while it is valid; one that is not
+    (``this-ramadan`` before 1 Ramadan) falls back to the default range with a note."""
+    from rasl_data.analytics import data_range
+
+    try:
+        covered = data.cached_query(data_range.contact_date_range, tz)
+    except ValueError:
+        covered = None
+    offered = periods.hijri_presets(today, covered[0] if covered else None)
+    chosen = st.session_state.get("f_preset")
+    if periods.is_hijri_preset(chosen) and chosen not in offered:
+        try:
+            periods.hijri_preset_range(chosen, today)
+            offered.append(chosen)
+        except ValueError:  # not started yet (or outside the Hijri tables)
+            st.session_state["f_preset"] = DEFAULT_PRESET
+            st.caption(_("{preset} has not started yet, so the default range is shown.").format(
+                preset=periods.preset_label(chosen)))
+    return [DEFAULT_PRESET, *periods.PRESETS, *offered, CUSTOM]
+
+
+def _usable_compare(compare: str, start: date, end: date) -> str:
+    """``compare``, or ``"none"`` (with a note; the choice stays selected) when the same Hijri dates
+    last year are unknown: a range outside the Umm al-Qura tables (1925-2077)."""
+    if compare != "hijri_year":
+        return compare
+    try:
+        periods.comparison_range(start, end, compare)
+    except ValueError:
+        from rasl_data import i18n
+        from rasl_data.analytics import hijri
+
+        st.caption(_("The Hijri calendar covers {first} to {last}: this range is shown without a comparison.").format(
+            first=i18n.localise_digits(str(hijri.FIRST_DAY.year + 1)), last=i18n.localise_digits(str(hijri.LAST_DAY.year))))
+        return "none"
+    return compare
+
+
+def _hijri_caption(start: date, end: date) -> None:
+    """The range's Hijri dates under the Gregorian ones ("1–30 Ramadan 1447 AH")."""
+    from rasl_data.analytics import hijri
+
+    text = hijri.format_span(start, end)
+    if text:
+        st.caption(text)
 
 
 def _feasible_granularity(start: date, end: date, gran: str, week_start: str) -> str:
@@ -167,7 +223,8 @@ def sidebar(ws: Workspace, page_name: str = "") -> View:
     _keep_valid("f_campaigns", options["campaigns"])
 
     st.subheader("Filters")
-    preset = st.selectbox("Date range", PRESET_OPTIONS, key="f_preset", format_func=lambda p: p[:1].upper() + p[1:])
+    preset_options = _preset_options(today, s.timezone)
+    preset = st.selectbox("Date range", preset_options, key="f_preset", format_func=periods.preset_label)
     custom = None
     if preset == CUSTOM:
         default = st.session_state.get("f_custom") or periods.last_complete_weeks(today, 12, s.week_start)
@@ -181,7 +238,9 @@ def sidebar(ws: Workspace, page_name: str = "") -> View:
             st.caption("Pick an end date to apply the range.")
     start, end = resolve_range(preset, today, s.week_start, custom)
     st.caption(f"{start:%d %b %Y} – {end:%d %b %Y} · {s.timezone} · weeks start {s.week_start.capitalize()}")
-    compare = st.radio("Compare with", list(COMPARE_OPTIONS), key="f_compare", format_func=COMPARE_OPTIONS.get)
+    _hijri_caption(start, end)
+    compare = st.radio("Compare with", list(COMPARE_OPTIONS), key="f_compare", format_func=lambda k: _(COMPARE_OPTIONS[k]))
+    compare = _usable_compare(compare, start, end)
     gran = st.segmented_control("Granularity", list(GRANULARITIES), key="f_gran", format_func=GRANULARITIES.get,
                                 required=True) or "week"
     gran = _feasible_granularity(start, end, gran, s.week_start)

@@ -13,9 +13,10 @@ from typing import Any, Callable
 import pandas as pd
 import streamlit as st
 
-from rasl_data.analytics import periods
+from rasl_data.analytics import hijri, periods
 from rasl_data.analytics.acquisition import Kpi, Kpis
 from rasl_data.errors import ConflictError, InsufficientScopeError, RaslError, ValidationError
+from rasl_data.i18n import N_
 from rasl_data.text import md_literal
 from ui.errors import show_error
 
@@ -23,7 +24,8 @@ from . import filters
 from .filters import View
 
 MISSING = "–"  # shown in table cells without a value (e.g. Change % of a source new this period)
-COMPARE_WORDS = {"previous": "previous period", "last_year": "same period last year"}
+COMPARE_WORDS = {"previous": "previous period", "last_year": "same period last year",
+                 "hijri_year": N_("same Hijri dates last year")}
 
 
 # --- text -----------------------------------------------------------------------------------
@@ -36,6 +38,13 @@ def fmt_range(start: date, end: date) -> str:
     return f"{start:%-d %b %Y} – {end:%-d %b %Y}"
 
 
+def hijri_range(start: date, end: date) -> str:
+    """`` · 1–30 Ramadan 1447 AH``: the range's Hijri dates to put after the Gregorian ones, in the
+    interface language (``hijri.format_span``); ``""`` outside the Umm al-Qura tables."""
+    text = hijri.format_span(start, end)
+    return f" · {text}" if text else ""
+
+
 def comparison_range(view: View) -> tuple[date, date] | None:
     """The local dates of the comparison period of ``view`` (None without comparison)."""
     return periods.comparison_range(view.filters.start, view.filters.end, view.compare)
@@ -46,9 +55,12 @@ def range_caption(view: View, with_comparison: bool = True) -> str:
     f = view.filters
     days = (f.end - f.start).days + 1
     text = f"{fmt_range(f.start, f.end)} ({days} days, {f.tz})"
+    text += hijri_range(f.start, f.end)
     other = comparison_range(view) if with_comparison else None
     if other:
         text += f" · compared with the {COMPARE_WORDS[view.compare]}, {fmt_range(*other)}"
+        if view.compare == "hijri_year":
+            text += hijri_range(*other)
     active = [n for n, v in (("source", f.source_ids), ("channel", f.channels), ("campaign", f.campaigns),
                              ("contact type", f.types)) if v]
     if active:

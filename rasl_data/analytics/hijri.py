@@ -16,6 +16,9 @@ from datetime import date, timedelta
 
 from hijridate import Gregorian, Hijri
 
+from rasl_data import i18n
+from rasl_data.i18n import N_, _
+
 RAMADAN = 9
 SHAWWAL = 10
 DHU_AL_HIJJAH = 12
@@ -101,3 +104,62 @@ def same_hijri_date_last_year(day: date) -> date:
 def month_name(month: int, language: str = "en") -> str:
     """The Hijri month's name: ``en`` → ``"Ramadan"``, ``ar`` → ``"رمضان"`` (hijridate's names)."""
     return Hijri(1447, month, 1).month_name("ar" if language == "ar" else "en")
+
+
+def in_range(day: date) -> bool:
+    """Whether ``day`` is inside the Umm al-Qura tables (``FIRST_DAY..LAST_DAY``)."""
+    return FIRST_DAY <= day <= LAST_DAY
+
+
+# How a Hijri date or span is written: English "AH" after the year, Arabic "هـ". Whole patterns are
+# translated (the word order is the language's); numbers are filled in afterwards.
+_DAY = N_("{day} {month} {year} AH")
+_SPAN_IN_MONTH = N_("{start_day}–{end_day} {month} {year} AH")
+_SPAN_IN_YEAR = N_("{start_day} {start_month} – {end_day} {end_month} {year} AH")
+_SPAN = N_("{start_day} {start_month} {start_year} – {end_day} {end_month} {end_year} AH")
+
+
+def _n(x: int) -> str:
+    # Years are written without grouping (1447, not 1,447); Arabic-Indic digits when configured.
+    return i18n.localise_digits(str(int(x)))
+
+
+def format_date(day: date) -> str:
+    """``day`` as a Hijri date in the interface language: ``"1 Ramadan 1447 AH"`` /
+    ``"1 رمضان 1447 هـ"``; ``""`` outside the Umm al-Qura tables (1924-2077)."""
+    if not in_range(day):
+        return ""
+    h = to_hijri(day)
+    return _(_DAY).format(day=_n(h.day), month=month_name(h.month, i18n.language()), year=_n(h.year))
+
+
+def day_label(day: date) -> str:
+    """A day for hover text and tables, the Hijri date beside the Gregorian one, in the interface
+    language: ``"18 Feb 2026 · 1 Ramadan 1447 AH"`` (Arabic month names and "هـ" in Arabic); the
+    Gregorian date alone outside the Umm al-Qura tables."""
+    text = i18n.format_date(day, "d MMM y")
+    h = format_date(day)
+    return f"{text} · {h}" if h else text
+
+
+def format_span(start: date, end: date) -> str:
+    """The Hijri dates of the inclusive range ``start..end`` in the interface language, the shared
+    parts once: ``"1–30 Ramadan 1447 AH"``, ``"25 Sha'ban – 10 Ramadan 1447 AH"``,
+    ``"20 Dhu al-Hijjah 1446 – 5 Muharram 1447 AH"`` (Arabic month names and "هـ" in Arabic).
+
+    ``""`` when either end is outside the Umm al-Qura tables (1924-2077) or ``end < start``.
+    """
+    if end < start or not (in_range(start) and in_range(end)):
+        return ""
+    if start == end:
+        return format_date(start)
+    a, b = to_hijri(start), to_hijri(end)
+    lang = i18n.language()
+    if (a.year, a.month) == (b.year, b.month):
+        return _(_SPAN_IN_MONTH).format(start_day=_n(a.day), end_day=_n(b.day), month=month_name(a.month, lang),
+                                        year=_n(a.year))
+    if a.year == b.year:
+        return _(_SPAN_IN_YEAR).format(start_day=_n(a.day), start_month=month_name(a.month, lang), end_day=_n(b.day),
+                                       end_month=month_name(b.month, lang), year=_n(a.year))
+    return _(_SPAN).format(start_day=_n(a.day), start_month=month_name(a.month, lang), start_year=_n(a.year),
+                           end_day=_n(b.day), end_month=month_name(b.month, lang), end_year=_n(b.year))

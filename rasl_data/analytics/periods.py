@@ -12,6 +12,12 @@ between its transitions, so ``local_day_sql`` turns the zone into a short ``CASE
 transitions inside the queried window (none for zones without DST) and the conversion becomes
 integer arithmetic. ``tests/test_periods*.py`` checks it against ``zoneinfo`` around DST days.
 
+Hijri (Umm al-Qura) presets: "This Ramadan" (the current Hijri year's Ramadan, offered from its
+first day), "Last Ramadan", "Ramadan <year> AH" and the latest Eid al-Fitr / Eid al-Adha weeks
+(``hijri_presets``, ``hijri_preset_range``; ASCII keys such as ``ramadan-1446`` in the URL). The
+comparison ``hijri_year`` is the same Hijri dates one Hijri year earlier
+(``same_hijri_dates_last_year``; see ``rasl_data.analytics.hijri``).
+
 Supported dates: the analytics accept local dates from ``MIN_DATE`` (1900-01-01) to ``MAX_DATE``
 (2199-12-31) and answer anything else with a ``ValueError`` saying so (``check_supported``). The
 window keeps every derived date far from Python's year 1 and year 9999: a comparison range of a
@@ -27,6 +33,9 @@ import functools
 import re
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from rasl_data.analytics import hijri
+from rasl_data.i18n import N_, _
 
 WEEK_STARTS = ("monday", "sunday", "saturday")
 GRANULARITIES = ("day", "week", "month")
@@ -44,6 +53,26 @@ PRESETS = (
     "quarter to date",
     "year to date",
 )
+
+# Presets of the Hijri (Umm al-Qura) calendar: ASCII keys in the URL (``range=ramadan-1446``),
+# translated labels (``preset_label``). Which of them a day offers: ``hijri_presets``.
+THIS_RAMADAN = "this-ramadan"
+LAST_RAMADAN = "last-ramadan"
+EID_AL_FITR_WEEK = "eid-al-fitr-week"
+EID_AL_ADHA_WEEK = "eid-al-adha-week"
+HIJRI_PRESETS = (THIS_RAMADAN, LAST_RAMADAN, EID_AL_FITR_WEEK, EID_AL_ADHA_WEEK)
+_RAMADAN_KEY = re.compile(r"ramadan-([0-9]{4})")
+_HIJRI_LABELS = {
+    THIS_RAMADAN: N_("This Ramadan"),
+    LAST_RAMADAN: N_("Last Ramadan"),
+    EID_AL_FITR_WEEK: N_("Eid al-Fitr week"),
+    EID_AL_ADHA_WEEK: N_("Eid al-Adha week"),
+}
+_RAMADAN_LABEL = N_("Ramadan {year} AH")
+
+COMPARISONS = ("previous", "last_year", "hijri_year")
+"""``compare`` values: the previous period, the same period last year (364 days earlier), the same
+Hijri dates last year (``same_hijri_dates_last_year``)."""
 
 MIN_DATE = date(1900, 1, 1)
 MAX_DATE = date(2199, 12, 31)
@@ -227,11 +256,31 @@ def same_period_last_year(start: date, end: date) -> tuple[date, date]:
     return start - timedelta(days=364), end - timedelta(days=364)
 
 
-def comparison_range(start: date, end: date, compare: str | None) -> tuple[date, date] | None:
-    """The comparison range for ``compare`` = ``previous``, ``last_year`` or ``None`` (no range).
+def same_hijri_dates_last_year(start: date, end: date) -> tuple[date, date]:
+    """``start..end`` mapped day by day onto the same Hijri dates one Hijri (Umm al-Qura) year
+    earlier: ``(hijri.same_hijri_date_last_year(start), hijri.same_hijri_date_last_year(end))``.
 
-    Raises ``ValueError`` for an unknown ``compare`` or a range outside the supported window; the
-    result starts no earlier than ``EARLIEST_COMPARISON``.
+    Ramadan 1447 (2026-02-18..2026-03-19) → Ramadan 1446 (2025-03-01..2025-03-29): a day missing
+    from the shorter month (30 Ramadan) maps to that month's last day. The result is about 354
+    days earlier and may be a day shorter or longer than ``start..end``. ``ValueError`` (user-facing)
+    outside the supported window or the Hijri tables (1925-2077 for a range, a year after 1924).
+    """
+    check_supported(start, end)
+    try:
+        return hijri.same_hijri_date_last_year(start), hijri.same_hijri_date_last_year(end)
+    except hijri.HijriRangeError as err:
+        raise ValueError(f"The same Hijri dates last year are not known for {start.isoformat()} to "
+                         f"{end.isoformat()}: the Umm al-Qura calendar covers {hijri.FIRST_DAY.year + 1} to "
+                         f"{hijri.LAST_DAY.year}.") from err
+
+
+def comparison_range(start: date, end: date, compare: str | None) -> tuple[date, date] | None:
+    """The comparison range for ``compare`` = ``previous``, ``last_year``, ``hijri_year`` or ``None``
+    (no range); see ``previous_period``, ``same_period_last_year``, ``same_hijri_dates_last_year``.
+
+    Raises ``ValueError`` for an unknown ``compare`` or a range outside the supported window (for
+    ``hijri_year`` also outside the Hijri tables); the result starts no earlier than
+    ``EARLIEST_COMPARISON``.
     """
     if compare is None:
         return None
@@ -239,7 +288,18 @@ def comparison_range(start: date, end: date, compare: str | None) -> tuple[date,
         return previous_period(start, end)
     if compare == "last_year":
         return same_period_last_year(start, end)
-    raise ValueError(f"Comparison {compare!r} is not one of previous, last_year.")
+    if compare == "hijri_year":
+        return same_hijri_dates_last_year(start, end)
+    raise ValueError(f"Comparison {compare!r} is not one of {', '.join(COMPARISONS)}.")
+
+
+def comparison_day(day: date, start: date, other_start: date, compare: str) -> date:
+    """The day of the comparison range drawn against ``day`` of the range starting ``start`` (whose
+    comparison range starts ``other_start``): the same Hijri date last year for ``hijri_year`` (so
+    1 Ramadan faces 1 Ramadan), else the day at the same distance from the start."""
+    if compare == "hijri_year":
+        return hijri.same_hijri_date_last_year(day)
+    return other_start + (day - start)
 
 
 def last_complete_weeks(today: date, n: int, week_start: str = "monday") -> tuple[date, date]:
@@ -257,12 +317,15 @@ def today_in(tz: str, now: datetime | None = None) -> date:
 
 
 def preset_range(name: str, today: date, week_start: str = "monday") -> tuple[date, date]:
-    """``(start, end)`` local dates for a preset in ``PRESETS`` relative to local ``today``.
+    """``(start, end)`` local dates for a preset in ``PRESETS`` (or a Hijri preset, see
+    ``hijri_preset_range``) relative to local ``today``.
 
     "last N days" are the N whole days ending yesterday (today is still filling, which would make
     every period-over-period comparison look like a drop); "this ..." and "... to date" end today.
     Raises ``ValueError`` for an unknown preset.
     """
+    if is_hijri_preset(name):
+        return hijri_preset_range(name, today)
     yesterday = today - timedelta(days=1)
     if name in ("last 7 days", "last 28 days", "last 90 days"):
         n = int(name.split()[1])
@@ -281,6 +344,106 @@ def preset_range(name: str, today: date, week_start: str = "monday") -> tuple[da
     if name == "year to date":
         return date(today.year, 1, 1), today
     raise ValueError(f"Unknown preset {name!r}; choose one of {', '.join(PRESETS)}.")
+
+
+# --- Hijri presets -------------------------------------------------------------------------------
+
+
+def ramadan_preset(year: int) -> str:
+    """The preset key of Ramadan of Hijri ``year``: ``ramadan_preset(1446)`` → ``"ramadan-1446"``."""
+    return f"ramadan-{int(year)}"
+
+
+def is_hijri_preset(name) -> bool:
+    """Whether ``name`` is written like a Hijri preset key (``HIJRI_PRESETS`` or ``ramadan-YYYY``);
+    says nothing of whether it has started (``hijri_preset_range`` does)."""
+    return isinstance(name, str) and (name in HIJRI_PRESETS or _RAMADAN_KEY.fullmatch(name) is not None)
+
+
+def _cut(span: tuple[date, date], today: date) -> tuple[date, date]:
+    return span[0], min(span[1], today)
+
+
+def _hijri_year(today: date) -> int:
+    try:
+        return hijri.to_hijri(today).year
+    except hijri.HijriRangeError as err:
+        raise ValueError(f"The Hijri presets need a date from {hijri.FIRST_DAY.isoformat()} to "
+                         f"{hijri.LAST_DAY.isoformat()}; today is {today.isoformat()}.") from err
+
+
+def hijri_preset_range(name: str, today: date) -> tuple[date, date]:
+    """``(start, end)`` local dates of a Hijri (Umm al-Qura) preset on local ``today``.
+
+    * ``this-ramadan``: Ramadan of the current Hijri year, once it has started (before 1 Ramadan
+      there is no "this Ramadan" yet: ``ValueError``; ``hijri_presets`` does not offer it);
+    * ``last-ramadan``: Ramadan of the previous Hijri year;
+    * ``ramadan-YYYY``: Ramadan of Hijri year ``YYYY`` (``ValueError`` before it starts);
+    * ``eid-al-fitr-week`` / ``eid-al-adha-week``: the most recent Eid week (the Eid's first day
+      and the six after, ``hijri.eid_al_fitr``/``eid_al_adha``) that has started.
+
+    A range still running is cut at ``today``, like "this month". Raises ``ValueError`` for an
+    unknown key, or a date outside the Hijri tables (1924-2077).
+    """
+    year = _hijri_year(today)
+    if name == THIS_RAMADAN:
+        span = hijri.ramadan(year)
+        if span[0] > today:
+            raise ValueError(f"Ramadan {year} AH has not started yet: it begins on {span[0].isoformat()}.")
+        return _cut(span, today)
+    if name == LAST_RAMADAN:
+        return _cut(hijri.ramadan(year - 1), today)
+    if name in (EID_AL_FITR_WEEK, EID_AL_ADHA_WEEK):
+        eid = hijri.eid_al_fitr if name == EID_AL_FITR_WEEK else hijri.eid_al_adha
+        span = eid(year)
+        return _cut(span if span[0] <= today else eid(year - 1), today)
+    m = _RAMADAN_KEY.fullmatch(name) if isinstance(name, str) else None
+    if m:
+        wanted = int(m.group(1))
+        try:
+            span = hijri.ramadan(wanted)
+        except hijri.HijriRangeError as err:
+            raise ValueError(f"Ramadan {wanted} AH is outside the Hijri calendar's range (1343-1500 AH).") from err
+        if span[0] > today:
+            raise ValueError(f"Ramadan {wanted} AH has not started yet: it begins on {span[0].isoformat()}.")
+        return _cut(span, today)
+    raise ValueError(f"Unknown preset {name!r}; choose one of {', '.join(HIJRI_PRESETS)} or ramadan-YYYY.")
+
+
+def hijri_presets(today: date, first_day: date | None = None) -> list[str]:
+    """The Hijri preset keys on offer on local ``today``, in menu order.
+
+    "This Ramadan" only once the current Hijri year's Ramadan has started; "Last Ramadan"; the
+    two most recent Eid weeks; then "Ramadan YYYY AH" for every Ramadan that has started and
+    overlaps ``first_day..today`` (the data's first local day: the earliest contact), newest
+    first (none without ``first_day``). Empty outside the Hijri tables (1924-2077).
+    """
+    try:
+        year = _hijri_year(today)
+        offered = [THIS_RAMADAN] if hijri.ramadan(year)[0] <= today else []
+        offered += [LAST_RAMADAN, EID_AL_FITR_WEEK, EID_AL_ADHA_WEEK]
+        if first_day is not None and first_day <= today:
+            first_year = hijri.to_hijri(max(first_day, hijri.FIRST_DAY)).year
+            for y in range(year, first_year - 1, -1):
+                start, end = hijri.ramadan(y)
+                if start <= today and end >= first_day:
+                    offered.append(ramadan_preset(y))
+    except (ValueError, hijri.HijriRangeError):
+        return []
+    return offered
+
+
+def preset_label(name: str) -> str:
+    """What the date-range menu shows for a preset key, in the interface language: Hijri presets
+    translated ("This Ramadan", "Ramadan 1446 AH" / "رمضان 1446 هـ"); other keys capitalised."""
+    if name in _HIJRI_LABELS:
+        return _(_HIJRI_LABELS[name])
+    m = _RAMADAN_KEY.fullmatch(name) if isinstance(name, str) else None
+    if m:
+        from rasl_data import i18n
+
+        return _(_RAMADAN_LABEL).format(year=i18n.localise_digits(m.group(1)))
+    return name[:1].upper() + name[1:]
 
 
 def month_days(year: int, month: int) -> int:

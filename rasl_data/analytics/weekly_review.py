@@ -25,7 +25,7 @@ from datetime import date, datetime, timedelta
 
 import pandas as pd
 
-from rasl_data.analytics import acquisition, attribution, periods
+from rasl_data.analytics import acquisition, attribution, periods, weekends
 from rasl_data.analytics.attribution import NO_CAMPAIGN, UNATTRIBUTED
 from rasl_data.analytics.spikes import SPIKE_RULE, poisson_cdf, poisson_sf, spike_test  # the spike rule
 from rasl_data.analytics.weekly_summary import (  # the summary text and the totals' labels
@@ -36,6 +36,7 @@ from rasl_data.analytics.weekly_summary import (  # the summary text and the tot
     METRIC_SPIKES,
     METRIC_UNATTRIBUTED,
     METRIC_UNATTRIBUTED_SHARE,
+    METRIC_WEEKDAY_AVERAGE,
     change_text,
     summary_text,
     week_label,
@@ -104,7 +105,9 @@ class WeeklyReview:
       contacts in the week (zero days included).
     * ``weekly_totals``: ``WEEKLY_COLUMNS``, the 4 weeks before and the week, oldest first.
 
-    ``summary`` is the plain-text summary (see ``summary_text``).
+    ``summary`` is the plain-text summary (see ``summary_text``). ``weekend_days``: the work week's
+    weekend (``date.weekday()`` numbers, ``Settings.weekend_days``), left out of the weekday
+    average (``METRIC_WEEKDAY_AVERAGE``: new contacts per work day) and shaded on the daily chart.
     """
 
     week_start: date
@@ -121,6 +124,7 @@ class WeeklyReview:
     daily_by_source: pd.DataFrame
     weekly_totals: pd.DataFrame
     summary: str
+    weekend_days: tuple[int, ...] = weekends.DEFAULT_WEEKEND
 
     @property
     def previous_week_start(self) -> date:
@@ -266,12 +270,15 @@ def weekly_review(
     week_start: str = "monday",
     today: date | None = None,
     top: int = TOP_MOVERS,
+    weekend_days: tuple[int, ...] = weekends.DEFAULT_WEEKEND,
 ) -> WeeklyReview:
     """The weekly review of the local week holding ``week_start_date`` (default: the last
     complete week before ``today``, itself defaulting to today's local date in ``tz``).
 
     ``db`` is a ``store.Reader`` (anything with ``.query(sql, params)``). ``tz`` is an IANA zone,
-    ``week_start`` monday, sunday or saturday; ``top`` the number of movers each way. Returns a
+    ``week_start`` monday, sunday or saturday; ``top`` the number of movers each way;
+    ``weekend_days`` the weekend (``Settings.weekend_days``, default Friday-Saturday), whose days the
+    weekday average leaves out. Returns a
     ``WeeklyReview`` (see there for every frame's columns). Raises ``ValueError`` (user-facing)
     for a week not yet over, an unknown zone or week start; ``store.CacheError`` when the cache
     cannot be read. Reads ``contacts``, ``sources``, ``channel_rules``, ``source_labels`` through
@@ -357,6 +364,7 @@ def weekly_review(
 
     distinct_spikes = int(spikes["same_contacts_as"].isna().sum())
     totals = _totals(start, end, weekly_totals, by_source, len(new_sources), len(silent_sources), distinct_spikes)
+    totals = _with_weekday_average(totals, daily, start, base_start, tuple(weekend_days))
     review = dict(
         week_start=start, week_end=end, tz=tz, week_starts_on=week_start, baseline_start=base_start,
         totals=totals, movers_sources=movers_sources, movers_campaigns=movers_campaigns,
@@ -366,7 +374,30 @@ def weekly_review(
     from rasl_data.analytics import business_review  # spend, costs and target pacing of the week
 
     extra = business_review.summary_lines(db, start, end, tz, week_start)
-    return WeeklyReview(**review, summary=summary_text(**review, extra_lines=extra))
+    return WeeklyReview(**review, summary=summary_text(**review, extra_lines=extra),
+                        weekend_days=tuple(weekend_days))
+
+
+def _with_weekday_average(totals: pd.DataFrame, daily: pd.DataFrame, start: date, base_start: date,
+                          weekend_days: tuple[int, ...]) -> pd.DataFrame:
+    """``totals`` with the ``METRIC_WEEKDAY_AVERAGE`` row after new contacts: new contacts per work
+    day (weekend days and their contacts left out) of the week, the previous week and the 4 weeks
+    before (all their work days pooled)."""
+    per_day = daily.groupby("period_start")["new_contacts"].sum().to_dict()
+    week = start + timedelta(days=6)
+    prev_start = start - timedelta(days=7)
+    this = weekends.weekday_average(per_day, start, week, weekend_days)
+    prev = weekends.weekday_average(per_day, prev_start, start - timedelta(days=1), weekend_days)
+    base = weekends.weekday_average(per_day, base_start, start - timedelta(days=1), weekend_days)
+
+    def pct(change: float, base_value: float) -> float:
+        return change / base_value if base_value and not math.isnan(base_value) else math.nan
+
+    row = [start, week, METRIC_WEEKDAY_AVERAGE, this, prev, base, this - prev, pct(this - prev, prev),
+           this - base, pct(this - base, base)]
+    at = int((totals["metric"] == METRIC_NEW_CONTACTS).to_numpy().argmax()) + 1
+    new_row = pd.DataFrame([row], columns=TOTALS_COLUMNS).astype(totals.dtypes.to_dict())
+    return pd.concat([totals.iloc[:at], new_row, totals.iloc[at:]], ignore_index=True)
 
 
 def _totals(start, end, weekly_totals, by_source, n_new, n_silent, n_spikes) -> pd.DataFrame:
@@ -403,6 +434,7 @@ def _totals(start, end, weekly_totals, by_source, n_new, n_silent, n_spikes) -> 
 __all__ = [
     "ALL_CONTACTS", "BASELINE_WEEKS", "METRIC_ACTIVE_SOURCES", "METRIC_NEW_CONTACTS", "METRIC_NEW_SOURCES",
     "METRIC_SILENT_SOURCES", "METRIC_SPIKES", "METRIC_UNATTRIBUTED", "METRIC_UNATTRIBUTED_SHARE",
+    "METRIC_WEEKDAY_AVERAGE",
     "SPIKE_RULE", "WeeklyReview", "past_week_starts", "poisson_cdf", "poisson_sf", "resolve_week",
     "change_text", "spike_test", "summary_text", "week_label", "weekly_review",
 ]

@@ -11,6 +11,7 @@ from datetime import date
 import pandas as pd
 
 from rasl_data.analytics import attribution
+from rasl_data.i18n import N_
 from rasl_data.text import one_line
 
 # Metric labels of ``WeeklyReview.totals`` (the ``metric`` column, as a marketer reads it).
@@ -21,6 +22,7 @@ METRIC_ACTIVE_SOURCES = "Active sources"
 METRIC_NEW_SOURCES = "New sources"
 METRIC_SILENT_SOURCES = "Silent sources"
 METRIC_SPIKES = "Spikes and drops"
+METRIC_WEEKDAY_AVERAGE = N_("Weekday average (new contacts per work day)")
 
 
 MONTH_ABBREVIATIONS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")

@@ -60,7 +60,8 @@ def run_weekly_send(args: argparse.Namespace, *, transport=None, ssl_context=Non
     reader = store.Reader(cache)
     try:
         try:
-            review = weekly_review.weekly_review(reader, week, cfg.timezone, cfg.week_start, periods.today_in(cfg.timezone))
+            review = weekly_review.weekly_review(reader, week, cfg.timezone, cfg.week_start, periods.today_in(cfg.timezone),
+                                                   weekend_days=cfg.weekend_days)
         except ValueError as err:
             return fail(str(err), 2)
         item = review.week_start.isoformat()

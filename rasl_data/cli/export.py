@@ -15,14 +15,18 @@ from rasl_data.outputs.exports import ACQUISITION_DIMENSIONS, acquisition_frame,
 from rasl_data.settings import load_settings
 from rasl_data.text import one_line
 
+# ``--compare`` values (hyphens, as CLI flags are written) → the analytics' ``compare`` keys.
+COMPARE_FLAGS = {"previous": "previous", "last-year": "last_year", "hijri-year": "hijri_year"}
+
 
 def add_export_parser(subparsers) -> argparse.ArgumentParser:
     """Add ``export acquisition ...`` to an ``argparse`` subparsers object; returns the parser.
 
     ``python -m rasl_data export acquisition --by source|channel|campaign|group|status|type
     --granularity day|week|month --start YYYY-MM-DD --end YYYY-MM-DD [--tz ZONE]
-    [--week-start monday|sunday|saturday] [--cache FILE] --out FILE.csv|FILE.xlsx``
-    (the format follows the extension of ``--out``).
+    [--week-start monday|sunday|saturday] [--compare previous|last-year|hijri-year] [--cache FILE]
+    --out FILE.csv|FILE.xlsx`` (the format follows the extension of ``--out``; ``--compare`` adds
+    ``previous_new_contacts``, see ``comparison.acquisition_with_comparison``).
     """
     export = subparsers.add_parser("export", help="write analytics to CSV or XLSX")
     what = export.add_subparsers(dest="export_what", metavar="acquisition|performance")
@@ -34,6 +38,9 @@ def add_export_parser(subparsers) -> argparse.ArgumentParser:
     acq.add_argument("--end", required=True, type=iso_date, help="last local date (included)")
     acq.add_argument("--tz", default=None, help="IANA time zone (default RASL_TIMEZONE)")
     acq.add_argument("--week-start", default=None, choices=periods.WEEK_STARTS, help="default RASL_WEEK_START")
+    acq.add_argument("--compare", default=None, choices=tuple(COMPARE_FLAGS),
+                     help="add previous_new_contacts: the previous period, the same period last year "
+                          "(364 days earlier) or the same Hijri dates last year")
     acq.add_argument("--cache", metavar="FILE", default=None, help="DuckDB cache file (default RASL_CACHE_PATH or the workspace cache)")
     acq.add_argument("--out", required=True, metavar="FILE.csv|FILE.xlsx",
                      help="file to write; .csv or .xlsx picks the format")
@@ -63,6 +70,8 @@ def run_export(args: argparse.Namespace) -> int:
         week_start = (args.week_start or "").strip() or cfg.week_start
         filters = acquisition.Filters(start=args.start, end=args.end, tz=tz, week_start=week_start)
         periods.check_period_count(filters.start, filters.end, args.granularity, filters.week_start)
+        compare = COMPARE_FLAGS.get(getattr(args, "compare", None) or "")
+        periods.comparison_range(filters.start, filters.end, compare)  # a range the Hijri tables miss: bad input
     except ValueError as err:  # SettingsError included
         return fail(str(err), 2)
     raw_out = (args.out or "").strip()
@@ -83,7 +92,12 @@ def run_export(args: argparse.Namespace) -> int:
     try:
         reader = store.Reader(cache)
         try:
-            df = acquisition_frame(reader, filters, args.by, args.granularity)
+            if compare:
+                from rasl_data.analytics import comparison
+
+                df = comparison.acquisition_with_comparison(reader, filters, args.by, args.granularity, compare)
+            else:
+                df = acquisition_frame(reader, filters, args.by, args.granularity)
         finally:
             reader.close()
     except ValueError as err:

@@ -77,7 +77,8 @@ def run_weekly_report(args: argparse.Namespace) -> int:
         return fail(f"no cache at {cache}: run `python -m rasl_data sync` first", 1)
     reader = store.Reader(cache)
     try:
-        review = weekly_review.weekly_review(reader, week, cfg.timezone, cfg.week_start, periods.today_in(cfg.timezone))
+        review = weekly_review.weekly_review(reader, week, cfg.timezone, cfg.week_start, periods.today_in(cfg.timezone),
+                                               weekend_days=cfg.weekend_days)
         data = build_weekly_pack(reader, images=not args.no_images, review=review)
     except ValueError as err:
         return fail(str(err), 2)

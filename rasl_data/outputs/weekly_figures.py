@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from rasl_data.analytics import axes, weekly_review
+from rasl_data.analytics import axes, hijri, weekends, weekly_review
 from rasl_data.analytics.colours import COMPARISON_COLOUR, SeriesColours, bar_marker, unique_labels
 from rasl_data.analytics.weekly_review import WeeklyReview
 from rasl_data.text import one_line, plotly_literal
@@ -81,13 +81,18 @@ def weekly_figures(review: WeeklyReview, colours: SeriesColours | None = None) -
             part = grouped[grouped["series"] == series]
             colour = colours.source(OTHER_SOURCES if series == OTHER_SOURCES else key_of.get(series))
             f2.add_bar(x=[f"{d:%a %d %b}" for d in part["day"]], y=part["new_contacts"],
+                       hovertext=[hijri.day_label(d) for d in part["day"]],  # the Hijri date on hover
                        name=plotly_literal(names.get(series, OTHER_SOURCES)),
-                       marker=bar_marker(series, colour), hovertemplate="%{fullData.name}: %{y:,}<extra></extra>")
+                       marker=bar_marker(series, colour),
+                       hovertemplate="%{hovertext} · %{fullData.name}: %{y:,}<extra></extra>")
         stack = grouped.groupby("day")["new_contacts"].sum()
         top = float(stack.max()) if len(stack) else 0.0
     else:
         f2.add_annotation(text="No new contacts this week", showarrow=False, x=0.5, y=0.5, xref="paper", yref="paper")
         top = 0.0
+    if len(daily):  # the weekend's days shaded behind the bars (categories: one per day, in order)
+        for shape in weekends.weekend_shapes(sorted(set(daily["day"])), review.weekend_days, categorical=True):
+            f2.add_shape(**shape)
     f2.update_layout(barmode="stack")
     f2.update_yaxes(rangemode="tozero", title="New contacts", **axes.count_ticks(top))
     _layout(f2, f"New contacts per day by source, {label}")
