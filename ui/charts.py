@@ -18,9 +18,9 @@ import plotly.graph_objects as go
 from rasl_data import i18n
 from rasl_data.analytics import axes
 from rasl_data.analytics import colours as palette
+from rasl_data.analytics.colours import COMPARISON_COLOUR, OTHER_COLOUR, PALETTE, UNATTRIBUTED_COLOUR  # noqa: F401
 from rasl_data.analytics.source_names import display_name
 from rasl_data.i18n import _
-from rasl_data.analytics.colours import COMPARISON_COLOUR, OTHER_COLOUR, PALETTE, UNATTRIBUTED_COLOUR  # noqa: F401
 from rasl_data.text import plotly_literal
 
 # The workspace's series colours, set once per run by app.py from the cache (``set_colours``).

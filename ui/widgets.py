@@ -226,6 +226,9 @@ DOWNLOAD_HEADERS: dict[str, str] = {
     "outcome": N_("Outcome"), "requests": N_("Requests"), "rate_limit_waits": N_("Rate-limit waits"),
     "contacts_inserted": N_("New"), "contacts_updated": N_("Updated"), "contacts_deleted": N_("Deleted"),
     "error": N_("Error"),
+    "occurred_at": N_("Time (UTC)"), "actor": N_("Person"), "role": N_("Role"), "action": N_("Action"),
+    "object_type": N_("Object type"), "object_id": N_("Object id"), "object_name": N_("Object"),
+    "before": N_("Before"), "after": N_("After"), "message": N_("Message"),
 }
 # Columns of the downloads holding series names: the dashboard's own names (Unattributed…) are
 # translated there too; user-typed names never.

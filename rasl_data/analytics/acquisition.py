@@ -29,7 +29,6 @@ from datetime import date
 import pandas as pd
 
 from rasl_data.analytics import attribution, periods
-from rasl_data.i18n import N_, _
 from rasl_data.analytics.attribution import NO_CAMPAIGN, UNATTRIBUTED, normalise_name
 from rasl_data.analytics.contacts_sql import (  # noqa: F401  (re-exported: pages import them from here)
     DIMENSION_COLUMNS,
@@ -49,6 +48,7 @@ from rasl_data.analytics.contacts_sql import (  # noqa: F401  (re-exported: page
     dim_select,
     overlapping,
 )
+from rasl_data.i18n import N_, _
 
 # --- public queries ----------------------------------------------------------------------------
 
