@@ -10,7 +10,7 @@ import streamlit as st
 from rasl_data import i18n
 from rasl_data.cache import audit
 from rasl_data.i18n import N_, _, ngettext
-from ui import data, frame, widgets
+from ui import data, filters, frame, widgets
 
 frame.ensure_app_frame()  # first: a bare page run reruns inside app.py
 
@@ -42,13 +42,15 @@ st.caption(_("Every change made through the dashboard or `python -m rasl_data`: 
 
 everything = data.cached_query(audit.read_log)
 c1, c2, c3, c4 = st.columns([1, 1.4, 1.2, 1.4])
-period = c1.selectbox(_("Period"), list(PERIODS), format_func=lambda p: _label(PERIODS, p), index=1, key="au_period")
+period = c1.selectbox(_("Period"), list(PERIODS), format_func=filters.option_labels(PERIODS, lambda p: _label(PERIODS, p)),
+                      index=1, key="au_period")
 people = sorted(set(everything["actor"].dropna().astype(str)))
 person = c2.selectbox(_("Person"), people, index=None, placeholder=_("Everyone"), key="au_actor")
 actions = sorted(set(everything["action"].dropna().astype(str)) | set(ACTIONS))
 action = c3.selectbox(_("Action"), actions, index=None, placeholder=_("Every action"), key="au_action",
-                      format_func=lambda a: _label(ACTIONS, a))
-outcome = c4.segmented_control(_("Outcome"), list(OUTCOMES), format_func=lambda o: _label(OUTCOMES, o),
+                      format_func=filters.option_labels(actions, lambda a: _label(ACTIONS, a)))
+outcome = c4.segmented_control(_("Outcome"), list(OUTCOMES),
+                               format_func=filters.option_labels(OUTCOMES, lambda o: _label(OUTCOMES, o)),
                                key="au_outcome")
 
 start = None if period == "all" else datetime.now(timezone.utc) - timedelta(days=int(period))

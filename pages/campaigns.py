@@ -28,7 +28,8 @@ NOTHING_BY = {"channel": N_("No new contacts by channel in this range."),
 CLICK_NOTES = {"channel": N_("Click a bar or select a row to filter every page to that channel."),
                "campaign": N_("Click a bar or select a row to filter every page to that campaign.")}
 # One dimension per run (not tabs): tabs would compute and draw all three every time.
-by = st.segmented_control(_("Acquisition by"), list(DIMENSIONS), format_func=lambda k: _(DIMENSIONS[k]), key="cc_by",
+by = st.segmented_control(_("Acquisition by"), list(DIMENSIONS),
+                          format_func=filters.option_labels(DIMENSIONS, lambda k: _(DIMENSIONS[k])), key="cc_by",
                           default="channel", required=True) or "channel"
 acq = data.cached_query(acquisition.acquisition, f, by, view.granularity)
 if by == "group":

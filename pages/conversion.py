@@ -81,7 +81,7 @@ if n == 0:
     st.stop()
 
 by = st.segmented_control(_("By"), list(DIMENSIONS), default="source", key="cv_by",
-                          format_func=lambda k: _(DIMENSIONS[k]), required=True) or "source"
+                          format_func=filters.option_labels(DIMENSIONS, lambda k: _(DIMENSIONS[k])), required=True) or "source"
 table = data.cached_query(conversion.conversion, f, by)
 table = table[table["new_contacts"] > 0].reset_index(drop=True)
 top = table.head(15)

@@ -39,7 +39,7 @@ performance_views.pacing_strip(f.tz, f.week_start, periods.today_in(f.tz), where
 head = st.columns([3, 2], vertical_alignment="bottom")
 head[0].header(_("New contacts over time"))
 by = head[1].segmented_control(_("Split by"), list(SPLITS), default="source", key="ov_by",
-                               format_func=lambda k: _(SPLITS[k]), required=True,
+                               format_func=filters.option_labels(SPLITS, lambda k: _(SPLITS[k])), required=True,
                                label_visibility="collapsed") or "source"
 acq = data.cached_query(acquisition.acquisition, f, by, view.granularity)
 if acq.empty or int(acq["new_contacts"].sum()) == 0:

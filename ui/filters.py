@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Iterable
+from typing import Any, Callable, Iterable
 
 import streamlit as st
 
@@ -37,6 +37,17 @@ TYPES = ("lead", "customer", "guest")
 TYPE_LABELS = {"lead": N_("Lead"), "customer": N_("Customer"), "guest": N_("Guest")}
 # Sentinel of the source filter meaning "contacts without a known source" (Filters: None).
 UNATTRIBUTED_KEY = "u"
+
+
+def option_labels(options: Iterable, to_text: Callable[[Any], str]) -> Callable[[Any], str]:
+    """A widget ``format_func`` showing each of ``options`` as ``to_text(option)``, worked out now.
+
+    The texts are computed in this script run, in its language: Streamlit (and ``AppTest``) may
+    call a ``format_func`` again outside the run, where no language is set. Values not among
+    ``options`` show as ``str(value)``.
+    """
+    texts = {option: to_text(option) for option in options}
+    return lambda value: texts.get(value, str(value))
 
 
 @dataclass(frozen=True)
@@ -173,7 +184,8 @@ def sidebar(ws: Workspace, page_name: str = "") -> View:
     _keep_valid("f_campaigns", options["campaigns"])
 
     st.subheader(_("Filters"))
-    preset = st.selectbox(_("Date range"), PRESET_OPTIONS, key="f_preset", format_func=periods.preset_label)
+    preset = st.selectbox(_("Date range"), PRESET_OPTIONS, key="f_preset",
+                          format_func=option_labels(PRESET_OPTIONS, periods.preset_label))
     custom = None
     if preset == CUSTOM:
         default = st.session_state.get("f_custom") or periods.last_complete_weeks(today, 12, s.week_start)
@@ -189,9 +201,11 @@ def sidebar(ws: Workspace, page_name: str = "") -> View:
     st.caption(_("{start} – {end} · {zone} · weeks start {weekday}").format(
         start=i18n.format_date(start, "dd MMM y"), end=i18n.format_date(end, "dd MMM y"), zone=s.timezone,
         weekday=periods.week_start_label(s.week_start)))
-    compare = st.radio(_("Compare with"), list(COMPARE_OPTIONS), key="f_compare", format_func=periods.compare_label)
+    compare = st.radio(_("Compare with"), list(COMPARE_OPTIONS), key="f_compare",
+                     format_func=option_labels(COMPARE_OPTIONS, periods.compare_label))
     gran = st.segmented_control(_("Granularity"), list(GRANULARITIES), key="f_gran",
-                                format_func=periods.granularity_label, required=True) or "week"
+                                format_func=option_labels(GRANULARITIES, periods.granularity_label),
+                                required=True) or "week"
     gran = _feasible_granularity(start, end, gran, s.week_start)
     active = any(st.session_state.get(k) for k in ("f_sources", "f_channels", "f_campaigns", "f_types"))
     title = _("Sources, channels, campaigns (filtered)") if active else _("Sources, channels, campaigns")
@@ -200,11 +214,13 @@ def sidebar(ws: Workspace, page_name: str = "") -> View:
                                  format_func=lambda i: names.get(i, str(i)), placeholder=_("All sources"))
         # Channel and campaign names are data (shown as typed); only Unattributed & co are translated.
         channels = st.multiselect(_("Channel"), options["channels"], key="f_channels",
-                                  format_func=source_names.display_name, placeholder=_("All channels"))
+                                  format_func=option_labels(options["channels"], source_names.display_name),
+                                  placeholder=_("All channels"))
         campaigns = st.multiselect(_("Campaign"), options["campaigns"], key="f_campaigns",
-                                   format_func=source_names.display_name, placeholder=_("All campaigns"))
+                                   format_func=option_labels(options["campaigns"], source_names.display_name),
+                                   placeholder=_("All campaigns"))
         types = st.multiselect(_("Contact type"), TYPES, key="f_types",
-                               format_func=lambda t: _(TYPE_LABELS[t]) if t in TYPE_LABELS else t,
+                               format_func=option_labels(TYPES, lambda t: _(TYPE_LABELS[t])),
                                placeholder=_("All types"))
         if active:
             st.button(_("Clear these filters"), key="f_clear", on_click=clear_dimension_filters, type="tertiary")
