@@ -318,3 +318,27 @@ def test_display_name_translates_only_the_dashboards_own_names():
         assert source_names.display_name("<b>Promo</b>") == "<b>Promo</b>"
         assert source_names.display_name(None) == ""
     assert source_names.display_name("Unattributed") == "Unattributed"
+
+
+def test_arabic_audit_download_keeps_its_text_columns_as_text():
+    # The audit download names its text columns (an id "007" stays text); in Arabic the headers
+    # change, so the text columns must follow them or the export refuses the unknown column.
+    import openpyxl
+    import pandas as pd
+
+    from rasl_data.cache import audit
+    from rasl_data.outputs import exports
+    from ui import widgets
+
+    log = pd.DataFrame([{"id": 1, "occurred_at": datetime(2026, 3, 2, 9, tzinfo=timezone.utc), "actor": "sara",
+                         "role": "editor", "action": "source.rename", "object_type": "source", "object_id": "007",
+                         "object_name": ARABIC, "before": "{}", "after": "{}", "outcome": "done", "message": ""}])
+    with i18n.use("ar"):
+        shown, renames = widgets.download_frame(audit.export_frame(log))
+    text_columns = [renames.get(c, c) for c in audit.TEXT_COLUMNS]
+    book = openpyxl.load_workbook(io.BytesIO(exports.table_bytes(shown, "xlsx", text_columns=text_columns)))
+    rows = [[c.value for c in row] for row in book.active.iter_rows()]
+    header = rows[0]
+    assert "معرّف العنصر" in header and "الشخص" in header  # hand-written: Object id, Person
+    assert rows[1][header.index("معرّف العنصر")] == "007"
+    assert rows[1][header.index("العنصر")] == ARABIC
