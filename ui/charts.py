@@ -61,7 +61,7 @@ def ltr_label(text) -> str:
 def _point_text(x, y, percent: bool = False, decimals: int = 1) -> str:
     """Hover text of one point: ``"2 Mar 2026: 1,234"`` (a date ``x``) or ``"1,234"``, with the
     month names and digits of the language in effect (Plotly's own formats are English only)."""
-    if y is None or (isinstance(y, float) and math.isnan(y)):
+    if y is None or pd.isna(y):
         value = "–"
     else:
         value = i18n.format_percent(float(y), decimals) if percent else i18n.format_number(float(y))
