@@ -342,3 +342,22 @@ def test_arabic_audit_download_keeps_its_text_columns_as_text():
     assert "معرّف العنصر" in header and "الشخص" in header  # hand-written: Object id, Person
     assert rows[1][header.index("معرّف العنصر")] == "007"
     assert rows[1][header.index("العنصر")] == ARABIC
+
+
+def test_axis_ticks_use_arabic_indic_digits_at_the_same_values():
+    import pandas as pd
+
+    from rasl_data.analytics import axes
+    from ui import charts
+
+    df = pd.DataFrame({"period_start": [date(2026, 3, 2), date(2026, 3, 9)], "channel": ["WhatsApp"] * 2,
+                       "new_contacts": [13, 4]})
+    with i18n.use("ar", "arabic-indic"):
+        fig = charts.stacked_bars(df, x="period_start", y="new_contacts", colour="channel")
+    # axes.count_ticks(13) steps by 5 (tested in test_chart_axes.py): 0, 5, 10, 15, written by hand.
+    assert axes.count_ticks(13)["dtick"] == 5
+    assert list(fig.layout.yaxis.tickvals) == [0, 5, 10, 15]
+    assert list(fig.layout.yaxis.ticktext) == ["٠", "٥", "١٠", "١٥"]
+    with i18n.use("ar", "western"):
+        fig = charts.stacked_bars(df, x="period_start", y="new_contacts", colour="channel")
+    assert fig.layout.yaxis.tickmode == "linear" and fig.layout.yaxis.dtick == 5  # Plotly's own labels

@@ -85,15 +85,36 @@ def _layout(fig: go.Figure, *, height: int = 420, y_title: str | None = None, x_
     return fig
 
 
+def _localised_ticks(ticks: dict, top: float, percent: bool) -> dict:
+    """``ticks`` (a linear ``axes`` tick setting) as explicit values and labels written with
+    Arabic-Indic digits, when the language in effect writes them; else ``ticks`` unchanged.
+
+    Plotly writes tick numbers with 0-9 whatever its locale, so the labels are made here, at
+    the same values and step (one step past ``top``: the axis may end a little above it).
+    """
+    if i18n.localise_digits("0") == "0":
+        return ticks
+    step = float(ticks["dtick"])
+    decimals = int(ticks["tickformat"].rstrip("%").lstrip(".,+d") or 0) if percent else 0
+    count = math.floor(max(float(top or 0), 0.0) / step + 1e-9) + 2
+    values = [round(i * step, 12) for i in range(count)]
+    text = [i18n.format_percent(v, decimals) if percent else i18n.format_number(v) for v in values]
+    return {"tickmode": "array", "tickvals": values, "ticktext": text}
+
+
 def count_axis(fig: go.Figure, axis: str, max_value: float) -> go.Figure:
-    """Distinct whole-number ticks on count axis ``axis`` (``"x"``/``"y"``) from 0 to ``max_value``."""
-    getattr(fig, f"update_{axis}axes")(rangemode="tozero", **axes.count_ticks(max_value))
+    """Distinct whole-number ticks on count axis ``axis`` (``"x"``/``"y"``) from 0 to ``max_value``
+    (labels with the language's digits)."""
+    ticks = _localised_ticks(axes.count_ticks(max_value), max_value, percent=False)
+    getattr(fig, f"update_{axis}axes")(rangemode="tozero", **ticks)
     return fig
 
 
 def percent_axis(fig: go.Figure, axis: str, max_fraction: float, **extra) -> go.Figure:
-    """Distinct percentage ticks on share axis ``axis`` from 0 to ``max_fraction`` (a fraction)."""
-    getattr(fig, f"update_{axis}axes")(rangemode="tozero", **axes.percent_ticks(max_fraction), **extra)
+    """Distinct percentage ticks on share axis ``axis`` from 0 to ``max_fraction`` (a fraction;
+    labels with the language's digits)."""
+    ticks = _localised_ticks(axes.percent_ticks(max_fraction), max_fraction, percent=True)
+    getattr(fig, f"update_{axis}axes")(rangemode="tozero", **ticks, **extra)
     return fig
 
 
