@@ -16,24 +16,24 @@ from rasl_data.i18n import _
 from ui import charts, context, data, filters, frame, locale, sync_panel
 from ui import notes as chart_notes
 
-st.set_page_config(page_title="RASL attribution", page_icon=":material/insights:", layout="wide")
-locale.apply()  # before anything is drawn: the language and digits of this run
+locale.apply()  # first: the language and digits of this run (the page title is translated)
+st.set_page_config(page_title=_("RASL attribution"), page_icon=":material/insights:", layout="wide")
 
 PAGES = [
     # The Overview is served at "/" (the default page) and at "/overview", which users bookmark:
     # a hidden second entry of the same file (the default page's own url_path is never served,
     # so it takes another name to keep "overview" free for the alias).
-    st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", default=True, url_path="home"),
-    st.Page("pages/sources.py", title="Sources", icon=":material/list:", url_path="sources"),
-    st.Page("pages/campaigns.py", title="Campaigns & channels", icon=":material/campaign:", url_path="campaigns"),
-    st.Page("pages/conversion.py", title="Conversion", icon=":material/conversion_path:", url_path="conversion"),
-    st.Page("pages/performance.py", title="Performance", icon=":material/paid:", url_path="performance"),
-    st.Page("pages/weekly.py", title="Weekly review", icon=":material/event_note:", url_path="weekly"),
-    st.Page("pages/health.py", title="Data health", icon=":material/health_and_safety:", url_path="health"),
-    st.Page("pages/audit.py", title="Audit log", icon=":material/history:", url_path="audit"),
+    st.Page("pages/overview.py", title=_("Overview"), icon=":material/dashboard:", default=True, url_path="home"),
+    st.Page("pages/sources.py", title=_("Sources"), icon=":material/list:", url_path="sources"),
+    st.Page("pages/campaigns.py", title=_("Campaigns & channels"), icon=":material/campaign:", url_path="campaigns"),
+    st.Page("pages/conversion.py", title=_("Conversion"), icon=":material/conversion_path:", url_path="conversion"),
+    st.Page("pages/performance.py", title=_("Performance"), icon=":material/paid:", url_path="performance"),
+    st.Page("pages/weekly.py", title=_("Weekly review"), icon=":material/event_note:", url_path="weekly"),
+    st.Page("pages/health.py", title=_("Data health"), icon=":material/health_and_safety:", url_path="health"),
+    st.Page("pages/audit.py", title=_("Audit log"), icon=":material/history:", url_path="audit"),
     st.Page("pages/notes.py", title=_("Notes"), icon=":material/sticky_note_2:", url_path="notes"),
-    st.Page("pages/settings.py", title="Settings", icon=":material/settings:", url_path="settings"),
-    st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:", url_path="overview",
+    st.Page("pages/settings.py", title=_("Settings"), icon=":material/settings:", url_path="settings"),
+    st.Page("pages/overview.py", title=_("Overview"), icon=":material/dashboard:", url_path="overview",
             visibility="hidden"),
 ]
 

@@ -16,9 +16,12 @@ from datetime import date
 import pandas as pd
 import plotly.graph_objects as go
 
+from rasl_data import i18n
 from rasl_data.analytics import axes, hijri, weekends
 from rasl_data.analytics import colours as palette
 from rasl_data.analytics.colours import COMPARISON_COLOUR, OTHER_COLOUR, PALETTE, UNATTRIBUTED_COLOUR  # noqa: F401
+from rasl_data.analytics.source_names import display_name
+from rasl_data.i18n import _
 from rasl_data.text import plotly_literal
 
 # The workspace's series colours, set once per run by app.py from the cache (``set_colours``).
@@ -56,6 +59,22 @@ def ltr_label(text) -> str:
     return f"\u200e{text}\u200e" if _RTL.search(text) else text
 
 
+def _point_text(x, y, percent: bool = False, decimals: int = 1) -> str:
+    """Hover text of one point: ``"2 Mar 2026: 1,234"`` (a date ``x``) or ``"1,234"``, with the
+    month names and digits of the language in effect (Plotly's own formats are English only)."""
+    if y is None or pd.isna(y):
+        value = "–"
+    else:
+        value = i18n.format_percent(float(y), decimals) if percent else i18n.format_number(float(y))
+    if x is None:
+        return value
+    try:
+        day = pd.Timestamp(x).date()
+    except (TypeError, ValueError):
+        return value
+    return f"{i18n.format_date(day)}: {value}"
+
+
 def _layout(fig: go.Figure, *, height: int = 420, y_title: str | None = None, x_title: str | None = None,
             legend_below: bool = True) -> go.Figure:
     fig.update_layout(
@@ -67,15 +86,36 @@ def _layout(fig: go.Figure, *, height: int = 420, y_title: str | None = None, x_
     return fig
 
 
+def _localised_ticks(ticks: dict, top: float, percent: bool) -> dict:
+    """``ticks`` (a linear ``axes`` tick setting) as explicit values and labels written with
+    Arabic-Indic digits, when the language in effect writes them; else ``ticks`` unchanged.
+
+    Plotly writes tick numbers with 0-9 whatever its locale, so the labels are made here, at
+    the same values and step (one step past ``top``: the axis may end a little above it).
+    """
+    if i18n.localise_digits("0") == "0":
+        return ticks
+    step = float(ticks["dtick"])
+    decimals = int(ticks["tickformat"].rstrip("%").lstrip(".,+d") or 0) if percent else 0
+    count = math.floor(max(float(top or 0), 0.0) / step + 1e-9) + 2
+    values = [round(i * step, 12) for i in range(count)]
+    text = [i18n.format_percent(v, decimals) if percent else i18n.format_number(v) for v in values]
+    return {"tickmode": "array", "tickvals": values, "ticktext": text}
+
+
 def count_axis(fig: go.Figure, axis: str, max_value: float) -> go.Figure:
-    """Distinct whole-number ticks on count axis ``axis`` (``"x"``/``"y"``) from 0 to ``max_value``."""
-    getattr(fig, f"update_{axis}axes")(rangemode="tozero", **axes.count_ticks(max_value))
+    """Distinct whole-number ticks on count axis ``axis`` (``"x"``/``"y"``) from 0 to ``max_value``
+    (labels with the language's digits)."""
+    ticks = _localised_ticks(axes.count_ticks(max_value), max_value, percent=False)
+    getattr(fig, f"update_{axis}axes")(rangemode="tozero", **ticks)
     return fig
 
 
 def percent_axis(fig: go.Figure, axis: str, max_fraction: float, **extra) -> go.Figure:
-    """Distinct percentage ticks on share axis ``axis`` from 0 to ``max_fraction`` (a fraction)."""
-    getattr(fig, f"update_{axis}axes")(rangemode="tozero", **axes.percent_ticks(max_fraction), **extra)
+    """Distinct percentage ticks on share axis ``axis`` from 0 to ``max_fraction`` (a fraction;
+    labels with the language's digits)."""
+    ticks = _localised_ticks(axes.percent_ticks(max_fraction), max_fraction, percent=True)
+    getattr(fig, f"update_{axis}axes")(rangemode="tozero", **ticks, **extra)
     return fig
 
 
@@ -105,7 +145,7 @@ def _is_unattributed(label, df: pd.DataFrame, colour: str, keys: str) -> bool:
 
 
 def stacked_bars(df: pd.DataFrame, *, x: str, y: str, colour: str, colour_keys: str | None = None,
-                 x_title: str = "", y_title: str = "New contacts", max_series: int = 12) -> go.Figure:
+                 x_title: str = "", y_title: str | None = None, max_series: int = 12) -> go.Figure:
     """Stacked bars of ``y`` (contacts) over ``x`` (period start dates) split by ``colour``.
 
     ``colour`` names the dimension (``source``, ``channel``, ``campaign``, ``group``) and picks
@@ -113,8 +153,11 @@ def stacked_bars(df: pd.DataFrame, *, x: str, y: str, colour: str, colour_keys: 
     ``source_id``) fixes each series' colour and is carried as the bars' ``customdata`` so a
     click can tell which source was picked (``""`` for Unattributed). Series beyond the
     ``max_series - 1`` largest are summed into a hatched "Other" to keep the legend readable.
-    Built from ``go.Bar`` traces (plotly.express costs ~90 ms a figure).
+    Built from ``go.Bar`` traces (plotly.express costs ~90 ms a figure). ``y_title`` defaults to
+    "New contacts"; legend names of Unattributed and Other, hover dates and numbers are in the
+    language in effect.
     """
+    y_title = _("New contacts") if y_title is None else y_title
     df = df.copy()
     keys = colour_keys or colour
     if colour_keys:
@@ -141,9 +184,10 @@ def stacked_bars(df: pd.DataFrame, *, x: str, y: str, colour: str, colour_keys: 
         colour_hex = colour_for("Other" if label == "Other" else key, colour)
         custom = "" if key is None else key
         fig.add_trace(go.Bar(
-            x=list(part[x]), y=list(part[y]), name=ltr_label(label), marker=palette.bar_marker(label, colour_hex),
-            customdata=[[custom]] * len(part),
-            hovertemplate="%{x|%-d %b %Y}: %{y:,}<extra>%{fullData.name}</extra>",  # no name in a template
+            x=list(part[x]), y=list(part[y]), name=ltr_label(display_name(label)),
+            marker=palette.bar_marker(label, colour_hex), customdata=[[custom]] * len(part),
+            hovertext=[_point_text(a, b) for a, b in zip(part[x], part[y])],
+            hovertemplate="%{hovertext}<extra>%{fullData.name}</extra>",  # no name in a template
         ))
     # "closest", not "x unified": a click must pick the bar segment under the pointer (the
     # unified mode hands the click to whichever trace is nearest, often the comparison line).
@@ -164,7 +208,7 @@ def period_ticks(fig: go.Figure, starts: pd.Series, max_ticks: int = 14) -> go.F
     shown = values[::step]
     text, year = [], None
     for d in shown:
-        text.append(f"{d.day} {d:%b}" + (f" {d.year}" if d.year != year else ""))
+        text.append(i18n.format_date(d, "d MMM" if d.year == year else "d MMM y"))
         year = d.year
     fig.update_xaxes(tickmode="array", tickvals=shown, ticktext=text)
     return fig
@@ -181,7 +225,8 @@ def add_comparison_line(fig: go.Figure, x: list, y: list, label: str, dates: lis
     meta = {"comparison_dates": [pd.Timestamp(d).date().isoformat() for d in dates]} if dates is not None else None
     fig.add_trace(go.Scatter(x=x, y=y, mode="lines+markers", name=plotly_literal(label),
                              line=dict(color=COMPARISON_COLOUR, dash="dash", width=2), marker=dict(size=6),
-                             hovertemplate="%{x|%-d %b %Y}: %{y:,}<extra>%{fullData.name}</extra>", meta=meta))
+                             hovertext=[_point_text(a, b) for a, b in zip(x, y)],
+                             hovertemplate="%{hovertext}<extra>%{fullData.name}</extra>", meta=meta))
     count_axis(fig, "y", _stack_max(fig))
     return fig
 
@@ -216,8 +261,10 @@ def mark_days(fig: go.Figure, weekend_days=weekends.DEFAULT_WEEKEND) -> go.Figur
         days.update(xs)
         own = (trace.meta or {}).get("comparison_dates") if isinstance(trace.meta, dict) else None
         shown = [date.fromisoformat(d) for d in own] if own and len(own) == len(xs) else xs
-        trace.hovertext = [day_label(d) for d in shown]
-        trace.hovertemplate = "%{hovertext}: %{y:,}<extra>%{fullData.name}</extra>"
+        ys = list(trace.y or ())
+        trace.hovertext = [f"{day_label(d)}: {_point_text(None, ys[i] if i < len(ys) else None)}"
+                           for i, d in enumerate(shown)]
+        trace.hovertemplate = "%{hovertext}<extra>%{fullData.name}</extra>"
     for shape in weekends.weekend_shapes(sorted(days), weekend_days):
         fig.add_shape(**shape)
     return fig
@@ -228,7 +275,9 @@ def line_chart(df: pd.DataFrame, *, x: str, y: str, name: str = "", colour: str 
     """One line of ``y`` over ``x`` (period starts, ticked on the periods' first days);
     ``percent`` formats a fraction axis as a percentage with distinct ticks."""
     fig = go.Figure(go.Scatter(x=list(df[x]), y=list(df[y]), mode="lines+markers", name=name or y_title,
-                               line=dict(color=colour, width=2)))
+                               line=dict(color=colour, width=2),
+                               hovertext=[_point_text(a, b, percent) for a, b in zip(df[x], df[y])],
+                               hovertemplate="%{hovertext}<extra></extra>"))
     top = float(pd.to_numeric(df[y], errors="coerce").max()) if len(df) else 0.0
     top = 0.0 if math.isnan(top) else top
     if percent:
@@ -254,10 +303,11 @@ def horizontal_bars(df: pd.DataFrame, *, x: str, y: str, colour_keys: str | None
     else:
         keys = [str(v) for v in df[y]]
     fig = go.Figure(go.Bar(
-        x=list(df[x]), y=[ltr_label(v) for v in df[y]], orientation="h",
+        x=list(df[x]), y=[ltr_label(display_name(v)) for v in df[y]], orientation="h",
         marker_color=[colour_for(k, kind) for k in keys],
         text=list(df[text]) if text else None, textposition="outside" if text else None, cliponaxis=False,
-        hovertemplate="%{y}: %{x:" + (".1%" if percent else ",") + "}<extra></extra>",
+        hovertext=[_point_text(None, v, percent) for v in df[x]],
+        hovertemplate="%{y}: %{hovertext}<extra></extra>",
     ))
     fig.update_layout(showlegend=False, yaxis=dict(autorange="reversed"))
     top = float(pd.to_numeric(df[x], errors="coerce").max()) if len(df) else 0.0
@@ -276,13 +326,14 @@ def stacked_share_bars(df: pd.DataFrame, *, x: str, y: str, colour: str, height:
     ``x`` holds fractions of each label's total; labels keep the frame's order (first on top);
     ``colours`` maps a ``colour`` value to its own colour (e.g. RASL's status colours).
     """
-    df = df.assign(**{y: [ltr_label(v) for v in df[y]]})
+    df = df.assign(**{y: [ltr_label(display_name(v)) for v in df[y]]})
     labels = list(dict.fromkeys(df[y]))
     fig = go.Figure()
     for name, part in df.groupby(colour, sort=False):
-        fig.add_trace(go.Bar(x=list(part[x]), y=list(part[y]), orientation="h", name=ltr_label(name),
+        fig.add_trace(go.Bar(x=list(part[x]), y=list(part[y]), orientation="h", name=ltr_label(display_name(name)),
                              marker_color=(colours or {}).get(str(name)) or colour_for(str(name), colour),
-                             hovertemplate="%{y}: %{x:.0%}<extra>%{fullData.name}</extra>"))
+                             hovertext=[_point_text(None, v, True, 0) for v in part[x]],
+                             hovertemplate="%{y}: %{hovertext}<extra>%{fullData.name}</extra>"))
     fig.update_layout(barmode="stack", yaxis=dict(autorange="reversed", categoryorder="array", categoryarray=labels))
     # A hair past 100 % so the last tick (0.2 x 5 = 1.0000000000000002) and its label are drawn.
     percent_axis(fig, "x", 1.0, range=[0, 1.0001])

@@ -14,10 +14,11 @@ from pathlib import Path
 
 import streamlit as st
 
-from rasl_data import signin
+from rasl_data import i18n, signin
 from rasl_data.access import EDITOR, LOCAL_ACTOR, LOCAL_VIEWER, VIEWER, Actor
 from rasl_data.cache.store import CacheError
 from rasl_data.cache.workspace import Workspace
+from rasl_data.i18n import _, ngettext
 from rasl_data.settings import DEFAULT_SECRETS_PATH, Settings, SettingsError, load_settings
 from rasl_data.text import md_literal
 from ui.errors import show_error
@@ -93,12 +94,12 @@ def signin_config() -> signin.SignInConfig:
     streamlit_auth = _streamlit_has_auth()
     if config.enabled and not streamlit_auth:
         raise signin.SignInConfigError(
-            f"[auth] is in {path} but Streamlit did not load that file: start the dashboard with "
-            f"--secrets.files {path} (or `python -m rasl_data serve`)")
+            _("[auth] is in {path} but Streamlit did not load that file: start the dashboard with "
+              "--secrets.files {path} (or `python -m rasl_data serve`)").format(path=path))
     if streamlit_auth and not config.enabled:
         raise signin.SignInConfigError(
-            f"Streamlit loaded an [auth] section from a secrets file the dashboard does not read ({path} has "
-            "none): point RASL_SECRETS_PATH at that file")
+            _("Streamlit loaded an [auth] section from a secrets file the dashboard does not read ({path} has "
+              "none): point RASL_SECRETS_PATH at that file").format(path=path))
     return config
 
 
@@ -123,7 +124,7 @@ def settings() -> Settings:
     try:
         return load_settings(secrets_path=secrets_path())
     except SettingsError as err:
-        st.error(f"Configuration problem: {md_literal(err)}", icon=":material/settings:")
+        st.error(_("Configuration problem: {problem}").format(problem=md_literal(err)), icon=":material/settings:")
         st.stop()
         raise
 
@@ -179,15 +180,19 @@ def cache_version() -> str:
 
 
 def humanize_age(moment: datetime | None, now: datetime | None = None) -> str:
-    """“synced 5 min ago”-style text for an aware UTC moment (``never synced`` for None)."""
+    """“synced 5 min ago”-style text for an aware UTC moment (``never synced`` for None), in the
+    language in effect (Arabic plural forms; the number through ``i18n.format_number``)."""
     if moment is None:
-        return "never synced"
+        return _("never synced")
     now = now or datetime.now(timezone.utc)
     seconds = max(0, int((now - moment).total_seconds()))
     if seconds < 60:
-        return "synced just now"
+        return _("synced just now")
     if seconds < 3600:
-        return f"synced {seconds // 60} min ago"
+        n = seconds // 60
+        return ngettext("synced {n} min ago", "synced {n} min ago", n).format(n=i18n.format_number(n))
     if seconds < 86400:
-        return f"synced {seconds // 3600} h ago"
-    return f"synced {seconds // 86400} d ago"
+        n = seconds // 3600
+        return ngettext("synced {n} h ago", "synced {n} h ago", n).format(n=i18n.format_number(n))
+    n = seconds // 86400
+    return ngettext("synced {n} d ago", "synced {n} d ago", n).format(n=i18n.format_number(n))

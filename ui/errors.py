@@ -8,6 +8,7 @@ from __future__ import annotations
 import streamlit as st
 
 from rasl_data.errors import DashboardError
+from rasl_data.i18n import _
 from rasl_data.text import md_literal
 
 
@@ -17,5 +18,5 @@ def show_error(err: DashboardError, *, message: str | None = None, icon: str = "
     st.error(message if message is not None else md_literal(getattr(err, "title", None) or str(err)), icon=icon)
     detail = getattr(err, "detail", "")
     if detail:
-        with st.expander("Details"):
+        with st.expander(_("Details")):
             st.code(detail)

@@ -18,11 +18,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Iterable
+from typing import Any, Callable, Iterable
 
 import streamlit as st
 
-from rasl_data.analytics import periods
+from rasl_data import i18n
+from rasl_data.analytics import periods, source_names
 from rasl_data.analytics.acquisition import Filters
 from rasl_data.cache.workspace import Workspace
 from rasl_data.i18n import N_, _
@@ -32,12 +33,24 @@ from . import data
 DEFAULT_PRESET = "last 12 complete weeks"
 CUSTOM = "custom"
 PRESET_OPTIONS = (DEFAULT_PRESET, *periods.PRESETS, CUSTOM)
-COMPARE_OPTIONS = {"previous": "Previous period", "last_year": "Same period last year",
-                   "hijri_year": N_("Same Hijri dates last year"), "none": "No comparison"}
-GRANULARITIES = {"day": "Day", "week": "Week", "month": "Month"}
+# Keys are the URL values; the labels are shown translated (``periods.compare_label`` & co).
+COMPARE_OPTIONS = periods.COMPARE_LABELS
+GRANULARITIES = periods.GRANULARITY_LABELS
 TYPES = ("lead", "customer", "guest")
+TYPE_LABELS = {"lead": N_("Lead"), "customer": N_("Customer"), "guest": N_("Guest")}
 # Sentinel of the source filter meaning "contacts without a known source" (Filters: None).
 UNATTRIBUTED_KEY = "u"
+
+
+def option_labels(options: Iterable, to_text: Callable[[Any], str]) -> Callable[[Any], str]:
+    """A widget ``format_func`` showing each of ``options`` as ``to_text(option)``, worked out now.
+
+    The texts are computed in this script run, in its language: Streamlit (and ``AppTest``) may
+    call a ``format_func`` again outside the run, where no language is set. Values not among
+    ``options`` show as ``str(value)``.
+    """
+    texts = {option: to_text(option) for option in options}
+    return lambda value: texts.get(value, str(value))
 
 
 @dataclass(frozen=True)
@@ -204,7 +217,9 @@ def _feasible_granularity(start: date, end: date, gran: str, week_start: str) ->
     for candidate in list(GRANULARITIES)[list(GRANULARITIES).index(gran):]:
         if periods.period_count(start, end, candidate, week_start) <= periods.MAX_PERIODS:
             if candidate != gran:
-                st.caption(f"This range is too long to show by {gran}: shown by {candidate}.")
+                st.caption(_("This range is too long to show by {chosen}: shown by {shown}.").format(
+                    chosen=periods.granularity_label(gran).lower(),
+                    shown=periods.granularity_label(candidate).lower()))
             return candidate
     return "month"
 
@@ -216,44 +231,54 @@ def sidebar(ws: Workspace, page_name: str = "") -> View:
     options = data.filter_options()
     _init_from_url()
     names = dict(options["source_names"])
-    names[UNATTRIBUTED_KEY] = "Unattributed (no source)"
+    names[UNATTRIBUTED_KEY] = _("Unattributed (no source)")
     source_options = [*options["source_ids"], UNATTRIBUTED_KEY]
     _keep_valid("f_sources", source_options)
     _keep_valid("f_channels", options["channels"])
     _keep_valid("f_campaigns", options["campaigns"])
 
-    st.subheader("Filters")
+    st.subheader(_("Filters"))
     preset_options = _preset_options(today, s.timezone)
-    preset = st.selectbox("Date range", preset_options, key="f_preset", format_func=periods.preset_label)
+    preset = st.selectbox(_("Date range"), preset_options, key="f_preset",
+                          format_func=option_labels(preset_options, periods.preset_label))
     custom = None
     if preset == CUSTOM:
         default = st.session_state.get("f_custom") or periods.last_complete_weeks(today, 12, s.week_start)
-        picked = st.date_input("From – to", value=tuple(default), key="f_custom_input", format="YYYY-MM-DD",
+        picked = st.date_input(_("From – to"), value=tuple(default), key="f_custom_input", format="YYYY-MM-DD",
                                min_value=periods.MIN_DATE, max_value=periods.MAX_DATE)
         if isinstance(picked, (list, tuple)) and len(picked) == 2:
             custom = (picked[0], picked[1])
             st.session_state["f_custom"] = custom
         else:
             custom = tuple(default)
-            st.caption("Pick an end date to apply the range.")
+            st.caption(_("Pick an end date to apply the range."))
     start, end = resolve_range(preset, today, s.week_start, custom)
-    st.caption(f"{start:%d %b %Y} – {end:%d %b %Y} · {s.timezone} · weeks start {s.week_start.capitalize()}")
-    _hijri_caption(start, end)
-    compare = st.radio("Compare with", list(COMPARE_OPTIONS), key="f_compare", format_func=lambda k: _(COMPARE_OPTIONS[k]))
-    compare = _usable_compare(compare, start, end)
-    gran = st.segmented_control("Granularity", list(GRANULARITIES), key="f_gran", format_func=GRANULARITIES.get,
+    st.caption(_("{start} – {end} · {zone} · weeks start {weekday}").format(
+        start=i18n.format_date(start, "dd MMM y"), end=i18n.format_date(end, "dd MMM y"), zone=s.timezone,
+        weekday=periods.week_start_label(s.week_start)))
+    compare = st.radio(_("Compare with"), list(COMPARE_OPTIONS), key="f_compare",
+                     format_func=option_labels(COMPARE_OPTIONS, periods.compare_label))
+    gran = st.segmented_control(_("Granularity"), list(GRANULARITIES), key="f_gran",
+                                format_func=option_labels(GRANULARITIES, periods.granularity_label),
                                 required=True) or "week"
     gran = _feasible_granularity(start, end, gran, s.week_start)
     active = any(st.session_state.get(k) for k in ("f_sources", "f_channels", "f_campaigns", "f_types"))
-    with st.expander("Sources, channels, campaigns" + (" (filtered)" if active else ""), expanded=active):
-        sources = st.multiselect("Source", source_options, key="f_sources", format_func=lambda i: names.get(i, str(i)),
-                                 placeholder="All sources")
-        channels = st.multiselect("Channel", options["channels"], key="f_channels", placeholder="All channels")
-        campaigns = st.multiselect("Campaign", options["campaigns"], key="f_campaigns", placeholder="All campaigns")
-        types = st.multiselect("Contact type", TYPES, key="f_types", format_func=str.capitalize,
-                               placeholder="All types")
+    title = _("Sources, channels, campaigns (filtered)") if active else _("Sources, channels, campaigns")
+    with st.expander(title, expanded=active):
+        sources = st.multiselect(_("Source"), source_options, key="f_sources",
+                                 format_func=lambda i: names.get(i, str(i)), placeholder=_("All sources"))
+        # Channel and campaign names are data (shown as typed); only Unattributed & co are translated.
+        channels = st.multiselect(_("Channel"), options["channels"], key="f_channels",
+                                  format_func=option_labels(options["channels"], source_names.display_name),
+                                  placeholder=_("All channels"))
+        campaigns = st.multiselect(_("Campaign"), options["campaigns"], key="f_campaigns",
+                                   format_func=option_labels(options["campaigns"], source_names.display_name),
+                                   placeholder=_("All campaigns"))
+        types = st.multiselect(_("Contact type"), TYPES, key="f_types",
+                               format_func=option_labels(TYPES, lambda t: _(TYPE_LABELS[t])),
+                               placeholder=_("All types"))
         if active:
-            st.button("Clear these filters", key="f_clear", on_click=clear_dimension_filters, type="tertiary")
+            st.button(_("Clear these filters"), key="f_clear", on_click=clear_dimension_filters, type="tertiary")
     view = View(
         filters=Filters(
             start=start, end=end, tz=s.timezone, week_start=s.week_start,

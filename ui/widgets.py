@@ -13,10 +13,11 @@ from typing import Any, Callable
 import pandas as pd
 import streamlit as st
 
-from rasl_data.analytics import hijri, periods
+from rasl_data import i18n
+from rasl_data.analytics import hijri, periods, source_names
 from rasl_data.analytics.acquisition import Kpi, Kpis
 from rasl_data.errors import ConflictError, InsufficientScopeError, RaslError, ValidationError
-from rasl_data.i18n import N_
+from rasl_data.i18n import N_, _, ngettext
 from rasl_data.text import md_literal
 from ui.errors import show_error
 
@@ -24,18 +25,53 @@ from . import filters
 from .filters import View
 
 MISSING = "–"  # shown in table cells without a value (e.g. Change % of a source new this period)
-COMPARE_WORDS = {"previous": "previous period", "last_year": "same period last year",
+# Marked for translation: show them with ``_(COMPARE_WORDS[compare])``.
+COMPARE_WORDS = {"previous": N_("previous period"), "last_year": N_("same period last year"),
                  "hijri_year": N_("same Hijri dates last year")}
+# Whole sentences per comparison (word order differs between languages).
+_COMPARED_WITH = {"previous": N_("compared with the previous period, {range}"),
+                  "last_year": N_("compared with the same period last year, {range}"),
+                  "hijri_year": N_("compared with the same Hijri dates last year, {range}")}
+_CHANGE_VS = {"previous": N_("Contacts created in the range. Change vs previous period."),
+              "last_year": N_("Contacts created in the range. Change vs same period last year."),
+              "hijri_year": N_("Contacts created in the range. Change vs same Hijri dates last year.")}
+COMPARISON_TOTAL = {"previous": N_("Total, previous period"), "last_year": N_("Total, same period last year"),
+                    "hijri_year": N_("Total, same Hijri dates last year")}
+# The filter dimensions as the range caption names them.
+_FILTER_WORDS = {"source": N_("source"), "channel": N_("channel"), "campaign": N_("campaign"),
+                 "contact type": N_("contact type")}
+
+
+def shown_name(value) -> str:
+    """A series name for a table cell, a legend or an option: ``Unattributed``, ``Other``, ``No
+    campaign``… translated (``source_names.display_name``), names the user typed as typed."""
+    return source_names.display_name(value)
+
+
+def list_text(items: list[str]) -> str:
+    """``items`` joined with the language's comma (``a, b`` / ``a، b``)."""
+    return ("، " if i18n.language() == "ar" else ", ").join(items)
+
+
+def signed_number(x: float, decimals: int = 0) -> str:
+    """``+4`` / ``-3`` / ``+0`` with the locale's digits (the sign always ASCII: Streamlit reads it)."""
+    return ("-" if x < 0 else "+") + i18n.format_number(abs(x), decimals)
+
+
+def signed_percent(fraction: float, decimals: int = 1) -> str:
+    """``+100.0%`` / ``-25.0%`` with the locale's digits and percent sign."""
+    return ("-" if fraction < 0 else "+") + i18n.format_percent(abs(fraction), decimals)
 
 
 # --- text -----------------------------------------------------------------------------------
 
 
 def fmt_range(start: date, end: date) -> str:
-    """``1 Sep – 23 Nov 2026`` (the year once when both dates share it)."""
+    """``1 Sep – 23 Nov 2026`` (the year once when both dates share it), month names and digits
+    of the language in effect (``1 سبتمبر – 23 نوفمبر 2026``)."""
     if start.year == end.year:
-        return f"{start:%-d %b} – {end:%-d %b %Y}"
-    return f"{start:%-d %b %Y} – {end:%-d %b %Y}"
+        return f"{i18n.format_date(start, 'd MMM')} – {i18n.format_date(end, 'd MMM y')}"
+    return f"{i18n.format_date(start, 'd MMM y')} – {i18n.format_date(end, 'd MMM y')}"
 
 
 def hijri_range(start: date, end: date) -> str:
@@ -54,23 +90,24 @@ def range_caption(view: View, with_comparison: bool = True) -> str:
     """One line naming the range, the comparison and the time zone of every number on the page."""
     f = view.filters
     days = (f.end - f.start).days + 1
-    text = f"{fmt_range(f.start, f.end)} ({days} days, {f.tz})"
+    text = ngettext("{range} ({days} day, {zone})", "{range} ({days} days, {zone})", days).format(
+        range=fmt_range(f.start, f.end), days=i18n.format_number(days), zone=f.tz)
     text += hijri_range(f.start, f.end)
     other = comparison_range(view) if with_comparison else None
     if other:
-        text += f" · compared with the {COMPARE_WORDS[view.compare]}, {fmt_range(*other)}"
+        text += " · " + _(_COMPARED_WITH[view.compare]).format(range=fmt_range(*other))
         if view.compare == "hijri_year":
             text += hijri_range(*other)
-    active = [n for n, v in (("source", f.source_ids), ("channel", f.channels), ("campaign", f.campaigns),
-                             ("contact type", f.types)) if v]
+    active = [_(_FILTER_WORDS[n]) for n, v in (("source", f.source_ids), ("channel", f.channels),
+                                               ("campaign", f.campaigns), ("contact type", f.types)) if v]
     if active:
-        text += " · filtered by " + ", ".join(active)
+        text += " · " + _("filtered by {dimensions}").format(dimensions=list_text(active))
     return text
 
 
 def fmt_pct(x: float | None, digits: int = 1) -> str:
-    """A fraction as a percentage (``0.253`` → ``25.3%``); ``–`` when undefined."""
-    return "–" if x is None or pd.isna(x) else f"{x * 100:.{digits}f}%"
+    """A fraction as a percentage (``0.253`` → ``25.3%``, ``i18n.format_percent``); ``–`` when undefined."""
+    return "–" if x is None or pd.isna(x) else i18n.format_percent(float(x), digits)
 
 
 def _count_delta(k: Kpi) -> str | None:
@@ -78,10 +115,10 @@ def _count_delta(k: Kpi) -> str | None:
     if math.isnan(k.previous) or (k.previous == 0 and k.value == 0):
         return None
     if k.is_new:
-        return "new (none before)"
+        return _("new (none before)")
     if math.isnan(k.change_pct):
-        return f"{k.change_abs:+,.0f}"
-    return f"{k.change_abs:+,.0f} ({k.change_pct:+.1%})"
+        return signed_number(k.change_abs)
+    return f"{signed_number(k.change_abs)} ({signed_percent(k.change_pct)})"
 
 
 def points_text(change: float | None) -> str | None:
@@ -89,8 +126,8 @@ def points_text(change: float | None) -> str | None:
     if change is None or (isinstance(change, float) and math.isnan(change)) or pd.isna(change):
         return None
     if round(float(change) * 100, 1) == 0:
-        return "no change"
-    return f"{float(change) * 100:+.1f} pts"
+        return _("no change")
+    return _("{change} pts").format(change=signed_number(float(change) * 100, 1))
 
 
 def _points_delta(k: Kpi) -> str | None:
@@ -101,7 +138,7 @@ def _points_delta(k: Kpi) -> str | None:
 
 def delta_colour(delta: str | None, normal: str = "normal") -> str:
     """``off`` (grey) for “no change”, else ``normal`` (use ``inverse`` where lower is better)."""
-    return "off" if delta == "no change" else normal
+    return "off" if delta in ("no change", _("no change")) else normal
 
 
 def kpi_row(k: Kpis, view: View) -> None:
@@ -109,18 +146,20 @@ def kpi_row(k: Kpis, view: View) -> None:
 
     Changes compare with ``view.compare``; shares and rates change in percentage points.
     """
-    vs = f"vs {COMPARE_WORDS[view.compare]}" if view.compare else ""
     cols = st.columns(3)
     nc, un, cr = k.new_contacts, k.unattributed_share, k.conversion_rate
-    cols[0].metric("New contacts", f"{nc.value:,.0f}", _count_delta(nc), border=True,
-                   help=f"Contacts created in the range. {('Change ' + vs + '.') if vs else ''}")
-    cols[1].metric("Unattributed share", fmt_pct(un.value), _points_delta(un),
+    cols[0].metric(_("New contacts"), i18n.format_number(nc.value), _count_delta(nc), border=True,
+                   help=_(_CHANGE_VS[view.compare]) if view.compare in _CHANGE_VS
+                   else _("Contacts created in the range."))
+    cols[1].metric(_("Unattributed share"), fmt_pct(un.value), _points_delta(un),
                    delta_color=delta_colour(_points_delta(un), "inverse"), border=True,
-                   help="Share of new contacts without a known source (no source, or a deleted one). Lower is better.")
-    cols[2].metric("Conversion rate", fmt_pct(cr.value), _points_delta(cr),
+                   help=_("Share of new contacts without a known source (no source, or a deleted one). "
+                          "Lower is better."))
+    note_text = k.notes.get("conversion_rate") or _("Share of the new contacts who are customers now")
+    cols[2].metric(_("Conversion rate"), fmt_pct(cr.value), _points_delta(cr),
                    delta_color=delta_colour(_points_delta(cr)), border=True,
-                   help=(k.notes.get("conversion_rate", "share of the new contacts who are customers now").capitalize()
-                         + ". Set what counts as a customer on Settings."))
+                   help=_("{note}. Set what counts as a customer on Settings.").format(
+                       note=note_text[:1].upper() + note_text[1:]))
 
 
 def empty_state(message: str, hint: str = "") -> None:
@@ -144,14 +183,17 @@ def rasl_error_message(err: RaslError, action: str = "") -> str:
     """
     if isinstance(err, InsufficientScopeError):
         scope = md_literal(err.scope or "sources:write")
-        return (f"This API token lacks **{scope}**, so the dashboard cannot {action or 'do this'}. "
-                "Add the permission to the token in RASL.")
+        return _("This API token lacks **{scope}**, so the dashboard cannot {action}. "
+                 "Add the permission to the token in RASL.").format(scope=scope, action=action or _("do this"))
     if isinstance(err, ConflictError) and err.contacts_in_use is not None:
         n = err.contacts_in_use
-        return (f"RASL refused: this source is used by **{n:,} contact{'s' if n != 1 else ''}**. "
-                "Move them to another source in RASL first.")
+        return ngettext("RASL refused: this source is used by **{n} contact**. Move them to another source in "
+                        "RASL first.",
+                        "RASL refused: this source is used by **{n} contacts**. Move them to another source in "
+                        "RASL first.", n).format(n=i18n.format_number(n))
     if isinstance(err, ValidationError) and err.fields:
-        return "RASL rejected the data: " + md_literal("; ".join(f"{f}: {' '.join(m)}" for f, m in err.fields.items()))
+        return _("RASL rejected the data: {fields}").format(
+            fields=md_literal("; ".join(f"{f}: {' '.join(m)}" for f, m in err.fields.items())))
     return md_literal(err.title)
 
 
@@ -177,6 +219,56 @@ def csv_file_name(name: str, view: View | None = None, today: date | None = None
 
 
 FORMAT_WORDS = {"csv": "CSV", "xlsx": "Excel"}
+# Headers of the dashboard's downloads in another language than English (the English download,
+# like the CLI's exports, keeps the machine-readable column names).
+DOWNLOAD_HEADERS: dict[str, str] = {
+    "period_start": N_("Period start"), "comparison_start": N_("Comparison period start"),
+    "source_id": N_("Source id"), "source": N_("Source"), "channel": N_("Channel"), "campaign": N_("Campaign"),
+    "group_id": N_("Group id"), "group": N_("Group"), "status_id": N_("Status id"), "status": N_("Status"),
+    "type": N_("Contact type"), "new_contacts": N_("New contacts"), "share": N_("Share"),
+    "previous": N_("Previous"), "change_abs": N_("Change"), "change_pct": N_("Change %"),
+    "is_new": N_("New (none before)"), "all_time_contacts": N_("All-time contacts"),
+    "first_contact": N_("First contact"), "last_contact": N_("Last contact"), "contacts": N_("Contacts"),
+    "customers": N_("Customers now"), "conversion_rate": N_("Conversion rate"),
+    "converted": N_("Conversions observed"), "median_days_to_conversion": N_("Median days to convert"),
+    "measured_from_first_seen": N_("Measured from first sync"), "unattributed": N_("Unattributed"),
+    "unattributed_share": N_("Unattributed share"), "days_silent": N_("Days silent"),
+    "source_id_a": N_("Source id A"), "source_a": N_("Source A"), "contacts_a": N_("Contacts A"),
+    "source_id_b": N_("Source id B"), "source_b": N_("Source B"), "contacts_b": N_("Contacts B"),
+    "similarity": N_("Similarity"), "reason": N_("Why"),
+    "id": N_("Id"), "started_at": N_("Started (UTC)"), "finished_at": N_("Finished (UTC)"), "mode": N_("Mode"),
+    "outcome": N_("Outcome"), "requests": N_("Requests"), "rate_limit_waits": N_("Rate-limit waits"),
+    "contacts_inserted": N_("New"), "contacts_updated": N_("Updated"), "contacts_deleted": N_("Deleted"),
+    "error": N_("Error"),
+    "occurred_at": N_("Time (UTC)"), "actor": N_("Person"), "role": N_("Role"), "action": N_("Action"),
+    "object_type": N_("Object type"), "object_id": N_("Object id"), "object_name": N_("Object"),
+    "before": N_("Before"), "after": N_("After"), "message": N_("Message"),
+}
+# Columns of the downloads holding series names: the dashboard's own names (Unattributed…) are
+# translated there too; user-typed names never.
+_NAME_COLUMNS = ("source", "channel", "campaign", "group", "status", "type")
+
+
+def download_frame(df: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
+    """``df`` as the dashboard offers it for download in the language in effect, and the renames.
+
+    English: unchanged (machine-readable names, as the CLI writes). Another language: headers
+    from ``DOWNLOAD_HEADERS`` (unknown columns keep their name) and the dashboard's own series
+    names (``Unattributed``, ``No campaign``…) translated in the name columns. Runs in the
+    script thread: the download thread has no language.
+    """
+    if i18n.language() == i18n.DEFAULT_LANGUAGE:
+        return df, {}
+    out = df.copy()
+    special = {key: _(label) for key, label in source_names.SPECIAL_NAMES.items()}
+    for col in _NAME_COLUMNS:
+        if col in out.columns and (out[col].dtype == object or pd.api.types.is_string_dtype(out[col])):
+            out[col] = out[col].map(lambda v: special.get(v, v) if isinstance(v, str) else v)
+    renames = {c: _(DOWNLOAD_HEADERS[c]) for c in out.columns if isinstance(c, str) and c in DOWNLOAD_HEADERS}
+    # Two columns must never end up with one header.
+    if len(set(renames.values()) | (set(out.columns) - set(renames))) < len(out.columns):
+        return df, {}
+    return out.rename(columns=renames), renames
 
 
 def table_download(df: pd.DataFrame, name: str, view: View | None, key: str, what: str | None = None, *,
@@ -193,19 +285,23 @@ def table_download(df: pd.DataFrame, name: str, view: View | None, key: str, wha
     from rasl_data.outputs import exports
 
     sheet = exports.safe_sheet_name(what or name.replace("-", " "))
+    shown, renames = download_frame(df)
+    if text_columns is not None:
+        text_columns = [renames.get(c, c) for c in text_columns]
     with st.container(horizontal=True, gap="small", width="content"):
         for fmt, suffix in (("csv", ""), ("xlsx", "_xlsx")):
             word = FORMAT_WORDS[fmt]
-            label = f"{what} ({word})" if what else f"Download {word}"
+            label = (_("{table} ({format})").format(table=what, format=word) if what
+                     else _("Download {format}").format(format=word))
 
             def build(fmt=fmt) -> bytes:  # plain rasl_data: runs outside the script thread
-                return exports.table_bytes(df, fmt, sheet_name=sheet, text_columns=text_columns)
+                return exports.table_bytes(shown, fmt, sheet_name=sheet, text_columns=text_columns)
 
             st.download_button(
                 label, data=build, file_name=csv_file_name(name, view, ext=fmt), mime=exports.MIME_TYPES[fmt],
                 key=key + suffix, on_click="ignore", type="tertiary",
                 icon=":material/download:" if fmt == "csv" else ":material/table_view:",
-                help=None if fmt == "csv" else "Typed cells: names like 1/2 or 00123 stay text, dates are dates.")
+                help=None if fmt == "csv" else _("Typed cells: names like 1/2 or 00123 stay text, dates are dates."))
 
 
 def csv_download(df: pd.DataFrame, name: str, view: View | None, key: str, label: str = "Download CSV") -> None:
@@ -336,27 +432,35 @@ def pct_points(s: pd.Series) -> pd.Series:
 
 
 def breakdown_display(df: pd.DataFrame, name_col: str, label: str) -> tuple[pd.DataFrame, dict]:
-    """A ``queries.breakdown``-shaped frame ready for ``st.dataframe`` and its column config."""
+    """A ``queries.breakdown``-shaped frame ready for ``st.dataframe`` and its column config.
+
+    ``label`` is the (translated) header of the name column; the other headers are translated
+    here (``_("New contacts")``, ``_("Share")``, ``_("Previous")``, ``_("Change")``,
+    ``_("Change %")``): use the same ``_()`` keys to reach them. Unattributed (and the other
+    names the dashboard gives) shows translated; names the user typed as typed.
+    """
+    new, share = _("New contacts"), _("Share")
     out = pd.DataFrame({
-        label: df[name_col].astype(str),
-        "New contacts": df["new_contacts"].astype("int64"),
-        "Share": pct_points(df["share"]),
+        label: [shown_name(v) for v in df[name_col]] if len(df) else df[name_col].astype(str),
+        new: df["new_contacts"].astype("int64"),
+        share: pct_points(df["share"]),
     })
     config: dict = {
         label: st.column_config.TextColumn(label, width="medium"),
-        "New contacts": st.column_config.NumberColumn("New contacts", format="localized"),
-        "Share": st.column_config.ProgressColumn("Share", format="%.1f%%", min_value=0, max_value=100),
+        new: st.column_config.NumberColumn(new, format="localized"),
+        share: st.column_config.ProgressColumn(share, format="%.1f%%", min_value=0, max_value=100),
     }
     if "previous" in df.columns and df["previous"].notna().any():
-        out["Previous"] = df["previous"].astype("float64")
-        out["Change"] = df["change_abs"].astype("float64")
-        out["Change %"] = pct_points(df["change_pct"])
+        previous, change, change_pct = _("Previous"), _("Change"), _("Change %")
+        out[previous] = df["previous"].astype("float64")
+        out[change] = df["change_abs"].astype("float64")
+        out[change_pct] = pct_points(df["change_pct"])
         config |= {
-            "Previous": st.column_config.NumberColumn("Previous", format="localized",
-                                                      help="Contacts in the comparison period"),
-            "Change": st.column_config.NumberColumn("Change", format="%+d"),
-            "Change %": st.column_config.NumberColumn("Change %", format="%+.1f%%",
-                                                      help="– when the comparison period had none (new)"),
+            previous: st.column_config.NumberColumn(previous, format="localized",
+                                                    help=_("Contacts in the comparison period")),
+            change: st.column_config.NumberColumn(change, format="%+d"),
+            change_pct: st.column_config.NumberColumn(change_pct, format="%+.1f%%",
+                                                      help=_("– when the comparison period had none (new)")),
         }
     return out, config
 

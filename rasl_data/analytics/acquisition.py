@@ -48,6 +48,7 @@ from rasl_data.analytics.contacts_sql import (  # noqa: F401  (re-exported: page
     dim_select,
     overlapping,
 )
+from rasl_data.i18n import N_, _
 
 # --- public queries ----------------------------------------------------------------------------
 
@@ -171,7 +172,7 @@ def breakdown(db, filters: Filters, by: str = "source", compare: str | None = "p
     """
     check_dimension(by)
     if by is None:
-        raise ValueError("Choose a dimension to break down by.")
+        raise ValueError(_("Choose a dimension to break down by."))
     ranges = [(filters.start, filters.end)]
     other = periods.comparison_range(filters.start, filters.end, compare)
     if other:
@@ -253,7 +254,8 @@ def kpis(db, filters: Filters, compare: str | None = "previous") -> Kpis:
     from rasl_data.analytics import conversion_definition
 
     label = conversion_definition.current(db).label
-    return Kpis(kpi(0), kpi(1), kpi(2), {"conversion_rate": f"share of the new contacts whose {label} now"})
+    note = _("Share of the new contacts whose {label} now").format(label=label)
+    return Kpis(kpi(0), kpi(1), kpi(2), {"conversion_rate": note})
 
 
 def source_table(db, filters: Filters, compare: str | None = "previous") -> pd.DataFrame:
@@ -343,7 +345,7 @@ def silent_sources(db, today: date, tz: str, quiet_days: int = 14) -> pd.DataFra
     and the attribution tables.
     """
     if quiet_days < 1:
-        raise ValueError("The quiet period must be 1 day or more.")
+        raise ValueError(_("The quiet period must be 1 day or more."))
     zone = periods.zone(tz)
     attr = attribution.source_attribution(db)
     last = db.query("SELECT source_id, count(*) AS all_time_contacts, max(created_at) AS last_at "
@@ -375,6 +377,10 @@ def unattributed_trend(db, filters: Filters, granularity: str = "week") -> pd.Da
     out["unattributed"] = out["period_start"].map(unatt).fillna(0).astype("int64")
     out["unattributed_share"] = out["unattributed"] / out["new_contacts"].where(out["new_contacts"] > 0)
     return out
+
+
+# How the near-duplicate pairs' ``reason`` values are shown (the values stay English in the frame).
+DUPLICATE_REASONS = {"same name": N_("same name"), "similar": N_("similar")}
 
 
 def near_duplicate_sources(db, threshold: float = 90.0) -> pd.DataFrame:

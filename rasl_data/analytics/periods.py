@@ -74,6 +74,59 @@ COMPARISONS = ("previous", "last_year", "hijri_year")
 """``compare`` values: the previous period, the same period last year (364 days earlier), the same
 Hijri dates last year (``same_hijri_dates_last_year``)."""
 
+# What the date-range list shows for each preset (keys stay English: URL ``range=`` values).
+PRESET_LABELS: dict[str, str] = {
+    "last 12 complete weeks": N_("Last 12 complete weeks"),
+    "last 7 days": N_("Last 7 days"),
+    "last 28 days": N_("Last 28 days"),
+    "last 90 days": N_("Last 90 days"),
+    "this week": N_("This week"),
+    "last week": N_("Last week"),
+    "this month": N_("This month"),
+    "last month": N_("Last month"),
+    "quarter to date": N_("Quarter to date"),
+    "year to date": N_("Year to date"),
+    "custom": N_("Custom"),
+}
+# Names of the granularities and comparisons as the interface shows them (keys: URL values).
+GRANULARITY_LABELS: dict[str, str] = {"day": N_("Day"), "week": N_("Week"), "month": N_("Month")}
+COMPARE_LABELS: dict[str, str] = {"previous": N_("Previous period"), "last_year": N_("Same period last year"),
+                                  "hijri_year": N_("Same Hijri dates last year"),
+                                  "none": N_("No comparison")}
+WEEKDAY_LABELS: dict[str, str] = {"monday": N_("Monday"), "sunday": N_("Sunday"), "saturday": N_("Saturday")}
+
+
+def preset_label(name: str) -> str:
+    """The preset ``name`` (a ``PRESETS`` key such as ``"last 7 days"``) as shown, in the language in
+    effect (``"Last 7 days"`` / ``"آخر 7 أيام"``; Hijri presets: ``"Ramadan 1446 AH"`` / ``"رمضان 1446 هـ"``);
+    a name without a label is shown capitalised."""
+    if name in _HIJRI_LABELS:
+        return _(_HIJRI_LABELS[name])
+    m = _RAMADAN_KEY.fullmatch(name) if isinstance(name, str) else None
+    if m:
+        from rasl_data import i18n
+
+        return _(_RAMADAN_LABEL).format(year=i18n.localise_digits(m.group(1)))
+    label = PRESET_LABELS.get(name) or (name[:1].upper() + name[1:])
+    return _(label)
+
+
+def granularity_label(granularity: str) -> str:
+    """``"day"``/``"week"``/``"month"`` as shown (``"Day"``/``"يوم"``); unknown values unchanged."""
+    return _(GRANULARITY_LABELS[granularity]) if granularity in GRANULARITY_LABELS else granularity
+
+
+def compare_label(compare: str | None) -> str:
+    """``"previous"``/``"last_year"``/``"none"`` (or None) as shown (``"Previous period"`` …)."""
+    return _(COMPARE_LABELS.get(compare or "none", compare or ""))
+
+
+def week_start_label(week_start: str) -> str:
+    """``"monday"``/``"sunday"``/``"saturday"`` as shown (``"Monday"``/``"الاثنين"``)."""
+    ws = str(week_start).lower()
+    return _(WEEKDAY_LABELS[ws]) if ws in WEEKDAY_LABELS else str(week_start).capitalize()
+
+
 MIN_DATE = date(1900, 1, 1)
 MAX_DATE = date(2199, 12, 31)
 # The previous period of the widest supported range (the whole window) starts here.
@@ -81,7 +134,12 @@ EARLIEST_COMPARISON = MIN_DATE - (MAX_DATE - MIN_DATE) - timedelta(days=1)
 # Periods one time axis may hold: a daily axis over more than ~10 years (a million rows per few
 # hundred sources, and a chart nobody can read) is refused with a hint to use weeks or months.
 MAX_PERIODS = 3_700
-_COARSER = {"day": "use week or month", "week": "use month", "month": "choose a shorter range"}
+_TOO_MANY = {
+    "day": N_("{start} to {end} is {count} days; a time series shows at most {most} periods: use week or month."),
+    "week": N_("{start} to {end} is {count} weeks; a time series shows at most {most} periods: use month."),
+    "month": N_("{start} to {end} is {count} months; a time series shows at most {most} periods: choose a "
+                "shorter range."),
+}
 
 _US_PER_DAY = 86_400_000_000
 # Added before the integer division so days before 1970 still floor correctly (DuckDB's ``//``
@@ -94,30 +152,33 @@ def check_week_start(week_start: str) -> str:
     """Return ``week_start`` lower-cased; ``ValueError`` unless monday, sunday or saturday."""
     ws = str(week_start).strip().lower()
     if ws not in _WEEKDAY:
-        raise ValueError(f"Week start {week_start!r} is not one of {', '.join(WEEK_STARTS)}.")
+        raise ValueError(_("Week start {value} is not one of {options}.").format(
+            value=repr(week_start), options=", ".join(WEEK_STARTS)))
     return ws
 
 
 def check_granularity(granularity: str) -> str:
     """Return ``granularity``; ``ValueError`` unless day, week or month."""
     if granularity not in GRANULARITIES:
-        raise ValueError(f"Granularity {granularity!r} is not one of {', '.join(GRANULARITIES)}.")
+        raise ValueError(_("Granularity {value} is not one of {options}.").format(
+            value=repr(granularity), options=", ".join(GRANULARITIES)))
     return granularity
 
 
 def check_range(start: date, end: date) -> None:
     """``ValueError`` with a user-facing message when ``end`` is before ``start`` or not dates."""
     if not isinstance(start, date) or not isinstance(end, date):
-        raise ValueError("Start and end must be dates.")
+        raise ValueError(_("Start and end must be dates."))
     if isinstance(start, datetime) or isinstance(end, datetime):
-        raise ValueError("Start and end must be calendar dates, not timestamps.")
+        raise ValueError(_("Start and end must be calendar dates, not timestamps."))
     if end < start:
-        raise ValueError(f"The end date {end.isoformat()} is before the start date {start.isoformat()}.")
+        raise ValueError(_("The end date {end} is before the start date {start}.").format(
+            end=end.isoformat(), start=start.isoformat()))
 
 
 def _outside(d: date) -> ValueError:
-    return ValueError(f"The date {d.isoformat()} is outside the supported range "
-                      f"{MIN_DATE.isoformat()} to {MAX_DATE.isoformat()}.")
+    return ValueError(_("The date {date} is outside the supported range {first} to {last}.").format(
+        date=d.isoformat(), first=MIN_DATE.isoformat(), last=MAX_DATE.isoformat()))
 
 
 def check_supported(start: date, end: date, earliest: date = MIN_DATE) -> None:
@@ -145,15 +206,16 @@ def parse_date(text: str | None, what: str = "The date") -> date:
     never read as some other day. Raises ``ValueError`` starting with ``what``, e.g. ``"--start"``.
     """
     raw = "" if text is None else str(text).strip()
+    not_a_date = _("{what} {value} is not a date in the form YYYY-MM-DD.")
     if not _ISO_DATE.fullmatch(raw):
-        raise ValueError(f"{what} {text!r} is not a date in the form YYYY-MM-DD.")
+        raise ValueError(not_a_date.format(what=what, value=repr(text)))
     try:
         d = date.fromisoformat(raw)
     except ValueError:
-        raise ValueError(f"{what} {text!r} is not a date in the form YYYY-MM-DD.") from None
+        raise ValueError(not_a_date.format(what=what, value=repr(text))) from None
     if not is_supported(d):
-        raise ValueError(f"{what} {raw} is outside the supported range {MIN_DATE.isoformat()} to "
-                         f"{MAX_DATE.isoformat()}.")
+        raise ValueError(_("{what} {value} is outside the supported range {first} to {last}.").format(
+            what=what, value=raw, first=MIN_DATE.isoformat(), last=MAX_DATE.isoformat()))
     return d
 
 
@@ -170,7 +232,8 @@ def zone(tz: str) -> ZoneInfo:
     try:
         return ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError, TypeError) as err:
-        raise ValueError(f"Unknown time zone {tz!r}; use an IANA name such as Asia/Riyadh.") from err
+        raise ValueError(_("Unknown time zone {zone}; use an IANA name such as Asia/Riyadh.").format(
+            zone=repr(tz))) from err
 
 
 def week_start_of(d: date, week_start: str = "monday") -> date:
@@ -215,9 +278,11 @@ def check_period_count(start: date, end: date, granularity: str, week_start: str
     """``period_count``, or ``ValueError`` (user-facing, naming a coarser granularity) past ``MAX_PERIODS``."""
     n = period_count(start, end, granularity, week_start)
     if n > MAX_PERIODS:
-        raise ValueError(
-            f"{start.isoformat()} to {end.isoformat()} is {n:,} {granularity}s; a time series shows at most "
-            f"{MAX_PERIODS:,} periods: {_COARSER[granularity]}.")
+        from rasl_data import i18n
+
+        raise ValueError(_TOO_MANY[granularity].format(
+            start=start.isoformat(), end=end.isoformat(), count=i18n.format_number(n),
+            most=i18n.format_number(MAX_PERIODS)))
     return n
 
 
@@ -290,7 +355,8 @@ def comparison_range(start: date, end: date, compare: str | None) -> tuple[date,
         return same_period_last_year(start, end)
     if compare == "hijri_year":
         return same_hijri_dates_last_year(start, end)
-    raise ValueError(f"Comparison {compare!r} is not one of {', '.join(COMPARISONS)}.")
+    raise ValueError(_("Comparison {value} is not one of {options}.").format(value=repr(compare),
+                                                                             options=", ".join(COMPARISONS)))
 
 
 def comparison_day(day: date, start: date, other_start: date, compare: str) -> date:
@@ -305,7 +371,7 @@ def comparison_day(day: date, start: date, other_start: date, compare: str) -> d
 def last_complete_weeks(today: date, n: int, week_start: str = "monday") -> tuple[date, date]:
     """The ``n`` whole weeks that ended before the week holding ``today``: ``(start, end)``."""
     if n < 1:
-        raise ValueError("The number of weeks must be 1 or more.")
+        raise ValueError(_("The number of weeks must be 1 or more."))
     end = week_start_of(today, week_start) - timedelta(days=1)
     return end - timedelta(days=7 * n - 1), end
 
@@ -343,7 +409,8 @@ def preset_range(name: str, today: date, week_start: str = "monday") -> tuple[da
         return date(today.year, 3 * ((today.month - 1) // 3) + 1, 1), today
     if name == "year to date":
         return date(today.year, 1, 1), today
-    raise ValueError(f"Unknown preset {name!r}; choose one of {', '.join(PRESETS)}.")
+    raise ValueError(_("Unknown preset {value}; choose one of {options}.").format(
+        value=repr(name), options=", ".join(PRESETS)))
 
 
 # --- Hijri presets -------------------------------------------------------------------------------
@@ -368,8 +435,8 @@ def _hijri_year(today: date) -> int:
     try:
         return hijri.to_hijri(today).year
     except hijri.HijriRangeError as err:
-        raise ValueError(f"The Hijri presets need a date from {hijri.FIRST_DAY.isoformat()} to "
-                         f"{hijri.LAST_DAY.isoformat()}; today is {today.isoformat()}.") from err
+        raise ValueError(_("The Hijri presets need a date from {first} to {last}; today is {today}.").format(
+            first=hijri.FIRST_DAY.isoformat(), last=hijri.LAST_DAY.isoformat(), today=today.isoformat())) from err
 
 
 def hijri_preset_range(name: str, today: date) -> tuple[date, date]:
@@ -389,7 +456,8 @@ def hijri_preset_range(name: str, today: date) -> tuple[date, date]:
     if name == THIS_RAMADAN:
         span = hijri.ramadan(year)
         if span[0] > today:
-            raise ValueError(f"Ramadan {year} AH has not started yet: it begins on {span[0].isoformat()}.")
+            raise ValueError(_("Ramadan {year} AH has not started yet: it begins on {day}.").format(
+                year=year, day=span[0].isoformat()))
         return _cut(span, today)
     if name == LAST_RAMADAN:
         return _cut(hijri.ramadan(year - 1), today)
@@ -403,11 +471,14 @@ def hijri_preset_range(name: str, today: date) -> tuple[date, date]:
         try:
             span = hijri.ramadan(wanted)
         except hijri.HijriRangeError as err:
-            raise ValueError(f"Ramadan {wanted} AH is outside the Hijri calendar's range (1343-1500 AH).") from err
+            raise ValueError(_("Ramadan {year} AH is outside the Hijri calendar's range (1343-1500 AH).").format(
+                year=wanted)) from err
         if span[0] > today:
-            raise ValueError(f"Ramadan {wanted} AH has not started yet: it begins on {span[0].isoformat()}.")
+            raise ValueError(_("Ramadan {year} AH has not started yet: it begins on {day}.").format(
+                year=wanted, day=span[0].isoformat()))
         return _cut(span, today)
-    raise ValueError(f"Unknown preset {name!r}; choose one of {', '.join(HIJRI_PRESETS)} or ramadan-YYYY.")
+    raise ValueError(_("Unknown preset {value}; choose one of {options}.").format(
+        value=repr(name), options=", ".join(HIJRI_PRESETS) + ", ramadan-YYYY"))
 
 
 def hijri_presets(today: date, first_day: date | None = None) -> list[str]:
@@ -431,19 +502,6 @@ def hijri_presets(today: date, first_day: date | None = None) -> list[str]:
     except (ValueError, hijri.HijriRangeError):
         return []
     return offered
-
-
-def preset_label(name: str) -> str:
-    """What the date-range menu shows for a preset key, in the interface language: Hijri presets
-    translated ("This Ramadan", "Ramadan 1446 AH" / "رمضان 1446 هـ"); other keys capitalised."""
-    if name in _HIJRI_LABELS:
-        return _(_HIJRI_LABELS[name])
-    m = _RAMADAN_KEY.fullmatch(name) if isinstance(name, str) else None
-    if m:
-        from rasl_data import i18n
-
-        return _(_RAMADAN_LABEL).format(year=i18n.localise_digits(m.group(1)))
-    return name[:1].upper() + name[1:]
 
 
 def month_days(year: int, month: int) -> int:

@@ -8,10 +8,44 @@ from __future__ import annotations
 
 import pandas as pd
 
-from rasl_data.analytics.attribution import BIDI_CONTROLS, normalise_name, tidy_name
+from rasl_data.analytics.attribution import (
+    BIDI_CONTROLS,
+    NO_CAMPAIGN,
+    UNATTRIBUTED,
+    UNMAPPED,
+    normalise_name,
+    tidy_name,
+)
+from rasl_data.analytics.contacts_sql import NO_GROUP, NO_STATUS, UNKNOWN_TYPE
+from rasl_data.i18n import N_, _
 from rasl_data.text import isolate
 
 MAX_SOURCE_NAME = 255  # RASL's limit on a source name (characters), contract §sources
+
+
+# Series names the dashboard itself gives (keys in frames, URLs and filters, English everywhere
+# but on screen): shown translated. Every other name is data and shown as typed.
+SPECIAL_NAMES: dict[str, str] = {
+    UNATTRIBUTED: N_("Unattributed"),
+    UNMAPPED: N_("Unmapped"),
+    NO_CAMPAIGN: N_("No campaign"),
+    NO_GROUP: N_("No group"),
+    NO_STATUS: N_("No status"),
+    UNKNOWN_TYPE: N_("Unknown"),
+    "Other": N_("Other"),
+    "Other sources": N_("Other sources"),
+}
+
+
+def display_name(value) -> str:
+    """A series name as shown: the dashboard's own names (``Unattributed``, ``Other``, ``No
+    campaign``…; ``SPECIAL_NAMES``) in the language in effect, any other name as ``str(value)``
+    (a name the user typed is never translated). Missing values (None/NaN) give ``""``."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    text = str(value)
+    label = SPECIAL_NAMES.get(text)
+    return _(label) if label else text
 
 
 def live_sources(db) -> pd.DataFrame:
@@ -46,19 +80,22 @@ def check_source_name(name: str | None, existing: pd.DataFrame, exclude_id: int 
     """
     text = (name or "").strip()
     if not normalise_name(text):
-        return "Enter a name."
+        return _("Enter a name.")
     if BIDI_CONTROLS.search(text):
-        return ("The name contains an invisible text-direction control (such as a right-to-left override) "
-                "that makes it display differently from what it says; type the name again without it.")
+        return _("The name contains an invisible text-direction control (such as a right-to-left override) "
+                 "that makes it display differently from what it says; type the name again without it.")
     if len(text) > MAX_SOURCE_NAME:
-        return f"The name is {len(text):,} characters long; RASL accepts at most {MAX_SOURCE_NAME}."
+        from rasl_data import i18n
+
+        return _("The name is {length} characters long; RASL accepts at most {most}.").format(
+            length=i18n.format_number(len(text)), most=i18n.format_number(MAX_SOURCE_NAME))
     key = normalise_name(text)
     for sid, other in zip(existing["source_id"], existing["source"]):
         if exclude_id is not None and int(sid) == int(exclude_id):
             continue
         if normalise_name(other) == key:
-            return (f"A source named “{isolate(other)}” already exists "
-                    "(names are compared ignoring case, spaces, tatweel and invisible characters).")
+            return _("A source named “{name}” already exists (names are compared ignoring case, spaces, "
+                     "tatweel and invisible characters).").format(name=isolate(other))
     return None
 
 

@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import math
 
+from rasl_data.i18n import N_
+
 SPIKE_P_VALUE = 0.01
 SPIKE_MIN_CHANGE = 5
-SPIKE_RULE = (
+# Marked for translation: shown with ``_(SPIKE_RULE)`` where a reader sees it.
+SPIKE_RULE = N_(
     "A week is a spike (or a drop) when its count is unlikely under a Poisson distribution whose "
     "mean is the 4-week average: P(X ≥ this week) < 0.01 for a spike, P(X ≤ this week) < 0.01 "
     "for a drop, and the count differs from the average by at least 5 contacts. The Poisson test "
