@@ -84,7 +84,7 @@ def test_weekend_bands_on_a_daily_dashboard_chart_fall_on_fridays_and_saturdays(
     # Hover names the Hijri day: 18 Feb 2026 is 1 Ramadan 1447.
     bars = fig.data[0]
     with i18n.use("en"):
-        assert bars.hovertext[2] == "18 Feb 2026 · 1 Ramadan 1447 AH"
+        assert bars.hovertext[2].startswith("18 Feb 2026 · 1 Ramadan 1447 AH: ")
 
 
 def test_sat_sun_and_fri_weekends_shade_their_own_days():
@@ -108,7 +108,7 @@ def test_comparison_line_hover_names_its_own_hijri_days():
     with i18n.use("ar"):
         charts.mark_days(fig, WEEKENDS["fri-sat"])
     line = next(t for t in fig.data if t.type == "scatter")
-    assert line.hovertext[0].endswith("1 رمضان 1446 هـ")  # 1 Mar 2025, in Arabic
+    assert "1 رمضان 1446 هـ" in line.hovertext[0]  # 1 Mar 2025, in Arabic
     assert not fig.layout.shapes  # Wednesday and Thursday: no weekend, no band, no legend entry
 
 

@@ -256,8 +256,10 @@ def sidebar(ws: Workspace, page_name: str = "") -> View:
     st.caption(_("{start} – {end} · {zone} · weeks start {weekday}").format(
         start=i18n.format_date(start, "dd MMM y"), end=i18n.format_date(end, "dd MMM y"), zone=s.timezone,
         weekday=periods.week_start_label(s.week_start)))
+    _hijri_caption(start, end)
     compare = st.radio(_("Compare with"), list(COMPARE_OPTIONS), key="f_compare",
-                     format_func=option_labels(COMPARE_OPTIONS, periods.compare_label))
+                       format_func=option_labels(COMPARE_OPTIONS, periods.compare_label))
+    compare = _usable_compare(compare, start, end)
     gran = st.segmented_control(_("Granularity"), list(GRANULARITIES), key="f_gran",
                                 format_func=option_labels(GRANULARITIES, periods.granularity_label),
                                 required=True) or "week"
