@@ -38,6 +38,7 @@ from urllib.parse import urlsplit
 
 from rasl_data.access import EDITOR, VIEWER, Actor
 from rasl_data.errors import DashboardError
+from rasl_data.i18n import _
 
 PROVIDER_KEYS = ("client_id", "client_secret", "server_metadata_url")
 ACCESS_KEYS = ("editors", "viewers")
@@ -248,15 +249,16 @@ def provider_problem(metadata_url: str, *, timeout_s: float = 4.0, transport=Non
         with httpx.Client(timeout=timeout_s, transport=transport, follow_redirects=True) as client:
             response = client.get(metadata_url)
     except httpx.HTTPError:
-        return f"The sign-in service at {host} cannot be reached right now."
+        return _("The sign-in service at {host} cannot be reached right now.").format(host=host)
     if response.status_code != 200:
-        return f"The sign-in service at {host} answered with an error (HTTP {response.status_code})."
+        return _("The sign-in service at {host} answered with an error (HTTP {status}).").format(
+            host=host, status=response.status_code)
     try:
         document = response.json()
     except ValueError:
         document = None
     if not isinstance(document, dict) or not document.get("authorization_endpoint"):
-        return f"The sign-in service at {host} did not send a sign-in configuration."
+        return _("The sign-in service at {host} did not send a sign-in configuration.").format(host=host)
     return None
 
 

@@ -20,6 +20,8 @@ from rasl_data.analytics import colours as palette
 from rasl_data.analytics.colours import COMPARISON_COLOUR, OTHER_COLOUR, PALETTE, UNATTRIBUTED_COLOUR  # noqa: F401
 from rasl_data.text import plotly_literal
 
+from . import direction
+
 # The workspace's series colours, set once per run by app.py from the cache (``set_colours``).
 _colours = palette.SeriesColours()
 
@@ -63,7 +65,7 @@ def _layout(fig: go.Figure, *, height: int = 420, y_title: str | None = None, x_
     )
     if legend_below:
         fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.12, xanchor="left", x=0))
-    return fig
+    return direction.figure(fig)  # right to left in Arabic
 
 
 def count_axis(fig: go.Figure, axis: str, max_value: float) -> go.Figure:
