@@ -90,8 +90,10 @@ button[data-variant="segmented_control"]:first-child {
 button[data-variant="segmented_control"]:last-child { border-radius: 0.5rem 0 0 0.5rem; }
 button[data-variant="segmented_control"]:only-child { border-radius: 0.5rem; }
 /* Plotly draws its own SVG text anchored left or right: it must not inherit the page's
-   direction (charts are turned right to left by ui.direction.figure instead). */
-.js-plotly-plot, .js-plotly-plot * { direction: ltr; }
+   direction (charts are turned right to left by ui.direction.figure instead); nor may the
+   hidden element it measures text in (#js-plotly-tester, under the body), or the room it keeps
+   for the names beside horizontal bars comes out too small. */
+.js-plotly-plot, .js-plotly-plot *, #js-plotly-tester, #js-plotly-tester * { direction: ltr; }
 /* Inputs: typed text starts at the right, except what is always Latin (addresses, URLs, numbers). */
 input, textarea { text-align: right; }
 input[type="email"], input[type="url"], input[type="number"], input[type="password"] {
