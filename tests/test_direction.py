@@ -93,3 +93,30 @@ def test_every_replaced_streamlit_text_is_listed_with_how_it_is_handled():
     hows = {how.split(":")[0] for _, how in direction.STREAMLIT_TEXTS.values()}
     assert hows <= {"parameter", "css", "not shown (aria-label)", "not shown (pop-up while typing)", "not shown (hover)"}
     assert sum(how == "css" for _, how in direction.STREAMLIT_TEXTS.values()) >= 6
+
+
+def test_weekly_pack_figures_turn_with_their_average_note_moved_to_the_right():
+    import plotly.graph_objects as go
+
+    fig = go.Figure(go.Bar(x=["26 Oct", "2 Nov"], y=[300, 310]))
+    fig.add_hline(y=305, annotation_text="average", annotation_position="top left")
+    fig.update_layout(title_text="New contacts per week")
+    with i18n.use("ar"):
+        direction.figure(fig, time_x=True)
+        direction.figure(fig, time_x=True)  # twice: no flip back
+    note = fig.layout.annotations[0]
+    assert fig.layout.xaxis.autorange == "reversed"
+    assert (note.x, note.xanchor) == (1, "right")
+    assert (fig.layout.title.x, fig.layout.title.xanchor) == (0.98, "right")
+
+
+def test_arabic_hover_shows_arabic_month_names_instead_of_plotlys_english_ones():
+    with i18n.use("ar"):
+        fig = charts.stacked_bars(_weeks(), x="week_start", y="new_contacts", colour="source", colour_keys="source_id")
+    trace = fig.data[0]
+    # Babel's CLDR Arabic name of October (month 10), written independently of the chart code.
+    from babel.dates import get_month_names
+
+    october = get_month_names("abbreviated", locale="ar")[10]
+    assert "%{x|" not in trace.hovertemplate and "%{hovertext}" in trace.hovertemplate
+    assert list(trace.hovertext) == [f"{d} {october} 2026" for d in (5, 12, 19)]

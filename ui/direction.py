@@ -12,8 +12,10 @@ listed in ``STREAMLIT_TEXTS``; the browser test reads that list too.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 
+import pandas as pd
 import plotly.graph_objects as go
 
 from rasl_data import i18n
@@ -148,20 +150,30 @@ def _is_time(values) -> bool:
     return False
 
 
-def figure(fig: go.Figure) -> go.Figure:
+_DONE = "rasl_rtl"  # marks a figure already turned (layout.meta), so a second call changes nothing
+
+
+def figure(fig: go.Figure, *, time_x: bool | None = None) -> go.Figure:
     """``fig`` turned right to left in Arabic (unchanged in English); returns the same figure.
 
-    * A time x axis (dates) runs from right to left (``autorange="reversed"``); so does the value
-      axis of horizontal bars, which then grow from the right;
+    * A time x axis runs from right to left (``autorange="reversed"``): dates are recognised,
+      ``time_x=True`` says so for period labels drawn as categories ("26 Oct"), ``False`` keeps
+      the order; the value axis of horizontal bars is reversed too, so bars grow from the right;
     * the y axis (values, or the names of horizontal bars) sits on the right;
-    * a legend below the plot starts at the right; a title sits at the right;
+    * a legend below the plot starts at the right; a title sits at the right; notes placed
+      against the plot's left or right edge (``add_hline`` annotations) move to the other edge;
     * hover labels are aligned right.
     Applying it twice changes nothing more.
     """
     if not i18n.is_rtl():
         return fig
+    meta = fig.layout.meta if isinstance(fig.layout.meta, dict) else {}
+    if meta.get(_DONE):
+        return fig
+    fig.update_layout(meta={**meta, _DONE: True})
     horizontal = any(getattr(t, "orientation", None) == "h" for t in fig.data)
-    time_x = any(_is_time(getattr(t, "x", None)) for t in fig.data if getattr(t, "orientation", None) != "h")
+    if time_x is None:
+        time_x = any(_is_time(getattr(t, "x", None)) for t in fig.data if getattr(t, "orientation", None) != "h")
     if horizontal or time_x:
         fig.update_xaxes(autorange="reversed")
     # automargin: the names of horizontal bars need the room on the right that they had on the left.
@@ -170,5 +182,34 @@ def figure(fig: go.Figure) -> go.Figure:
         fig.update_layout(legend=dict(xanchor="right", x=1))
     if fig.layout.title.text:
         fig.update_layout(title=dict(xanchor="right", x=0.98))
+    for note in fig.layout.annotations or ():
+        if str(note.xref or "").endswith(("domain", "paper")) and note.x is not None:
+            note.x = 1 - note.x
+            note.xanchor = {"left": "right", "right": "left"}.get(note.xanchor, note.xanchor)
+    for trace in fig.data:
+        _arabic_hover_dates(trace)
     fig.update_layout(hoverlabel=dict(align="right"))
     return fig
+
+
+_X_DATE = re.compile(r"%\{x\|[^}]*\}")
+
+
+def _arabic_hover_dates(trace) -> None:
+    """Dates in a trace's hover text in Arabic: Plotly formats ``%{x|%-d %b %Y}`` with English
+    month names in the browser, so the dates are written here (``i18n.format_date``) into
+    ``hovertext`` and the template shows that instead."""
+    template = getattr(trace, "hovertemplate", None)
+    xs = getattr(trace, "x", None)
+    if not template or not _X_DATE.search(template) or xs is None or getattr(trace, "hovertext", None) is not None:
+        return
+    if not _is_time(xs):
+        return
+    texts = []
+    for x in xs:
+        try:
+            texts.append(i18n.format_date(pd.Timestamp(x).date(), "d MMM y"))
+        except (TypeError, ValueError):
+            texts.append(str(x))
+    trace.hovertext = texts
+    trace.hovertemplate = _X_DATE.sub("%{hovertext}", template)
