@@ -81,16 +81,13 @@ html, body { direction: rtl; }
 /* HTML tables (st.table, Markdown): cells start at the right, each cell's text in its own
    direction (a number or an English name stays left to right). */
 [data-testid="stMain"] table th, [data-testid="stMain"] table td { text-align: right; unicode-bidi: plaintext; }
-/* Segmented controls: Streamlit joins the buttons with a -1px right margin and rounds the outer
-   corners of the first (left) and last (right) buttons; in a right-to-left row the first button
-   is on the right. */
-button[data-variant="segmented_control"] { margin-right: 0 !important; }
-button[data-variant="segmented_control"]:not(:last-child) { margin-left: -1px; }
-button[data-variant="segmented_control"]:first-child {
-  border-radius: 0 0.5rem 0.5rem 0;
-}
-button[data-variant="segmented_control"]:last-child { border-radius: 0.5rem 0 0 0.5rem; }
-button[data-variant="segmented_control"]:only-child { border-radius: 0.5rem; }
+/* Segmented controls: Streamlit styles the joined buttons by their physical sides (the first
+   button's left corners rounded, -1px right margins, the border next to the selected button made
+   transparent on its right or left). The row is laid out left to right as Streamlit expects and
+   mirrored, and each button mirrored back, so the first option sits on the right with every
+   border and corner where it belongs. */
+div:has(> button[data-variant="segmented_control"]) { direction: ltr; transform: scaleX(-1); }
+button[data-variant="segmented_control"] > * { transform: scaleX(-1); }
 /* Plotly draws its own SVG text anchored left or right: it must not inherit the page's
    direction (charts are turned right to left by ui.direction.figure instead); nor may the
    hidden element it measures text in (#js-plotly-tester, under the body), or the room it keeps
