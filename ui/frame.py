@@ -148,8 +148,8 @@ def closed_door(v: Visit) -> None:
     Only the product name and what to do next: no numbers, tables, charts, forms or workspace
     details (the workspace is never even opened).
     """
-    with st.sidebar:
-        locale.switch()  # the door is read in the visitor's language too
+    # In the language of the link (``?lang=ar``) or ``RASL_LANGUAGE``; no switch here, so the door
+    # shows nothing but the product name and what to do next.
     st.title(_(PRODUCT))
     if v.kind == "config":
         st.error(_("Sign-in is not set up correctly: {problem}").format(problem=v.message),
