@@ -138,6 +138,14 @@ def visit() -> Visit:
     return Visit("member", actor=context.actor_for(config, email), email=email, config=config)
 
 
+def _return_after_sign_in() -> None:
+    """On a session's first run after sign-in: reopen the page (path and query string, so also its
+    filters and ``lang=``) the visitor asked for before the detour through the provider."""
+    if not st.session_state.get("_signin_returned"):
+        st.session_state["_signin_returned"] = True
+        st.html(_RETURN_JS, unsafe_allow_javascript=True)
+
+
 def _sign_out_button() -> None:
     st.button(_("Sign out"), key="signout", icon=":material/logout:", on_click=st.logout)
 
@@ -173,6 +181,7 @@ def closed_door(v: Visit) -> None:
                 else:
                     st.login(None if name == "default" else name)
     elif v.kind == "stranger":
+        _return_after_sign_in()  # back to the link they opened: its lang= gives this page's language
         contact = v.config.access.contact if v.config else None
         email = md_literal(v.email or "")
         if contact:
@@ -184,6 +193,7 @@ def closed_door(v: Visit) -> None:
         st.warning(text, icon=":material/block:")
         _sign_out_button()
     elif v.kind == "no_email":
+        _return_after_sign_in()
         st.warning(_("Your sign-in service did not tell the dashboard your (verified) e-mail address, so it cannot "
                      "tell whether you have access. Whoever runs the dashboard should let the provider share the "
                      "`email` claim (scope `openid email profile`)."), icon=":material/no_accounts:")
@@ -201,9 +211,7 @@ def account_box(v: Visit) -> None:
     locale.switch()
     if v.kind != "member" or v.actor is None:
         return
-    if not st.session_state.get("_signin_returned"):
-        st.session_state["_signin_returned"] = True
-        st.html(_RETURN_JS, unsafe_allow_javascript=True)
+    _return_after_sign_in()
     # In a code span: Markdown would turn a bare address into a mailto link.
     email = f"`{v.actor.email.replace('`', '')}`"
     if v.actor.can_edit:
