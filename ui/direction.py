@@ -77,6 +77,8 @@ html, body { direction: rtl; }
   direction: ltr; unicode-bidi: isolate;
 }
 [data-testid="stMetricValue"], [data-testid="stMetricDelta"] { justify-content: flex-start; }
+/* Inline code (commands, keys, addresses) reads left to right as one piece inside Arabic text. */
+[data-testid="stMarkdownContainer"] code:not(pre code) { direction: ltr; unicode-bidi: isolate; }
 [data-testid="stCode"] pre, [data-testid="stCode"] code { direction: rtl; unicode-bidi: plaintext; text-align: start; }
 /* HTML tables (st.table, Markdown): cells start at the right, each cell's text in its own
    direction (a number or an English name stays left to right). */
