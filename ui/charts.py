@@ -24,6 +24,8 @@ from rasl_data.analytics.source_names import display_name
 from rasl_data.i18n import _
 from rasl_data.text import plotly_literal
 
+from . import direction
+
 # The workspace's series colours, set once per run by app.py from the cache (``set_colours``).
 _colours = palette.SeriesColours()
 
@@ -83,7 +85,7 @@ def _layout(fig: go.Figure, *, height: int = 420, y_title: str | None = None, x_
     )
     if legend_below:
         fig.update_layout(legend=dict(orientation="h", yanchor="top", y=-0.12, xanchor="left", x=0))
-    return fig
+    return direction.figure(fig)  # right to left in Arabic
 
 
 def _localised_ticks(ticks: dict, top: float, percent: bool) -> dict:

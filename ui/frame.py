@@ -20,9 +20,10 @@ import streamlit as st
 
 from rasl_data import signin
 from rasl_data.access import Actor
+from rasl_data.i18n import N_, _
 from rasl_data.text import md_literal
 
-from . import context
+from . import context, direction, locale
 
 _switched_at_import = False
 
@@ -72,13 +73,17 @@ button[kind="primary"]:hover, button[kind="primary"]:active {
 
 
 def theme_fixes() -> None:
-    """Style the app chrome where the theme options cannot (``PRIMARY_BUTTON_CSS``); draws nothing."""
-    st.html(PRIMARY_BUTTON_CSS)
+    """Style the app chrome where the theme options cannot (``PRIMARY_BUTTON_CSS``) and, in Arabic,
+    lay the page out right to left (``ui.direction``); draws nothing."""
+    st.html(PRIMARY_BUTTON_CSS + direction.HIDDEN_CSS + direction.page_css())
+    # The script that sets <html lang dir> sits in a hidden container: no gap in the layout.
+    with st.container(key=direction.HIDDEN_KEY):
+        st.html(direction.page_script(), unsafe_allow_javascript=True)
 
 
 # --- sign-in gate ---------------------------------------------------------------------------------
 
-PRODUCT = "RASL attribution"
+PRODUCT = N_("RASL attribution")
 _RETURN_KEY = "rasl:return"
 # Streamlit's sign-in always comes back to the app's root; the page the visitor asked for (path and
 # query string: page and filters) waits in the tab's sessionStorage and is reopened once signed in.
@@ -133,8 +138,16 @@ def visit() -> Visit:
     return Visit("member", actor=context.actor_for(config, email), email=email, config=config)
 
 
+def _return_after_sign_in() -> None:
+    """On a session's first run after sign-in: reopen the page (path and query string, so also its
+    filters and ``lang=``) the visitor asked for before the detour through the provider."""
+    if not st.session_state.get("_signin_returned"):
+        st.session_state["_signin_returned"] = True
+        st.html(_RETURN_JS, unsafe_allow_javascript=True)
+
+
 def _sign_out_button() -> None:
-    st.button("Sign out", key="signout", icon=":material/logout:", on_click=st.logout)
+    st.button(_("Sign out"), key="signout", icon=":material/logout:", on_click=st.logout)
 
 
 def closed_door(v: Visit) -> None:
@@ -143,51 +156,67 @@ def closed_door(v: Visit) -> None:
     Only the product name and what to do next: no numbers, tables, charts, forms or workspace
     details (the workspace is never even opened).
     """
-    st.title(PRODUCT)
+    # In the language of the link (``?lang=ar``) or ``RASL_LANGUAGE``; no switch here, so the door
+    # shows nothing but the product name and what to do next.
+    st.title(_(PRODUCT))
     if v.kind == "config":
-        st.error(f"Sign-in is not set up correctly: {v.message}", icon=":material/settings:")
-        st.caption("Nothing is shown until this is fixed. Whoever runs the dashboard should correct the secrets "
-                   "file and restart it.")
+        st.error(_("Sign-in is not set up correctly: {problem}").format(problem=v.message),
+                 icon=":material/settings:")
+        st.caption(_("Nothing is shown until this is fixed. Whoever runs the dashboard should correct the secrets "
+                     "file and restart it."))
     elif v.kind == "anonymous":
         st.html(_REMEMBER_JS, unsafe_allow_javascript=True)
         providers = list((v.config.providers if v.config else {}).items())
         for name, url in providers:
-            label = "Sign in" if len(providers) == 1 else f"Sign in with {name.capitalize()}"
+            # The provider's name is configuration (e.g. Google, Microsoft): shown as written.
+            label = _("Sign in") if len(providers) == 1 else _("Sign in with {provider}").format(
+                provider=md_literal(name.capitalize()))
             if st.button(label, key=f"signin_{name}", type="primary", icon=":material/login:"):
                 # Asked on every click (not cached): the provider may have gone away since the last one.
-                with st.spinner("Contacting the sign-in service…"):
+                with st.spinner(_("Contacting the sign-in service…")):
                     problem = signin.provider_problem(url)
                 if problem:
-                    st.error(f"{problem} Try again in a few minutes; if it keeps happening, tell whoever runs this "
-                             "dashboard.", icon=":material/cloud_off:")
+                    st.error(_("{problem} Try again in a few minutes; if it keeps happening, tell whoever runs this "
+                               "dashboard.").format(problem=problem), icon=":material/cloud_off:")
                 else:
                     st.login(None if name == "default" else name)
     elif v.kind == "stranger":
+        _return_after_sign_in()  # back to the link they opened: its lang= gives this page's language
         contact = v.config.access.contact if v.config else None
-        ask = f"ask {md_literal(contact)} to add you" if contact else "ask whoever runs this dashboard to add you"
-        st.warning(f"No access: {md_literal(v.email or '')} is not on this dashboard's list of viewers and editors. "
-                   f"To get access, {ask}.", icon=":material/block:")
+        email = md_literal(v.email or "")
+        if contact:
+            text = _("No access: {email} is not on this dashboard's list of viewers and editors. To get access, "
+                     "ask {contact} to add you.").format(email=email, contact=md_literal(contact))
+        else:
+            text = _("No access: {email} is not on this dashboard's list of viewers and editors. To get access, "
+                     "ask whoever runs this dashboard to add you.").format(email=email)
+        st.warning(text, icon=":material/block:")
         _sign_out_button()
     elif v.kind == "no_email":
-        st.warning("Your sign-in service did not tell the dashboard your (verified) e-mail address, so it cannot "
-                   "tell whether you have access. Whoever runs the dashboard should let the provider share the "
-                   "`email` claim (scope `openid email profile`).", icon=":material/no_accounts:")
+        _return_after_sign_in()
+        st.warning(_("Your sign-in service did not tell the dashboard your (verified) e-mail address, so it cannot "
+                     "tell whether you have access. Whoever runs the dashboard should let the provider share the "
+                     "`email` claim (scope `openid email profile`)."), icon=":material/no_accounts:")
         _sign_out_button()
     st.stop()
 
 
 def account_box(v: Visit) -> None:
-    """Sidebar: the signed-in address, its role and a Sign out button (nothing without sign-in).
+    """Sidebar: the language switch (``ui.locale.switch``), then the signed-in address, its role
+    and a Sign out button (those only with sign-in).
 
     On the first run of a signed-in session it also reopens the page a deep link named before the
     detour through the sign-in provider.
     """
+    locale.switch()
     if v.kind != "member" or v.actor is None:
         return
-    if not st.session_state.get("_signin_returned"):
-        st.session_state["_signin_returned"] = True
-        st.html(_RETURN_JS, unsafe_allow_javascript=True)
-    role = "editor" if v.actor.can_edit else "viewer"
+    _return_after_sign_in()
     # In a code span: Markdown would turn a bare address into a mailto link.
-    st.caption(f":material/account_circle: Signed in as `{v.actor.email.replace('`', '')}` ({role})")
+    email = f"`{v.actor.email.replace('`', '')}`"
+    if v.actor.can_edit:
+        text = _("Signed in as {email} (editor)").format(email=email)
+    else:
+        text = _("Signed in as {email} (viewer)").format(email=email)
+    st.caption(f":material/account_circle: {text}")
     _sign_out_button()

@@ -40,11 +40,47 @@ def chosen_language() -> str:
 
 
 def apply() -> str:
-    """Set this run's language and digit style (``rasl_data.i18n``); returns the language code."""
+    """Set this run's language and digit style (``rasl_data.i18n``); returns the language code.
+
+    Also points the sidebar switch (``switch``) at that language, so a link with ``?lang=ar``
+    opens with العربية selected.
+    """
     lang = chosen_language()
     st.session_state[_KEY] = lang
+    # Allowed before the switch is drawn in this run; the switch is created without a default.
+    st.session_state[_SWITCH_KEY] = lang
     i18n.set_language(lang, _digits())
     return lang
+
+
+# The switch's label: one accessible name readable in either language (it is not shown; the
+# options are each language's own name, ``i18n.LANGUAGES``).
+SWITCH_LABEL = "Language · اللغة"
+
+
+def _switched() -> None:
+    """Callback of the switch: remember the choice for this session and write it to the URL."""
+    lang = i18n.normalise_language(st.session_state.get(_SWITCH_KEY))
+    if lang is None:  # the selected option was clicked again (deselected): keep the language
+        lang = i18n.normalise_language(st.session_state.get(_KEY)) or i18n.DEFAULT_LANGUAGE
+    st.session_state[_KEY] = lang
+    # In the URL, so a shared link opens in the sender's language (``url_params`` keeps it there
+    # when the filters rewrite the query string).
+    st.query_params["lang"] = lang
+    ensure()
+
+
+def switch() -> str:
+    """Draw the language switch (English | العربية) where called (the sidebar); returns the code.
+
+    Each browser session has its own language: the choice lands in the session and in the URL
+    (``lang=``), never in the settings (``RASL_LANGUAGE`` is the default for new sessions).
+    """
+    st.segmented_control(
+        SWITCH_LABEL, list(i18n.LANGUAGES), format_func=i18n.LANGUAGES.get, key=_SWITCH_KEY,
+        on_change=_switched, label_visibility="collapsed", required=True,
+    )
+    return i18n.language()
 
 
 def ensure() -> None:

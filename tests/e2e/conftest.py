@@ -199,10 +199,12 @@ def as_int(text: str) -> int:
     return int(re.sub(r"[^\d-]", "", text))
 
 
-def shot(page, name: str) -> Path:
-    """Full-page screenshot to ``test-artifacts/e2e/<name>.png`` (git-ignored); returns the path."""
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    path = ARTIFACTS / f"{name}.png"
+def shot(page, name: str, folder: Path | None = None) -> Path:
+    """Full-page screenshot to ``test-artifacts/e2e/<name>.png`` (or ``folder/<name>.png``;
+    git-ignored); returns the path."""
+    folder = folder or ARTIFACTS
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.png"
     # Streamlit scrolls inside its main container, so a "full page" screenshot of the window
     # shows one screen only: grow the window to the content's height for the picture.
     size = page.viewport_size
@@ -313,9 +315,22 @@ def browser():
         yield b
 
 
+class DashboardURL(str):
+    """The dashboard's base URL (a ``str``), with ``cache_dir``: the folder of its cache file
+    (``RASL_CACHE_DIR``), which a test may read with ``rasl_data.cache.store.Reader``."""
+
+    cache_dir: Path
+
+    def __new__(cls, url: str, cache_dir: Path) -> "DashboardURL":
+        obj = super().__new__(cls, url)
+        obj.cache_dir = cache_dir
+        return obj
+
+
 @pytest.fixture(scope="module")
-def dashboard(emulator, browser, tmp_path_factory) -> Iterator[str]:
-    """Base URL of ``streamlit run app.py`` on the emulator's workspace, first sync done."""
+def dashboard(emulator, browser, tmp_path_factory) -> Iterator[DashboardURL]:
+    """Base URL of ``streamlit run app.py`` on the emulator's workspace, first sync done
+    (a ``DashboardURL``: ``.cache_dir`` is its cache folder)."""
     _, api_base = emulator
     work = tmp_path_factory.mktemp("e2e-dashboard")
     proc, url = start_dashboard({
@@ -331,7 +346,7 @@ def dashboard(emulator, browser, tmp_path_factory) -> Iterator[str]:
             raise RuntimeError(f"first visit failed: {err}\n{read_log(proc)}") from err
         finally:
             page.close()
-        yield url
+        yield DashboardURL(url, work / "cache")
     finally:
         stop_dashboard(proc)
 

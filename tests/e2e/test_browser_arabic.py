@@ -1,0 +1,425 @@
+"""End-to-end: the Arabic interface in a real Chromium, right to left, beside the unchanged English one.
+
+One dashboard server for the module (``conftest.py``: the emulator's workspace over HTTP). For
+every page the English and the Arabic screen are saved side by side under
+``test-artifacts/screens/en/<page>.png`` and ``test-artifacts/screens/ar/<page>.png``.
+
+What is checked:
+
+* English (no ``lang=``) is left to right as before: no ``dir="rtl"``, the sidebar on the left,
+  charts with time running left to right and the value axis on the left;
+* ``?lang=ar`` is right to left: ``<html lang="ar" dir="rtl">``, computed ``direction: rtl`` on the
+  document and the app, the sidebar on the right, charts with time running right to left and the
+  value axis on the right;
+* no English is left on an Arabic page: the visible text of the main area and the sidebar (every
+  tab and expander opened), the charts' SVG text and the tables' accessible header and cell text,
+  minus data (every source, channel, campaign, group, status and rule name of the workspace, read
+  from the cache with ``rasl_data``, and the configured time zone), e-mail addresses, URLs, file
+  paths and names, configuration keys (``RASL_...``), inline code (commands, settings values) and
+  the words Arabic keeps in Latin letters (``LATIN_KEPT``). Every other Latin-letter word fails
+  the test, listed per page (and written to ``test-artifacts/screens/remaining-english.json``);
+* the sidebar switch (English | العربية) writes ``lang=`` to the URL and turns the page; the
+  language survives a page switch; a shared link with ``lang=ar`` opens in Arabic in a fresh
+  browser (a new session);
+* axe-core finds no serious or critical violation on any Arabic page.
+
+Streamlit's own English texts (``ui.direction.STREAMLIT_TEXTS``): placeholders are passed by the
+pages (``placeholder=``); the file uploader's button and size limit, input instructions and the
+Stop button are replaced with CSS in Arabic; tooltips, the "Running..." icon's accessible name and
+pop-ups while typing do not show in a settled page and are not checked here.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from .conftest import ROOT, TZ, open_page, shot, wait_idle
+
+pytestmark = pytest.mark.e2e
+
+SCREENS = ROOT / "test-artifacts" / "screens"
+# url path → screenshot name (the Overview is the default page at "/").
+PAGES = {"": "overview", "sources": "sources", "campaigns": "campaigns", "conversion": "conversion",
+         "performance": "performance", "weekly": "weekly", "health": "health", "audit": "audit",
+         "settings": "settings"}
+
+# Words Arabic text keeps in Latin letters: product and file-format names, protocols, the time
+# standard, keyboard keys (the project glossary: RASL, WhatsApp, CSV, Excel, XLSX, SMTP, URL).
+LATIN_KEPT = {"RASL", "WhatsApp", "CSV", "Excel", "XLSX", "SMTP", "URL", "API", "HTTP", "HTML", "PNG", "ZIP",
+              "UTC", "Ctrl", "Enter"}
+
+_BIDI_MARKS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c]")
+_NOT_WORDS = [
+    re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"),                        # e-mail addresses
+    re.compile(r"\b(?:https?|wss?)://\S+"),                            # URLs
+    re.compile(r"(?<![\w/])(?:~|\.{0,2})/[\w./@-]+"),                   # file paths
+    re.compile(r"\b[\w-]+\.(?:csv|xlsx|zip|png|html|duckdb|toml|json|py)\b", re.I),  # file names
+    re.compile(r"(?<!\w)\.(?:csv|xlsx|zip|png|html)\b", re.I),          # extensions: "(.zip)"
+    re.compile(r"\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b"),                   # configuration keys: RASL_TIMEZONE
+    re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?\b"),                # IP addresses
+]
+_WORD = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)*")
+
+
+# --- what the browser shows ------------------------------------------------------------------------
+
+_DIRECTION_JS = """() => {
+  const app = document.querySelector('[data-testid="stApp"]');
+  const main = document.querySelector('[data-testid="stMain"]').getBoundingClientRect();
+  const side = document.querySelector('[data-testid="stSidebar"]').getBoundingClientRect();
+  const h1 = document.querySelector('[data-testid="stMain"] h1');
+  const chart = document.querySelector('[data-testid="stPlotlyChart"] .js-plotly-plot');
+  const layout = chart && chart._fullLayout;
+  return {
+    htmlDir: document.documentElement.getAttribute('dir'), htmlLang: document.documentElement.getAttribute('lang'),
+    html: getComputedStyle(document.documentElement).direction, app: getComputedStyle(app).direction,
+    heading: getComputedStyle(h1).direction, headingAlign: getComputedStyle(h1).textAlign,
+    sidebarRight: side.left >= main.left + main.width / 2, sidebarLeft: side.right <= main.left + main.width / 2,
+    xReversed: layout ? layout.xaxis.autorange === 'reversed' : null, ySide: layout ? layout.yaxis.side : null,
+  };
+}"""
+
+_TEXT_JS = """() => {
+  // Left out: inline code (commands, keys, settings values: literal, never translated), the
+  // language switch (each language in its own script) and icons (Material ligature names such as
+  // "keyboard_double_arrow_left", drawn as a glyph). Hidden for the reading, then shown again.
+  const skip = [...document.querySelectorAll('code, .st-key-lang_switch, [data-testid="stIconMaterial"], '
+                                             + 'span[translate="no"][aria-hidden="true"]')]
+    .filter(el => !el.closest('pre'));
+  // Streamlit texts the Arabic style sheet replaces (ui.direction.page_css: the element's own
+  // text at font size 0, the Arabic text in ::after): read what is shown, not the hidden English.
+  const shown = [];
+  for (const el of document.querySelectorAll('[data-testid="stMain"] *, [data-testid="stSidebar"] *')) {
+    const after = getComputedStyle(el, '::after').content;
+    if (getComputedStyle(el).fontSize === '0px' && after && after !== 'none' && after !== 'normal') {
+      skip.push(el);
+      shown.push(JSON.parse(after));
+    }
+  }
+  const style = document.createElement('style');
+  style.textContent = '[data-rasl-skip] { display: none !important; }';
+  document.head.appendChild(style);
+  skip.forEach(el => el.setAttribute('data-rasl-skip', ''));
+  const out = [];
+  try {
+    for (const id of ['stMain', 'stSidebar']) {
+      const root = document.querySelector(`[data-testid="${id}"]`);
+      if (!root) continue;
+      out.push(root.innerText);
+      // Placeholders are shown text too ("Choose options", "e.g. ..."), but not part of innerText.
+      for (const el of root.querySelectorAll('input[placeholder], textarea[placeholder]')) {
+        if (el.offsetParent !== null && !el.value) out.push(el.placeholder);
+      }
+    }
+  } finally {
+    skip.forEach(el => el.removeAttribute('data-rasl-skip'));
+    style.remove();
+  }
+  out.push(...shown);
+  for (const t of document.querySelectorAll('[data-testid="stPlotlyChart"] .main-svg text')) out.push(t.textContent);
+  for (const t of document.querySelectorAll('[data-testid="stDataFrame"] [role="columnheader"], '
+                                          + '[data-testid="stDataFrame"] [role="gridcell"]')) out.push(t.textContent);
+  return out.join('\\n');
+}"""
+
+
+def page_text(page) -> str:
+    """Everything a reader can see on the page: each tab of the main area in turn, every expander open."""
+    for summary in page.locator('[data-testid="stExpander"] details:not([open]) > summary').all():
+        if summary.is_visible():
+            summary.click()
+    texts = [page.evaluate(_TEXT_JS)]
+    tabs = page.locator('[data-testid="stMain"] [data-testid="stTabs"] [role="tab"]')
+    for i in range(tabs.count()):
+        tab = tabs.nth(i)
+        if tab.get_attribute("aria-selected") == "true" or not tab.is_visible():
+            continue
+        tab.click()
+        wait_idle(page)
+        for summary in page.locator('[data-testid="stExpander"] details:not([open]) > summary').all():
+            if summary.is_visible():
+                summary.click()
+        texts.append(page.evaluate(_TEXT_JS))
+    return "\n".join(texts)
+
+
+def english_words(text: str, data_names: list[str]) -> list[str]:
+    """The Latin-letter words of ``text`` that are interface English (see the module docstring).
+
+    ``data_names`` are removed first, longest first, as whole strings (a name may contain another).
+    """
+    text = _BIDI_MARKS.sub("", text).replace("\u00a0", " ")
+    text = " ".join(text.split(" "))
+    for pattern in _NOT_WORDS:
+        text = pattern.sub(" ", text)
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    text = "\n".join(lines)
+    for name in data_names:
+        # Whole words only: a rule pattern "ig" is data, the "ig" inside "Campaigns" is not.
+        text = re.sub(r"(?<![A-Za-z])" + re.escape(name) + r"(?![A-Za-z])", " ", text)
+    return [w for w in _WORD.findall(text) if w not in LATIN_KEPT]
+
+
+@pytest.fixture(scope="module")
+def data_names(dashboard) -> list[str]:
+    """Names that are data on these pages, read from the dashboard's cache with ``rasl_data``:
+    sources (live and deleted), the channels and campaigns derived from them, groups, statuses,
+    channel rules (patterns and channels) and source labels; plus the configured time zone.
+    Longest first, whitespace collapsed as the browser shows it."""
+    from rasl_data.analytics import attribution
+    from rasl_data.cache.store import Reader
+
+    files = sorted(Path(dashboard.cache_dir).glob("*.duckdb"))
+    assert files, f"no cache file in {dashboard.cache_dir}"
+    reader = Reader(files[0])
+    try:
+        names: set[str] = {TZ}
+        for table in ("sources", "groups", "statuses"):
+            names |= set(reader.query(f"SELECT name FROM {table}")["name"].dropna())
+        derived = attribution.source_attribution(reader)
+        names |= set(derived["source"].dropna()) | set(derived["channel"].dropna()) | set(derived["campaign"].dropna())
+        rules = attribution.read_channel_rules(reader)
+        names |= set(rules["pattern"].dropna()) | set(rules["channel"].dropna())
+        labels = attribution.read_source_labels(reader)
+        for column in ("channel", "campaign"):
+            if column in labels:
+                names |= set(labels[column].dropna())
+    finally:
+        reader.close()
+    cleaned = {" ".join(str(n).split()) for n in names}
+    return sorted((n for n in cleaned if n), key=len, reverse=True)
+
+
+def _query(page) -> dict[str, str]:
+    return {k: v[0] for k, v in parse_qs(urlparse(page.url).query).items()}
+
+
+# --- the pure word filter: its own expectations ---------------------------------------------------
+
+
+def test_english_words_keeps_interface_english_and_drops_data_addresses_and_kept_latin():
+    text = ("نظرة عامة\u200e Facebook / White Friday\u200e · New contacts 1,234 · sara@example.com "
+            "https://rasl.example/x · /tmp/cache/ws-1.duckdb · RASL_API_TOKEN · تنزيل CSV (.zip) · WhatsApp · Other")
+    assert english_words(text, ["Facebook / White Friday", "Facebook", "ew"]) == ["New", "contacts", "Other"]
+
+
+# --- direction and screenshots ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", list(PAGES))
+def test_each_page_is_right_to_left_in_arabic_and_unchanged_left_to_right_in_english(page, dashboard, path):
+    name = PAGES[path]
+    open_page(page, dashboard, path)
+    en = page.evaluate(_DIRECTION_JS)
+    shot(page, name, SCREENS / "en")
+    assert en["htmlDir"] in (None, "ltr") and en["html"] == "ltr" and en["app"] == "ltr", en
+    assert en["sidebarLeft"] and not en["sidebarRight"], en
+    assert not page.evaluate("() => [...document.querySelectorAll('style')].some(s => /direction:\\s*rtl/.test(s.textContent))")
+    if en["xReversed"] is not None:
+        assert en["xReversed"] is False and en["ySide"] in (None, "left"), en
+
+    open_page(page, dashboard, path, "lang=ar")
+    ar = page.evaluate(_DIRECTION_JS)
+    shot(page, name, SCREENS / "ar")
+    assert ar["htmlDir"] == "rtl" and ar["htmlLang"] == "ar", ar
+    assert ar["html"] == "rtl" and ar["app"] == "rtl" and ar["heading"] == "rtl", ar
+    assert ar["headingAlign"] in ("right", "start"), ar
+    assert ar["sidebarRight"] and not ar["sidebarLeft"], ar
+    assert _query(page).get("lang") == "ar"
+
+
+def test_charts_run_right_to_left_in_arabic(page, dashboard):
+    """The Overview's time chart: newest period at the left edge in Arabic, value axis on the right."""
+    def first_chart():
+        return page.evaluate("""() => {
+          const c = document.querySelector('[data-testid="stPlotlyChart"] .js-plotly-plot');
+          const xs = [...c.querySelectorAll('.xtick text')].map(t => [t.getBoundingClientRect().left, t.textContent]);
+          const y = c.querySelector('.ytick text').getBoundingClientRect();
+          const plot = c.querySelector('.nsewdrag').getBoundingClientRect();
+          xs.sort((a, b) => a[0] - b[0]);
+          return {leftTick: xs[0][1], rightTick: xs[xs.length - 1][1], yTickRightOfPlot: y.left >= plot.right - 1,
+                  legendRight: (() => { const l = c.querySelector('.legend'); if (!l) return null;
+                                         const r = l.getBoundingClientRect(); return plot.right - r.right; })()};
+        }""")
+
+    open_page(page, dashboard, "", chart=True)
+    en = first_chart()
+    open_page(page, dashboard, "", "lang=ar", chart=True)
+    ar = first_chart()
+    # The same ticks, mirrored: English's leftmost (oldest) tick is Arabic's rightmost.
+    assert en["yTickRightOfPlot"] is False and ar["yTickRightOfPlot"] is True, (en, ar)
+    assert ar["legendRight"] is not None and ar["legendRight"] < 15, ar  # the legend starts at the right
+    assert ar["rightTick"] != ar["leftTick"]
+    assert en["leftTick"][:2] == ar["rightTick"][:2], (en, ar)  # the day of the oldest period (digits)
+
+
+# --- no English left -------------------------------------------------------------------------------
+
+
+@pytest.mark.timeout(900)
+def test_no_english_interface_text_is_left_on_any_arabic_page(page, dashboard, data_names):
+    remaining: dict[str, list[str]] = {}
+    for path, name in PAGES.items():
+        open_page(page, dashboard, path, "lang=ar")
+        text = page_text(page)
+        (SCREENS / "ar").mkdir(parents=True, exist_ok=True)
+        (SCREENS / "ar" / f"{name}.txt").write_text(text)  # what was read, for whoever fixes a word
+        words = english_words(text, data_names)
+        if words:
+            remaining[name] = sorted(set(words), key=str.casefold)
+    SCREENS.mkdir(parents=True, exist_ok=True)
+    (SCREENS / "remaining-english.json").write_text(json.dumps(remaining, ensure_ascii=False, indent=1))
+    assert not remaining, "English words left on Arabic pages:\n" + "\n".join(
+        f"{name} ({len(words)}): {' '.join(words)}" for name, words in remaining.items())
+
+
+# --- the switch and shared links -------------------------------------------------------------------
+
+
+def _direction(page) -> str:
+    return page.evaluate("() => getComputedStyle(document.documentElement).direction")
+
+
+def test_switch_writes_lang_to_the_url_and_turns_the_page_and_survives_a_page_switch(page, dashboard):
+    open_page(page, dashboard, "")
+    assert _direction(page) == "ltr" and "lang" not in _query(page)
+    switch = page.locator(".st-key-lang_switch")
+    switch.get_by_role("radio", name="العربية").click()
+    wait_idle(page)
+    assert _query(page).get("lang") == "ar" and _direction(page) == "rtl"
+    assert switch.get_by_role("radio", name="العربية").get_attribute("aria-checked") == "true"
+    # Another page through the sidebar's navigation: still Arabic, still in the URL.
+    page.locator('[data-testid="stSidebarNav"] a[href$="/sources"]').click()
+    wait_idle(page)
+    assert urlparse(page.url).path.endswith("/sources")
+    assert _query(page).get("lang") == "ar" and _direction(page) == "rtl"
+    # A filter change rewrites the query string: lang= stays.
+    page.locator(".st-key-f_gran").get_by_role("radio").first.click()
+    wait_idle(page)
+    assert _query(page).get("lang") == "ar" and "gran" in _query(page)
+    # And back to English.
+    page.locator(".st-key-lang_switch").get_by_role("radio", name="English").click()
+    wait_idle(page)
+    assert _query(page).get("lang") == "en" and _direction(page) == "ltr"
+    assert page.evaluate("() => document.documentElement.getAttribute('dir')") == "ltr"
+
+
+def test_shared_link_with_lang_ar_opens_in_arabic_in_a_fresh_browser(browser, dashboard):
+    context = browser.new_context(viewport={"width": 1440, "height": 1000})
+    try:
+        page = context.new_page()
+        open_page(page, dashboard, "campaigns", "lang=ar&range=last+28+days&gran=day")
+        assert _direction(page) == "rtl"
+        assert page.locator(".st-key-lang_switch").get_by_role("radio", name="العربية").get_attribute(
+            "aria-checked") == "true"
+        query = _query(page)
+        assert query.get("lang") == "ar" and query.get("gran") == "day", query
+    finally:
+        context.close()
+
+
+@pytest.mark.timeout(900)
+def test_every_arabic_page_passes_axe_without_serious_violations(page, dashboard):
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe, found = Axe(), {}
+    for path, name in PAGES.items():
+        open_page(page, dashboard, path, "lang=ar")
+        violations = axe.run(page).response["violations"]
+        bad = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]][:3]) for v in violations
+               if v["impact"] in {"serious", "critical"} or v["id"] == "heading-order"]
+        if bad:
+            found[name] = bad
+    assert not found, found
+
+
+# --- the sign-in door in Arabic ---------------------------------------------------------------------
+
+DOOR_EDITOR, DOOR_STRANGER = "maha@shop.example", "eve@elsewhere.example"
+
+
+@pytest.fixture(scope="module")
+def door(emulator, browser, tmp_path_factory):
+    """A second dashboard with sign-in on (``[auth]`` through the test provider, one editor):
+    yields ``(url, provider)``. Nobody signs in with a role, so the workspace is never opened."""
+    from .conftest import free_port, start_dashboard, stop_dashboard
+    from .oidc_provider import OIDCProvider, auth_section
+
+    _, api_base = emulator
+    work = tmp_path_factory.mktemp("e2e-door-ar")
+    port = free_port()
+    url = f"http://localhost:{port}"
+    provider = OIDCProvider([f"{url}/oauth2callback"]).start()
+    secrets = work / "secrets.toml"
+    secrets.write_text(auth_section(provider, f"{url}/oauth2callback", "e2e-cookie-secret-" + "a" * 30)
+                       + f'\n[access]\neditors = ["{DOOR_EDITOR}"]\n', encoding="utf-8")
+    proc, _ = start_dashboard({"RASL_API_TOKEN": "wm_" + "door" * 15, "RASL_BASE_URL": api_base,
+                               "RASL_CACHE_PATH": str(work / "door.duckdb"), "RASL_TIMEZONE": TZ,
+                               "RASL_SECRETS_PATH": str(secrets)}, work, port=port)
+    try:
+        yield url, provider
+    finally:
+        stop_dashboard(proc)
+        provider.stop()
+
+
+def _catalog() -> dict[str, str]:
+    from babel.messages.pofile import read_po
+
+    with (ROOT / "rasl_data" / "locale" / "ar" / "LC_MESSAGES" / "messages.po").open("rb") as fh:
+        return {m.id: m.string for m in read_po(fh, locale="ar") if m.id}
+
+
+def _main_text(page) -> str:
+    # Word joiners (U+2060) keep addresses from turning into links; not part of what is read.
+    return " ".join(page.locator('[data-testid="stMain"]').inner_text().replace("\u2060", "").split())
+
+
+def _through_the_door(page, url: str, provider, email: str | None) -> None:
+    """Open ``/?lang=ar``, press the Arabic Sign in button, let the provider approve ``email``."""
+    provider.email = email
+    page.goto(f"{url}/?lang=ar", wait_until="domcontentloaded")
+    wait_idle(page)
+    page.get_by_role("button", name=_catalog()["Sign in"]).click()
+    # Back from the provider, on the link that was opened (lang=ar kept), with the door's message.
+    page.wait_for_function("""() => location.search.includes('lang=ar') && !location.pathname.includes('oauth2callback')
+      && document.documentElement.getAttribute('lang') === 'ar' && document.querySelector('[data-testid="stAlert"]')""")
+    wait_idle(page)
+
+
+def test_sign_in_door_in_arabic_shows_the_arabic_title_and_button_right_to_left(page, door):
+    url, _ = door
+    ar = _catalog()
+    page.goto(f"{url}/sources?lang=ar", wait_until="domcontentloaded")
+    wait_idle(page)
+    assert page.locator('[data-testid="stMain"] h1').inner_text().strip() == ar["RASL attribution"]
+    assert page.get_by_role("button", name=ar["Sign in"]).is_visible()
+    assert _direction(page) == "rtl"
+    assert not english_words(page.evaluate(_TEXT_JS), [])
+    shot(page, "signin-anonymous", SCREENS / "ar")
+
+
+def test_sign_in_door_in_arabic_tells_a_stranger_whom_to_ask(page, door):
+    url, provider = door
+    _through_the_door(page, url, provider, DOOR_STRANGER)
+    want = _catalog()["No access: {email} is not on this dashboard's list of viewers and editors. To get access, "
+                      "ask {contact} to add you."].format(email=DOOR_STRANGER, contact=DOOR_EDITOR)
+    assert " ".join(want.split()) in _main_text(page)
+    assert _direction(page) == "rtl"
+    assert page.get_by_role("button", name=_catalog()["Sign out"]).is_visible()
+    shot(page, "signin-stranger", SCREENS / "ar")
+
+
+def test_sign_in_door_in_arabic_explains_a_missing_email_claim(page, door):
+    url, provider = door
+    _through_the_door(page, url, provider, None)
+    ar = _catalog()["Your sign-in service did not tell the dashboard your (verified) e-mail address, so it cannot "
+                    "tell whether you have access. Whoever runs the dashboard should let the provider share the "
+                    "`email` claim (scope `openid email profile`)."]
+    # Markdown shows the code spans without their backticks.
+    assert " ".join(ar.replace("`", "").split()) in _main_text(page)
