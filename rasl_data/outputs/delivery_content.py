@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import html
 import math
+from dataclasses import dataclass
+from datetime import datetime
 
 import pandas as pd
 
+from rasl_data.analytics import alerts as alerts_mod
 from rasl_data.analytics import weekly_review
 from rasl_data.analytics.weekly_review import WeeklyReview
 
@@ -25,6 +28,18 @@ TILES = (
     (weekly_review.METRIC_SILENT_SOURCES, "count"),
     (weekly_review.METRIC_SPIKES, "count"),
 )
+
+
+@dataclass(frozen=True)
+class Content:
+    """What one delivery says on each channel. ``email`` builds the ``EmailMessage`` for a recipient
+    (``None``: nothing for e-mail); ``whatsapp`` is the text (≤ 4,096 characters)."""
+
+    subject: str
+    whatsapp: str
+    email_text: str
+    email_html: str | None = None
+    attachments: tuple[tuple[str, bytes, str], ...] = ()
 
 
 def fit_text(text: str, limit: int = WHATSAPP_MAX_CHARS) -> str:
@@ -134,3 +149,24 @@ def weekly_html(review: WeeklyReview, attachment_name: str | None = None) -> str
 def weekly_whatsapp(review: WeeklyReview) -> str:
     """The WhatsApp text of the weekly review: the summary (at most 12 lines), within 4,096 characters."""
     return fit_text(review.summary)
+
+
+def weekly_content(review: weekly_review.WeeklyReview, pack: bytes | None, zip_name: str | None) -> Content:
+    """The weekly review as a ``Content`` (the pack attached when given)."""
+    attachments = ((zip_name, pack, "application/zip"),) if pack is not None and zip_name else ()
+    return Content(
+        subject=weekly_subject(review),
+        whatsapp=weekly_whatsapp(review),
+        email_text=weekly_text(review, zip_name if attachments else None),
+        email_html=weekly_html(review, zip_name if attachments else None),
+        attachments=attachments,
+    )
+
+
+def alert_content(new: list[alerts_mod.Alert], tz: str, now: datetime | None = None) -> Content:
+    """The alerts as one ``Content`` (the same text by e-mail and WhatsApp)."""
+    text = alerts_mod.alerts_text(new, tz, now)
+    subject = text.split("\n", 1)[0]
+    if len(new) == 1:
+        subject = f"RASL alert: {new[0].text}"[:180]
+    return Content(subject=subject, whatsapp=fit_text(text), email_text=text + "\n")
