@@ -97,6 +97,17 @@ def short_date(d: date) -> str:
     return f"{_day(d)} {i18n.month_name(d.month, 'wide')}"
 
 
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def weekday_text(day: str) -> str:
+    """A ``RASL_WEEK_START`` value (``monday``…``sunday``) as a weekday name: ``Monday`` / ``الاثنين``."""
+    key = str(day).strip().lower()
+    if i18n.language() == "en" or key not in _WEEKDAYS:
+        return str(day).capitalize()
+    return i18n.weekday_name(_WEEKDAYS.index(key), "wide")
+
+
 def summary_name(text) -> str:
     """A name safe to put next to numbers, on one line: line breaks and control characters fold
     (``attribution.one_line``), and right-to-left names are bidi-isolated (FSI…PDI), so
