@@ -13,7 +13,9 @@ Exactly once: every attempt is written to the cache table ``deliveries`` (``deli
 own writer swap right after it ended. A ``(kind, item, channel, recipient)`` already ``sent`` is
 skipped unless forced; a failure is recorded as ``failed``, never as sent, and the next run tries
 that recipient again. One recipient's failure never stops the others. Messages never contain the
-SMTP password or the API token (``_scrub``). No streamlit here.
+SMTP password or the API token (``_scrub``). Messages for people (what failed and what to fix,
+the test message) are in the language in effect (``rasl_data.i18n``); the audit log's records and
+the ``RASL_*`` keys stay English. No streamlit here.
 
 What the messages say lives in ``delivery_content`` (``Content``, ``weekly_content``,
 ``alert_content``), one WhatsApp send and its failures in ``delivery_whatsapp``; both are
@@ -31,12 +33,14 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
+from rasl_data import i18n
 from rasl_data.access import CLI_ACTOR, AccessDeniedError, Actor, require_editor
 from rasl_data.analytics import alerts as alerts_mod
 from rasl_data.cache import audit, delivery_log, store
 from rasl_data.cache.audit import AuditEntry
 from rasl_data.cache.delivery_log import Attempt
 from rasl_data.errors import RaslError
+from rasl_data.i18n import _
 from rasl_data.outputs.delivery_content import Content, alert_content, weekly_content  # noqa: F401 - re-exported
 from rasl_data.outputs.delivery_whatsapp import (  # noqa: F401 - re-exported: the public path stays delivery.*
     WhatsAppFailure,
@@ -59,7 +63,9 @@ class Recipient:
     address: str
 
     def __str__(self) -> str:
-        return f"{'e-mail' if self.channel == EMAIL else 'WhatsApp'} {self.address}"
+        if self.channel == EMAIL:
+            return _("e-mail {address}").format(address=self.address)
+        return _("WhatsApp {address}").format(address=self.address)
 
 
 @dataclass
@@ -110,12 +116,13 @@ def run_lock(cache_path: Path):
     try:
         fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
     except OSError as err:
-        raise store.CacheError(f"The delivery lock {lock} cannot be created: {err.strerror or err}.") from err
+        raise store.CacheError(_("The delivery lock {file} cannot be created: {reason}.").format(
+            file=lock, reason=err.strerror or err)) from err
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise DeliveryBusyError("Another delivery run is sending right now; try again in a minute.") from None
+            raise DeliveryBusyError(_("Another delivery run is sending right now; try again in a minute.")) from None
         yield
     finally:
         with contextlib.suppress(OSError):
@@ -149,9 +156,13 @@ class _Recorder:
                 Attempt(self.kind, item, rcpt.channel, rcpt.address, outcome, self.content.subject, message,
                         self.actor.email) for item in items])
         except store.CacheError as err:
-            what = "got the message, but" if not error else "was not served, and"
-            raise store.CacheError(f"{rcpt} {what} the delivery log could not be written ({err.title}); "
-                                   "stopped before the other recipients", err.detail) from err
+            if error:
+                text = _("{recipient} was not served, and the delivery log could not be written ({reason}); "
+                         "stopped before the other recipients")
+            else:
+                text = _("{recipient} got the message, but the delivery log could not be written ({reason}); "
+                         "stopped before the other recipients")
+            raise store.CacheError(text.format(recipient=rcpt, reason=err.title), err.detail) from err
         if error:
             self.result.failed[rcpt] = message
             log.info("%s not delivered: %s", rcpt, message)
@@ -163,11 +174,11 @@ class _Recorder:
 def _email_sender(settings: Settings, rec: _Recorder) -> tuple[str | None, str | None]:
     """``(sender address, None)`` or ``(None, what to fix)`` from ``RASL_SMTP_URL``/``RASL_SMTP_FROM``."""
     if not settings.smtp_url:
-        return None, "RASL_SMTP_URL is not set: set it to smtp://user:password@host:port to send e-mail"
+        return None, _("RASL_SMTP_URL is not set: set it to smtp://user:password@host:port to send e-mail")
     rec.smtp = SmtpConfig.from_url(settings.smtp_url)
     sender = sender_address(rec.smtp, settings.smtp_from)
     if not sender:
-        return None, "RASL_SMTP_FROM is not set: set the sender address, e.g. reports@example.com"
+        return None, _("RASL_SMTP_FROM is not set: set the sender address, e.g. reports@example.com")
     return sender, None
 
 
@@ -202,7 +213,7 @@ def _deliver_whatsapp(settings: Settings, targets: list[tuple[Recipient, list[st
     except RaslError as err:
         fatal = err.title
     if client is None and fatal is None:
-        fatal = "no RASL connection is available for WhatsApp"
+        fatal = _("no RASL connection is available for WhatsApp")
     try:
         for rcpt, items in targets:
             if fatal:
@@ -342,7 +353,7 @@ def send_test(ws, channel: str, *, actor: Actor, ssl_context=None) -> RunResult:
         raise ValueError(f"unknown channel {channel!r}")
     settings: Settings = ws.settings
     targets = [r for r in recipients(settings) if r.channel == channel]
-    label = "e-mail" if channel == EMAIL else "WhatsApp"
+    label = "e-mail" if channel == EMAIL else "WhatsApp"  # the audit log's record, in English like its actions
     entry = AuditEntry("delivery.test", "delivery_channel", channel, label,
                        before=None, after={"recipients": [r.address for r in targets]})
     try:
@@ -352,12 +363,9 @@ def send_test(ws, channel: str, *, actor: Actor, ssl_context=None) -> RunResult:
         audit.append(ws.cache_path, actor, entry)
         raise
     if not targets:
-        key = "RASL_REPORT_EMAILS" if channel == EMAIL else "RASL_REPORT_WHATSAPP"
-        raise ValueError(f"No {label} recipients: set {key} first.")
-    now = datetime.now(timezone.utc)
-    text = (f"RASL dashboard test: {label} delivery works. The weekly review and alerts will arrive here. "
-            f"({now:%Y-%m-%d %H:%M} UTC)")
-    content = Content(subject="RASL dashboard: test message", whatsapp=text, email_text=text + "\n")
+        raise ValueError(_("No e-mail recipients: set RASL_REPORT_EMAILS first.") if channel == EMAIL
+                         else _("No WhatsApp recipients: set RASL_REPORT_WHATSAPP first."))
+    content = _test_content(channel, datetime.now(timezone.utc))
     with run_lock(ws.cache_path):
         result = deliver(settings, ws.cache_path, [(r, ["test"]) for r in targets], content, kind="test",
                          client_factory=ws.client, actor=actor, ssl_context=ssl_context)
@@ -368,6 +376,18 @@ def send_test(ws, channel: str, *, actor: Actor, ssl_context=None) -> RunResult:
         entry.message = _scrub("; ".join(f"{r.address}: {m}" for r, m in result.failed.items()), settings)[:500]
     audit.append(ws.cache_path, actor, entry)
     return result
+
+
+def _test_content(channel: str, now: datetime) -> Content:
+    """The test message of ``channel``, in the language in effect (``now``: an aware UTC instant)."""
+    stamp = i18n.localise_digits(f"{now:%Y-%m-%d %H:%M}")
+    if channel == EMAIL:
+        text = _("RASL dashboard test: e-mail delivery works. The weekly review and alerts will arrive here. "
+                 "({time} UTC)").format(time=stamp)
+    else:
+        text = _("RASL dashboard test: WhatsApp delivery works. The weekly review and alerts will arrive here. "
+                 "({time} UTC)").format(time=stamp)
+    return Content(subject=_("RASL dashboard: test message"), whatsapp=text, email_text=text + "\n")
 
 
 def delivery_log_frame(ws, limit: int = 100):
@@ -387,9 +407,9 @@ def weekly_due(settings: Settings, now: datetime | None = None, day: str = "mond
     now). Raises ``ValueError`` for an unknown day or an hour outside 0–23."""
     day = day.strip().lower()
     if day not in WEEKDAYS:
-        raise ValueError(f"RASL_WEEKLY_DAY {day!r} is not a day of the week, e.g. monday")
+        raise ValueError(_("RASL_WEEKLY_DAY {value} is not a day of the week, e.g. monday").format(value=repr(day)))
     if not 0 <= hour <= 23:
-        raise ValueError(f"RASL_WEEKLY_HOUR {hour} is not an hour from 0 to 23")
+        raise ValueError(_("RASL_WEEKLY_HOUR {value} is not an hour from 0 to 23").format(value=hour))
     local = (now or datetime.now(timezone.utc)).astimezone(settings.zone)
     return local.weekday() == WEEKDAYS.index(day) and local.hour >= hour
 
