@@ -161,6 +161,7 @@ def weekly_html(review: WeeklyReview, attachment_name: str | None = None) -> str
     pad = "padding-right:20px" if direction == "rtl" else "padding-left:20px"
     title = html.escape(_("Weekly review: {week}").format(week=label))
     where = html.escape(_where_line(review) + " " + _("Changes are against the week before."))
+    summary_heading = html.escape(_("Summary"))  # gettext calls stay out of f-strings: Babel extracts them there
     return (
         f'<!DOCTYPE html><html lang="{lang}" dir="{direction}"><head><meta charset="utf-8"></head>'
         f'<body dir="{direction}" style="font-family:Arial,\'Noto Naskh Arabic\',sans-serif;color:#202124;'
@@ -168,7 +169,7 @@ def weekly_html(review: WeeklyReview, attachment_name: str | None = None) -> str
         f'<h2 style="margin-bottom:2px">{title}</h2>'
         f'<p style="color:#5F6368;margin-top:0">{where}</p>'
         f'<table role="presentation" style="border-collapse:collapse;width:100%">{rows}</table>'
-        f'<h3>{html.escape(_("Summary"))}</h3><ul style="{pad}">{bullets}</ul>{note}'
+        f'<h3>{summary_heading}</h3><ul style="{pad}">{bullets}</ul>{note}'
         f'<p style="color:#5F6368;font-size:12px">{html.escape(weekly_summary.spike_rule())}</p></body></html>'
     )
 

@@ -280,6 +280,9 @@ def weekly_html(review: WeeklyReview, figures: dict[str, go.Figure], generated_a
         label = weekly_review.week_label(review.week_start, review.week_end)
         generated_at = generated_at or datetime.now(timezone.utc)
         title = html.escape(_("Weekly review: {week}").format(week=label))
+        # gettext calls stay out of f-strings: Babel does not extract them there.
+        summary_heading, charts_heading = html.escape(_("Summary")), html.escape(_("Charts"))
+        nothing = '<p class="empty">' + html.escape(_("Nothing this week.")) + "</p>"
         parts = [
             "<!DOCTYPE html>",
             f'<html lang="{html.escape(i18n.language())}" dir="{i18n.direction()}"><head><meta charset="utf-8">',
@@ -287,11 +290,10 @@ def weekly_html(review: WeeklyReview, figures: dict[str, go.Figure], generated_a
             f"<title>{title}</title><style>{_CSS}</style></head><body>",
             f"<h1>{title}</h1>",
             f'<p class="meta">{html.escape(_meta_line(review, generated_at))}</p>',
-            f"<h2>{html.escape(_('Summary'))}</h2>", f'<pre class="summary">{html.escape(review.summary)}</pre>',
-            f"<h2>{html.escape(_('Charts'))}</h2>",
+            f"<h2>{summary_heading}</h2>", f'<pre class="summary">{html.escape(review.summary)}</pre>',
+            f"<h2>{charts_heading}</h2>",
         ]
         parts += _chart_parts(figures)
-        nothing = f'<p class="empty">{html.escape(_("Nothing this week."))}</p>'
         for stem, field in PACK_TABLES.items():
             df = getattr(review, field)
             parts.append(f"<h2>{html.escape(_(TABLE_TITLES[stem]))}</h2>")
