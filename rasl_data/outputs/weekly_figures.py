@@ -89,7 +89,7 @@ def _weekly_chart(review: WeeklyReview, label: str) -> go.Figure:
     wt = review.weekly_totals
     bar_colours = [BASE_COLOUR] * (len(wt) - 1) + [WEEK_COLOUR]
     avg = float(wt["new_contacts"].iloc[:-1].mean()) if len(wt) > 1 else 0.0
-    weeks = [_day_text(d, "%d %b", "dd MMM") for d in wt["week_start"]]
+    weeks = [_day_text(d, "%d %b", "d MMMM") for d in wt["week_start"]]
     hover = _("Week of {week}: {count} new contacts").format(week="%{x}", count="%{y:,}")
     f1 = go.Figure(go.Bar(x=weeks, y=wt["new_contacts"], marker_color=bar_colours, name=_("New contacts"),
                           hovertemplate=hover + "<extra></extra>"))
@@ -124,7 +124,7 @@ def _daily_chart(review: WeeklyReview, colours: SeriesColours, label: str) -> go
         for series in keep + ([OTHER_SOURCES] if other else []):
             part = grouped[grouped["series"] == series]
             colour = colours.source(OTHER_SOURCES if series == OTHER_SOURCES else key_of.get(series))
-            f2.add_bar(x=[_day_text(d, "%a %d %b", "EEE dd MMM") for d in part["day"]], y=part["new_contacts"],
+            f2.add_bar(x=[_day_text(d, "%a %d %b", "EEEE d MMMM") for d in part["day"]], y=part["new_contacts"],
                        name=plotly_literal(names.get(series, _(OTHER_SOURCES))),
                        marker=bar_marker(series, colour), hovertemplate="%{fullData.name}: %{y:,}<extra></extra>")
         stack = grouped.groupby("day")["new_contacts"].sum()
