@@ -460,7 +460,7 @@ def test_weekly_review_in_arabic_reaches_mail_and_whatsapp_in_arabic(env, smtp, 
     (received,) = server.received
     msg = received.message
     # The subject arrives encoded (RFC 2047); the parsed header is the Arabic text (hand-written).
-    assert msg["Subject"] == "المراجعة الأسبوعية 16–22 نوفمبر 2026: جهات الاتصال الجديدة 12 (+9, +300% مقارنة بالأسبوع السابق)"
+    assert msg["Subject"] == "المراجعة الأسبوعية 16–22 نوفمبر 2026: جهات الاتصال الجديدة 12 (+9، +300% مقارنة بالأسبوع السابق)"
     text = msg.get_body(("plain",)).get_content().replace("\r\n", "\n")
     assert text.startswith("المراجعة الأسبوعية: 16–22 نوفمبر 2026 (UTC)\n• جهات الاتصال الجديدة: 12 ")
     assert "واتساب" in text  # the source's name, as typed

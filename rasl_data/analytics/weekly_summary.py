@@ -151,6 +151,11 @@ def p_text(p: float) -> str:
     return i18n.localise_digits("p < 0.001" if p < 0.001 else f"p = {p:.3f}")
 
 
+def change_and_percent(change, pct) -> str:
+    """``+16, +107%``: a change and its percentage (the language's comma)."""
+    return _("{change}, {percent}").format(change=signed_text(change), percent=pct_text(pct))
+
+
 def change_text(change, pct, is_new) -> str:
     """A change for people: ``+12 (+41%)``, ``+12 (new)`` when the base was 0, ``-3``."""
     if is_new:
@@ -169,7 +174,7 @@ def _listing(items: list[str], limit: int = 3) -> str:
 
 def _new_contacts_line(new: pd.Series) -> str:
     change, pct = new["change_vs_previous"], new["change_pct_vs_previous"]
-    vs_prev = signed_text(change) if pd.isna(pct) else f"{signed_text(change)}, {pct_text(pct)}"
+    vs_prev = signed_text(change) if pd.isna(pct) else change_and_percent(change, pct)
     return _("• New contacts: {count} ({change} vs {previous} the week before; 4-week average {average})").format(
         count=count_text(new["this_week"]), change=vs_prev, previous=count_text(new["previous_week"]),
         average=average_text(new["avg_4_weeks"]))

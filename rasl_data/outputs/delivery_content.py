@@ -80,7 +80,7 @@ def _new_contacts(review: WeeklyReview) -> tuple[int, str]:
     pct = row["change_pct_vs_previous"]
     if pd.isna(change):
         return this, ""
-    text = signed_text(change) + ("" if pd.isna(pct) else f", {pct_text(pct)}")
+    text = signed_text(change) if pd.isna(pct) else weekly_summary.change_and_percent(change, pct)
     return this, text
 
 

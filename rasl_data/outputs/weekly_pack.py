@@ -27,15 +27,11 @@ the same as ``python -m rasl_data export`` writes. Names (sources, campaigns) st
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import dataclasses
 import html
 import io
-import os
-import shutil
 import stat
-import threading
 import zipfile
 from datetime import date, datetime, timezone
 
@@ -48,6 +44,7 @@ from rasl_data.analytics.colours import series_colours
 from rasl_data.analytics.weekly_review import WeeklyReview
 from rasl_data.i18n import N_, _
 from rasl_data.outputs import exports
+from rasl_data.outputs.chart_images import chart_images  # the PNGs (build_weekly_pack calls it by this name)
 from rasl_data.outputs.table_headers import header, shown_values
 from rasl_data.outputs.weekly_figures import (  # the charts, drawn here as PNGs and in the HTML
     CHART_NAMES,
@@ -104,64 +101,7 @@ _EXTRA_TITLES = (
     N_("Spend entered for the week (each row's share of its days in the week)"),
     N_("Monthly targets: the month so far, as of the week's last day"),
 )
-PNG_TIMEOUT = 90  # seconds kaleido waits for Chromium per task
 ZIP_FILE_MODE = 0o644  # every file in the pack: owner writes, everyone reads
-
-_png_lock = threading.Lock()
-
-
-# --- chart images -------------------------------------------------------------------------------
-
-
-def _browser_path() -> str | None:
-    """The Chromium kaleido should drive: ``BROWSER_PATH`` if set, else one on ``PATH``."""
-    if os.environ.get("BROWSER_PATH"):
-        return os.environ["BROWSER_PATH"]
-    for name in ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
-        found = shutil.which(name)
-        if found:
-            return found
-    return None
-
-
-def chart_images(figures: dict[str, go.Figure]) -> tuple[dict[str, bytes], str | None]:
-    """PNG bytes of each figure (``PNG_WIDTH`` x ``PNG_HEIGHT`` at ``PNG_SCALE``) and an error.
-
-    Draws with kaleido in one short-lived headless Chromium (``BROWSER_PATH``, else
-    ``chromium`` on ``PATH``), started and stopped here, so no browser outlives the call. Never
-    raises: on any failure (no kaleido, no Chromium, a timeout) returns ``({}, reason)``. Calls
-    are serialised: two dashboard sessions never start two browsers at once.
-    """
-    try:
-        import kaleido
-    except ImportError:
-        return {}, "kaleido is not installed (pip install kaleido)."
-    browser = _browser_path()
-    if browser is None:
-        return {}, "no Chromium found (install the chromium package or set BROWSER_PATH)."
-
-    async def draw() -> dict[str, bytes]:
-        out = {}
-        async with kaleido.Kaleido(n=1, timeout=PNG_TIMEOUT) as k:
-            for name, fig in figures.items():
-                out[name] = await k.calc_fig(
-                    fig.to_dict(), opts=dict(format="png", width=PNG_WIDTH, height=PNG_HEIGHT, scale=PNG_SCALE))
-        return out
-
-    with _png_lock:
-        previous = os.environ.get("BROWSER_PATH")
-        os.environ["BROWSER_PATH"] = browser
-        try:
-            images = asyncio.run(draw())
-        except Exception as err:  # noqa: BLE001 - any failure only costs the images
-            return {}, f"{type(err).__name__}: {err}".strip()
-        finally:
-            if previous is None:
-                os.environ.pop("BROWSER_PATH", None)
-    bad = [n for n, b in images.items() if not bytes(b).startswith(b"\x89PNG\r\n\x1a\n")]
-    if bad:
-        return {}, f"kaleido returned something other than PNG for {', '.join(bad)}."
-    return {n: bytes(b) for n, b in images.items()}, None
 
 
 # --- HTML ---------------------------------------------------------------------------------------
@@ -468,6 +408,7 @@ def _pack_bytes(db, review: WeeklyReview, images: bool) -> bytes:
 
 
 __all__ = [
-    "CHART_NAMES", "MAX_CHART_SOURCES", "MAX_LABEL_CHARS", "OTHER_SOURCES", "PACK_TABLES", "build_weekly_pack",
+    "CHART_NAMES", "MAX_CHART_SOURCES", "MAX_LABEL_CHARS", "OTHER_SOURCES", "PACK_TABLES", "PNG_HEIGHT", "PNG_SCALE",
+    "PNG_WIDTH", "build_weekly_pack",
     "chart_images", "movers_range", "pack_file_names", "pack_zip_name", "weekly_figures", "weekly_html",
 ]
