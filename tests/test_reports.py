@@ -447,3 +447,19 @@ def test_charts_in_arabic_have_arabic_titles_and_read_from_the_right(db):
     # English stays as it was: left to right, English titles.
     english = weekly_pack.weekly_figures(review)["weekly_new_contacts"]
     assert english.layout.xaxis.autorange is None and english.layout.title.text.startswith("New contacts per week")
+
+
+def test_a_source_named_like_the_arabic_unattributed_keeps_its_own_legend_entry(make_cache, tmp_path):
+    from datetime import datetime, timezone
+
+    from rasl_data.analytics import weekly_review
+
+    utc = timezone.utc
+    db = make_cache(tmp_path, sources=[{"id": 1, "name": "غير منسوب"}],  # a user's name, equal to the translation
+                    contacts=[{"id": 1, "source_id": 1, "created_at": datetime(2026, 11, 17, 9, tzinfo=utc)},
+                              {"id": 2, "source_id": None, "created_at": datetime(2026, 11, 18, 9, tzinfo=utc)}])
+    review = weekly_review.weekly_review(db, WEEK, "UTC", "monday", TODAY)
+    daily = weekly_pack.weekly_figures(review, language="ar")["daily_new_contacts_by_source"]
+    names = [t.name for t in daily.data]
+    assert len(names) == 2 and len(set(names)) == 2  # two series, never merged into one
+    assert {n.replace("\u200b", "") for n in names} == {"غير منسوب"}

@@ -118,8 +118,8 @@ def _daily_chart(review: WeeklyReview, colours: SeriesColours, label: str) -> go
         keep = [s for s in totals.index if s in named or s in unattributed]
         other = len(totals) > len(keep)
         daily["series"] = [s if s in keep else OTHER_SOURCES for s in daily["label"]]
-        names = _legend_names([fixed_label(s, s in unattributed) for s in keep])
-        names = {s: names[fixed_label(s, s in unattributed)] for s in keep}
+        # Legend texts by position: a source named like the translated "Unattributed" stays apart.
+        names = dict(zip(keep, _axis_names([fixed_label(s, s in unattributed) for s in keep])))
         grouped = daily.groupby(["day", "series"], sort=False)["new_contacts"].sum().reset_index()
         for series in keep + ([OTHER_SOURCES] if other else []):
             part = grouped[grouped["series"] == series]
@@ -194,20 +194,6 @@ def _label(name) -> str:
     """A name as a chart label: one line (``one_line``), at most ``MAX_LABEL_CHARS`` characters."""
     text = one_line(name).strip()
     return text if len(text) <= MAX_LABEL_CHARS else text[: MAX_LABEL_CHARS - 1].rstrip() + "…"
-
-
-def _legend_names(names) -> dict:
-    """Legend text of each series (``_label``), unique: a folded or cut name that collides with
-    another keeps them apart with a zero-width space, invisible."""
-    out: dict = {}
-    used: set[str] = set()
-    for name in names:
-        text = _label(name)
-        while text in used:
-            text += "\u200b"
-        used.add(text)
-        out[name] = text
-    return out
 
 
 def _axis_names(names) -> list[str]:
