@@ -161,7 +161,7 @@ def weekly_html(review: WeeklyReview, attachment_name: str | None = None) -> str
     pad = "padding-right:20px" if direction == "rtl" else "padding-left:20px"
     title = html.escape(_("Weekly review: {week}").format(week=label))
     where = html.escape(_where_line(review) + " " + _("Changes are against the week before."))
-    summary_heading = html.escape(_("Summary"))  # gettext calls stay out of f-strings: Babel extracts them there
+    summary_heading = html.escape(_("Summary"))  # outside the f-string: Babel does not extract _() inside one
     return (
         f'<!DOCTYPE html><html lang="{lang}" dir="{direction}"><head><meta charset="utf-8"></head>'
         f'<body dir="{direction}" style="font-family:Arial,\'Noto Naskh Arabic\',sans-serif;color:#202124;'
