@@ -170,3 +170,33 @@ def test_a_campaign_spread_over_sources_alerts_when_no_single_source_does(make_c
     assert poisson_tail(8, 2.0) < 0.01 and poisson_tail(4, 1.0) > 0.01
     found = alerts.detect(reader, "UTC", "monday", NOW)
     assert {a.key for a in found} == {"spike:campaign:Eid:2026-11-24", "spike:total:all:2026-11-24"}
+
+
+def test_alerts_in_arabic_are_arabic_with_names_literal_and_reach_both_channels(env, smtp, emulator, cache, capsys):
+    from rasl_data import i18n
+
+    reader = store.Reader(cache)
+    try:
+        with i18n.use("ar"):
+            found = {a.key: a for a in alerts.detect(reader, "UTC", "monday", NOW)}
+    finally:
+        reader.close()
+    assert set(found) == EXPECTED_KEYS  # the keys never depend on the language
+    # Hand-written Arabic: a silent source, and a spike of a source whose name stays as typed.
+    assert found["silent_source:1:2026-11-13"].text == (
+        "مصدر صامت: لم تصل إلى Snap / Eid جهات اتصال جديدة منذ 13 نوفمبر (كان لديه 8 في الأسابيع الأربعة قبل 18 نوفمبر)")
+    assert found["spike:source:2:2026-11-24"].text.startswith("قفزة في المصدر Instagram / Ramadan: ")
+    assert "18–24 نوفمبر 2026" in found["spike:total:all:2026-11-24"].text
+
+    server = smtp()
+    env(RASL_SMTP_URL=server.url(), RASL_REPORT_EMAILS="ana@example.com", RASL_REPORT_WHATSAPP="+966501234567",
+        RASL_LANGUAGE="ar")
+    with i18n.use("ar"):  # what the CLI's entry sets from RASL_LANGUAGE
+        assert run() == 0
+    (mail,) = server.received
+    assert mail.message["Subject"] == "تنبيهات RASL، 25 نوفمبر 2026 (UTC): الجديدة 4"
+    body = mail.message.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    assert body.startswith("تنبيهات RASL، 25 نوفمبر 2026 (UTC): الجديدة 4\n• تعثّر المزامنة")
+    (wa,) = emulator.outbox
+    assert wa["message"] == body.rstrip("\n")
+    assert "أُرسلت التنبيهات إلى المستلمين: 2" in capsys.readouterr().out

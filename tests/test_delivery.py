@@ -437,3 +437,63 @@ def test_weekly_due_command_exit_codes(monkeypatch, capsys):
     other = {"monday": "tuesday"}.get(today, "monday")
     monkeypatch.setenv("RASL_WEEKLY_DAY", other)
     assert deliver_cli.weekly_due_main(["weekly-due"]) == 1
+
+
+def _arabic(msgid: str) -> str:
+    """The Arabic of ``msgid`` read from the catalog itself (babel's reader, not the dashboard's ``_``)."""
+    from babel.messages.pofile import read_po
+
+    from rasl_data import i18n
+
+    with i18n.po_path("ar").open("rb") as fh:
+        return read_po(fh, locale="ar").get(msgid).string
+
+
+def test_weekly_review_in_arabic_reaches_mail_and_whatsapp_in_arabic(env, smtp, emulator, cache, capsys):
+    from rasl_data import i18n
+
+    server = smtp()
+    env(RASL_SMTP_URL=server.url(), RASL_REPORT_EMAILS="ana@example.com", RASL_REPORT_WHATSAPP="+966501234567",
+        RASL_LANGUAGE="ar")
+    with i18n.use("en"):  # the CLI sets the language for the process; keep it to this test
+        assert weekly_send() == 0
+    (received,) = server.received
+    msg = received.message
+    # The subject arrives encoded (RFC 2047); the parsed header is the Arabic text (hand-written).
+    assert msg["Subject"] == "المراجعة الأسبوعية 16–22 نوفمبر 2026: جهات الاتصال الجديدة 12 (+9، +300% مقارنة بالأسبوع السابق)"
+    text = msg.get_body(("plain",)).get_content().replace("\r\n", "\n")
+    assert text.startswith("المراجعة الأسبوعية: 16–22 نوفمبر 2026 (UTC)\n• جهات الاتصال الجديدة: 12 ")
+    assert "واتساب" in text  # the source's name, as typed
+    html_body = msg.get_body(("html",)).get_content()
+    assert '<html lang="ar" dir="rtl">' in html_body and _arabic("Summary") in html_body
+    # WhatsApp: the Arabic summary, names literal.
+    (wa,) = emulator.outbox
+    assert wa["message"].startswith("المراجعة الأسبوعية: 16–22 نوفمبر 2026 (UTC)") and "Instagram / Ramadan" in wa["message"]
+    # The CLI's own lines follow RASL_LANGUAGE too.
+    out = capsys.readouterr().out
+    assert _arabic("weekly review {week}: sent to {count}").format(week="16–22 نوفمبر 2026", count="2") in out
+    assert _arabic("sent: {recipient}").format(recipient="WhatsApp +966501234567") in out
+
+
+def test_whatsapp_template_field_in_arabic(env, emulator, cache):
+    from rasl_data import i18n
+
+    env(RASL_REPORT_WHATSAPP="+966501234567", RASL_REPORT_WHATSAPP_TEMPLATE="weekly_review:ar", RASL_LANGUAGE="ar")
+    with i18n.use("en"):
+        assert weekly_send() == 0
+    (sent,) = emulator.outbox
+    assert sent["kind"] == "template"
+    assert sent["fields"][0].startswith("المراجعة الأسبوعية: 16–22 نوفمبر 2026 (UTC) | • جهات الاتصال الجديدة: 12")
+
+
+def test_failure_messages_follow_the_language(env, emulator, cache, capsys):
+    from rasl_data import i18n
+
+    env(RASL_REPORT_EMAILS="ana@example.com", RASL_LANGUAGE="ar")  # no RASL_SMTP_URL
+    with i18n.use("en"):
+        assert weekly_send() == 1
+    err = capsys.readouterr().err
+    # "error: e-mail ana@example.com: RASL_SMTP_URL is not set: …", in Arabic (hand-written).
+    assert "خطأ: البريد الإلكتروني ana@example.com: لم يُضبط RASL_SMTP_URL" in err
+    (row,) = log_rows(cache)
+    assert row["outcome"] == "failed" and row["message"].startswith("لم يُضبط RASL_SMTP_URL")

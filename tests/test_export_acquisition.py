@@ -174,3 +174,26 @@ def test_cli_export_from_an_unreadable_cache_exits_1(export_args, capsys, tmp_pa
     assert cli.main(export_args) == 1
     assert "cannot be opened" in _one_line_error(capsys)
     assert not (tmp_path / "x.csv").exists()
+
+
+def test_cli_in_arabic_keeps_english_column_names_and_speaks_arabic(export_args, capsys, monkeypatch, tmp_path):
+    from rasl_data import i18n
+
+    monkeypatch.setenv("RASL_LANGUAGE", "ar")
+    with i18n.use("en"):  # main() sets the language for the process; keep it to this test
+        assert cli.main(export_args) == 0
+        out = capsys.readouterr().out
+        rows = list(csv.reader((tmp_path / "x.csv").open(encoding="utf-8-sig")))
+        # Machine-readable: the same English columns and values as in English.
+        assert rows[0] == ["period_start", "source_id", "source", "new_contacts"]
+        assert ["2026-12-30", "", "Unattributed", "1"] in rows
+        assert out == f"كُتب الملف {tmp_path / 'x.csv'}\n"  # hand-written Arabic
+        # An error for people is Arabic, one line on stderr.
+        assert cli.main(_with(export_args, "--out", str(tmp_path / "missing" / "x.csv"))) == 2
+        err = capsys.readouterr().err
+        assert err == f"خطأ: المجلد {tmp_path / 'missing'} غير موجود\n"
+    # English stays the default once the setting is gone.
+    monkeypatch.delenv("RASL_LANGUAGE")
+    with i18n.use("en"):
+        assert cli.main(_with(export_args, "--out", str(tmp_path / "missing" / "x.csv"))) == 2
+    assert capsys.readouterr().err == f"error: the folder {tmp_path / 'missing'} does not exist\n"

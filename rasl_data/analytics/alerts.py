@@ -30,9 +30,11 @@ from datetime import date, datetime, timedelta, timezone
 
 import pandas as pd
 
+from rasl_data import i18n
 from rasl_data.analytics import acquisition, periods, weekly_review, weekly_summary
 from rasl_data.analytics.attribution import NO_CAMPAIGN, UNATTRIBUTED
 from rasl_data.cache import delivery_log
+from rasl_data.i18n import N_, _
 
 WINDOW_DAYS = 7
 BASELINE_DAYS = 7 * weekly_review.BASELINE_WEEKS
@@ -61,7 +63,7 @@ def _window(today: date) -> tuple[date, date, date]:
 
 
 def _short(d: date) -> str:
-    return f"{d.day} {weekly_summary.MONTH_ABBREVIATIONS[d.month - 1]}"
+    return weekly_summary.short_date(d)
 
 
 def _episode_key(reader, prefix: str, end: date) -> str:
@@ -92,37 +94,67 @@ def _blocks(daily: pd.DataFrame, keys: list[str], base_start: date) -> pd.DataFr
 
 
 def _p_text(p: float) -> str:
-    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+    return weekly_summary.p_text(p)
+
+
+# Whole sentences per direction and subject (word order differs between languages).
+_SPIKE_TEXTS = {
+    ("spike", "total"): N_("Spike in all new contacts: {count} new contacts {week}, against an average of "
+                           "{average} a week in the 4 weeks before ({p})"),
+    ("drop", "total"): N_("Drop in all new contacts: {count} new contacts {week}, against an average of "
+                          "{average} a week in the 4 weeks before ({p})"),
+    ("spike", "source"): N_("Spike for source {name}: {count} new contacts {week}, against an average of "
+                            "{average} a week in the 4 weeks before ({p})"),
+    ("drop", "source"): N_("Drop for source {name}: {count} new contacts {week}, against an average of "
+                           "{average} a week in the 4 weeks before ({p})"),
+    ("spike", "campaign"): N_("Spike for campaign {name}: {count} new contacts {week}, against an average of "
+                              "{average} a week in the 4 weeks before ({p})"),
+    ("drop", "campaign"): N_("Drop for campaign {name}: {count} new contacts {week}, against an average of "
+                             "{average} a week in the 4 weeks before ({p})"),
+}
 
 
 def detect(reader, tz: str = "UTC", week_start: str = "monday", now: datetime | None = None) -> list[Alert]:
     """The alerts true now (aware ``now``, default the current time; local days in ``tz``).
 
     ``reader`` is a ``store.Reader``. Returns alerts sorted sync first, then silent sources (most
-    contacts before first), then spikes and drops (smallest p first, then the largest change). Raises
-    ``store.CacheError`` when the cache cannot be read.
+    contacts before first), then spikes and drops (smallest p first, then the largest change).
+    Their ``text`` is in the language in effect (``rasl_data.i18n``); keys and subjects are not.
+    Raises ``store.CacheError`` when the cache cannot be read.
     """
     now = now or datetime.now(timezone.utc)
     today = periods.today_in(tz, now)
     base_start, start, end = _window(today)
-    out: list[Alert] = list(_sync_alerts(reader, now))
     filters = acquisition.Filters(base_start, end, tz, week_start)
     daily = acquisition.acquisition(reader, filters, "source", "day")
-    label = weekly_review.week_label(start, end)
-
     by_source = _blocks(daily, ["source_id", "source"], base_start)
+    out: list[Alert] = list(_sync_alerts(reader, now))
+    out += _silent_alerts(reader, daily, by_source, start)
+    out += _spike_alerts(reader, filters, daily, by_source, base_start, start, end)
+    return out
+
+
+def _silent_alerts(reader, daily: pd.DataFrame, by_source: pd.DataFrame, start: date) -> list[Alert]:
+    """Live sources with contacts in the 28 days before ``start`` and none since, most contacts first."""
     live = set(reader.query("SELECT id FROM sources WHERE deleted_at IS NULL")["id"].astype("int64"))
     silent = by_source[by_source["source_id"].notna() & (by_source["this_week"] == 0) & (by_source["before"] > 0)]
     silent = silent[[int(s) in live for s in silent["source_id"]]]
-    if len(silent):
-        had = daily[daily["new_contacts"] > 0].groupby("source_id")["period_start"].max()
-        silent = silent.assign(last=[had.get(s) for s in silent["source_id"]])
-        for r in silent.sort_values(["before", "source"], ascending=[False, True], kind="stable").itertuples():
-            out.append(Alert(
-                f"silent_source:{int(r.source_id)}:{r.last.isoformat()}", "silent_source", str(r.source),
-                f"Silent source: {weekly_summary.summary_name(r.source)} has had no new contacts since {_short(r.last)} "
-                f"({int(r.before):,} in the 4 weeks before {_short(start)})"))
+    if not len(silent):
+        return []
+    had = daily[daily["new_contacts"] > 0].groupby("source_id")["period_start"].max()
+    silent = silent.assign(last=[had.get(s) for s in silent["source_id"]])
+    return [
+        Alert(f"silent_source:{int(r.source_id)}:{r.last.isoformat()}", "silent_source", str(r.source),
+              _("Silent source: {source} has had no new contacts since {last_day} ({count} in the 4 weeks "
+                "before {start})").format(source=weekly_summary.summary_name(r.source), last_day=_short(r.last),
+                                         count=weekly_summary.count_text(r.before), start=_short(start)))
+        for r in silent.sort_values(["before", "source"], ascending=[False, True], kind="stable").itertuples()]
 
+
+def _spike_alerts(reader, filters, daily: pd.DataFrame, by_source: pd.DataFrame, base_start: date, start: date,
+                  end: date) -> list[Alert]:
+    """Spikes and drops of all new contacts, each source and each named campaign (smallest p first)."""
+    label = weekly_review.week_label(start, end)
     spikes: list[tuple[float, float, Alert]] = []
     source_counts: set[tuple[str, int, float]] = set()
     total = _blocks(daily.assign(_all=weekly_review.ALL_CONTACTS), ["_all"], base_start)
@@ -147,16 +179,16 @@ def detect(reader, tz: str = "UTC", week_start: str = "monday", now: datetime | 
                 subject_key = str(int(r[id_col]))
             else:
                 subject_key = name if dimension == "campaign" else UNATTRIBUTED
-            what = {"total": "in all new contacts", "source": f"for source {weekly_summary.summary_name(name)}",
-                    "campaign": f"for campaign {weekly_summary.summary_name(name)}"}[dimension]
+            unnamed = dimension == "source" and pd.isna(r[id_col])
             key = _episode_key(reader, f"{direction}:{dimension}:{subject_key}:", end)
             change = float(r["this_week"]) - float(r["avg_4_weeks"])
+            text = _(_SPIKE_TEXTS[(direction, dimension)]).format(
+                name=weekly_summary.summary_name(weekly_summary.fixed_label(name, unnamed)),
+                count=weekly_summary.count_text(r["this_week"]), week=label,
+                average=weekly_summary.average_text(r["avg_4_weeks"]), p=_p_text(p))
             spikes.append((p, -abs(change), Alert(
-                key, direction, name if dimension != "total" else weekly_review.ALL_CONTACTS,
-                f"{direction.capitalize()} {what}: {int(r['this_week']):,} new contacts {label}, against an average "
-                f"of {weekly_summary.average_text(r['avg_4_weeks'])} a week in the 4 weeks before ({_p_text(p)})")))
-    out += [a for _, _, a in sorted(spikes, key=lambda t: (t[0], t[1]))]
-    return out
+                key, direction, name if dimension != "total" else weekly_review.ALL_CONTACTS, text)))
+    return [a for _p, _c, a in sorted(spikes, key=lambda t: (t[0], t[1]))]
 
 
 def _sync_alerts(reader, now: datetime) -> list[Alert]:
@@ -169,16 +201,22 @@ def _sync_alerts(reader, now: datetime) -> list[Alert]:
     since = pd.Timestamp(first["started_at"]).to_pydatetime()
     if now - since < SYNC_FAILING_AFTER:
         return []
-    last_error = str(failing["error"].iloc[-1] or "no message").splitlines()[0][:300]
+    # The error is the sync's own text (stored in sync_runs), quoted as it was recorded.
+    last_error = str(failing["error"].iloc[-1] or _("no message")).splitlines()[0][:300]
     hours = int((now - since).total_seconds() // 3600)
     return [Alert(f"sync_failing:{int(first['id'])}", "sync_failing", "Sync",
-                  f"Sync failing: every sync for {hours} h has failed (since {since:%Y-%m-%d %H:%M} UTC, "
-                  f"{len(failing)} run(s)); the dashboard shows old numbers. Last error: {last_error}")]
+                  _("Sync failing: every sync for {hours} h has failed (since {since} UTC, {runs} run(s)); the "
+                    "dashboard shows old numbers. Last error: {error}").format(
+                      hours=i18n.format_number(hours), since=i18n.localise_digits(f"{since:%Y-%m-%d %H:%M}"),
+                      runs=i18n.format_number(len(failing)), error=last_error))]
 
 
 def alerts_text(alerts: list[Alert], tz: str, now: datetime | None = None) -> str:
-    """The message body: a title line and one ``• `` line per alert."""
+    """The message body: a title line and one ``• `` line per alert (the title in the language in
+    effect; the alerts' texts as ``detect`` wrote them)."""
     now = now or datetime.now(timezone.utc)
     today = periods.today_in(tz, now)
-    head = f"RASL alerts, {_short(today)} {today.year} ({tz}): {len(alerts)} new"
+    head = _("RASL alerts, {date} ({time_zone}): {count} new").format(
+        date=f"{_short(today)} {i18n.localise_digits(str(today.year))}", time_zone=tz,
+        count=i18n.format_number(len(alerts)))
     return "\n".join([head] + [f"• {a.text}" for a in alerts])

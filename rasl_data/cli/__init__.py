@@ -5,6 +5,10 @@ one line on stderr in the user's terms with a non-zero exit code, never a traceb
 the API token.
 
 Exit codes: 0 success, 1 the operation failed (API, network, cache), 2 bad input.
+
+Messages for people (errors, progress, summaries) are in ``RASL_LANGUAGE`` with ``RASL_DIGITS``
+(``i18n.set_language`` once at the start of ``main``); flags, ``RASL_*`` keys, ``--help`` texts
+and the column names of the files written (machine-readable) stay English.
 """
 
 from __future__ import annotations
@@ -15,11 +19,12 @@ import sys
 from pathlib import Path
 from typing import Sequence
 
+from rasl_data import i18n
 from rasl_data.cache import store
-from rasl_data.cli.common import OneLineParser
+from rasl_data.cli.common import OneLineParser, error_line, use_settings_language
 from rasl_data.errors import RaslError
+from rasl_data.i18n import _
 from rasl_data.settings import SettingsError, load_settings
-from rasl_data.text import one_line
 
 
 def _progress_printer(stream):
@@ -33,9 +38,12 @@ def _progress_printer(stream):
             width = 30
             filled = int(width * p.fraction)
             bar = "#" * filled + "-" * (width - filled)
-            line = f"[{bar}] {p.pages_done}/{p.pages_total} pages, {p.rows:,} contacts"
+            line = _("[{bar}] {done}/{total} pages, {count} contacts").format(
+                bar=bar, done=i18n.format_number(p.pages_done), total=i18n.format_number(p.pages_total),
+                count=i18n.format_number(p.rows))
         else:
-            line = f"{p.phase}: {p.pages_done} pages, {p.rows:,} contacts"
+            line = _("{phase}: {done} pages, {count} contacts").format(
+                phase=p.phase, done=i18n.format_number(p.pages_done), count=i18n.format_number(p.rows))
         if p.wait_seconds:
             line += f", {p.message}"
             if not stream.isatty():  # cron logs get each pause on its own line
@@ -63,8 +71,8 @@ def cmd_sync(args: argparse.Namespace) -> int:
         if not settings.is_demo:
             # Secrets.toml beats the environment: say which address was used and from where.
             origin = settings.origins.get("RASL_BASE_URL", "default")
-            where = f" [RASL_BASE_URL={settings.base_url} from {origin}]"
-        print(one_line(f"error: {result.error_title}{where}"), file=sys.stderr)
+            where = " " + _("[RASL_BASE_URL={url} from {origin}]").format(url=settings.base_url, origin=origin)
+        print(error_line(f"{result.error_title}{where}"), file=sys.stderr)
         return 1
     print(result.summary() + f" -> {ws.cache_path}")
     return 0
@@ -86,7 +94,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     try:
         config = signin.load_signin(secrets)
     except signin.SignInConfigError as err:
-        print(f"error: sign-in: {err}", file=sys.stderr)
+        print(error_line(_("sign-in: {problem}").format(problem=err)), file=sys.stderr)
         return 2
     address, warning = signin.bind_address(config, args.address or os.environ.get("RASL_LISTEN_ADDRESS"))
     if warning:
@@ -101,14 +109,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
         expected = f"/{base}/oauth2callback" if base else "/oauth2callback"
         if urlsplit(config.redirect_uri).path != expected:
-            print(f"error: sign-in: [auth] redirect_uri {config.redirect_uri} does not match the base path "
-                  f"{'/' + base if base else '(none)'}: its path should be {expected} (or set --base-path / RASL_BASE_PATH)",
-                  file=sys.stderr)
+            print(error_line(_("sign-in: [auth] redirect_uri {uri} does not match the base path {base}: its path "
+                               "should be {expected} (or set --base-path / RASL_BASE_PATH)").format(
+                uri=config.redirect_uri, base="/" + base if base else _("(none)"), expected=expected)), file=sys.stderr)
             return 2
     if base:
         cmd += ["--server.baseUrlPath", base]
-    sign = f"sign-in on, roles from {secrets}" if config.enabled else "no sign-in"
-    print(f"serving on http://{address}:{args.port}/{base + '/' if base else ''} ({sign})", file=sys.stderr)
+    url = f"http://{address}:{args.port}/{base + '/' if base else ''}"
+    if config.enabled:
+        print(_("serving on {url} (sign-in on, roles from {file})").format(url=url, file=secrets), file=sys.stderr)
+    else:
+        print(_("serving on {url} (no sign-in)").format(url=url), file=sys.stderr)
     if args.print:
         print(" ".join(cmd))
         return 0
@@ -183,6 +194,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the CLI; returns the process exit code."""
     argv = list(sys.argv[1:] if argv is None else argv)
+    use_settings_language()  # RASL_LANGUAGE / RASL_DIGITS for every message of this run
     if argv and argv[0] == "emulator":
         return cmd_emulator(argparse.Namespace(), argv[1:])
     parser = build_parser(only="sync" if argv and argv[0] == "sync" else None)
@@ -193,20 +205,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except SettingsError as err:
-        print(one_line(f"error: configuration: {err}"), file=sys.stderr)
+        print(error_line(_("configuration: {problem}").format(problem=err)), file=sys.stderr)
         return 2
     except ValueError as err:
-        print(one_line(f"error: {err}"), file=sys.stderr)
+        print(error_line(err), file=sys.stderr)
         return 2
     except store.CacheBusyError as err:
-        print(one_line(f"error: {err.title}"), file=sys.stderr)
+        print(error_line(err.title), file=sys.stderr)
         return 1
     except store.CacheError as err:
-        print(one_line(f"error: {err.title} ({err.detail})" if err.detail else f"error: {err.title}"), file=sys.stderr)
+        print(error_line(f"{err.title} ({err.detail})" if err.detail else err.title), file=sys.stderr)
         return 1
     except RaslError as err:
-        print(one_line(f"error: {err.title}"), file=sys.stderr)
+        print(error_line(err.title), file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("interrupted: the cache is unchanged", file=sys.stderr)
+        print(_("interrupted: the cache is unchanged"), file=sys.stderr)
         return 130

@@ -11,9 +11,21 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
+from rasl_data import i18n
 from rasl_data.analytics import periods, weekly_review
 from rasl_data.cache import store
-from rasl_data.cli.common import BadInput, fail, week_and_settings
+from rasl_data.cli.common import (
+    BadInput,
+    cannot_write,
+    error_line,
+    fail,
+    no_cache,
+    no_folder,
+    use_settings_language,
+    week_and_settings,
+    wrote,
+)
+from rasl_data.i18n import _
 from rasl_data.outputs.delivery import (
     EMAIL,
     RunResult,
@@ -32,9 +44,9 @@ from rasl_data.settings import Settings, SettingsError, load_settings
 def _print_result(result: RunResult, out=None, err=None) -> None:
     out, err = out or sys.stdout, err or sys.stderr
     for rcpt in result.sent:
-        print(f"sent: {rcpt}", file=out)
+        print(_("sent: {recipient}").format(recipient=rcpt), file=out)
     for rcpt, message in result.failed.items():
-        print(f"error: {rcpt}: {message}", file=err)
+        print(error_line(f"{rcpt}: {message}"), file=err)
 
 
 def run_weekly_send(args: argparse.Namespace, *, transport=None, ssl_context=None) -> int:
@@ -50,13 +62,13 @@ def run_weekly_send(args: argparse.Namespace, *, transport=None, ssl_context=Non
         return fail(str(err), 2)
     everyone = recipients(cfg)
     if not everyone:
-        return fail("nobody to send to: set RASL_REPORT_EMAILS and/or RASL_REPORT_WHATSAPP", 2)
+        return fail(_nobody_message(), 2)
     out = Path(args.out).expanduser() if args.out else None
     if out is not None and not out.parent.is_dir():
-        return fail(f"the folder {out.parent} does not exist", 2)
+        return fail(no_folder(out.parent), 2)
     cache = cfg.cache_path
     if not store.cache_exists(cache):
-        return fail(f"no cache at {cache}: run `python -m rasl_data sync` first", 1)
+        return fail(no_cache(cache), 1)
     reader = store.Reader(cache)
     try:
         try:
@@ -76,19 +88,28 @@ def run_weekly_send(args: argparse.Namespace, *, transport=None, ssl_context=Non
         reader.close()
     _print_result(result)
     if not todo:
-        print(f"nothing sent: the weekly review of {label} was already sent to all {len(result.skipped)} "
-              "recipient(s) (--force sends it again)")
+        print(_("nothing sent: the weekly review of {week} was already sent to all {count} recipient(s) "
+                "(--force sends it again)").format(week=label, count=i18n.format_number(len(result.skipped))))
         return 0
-    summary = f"weekly review {label}: sent to {len(result.sent)}"
+    summary = _weekly_summary_line(result, label)
+    print(summary, file=sys.stderr if result.failed else sys.stdout)
+    return 1 if result.failed else 0
+
+
+def _nobody_message() -> str:
+    return _("nobody to send to: set RASL_REPORT_EMAILS and/or RASL_REPORT_WHATSAPP")
+
+
+def _weekly_summary_line(result: RunResult, label: str) -> str:
+    """``weekly review 16–22 Nov 2026: sent to 2, already sent to 1, not delivered to 1: … (…)``."""
+    n = i18n.format_number
+    parts = [_("weekly review {week}: sent to {count}").format(week=label, count=n(len(result.sent)))]
     if result.skipped:
-        summary += f", already sent to {len(result.skipped)}"
+        parts.append(_("already sent to {count}").format(count=n(len(result.skipped))))
     if result.failed:
-        summary += f", not delivered to {len(result.failed)}: " + ", ".join(str(r) for r in result.failed)
-        summary += " (the next --send tries them again)"
-        print(summary, file=sys.stderr)
-        return 1
-    print(summary)
-    return 0
+        parts.append(_("not delivered to {count}: {recipients} (the next --send tries them again)").format(
+            count=n(len(result.failed)), recipients=", ".join(str(r) for r in result.failed)))
+    return ", ".join(parts)
 
 
 def _weekly_run(args, cfg: Settings, reader, review, everyone, item: str, label: str, out: Path | None, transport,
@@ -108,9 +129,9 @@ def _weekly_run(args, cfg: Settings, reader, review, everyone, item: str, label:
         try:
             write_file_atomically(out, pack)
         except OSError as err:
-            print(f"error: cannot write {out}: {err.strerror or err}", file=sys.stderr)
+            print(error_line(cannot_write(out, err.strerror or err)), file=sys.stderr)
             return None, []
-        print(f"wrote {out}")
+        print(wrote(out))
     result = RunResult(label, skipped=skipped)
     if todo:
         content = weekly_content(review, pack, zip_name)
@@ -141,34 +162,32 @@ def run_alerts(args: argparse.Namespace, *, transport=None, ssl_context=None, no
     try:
         cfg = load_settings({"RASL_CACHE_PATH": args.cache})
     except SettingsError as err:
-        print(f"error: configuration: {err}", file=sys.stderr)
+        print(error_line(_("configuration: {problem}").format(problem=err)), file=sys.stderr)
         return 2
     if args.send and not recipients(cfg):
-        print("error: nobody to send to: set RASL_REPORT_EMAILS and/or RASL_REPORT_WHATSAPP", file=sys.stderr)
-        return 2
+        return fail(_nobody_message(), 2)
     if not store.cache_exists(cfg.cache_path):
-        print(f"error: no cache at {cfg.cache_path}: run `python -m rasl_data sync` first", file=sys.stderr)
-        return 1
+        return fail(no_cache(cfg.cache_path), 1)
     try:
         found, result = send_alerts(cfg, now=now, transport=transport, ssl_context=ssl_context, send=args.send)
     except store.CacheError as err:
-        print(f"error: {err.title}", file=sys.stderr)
-        return 1
+        return fail(err.title, 1)
+    n = i18n.format_number
     if not args.send:
         for a in found:
             print(f"• {a.text}")
-        print(f"{len(found)} alert(s) true now (--send delivers those not sent yet)")
+        print(_("{count} alert(s) true now (--send delivers those not sent yet)").format(count=n(len(found))))
         return 0
     if result is None:
-        print(f"no new alerts: nothing sent ({len(found)} alert(s) true now, all already sent)" if found
-              else "no new alerts: nothing sent")
+        print(_("no new alerts: nothing sent ({count} alert(s) true now, all already sent)").format(count=n(len(found)))
+              if found else _("no new alerts: nothing sent"))
         return 0
     _print_result(result)
     if result.failed:
-        print(f"alerts not delivered to {len(result.failed)}: " + ", ".join(str(r) for r in result.failed)
-              + " (the next --send tries them again)", file=sys.stderr)
+        print(_("alerts not delivered to {count}: {recipients} (the next --send tries them again)").format(
+            count=n(len(result.failed)), recipients=", ".join(str(r) for r in result.failed)), file=sys.stderr)
         return 1
-    print(f"alerts sent to {len(result.sent)} recipient(s)")
+    print(_("alerts sent to {count} recipient(s)").format(count=n(len(result.sent))))
     return 0
 
 
@@ -176,16 +195,17 @@ def weekly_due_main(argv: list[str]) -> int:
     """``python -m rasl_data.cli.deliver weekly-due``: exit 0 when the weekly review is due now (see
     ``weekly_due``; ``RASL_WEEKLY_DAY``/``RASL_WEEKLY_HOUR`` from the environment), 1 when not, 2 with
     one line on stderr for a bad setting."""
+    use_settings_language()
     if argv != ["weekly-due"]:
-        print("usage: python -m rasl_data.cli.deliver weekly-due", file=sys.stderr)
+        print(_("usage: python -m rasl_data.cli.deliver weekly-due"), file=sys.stderr)
         return 2
     try:
         raw_hour = os.environ.get("RASL_WEEKLY_HOUR", "8").strip()
         if not raw_hour.isdigit():
-            raise ValueError(f"RASL_WEEKLY_HOUR {raw_hour!r} is not an hour from 0 to 23")
+            raise ValueError(_("RASL_WEEKLY_HOUR {value} is not an hour from 0 to 23").format(value=repr(raw_hour)))
         due = weekly_due(load_settings(), day=os.environ.get("RASL_WEEKLY_DAY", "monday"), hour=int(raw_hour))
     except (SettingsError, ValueError) as err:
-        print(f"error: configuration: {err}", file=sys.stderr)
+        print(error_line(_("configuration: {problem}").format(problem=err)), file=sys.stderr)
         return 2
     return 0 if due else 1
 

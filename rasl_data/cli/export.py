@@ -8,12 +8,13 @@ import argparse
 from datetime import timedelta
 from pathlib import Path
 
+from rasl_data import i18n
 from rasl_data.analytics import acquisition, periods
 from rasl_data.cache import store
-from rasl_data.cli.common import audit_date, fail, iso_date
+from rasl_data.cli.common import audit_date, cannot_write, fail, iso_date, no_cache, no_folder, wrote
+from rasl_data.i18n import _, ngettext
 from rasl_data.outputs.exports import ACQUISITION_DIMENSIONS, acquisition_frame, table_format, write_table
 from rasl_data.settings import load_settings
-from rasl_data.text import one_line
 
 # ``--compare`` values (hyphens, as CLI flags are written) → the analytics' ``compare`` keys.
 COMPARE_FLAGS = {"previous": "previous", "last-year": "last_year", "hijri-year": "hijri_year"}
@@ -76,19 +77,19 @@ def run_export(args: argparse.Namespace) -> int:
         return fail(str(err), 2)
     raw_out = (args.out or "").strip()
     if not raw_out:
-        return fail("--out needs a file name, e.g. --out acquisition.csv or --out acquisition.xlsx", 2)
+        return fail(_("--out needs a file name, e.g. --out acquisition.csv or --out acquisition.xlsx"), 2)
     out = Path(raw_out).expanduser()
     if not out.parent.is_dir():
-        return fail(f"the folder {out.parent} does not exist", 2)
+        return fail(no_folder(out.parent), 2)
     if out.is_dir():
-        return fail(f"cannot write {out}: Is a directory", 1)
+        return fail(cannot_write(out, _("Is a directory")), 1)
     try:
         table_format(out)
     except ValueError as err:
-        return fail(f"--out {err}", 2)
+        return fail(_("--out {problem}").format(problem=err), 2)
     cache = cfg.cache_path
     if not store.cache_exists(cache):
-        return fail(f"no cache at {cache}: run `python -m rasl_data sync` first", 1)
+        return fail(no_cache(cache), 1)
     try:
         reader = store.Reader(cache)
         try:
@@ -105,13 +106,13 @@ def run_export(args: argparse.Namespace) -> int:
     except store.CacheError as err:
         return fail(err.title, 1)
     except OSError as err:
-        return fail(f"cannot read the cache {cache}: {err.strerror or type(err).__name__}", 1)
+        return fail(_("cannot read the cache {file}: {reason}").format(file=cache, reason=err.strerror or type(err).__name__), 1)
     try:
         write_table(df, out)
     except OSError as err:
         # ``str(err)`` would name the temporary file beside ``out``; the user named ``out``.
-        return fail(f"cannot write {out}: {err.strerror or type(err).__name__}", 1)
-    print(f"wrote {one_line(out)}")
+        return fail(cannot_write(out, err.strerror or type(err).__name__), 1)
+    print(wrote(out))
     return 0
 
 
@@ -126,19 +127,19 @@ def cmd_export_audit(args: argparse.Namespace) -> int:
 
     raw_out = (args.out or "").strip()
     if not raw_out:
-        return fail("--out needs a file name, e.g. --out audit.csv", 2)
+        return fail(_("--out needs a file name, e.g. --out audit.csv"), 2)
     out = Path(raw_out).expanduser()
     suffix = out.suffix.lower()
     if suffix not in (".csv", ".xlsx"):
-        return fail(f"--out {out.name}: use a .csv or .xlsx file name", 2)
+        return fail(_("--out {file}: use a .csv or .xlsx file name").format(file=out.name), 2)
     if not out.parent.is_dir():
-        return fail(f"the folder {out.parent} does not exist", 2)
+        return fail(no_folder(out.parent), 2)
     if out.is_dir():
-        return fail(f"cannot write {out}: Is a directory", 1)
+        return fail(cannot_write(out, _("Is a directory")), 1)
     settings = load_settings({"RASL_CACHE_PATH": args.cache})
     cache = settings.cache_path
     if not store.cache_exists(cache):
-        return fail(f"no cache at {cache}: run `python -m rasl_data sync` first", 1)
+        return fail(no_cache(cache), 1)
     end = args.end + timedelta(days=1) if args.end else None
     reader = store.Reader(cache)
     try:
@@ -152,8 +153,9 @@ def cmd_export_audit(args: argparse.Namespace) -> int:
         write_table(frame, out, sheet_name="Audit log",
                             text_columns=audit.TEXT_COLUMNS if suffix == ".xlsx" else None)
     except OSError as err:
-        return fail(f"cannot write {out}: {err.strerror or type(err).__name__}", 1)
-    print(f"wrote {out} ({len(frame):,} change{'s' if len(frame) != 1 else ''})")
+        return fail(cannot_write(out, err.strerror or type(err).__name__), 1)
+    print(ngettext("wrote {file} ({count} change)", "wrote {file} ({count} changes)", len(frame)).format(
+        file=out, count=i18n.format_number(len(frame))))
     return 0
 
 

@@ -10,8 +10,10 @@ import sys
 import zipfile
 from pathlib import Path
 
+from rasl_data import i18n
 from rasl_data.analytics import periods, weekly_review
-from rasl_data.cli.common import BadInput, OneLineParser, fail, week_and_settings
+from rasl_data.cli.common import BadInput, OneLineParser, cannot_write, fail, no_cache, no_folder, week_and_settings
+from rasl_data.i18n import _
 from rasl_data.outputs import exports
 from rasl_data.outputs.weekly_pack import build_weekly_pack
 from rasl_data.text import one_line
@@ -62,19 +64,19 @@ def run_weekly_report(args: argparse.Namespace) -> int:
 
         return run_weekly_send(args)
     if getattr(args, "force", False):
-        return fail("--force only goes with --send", 2)
+        return fail(_("--force only goes with --send"), 2)
     if not args.out:
-        return fail("--out FILE.zip is required (where to write the pack), or --send to deliver it", 2)
+        return fail(_("--out FILE.zip is required (where to write the pack), or --send to deliver it"), 2)
     try:
         week, cfg = week_and_settings(args)
     except BadInput as err:
         return fail(str(err), 2)
     out = Path(args.out).expanduser()
     if not out.parent.is_dir():
-        return fail(f"the folder {out.parent} does not exist", 2)
+        return fail(no_folder(out.parent), 2)
     cache = cfg.cache_path
     if not store.cache_exists(cache):
-        return fail(f"no cache at {cache}: run `python -m rasl_data sync` first", 1)
+        return fail(no_cache(cache), 1)
     reader = store.Reader(cache)
     try:
         review = weekly_review.weekly_review(reader, week, cfg.timezone, cfg.week_start, periods.today_in(cfg.timezone),
@@ -89,12 +91,13 @@ def run_weekly_report(args: argparse.Namespace) -> int:
     try:
         exports.write_file_atomically(out, data)
     except OSError as err:
-        return fail(f"cannot write {out}: {err.strerror or err}", 1)
+        return fail(cannot_write(out, err.strerror or err), 1)
     new = int(review.metric(weekly_review.METRIC_NEW_CONTACTS)["this_week"])
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         has_png = any(n.endswith(".png") for n in zf.namelist())
     if not has_png and not args.no_images:
-        print("note: the PNG charts could not be drawn; README.txt in the pack says why", file=sys.stderr)
-    print(f"wrote {one_line(out)}: week {review.week_start.isoformat()} to {review.week_end.isoformat()} "
-          f"({review.tz}), {new:,} new contacts")
+        print(_("note: the PNG charts could not be drawn; README.txt in the pack says why"), file=sys.stderr)
+    print(_("wrote {file}: week {start} to {end} ({time_zone}), {count} new contacts").format(
+        file=one_line(out), start=review.week_start.isoformat(), end=review.week_end.isoformat(), time_zone=review.tz,
+        count=i18n.format_number(new)))
     return 0

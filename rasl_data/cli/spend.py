@@ -15,9 +15,11 @@ import argparse
 import sys
 from pathlib import Path
 
+from rasl_data import i18n
 from rasl_data.analytics import periods
 from rasl_data.cache import store
-from rasl_data.cli.common import fail
+from rasl_data.cli.common import cannot_write, error_line, fail, no_cache, no_folder
+from rasl_data.i18n import _, ngettext
 
 
 def _workspace(cache: str | None):
@@ -33,21 +35,21 @@ def _workspace(cache: str | None):
 
 def _refused(err) -> int:
     """Print a refused file's problems (one per line) and the names to fix; exit code 2."""
-    print(f"error: {err.title} Nothing was saved.", file=sys.stderr)
+    print(error_line(_("{problem} Nothing was saved.").format(problem=err.title)), file=sys.stderr)
     for problem in err.problems:
         print(f"  {problem}", file=sys.stderr)
     if any("overlaps saved spend" in p for p in err.problems):
-        print("  (to replace all saved spend with this file, add --replace)", file=sys.stderr)
+        print("  " + _("(to replace all saved spend with this file, add --replace)"), file=sys.stderr)
     if err.unmatched:
-        print("  names not found (fix them in the file or map them on Campaigns & channels): "
-              + "; ".join(err.unmatched), file=sys.stderr)
+        print("  " + _("names not found (fix them in the file or map them on Campaigns & channels): {names}").format(
+            names="; ".join(err.unmatched)), file=sys.stderr)
     return 2
 
 
 def _output(raw: str | None) -> Path | int:
     raw = (raw or "").strip()
     if not raw:
-        return fail("--out needs a file name, e.g. --out spend.csv", 2)
+        return fail(_("--out needs a file name, e.g. --out spend.csv"), 2)
     out = Path(raw).expanduser()
     from rasl_data.outputs import exports
 
@@ -56,9 +58,9 @@ def _output(raw: str | None) -> Path | int:
     except ValueError as err:
         return fail(str(err), 2)
     if not out.parent.is_dir():
-        return fail(f"the folder {out.parent} does not exist", 2)
+        return fail(no_folder(out.parent), 2)
     if out.is_dir():
-        return fail(f"cannot write {out}: Is a directory", 1)
+        return fail(cannot_write(out, _("Is a directory")), 1)
     return out
 
 
@@ -79,18 +81,23 @@ def cmd_spend(args: argparse.Namespace) -> int:
         from rasl_data.settings import load_settings
 
         path = load_settings({"RASL_CACHE_PATH": args.cache}).cache_path
-        return fail(f"no cache at {path}: run `python -m rasl_data sync` first (spend names are matched "
-                     "against the synced sources)", 1)
+        return fail(_("no cache at {file}: run `python -m rasl_data sync` first (spend names are matched "
+                      "against the synced sources)").format(file=path), 1)
     if args.spend_what in ("import", "targets-import"):
         try:
             rows = spend.read_file(args.file)
             if args.spend_what == "import":
                 saved = ws.save_spend(rows, actor=CLI_ACTOR, replace=args.replace, origin=Path(args.file).name)
-                print(f"saved {len(saved):,} spend rows totalling {saved['amount'].sum():,.2f} "
-                      f"({'replacing all saved spend' if args.replace else 'added to the saved spend'}) -> {ws.cache_path}")
+                if args.replace:
+                    text = _("saved {count} spend rows totalling {total} (replacing all saved spend) -> {file}")
+                else:
+                    text = _("saved {count} spend rows totalling {total} (added to the saved spend) -> {file}")
+                print(text.format(count=i18n.format_number(len(saved)), total=i18n.format_number(
+                    saved["amount"].sum(), 2), file=ws.cache_path))
             else:
                 saved = ws.save_targets(rows, actor=CLI_ACTOR, origin=Path(args.file).name)
-                print(f"saved {len(saved):,} monthly targets (replacing all saved targets) -> {ws.cache_path}")
+                print(_("saved {count} monthly targets (replacing all saved targets) -> {file}").format(
+                    count=i18n.format_number(len(saved)), file=ws.cache_path))
         except spend.SpendError as err:
             return _refused(err)
         return 0
@@ -105,8 +112,9 @@ def cmd_spend(args: argparse.Namespace) -> int:
     try:
         _write_table(df, out)
     except OSError as err:
-        return fail(f"cannot write {out}: {err.strerror or type(err).__name__}", 1)
-    print(f"wrote {out}: {len(df):,} rows")
+        return fail(cannot_write(out, err.strerror or type(err).__name__), 1)
+    print(ngettext("wrote {file}: {count} row", "wrote {file}: {count} rows", len(df)).format(
+        file=out, count=i18n.format_number(len(df))))
     return 0
 
 
@@ -155,7 +163,7 @@ def run_export_performance(args: argparse.Namespace) -> int:
     if isinstance(out, int):
         return out
     if not store.cache_exists(cfg.cache_path):
-        return fail(f"no cache at {cfg.cache_path}: run `python -m rasl_data sync` first", 1)
+        return fail(no_cache(cfg.cache_path), 1)
     reader = store.Reader(cfg.cache_path)
     reader.conversion_default = cfg.conversion
     try:
@@ -170,11 +178,13 @@ def run_export_performance(args: argparse.Namespace) -> int:
     try:
         _write_table(df, out)
     except OSError as err:
-        return fail(f"cannot write {out}: {err.strerror or type(err).__name__}", 1)
+        return fail(cannot_write(out, err.strerror or type(err).__name__), 1)
     if missing:
-        print("note: no status is named " + ", ".join(repr(m) for m in missing)
-              + ": contacts never count as customers by it", file=sys.stderr)
-    print(f"wrote {out}: {len(df):,} rows by {args.by}, customers = {df.attrs.get('conversion', '')}")
+        print(_("note: no status is named {names}: contacts never count as customers by it").format(
+            names=", ".join(repr(m) for m in missing)), file=sys.stderr)
+    print(ngettext("wrote {file}: {count} row by {by}, customers = {definition}",
+                   "wrote {file}: {count} rows by {by}, customers = {definition}", len(df)).format(
+        file=out, count=i18n.format_number(len(df)), by=args.by, definition=df.attrs.get("conversion", "")))
     return 0
 
 

@@ -1,9 +1,9 @@
 """Delivery of the weekly review and the alerts by e-mail (SMTP) and WhatsApp (RASL's messages API).
 
-* ``send_weekly`` — ``python -m rasl_data report weekly --send``: the pack by e-mail (summary as
-  the text, KPI tiles as HTML, the zip attached) and the summary on WhatsApp
-  (``POST /messages/text``, or ``/messages/template`` when ``RASL_REPORT_WHATSAPP_TEMPLATE`` is
-  set).
+* ``deliver`` with ``weekly_content`` — ``python -m rasl_data report weekly --send``
+  (``rasl_data.cli.deliver``): the pack by e-mail (summary as the text, KPI tiles as HTML, the zip
+  attached) and the summary on WhatsApp (``POST /messages/text``, or ``/messages/template`` when
+  ``RASL_REPORT_WHATSAPP_TEMPLATE`` is set).
 * ``send_alerts`` — ``python -m rasl_data alerts --send``: the alerts of ``rasl_data.analytics.alerts`` not
   yet sent, one message per recipient and channel; a quiet run sends nothing.
 * ``send_test`` — the dashboard's *Send test* button: editors only (``access.require_editor``),
@@ -13,7 +13,13 @@ Exactly once: every attempt is written to the cache table ``deliveries`` (``deli
 own writer swap right after it ended. A ``(kind, item, channel, recipient)`` already ``sent`` is
 skipped unless forced; a failure is recorded as ``failed``, never as sent, and the next run tries
 that recipient again. One recipient's failure never stops the others. Messages never contain the
-SMTP password or the API token (``_scrub``). No streamlit here.
+SMTP password or the API token (``_scrub``). Messages for people (what failed and what to fix,
+the test message) are in the language in effect (``rasl_data.i18n``); the audit log's records and
+the ``RASL_*`` keys stay English. No streamlit here.
+
+What the messages say lives in ``delivery_content`` (``Content``, ``weekly_content``,
+``alert_content``), one WhatsApp send and its failures in ``delivery_whatsapp``; both are
+re-exported here, so ``delivery.weekly_content`` and ``delivery.whatsapp_problem`` keep working.
 """
 
 from __future__ import annotations
@@ -27,26 +33,20 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
+from rasl_data import i18n
 from rasl_data.access import CLI_ACTOR, AccessDeniedError, Actor, require_editor
 from rasl_data.analytics import alerts as alerts_mod
-from rasl_data.analytics import weekly_review
 from rasl_data.cache import audit, delivery_log, store
 from rasl_data.cache.audit import AuditEntry
 from rasl_data.cache.delivery_log import Attempt
-from rasl_data.errors import (
-    AuthenticationError,
-    ConnectionFailedError,
-    InsufficientScopeError,
-    IpNotAllowedError,
-    NotFoundError,
-    PlanLimitError,
-    ProtocolError,
-    RaslError,
-    RequestTimeoutError,
-    ServerError,
-    ValidationError,
+from rasl_data.errors import RaslError
+from rasl_data.i18n import _
+from rasl_data.outputs.delivery_content import Content, alert_content, weekly_content  # noqa: F401 - re-exported
+from rasl_data.outputs.delivery_whatsapp import (  # noqa: F401 - re-exported: the public path stays delivery.*
+    WhatsAppFailure,
+    send_whatsapp,
+    whatsapp_problem,
 )
-from rasl_data.outputs import delivery_content
 from rasl_data.outputs.mail import Mailer, MailError, SmtpConfig, build_message, sender_address
 from rasl_data.settings import Settings
 
@@ -63,19 +63,9 @@ class Recipient:
     address: str
 
     def __str__(self) -> str:
-        return f"{'e-mail' if self.channel == EMAIL else 'WhatsApp'} {self.address}"
-
-
-@dataclass(frozen=True)
-class Content:
-    """What one delivery says on each channel. ``email`` builds the ``EmailMessage`` for a recipient
-    (``None``: nothing for e-mail); ``whatsapp`` is the text (≤ 4,096 characters)."""
-
-    subject: str
-    whatsapp: str
-    email_text: str
-    email_html: str | None = None
-    attachments: tuple[tuple[str, bytes, str], ...] = ()
+        if self.channel == EMAIL:
+            return _("e-mail {address}").format(address=self.address)
+        return _("WhatsApp {address}").format(address=self.address)
 
 
 @dataclass
@@ -126,12 +116,13 @@ def run_lock(cache_path: Path):
     try:
         fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
     except OSError as err:
-        raise store.CacheError(f"The delivery lock {lock} cannot be created: {err.strerror or err}.") from err
+        raise store.CacheError(_("The delivery lock {file} cannot be created: {reason}.").format(
+            file=lock, reason=err.strerror or err)) from err
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise DeliveryBusyError("Another delivery run is sending right now; try again in a minute.") from None
+            raise DeliveryBusyError(_("Another delivery run is sending right now; try again in a minute.")) from None
         yield
     finally:
         with contextlib.suppress(OSError):
@@ -143,66 +134,103 @@ class DeliveryBusyError(store.CacheError):
     """Another ``--send`` run (or a dashboard test) is delivering from the same cache."""
 
 
-# --- WhatsApp ---------------------------------------------------------------------------------
-
-
-class _WhatsAppFailure(Exception):
-    def __init__(self, text: str, whole_run: bool = False) -> None:
-        super().__init__(text)
-        self.whole_run = whole_run
-
-
-def whatsapp_problem(err: RaslError, settings: Settings) -> _WhatsAppFailure:
-    """One line (what went wrong, what to fix) for a failed WhatsApp send; ``whole_run`` when no other
-    number can succeed either (token, permission, WhatsApp not connected, template missing)."""
-    template = settings.whatsapp_template
-    if isinstance(err, InsufficientScopeError):
-        return _WhatsAppFailure("the API token lacks the 'messages:send' permission; add it to the token in RASL "
-                                "(RASL_API_TOKEN)", True)
-    if isinstance(err, (AuthenticationError, IpNotAllowedError)):
-        return _WhatsAppFailure(err.title, True)
-    if err.code == "WHATSAPP_NOT_CONFIGURED":
-        return _WhatsAppFailure("WhatsApp is not connected for this RASL account; connect it in RASL first", True)
-    if isinstance(err, ValidationError):
-        if "phone" in err.fields:
-            return _WhatsAppFailure(f"RASL rejected the phone number: {err.fields['phone'][0]} "
-                                    "Fix it in RASL_REPORT_WHATSAPP (international form, e.g. +966501234567)")
-        first = next((m[0] for m in err.fields.values() if m), "")
-        return _WhatsAppFailure(f"RASL rejected the message: {first or err.detail or err.title}")
-    if isinstance(err, NotFoundError) and template:
-        return _WhatsAppFailure(f"RASL has no approved template '{template[0]}' in language '{template[1]}'; "
-                                "check RASL_REPORT_WHATSAPP_TEMPLATE", True)
-    if err.code == "CONTACT_OPTED_OUT":
-        return _WhatsAppFailure("this contact opted out of messages in RASL; remove the number from "
-                                "RASL_REPORT_WHATSAPP or opt it back in")
-    if err.code == "FEATURE_NOT_AVAILABLE":
-        return _WhatsAppFailure("template messages are not in this RASL plan; remove RASL_REPORT_WHATSAPP_TEMPLATE "
-                                "or upgrade the plan", True)
-    if isinstance(err, PlanLimitError):
-        return _WhatsAppFailure(f"{err.title.rstrip('.')} ({err.detail})", err.code == "FEATURE_LIMIT_EXCEEDED")
-    if err.code == "MESSAGE_SEND_FAILED":
-        reason = err.details.get("error") if isinstance(err.details, dict) else None
-        return _WhatsAppFailure("WhatsApp did not accept the message" + (f" ({reason})" if reason else "")
-                                + "; try again later")
-    if isinstance(err, (ServerError, RequestTimeoutError, ProtocolError)):
-        return _WhatsAppFailure(f"RASL did not confirm the message ({err.title.rstrip('.')}); it is not counted as "
-                                "sent and the next run sends it again")
-    if isinstance(err, ConnectionFailedError):
-        return _WhatsAppFailure(err.title, True)
-    return _WhatsAppFailure(err.title)
-
-
-def _send_whatsapp(client, settings: Settings, phone: str, text: str) -> str:
-    """Send ``text`` to ``phone``; returns RASL's message id (or ``""``). Raises ``RaslError``."""
-    if settings.whatsapp_template:
-        name, language = settings.whatsapp_template
-        sent = client.send_template(phone, name, language, [delivery_content.template_field(text)])
-    else:
-        sent = client.send_text(phone, delivery_content.fit_text(text))
-    return f"RASL message {sent.message_id}" if sent.message_id else ""
-
-
 # --- the run ----------------------------------------------------------------------------------
+
+
+class _Recorder:
+    """Writes each attempt of one ``deliver`` call to ``deliveries`` and into its ``RunResult``."""
+
+    def __init__(self, settings: Settings, cache_path: Path, content: Content, kind: str, actor: Actor,
+                 result: RunResult) -> None:
+        self.settings, self.cache_path, self.content, self.kind, self.actor = settings, cache_path, content, kind, actor
+        self.result = result
+        self.smtp: SmtpConfig | None = None  # set once known, so its password is scrubbed too
+
+    def note(self, rcpt: Recipient, items: list[str], error: str | None, info: str = "") -> None:
+        """Record one attempt (``error`` None: sent). Raises ``store.CacheError`` when it cannot be
+        recorded: sending on without records could repeat these messages on the next run."""
+        outcome = "failed" if error else "sent"
+        message = _scrub(error or info, self.settings, self.smtp)
+        try:
+            delivery_log.append(self.cache_path, [
+                Attempt(self.kind, item, rcpt.channel, rcpt.address, outcome, self.content.subject, message,
+                        self.actor.email) for item in items])
+        except store.CacheError as err:
+            if error:
+                text = _("{recipient} was not served, and the delivery log could not be written ({reason}); "
+                         "stopped before the other recipients")
+            else:
+                text = _("{recipient} got the message, but the delivery log could not be written ({reason}); "
+                         "stopped before the other recipients")
+            raise store.CacheError(text.format(recipient=rcpt, reason=err.title), err.detail) from err
+        if error:
+            self.result.failed[rcpt] = message
+            log.info("%s not delivered: %s", rcpt, message)
+        else:
+            self.result.sent.append(rcpt)
+            log.info("%s delivered", rcpt)
+
+
+def _email_sender(settings: Settings, rec: _Recorder) -> tuple[str | None, str | None]:
+    """``(sender address, None)`` or ``(None, what to fix)`` from ``RASL_SMTP_URL``/``RASL_SMTP_FROM``."""
+    if not settings.smtp_url:
+        return None, _("RASL_SMTP_URL is not set: set it to smtp://user:password@host:port to send e-mail")
+    rec.smtp = SmtpConfig.from_url(settings.smtp_url)
+    sender = sender_address(rec.smtp, settings.smtp_from)
+    if not sender:
+        return None, _("RASL_SMTP_FROM is not set: set the sender address, e.g. reports@example.com")
+    return sender, None
+
+
+def _deliver_email(settings: Settings, targets: list[tuple[Recipient, list[str]]], content: Content,
+                   rec: _Recorder, ssl_context) -> None:
+    """Send ``content`` by e-mail to each target through one SMTP connection; record each attempt."""
+    sender, problem = _email_sender(settings, rec)
+    if problem:
+        for rcpt, items in targets:
+            rec.note(rcpt, items, problem)
+        return
+    with Mailer(rec.smtp, sender, ssl_context=ssl_context) as mailer:
+        for rcpt, items in targets:
+            msg = build_message(sender, rcpt.address, content.subject, content.email_text,
+                                content.email_html, list(content.attachments))
+            try:
+                mailer.send(msg, rcpt.address)
+            except MailError as err:
+                rec.note(rcpt, items, str(err))
+                continue
+            rec.note(rcpt, items, None)
+
+
+def _deliver_whatsapp(settings: Settings, targets: list[tuple[Recipient, list[str]]], content: Content,
+                      rec: _Recorder, client_factory: Callable[[], object] | None) -> None:
+    """Send ``content.whatsapp`` to each number; after a failure no other number can survive
+    (``WhatsAppFailure.whole_run``), the rest are recorded as failed without another attempt."""
+    fatal: str | None = None
+    client = None
+    try:
+        client = client_factory() if client_factory else None
+    except RaslError as err:
+        fatal = err.title
+    if client is None and fatal is None:
+        fatal = _("no RASL connection is available for WhatsApp")
+    try:
+        for rcpt, items in targets:
+            if fatal:
+                rec.note(rcpt, items, fatal)
+                continue
+            try:
+                info = send_whatsapp(client, settings, rcpt.address, content.whatsapp)
+            except RaslError as err:
+                failure = whatsapp_problem(err, settings)
+                if failure.whole_run:
+                    fatal = str(failure)
+                rec.note(rcpt, items, str(failure))
+                continue
+            rec.note(rcpt, items, None, info)
+    finally:
+        if client is not None:
+            client.close()
 
 
 def deliver(
@@ -226,95 +254,17 @@ def deliver(
     recorded (the run stops there: sending on without a record could repeat a message later).
     """
     result = result or RunResult(content.subject)
-    smtp = None
+    rec = _Recorder(settings, cache_path, content, kind, actor, result)
     email_targets = [t for t in targets if t[0].channel == EMAIL]
     wa_targets = [t for t in targets if t[0].channel == WHATSAPP]
-
-    def note(rcpt: Recipient, items: list[str], error: str | None, info: str = "") -> None:
-        outcome = "failed" if error else "sent"
-        message = _scrub(error or info, settings, smtp)
-        try:
-            delivery_log.append(cache_path, [Attempt(kind, item, rcpt.channel, rcpt.address, outcome, content.subject,
-                                                     message, actor.email) for item in items])
-        except store.CacheError as err:
-            # Stop here: sending on without records could repeat these messages on the next run.
-            what = "got the message, but" if not error else "was not served, and"
-            raise store.CacheError(f"{rcpt} {what} the delivery log could not be written ({err.title}); "
-                                   "stopped before the other recipients", err.detail) from err
-        if error:
-            result.failed[rcpt] = message
-            log.info("%s not delivered: %s", rcpt, message)
-        else:
-            result.sent.append(rcpt)
-            log.info("%s delivered", rcpt)
-
     if email_targets:
-        problem = None
-        sender = None
-        if not settings.smtp_url:
-            problem = "RASL_SMTP_URL is not set: set it to smtp://user:password@host:port to send e-mail"
-        else:
-            smtp = SmtpConfig.from_url(settings.smtp_url)
-            sender = sender_address(smtp, settings.smtp_from)
-            if not sender:
-                problem = "RASL_SMTP_FROM is not set: set the sender address, e.g. reports@example.com"
-        if problem:
-            for rcpt, items in email_targets:
-                note(rcpt, items, problem)
-        else:
-            with Mailer(smtp, sender, ssl_context=ssl_context) as mailer:
-                for rcpt, items in email_targets:
-                    msg = build_message(sender, rcpt.address, content.subject, content.email_text,
-                                        content.email_html, list(content.attachments))
-                    try:
-                        mailer.send(msg, rcpt.address)
-                    except MailError as err:
-                        note(rcpt, items, str(err))
-                        continue
-                    note(rcpt, items, None)
-
+        _deliver_email(settings, email_targets, content, rec, ssl_context)
     if wa_targets:
-        fatal: str | None = None
-        client = None
-        try:
-            client = client_factory() if client_factory else None
-        except RaslError as err:
-            fatal = err.title
-        if client is None and fatal is None:
-            fatal = "no RASL connection is available for WhatsApp"
-        try:
-            for rcpt, items in wa_targets:
-                if fatal:
-                    note(rcpt, items, fatal)
-                    continue
-                try:
-                    info = _send_whatsapp(client, settings, rcpt.address, content.whatsapp)
-                except RaslError as err:
-                    failure = whatsapp_problem(err, settings)
-                    if failure.whole_run:
-                        fatal = str(failure)
-                    note(rcpt, items, str(failure))
-                    continue
-                note(rcpt, items, None, info)
-        finally:
-            if client is not None:
-                client.close()
+        _deliver_whatsapp(settings, wa_targets, content, rec, client_factory)
     return result
 
 
 # --- weekly review ----------------------------------------------------------------------------
-
-
-def weekly_content(review: weekly_review.WeeklyReview, pack: bytes | None, zip_name: str | None) -> Content:
-    """The weekly review as a ``Content`` (the pack attached when given)."""
-    attachments = ((zip_name, pack, "application/zip"),) if pack is not None and zip_name else ()
-    return Content(
-        subject=delivery_content.weekly_subject(review),
-        whatsapp=delivery_content.weekly_whatsapp(review),
-        email_text=delivery_content.weekly_text(review, zip_name if attachments else None),
-        email_html=delivery_content.weekly_html(review, zip_name if attachments else None),
-        attachments=attachments,
-    )
 
 
 def pending(reader, kind: str, targets: list[tuple[Recipient, list[str]]], force: bool) -> tuple[
@@ -351,15 +301,6 @@ def workspace_client(settings: Settings, transport=None) -> Callable[[], object]
 
 
 # --- alerts -----------------------------------------------------------------------------------
-
-
-def alert_content(new: list[alerts_mod.Alert], tz: str, now: datetime | None = None) -> Content:
-    """The alerts as one ``Content`` (the same text by e-mail and WhatsApp)."""
-    text = alerts_mod.alerts_text(new, tz, now)
-    subject = text.split("\n", 1)[0]
-    if len(new) == 1:
-        subject = f"RASL alert: {new[0].text}"[:180]
-    return Content(subject=subject, whatsapp=delivery_content.fit_text(text), email_text=text + "\n")
 
 
 def send_alerts(settings: Settings, *, now: datetime | None = None, transport=None, ssl_context=None,
@@ -412,7 +353,7 @@ def send_test(ws, channel: str, *, actor: Actor, ssl_context=None) -> RunResult:
         raise ValueError(f"unknown channel {channel!r}")
     settings: Settings = ws.settings
     targets = [r for r in recipients(settings) if r.channel == channel]
-    label = "e-mail" if channel == EMAIL else "WhatsApp"
+    label = "e-mail" if channel == EMAIL else "WhatsApp"  # the audit log's record, in English like its actions
     entry = AuditEntry("delivery.test", "delivery_channel", channel, label,
                        before=None, after={"recipients": [r.address for r in targets]})
     try:
@@ -422,12 +363,9 @@ def send_test(ws, channel: str, *, actor: Actor, ssl_context=None) -> RunResult:
         audit.append(ws.cache_path, actor, entry)
         raise
     if not targets:
-        key = "RASL_REPORT_EMAILS" if channel == EMAIL else "RASL_REPORT_WHATSAPP"
-        raise ValueError(f"No {label} recipients: set {key} first.")
-    now = datetime.now(timezone.utc)
-    text = (f"RASL dashboard test: {label} delivery works. The weekly review and alerts will arrive here. "
-            f"({now:%Y-%m-%d %H:%M} UTC)")
-    content = Content(subject="RASL dashboard: test message", whatsapp=text, email_text=text + "\n")
+        raise ValueError(_("No e-mail recipients: set RASL_REPORT_EMAILS first.") if channel == EMAIL
+                         else _("No WhatsApp recipients: set RASL_REPORT_WHATSAPP first."))
+    content = _test_content(channel, datetime.now(timezone.utc))
     with run_lock(ws.cache_path):
         result = deliver(settings, ws.cache_path, [(r, ["test"]) for r in targets], content, kind="test",
                          client_factory=ws.client, actor=actor, ssl_context=ssl_context)
@@ -438,6 +376,18 @@ def send_test(ws, channel: str, *, actor: Actor, ssl_context=None) -> RunResult:
         entry.message = _scrub("; ".join(f"{r.address}: {m}" for r, m in result.failed.items()), settings)[:500]
     audit.append(ws.cache_path, actor, entry)
     return result
+
+
+def _test_content(channel: str, now: datetime) -> Content:
+    """The test message of ``channel``, in the language in effect (``now``: an aware UTC instant)."""
+    stamp = i18n.localise_digits(f"{now:%Y-%m-%d %H:%M}")
+    if channel == EMAIL:
+        text = _("RASL dashboard test: e-mail delivery works. The weekly review and alerts will arrive here. "
+                 "({time} UTC)").format(time=stamp)
+    else:
+        text = _("RASL dashboard test: WhatsApp delivery works. The weekly review and alerts will arrive here. "
+                 "({time} UTC)").format(time=stamp)
+    return Content(subject=_("RASL dashboard: test message"), whatsapp=text, email_text=text + "\n")
 
 
 def delivery_log_frame(ws, limit: int = 100):
@@ -457,9 +407,9 @@ def weekly_due(settings: Settings, now: datetime | None = None, day: str = "mond
     now). Raises ``ValueError`` for an unknown day or an hour outside 0–23."""
     day = day.strip().lower()
     if day not in WEEKDAYS:
-        raise ValueError(f"RASL_WEEKLY_DAY {day!r} is not a day of the week, e.g. monday")
+        raise ValueError(_("RASL_WEEKLY_DAY {value} is not a day of the week, e.g. monday").format(value=repr(day)))
     if not 0 <= hour <= 23:
-        raise ValueError(f"RASL_WEEKLY_HOUR {hour} is not an hour from 0 to 23")
+        raise ValueError(_("RASL_WEEKLY_HOUR {value} is not an hour from 0 to 23").format(value=hour))
     local = (now or datetime.now(timezone.utc)).astimezone(settings.zone)
     return local.weekday() == WEEKDAYS.index(day) and local.hour >= hour
 

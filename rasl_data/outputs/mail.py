@@ -8,6 +8,7 @@ another bundle, e.g. a company CA).
 
 The password never leaves this module: ``SmtpConfig`` hides it from ``repr`` and every error text
 is scrubbed of it (plain, percent-encoded, and the base64 forms AUTH sends) before it is raised.
+Error texts are in the language in effect (``rasl_data.i18n``); the server's own words are quoted.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from email.utils import formataddr, formatdate, make_msgid, parseaddr
 from urllib.parse import unquote, urlsplit
 
 from rasl_data.errors import DashboardError
+from rasl_data.i18n import _
 from rasl_data.settings import check_smtp_url, mask_smtp_url
 
 DEFAULT_TIMEOUT = 20.0  # seconds for connect and each SMTP command
@@ -162,6 +164,14 @@ class Mailer:
                 detail = f" ({type(err).__name__}: {' '.join(str(err).split())})" if str(err) else f" ({type(err).__name__})"
         return MailError(self.config.scrub(what + detail), whole_run=whole_run)
 
+    def _no_answer(self) -> str:
+        return _("the mail server {server} did not answer in {seconds} s; check RASL_SMTP_URL").format(
+            server=self.config.where, seconds=f"{self.timeout:g}")
+
+    def _tls_failed(self) -> str:
+        return _("the mail server {server} did not pass the TLS check; check the host in RASL_SMTP_URL (or "
+                 "SSL_CERT_FILE for a private certificate)").format(server=self.config.where)
+
     def _connect(self) -> smtplib.SMTP:
         c = self.config
         try:
@@ -170,21 +180,18 @@ class Mailer:
             else:
                 smtp = smtplib.SMTP(c.host, c.port, timeout=self.timeout)
         except ssl.SSLError as err:
-            raise self._fail(f"the mail server {c.where} did not pass the TLS check; check the host in RASL_SMTP_URL "
-                             "(or SSL_CERT_FILE for a private certificate)", err, whole_run=True) from None
+            raise self._fail(self._tls_failed(), err, whole_run=True) from None
         except (socket.timeout, TimeoutError) as err:
-            raise self._fail(f"the mail server {c.where} did not answer in {self.timeout:g} s; check RASL_SMTP_URL",
-                             err, whole_run=True) from None
+            raise self._fail(self._no_answer(), err, whole_run=True) from None
         except smtplib.SMTPServerDisconnected as err:
             if "timed out" not in str(err):
-                raise self._fail(f"the mail server {c.where} closed the connection at once; check the host and port "
-                                 "in RASL_SMTP_URL", err, whole_run=True) from None
+                raise self._fail(_("the mail server {server} closed the connection at once; check the host and port "
+                                   "in RASL_SMTP_URL").format(server=c.where), err, whole_run=True) from None
             # smtplib reports a silent server (no greeting) as a disconnect "timed out".
-            raise self._fail(f"the mail server {c.where} did not answer in {self.timeout:g} s; check RASL_SMTP_URL",
-                             whole_run=True) from None
+            raise self._fail(self._no_answer(), whole_run=True) from None
         except (OSError, smtplib.SMTPException) as err:
-            raise self._fail(f"could not reach the mail server {c.where}; check the host and port in RASL_SMTP_URL",
-                             err, whole_run=True) from None
+            raise self._fail(_("could not reach the mail server {server}; check the host and port in RASL_SMTP_URL")
+                             .format(server=c.where), err, whole_run=True) from None
         try:
             smtp.ehlo()
             if c.scheme == "smtp" and smtp.has_extn("starttls"):
@@ -192,8 +199,9 @@ class Mailer:
                 smtp.ehlo()
             if c.user:
                 if not smtp.has_extn("auth"):
-                    raise self._fail(f"the mail server {c.where} does not offer sign-in (AUTH) on this connection; "
-                                     "use smtps:// or the server's submission port in RASL_SMTP_URL", whole_run=True)
+                    raise self._fail(_("the mail server {server} does not offer sign-in (AUTH) on this connection; "
+                                       "use smtps:// or the server's submission port in RASL_SMTP_URL").format(
+                        server=c.where), whole_run=True)
                 smtp.login(c.user, c.password or "")
         except MailError:
             smtp.close()
@@ -201,20 +209,19 @@ class Mailer:
         except UnicodeError:
             smtp.close()
             # smtplib sends AUTH as ASCII; never echo the offending text (it may be the password).
-            raise self._fail("the user name or password in RASL_SMTP_URL has characters SMTP sign-in cannot "
-                             "send; use plain ASCII (percent-encode @ : / as %40 %3A %2F)", whole_run=True) from None
+            raise self._fail(_("the user name or password in RASL_SMTP_URL has characters SMTP sign-in cannot "
+                               "send; use plain ASCII (percent-encode @ : / as %40 %3A %2F)"), whole_run=True) from None
         except smtplib.SMTPAuthenticationError as err:
             smtp.close()
-            raise self._fail(f"the mail server {c.where} refused the user name or password; check RASL_SMTP_URL",
-                             err, whole_run=True) from None
+            raise self._fail(_("the mail server {server} refused the user name or password; check RASL_SMTP_URL")
+                             .format(server=c.where), err, whole_run=True) from None
         except ssl.SSLError as err:
             smtp.close()
-            raise self._fail(f"the mail server {c.where} did not pass the TLS check; check the host in RASL_SMTP_URL "
-                             "(or SSL_CERT_FILE for a private certificate)", err, whole_run=True) from None
+            raise self._fail(self._tls_failed(), err, whole_run=True) from None
         except (smtplib.SMTPException, OSError) as err:
             smtp.close()
-            raise self._fail(f"the mail server {c.where} broke off the greeting; check RASL_SMTP_URL", err,
-                             whole_run=True) from None
+            raise self._fail(_("the mail server {server} broke off the greeting; check RASL_SMTP_URL").format(
+                server=c.where), err, whole_run=True) from None
         return smtp
 
     def send(self, message: EmailMessage, recipient: str) -> None:
@@ -238,21 +245,21 @@ class Mailer:
             except smtplib.SMTPServerDisconnected as err:
                 self._smtp = None
                 if attempt == 1:
-                    raise self._fail("the mail server closed the connection while sending; try again later",
+                    raise self._fail(_("the mail server closed the connection while sending; try again later"),
                                      err) from None
                 # A server that drops idle sessions between recipients: reconnect once.
             except smtplib.SMTPRecipientsRefused as err:
                 code, text = next(iter(err.recipients.values()), (0, b""))
                 reason = text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)
                 raise MailError(self.config.scrub(
-                    f"the mail server refused the address ({code} {' '.join(reason.split())}); "
-                    "check it in RASL_REPORT_EMAILS")) from None
+                    _("the mail server refused the address ({reason}); check it in RASL_REPORT_EMAILS").format(
+                        reason=f"{code} {' '.join(reason.split())}"))) from None
             except smtplib.SMTPSenderRefused as err:
-                self._fatal = self._fail(f"the mail server refused the sender {parseaddr(self.sender)[1]}; "
-                                         "check RASL_SMTP_FROM", err, whole_run=True)
+                self._fatal = self._fail(_("the mail server refused the sender {sender}; check RASL_SMTP_FROM").format(
+                    sender=parseaddr(self.sender)[1]), err, whole_run=True)
                 raise self._fatal from None
             except smtplib.SMTPDataError as err:
-                raise self._fail("the mail server refused the message", err) from None
+                raise self._fail(_("the mail server refused the message"), err) from None
             except (smtplib.SMTPException, OSError) as err:
                 self.close()
-                raise self._fail("sending to the mail server failed; try again later", err) from None
+                raise self._fail(_("sending to the mail server failed; try again later"), err) from None

@@ -135,12 +135,15 @@ def _shown_width(value, kind) -> int:
     return max((len(line) for line in text.splitlines()), default=0)
 
 
-def _write_sheet(wb, title: str, df: pd.DataFrame, text_columns: Iterable | None) -> None:
+def _write_sheet(wb, title: str, df: pd.DataFrame, text_columns: Iterable | None,
+                 headers: Mapping[str, str] | None = None, right_to_left: bool = False) -> None:
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
     ws = wb.create_sheet(title)
+    if right_to_left:
+        ws.sheet_view.rightToLeft = True  # column A on the right, as an Arabic reader expects
     as_text = _text_column_names(df, text_columns)
     names = [str(c) for c in df.columns]
     columns = [_xlsx_column(df.iloc[:, i], name, name in as_text) for i, name in enumerate(df.columns)]
@@ -148,14 +151,15 @@ def _write_sheet(wb, title: str, df: pd.DataFrame, text_columns: Iterable | None
                 and pd.api.types.is_float_dtype(df.iloc[:, i].dtype) for i in range(len(names))]
 
     # Widths from the header and up to 2,000 values (a long table's tail rarely changes them).
-    for i, name in enumerate(names):
+    shown = [str((headers or {}).get(name, name)) for name in names]  # the header row people read
+    for i, name in enumerate(shown):
         longest = max([len(name) + 2] + [_shown_width(v, k) for v, k in columns[i][:2000]])
         ws.column_dimensions[get_column_letter(i + 1)].width = min(60, max(8, longest + 2))
     ws.freeze_panes = "A2"
 
     bold = Font(name="Calibri", size=11, bold=True)
     header = []
-    for name in names:
+    for name in shown:
         cell = WriteOnlyCell(ws, value=_xlsx_text(name))
         cell.data_type = "s"  # a header such as "=x" is text too
         cell.font = bold
@@ -185,12 +189,16 @@ def _write_sheet(wb, title: str, df: pd.DataFrame, text_columns: Iterable | None
         ws.auto_filter.ref = f"A1:{get_column_letter(len(names))}{len(df) + 1}"
 
 
-def workbook_bytes(sheets: Mapping[str, pd.DataFrame], *, text_columns: Iterable | None = None) -> bytes:
+def workbook_bytes(sheets: Mapping[str, pd.DataFrame], *, text_columns: Iterable | None = None,
+                   headers: Mapping[str, str] | None = None, right_to_left: bool = False) -> bytes:
     """An XLSX workbook with one sheet per table (``{sheet name: DataFrame}``, in order) as bytes.
 
     Cells are typed by the rules above (text stays text, numbers numbers, dates dates; never a
     formula). Sheet names go through ``safe_sheet_name``; a name used twice gets `` (2)``.
-    ``text_columns`` applies to every sheet that has those columns. No file is written. Raises
+    ``text_columns`` applies to every sheet that has those columns. ``headers`` (column name →
+    heading, e.g. translated by ``table_headers``) changes only the header row people read: the
+    typing rules still go by the column names. ``right_to_left`` shows every sheet right to left
+    (column A at the right). No file is written. Raises
     ``ValueError`` for no sheets at all.
     """
     from openpyxl import Workbook
@@ -209,7 +217,7 @@ def workbook_bytes(sheets: Mapping[str, pd.DataFrame], *, text_columns: Iterable
         used.add(title.casefold())
         cols = None if text_columns is None else [c for c in (
             [text_columns] if isinstance(text_columns, str) else text_columns) if c in df.columns]
-        _write_sheet(wb, title, df, cols)
+        _write_sheet(wb, title, df, cols, headers, right_to_left)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
