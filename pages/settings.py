@@ -138,30 +138,23 @@ def _send_test(channel: str) -> None:
 
     ws_, actor = context.workspace(), context.actor()
     clicked_at = time.monotonic()
-    forms.clear(TEST_FORM)
-    with forms.one_change_at_a_time() as changes:
-        if changes is None:
-            forms.flash(TEST_FORM, "error", forms.BUSY_TEXT)
-            return
-        done = forms.recent(changes, TEST_FORM, channel, clicked_at=clicked_at)
-        if done:  # the second click of a double click: show the first one's outcome
-            forms.finish(changes, forms.Outcome(TEST_FORM, done.kind, done.text))
-            return
+
+    def change(changes: forms.SessionChanges) -> forms.Outcome:
         try:
             result = delivery.send_test(ws_, channel, actor=actor)
         except RaslError as err:
-            forms.finish(changes, forms.Outcome(TEST_FORM, "error", forms.error_text(err, "send the test")))
-            return
+            return forms.Outcome(TEST_FORM, "error", forms.error_text(err, "send the test"))
         except (ValueError, CacheError) as err:
-            forms.finish(changes, forms.Outcome(TEST_FORM, "error", md_literal(getattr(err, "title", None) or str(err))))
-            return
+            return forms.Outcome(TEST_FORM, "error", md_literal(getattr(err, "title", None) or str(err)))
         lines = []
         if result.sent:
             lines.append(md_literal("Test sent to " + ", ".join(r.address for r in result.sent) + "."))
         lines += [md_literal(f"Not delivered to {r.address}: {m}") for r, m in result.failed.items()]
         kind = "success" if not result.failed else "warning" if result.sent else "error"
-        forms.finish(changes, forms.Outcome(TEST_FORM, kind, "  \n".join(lines), key=channel))
+        return forms.Outcome(TEST_FORM, kind, "  \n".join(lines), key=channel)
 
+    # The second click of a double click shows the first one's outcome.
+    forms.submit(TEST_FORM, change, repeat_key=channel, clicked_at=clicked_at)
 
 if context.actor().can_edit:
     from rasl_data.outputs import delivery

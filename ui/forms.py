@@ -25,7 +25,7 @@ import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import streamlit as st
 
@@ -33,7 +33,7 @@ from rasl_data.access import AccessDeniedError
 from rasl_data.errors import RaslError
 from rasl_data.text import md_literal
 
-from . import context, widgets
+from . import context, locale, widgets
 
 WAIT_S = 120          # longest wait for another change of this session (RASL answers within ~90 s)
 REPEAT_WINDOW_S = 15  # the same submit again within this time is the second click of a double click
@@ -127,6 +127,34 @@ def deliver(form: str) -> None:
     # Dropped only once written: a run stopped half way leaves it for the next one.
     if holder.undelivered.get(form) is outcome:
         del holder.undelivered[form]
+
+
+def submit(form: str, change: Callable[[SessionChanges], Outcome | None], *, repeat_key: object = None,
+           clicked_at: float | None = None) -> None:
+    """Run the change of a form's callback the one way every form does.
+
+    Sets the session's language (``locale.ensure``: callbacks run before ``app.py``), forgets the
+    form's last message, then holds this session's change lock: when another change keeps it
+    past ``WAIT_S`` the form says so (``BUSY_TEXT``). With ``repeat_key``, a successful change of
+    the same form and key made moments ago (``recent``; ``clicked_at`` as there) is the second
+    click of a double click: its outcome is shown again and ``change`` is not called. Otherwise
+    ``change(changes)`` runs under the lock and returns the ``Outcome`` to record (``finish``), or
+    None when it has nothing to say. Read the session state ``change`` needs *before* calling
+    this (see the module's docstring).
+    """
+    locale.ensure()
+    clear(form)
+    with one_change_at_a_time() as changes:
+        if changes is None:
+            flash(form, "error", BUSY_TEXT)
+            return
+        done = recent(changes, form, repeat_key, clicked_at=clicked_at) if repeat_key is not None else None
+        if done:
+            finish(changes, Outcome(done.form, done.kind, done.text, state=done.state))
+            return
+        outcome = change(changes)
+        if outcome is not None:
+            finish(changes, outcome)
 
 
 # --- messages ----------------------------------------------------------------------------------

@@ -84,11 +84,6 @@ def _cache_failed(form: str, what: str, err: CacheError, state: dict | None = No
                          state=state or {})
 
 
-def _repeat(changes: forms.SessionChanges, done: forms.Outcome) -> None:
-    """The second click of a double click: show the first click's outcome (and its values) again."""
-    forms.finish(changes, forms.Outcome(done.form, done.kind, done.text, state=done.state))
-
-
 # --- create -------------------------------------------------------------------------------
 
 
@@ -108,30 +103,22 @@ def create() -> None:
     """
     name = (st.session_state.get("src_create_name") or "").strip()
     ws, actor = context.workspace(), context.actor()
-    forms.clear(_FORM + CREATE)
-    with forms.one_change_at_a_time() as changes:
-        if changes is None:
-            _flash(CREATE, "error", forms.BUSY_TEXT)
-            return
-        done = forms.recent(changes, _FORM + CREATE, name) if name else None
-        if done:
-            _repeat(changes, done)
-            return
+
+    def change(changes: forms.SessionChanges) -> forms.Outcome:
         problem = source_names.check_source_name(name, _sources())
         if problem:
-            _flash(CREATE, "error", "", {"name": [problem]})
-            return
+            return forms.Outcome(_FORM + CREATE, "error", "", {"name": [problem]})
         try:
-            change = ws.create_source(name, actor=actor)
+            created = ws.create_source(name, actor=actor)
         except RaslError as err:
-            forms.finish(changes, _api_error(CREATE, err, "create sources"))
-            return
+            return _api_error(CREATE, err, "create sources")
         except CacheError as err:
-            forms.finish(changes, _cache_failed(CREATE, "The source was created", err))
-            return
-        forms.finish(changes, forms.Outcome(
-            _FORM + CREATE, "success", f"Source “{md_name(change.name)}” created.",
-            state={"src_create_name": "", "src_help_channel": "", "src_help_campaign": ""}, key=name))
+            return _cache_failed(CREATE, "The source was created", err)
+        return forms.Outcome(
+            _FORM + CREATE, "success", f"Source “{md_name(created.name)}” created.",
+            state={"src_create_name": "", "src_help_channel": "", "src_help_campaign": ""}, key=name)
+
+    forms.submit(_FORM + CREATE, change, repeat_key=name or None)
 
 
 # --- rename -------------------------------------------------------------------------------
@@ -143,42 +130,32 @@ def rename() -> None:
     name = (st.session_state.get("src_rename_name") or "").strip()
     picked_for_delete = st.session_state.get("src_delete_id")
     ws, actor = context.workspace(), context.actor()
-    forms.clear(_FORM + RENAME)
-    with forms.one_change_at_a_time() as changes:
-        if changes is None:
-            _flash(RENAME, "error", forms.BUSY_TEXT)
-            return
-        done = forms.recent(changes, _FORM + RENAME, (source_id, name)) if name else None
-        if done:
-            _repeat(changes, done)
-            return
+
+    def change(changes: forms.SessionChanges) -> forms.Outcome:
         sources = _sources()
         if source_id is None or int(source_id) not in set(sources["source_id"]):
-            _flash(RENAME, "error", "Choose the source to rename.")
-            return
+            return forms.Outcome(_FORM + RENAME, "error", "Choose the source to rename.")
         current = sources.loc[sources["source_id"] == int(source_id), "source"].iloc[0]
         if name == current:
-            _flash(RENAME, "error", "That is already its name.")
-            return
+            return forms.Outcome(_FORM + RENAME, "error", "That is already its name.")
         problem = source_names.check_source_name(name, sources, exclude_id=int(source_id))
         if problem:
-            _flash(RENAME, "error", "", {"name": [problem]})
-            return
+            return forms.Outcome(_FORM + RENAME, "error", "", {"name": [problem]})
         try:
-            change = ws.rename_source(int(source_id), name, actor=actor)
+            renamed = ws.rename_source(int(source_id), name, actor=actor)
         except RaslError as err:
-            forms.finish(changes, _api_error(RENAME, err, "rename sources"))
-            return
+            return _api_error(RENAME, err, "rename sources")
         except CacheError as err:
-            forms.finish(changes, _cache_failed(RENAME, "Renamed", err))
-            return
-        forms.finish(changes, forms.Outcome(
+            return _cache_failed(RENAME, "Renamed", err)
+        return forms.Outcome(
             _FORM + RENAME, "success",
-            f"Source renamed to “{md_name(change.name)}”. Its contacts and history stay with it.",
+            f"Source renamed to “{md_name(renamed.name)}”. Its contacts and history stay with it.",
             # Setting a choice again makes its box show the new name (it kept the old label).
             state={"src_rename_name": "", "src_rename_id": int(source_id),
                    **({"src_delete_id": int(source_id)} if picked_for_delete == source_id else {})},
-            key=(source_id, name)))
+            key=(source_id, name))
+
+    forms.submit(_FORM + RENAME, change, repeat_key=(source_id, name) if name else None)
 
 
 # --- delete -------------------------------------------------------------------------------
@@ -190,36 +167,26 @@ def delete() -> None:
     confirmed = bool(st.session_state.get("src_delete_ok"))
     picked_for_rename = st.session_state.get("src_rename_id")
     ws, actor = context.workspace(), context.actor()
-    forms.clear(_FORM + DELETE)
-    with forms.one_change_at_a_time() as changes:
-        if changes is None:
-            _flash(DELETE, "error", forms.BUSY_TEXT)
-            return
-        done = forms.recent(changes, _FORM + DELETE, source_id)
-        if done:
-            _repeat(changes, done)
-            return
+
+    def change(changes: forms.SessionChanges) -> forms.Outcome:
         if not confirmed:
-            _flash(DELETE, "error", "Tick the confirmation first.")
-            return
+            return forms.Outcome(_FORM + DELETE, "error", "Tick the confirmation first.")
         sources = _sources()
         if source_id is None or int(source_id) not in set(sources["source_id"]):
-            _flash(DELETE, "error", "Choose the source to delete.")
-            return
+            return forms.Outcome(_FORM + DELETE, "error", "Choose the source to delete.")
         untick = {"src_delete_ok": False}
         try:
-            change = ws.delete_source(int(source_id), actor=actor)
+            deleted = ws.delete_source(int(source_id), actor=actor)
         except RaslError as err:
-            forms.finish(changes, _api_error(DELETE, err, "delete sources", untick))
-            return
+            return _api_error(DELETE, err, "delete sources", untick)
         except CacheError as err:
-            forms.finish(changes, _cache_failed(DELETE, "Deleted", err, untick))
-            return
-        forms.finish(changes, forms.Outcome(_FORM + DELETE, "success", f"Source “{md_name(change.name)}” deleted.",
-                                            state={**untick, "src_delete_id": None,
-                                                   **({"src_rename_id": None} if picked_for_rename == source_id
-                                                      else {})},
-                                            key=source_id))
+            return _cache_failed(DELETE, "Deleted", err, untick)
+        return forms.Outcome(_FORM + DELETE, "success", f"Source “{md_name(deleted.name)}” deleted.",
+                             state={**untick, "src_delete_id": None,
+                                    **({"src_rename_id": None} if picked_for_rename == source_id else {})},
+                             key=source_id)
+
+    forms.submit(_FORM + DELETE, change, repeat_key=source_id)
 
 
 # --- drawing ------------------------------------------------------------------------------

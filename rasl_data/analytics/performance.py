@@ -183,23 +183,8 @@ def performance(db, filters: Filters, by: str = "source", compare: str | None = 
         ranges.append(other)
     attr = attribution.source_attribution(db)
     counts = _contact_lines(lead_counts(db, filters, ranges, definition), attr, filters, by)
-    saved = spend_mod.read_spend(db)
-    if len(saved):  # only rows that touch one of the ranges
-        touching = np.zeros(len(saved), dtype=bool)
-        for start, end in ranges:
-            touching |= spend_mod.covered(saved, start, end).to_numpy()
-        saved = saved[touching]
-    lines = spend_lines(saved, attr, filters, by)
-    # One frame of contact counts and spend shares per (line, range bucket), summed in one groupby.
-    pieces = [counts.assign(money=0.0, has_spend=0)]
-    for bucket, (start, end) in enumerate(ranges):
-        if len(lines):
-            part = lines[spend_mod.covered(lines, start, end).to_numpy()]
-            pieces.append(pd.DataFrame({
-                "bucket": bucket, "key": part["key"].to_numpy(), "name": part["line_name"].to_numpy(),
-                "source_id": part["line_source_id"].to_numpy(), "n": 0, "customers": 0,
-                "money": spend_mod.shares(part, start, end).to_numpy(), "has_spend": 1}))
-    both = pd.concat([p for p in pieces if len(p)], ignore_index=True) if any(len(p) for p in pieces) else pieces[0]
+    lines = spend_lines(_spend_touching(db, ranges), attr, filters, by)
+    both = _pieces(counts, lines, ranges)
     first = both.drop_duplicates("key").set_index("key")
     sums = both.groupby(["key", "bucket"], sort=False)[["n", "customers", "money", "has_spend"]].sum()
     out = pd.DataFrame(index=pd.Index(list(first.index), name="key"))
@@ -208,21 +193,7 @@ def performance(db, filters: Filters, by: str = "source", compare: str | None = 
         out["source_id"] = first["source_id"].astype("Int64")
     out[by] = first["name"].astype(object)
     for bucket in range(len(ranges)):
-        prefix = "" if bucket == 0 else "previous_"
-        if bucket in set(sums.index.get_level_values("bucket")):
-            part = sums.xs(bucket, level="bucket").reindex(out.index)
-        else:  # nothing at all in this range
-            part = pd.DataFrame(0, index=out.index, columns=["n", "customers", "money", "has_spend"])
-        n = part["n"].fillna(0).astype("int64")
-        cu = part["customers"].fillna(0).astype("int64")
-        money = part["money"].astype("float64").where(part["has_spend"].fillna(0) > 0)
-        m = _metrics(n, cu, money)
-        out[prefix + "new_contacts"] = n
-        out[prefix + "customers"] = cu
-        out[prefix + "conversion_rate"] = m["conversion_rate"]
-        out[prefix + "spend"] = money
-        out[prefix + "cost_per_lead"] = m["cost_per_lead"]
-        out[prefix + "cost_per_customer"] = m["cost_per_customer"]
+        _add_metrics(out, sums, bucket, "" if bucket == 0 else "previous_")
     out = out.reset_index(drop=True)
     out = out.sort_values(["new_contacts", by], ascending=[False, True], kind="stable",
                           key=lambda s: s.str.casefold() if s.dtype == object or str(s.dtype) == "str" else s)
@@ -230,6 +201,48 @@ def performance(db, filters: Filters, by: str = "source", compare: str | None = 
     out.attrs["conversion"] = definition.text
     cols = id_cols + [by] + METRICS + ([f"previous_{m}" for m in METRICS] if other else [])
     return out[cols]
+
+
+def _spend_touching(db, ranges: list[tuple]) -> pd.DataFrame:
+    """Saved spend (``spend.read_spend``): only the rows that touch one of ``ranges``."""
+    saved = spend_mod.read_spend(db)
+    if len(saved):
+        touching = np.zeros(len(saved), dtype=bool)
+        for start, end in ranges:
+            touching |= spend_mod.covered(saved, start, end).to_numpy()
+        saved = saved[touching]
+    return saved
+
+
+def _pieces(counts: pd.DataFrame, lines: pd.DataFrame, ranges: list[tuple]) -> pd.DataFrame:
+    """One frame of contact counts and spend shares per (line, range bucket), to sum in one groupby."""
+    pieces = [counts.assign(money=0.0, has_spend=0)]
+    for bucket, (start, end) in enumerate(ranges):
+        if len(lines):
+            part = lines[spend_mod.covered(lines, start, end).to_numpy()]
+            pieces.append(pd.DataFrame({
+                "bucket": bucket, "key": part["key"].to_numpy(), "name": part["line_name"].to_numpy(),
+                "source_id": part["line_source_id"].to_numpy(), "n": 0, "customers": 0,
+                "money": spend_mod.shares(part, start, end).to_numpy(), "has_spend": 1}))
+    return pd.concat([p for p in pieces if len(p)], ignore_index=True) if any(len(p) for p in pieces) else pieces[0]
+
+
+def _add_metrics(out: pd.DataFrame, sums: pd.DataFrame, bucket: int, prefix: str) -> None:
+    """Add the six metrics of range ``bucket`` to ``out`` (per line key), named ``prefix + metric``."""
+    if bucket in set(sums.index.get_level_values("bucket")):
+        part = sums.xs(bucket, level="bucket").reindex(out.index)
+    else:  # nothing at all in this range
+        part = pd.DataFrame(0, index=out.index, columns=["n", "customers", "money", "has_spend"])
+    n = part["n"].fillna(0).astype("int64")
+    cu = part["customers"].fillna(0).astype("int64")
+    money = part["money"].astype("float64").where(part["has_spend"].fillna(0) > 0)
+    m = _metrics(n, cu, money)
+    out[prefix + "new_contacts"] = n
+    out[prefix + "customers"] = cu
+    out[prefix + "conversion_rate"] = m["conversion_rate"]
+    out[prefix + "spend"] = money
+    out[prefix + "cost_per_lead"] = m["cost_per_lead"]
+    out[prefix + "cost_per_customer"] = m["cost_per_customer"]
 
 
 def totals(db, filters: Filters, compare: str | None = None,
