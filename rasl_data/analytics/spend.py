@@ -192,45 +192,14 @@ def validate(rows: pd.DataFrame, targets: Targets, existing: pd.DataFrame | None
     clean = []
     for i, row in enumerate(rows[COLUMNS].itertuples(index=False)):
         line = first_line + i
-        start_v, end_v, level_v, name_v, amount_v = row
         if all(v is None or (isinstance(v, float) and math.isnan(v)) or str(v).strip() == ""
                for v in row):
             continue  # a blank line (a table's new empty row)
-        errs = []
-        try:
-            start = parse_date_cell(start_v, "start")
-        except ValueError as err:
-            errs.append(f"start: {str(err).rstrip('.')}")
-            start = None
-        try:
-            end = parse_date_cell(end_v, "end")
-        except ValueError as err:
-            errs.append(f"end: {str(err).rstrip('.')}")
-            end = None
-        if start and end and end < start:
-            errs.append(f"end {end.isoformat()} is before start {start.isoformat()}")
-        level = normalise_name(level_v)
-        if level not in LEVELS:
-            errs.append(f"level {tidy_name(str(level_v or ''))!r} must be source, campaign or channel")
-        name = tidy_name("" if name_v is None else str(name_v))
-        target = None
-        if not name:
-            errs.append("name is empty")
-        elif level in LEVELS:
-            target, why = targets.match(level, name)
-            if target is None:
-                errs.append(why)
-                unmatched.append(f"{level}: {name}")
-        try:
-            amount = parse_amount(amount_v)
-        except ValueError as err:
-            errs.append(f"amount {err}")
-            amount = None
+        checked, errs = _check_row(row, targets, unmatched)
         if errs:
             problems.append(f"line {line}: " + "; ".join(errs))
             continue
-        clean.append({"start": start, "end": end, "level": level, "name": target[0] if target else name,
-                      "amount": amount, "source_id": target[1] if target else None, "line": line})
+        clean.append({**checked, "line": line})
     out = pd.DataFrame(clean, columns=["start", "end", "level", "name", "amount", "source_id", "line"])
     problems += _overlaps(out, existing)
     problems.sort(key=_line_of)
@@ -239,6 +208,45 @@ def validate(rows: pd.DataFrame, targets: Targets, existing: pd.DataFrame | None
     out["source_id"] = out["source_id"].astype("Int64")
     out["amount"] = out["amount"].astype("float64")
     return out.reset_index(drop=True)
+
+
+def _check_row(row: tuple, targets: Targets, unmatched: list[str]) -> tuple[dict, list[str]]:
+    """One spend row ``(start, end, level, name, amount)``: its clean values (``validate``'s
+    columns but the line) and what is wrong with it; a name no source, campaign or channel has
+    is added to ``unmatched``."""
+    start_v, end_v, level_v, name_v, amount_v = row
+    errs = []
+    try:
+        start = parse_date_cell(start_v, "start")
+    except ValueError as err:
+        errs.append(f"start: {str(err).rstrip('.')}")
+        start = None
+    try:
+        end = parse_date_cell(end_v, "end")
+    except ValueError as err:
+        errs.append(f"end: {str(err).rstrip('.')}")
+        end = None
+    if start and end and end < start:
+        errs.append(f"end {end.isoformat()} is before start {start.isoformat()}")
+    level = normalise_name(level_v)
+    if level not in LEVELS:
+        errs.append(f"level {tidy_name(str(level_v or ''))!r} must be source, campaign or channel")
+    name = tidy_name("" if name_v is None else str(name_v))
+    target = None
+    if not name:
+        errs.append("name is empty")
+    elif level in LEVELS:
+        target, why = targets.match(level, name)
+        if target is None:
+            errs.append(why)
+            unmatched.append(f"{level}: {name}")
+    try:
+        amount = parse_amount(amount_v)
+    except ValueError as err:
+        errs.append(f"amount {err}")
+        amount = None
+    return {"start": start, "end": end, "level": level, "name": target[0] if target else name,
+            "amount": amount, "source_id": target[1] if target else None}, errs
 
 
 def _line_of(problem: str) -> int:

@@ -60,7 +60,7 @@ def validate(rows: pd.DataFrame, channels: list[str], first_line: int = 2) -> pd
     customers, cost_per_lead (floats, NaN = no target)]`` or raise ``spend.SpendError`` listing
     every problem with its line number (unknown channel, a month twice, negative or non-numeric
     values, a row without any target). ``channels``: the channel names the dashboard knows."""
-    from rasl_data.analytics.spend import SpendError, parse_amount
+    from rasl_data.analytics.spend import SpendError
 
     problems, unmatched, clean = [], [], []
     need = ["month", "channel"]
@@ -75,33 +75,7 @@ def validate(rows: pd.DataFrame, channels: list[str], first_line: int = 2) -> pd
         cells = [row.get(c) for c in COLUMNS]
         if all(v is None or (isinstance(v, float) and math.isnan(v)) or str(v).strip() == "" for v in cells):
             continue
-        errs = []
-        try:
-            month = parse_month(row.get("month"))
-        except ValueError as err:
-            errs.append(f"month: {str(err).rstrip('.')}")
-            month = None
-        raw_ch = tidy_name("" if row.get("channel") is None or (isinstance(row.get("channel"), float)
-                                                                 and math.isnan(row.get("channel")))
-                           else str(row.get("channel")))
-        if normalise_name(raw_ch) in ("", normalise_name(ALL_CHANNELS), "all"):
-            channel = ""
-        elif normalise_name(raw_ch) in known:
-            channel = known[normalise_name(raw_ch)]
-        else:
-            channel = None
-            errs.append(f"no channel is named {raw_ch!r}")
-            unmatched.append(f"channel: {raw_ch}")
-        values = {}
-        for metric in TARGET_METRICS:
-            v = row.get(metric)
-            if v is None or (isinstance(v, float) and math.isnan(v)) or str(v).strip() == "":
-                values[metric] = float("nan")
-                continue
-            try:
-                values[metric] = parse_amount(v)
-            except ValueError as err:
-                errs.append(f"{metric} {err}")
+        month, channel, values, errs = _check_row(row, known, unmatched)
         if not errs and all(math.isnan(values[m]) for m in TARGET_METRICS):
             errs.append("no target given")
         if month is not None and channel is not None:
@@ -116,6 +90,41 @@ def validate(rows: pd.DataFrame, channels: list[str], first_line: int = 2) -> pd
     if problems:
         raise SpendError(problems, sorted(set(unmatched)), what="targets")
     return pd.DataFrame(clean, columns=COLUMNS)
+
+
+def _check_row(row, known: dict[str, str], unmatched: list[str]) -> tuple:
+    """One target row: ``(month or None, channel ('' = all) or None, {metric: value (NaN = none)},
+    what is wrong)``; ``known`` maps normalised channel names to their names, an unknown channel
+    is added to ``unmatched``."""
+    from rasl_data.analytics.spend import parse_amount
+
+    errs = []
+    try:
+        month = parse_month(row.get("month"))
+    except ValueError as err:
+        errs.append(f"month: {str(err).rstrip('.')}")
+        month = None
+    raw_ch = row.get("channel")
+    raw_ch = tidy_name("" if raw_ch is None or (isinstance(raw_ch, float) and math.isnan(raw_ch)) else str(raw_ch))
+    if normalise_name(raw_ch) in ("", normalise_name(ALL_CHANNELS), "all"):
+        channel = ""
+    elif normalise_name(raw_ch) in known:
+        channel = known[normalise_name(raw_ch)]
+    else:
+        channel = None
+        errs.append(f"no channel is named {raw_ch!r}")
+        unmatched.append(f"channel: {raw_ch}")
+    values = {}
+    for metric in TARGET_METRICS:
+        v = row.get(metric)
+        if v is None or (isinstance(v, float) and math.isnan(v)) or str(v).strip() == "":
+            values[metric] = float("nan")
+            continue
+        try:
+            values[metric] = parse_amount(v)
+        except ValueError as err:
+            errs.append(f"{metric} {err}")
+    return month, channel, values, errs
 
 
 def read_targets(db) -> pd.DataFrame:
