@@ -122,7 +122,7 @@ with tab_targets:
                "compared with the month so far; cost per lead with spend ÷ new contacts of the month so far.")
     pacing = data.cached_query(targets_mod.pacing, f.tz, today, f.week_start)
     if len(pacing):
-        shown = pacing.assign(progress=[targets_mod.pacing_text(r, pv.currency()) for _, r in pacing.iterrows()],
+        shown = pacing.assign(progress=[targets_mod.pacing_text(r, pv.currency()) for _i, r in pacing.iterrows()],
                               metric=[targets_mod.METRIC_WORDS[m].capitalize() for m in pacing["metric"]])
         st.dataframe(shown[["channel", "metric", "progress", "status"]].rename(columns={
             "channel": "Channel", "metric": "Target", "progress": "This month so far", "status": "Status"}),

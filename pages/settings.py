@@ -116,7 +116,7 @@ else:
     widgets.empty_state("No sync has run yet.")
 st.caption("**Sync now** fetches only what changed since the last sync. **Full re-sync** reads every contact again "
            "(slower; use it if numbers look off). Both keep the current data until they finish.")
-b1, b2, _ = st.columns([1, 1, 3])
+b1, b2, _spare = st.columns([1, 1, 3])
 mode = None
 if b1.button("Sync now", key="set_sync", type="primary", icon=":material/sync:"):
     mode = "auto"
@@ -179,7 +179,7 @@ if context.actor().can_edit:
                    "set an approved template in `RASL_REPORT_WHATSAPP_TEMPLATE` (name:language) to reach them any "
                    "time. RASL adds a number it does not know as a new contact without a source, so a team member's "
                    "number shows up once as an Unattributed contact.")
-    t1, t2, _ = st.columns([1, 1, 2])
+    t1, t2, _spare = st.columns([1, 1, 2])
     t1.button("Send test e-mail", key="set_test_email", icon=":material/mail:", disabled=not s.report_emails,
               on_click=_send_test, args=("email",))
     t2.button("Send test WhatsApp", key="set_test_whatsapp", icon=":material/chat:", disabled=not s.report_whatsapp,

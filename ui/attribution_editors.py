@@ -24,10 +24,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from rasl_data import i18n
 from rasl_data.analytics import attribution, rule_edits
+from rasl_data.i18n import _, ngettext
 from rasl_data.text import md_literal
 
-from . import context, data, forms, widgets
+from . import context, data, forms, locale, widgets
 from . import editor_drafts as drafts
 from .label_editor import LABELS, NO_CAMPAIGN_WORD, labels_editor  # noqa: F401  (the page's one import)
 
@@ -61,13 +63,15 @@ def _save_rules() -> None:
         saved = _saved_rules()
         if wanted == saved:  # the second click of a double click (or the same edit saved elsewhere)
             return drafts.already_saved(changes, RULES, tuple(wanted), drafts.new_round(RULES, saved),
-                                        "These rules are already saved.")
+                                        _("These rules are already saved."))
         if drafts.is_stale(RULES, stash, saved):
-            return forms.Outcome(RULES, "warning", "Not saved: the channel rules changed since you started "
-                                                   "editing. See what changed below, then re-apply your edits or "
-                                                   "discard them.")
+            return forms.Outcome(RULES, "warning", _("Not saved: the channel rules changed since you started "
+                                                     "editing. See what changed below, then re-apply your edits or "
+                                                     "discard them."))
         return drafts.try_save(RULES, lambda: ws.save_channel_rules(_rules_frame(wanted), actor=actor),
-                               f"Channel rules saved ({len(wanted)} rules).", drafts.new_round(RULES, wanted),
+                               ngettext("Channel rules saved ({count} rule).", "Channel rules saved ({count} rules).",
+                                        len(wanted)).format(count=i18n.format_number(len(wanted))),
+                               drafts.new_round(RULES, wanted),
                                tuple(wanted))
 
     forms.submit(RULES, change)
@@ -81,6 +85,7 @@ def _discard_rules() -> None:
 
 def _reapply_rules() -> None:
     """Callback of ``Re-apply my edits``: my changes on top of the rules saved now."""
+    locale.ensure()
     stash = drafts.pending(RULES)
     forms.clear(RULES)
     saved = _saved_rules()
@@ -90,8 +95,8 @@ def _reapply_rules() -> None:
         return
     merged = rule_edits.merge_rule_edits(state["base"], stash["value"], saved)
     drafts.start(RULES, saved, merged)
-    forms.flash(RULES, "success", "Your edits are re-applied on top of the rules saved now. Check the preview, "
-                                  "then save.")
+    forms.flash(RULES, "success", _("Your edits are re-applied on top of the rules saved now. Check the preview, "
+                                    "then save."))
 
 
 def _restore_rules() -> None:
@@ -104,7 +109,7 @@ def _restore_rules() -> None:
         if done and _saved_rules() == defaults:  # the second click of a double click
             return forms.Outcome(RULES, "success", done.text, state=drafts.new_round(RULES, defaults))
         return drafts.try_save(RULES, lambda: ws.save_channel_rules(attribution.default_channel_rules(), actor=actor),
-                               "Built-in channel rules restored.", drafts.new_round(RULES, defaults), "restore")
+                               _("Built-in channel rules restored."), drafts.new_round(RULES, defaults), "restore")
 
     forms.submit(RULES, change)
 
@@ -113,9 +118,10 @@ def _restore_rules() -> None:
 
 
 def _rule_change_table(removed: list[rule_edits.Rule], added: list[rule_edits.Rule]) -> pd.DataFrame:
-    rows = [{"Change": "removed", "Pattern": p, "Match": m, "Channel": c} for p, m, c in removed]
-    rows += [{"Change": "added", "Pattern": p, "Match": m, "Channel": c} for p, m, c in added]
-    return pd.DataFrame(rows, columns=["Change", "Pattern", "Match", "Channel"])
+    columns = [_("Change"), _("Pattern"), _("Match"), _("Channel")]
+    rows = [(_("removed"), p, m, c) for p, m, c in removed]
+    rows += [(_("added"), p, m, c) for p, m, c in added]
+    return pd.DataFrame(rows, columns=columns)
 
 
 def _rules_round(saved: list[rule_edits.Rule]) -> tuple[dict, bool]:
@@ -138,27 +144,27 @@ def _rules_round(saved: list[rule_edits.Rule]) -> tuple[dict, bool]:
 def _rules_conflict(base: list[rule_edits.Rule], saved: list[rule_edits.Rule]) -> None:
     """What changed underneath the user's edits, with Re-apply and Discard."""
     removed, added = rule_edits.rule_changes(base, saved)
-    st.warning("**The channel rules were changed and saved elsewhere while you were editing** (by someone "
-               "else, or in another tab). Your edits are still below, not saved. Here is what changed "
-               "underneath:", icon=":material/sync_problem:")
+    st.warning(_("**The channel rules were changed and saved elsewhere while you were editing** (by someone "
+                 "else, or in another tab). Your edits are still below, not saved. Here is what changed "
+                 "underneath:"), icon=":material/sync_problem:")
     changed = _rule_change_table(removed, added)
     st.dataframe(changed, hide_index=True, width="stretch", height=widgets.table_height(len(changed)))
-    c1, c2, _ = st.columns([2, 2, 3])
-    c1.button("Re-apply my edits on top", key="rules_reapply", type="primary", on_click=_reapply_rules,
-              help="Your added, changed and removed rules applied to the rules saved now")
-    c2.button("Discard my edits", key="rules_drop", on_click=_discard_rules)
+    c1, c2, _spare = st.columns([2, 2, 3])
+    c1.button(_("Re-apply my edits on top"), key="rules_reapply", type="primary", on_click=_reapply_rules,
+              help=_("Your added, changed and removed rules applied to the rules saved now"))
+    c2.button(_("Discard my edits"), key="rules_drop", on_click=_discard_rules)
 
 
 def _rules_config() -> dict:
     return {
         "pattern": st.column_config.TextColumn(
-            "Pattern", required=True, width="large",
-            help="Text to look for: anywhere in the name (contains), as a whole word (word: “ig” finds "
-                 "“IG / Reels” but not “Big sale”), at the start (prefix), the whole name (exact), or a "
-                 "Python regular expression (regex)"),
-        "match": st.column_config.SelectboxColumn("Match", options=list(attribution.MATCH_KINDS), required=True,
+            _("Pattern"), required=True, width="large",
+            help=_("Text to look for: anywhere in the name (contains), as a whole word (word: “ig” finds "
+                   "“IG / Reels” but not “Big sale”), at the start (prefix), the whole name (exact), or a "
+                   "Python regular expression (regex)")),
+        "match": st.column_config.SelectboxColumn(_("Match"), options=list(attribution.MATCH_KINDS), required=True,
                                                   default="contains"),
-        "channel": st.column_config.TextColumn("Channel", required=True),
+        "channel": st.column_config.TextColumn(_("Channel"), required=True),
     }
 
 
@@ -166,13 +172,13 @@ def _rules_preview(edited: pd.DataFrame) -> None:
     """Which sources the edited rules would move to another channel."""
     preview = data.cached_query(attribution.preview_rules, edited)
     if preview.empty:
-        st.info("Saving these rules changes no source's channel.", icon=":material/preview:")
+        st.info(_("Saving these rules changes no source's channel."), icon=":material/preview:")
         return
-    st.markdown(f"**Preview**: {len(preview):,} source{'s' if len(preview) != 1 else ''} would change channel.")
-    st.dataframe(preview.rename(columns={"source": "Source", "channel_now": "Channel now",
-                                         "channel_after": "Channel after saving"})[
-                     ["Source", "Channel now", "Channel after saving"]],
-                 hide_index=True, width="stretch", height=widgets.table_height(len(preview)))
+    st.markdown(ngettext("**Preview**: {count} source would change channel.",
+                         "**Preview**: {count} sources would change channel.",
+                         len(preview)).format(count=i18n.format_number(len(preview))))
+    headers = {"source": _("Source"), "channel_now": _("Channel now"), "channel_after": _("Channel after saving")}
+    st.dataframe(preview[list(headers)].rename(columns=headers), hide_index=True, width="stretch", height=widgets.table_height(len(preview)))
 
 
 def rules_editor(read_only: bool) -> None:
@@ -183,9 +189,9 @@ def rules_editor(read_only: bool) -> None:
     forms.deliver(RULES)  # an outcome whose run was stopped by a newer click
     saved = _saved_rules()
     state, conflict = _rules_round(saved)
-    st.caption("Rules are tried top to bottom on each source name (case, spaces, tatweel and alef forms "
-               "ignored); the first match gives the channel. A label below wins over the rules. Changes apply "
-               "to history too.")
+    st.caption(_("Rules are tried top to bottom on each source name (case, spaces, tatweel and alef forms "
+                 "ignored); the first match gives the channel. A label below wins over the rules. Changes apply "
+                 "to history too."))
     if conflict:
         _rules_conflict(state["base"], saved)
     draft = _rules_frame(state["draft"])
@@ -211,8 +217,8 @@ def rules_editor(read_only: bool) -> None:
     if conflict:
         return
     cols = st.columns([1, 1, 4])
-    cols[0].button("Save rules", key="rules_save", type="primary", on_click=_save_rules)
-    cols[1].button("Discard changes", key="rules_discard", on_click=_discard_rules)
+    cols[0].button(_("Save rules"), key="rules_save", type="primary", on_click=_save_rules)
+    cols[1].button(_("Discard changes"), key="rules_discard", on_click=_discard_rules)
 
 
 def reset_rules_button(read_only: bool) -> None:
@@ -220,11 +226,12 @@ def reset_rules_button(read_only: bool) -> None:
     if read_only:
         return
     if data.cached_query(attribution.uses_previous_default_rules):
-        st.info("These rules are the previous built-in set, never edited. The new built-in rules are keywords "
-                "you can read and edit, file click-to-WhatsApp ads as their own channel and no longer file "
-                "names such as “Nike x Adidas” under X. Restore the built-in rules to use them (you see "
-                "which sources move first).", icon=":material/update:")
-    with st.popover("Restore the built-in rules"):
+        st.info(_("These rules are the previous built-in set, never edited. The new built-in rules are keywords "
+                  "you can read and edit, file click-to-WhatsApp ads as their own channel and no longer file "
+                  "names such as “Nike x Adidas” under X. Restore the built-in rules to use them (you see "
+                  "which sources move first)."), icon=":material/update:")
+    with st.popover(_("Restore the built-in rules")):
         preview = data.cached_query(attribution.preview_rules, attribution.default_channel_rules())
-        st.write(f"{len(preview):,} source(s) would change channel.")
-        st.button("Restore built-in rules", key="rules_restore", on_click=_restore_rules)
+        st.write(ngettext("{count} source would change channel.", "{count} sources would change channel.",
+                          len(preview)).format(count=i18n.format_number(len(preview))))
+        st.button(_("Restore built-in rules"), key="rules_restore", on_click=_restore_rules)

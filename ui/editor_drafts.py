@@ -16,6 +16,7 @@ import streamlit as st
 
 from rasl_data.cache.store import CacheError
 from rasl_data.errors import RaslError
+from rasl_data.i18n import _
 from rasl_data.text import md_literal
 
 from . import forms
@@ -63,7 +64,7 @@ def refusal(form: str, err: Exception) -> forms.Outcome:
     """A refused save in the marketer's terms: an API or role refusal, a cache error, or the
     ``ValueError`` naming the bad rule."""
     if isinstance(err, RaslError):
-        text = forms.error_text(err, "change the attribution")
+        text = forms.error_text(err, _("change the attribution"))
     elif isinstance(err, CacheError):
         text = md_literal(err.title)
     else:

@@ -31,13 +31,14 @@ import streamlit as st
 
 from rasl_data.access import AccessDeniedError
 from rasl_data.errors import RaslError
+from rasl_data.i18n import N_, _
 from rasl_data.text import md_literal
 
 from . import context, locale, widgets
 
 WAIT_S = 120          # longest wait for another change of this session (RASL answers within ~90 s)
 REPEAT_WINDOW_S = 15  # the same submit again within this time is the second click of a double click
-BUSY_TEXT = "Another change is still being sent; wait until it finishes and try again."
+BUSY_TEXT = N_("Another change is still being sent; wait until it finishes and try again.")  # shown as _(BUSY_TEXT)
 _HOLDER_KEY = "_session_changes"
 _MSG_PREFIX = "_form_msg_"
 
@@ -146,7 +147,7 @@ def submit(form: str, change: Callable[[SessionChanges], Outcome | None], *, rep
     clear(form)
     with one_change_at_a_time() as changes:
         if changes is None:
-            flash(form, "error", BUSY_TEXT)
+            flash(form, "error", _(BUSY_TEXT))
             return
         done = recent(changes, form, repeat_key, clicked_at=clicked_at) if repeat_key is not None else None
         if done:
@@ -189,8 +190,8 @@ def show(form: str, *, keep: bool = False) -> None:
 def error_text(err: RaslError, action: str) -> str:
     """An API or role refusal in the marketer's terms (Markdown-safe)."""
     if isinstance(err, AccessDeniedError):
-        return (f"Not changed: {md_literal(err.title)} "
-                "What you typed is kept; an editor can make this change.")
+        return _("Not changed: {reason} What you typed is kept; an editor can make this change.").format(
+            reason=md_literal(err.title))
     return widgets.rasl_error_message(err, action)
 
 
@@ -198,13 +199,16 @@ def error_text(err: RaslError, action: str) -> str:
 
 
 def can_edit_note(what: str) -> bool:
-    """True when this session may change ``what``; else draw a short note saying why and return False."""
+    """True when this session may change ``what``; else draw a short note saying why and return False.
+
+    ``what`` is the English noun phrase (marked with ``N_`` by the caller), translated here.
+    """
     actor = context.actor()
     if actor.can_edit:
         return True
     if context.settings().read_only:
-        why = "this dashboard is read-only (`RASL_READ_ONLY=1`)"
+        text = _("Changing {what} is off: this dashboard is read-only (`RASL_READ_ONLY=1`).")
     else:
-        why = f"you are signed in as {md_literal(actor.email)}, a viewer; ask an editor"
-    st.info(f"Changing {what} is off: {why}.", icon=":material/lock:")
+        text = _("Changing {what} is off: you are signed in as {email}, a viewer; ask an editor.")
+    st.info(text.format(what=_(what), email=md_literal(actor.email)), icon=":material/lock:")
     return False

@@ -10,13 +10,18 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from rasl_data import i18n
 from rasl_data.analytics import attribution, rule_edits
+from rasl_data.i18n import N_, _, ngettext
 
-from . import context, data, forms, widgets
+from . import context, data, forms, locale, widgets
 from . import editor_drafts as drafts
 
 NO_CAMPAIGN_WORD = "none"  # typed in the campaign override: this source has no campaign
 LABELS = "labels"
+# What may differ in a source's row of the label table (its position in ``_label_rows``).
+_CHANGED_PARTS = ((N_("name"), 1), (N_("channel now"), 2), (N_("campaign now"), 3), (N_("channel override"), 4),
+                  (N_("campaign override"), 5))
 LABEL_COLUMNS = ["source_id", "source", "channel", "campaign", "channel_override", "campaign_override"]
 
 
@@ -81,14 +86,15 @@ def _save_labels() -> None:
         if wanted and all(saved.get(sid) == (ch, cp) for sid, ch, cp in wanted):
             # the second click of a double click (or the same edit saved elsewhere)
             return drafts.already_saved(changes, LABELS, tuple(wanted), drafts.new_round(LABELS, None),
-                                        "These labels are already saved.")
+                                        _("These labels are already saved."))
         if drafts.is_stale(LABELS, stash, saved_rows):
-            return forms.Outcome(LABELS, "warning", "Not saved: the sources, rules or labels changed since you "
-                                                    "started editing. See what changed below, then re-apply your "
-                                                    "edits or discard them.")
+            return forms.Outcome(LABELS, "warning", _("Not saved: the sources, rules or labels changed since you "
+                                                      "started editing. See what changed below, then re-apply your "
+                                                      "edits or discard them."))
         # The next run starts from the saved table.
         return drafts.try_save(LABELS, lambda: ws.save_source_labels(wanted, actor=actor),
-                               f"Saved {len(wanted)} source label{'s' if len(wanted) != 1 else ''}.",
+                               ngettext("Saved {count} source label.", "Saved {count} source labels.",
+                                        len(wanted)).format(count=i18n.format_number(len(wanted))),
                                drafts.new_round(LABELS, None), tuple(wanted))
 
     forms.submit(LABELS, change)
@@ -100,6 +106,7 @@ def _discard_labels() -> None:
 
 
 def _reapply_labels() -> None:
+    locale.ensure()
     stash = drafts.pending(LABELS)
     forms.clear(LABELS)
     state = drafts.state(LABELS)
@@ -113,8 +120,8 @@ def _reapply_labels() -> None:
     merged = rule_edits.merge_label_edits(_overrides(state["base"]), mine, _overrides(saved_rows))
     draft = [r[:4] + merged.get(r[0], (None, None)) for r in saved_rows]
     drafts.start(LABELS, saved_rows, draft)
-    forms.flash(LABELS, "success", "Your label edits are re-applied on top of the table saved now. Check the list, "
-                                   "then save.")
+    forms.flash(LABELS, "success", _("Your label edits are re-applied on top of the table saved now. Check the "
+                                     "list, then save."))
 
 
 # --- drawing -----------------------------------------------------------------------------------
@@ -128,14 +135,11 @@ def _label_change_table(before: list[tuple], after: list[tuple]) -> pd.DataFrame
         a, b = old.get(sid), new.get(sid)
         if a == b:
             continue
-        what = "source added" if a is None else "source deleted" if b is None else ", ".join(
-            label for label, i in (("name", 1), ("channel now", 2), ("campaign now", 3), ("channel override", 4),
-                                   ("campaign override", 5)) if a[i] != b[i])
-        rows.append({"Source": (b or a)[1], "What changed": what,
-                     "Channel now": b[2] if b else "", "Channel override": (b[4] or "") if b else "",
-                     "Campaign override": (b[5] or "") if b else ""})
-    return pd.DataFrame(rows, columns=["Source", "What changed", "Channel now", "Channel override",
-                                       "Campaign override"])
+        what = _("source added") if a is None else _("source deleted") if b is None else ("، " if i18n.is_rtl() else ", ").join(
+            _(label) for label, i in _CHANGED_PARTS if a[i] != b[i])
+        rows.append(((b or a)[1], what, b[2] if b else "", (b[4] or "") if b else "", (b[5] or "") if b else ""))
+    return pd.DataFrame(rows, columns=[_("Source"), _("What changed"), _("Channel now"), _("Channel override"),
+                                       _("Campaign override")])
 
 
 def _labels_round(saved_rows: list[tuple]) -> tuple[dict, bool]:
@@ -158,24 +162,24 @@ def _labels_round(saved_rows: list[tuple]) -> tuple[dict, bool]:
 
 def _labels_conflict(base: list[tuple], saved_rows: list[tuple]) -> None:
     """What changed underneath the user's edits, with Re-apply and Discard."""
-    st.warning("**The sources, channel rules or labels changed while you were editing** (saved by someone "
-               "else, or by a sync). Your edits are still below, not saved. Here is what changed underneath:",
+    st.warning(_("**The sources, channel rules or labels changed while you were editing** (saved by someone "
+                 "else, or by a sync). Your edits are still below, not saved. Here is what changed underneath:"),
                icon=":material/sync_problem:")
     changed = _label_change_table(base, saved_rows)
     st.dataframe(changed, hide_index=True, width="stretch", height=widgets.table_height(len(changed)))
-    c1, c2, _ = st.columns([2, 2, 3])
-    c1.button("Re-apply my edits on top", key="labels_reapply", type="primary", on_click=_reapply_labels)
-    c2.button("Discard my edits", key="labels_drop", on_click=_discard_labels)
+    c1, c2, _spare = st.columns([2, 2, 3])
+    c1.button(_("Re-apply my edits on top"), key="labels_reapply", type="primary", on_click=_reapply_labels)
+    c2.button(_("Discard my edits"), key="labels_drop", on_click=_discard_labels)
 
 
 def _labels_config() -> dict:
     return {
-        "source_id": st.column_config.NumberColumn("Id", disabled=True, format="%d"),
-        "source": st.column_config.TextColumn("Source", disabled=True, width="medium"),
-        "channel": st.column_config.TextColumn("Channel now", disabled=True),
-        "campaign": st.column_config.TextColumn("Campaign now", disabled=True),
-        "channel_override": st.column_config.TextColumn("Channel override"),
-        "campaign_override": st.column_config.TextColumn("Campaign override"),
+        "source_id": st.column_config.NumberColumn(_("Id"), disabled=True, format="%d"),
+        "source": st.column_config.TextColumn(_("Source"), disabled=True, width="medium"),
+        "channel": st.column_config.TextColumn(_("Channel now"), disabled=True),
+        "campaign": st.column_config.TextColumn(_("Campaign now"), disabled=True),
+        "channel_override": st.column_config.TextColumn(_("Channel override")),
+        "campaign_override": st.column_config.TextColumn(_("Campaign override")),
     }
 
 
@@ -204,10 +208,10 @@ def labels_editor(read_only: bool) -> None:
     state, conflict = _labels_round(saved_rows)
     if not saved_rows:
         forms.show(LABELS)
-        widgets.empty_state("No sources yet.")
+        widgets.empty_state(_("No sources yet."))
         return
-    st.caption("Leave an override empty to use the rules (channel) or the name (campaign). Type "
-               f"“{NO_CAMPAIGN_WORD}” as campaign for a source that belongs to no campaign.")
+    st.caption(_("Leave an override empty to use the rules (channel) or the name (campaign). Type “{word}” as "
+                 "campaign for a source that belongs to no campaign.").format(word=NO_CAMPAIGN_WORD))
     if conflict:
         _labels_conflict(state["base"], saved_rows)
     frame = _label_frame_of(state["draft"])
@@ -221,13 +225,15 @@ def labels_editor(read_only: bool) -> None:
         forms.show(LABELS, keep=True)
         return
     forms.show(LABELS)
-    st.markdown(f"**Preview**: {len(changes)} source label{'s' if len(changes) != 1 else ''} will change.")
+    st.markdown(ngettext("**Preview**: {count} source label will change.",
+                         "**Preview**: {count} source labels will change.",
+                         len(changes)).format(count=i18n.format_number(len(changes))))
     st.dataframe(pd.DataFrame([
-        {"Source": name, "Channel": ch or "from rules",
-         "Campaign": "from name" if cp is None else (cp or "no campaign")}
-        for name, ch, cp in shown]), hide_index=True, width="stretch", height=widgets.table_height(len(shown)))
+        (name, ch or _("from rules"), _("from name") if cp is None else (cp or _("no campaign")))
+        for name, ch, cp in shown], columns=[_("Source"), _("Channel"), _("Campaign")]),
+        hide_index=True, width="stretch", height=widgets.table_height(len(shown)))
     if conflict:
         return
     cols = st.columns([1, 1, 4])
-    cols[0].button("Save labels", key="labels_save", type="primary", on_click=_save_labels)
-    cols[1].button("Discard changes", key="labels_discard", on_click=_discard_labels)
+    cols[0].button(_("Save labels"), key="labels_save", type="primary", on_click=_save_labels)
+    cols[1].button(_("Discard changes"), key="labels_discard", on_click=_discard_labels)

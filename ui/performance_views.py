@@ -79,7 +79,7 @@ def show_refusal(err: Exception) -> None:
         st.error(err.title + " Nothing was saved; fix the lines below and try again.", icon=":material/block:")
         rows = []
         for p in err.problems:
-            head, _, rest = p.partition(": ")
+            head, _sep, rest = p.partition(": ")
             line = head.split()[1] if head.startswith("line ") else ""
             rows.append({"Line": line, "Problem": rest if line else p})
         st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch", height=widgets.table_height(len(rows)))
@@ -197,7 +197,7 @@ def pacing_strip(tz: str, week_start: str, as_of: date, *, where: str = "") -> N
         return
     st.markdown(f"**Targets for {month:%B %Y}**" + (f" · {where}" if where else ""))
     cols = st.columns(len(overall))
-    for col, (_, row) in zip(cols, overall.iterrows()):
+    for col, (_i, row) in zip(cols, overall.iterrows()):
         text = targets_mod.pacing_text(row, currency())
         if row["metric"] == "cost_per_lead":
             ok = row["status"] == "on track"
@@ -235,9 +235,9 @@ def week_performance(week_start: date, week_end: date, tz: str, week_starts_on: 
 
 def _month_options(today: date, back: int = 12, ahead: int = 3) -> list[date]:
     months, m = [], today.replace(day=1)
-    for _ in range(back):
+    for _step in range(back):
         m = (m - pd.Timedelta(days=1)).replace(day=1)
-    for _ in range(back + ahead + 1):
+    for _step in range(back + ahead + 1):
         months.append(m)
         m = (pd.Timestamp(m) + pd.offsets.MonthBegin(1)).date()
     return months

@@ -70,7 +70,7 @@ def validate(rows: pd.DataFrame, channels: list[str], first_line: int = 2) -> pd
                           f"{', '.join(TARGET_METRICS)}"], what="targets")
     known = {normalise_name(c): c for c in channels}
     seen: dict[tuple, int] = {}
-    for i, (_, row) in enumerate(rows.iterrows()):
+    for i, (_i, row) in enumerate(rows.iterrows()):
         line = first_line + i
         cells = [row.get(c) for c in COLUMNS]
         if all(v is None or (isinstance(v, float) and math.isnan(v)) or str(v).strip() == "" for v in cells):
@@ -223,7 +223,7 @@ def summary_line(db, tz: str, as_of: date, week_start: str = "monday", currency:
         return None
     month = p.attrs["month"]
     parts = []
-    for _, r in overall.iterrows():
+    for _i, r in overall.iterrows():
         if r["metric"] == "cost_per_lead":
             parts.append("cost per lead " + ("no spend yet" if pd.isna(r["actual"]) else
                                              f"{_money(r['actual'], currency)} (target {_money(r['target'], currency)})"))
@@ -236,7 +236,7 @@ def summary_line(db, tz: str, as_of: date, week_start: str = "monday", currency:
 def default_months(today: date, n: int = 3) -> list[date]:
     """This month and the next ``n - 1`` first days (for a new targets table)."""
     out, m = [], today.replace(day=1)
-    for _ in range(n):
+    for _step in range(n):
         out.append(m)
         m = (m + timedelta(days=32)).replace(day=1)
     return out
