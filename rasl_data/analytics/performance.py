@@ -31,10 +31,14 @@ from rasl_data.analytics import conversion_definition as cdef
 from rasl_data.analytics import spend as spend_mod
 from rasl_data.analytics.attribution import NO_CAMPAIGN, UNATTRIBUTED, normalise_name
 from rasl_data.analytics.contacts_sql import Filters, bucket_conditions, check_dimension, keep_flags
+from rasl_data.i18n import N_, _
 
 PERFORMANCE_DIMENSIONS = ("source", "campaign", "channel")
 METRICS = ["new_contacts", "customers", "conversion_rate", "spend", "cost_per_lead", "cost_per_customer"]
-SPEND_LINE = {"campaign": "campaign spend", "channel": "channel spend", "source": "source no longer in RASL"}
+SPEND_LINE = {"campaign": N_("{name} (campaign spend)"), "channel": N_("{name} (channel spend)"),
+              "source": N_("{name} (source no longer in RASL)")}
+"""The name of a spend line a view cannot split (``_("...").format(name=...)``, in the language in
+effect: a line's name, never its key)."""
 
 
 def lead_counts(db, filters: Filters, ranges: list[tuple[date, date]],
@@ -47,9 +51,9 @@ def lead_counts(db, filters: Filters, ranges: list[tuple[date, date]],
     """
     tests = bucket_conditions(filters, ranges)
     cust = cdef.customer_sql(db, definition)
-    bucket = "CASE " + " ".join(f"WHEN {sql} THEN {i}" for i, (sql, _) in enumerate(tests)) + " END"
-    where = " OR ".join(sql for sql, _ in tests)
-    params = [x for _, p in tests for x in p] * 2
+    bucket = "CASE " + " ".join(f"WHEN {sql} THEN {i}" for i, (sql, _params) in enumerate(tests)) + " END"
+    where = " OR ".join(sql for sql, _params in tests)
+    params = [x for _sql, p in tests for x in p] * 2
     type_sql = ""
     if filters.types:
         type_sql = " AND list_contains(?::VARCHAR[], c.type)"
@@ -95,7 +99,7 @@ def spend_lines(spend: pd.DataFrame, attr: pd.DataFrame, filters: Filters, by: s
     """Each spend row with the view's line it lands on: ``spend`` + [key, line_name,
     line_source_id], rows the dashboard's filters leave out dropped (see module docstring for the
     roll-up). Decided once per distinct (level, name, source id), a few dozen, not per row."""
-    keep, _ = keep_flags(attr, filters)
+    keep, _unattributed_ok = keep_flags(attr, filters)
     live = attr.assign(keep=keep)
     by_id = {int(i): r for i, r in zip(live["source_id"], live.to_dict("records"))}
     campaign_channels: dict[str, set[str]] = {}
@@ -117,7 +121,7 @@ def spend_lines(spend: pd.DataFrame, attr: pd.DataFrame, filters: Filters, by: s
                 if by == "source":
                     return f"s:{sid}", row["source"], sid, bool(row["keep"])
                 return "n:" + normalise_name(row[by]), row[by], None, bool(row["keep"])
-            return (f"x:source:{normalise_name(name)}", f"{name} ({SPEND_LINE['source']})", None,
+            return (f"x:source:{normalise_name(name)}", _(SPEND_LINE["source"]).format(name=name), None,
                     not any_dim_filter)
         nk = normalise_name(name)
         if level == "campaign":
@@ -129,11 +133,11 @@ def spend_lines(spend: pd.DataFrame, attr: pd.DataFrame, filters: Filters, by: s
             if by == "channel" and len(channels) == 1:
                 ch = next(iter(channels))
                 return "n:" + normalise_name(ch), ch, None, ok
-            return f"x:campaign:{nk}", f"{campaign_names.get(nk, name)} ({SPEND_LINE['campaign']})", None, ok
+            return f"x:campaign:{nk}", _(SPEND_LINE["campaign"]).format(name=campaign_names.get(nk, name)), None, ok
         ok = not filters.source_ids and not filters.campaigns and (not want_ch or nk in want_ch)
         if by == "channel" and nk in channel_names:
             return "n:" + nk, channel_names[nk], None, ok
-        return f"x:channel:{nk}", f"{channel_names.get(nk, name)} ({SPEND_LINE['channel']})", None, ok
+        return f"x:channel:{nk}", _(SPEND_LINE["channel"]).format(name=channel_names.get(nk, name)), None, ok
 
     cols = ["key", "line_name", "line_source_id", "_ok"]
     if not len(spend):

@@ -249,6 +249,16 @@ def _check_row(row: tuple, targets: Targets, unmatched: list[str]) -> tuple[dict
             "amount": amount, "source_id": target[1] if target else None}, errs
 
 
+def split_problem(problem: str) -> tuple[str, str]:
+    """``"line 3: no channel is named 'X'"`` → ``("3", "no channel is named 'X'")``; a problem of the
+    whole file → ``("", problem)``."""
+    head, sep, rest = problem.partition(": ")
+    words = head.split()
+    if sep and len(words) == 2 and words[0] == "line" and words[1].isdigit():
+        return words[1], rest
+    return "", problem
+
+
 def _line_of(problem: str) -> int:
     head = problem.split(":", 1)[0].split()
     return int(head[1]) if len(head) == 2 and head[0] == "line" and head[1].isdigit() else 0

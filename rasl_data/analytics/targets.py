@@ -23,16 +23,23 @@ from datetime import date, timedelta
 
 import pandas as pd
 
+from rasl_data import i18n
 from rasl_data.analytics import periods
 from rasl_data.analytics.attribution import normalise_name, tidy_name
 from rasl_data.cache import spend_schema
+from rasl_data.i18n import N_, _
 
 SCHEMA = spend_schema.TARGETS
 
 COLUMNS = ["month", "channel", "new_contacts", "customers", "cost_per_lead"]
 TARGET_METRICS = ("new_contacts", "customers", "cost_per_lead")
 METRIC_WORDS = {"new_contacts": "new contacts", "customers": "customers", "cost_per_lead": "cost per lead"}
-ALL_CHANNELS = "All channels"
+METRIC_LABELS = {"new_contacts": N_("New contacts"), "customers": N_("Customers"), "cost_per_lead": N_("Cost per lead")}
+"""Target metric → its label (marked for translation; show ``_(METRIC_LABELS[metric])``)."""
+ALL_CHANNELS = N_("All channels")  # a value (the whole workspace's row), shown as _(ALL_CHANNELS)
+STATUS_WORDS = {"on track": N_("on track"), "behind": N_("behind"), "above target": N_("above target"),
+                "no data": N_("no data")}
+"""Pacing status (a key of ``pacing``'s ``status`` column) → its words (shown as ``_(...)``)."""
 PACING_COLUMNS = ["channel", "metric", "target", "actual", "share_of_target", "share_of_month", "status"]
 
 
@@ -199,20 +206,30 @@ def pacing(db, tz: str, as_of: date, week_start: str = "monday", converted=None)
 
 
 def _money(x: float, currency: str = "") -> str:
-    text = f"{x:,.2f}"
-    return f"{text} {currency}".strip()
+    return f"{i18n.format_number(x, 2)} {currency}".strip()
+
+
+def _status_words(status: str) -> str:
+    return _(STATUS_WORDS[status]) if status in STATUS_WORDS else status
 
 
 def pacing_text(row, currency: str = "") -> str:
-    """One pacing row in words: ``620 new contacts: 62% of target (1,000) at 55% of the month``."""
+    """One pacing row in words: ``620 new contacts: 62% of target (1,000) at 55% of the month``
+    (in the language in effect, ``rasl_data.i18n``)."""
     if row["metric"] == "cost_per_lead":
         if pd.isna(row["actual"]):
-            return f"cost per lead: no spend entered yet (target {_money(row['target'], currency)})"
-        return (f"cost per lead {_money(row['actual'], currency)} vs target {_money(row['target'], currency)}"
-                f" ({row['status']})")
-    share = "–" if pd.isna(row["share_of_target"]) else f"{row['share_of_target']:.0%}"
-    return (f"{int(row['actual']):,} {METRIC_WORDS[row['metric']]}: {share} of target ({row['target']:,.0f}) "
-            f"at {row['share_of_month']:.0%} of the month")
+            return _("cost per lead: no spend entered yet (target {target})").format(
+                target=_money(row["target"], currency))
+        return _("cost per lead {actual} vs target {target} ({status})").format(
+            actual=_money(row["actual"], currency), target=_money(row["target"], currency),
+            status=_status_words(row["status"]))
+    text = (_("{actual} new contacts: {share} of target ({target}) at {month_share} of the month")
+            if row["metric"] == "new_contacts" else
+            _("{actual} customers: {share} of target ({target}) at {month_share} of the month"))
+    return text.format(actual=i18n.format_number(int(row["actual"])),
+                       share="–" if pd.isna(row["share_of_target"]) else i18n.format_percent(row["share_of_target"], 0),
+                       target=i18n.format_number(row["target"]),
+                       month_share=i18n.format_percent(row["share_of_month"], 0))
 
 
 def summary_line(db, tz: str, as_of: date, week_start: str = "monday", currency: str = "") -> str | None:
@@ -225,12 +242,17 @@ def summary_line(db, tz: str, as_of: date, week_start: str = "monday", currency:
     parts = []
     for _i, r in overall.iterrows():
         if r["metric"] == "cost_per_lead":
-            parts.append("cost per lead " + ("no spend yet" if pd.isna(r["actual"]) else
-                                             f"{_money(r['actual'], currency)} (target {_money(r['target'], currency)})"))
+            parts.append(_("cost per lead no spend yet") if pd.isna(r["actual"]) else
+                         _("cost per lead {actual} (target {target})").format(
+                             actual=_money(r["actual"], currency), target=_money(r["target"], currency)))
         else:
-            parts.append(f"{METRIC_WORDS[r['metric']]} {r['share_of_target']:.0%} of {r['target']:,.0f}")
-    return (f"• Targets {month:%B} (at {overall['share_of_month'].iloc[0]:.0%} of the month): "
-            + " · ".join(parts))
+            part = (_("new contacts {share} of {target}") if r["metric"] == "new_contacts"
+                    else _("customers {share} of {target}"))
+            parts.append(part.format(share=i18n.format_percent(r["share_of_target"], 0),
+                                     target=i18n.format_number(r["target"])))
+    return "• " + _("Targets {month} (at {share} of the month): {parts}").format(
+        month=i18n.month_name(month.month, "wide"), share=i18n.format_percent(overall["share_of_month"].iloc[0], 0),
+        parts=" · ".join(parts))
 
 
 def default_months(today: date, n: int = 3) -> list[date]:
