@@ -28,8 +28,8 @@ TARGET_HEADERS = {"channel": N_("Channel"), "metric": N_("Target"), "progress": 
 
 
 def _compare_words(view) -> str | None:
-    """The comparison period in the session's language (the words ``widgets.COMPARE_WORDS`` holds)."""
-    return _(widgets.COMPARE_WORDS[view.compare]) if view.compare else None
+    """The comparison period in the session's language (None without a comparison)."""
+    return pv.compare_words(view.compare)
 
 
 def _performance_note(view) -> str:

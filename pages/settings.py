@@ -19,6 +19,7 @@ frame.ensure_app_frame()  # first: a bare page run reruns inside app.py
 
 TEST_FORM = "delivery_test"
 WEEKDAY_NUMBERS = {"monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5, "sunday": 6}
+SYNC_MODES = {"auto": N_("automatic"), "full": N_("full"), "incremental": N_("incremental")}
 DELIVERY_KINDS = {"weekly_review": N_("Weekly review"), "alert": N_("Alerts"), "test": N_("Test")}
 
 
@@ -93,7 +94,8 @@ def _time_section(s) -> None:
     st.caption(_("Every day, week and month on the dashboard is local to this time zone. They come from "
                  "`RASL_TIMEZONE` ({tz_from}) and `RASL_WEEK_START` ({week_from}); change them in "
                  "`.streamlit/secrets.toml` or the environment and restart the dashboard.").format(
-        tz_from=origin.get("RASL_TIMEZONE", "default"), week_from=origin.get("RASL_WEEK_START", "default")))
+        tz_from=performance_views.origin_word(origin.get("RASL_TIMEZONE", "default")),
+        week_from=performance_views.origin_word(origin.get("RASL_WEEK_START", "default"))))
 
 
 def _conversion_section() -> None:
@@ -130,7 +132,7 @@ def _permissions_section(ws) -> None:
 
 def _last_sync_text(last: dict) -> str:
     """The last sync in one sentence (Markdown)."""
-    figures = {"mode": last["mode"], "moment": _utc_moment(last["started_at"]),
+    figures = {"mode": _(SYNC_MODES[last["mode"]]) if last["mode"] in SYNC_MODES else last["mode"], "moment": _utc_moment(last["started_at"]),
                "new": i18n.format_number(int(last["contacts_inserted"] or 0)),
                "updated": i18n.format_number(int(last["contacts_updated"] or 0)),
                "deleted": i18n.format_number(int(last["contacts_deleted"] or 0)),

@@ -52,6 +52,22 @@ COLUMN_LABELS = {
 """Column of a ``rasl_data`` frame → header of a dashboard download in a translated interface."""
 
 SPECIAL_NAMES = {UNATTRIBUTED: N_("Unattributed"), NO_CAMPAIGN: N_("No campaign")}
+COMPARE_WORDS = {"previous": N_("previous period"), "last_year": N_("same period last year")}
+"""The comparison period's words (``widgets.COMPARE_WORDS``' keys), marked for translation."""
+ORIGIN_WORDS = {"argument": N_("argument"), "environment": N_("environment"), "default": N_("default")}
+"""Where a setting came from (``Settings.origins`` values; ``secrets.toml`` stays a file name)."""
+
+
+def compare_words(compare: str | None) -> str | None:
+    """``previous`` → "previous period" in the session's language; None without a comparison."""
+    if not compare:
+        return None
+    return _(COMPARE_WORDS[compare]) if compare in COMPARE_WORDS else compare
+
+
+def origin_word(where: str) -> str:
+    """Where a setting came from, in the session's language (``secrets.toml`` as it is)."""
+    return _(ORIGIN_WORDS[where]) if where in ORIGIN_WORDS else where
 
 
 def literal(text: str) -> str:
@@ -283,7 +299,8 @@ def conversion_settings(statuses: list[str], can_edit: bool) -> None:
     default = cdef.parse(ws.settings.conversion)
     in_force = saved or default
     origin = (_("saved on this page") if saved else
-              _("RASL_CONVERSION ({origin})").format(origin=ws.settings.origins.get("RASL_CONVERSION", "default")))
+              _("RASL_CONVERSION ({origin})").format(
+                  origin=origin_word(ws.settings.origins.get("RASL_CONVERSION", "default"))))
     flash("conv")
     st.dataframe(pd.DataFrame([(_("A contact is a customer when its"), in_force.label),
                                (_("Setting"), in_force.text), (_("From"), origin),

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import io
 import math
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -31,16 +32,20 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from rasl_data import i18n
 from rasl_data.analytics import periods
 from rasl_data.analytics.attribution import NO_CAMPAIGN, normalise_name, tidy_name
 from rasl_data.cache import spend_schema
 from rasl_data.errors import DashboardError
+from rasl_data.i18n import N_, _, ngettext
 
 SCHEMA = spend_schema.SPEND
 
 LEVELS = ("source", "campaign", "channel")
 COLUMNS = ["start", "end", "level", "name", "amount"]
 MAX_ROWS = 100_000
+LEVEL_WORDS = {"source": N_("source"), "campaign": N_("campaign"), "channel": N_("channel")}
+"""Spend level (a key) → its word, marked for translation (show ``_(LEVEL_WORDS[level])``)."""
 
 
 class SpendError(DashboardError, ValueError):
@@ -50,7 +55,13 @@ class SpendError(DashboardError, ValueError):
     def __init__(self, problems: list[str], unmatched: list[str] | None = None, what: str = "spend") -> None:
         self.problems = list(problems)
         self.unmatched = list(unmatched or [])
-        head = f"The {what} was not saved: {len(self.problems)} problem{'s' if len(self.problems) != 1 else ''}"
+        n = len(self.problems)
+        if what == "targets":
+            head = ngettext("The targets were not saved: {count} problem", "The targets were not saved: {count} problems",
+                            n)
+        else:
+            head = ngettext("The spend was not saved: {count} problem", "The spend was not saved: {count} problems", n)
+        head = head.format(count=i18n.format_number(n))
         ValueError.__init__(self, head + ". " + "; ".join(self.problems[:5]) + (" …" if len(self.problems) > 5 else ""))
         self.title = head + "."
         self.detail = "\n".join(self.problems)
@@ -75,9 +86,10 @@ def read_table_file(data: bytes, file_name: str) -> pd.DataFrame:
             sep = ";" if first.count(";") > first.count(",") else ","
             df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=sep)
     except UnicodeDecodeError:
-        raise SpendError(["the file is not UTF-8 text: save it as CSV UTF-8 or as .xlsx"]) from None
+        raise SpendError([_("the file is not UTF-8 text: save it as CSV UTF-8 or as .xlsx")]) from None
     except Exception as err:  # pandas/openpyxl raise many kinds for a damaged file
-        raise SpendError([f"the file cannot be read as {'XLSX' if name.endswith('.xlsx') else 'CSV'}: {err}"]) from None
+        raise SpendError([_("the file cannot be read as {kind}: {error}").format(
+            kind="XLSX" if name.endswith(".xlsx") else "CSV", error=err)]) from None
     df.columns = [str(c).strip().lower().lstrip("\ufeff") for c in df.columns]
     return df
 
@@ -88,7 +100,7 @@ def read_file(path: Path | str) -> pd.DataFrame:
     try:
         data = path.read_bytes()
     except OSError as err:
-        raise SpendError([f"cannot read {path}: {err.strerror or err}"]) from None
+        raise SpendError([_("cannot read {path}: {error}").format(path=path, error=err.strerror or err)]) from None
     return read_table_file(data, path.name)
 
 
@@ -112,23 +124,25 @@ def parse_date_cell(value, what: str) -> date:
 def parse_amount(value) -> float:
     """A plain number (``1200``, ``1200.50``, Arabic-Indic digits allowed); ``ValueError`` else."""
     if isinstance(value, bool):
-        raise ValueError("is not a number")
+        raise ValueError(_("is not a number"))
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         x = float(value)
     else:
         text = tidy_name("" if value is None else str(value)).replace("\u066b", ".")
         if not text:
-            raise ValueError("is empty")
+            raise ValueError(_("is empty"))
         if "," in text or "\u066c" in text:
-            raise ValueError(f"{text!r} is not a plain number: write 1200.50, without thousands separators")
+            raise ValueError(_("{text} is not a plain number: write 1200.50, without thousands separators").format(
+                text=repr(text)))
         try:
             x = float(text)
         except ValueError:
-            raise ValueError(f"{text!r} is not a number (no currency signs: just 1200.50)") from None
+            raise ValueError(_("{text} is not a number (no currency signs: just 1200.50)").format(
+                text=repr(text))) from None
     if math.isnan(x) or math.isinf(x):
-        raise ValueError("is not a finite number")
+        raise ValueError(_("is not a finite number"))
     if x < 0:
-        raise ValueError(f"{x:g} is negative")
+        raise ValueError(_("{value} is negative").format(value=f"{x:g}"))
     return x
 
 
@@ -166,10 +180,11 @@ class Targets:
             if len(exact) == 1:
                 return exact[0], None
             shown = ", ".join(f"{n!r} (#{i})" for n, i in several)
-            return None, (f"{name!r} matches {len(several)} {level}s ({shown}); "
-                          "write it exactly as the dashboard shows it")
+            # Only sources can share a name (channels and campaigns are grouped by name).
+            return None, _("{name} matches {count} sources ({shown}); write it exactly as the dashboard shows "
+                           "it").format(name=repr(name), count=len(several), shown=shown)
         target = self.by_level.get(level, {}).get(key)
-        return (target, None) if target else (None, f"no {level} is named {name!r}")
+        return (target, None) if target else (None, no_such_name(level, name))
 
 
 def validate(rows: pd.DataFrame, targets: Targets, existing: pd.DataFrame | None = None,
@@ -186,9 +201,11 @@ def validate(rows: pd.DataFrame, targets: Targets, existing: pd.DataFrame | None
     unmatched: list[str] = []
     missing = [c for c in COLUMNS if c not in rows.columns]
     if missing:
-        raise SpendError([f"the file needs the columns {', '.join(COLUMNS)} (missing: {', '.join(missing)})"])
+        raise SpendError([_("the file needs the columns {columns} (missing: {missing})").format(
+            columns=", ".join(COLUMNS), missing=", ".join(missing))])
     if len(rows) > MAX_ROWS:
-        raise SpendError([f"{len(rows):,} rows is more than the {MAX_ROWS:,} a file may hold"])
+        raise SpendError([_("{count} rows is more than the {limit} a file may hold").format(
+            count=i18n.format_number(len(rows)), limit=i18n.format_number(MAX_ROWS))])
     clean = []
     for i, row in enumerate(rows[COLUMNS].itertuples(index=False)):
         line = first_line + i
@@ -197,7 +214,7 @@ def validate(rows: pd.DataFrame, targets: Targets, existing: pd.DataFrame | None
             continue  # a blank line (a table's new empty row)
         checked, errs = _check_row(row, targets, unmatched)
         if errs:
-            problems.append(f"line {line}: " + "; ".join(errs))
+            problems.append(line_problem(line, errs))
             continue
         clean.append({**checked, "line": line})
     out = pd.DataFrame(clean, columns=["start", "end", "level", "name", "amount", "source_id", "line"])
@@ -219,22 +236,23 @@ def _check_row(row: tuple, targets: Targets, unmatched: list[str]) -> tuple[dict
     try:
         start = parse_date_cell(start_v, "start")
     except ValueError as err:
-        errs.append(f"start: {str(err).rstrip('.')}")
+        errs.append(_("start: {problem}").format(problem=str(err).rstrip(".")))
         start = None
     try:
         end = parse_date_cell(end_v, "end")
     except ValueError as err:
-        errs.append(f"end: {str(err).rstrip('.')}")
+        errs.append(_("end: {problem}").format(problem=str(err).rstrip(".")))
         end = None
     if start and end and end < start:
-        errs.append(f"end {end.isoformat()} is before start {start.isoformat()}")
+        errs.append(_("end {end} is before start {start}").format(end=end.isoformat(), start=start.isoformat()))
     level = normalise_name(level_v)
     if level not in LEVELS:
-        errs.append(f"level {tidy_name(str(level_v or ''))!r} must be source, campaign or channel")
+        errs.append(_("level {level} must be source, campaign or channel").format(
+            level=repr(tidy_name(str(level_v or "")))))
     name = tidy_name("" if name_v is None else str(name_v))
     target = None
     if not name:
-        errs.append("name is empty")
+        errs.append(_("name is empty"))
     elif level in LEVELS:
         target, why = targets.match(level, name)
         if target is None:
@@ -243,25 +261,36 @@ def _check_row(row: tuple, targets: Targets, unmatched: list[str]) -> tuple[dict
     try:
         amount = parse_amount(amount_v)
     except ValueError as err:
-        errs.append(f"amount {err}")
+        errs.append(_("amount {problem}").format(problem=err))
         amount = None
     return {"start": start, "end": end, "level": level, "name": target[0] if target else name,
             "amount": amount, "source_id": target[1] if target else None}, errs
 
 
+def no_such_name(level: str, name: str) -> str:
+    """``no campaign is named 'X'`` (a whole sentence per level, in the language in effect)."""
+    texts = {"source": _("no source is named {name}"), "campaign": _("no campaign is named {name}"),
+             "channel": _("no channel is named {name}")}
+    return texts[level].format(name=repr(name)) if level in texts else f"no {level} is named {name!r}"
+
+
+def line_problem(line: int, errs: list[str]) -> str:
+    """``line 3: amount is empty; name is empty`` (in the language in effect)."""
+    return _("line {line}: {problems}").format(line=line, problems=("؛ " if i18n.is_rtl() else "; ").join(errs))
+
+
 def split_problem(problem: str) -> tuple[str, str]:
-    """``"line 3: no channel is named 'X'"`` → ``("3", "no channel is named 'X'")``; a problem of the
-    whole file → ``("", problem)``."""
-    head, sep, rest = problem.partition(": ")
-    words = head.split()
-    if sep and len(words) == 2 and words[0] == "line" and words[1].isdigit():
-        return words[1], rest
-    return "", problem
+    """``"line 3: no channel is named 'X'"`` → ``("3", "no channel is named 'X'")`` (the line words of
+    the language in effect, ``line_problem``); a problem of the whole file → ``("", problem)``."""
+    template = re.escape(_("line {line}: {problems}")).replace(r"\{line\}", r"(\d+)").replace(
+        r"\{problems\}", "(.*)")
+    found = re.fullmatch(template, problem, flags=re.S)
+    return (found.group(1), found.group(2)) if found else ("", problem)
 
 
 def _line_of(problem: str) -> int:
-    head = problem.split(":", 1)[0].split()
-    return int(head[1]) if len(head) == 2 and head[0] == "line" and head[1].isdigit() else 0
+    line, _text = split_problem(problem)
+    return int(line) if line else 0
 
 
 def _overlaps(rows: pd.DataFrame, existing: pd.DataFrame | None) -> list[str]:
@@ -271,13 +300,15 @@ def _overlaps(rows: pd.DataFrame, existing: pd.DataFrame | None) -> list[str]:
         # A source is its id (two sources may share a name up to case); other levels their name.
         return f"#{int(sid)}" if level == "source" and sid is not None and not pd.isna(sid) else normalise_name(name)
 
-    items = [(normalise_name(r.level), target(r.level, r.name, r.source_id), r.start, r.end, f"line {r.line}", r.name)
-             for r in rows.itertuples()]
+    # (level, target, start, end, label, name, line or None for saved spend)
+    items = [(normalise_name(r.level), target(r.level, r.name, r.source_id), r.start, r.end,
+              _("line {line}").format(line=r.line), r.name, r.line) for r in rows.itertuples()]
     saved = []
     if existing is not None and len(existing):
         sids = existing["source_id"] if "source_id" in existing.columns else [None] * len(existing)
         saved = [(normalise_name(lv), target(lv, nm, sid), pd.Timestamp(s).date(), pd.Timestamp(e).date(),
-                  f"saved spend {pd.Timestamp(s).date().isoformat()} to {pd.Timestamp(e).date().isoformat()}", nm)
+                  _("saved spend {start} to {end}").format(start=pd.Timestamp(s).date().isoformat(),
+                                                          end=pd.Timestamp(e).date().isoformat()), nm, None)
                  for lv, nm, s, e, sid in zip(existing["level"], existing["name"], existing["start"], existing["end"],
                                               sids)]
     by_key: dict[tuple[str, str], list] = {}
@@ -289,10 +320,13 @@ def _overlaps(rows: pd.DataFrame, existing: pd.DataFrame | None) -> list[str]:
             prev_end = max(g[3] for g in group[:j])
             if group[j][2] <= prev_end:
                 other = next(g for g in group[:j] if g[3] >= group[j][2])
-                a, b = sorted([other, group[j]], key=lambda t: (not t[4].startswith("line"), t[4]))
-                if a[4].startswith("line"):
-                    problems.append(f"{a[4]}: {a[0]} {a[5]!r} overlaps {b[4]} (same {a[0]}, dates "
-                                    f"{max(a[2], b[2]).isoformat()} to {min(a[3], b[3]).isoformat()} counted twice)")
+                a, b = sorted([other, group[j]], key=lambda t: (t[6] is None, t[4]))
+                if a[6] is not None:
+                    level = _(LEVEL_WORDS[a[0]]) if a[0] in LEVEL_WORDS else a[0]
+                    problems.append(line_problem(a[6], [_(
+                        "{level} {name} overlaps {other} (same {level}, dates {start} to {end} counted twice)").format(
+                        level=level, name=repr(a[5]), other=b[4], start=max(a[2], b[2]).isoformat(),
+                        end=min(a[3], b[3]).isoformat())]))
     return sorted(set(problems), key=_line_of)
 
 

@@ -52,7 +52,7 @@ def parse_month(value, what: str = "month") -> date:
         try:
             return periods.parse_date(text + "-01", what)
         except ValueError:
-            raise ValueError(f"{text!r} is not a month in the form YYYY-MM") from None
+            raise ValueError(_("{text} is not a month in the form YYYY-MM").format(text=repr(text))) from None
     d = parse_date_cell(value if not isinstance(value, str) else text, what)
     return d.replace(day=1)
 
@@ -67,14 +67,14 @@ def validate(rows: pd.DataFrame, channels: list[str], first_line: int = 2) -> pd
     customers, cost_per_lead (floats, NaN = no target)]`` or raise ``spend.SpendError`` listing
     every problem with its line number (unknown channel, a month twice, negative or non-numeric
     values, a row without any target). ``channels``: the channel names the dashboard knows."""
-    from rasl_data.analytics.spend import SpendError
+    from rasl_data.analytics.spend import SpendError, line_problem
 
     problems, unmatched, clean = [], [], []
     need = ["month", "channel"]
     missing = [c for c in need if c not in rows.columns]
     if missing or not any(m in rows.columns for m in TARGET_METRICS):
-        raise SpendError([f"the file needs the columns month, channel and at least one of "
-                          f"{', '.join(TARGET_METRICS)}"], what="targets")
+        raise SpendError([_("the file needs the columns month, channel and at least one of {metrics}").format(
+            metrics=", ".join(TARGET_METRICS))], what="targets")
     known = {normalise_name(c): c for c in channels}
     seen: dict[tuple, int] = {}
     for i, (_i, row) in enumerate(rows.iterrows()):
@@ -84,14 +84,15 @@ def validate(rows: pd.DataFrame, channels: list[str], first_line: int = 2) -> pd
             continue
         month, channel, values, errs = _check_row(row, known, unmatched)
         if not errs and all(math.isnan(values[m]) for m in TARGET_METRICS):
-            errs.append("no target given")
+            errs.append(_("no target given"))
         if month is not None and channel is not None:
             if (month, channel) in seen:
-                errs.append(f"{month:%Y-%m} {channel or ALL_CHANNELS} is already on line {seen[(month, channel)]}")
+                errs.append(_("{month} {channel} is already on line {line}").format(
+                    month=f"{month:%Y-%m}", channel=channel or _(ALL_CHANNELS), line=seen[(month, channel)]))
             else:
                 seen[(month, channel)] = line
         if errs:
-            problems.append(f"line {line}: " + "; ".join(errs))
+            problems.append(line_problem(line, errs))
             continue
         clean.append({"month": month, "channel": channel, **values})
     if problems:
@@ -103,13 +104,13 @@ def _check_row(row, known: dict[str, str], unmatched: list[str]) -> tuple:
     """One target row: ``(month or None, channel ('' = all) or None, {metric: value (NaN = none)},
     what is wrong)``; ``known`` maps normalised channel names to their names, an unknown channel
     is added to ``unmatched``."""
-    from rasl_data.analytics.spend import parse_amount
+    from rasl_data.analytics.spend import no_such_name, parse_amount
 
     errs = []
     try:
         month = parse_month(row.get("month"))
     except ValueError as err:
-        errs.append(f"month: {str(err).rstrip('.')}")
+        errs.append(_("month: {problem}").format(problem=str(err).rstrip(".")))
         month = None
     raw_ch = row.get("channel")
     raw_ch = tidy_name("" if raw_ch is None or (isinstance(raw_ch, float) and math.isnan(raw_ch)) else str(raw_ch))
@@ -119,7 +120,7 @@ def _check_row(row, known: dict[str, str], unmatched: list[str]) -> tuple:
         channel = known[normalise_name(raw_ch)]
     else:
         channel = None
-        errs.append(f"no channel is named {raw_ch!r}")
+        errs.append(no_such_name("channel", raw_ch))
         unmatched.append(f"channel: {raw_ch}")
     values = {}
     for metric in TARGET_METRICS:
@@ -130,7 +131,7 @@ def _check_row(row, known: dict[str, str], unmatched: list[str]) -> tuple:
         try:
             values[metric] = parse_amount(v)
         except ValueError as err:
-            errs.append(f"{metric} {err}")
+            errs.append(_("{column} {problem}").format(column=metric, problem=err))
     return month, channel, values, errs
 
 
