@@ -43,12 +43,18 @@ def _performance_note(view) -> str:
     return text
 
 
+def _translated(words: dict[str, str]) -> dict[str, str]:
+    """``{key: words in the session's language}``, made in the run: a widget's ``format_func`` may be
+    called outside it (by Streamlit or a test), where the run's language is not in effect."""
+    return {k: _(v) for k, v in words.items()}
+
+
 def _by_tab(view, f) -> None:
     head = st.columns([2, 2, 1], vertical_alignment="bottom")
     by = head[0].segmented_control(_("View by"), ["source", "campaign", "channel"], default="source", key="pf_by",
-                                   format_func=lambda k: _(VIEW_WORDS[k]), required=True) or "source"
+                                   format_func=_translated(VIEW_WORDS).get, required=True) or "source"
     sort_by = head[1].selectbox(_("Sort by"), list(pv.METRIC_LABELS), key="pf_sort",
-                                format_func=lambda k: _(pv.METRIC_LABELS[k]))
+                                format_func=_translated(pv.METRIC_LABELS).get)
     ascending = head[2].toggle(_("Lowest first"), key="pf_asc", value=False)
     table = data.cached_query(performance.performance, f, by, view.compare)
     if table.empty:
@@ -99,7 +105,7 @@ def _funnel_tab(view, f) -> None:
                              help=_("Leave out statuses that end a lead without success (Lost, Spam…): they are "
                                     "not steps on the way to a customer."))
     split = c[1].selectbox(_("Split by"), ["none", "channel", "source"], key="fn_split",
-                           format_func=lambda k: _(SPLIT_WORDS[k]))
+                           format_func=_translated(SPLIT_WORDS).get)
     ordered_steps = tuple(i for i in names if i in steps)
     if not ordered_steps:
         widgets.empty_state(_("Pick at least one status as a step."))

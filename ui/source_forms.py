@@ -278,7 +278,7 @@ def _draw_rename(ids: list[int], names: dict[int, str], counts: dict[int, int]) 
 def _draw_delete(ids: list[int], names: dict[int, str], counts: dict[int, int]) -> None:
     _keep_choice("src_delete_id", ids, DELETE)
     picked = st.selectbox(_("Source to delete"), ids, key="src_delete_id", index=None,
-                          format_func=lambda i: f"{text.one_line(names[i])}  (#{i}, {_contacts(counts[i])})",
+                          format_func={i: f"{text.one_line(names[i])}  (#{i}, {_contacts(counts[i])})" for i in ids}.get,
                           placeholder=_("Choose a source"), on_change=_untick)
     if picked is not None:
         n = counts.get(picked, 0)

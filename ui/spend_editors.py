@@ -19,13 +19,12 @@ from rasl_data.access import AccessDeniedError
 from rasl_data.analytics import spend as spend_mod
 from rasl_data.analytics import targets as targets_mod
 from rasl_data.cache.store import CacheError
-from rasl_data.i18n import N_, _, ngettext
+from rasl_data.i18n import _, ngettext
 from ui.errors import show_error
 
 from . import context, data, widgets
 from .performance_views import literal, money_label
 
-LEVEL_WORDS = {"source": N_("source"), "campaign": N_("campaign"), "channel": N_("channel")}
 REFUSED = (spend_mod.SpendError, AccessDeniedError, CacheError)
 
 
@@ -82,8 +81,10 @@ def _month_options(today: date, back: int = 12, ahead: int = 3) -> list[date]:
     return months
 
 
-def _level_word(level: str) -> str:
-    return _(LEVEL_WORDS[level]) if level in LEVEL_WORDS else level
+def _level_words() -> dict[str, str]:
+    """Level → its word in the session's language (made in the run: a widget's ``format_func`` may be
+    called outside it, where the run's language is not in effect)."""
+    return {level: _(word) for level, word in spend_mod.LEVEL_WORDS.items()}
 
 
 def _month_text(month: date) -> str:
@@ -111,7 +112,7 @@ def spend_editor(names_by_level: dict[str, list[str]], today: date, can_edit: bo
         "start": st.column_config.DateColumn(_("Start"), format="YYYY-MM-DD", required=True),
         "end": st.column_config.DateColumn(_("End (included)"), format="YYYY-MM-DD", required=True),
         "level": st.column_config.SelectboxColumn(_("Level"), options=list(spend_mod.LEVELS), required=True,
-                                                  default="source", format_func=_level_word),
+                                                  default="source", format_func=_level_words().get),
         "name": st.column_config.SelectboxColumn(_("Name"), options=all_names, required=True, width="large",
                                                  help=_("A source, campaign or channel as the dashboard shows it")),
         "amount": st.column_config.NumberColumn(money_label(_("Amount")), min_value=0.0, format="%,.2f",
@@ -148,9 +149,9 @@ def _month_form(names_by_level: dict[str, list[str]], today: date) -> None:
             c = st.columns([1, 1, 2, 1])
             months = _month_options(today)
             month = c[0].selectbox(_("Month"), months, index=months.index(today.replace(day=1)),
-                                   format_func=_month_text, key="spm_month")
+                                   format_func={m: _month_text(m) for m in months}.get, key="spm_month")
             level = c[1].selectbox(_("Level"), list(spend_mod.LEVELS), key="spm_level",
-                                   format_func=_level_word)
+                                   format_func=_level_words().get)
             name = c[2].selectbox(_("Name"), sorted({n for v in names_by_level.values() for n in v}, key=str.casefold),
                                   key="spm_name", help=_("Must be a source/campaign/channel of the chosen level"))
             amount = c[3].number_input(money_label(_("Amount")), min_value=0.0, step=100.0, key="spm_amount")
@@ -225,7 +226,8 @@ def targets_editor(channels: list[str], today: date, can_edit: bool) -> None:
         "month": st.column_config.TextColumn(_("Month (YYYY-MM)"), required=True, validate=r"^\d{4}-\d{2}$"),
         "channel": st.column_config.SelectboxColumn(_("Channel"), options=[all_channels] + channels,
                                                     required=True, default=all_channels,
-                                                    format_func=lambda c: _(c) if c == all_channels else c),
+                                                    format_func=lambda c, shown=_(all_channels): (
+                                                        shown if c == all_channels else c)),
         "new_contacts": st.column_config.NumberColumn(_("New contacts target"), min_value=0, format="%,d"),
         "customers": st.column_config.NumberColumn(_("Customers target"), min_value=0, format="%,d"),
         "cost_per_lead": st.column_config.NumberColumn(money_label(_("Cost per lead target")), min_value=0.0,
