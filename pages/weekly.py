@@ -174,39 +174,38 @@ def _movers(review: weekly_review.WeeklyReview) -> None:
 # --- new, silent, unusual ---------------------------------------------------------------------------
 
 
-def _new_sources(review: weekly_review.WeeklyReview) -> None:
-    st.header(_("New sources"))
-    if review.new_sources.empty:
-        st.caption(_("No source had its first contact ever this week."))
+def _listing(title: str, empty: str, df: pd.DataFrame, columns: dict, config: dict, stem: str) -> None:
+    """A section listing sources: its header, then ``empty`` when ``df`` has no row, else the table
+    (``columns``: header → values, ``config``: their column settings) and its downloads."""
+    st.header(title)
+    if df.empty:
+        st.caption(empty)
         return
+    st.dataframe(pd.DataFrame(columns), hide_index=True, width="stretch", key=f"wk_{stem}",
+                 height=widgets.table_height(len(df)), column_config=config)
+    _csv(df, stem, f"wk_dl_{stem}", title)
+
+
+def _new_sources(review: weekly_review.WeeklyReview) -> None:
     ns = review.new_sources
     first, this = _("First contact"), _("This week")
-    st.dataframe(pd.DataFrame({
+    _listing(_("New sources"), _("No source had its first contact ever this week."), ns, {
         _("Source"): ns["source"].astype(str), _("Channel"): ns["channel"].astype(str),
         _("Campaign"): ns["campaign"].astype(str), first: ns["first_contact"],
         this: ns["this_week"].astype("int64"),
-    }), hide_index=True, width="stretch", key="wk_new_sources", height=widgets.table_height(len(ns)), column_config={
-        first: st.column_config.DateColumn(first, format="YYYY-MM-DD"),
-        this: st.column_config.NumberColumn(this, format="localized"),
-    })
-    _csv(ns, "new_sources", "wk_dl_new_sources", _("New sources"))
+    }, {first: st.column_config.DateColumn(first, format="YYYY-MM-DD"),
+        this: st.column_config.NumberColumn(this, format="localized")}, "new_sources")
 
 
 def _silent_sources(review: weekly_review.WeeklyReview) -> None:
-    st.header(_("Silent sources"))
-    if review.silent_sources.empty:
-        st.caption(_("Every source active in the 4 weeks before brought contacts this week."))
-        return
     ss = review.silent_sources
     last = _("Last contact")
-    st.dataframe(pd.DataFrame({
+    _listing(_("Silent sources"), _("Every source active in the 4 weeks before brought contacts this week."), ss, {
         _("Source"): ss["source"].astype(str), _("Channel"): ss["channel"].astype(str),
         _("Contacts in the 4 weeks before"): ss["contacts_4_weeks"].astype("int64"),
         _("Previous week"): ss["previous_week"].astype("int64"), last: ss["last_contact"],
         _("Days silent"): ss["days_silent"].astype("int64"),
-    }), hide_index=True, width="stretch", key="wk_silent_sources", height=widgets.table_height(len(ss)),
-        column_config={last: st.column_config.DateColumn(last, format="YYYY-MM-DD")})
-    _csv(ss, "silent_sources", "wk_dl_silent_sources", _("Silent sources"))
+    }, {last: st.column_config.DateColumn(last, format="YYYY-MM-DD")}, "silent_sources")
 
 
 def _spike_what(dimension: str, name) -> str:

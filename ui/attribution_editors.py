@@ -127,18 +127,7 @@ def _rule_change_table(removed: list[rule_edits.Rule], added: list[rule_edits.Ru
 def _rules_round(saved: list[rule_edits.Rule]) -> tuple[dict, bool]:
     """This run's draft state of the rules, and whether it conflicts with the rules saved now
     (see the module's docstring: follow the saved rules when nothing of the user's is lost)."""
-    state = drafts.state(RULES)
-    if state["base"] is None:
-        drafts.start(RULES, saved)
-        return drafts.state(RULES), False
-    if state["base"] == saved:
-        return state, False
-    mine = drafts.pending(RULES)
-    edited_now = mine["value"] if mine and mine["gen"] == state["gen"] else state["draft"]
-    if not (drafts.has_cell_edits(RULES) or state["draft"] != state["base"]) or edited_now == saved:
-        drafts.start(RULES, saved)  # nothing of mine to keep: follow the saved rules
-        return drafts.state(RULES), False
-    return state, True
+    return drafts.this_round(RULES, saved, lambda state, mine: (mine["value"] if mine else state["draft"]) == saved)
 
 
 def _rules_conflict(base: list[rule_edits.Rule], saved: list[rule_edits.Rule]) -> None:

@@ -72,6 +72,26 @@ def refusal(form: str, err: Exception) -> forms.Outcome:
     return forms.Outcome(form, "error", text)
 
 
+def this_round(name: str, saved, already_saved: Callable[[dict, dict | None], bool]) -> tuple[dict, bool]:
+    """This run's draft state of editor ``name`` and whether it conflicts with ``saved`` (the table
+    saved now). A first run starts from ``saved``; when ``saved`` changed underneath, the editor
+    quietly follows it unless the user has edits that ``already_saved(state, my_stash)`` (the
+    stash of this round, or None) does not find saved: then the edits stay and it is a conflict."""
+    current = state(name)
+    if current["base"] is None:
+        start(name, saved)
+        return state(name), False
+    if current["base"] == saved:
+        return current, False
+    stashed = pending(name)
+    mine = stashed if stashed and stashed["gen"] == current["gen"] else None
+    edited = has_cell_edits(name) or current["draft"] != current["base"]
+    if not edited or already_saved(current, mine):
+        start(name, saved)  # nothing of mine to keep: follow the saved table
+        return state(name), False
+    return current, True
+
+
 def is_stale(name: str, stash: dict, saved_base) -> bool:
     """Whether the table saved now (``saved_base``) changed since the stashed edit's round began
     (or a newer round started): saving it then would overwrite someone else's change."""

@@ -144,20 +144,13 @@ def _label_change_table(before: list[tuple], after: list[tuple]) -> pd.DataFrame
 
 def _labels_round(saved_rows: list[tuple]) -> tuple[dict, bool]:
     """This run's draft state of the labels, and whether it conflicts with the table saved now."""
-    state = drafts.state(LABELS)
-    if state["base"] is None:
-        drafts.start(LABELS, saved_rows)
-        return drafts.state(LABELS), False
-    if state["base"] == saved_rows:
-        return state, False
-    stash = drafts.pending(LABELS)
-    mine = stash.get("edited", []) if stash and stash["gen"] == state["gen"] else []
     saved = _overrides(saved_rows)
-    already = bool(mine) and all(_as_saved(saved.get(sid)) == _as_saved((ch, cp)) for sid, ch, cp in mine)
-    if not (drafts.has_cell_edits(LABELS) or state["draft"] != state["base"]) or already:
-        drafts.start(LABELS, saved_rows)
-        return drafts.state(LABELS), False
-    return state, True
+
+    def already_saved(state: dict, mine: dict | None) -> bool:
+        edited = mine.get("edited", []) if mine else []
+        return bool(edited) and all(_as_saved(saved.get(sid)) == _as_saved((ch, cp)) for sid, ch, cp in edited)
+
+    return drafts.this_round(LABELS, saved_rows, already_saved)
 
 
 def _labels_conflict(base: list[tuple], saved_rows: list[tuple]) -> None:

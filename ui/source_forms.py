@@ -233,18 +233,13 @@ def draw() -> None:
     tab_create, tab_rename, tab_delete = st.tabs([_("Create"), _("Rename"), _("Delete")])
     with tab_create:
         _draw_create()
-    with tab_rename:
-        if not ids:
-            widgets.empty_state(_("No sources yet."))
-        else:
-            _draw_rename(ids, names, counts)
-        show_messages(RENAME)
-    with tab_delete:
-        if not ids:
-            widgets.empty_state(_("No sources yet."))
-        else:
-            _draw_delete(ids, names, counts)
-        show_messages(DELETE)
+    for tab, form, draw_form in ((tab_rename, RENAME, _draw_rename), (tab_delete, DELETE, _draw_delete)):
+        with tab:
+            if not ids:
+                widgets.empty_state(_("No sources yet."))
+            else:
+                draw_form(ids, names, counts)
+            show_messages(form)
 
 
 def _draw_create() -> None:
