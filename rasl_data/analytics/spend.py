@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import io
 import math
-import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -35,36 +34,22 @@ import pandas as pd
 from rasl_data import i18n
 from rasl_data.analytics import periods
 from rasl_data.analytics.attribution import NO_CAMPAIGN, normalise_name, tidy_name
+from rasl_data.analytics.spend_problems import (  # the refusal and its problem texts
+    LEVEL_WORDS,
+    SpendError,
+    line_of,
+    line_problem,
+    no_such_name,
+    split_problem,
+)
 from rasl_data.cache import spend_schema
-from rasl_data.errors import DashboardError
-from rasl_data.i18n import N_, _, ngettext
+from rasl_data.i18n import _
 
 SCHEMA = spend_schema.SPEND
 
 LEVELS = ("source", "campaign", "channel")
 COLUMNS = ["start", "end", "level", "name", "amount"]
 MAX_ROWS = 100_000
-LEVEL_WORDS = {"source": N_("source"), "campaign": N_("campaign"), "channel": N_("channel")}
-"""Spend level (a key) → its word, marked for translation (show ``_(LEVEL_WORDS[level])``)."""
-
-
-class SpendError(DashboardError, ValueError):
-    """Spend (or targets) refused as a whole: ``problems`` are ``"line N: what is wrong"`` texts,
-    ``unmatched`` the names no source, campaign or channel has (to fix them in the file)."""
-
-    def __init__(self, problems: list[str], unmatched: list[str] | None = None, what: str = "spend") -> None:
-        self.problems = list(problems)
-        self.unmatched = list(unmatched or [])
-        n = len(self.problems)
-        if what == "targets":
-            head = ngettext("The targets were not saved: {count} problem", "The targets were not saved: {count} problems",
-                            n)
-        else:
-            head = ngettext("The spend was not saved: {count} problem", "The spend was not saved: {count} problems", n)
-        head = head.format(count=i18n.format_number(n))
-        ValueError.__init__(self, head + ". " + "; ".join(self.problems[:5]) + (" …" if len(self.problems) > 5 else ""))
-        self.title = head + "."
-        self.detail = "\n".join(self.problems)
 
 
 # --- reading files --------------------------------------------------------------------------------
@@ -219,7 +204,7 @@ def validate(rows: pd.DataFrame, targets: Targets, existing: pd.DataFrame | None
         clean.append({**checked, "line": line})
     out = pd.DataFrame(clean, columns=["start", "end", "level", "name", "amount", "source_id", "line"])
     problems += _overlaps(out, existing)
-    problems.sort(key=_line_of)
+    problems.sort(key=line_of)
     if problems:
         raise SpendError(problems, sorted(set(unmatched), key=str.casefold))
     out["source_id"] = out["source_id"].astype("Int64")
@@ -267,32 +252,6 @@ def _check_row(row: tuple, targets: Targets, unmatched: list[str]) -> tuple[dict
             "amount": amount, "source_id": target[1] if target else None}, errs
 
 
-def no_such_name(level: str, name: str) -> str:
-    """``no campaign is named 'X'`` (a whole sentence per level, in the language in effect)."""
-    texts = {"source": _("no source is named {name}"), "campaign": _("no campaign is named {name}"),
-             "channel": _("no channel is named {name}")}
-    return texts[level].format(name=repr(name)) if level in texts else f"no {level} is named {name!r}"
-
-
-def line_problem(line: int, errs: list[str]) -> str:
-    """``line 3: amount is empty; name is empty`` (in the language in effect)."""
-    return _("line {line}: {problems}").format(line=line, problems=("؛ " if i18n.is_rtl() else "; ").join(errs))
-
-
-def split_problem(problem: str) -> tuple[str, str]:
-    """``"line 3: no channel is named 'X'"`` → ``("3", "no channel is named 'X'")`` (the line words of
-    the language in effect, ``line_problem``); a problem of the whole file → ``("", problem)``."""
-    template = re.escape(_("line {line}: {problems}")).replace(r"\{line\}", r"(\d+)").replace(
-        r"\{problems\}", "(.*)")
-    found = re.fullmatch(template, problem, flags=re.S)
-    return (found.group(1), found.group(2)) if found else ("", problem)
-
-
-def _line_of(problem: str) -> int:
-    line, _text = split_problem(problem)
-    return int(line) if line else 0
-
-
 def _overlaps(rows: pd.DataFrame, existing: pd.DataFrame | None) -> list[str]:
     """``line N: overlaps line M ...`` for rows of the same level and name whose dates overlap."""
     problems = []
@@ -327,7 +286,7 @@ def _overlaps(rows: pd.DataFrame, existing: pd.DataFrame | None) -> list[str]:
                         "{level} {name} overlaps {other} (same {level}, dates {start} to {end} counted twice)").format(
                         level=level, name=repr(a[5]), other=b[4], start=max(a[2], b[2]).isoformat(),
                         end=min(a[3], b[3]).isoformat())]))
-    return sorted(set(problems), key=_line_of)
+    return sorted(set(problems), key=line_of)
 
 
 # --- cache ----------------------------------------------------------------------------------------
@@ -448,5 +407,6 @@ def _day_numbers(spend: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
             np.array([_day(d) for d in spend["end"]], dtype="int64"))
 
 
-__all__ = ["COLUMNS", "LEVELS", "SCHEMA", "SpendError", "Targets", "covered", "export_frame", "read_file",
-           "read_spend", "read_table_file", "shares", "summary", "validate", "write_spend"]
+__all__ = ["COLUMNS", "LEVELS", "LEVEL_WORDS", "SCHEMA", "SpendError", "Targets", "covered", "export_frame",
+           "line_problem", "no_such_name", "read_file", "read_spend", "read_table_file", "shares", "split_problem",
+           "summary", "validate", "write_spend"]

@@ -67,7 +67,7 @@ def validate(rows: pd.DataFrame, channels: list[str], first_line: int = 2) -> pd
     customers, cost_per_lead (floats, NaN = no target)]`` or raise ``spend.SpendError`` listing
     every problem with its line number (unknown channel, a month twice, negative or non-numeric
     values, a row without any target). ``channels``: the channel names the dashboard knows."""
-    from rasl_data.analytics.spend import SpendError, line_problem
+    from rasl_data.analytics.spend_problems import SpendError, line_problem
 
     problems, unmatched, clean = [], [], []
     need = ["month", "channel"]
@@ -104,7 +104,8 @@ def _check_row(row, known: dict[str, str], unmatched: list[str]) -> tuple:
     """One target row: ``(month or None, channel ('' = all) or None, {metric: value (NaN = none)},
     what is wrong)``; ``known`` maps normalised channel names to their names, an unknown channel
     is added to ``unmatched``."""
-    from rasl_data.analytics.spend import no_such_name, parse_amount
+    from rasl_data.analytics.spend import parse_amount
+    from rasl_data.analytics.spend_problems import no_such_name
 
     errs = []
     try:
