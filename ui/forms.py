@@ -25,19 +25,20 @@ import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 import streamlit as st
 
 from rasl_data.access import AccessDeniedError
 from rasl_data.errors import RaslError
+from rasl_data.i18n import N_, _
 from rasl_data.text import md_literal
 
-from . import context, widgets
+from . import context, locale, widgets
 
 WAIT_S = 120          # longest wait for another change of this session (RASL answers within ~90 s)
 REPEAT_WINDOW_S = 15  # the same submit again within this time is the second click of a double click
-BUSY_TEXT = "Another change is still being sent; wait until it finishes and try again."
+BUSY_TEXT = N_("Another change is still being sent; wait until it finishes and try again.")  # shown as _(BUSY_TEXT)
 _HOLDER_KEY = "_session_changes"
 _MSG_PREFIX = "_form_msg_"
 
@@ -129,6 +130,34 @@ def deliver(form: str) -> None:
         del holder.undelivered[form]
 
 
+def submit(form: str, change: Callable[[SessionChanges], Outcome | None], *, repeat_key: object = None,
+           clicked_at: float | None = None) -> None:
+    """Run the change of a form's callback the one way every form does.
+
+    Sets the session's language (``locale.ensure``: callbacks run before ``app.py``), forgets the
+    form's last message, then holds this session's change lock: when another change keeps it
+    past ``WAIT_S`` the form says so (``BUSY_TEXT``). With ``repeat_key``, a successful change of
+    the same form and key made moments ago (``recent``; ``clicked_at`` as there) is the second
+    click of a double click: its outcome is shown again and ``change`` is not called. Otherwise
+    ``change(changes)`` runs under the lock and returns the ``Outcome`` to record (``finish``), or
+    None when it has nothing to say. Read the session state ``change`` needs *before* calling
+    this (see the module's docstring).
+    """
+    locale.ensure()
+    clear(form)
+    with one_change_at_a_time() as changes:
+        if changes is None:
+            flash(form, "error", _(BUSY_TEXT))
+            return
+        done = recent(changes, form, repeat_key, clicked_at=clicked_at) if repeat_key is not None else None
+        if done:
+            finish(changes, Outcome(done.form, done.kind, done.text, state=done.state))
+            return
+        outcome = change(changes)
+        if outcome is not None:
+            finish(changes, outcome)
+
+
 # --- messages ----------------------------------------------------------------------------------
 
 
@@ -161,8 +190,8 @@ def show(form: str, *, keep: bool = False) -> None:
 def error_text(err: RaslError, action: str) -> str:
     """An API or role refusal in the marketer's terms (Markdown-safe)."""
     if isinstance(err, AccessDeniedError):
-        return (f"Not changed: {md_literal(err.title)} "
-                "What you typed is kept; an editor can make this change.")
+        return _("Not changed: {reason} What you typed is kept; an editor can make this change.").format(
+            reason=md_literal(err.title))
     return widgets.rasl_error_message(err, action)
 
 
@@ -170,13 +199,16 @@ def error_text(err: RaslError, action: str) -> str:
 
 
 def can_edit_note(what: str) -> bool:
-    """True when this session may change ``what``; else draw a short note saying why and return False."""
+    """True when this session may change ``what``; else draw a short note saying why and return False.
+
+    ``what`` is the English noun phrase (marked with ``N_`` by the caller), translated here.
+    """
     actor = context.actor()
     if actor.can_edit:
         return True
     if context.settings().read_only:
-        why = "this dashboard is read-only (`RASL_READ_ONLY=1`)"
+        text = _("Changing {what} is off: this dashboard is read-only (`RASL_READ_ONLY=1`).")
     else:
-        why = f"you are signed in as {md_literal(actor.email)}, a viewer; ask an editor"
-    st.info(f"Changing {what} is off: {why}.", icon=":material/lock:")
+        text = _("Changing {what} is off: you are signed in as {email}, a viewer; ask an editor.")
+    st.info(text.format(what=_(what), email=md_literal(actor.email)), icon=":material/lock:")
     return False

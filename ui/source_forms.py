@@ -25,16 +25,17 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from rasl_data import text
+from rasl_data import i18n, text
 from rasl_data.analytics import source_names
 from rasl_data.cache.store import CacheError
 from rasl_data.errors import RaslError, ValidationError
+from rasl_data.i18n import N_, _, ngettext
 from rasl_data.text import md_literal, md_name
 
 from . import context, data, forms, widgets
 
 CREATE, RENAME, DELETE = "create", "rename", "delete"
-FIELD_LABELS = {CREATE: {"name": "Source name"}, RENAME: {"name": "New name"}, DELETE: {}}
+FIELD_LABELS = {CREATE: {"name": N_("Source name")}, RENAME: {"name": N_("New name")}, DELETE: {}}
 _FORM = "src_"  # message keys of these forms: forms.flash("src_create", ...)
 
 
@@ -46,7 +47,7 @@ def field_error(form: str, field: str) -> None:
     """The last submit's messages about ``field``, drawn right under its input box."""
     msg = forms.message(_FORM + form)
     if msg and msg["kind"] == "error" and msg["fields"].get(field):
-        label = FIELD_LABELS[form].get(field, field)
+        label = _(FIELD_LABELS[form][field]) if field in FIELD_LABELS[form] else field
         st.error(f"**{label}**: {md_literal(' '.join(msg['fields'][field]))}", icon=":material/error:")
 
 
@@ -73,20 +74,19 @@ def _api_error(form: str, err: RaslError, action: str, state: dict | None = None
     if isinstance(err, ValidationError) and err.fields:
         # The field messages are shown under the box, against the field they concern.
         shown = set(FIELD_LABELS[form])
-        return forms.Outcome(_FORM + form, "error", "" if set(err.fields) <= shown else "RASL did not accept this:",
+        return forms.Outcome(_FORM + form, "error", "" if set(err.fields) <= shown else _("RASL did not accept this:"),
                              dict(err.fields), state or {})
     return forms.Outcome(_FORM + form, "error", forms.error_text(err, action), state=state or {})
 
 
-def _cache_failed(form: str, what: str, err: CacheError, state: dict | None = None) -> forms.Outcome:
-    return forms.Outcome(_FORM + form, "error",
-                         f"{what} in RASL but the cache could not be updated: {md_literal(err.title)} Run a sync.",
-                         state=state or {})
-
-
-def _repeat(changes: forms.SessionChanges, done: forms.Outcome) -> None:
-    """The second click of a double click: show the first click's outcome (and its values) again."""
-    forms.finish(changes, forms.Outcome(done.form, done.kind, done.text, state=done.state))
+def _cache_failed(form: str, err: CacheError, state: dict | None = None) -> forms.Outcome:
+    """The change was made in RASL but not written into the cache (a whole sentence per form)."""
+    text = {
+        CREATE: _("The source was created in RASL but the cache could not be updated: {reason} Run a sync."),
+        RENAME: _("Renamed in RASL but the cache could not be updated: {reason} Run a sync."),
+        DELETE: _("Deleted in RASL but the cache could not be updated: {reason} Run a sync."),
+    }[form]
+    return forms.Outcome(_FORM + form, "error", text.format(reason=md_literal(err.title)), state=state or {})
 
 
 # --- create -------------------------------------------------------------------------------
@@ -108,30 +108,22 @@ def create() -> None:
     """
     name = (st.session_state.get("src_create_name") or "").strip()
     ws, actor = context.workspace(), context.actor()
-    forms.clear(_FORM + CREATE)
-    with forms.one_change_at_a_time() as changes:
-        if changes is None:
-            _flash(CREATE, "error", forms.BUSY_TEXT)
-            return
-        done = forms.recent(changes, _FORM + CREATE, name) if name else None
-        if done:
-            _repeat(changes, done)
-            return
+
+    def change(changes: forms.SessionChanges) -> forms.Outcome:
         problem = source_names.check_source_name(name, _sources())
         if problem:
-            _flash(CREATE, "error", "", {"name": [problem]})
-            return
+            return forms.Outcome(_FORM + CREATE, "error", "", {"name": [problem]})
         try:
-            change = ws.create_source(name, actor=actor)
+            created = ws.create_source(name, actor=actor)
         except RaslError as err:
-            forms.finish(changes, _api_error(CREATE, err, "create sources"))
-            return
+            return _api_error(CREATE, err, _("create sources"))
         except CacheError as err:
-            forms.finish(changes, _cache_failed(CREATE, "The source was created", err))
-            return
-        forms.finish(changes, forms.Outcome(
-            _FORM + CREATE, "success", f"Source “{md_name(change.name)}” created.",
-            state={"src_create_name": "", "src_help_channel": "", "src_help_campaign": ""}, key=name))
+            return _cache_failed(CREATE, err)
+        return forms.Outcome(
+            _FORM + CREATE, "success", _("Source “{name}” created.").format(name=md_name(created.name)),
+            state={"src_create_name": "", "src_help_channel": "", "src_help_campaign": ""}, key=name)
+
+    forms.submit(_FORM + CREATE, change, repeat_key=name or None)
 
 
 # --- rename -------------------------------------------------------------------------------
@@ -143,42 +135,32 @@ def rename() -> None:
     name = (st.session_state.get("src_rename_name") or "").strip()
     picked_for_delete = st.session_state.get("src_delete_id")
     ws, actor = context.workspace(), context.actor()
-    forms.clear(_FORM + RENAME)
-    with forms.one_change_at_a_time() as changes:
-        if changes is None:
-            _flash(RENAME, "error", forms.BUSY_TEXT)
-            return
-        done = forms.recent(changes, _FORM + RENAME, (source_id, name)) if name else None
-        if done:
-            _repeat(changes, done)
-            return
+
+    def change(changes: forms.SessionChanges) -> forms.Outcome:
         sources = _sources()
         if source_id is None or int(source_id) not in set(sources["source_id"]):
-            _flash(RENAME, "error", "Choose the source to rename.")
-            return
+            return forms.Outcome(_FORM + RENAME, "error", _("Choose the source to rename."))
         current = sources.loc[sources["source_id"] == int(source_id), "source"].iloc[0]
         if name == current:
-            _flash(RENAME, "error", "That is already its name.")
-            return
+            return forms.Outcome(_FORM + RENAME, "error", _("That is already its name."))
         problem = source_names.check_source_name(name, sources, exclude_id=int(source_id))
         if problem:
-            _flash(RENAME, "error", "", {"name": [problem]})
-            return
+            return forms.Outcome(_FORM + RENAME, "error", "", {"name": [problem]})
         try:
-            change = ws.rename_source(int(source_id), name, actor=actor)
+            renamed = ws.rename_source(int(source_id), name, actor=actor)
         except RaslError as err:
-            forms.finish(changes, _api_error(RENAME, err, "rename sources"))
-            return
+            return _api_error(RENAME, err, _("rename sources"))
         except CacheError as err:
-            forms.finish(changes, _cache_failed(RENAME, "Renamed", err))
-            return
-        forms.finish(changes, forms.Outcome(
+            return _cache_failed(RENAME, err)
+        return forms.Outcome(
             _FORM + RENAME, "success",
-            f"Source renamed to “{md_name(change.name)}”. Its contacts and history stay with it.",
+            _("Source renamed to “{name}”. Its contacts and history stay with it.").format(name=md_name(renamed.name)),
             # Setting a choice again makes its box show the new name (it kept the old label).
             state={"src_rename_name": "", "src_rename_id": int(source_id),
                    **({"src_delete_id": int(source_id)} if picked_for_delete == source_id else {})},
-            key=(source_id, name)))
+            key=(source_id, name))
+
+    forms.submit(_FORM + RENAME, change, repeat_key=(source_id, name) if name else None)
 
 
 # --- delete -------------------------------------------------------------------------------
@@ -190,36 +172,26 @@ def delete() -> None:
     confirmed = bool(st.session_state.get("src_delete_ok"))
     picked_for_rename = st.session_state.get("src_rename_id")
     ws, actor = context.workspace(), context.actor()
-    forms.clear(_FORM + DELETE)
-    with forms.one_change_at_a_time() as changes:
-        if changes is None:
-            _flash(DELETE, "error", forms.BUSY_TEXT)
-            return
-        done = forms.recent(changes, _FORM + DELETE, source_id)
-        if done:
-            _repeat(changes, done)
-            return
+
+    def change(changes: forms.SessionChanges) -> forms.Outcome:
         if not confirmed:
-            _flash(DELETE, "error", "Tick the confirmation first.")
-            return
+            return forms.Outcome(_FORM + DELETE, "error", _("Tick the confirmation first."))
         sources = _sources()
         if source_id is None or int(source_id) not in set(sources["source_id"]):
-            _flash(DELETE, "error", "Choose the source to delete.")
-            return
+            return forms.Outcome(_FORM + DELETE, "error", _("Choose the source to delete."))
         untick = {"src_delete_ok": False}
         try:
-            change = ws.delete_source(int(source_id), actor=actor)
+            deleted = ws.delete_source(int(source_id), actor=actor)
         except RaslError as err:
-            forms.finish(changes, _api_error(DELETE, err, "delete sources", untick))
-            return
+            return _api_error(DELETE, err, _("delete sources"), untick)
         except CacheError as err:
-            forms.finish(changes, _cache_failed(DELETE, "Deleted", err, untick))
-            return
-        forms.finish(changes, forms.Outcome(_FORM + DELETE, "success", f"Source “{md_name(change.name)}” deleted.",
-                                            state={**untick, "src_delete_id": None,
-                                                   **({"src_rename_id": None} if picked_for_rename == source_id
-                                                      else {})},
-                                            key=source_id))
+            return _cache_failed(DELETE, err, untick)
+        return forms.Outcome(_FORM + DELETE, "success", _("Source “{name}” deleted.").format(name=md_name(deleted.name)),
+                             state={**untick, "src_delete_id": None,
+                                    **({"src_rename_id": None} if picked_for_rename == source_id else {})},
+                             key=source_id)
+
+    forms.submit(_FORM + DELETE, change, repeat_key=source_id)
 
 
 # --- drawing ------------------------------------------------------------------------------
@@ -230,13 +202,18 @@ def _keep_choice(key: str, ids: list[int], form: str) -> None:
     picked = st.session_state.get(key)
     if picked is not None and picked not in ids:
         st.session_state[key] = None
-        _flash(form, "warning", f"Source #{int(picked)} is no longer in RASL (deleted by someone else, or found "
-                                "deleted by a sync). Choose another one.")
+        _flash(form, "warning", _("Source #{id} is no longer in RASL (deleted by someone else, or found deleted by a "
+                                  "sync). Choose another one.").format(id=int(picked)))
 
 
 def _untick() -> None:
     """Callback: another source picked for deletion needs its own confirmation."""
     st.session_state["src_delete_ok"] = False
+
+
+def _contacts(n: int) -> str:
+    """``1 contact`` / ``12 contacts`` (Arabic: the plural form for ``n``)."""
+    return ngettext("{count} contact", "{count} contacts", n).format(count=i18n.format_number(n))
 
 
 def draw() -> None:
@@ -245,7 +222,7 @@ def draw() -> None:
     No button is ever disabled while a change is sent: Streamlit skips the callback of a widget
     it drew disabled, so a second click would be lost silently; ``ui.forms`` serialises them.
     """
-    if not forms.can_edit_note("sources (create, rename, delete)"):
+    if not forms.can_edit_note(N_("sources (create, rename, delete)")):
         return
     for form in (CREATE, RENAME, DELETE):
         forms.deliver(_FORM + form)  # an outcome whose run was stopped by a newer click
@@ -253,57 +230,58 @@ def draw() -> None:
     ids = [int(i) for i in sources["source_id"]]
     names = dict(zip(ids, sources["source"]))
     counts = dict(zip(ids, sources["contacts"].astype(int)))
-    tab_create, tab_rename, tab_delete = st.tabs(["Create", "Rename", "Delete"])
-
+    tab_create, tab_rename, tab_delete = st.tabs([_("Create"), _("Rename"), _("Delete")])
     with tab_create:
-        st.text_input("Source name", key="src_create_name", max_chars=None,
-                      placeholder="e.g. Instagram / Ramadan offer",
-                      help="Name it “Channel / Campaign” so the dashboard files it under the right channel "
-                           "and campaign.")
-        field_error(CREATE, "name")
-        with st.expander("Compose from a channel and a campaign"):
-            c1, c2 = st.columns(2)
-            c1.text_input("Channel", key="src_help_channel", placeholder="Instagram")
-            c2.text_input("Campaign", key="src_help_campaign", placeholder="Ramadan offer")
-            st.button("Use as source name", key="src_compose", on_click=compose_name)
-        st.button("Create source", key="src_create", type="primary", on_click=create)
-        show_messages(CREATE)
+        _draw_create()
+    for tab, form, draw_form in ((tab_rename, RENAME, _draw_rename), (tab_delete, DELETE, _draw_delete)):
+        with tab:
+            if not ids:
+                widgets.empty_state(_("No sources yet."))
+            else:
+                draw_form(ids, names, counts)
+            show_messages(form)
 
-    with tab_rename:
-        if not ids:
-            widgets.empty_state("No sources yet.")
-        else:
-            _keep_choice("src_rename_id", ids, RENAME)
-            picked = st.selectbox("Source to rename", ids, key="src_rename_id", index=None,
-                                  format_func=lambda i: f"{text.one_line(names[i])}  (#{i})",
-                                  placeholder="Choose a source")
-            st.text_input("New name", key="src_rename_name")
-            field_error(RENAME, "name")
-            if picked is not None:
-                n = counts.get(picked, 0)
-                st.caption(f"Carries {n:,} contact{'s' if n != 1 else ''}. They keep this source, and the charts "
-                           "keep one series under the new name.")
-            st.button("Rename source", key="src_rename", type="primary", on_click=rename)
-        show_messages(RENAME)
 
-    with tab_delete:
-        if not ids:
-            widgets.empty_state("No sources yet.")
-        else:
-            _keep_choice("src_delete_id", ids, DELETE)
-            picked = st.selectbox("Source to delete", ids, key="src_delete_id", index=None,
-                                  format_func=lambda i: f"{text.one_line(names[i])}  (#{i}, {counts[i]:,} contacts)",
-                                  placeholder="Choose a source", on_change=_untick)
-            if picked is not None:
-                n = counts.get(picked, 0)
-                if n:
-                    st.warning(f"“{md_name(names[picked])}” carries {n:,} contact{'s' if n != 1 else ''}. "
-                               "RASL refuses to delete a source in use: move them to another source in RASL first.",
-                               icon=":material/warning:")
-                st.checkbox(f"I understand that “{md_name(names[picked])}” will be deleted in RASL, not only "
-                            "here.",
-                            key="src_delete_ok")
-            confirmed = picked is not None and bool(st.session_state.get("src_delete_ok"))
-            st.button("Delete source", key="src_delete", type="primary", on_click=delete,
-                      disabled=not confirmed)
-        show_messages(DELETE)
+def _draw_create() -> None:
+    st.text_input(_("Source name"), key="src_create_name", max_chars=None,
+                  placeholder=_("e.g. Instagram / Ramadan offer"),
+                  help=_("Name it “Channel / Campaign” so the dashboard files it under the right channel and "
+                         "campaign."))
+    field_error(CREATE, "name")
+    with st.expander(_("Compose from a channel and a campaign")):
+        c1, c2 = st.columns(2)
+        c1.text_input(_("Channel"), key="src_help_channel", placeholder="Instagram")
+        c2.text_input(_("Campaign"), key="src_help_campaign", placeholder=_("Ramadan offer"))
+        st.button(_("Use as source name"), key="src_compose", on_click=compose_name)
+    st.button(_("Create source"), key="src_create", type="primary", on_click=create)
+    show_messages(CREATE)
+
+
+def _draw_rename(ids: list[int], names: dict[int, str], counts: dict[int, int]) -> None:
+    _keep_choice("src_rename_id", ids, RENAME)
+    picked = st.selectbox(_("Source to rename"), ids, key="src_rename_id", index=None,
+                          format_func=lambda i: f"{text.one_line(names[i])}  (#{i})",
+                          placeholder=_("Choose a source"))
+    st.text_input(_("New name"), key="src_rename_name")
+    field_error(RENAME, "name")
+    if picked is not None:
+        st.caption(_("Carries {contacts}. They keep this source, and the charts keep one series under the new "
+                     "name.").format(contacts=_contacts(counts.get(picked, 0))))
+    st.button(_("Rename source"), key="src_rename", type="primary", on_click=rename)
+
+
+def _draw_delete(ids: list[int], names: dict[int, str], counts: dict[int, int]) -> None:
+    _keep_choice("src_delete_id", ids, DELETE)
+    picked = st.selectbox(_("Source to delete"), ids, key="src_delete_id", index=None,
+                          format_func={i: f"{text.one_line(names[i])}  (#{i}, {_contacts(counts[i])})" for i in ids}.get,
+                          placeholder=_("Choose a source"), on_change=_untick)
+    if picked is not None:
+        n = counts.get(picked, 0)
+        if n:
+            st.warning(_("“{name}” carries {contacts}. RASL refuses to delete a source in use: move them to another "
+                         "source in RASL first.").format(name=md_name(names[picked]), contacts=_contacts(n)),
+                       icon=":material/warning:")
+        st.checkbox(_("I understand that “{name}” will be deleted in RASL, not only here.").format(
+            name=md_name(names[picked])), key="src_delete_ok")
+    confirmed = picked is not None and bool(st.session_state.get("src_delete_ok"))
+    st.button(_("Delete source"), key="src_delete", type="primary", on_click=delete, disabled=not confirmed)

@@ -8,9 +8,11 @@ from datetime import datetime, timezone
 import streamlit as st
 from streamlit.runtime.scriptrunner import RerunException, StopException
 
+from rasl_data import i18n
 from rasl_data.cache.store import CacheBusyError, CacheError
 from rasl_data.cache.sync import SyncProgress, SyncResult
 from rasl_data.cache.workspace import Workspace
+from rasl_data.i18n import N_, _
 from rasl_data.text import md_literal
 from ui.errors import show_error
 
@@ -19,22 +21,22 @@ from . import context, forms
 SYNC = "sync"  # the outcome key of syncs in ``ui.forms``
 
 PHASE_LABELS = {
-    "sources": "Reading sources…",
-    "statuses": "Reading statuses…",
-    "groups": "Reading groups…",
-    "reconcile": "Checking for deleted contacts…",
-    "saving": "Saving…",
-    "done": "Done",
+    "sources": N_("Reading sources…"),
+    "statuses": N_("Reading statuses…"),
+    "groups": N_("Reading groups…"),
+    "reconcile": N_("Checking for deleted contacts…"),
+    "saving": N_("Saving…"),
+    "done": N_("Done"),
 }
 
 
 def workspace_header(ws: Workspace) -> None:
     """“Demo workspace” banner, or the real workspace's base URL (never the token)."""
     if ws.settings.is_demo:
-        st.caption(":material/science: **Demo workspace**: sample data from the built-in RASL emulator. "
-                   "Set `RASL_API_TOKEN` to connect yours.")
+        st.caption(":material/science: " + _("**Demo workspace**: sample data from the built-in RASL emulator. "
+                                             "Set `RASL_API_TOKEN` to connect yours."))
     else:
-        st.caption(f"Workspace: `{ws.settings.base_url}`")
+        st.caption(_("Workspace: `{address}`").format(address=ws.settings.base_url))
 
 
 def freshness_colour(moment: datetime | None, now: datetime | None = None) -> str:
@@ -49,7 +51,8 @@ def _badge(where, ws: Workspace) -> None:
     try:
         moment = ws.freshness()
         text, colour = context.humanize_age(moment), freshness_colour(moment)
-        tip = f"Last successful sync: {moment:%Y-%m-%d %H:%M} UTC" if moment else "No successful sync yet"
+        tip = (_("Last successful sync: {moment} UTC").format(
+            moment=i18n.format_datetime(moment, "yyyy-MM-dd HH:mm")) if moment else _("No successful sync yet"))
     except CacheError as err:
         # st.badge escapes [ and ] itself; everything else must be escaped here.
         text = md_literal(err.title).replace("\\[", "[").replace("\\]", "]")
@@ -69,7 +72,7 @@ def freshness_badge(ws: Workspace, *, with_button: bool = True) -> None:
     cols = st.columns([3, 2], vertical_alignment="center")
     slot = cols[0].empty()
     _badge(slot, ws)
-    if cols[1].button("Sync now", key="sync_now", help="Fetch what changed in RASL since the last sync",
+    if cols[1].button(_("Sync now"), key="sync_now", help=_("Fetch what changed in RASL since the last sync"),
                       type="tertiary", icon=":material/refresh:"):
         run_sync(ws, "auto")
         _badge(slot, ws)
@@ -90,10 +93,12 @@ def _progress_callback(bar):
         if detached:
             return
         if p.phase == "contacts":
-            of = f" of {p.pages_total:,}" if p.pages_total else ""
-            label = f"Contacts: page {p.pages_done:,}{of} ({p.rows:,} rows)"
+            label = (_("Contacts: page {page} of {pages} ({rows} rows)") if p.pages_total
+                     else _("Contacts: page {page} ({rows} rows)")).format(
+                page=i18n.format_number(p.pages_done), pages=i18n.format_number(p.pages_total or 0),
+                rows=i18n.format_number(p.rows))
         else:
-            label = PHASE_LABELS.get(p.phase, p.message or p.phase)
+            label = _(PHASE_LABELS[p.phase]) if p.phase in PHASE_LABELS else (p.message or p.phase)
         if p.wait_seconds:
             label += f" · {p.message}"
         try:
@@ -119,11 +124,11 @@ def run_sync(ws: Workspace, mode: str) -> SyncResult | None:
     except CacheError:
         had_data = False
     clicked_at = time.monotonic()
-    bar = st.progress(0.0, text="Starting sync…")
+    bar = st.progress(0.0, text=_("Starting sync…"))
     with forms.one_change_at_a_time() as changes:
         if changes is None:
             bar.empty()
-            st.warning(forms.BUSY_TEXT, icon=":material/hourglass:")
+            st.warning(_(forms.BUSY_TEXT), icon=":material/hourglass:")
             return None
         done = forms.recent(changes, SYNC, mode, clicked_at=clicked_at)
         if done:
@@ -144,7 +149,7 @@ def run_sync(ws: Workspace, mode: str) -> SyncResult | None:
             changes.done = forms.Outcome(SYNC, "success", md_literal(result.summary()), key=mode)  # at: now
     bar.empty()
     if result.outcome != "success":
-        st.error(failure_text(result.error_title or result.error or "The sync failed.", had_data),
+        st.error(failure_text(result.error_title or result.error or _("The sync failed."), had_data),
                  icon=":material/cloud_off:")
         return result
     st.session_state["_last_sync_summary"] = result.summary()
@@ -159,10 +164,11 @@ def failure_text(title: str, had_data: bool) -> str:
     or, when nothing was ever loaded, what to fix before the next try."""
     text = md_literal(title)
     if had_data:
-        return f"{text}\n\nThe previous data is kept."
-    return (f"{text}\n\nNothing has been loaded yet. Check `RASL_API_TOKEN` and `RASL_BASE_URL` in "
-            "`.streamlit/secrets.toml` or the environment (the **Settings** page shows which are set and can "
-            "check the token's permissions), restart the dashboard, then press **Sync now**.")
+        return text + "\n\n" + _("The previous data is kept.")
+    return text + "\n\n" + _("Nothing has been loaded yet. Check `RASL_API_TOKEN` and `RASL_BASE_URL` in "
+                             "`.streamlit/secrets.toml` or the environment (the **Settings** page shows which are "
+                             "set and can check the token's permissions), restart the dashboard, then press "
+                             "**Sync now**.")
 
 
 def _wait_for_first_sync(ws: Workspace) -> None:
@@ -175,7 +181,7 @@ def _wait_for_first_sync(ws: Workspace) -> None:
     if not empty or not forms.session_changes().lock.locked():
         return
     note = st.empty()
-    note.info("**Still loading your contacts from RASL for the first time.** The pages appear when it is done.",
+    note.info(_("**Still loading your contacts from RASL for the first time.** The pages appear when it is done."),
               icon=":material/cloud_download:")
     with forms.one_change_at_a_time():
         pass
@@ -195,8 +201,8 @@ def first_sync_if_empty(ws: Workspace) -> None:
         return
     st.session_state["_first_sync_tried"] = True
     note = st.empty()
-    note.info("**Loading your contacts from RASL for the first time.** RASL allows 60 requests a minute "
-              "(100 contacts each), so a large workspace takes a few minutes; later syncs read only what "
-              "changed.", icon=":material/cloud_download:")
+    note.info(_("**Loading your contacts from RASL for the first time.** RASL allows 60 requests a minute "
+                "(100 contacts each), so a large workspace takes a few minutes; later syncs read only what "
+                "changed."), icon=":material/cloud_download:")
     run_sync(ws, "auto")
     note.empty()

@@ -12,16 +12,19 @@ from datetime import date
 
 import pandas as pd
 
+from rasl_data import i18n
 from rasl_data.analytics import performance, spend, targets
 from rasl_data.analytics.contacts_sql import Filters
+from rasl_data.i18n import N_, _
 
 TABLE_TITLES = {
-    "performance_by_channel": "Performance by channel: leads, customers, spend and costs (vs the previous week)",
-    "performance_by_campaign": "Performance by campaign (vs the previous week)",
-    "performance_by_source": "Performance by source (vs the previous week)",
-    "spend_in_week": "Spend entered for the week (each row's share of its days in the week)",
-    "target_pacing": "Monthly targets: the month so far, as of the week's last day",
+    "performance_by_channel": N_("Performance by channel: leads, customers, spend and costs (vs the previous week)"),
+    "performance_by_campaign": N_("Performance by campaign (vs the previous week)"),
+    "performance_by_source": N_("Performance by source (vs the previous week)"),
+    "spend_in_week": N_("Spend entered for the week (each row's share of its days in the week)"),
+    "target_pacing": N_("Monthly targets: the month so far, as of the week's last day"),
 }
+"""Table stem → its English title (marked for translation: show ``_(TABLE_TITLES[stem])``)."""
 
 
 def currency_of(db) -> str:
@@ -41,7 +44,7 @@ def money(x: float, currency: str = "") -> str:
     """``1,234.50 SAR``; ``–`` for NaN."""
     if x is None or pd.isna(x):
         return "–"
-    return f"{x:,.2f} {currency}".strip()
+    return f"{i18n.format_number(x, 2)} {currency}".strip()
 
 
 def week_tables(db, start: date, end: date, tz: str, week_start: str) -> dict[str, pd.DataFrame]:
@@ -74,13 +77,21 @@ def summary_lines(db, start: date, end: date, tz: str, week_start: str) -> list[
     t = performance.totals(db, Filters(start, end, tz, week_start), "previous")
     cur, prev = t["current"], t["previous"]
     if not pd.isna(cur["spend"]):
-        prev_cpl = "" if pd.isna(prev["cost_per_lead"]) else f" (previous week {money(prev['cost_per_lead'], currency)})"
-        lines.append(f"• Spend: {money(cur['spend'], currency)} · cost per lead {money(cur['cost_per_lead'], currency)}"
-                     f"{prev_cpl} · cost per customer {money(cur['cost_per_customer'], currency)} · "
-                     f"{cur['customers']:,} customers")
+        figures = {"spend": money(cur["spend"], currency), "cpl": money(cur["cost_per_lead"], currency),
+                   "cpc": money(cur["cost_per_customer"], currency),
+                   "customers": i18n.format_number(cur["customers"])}
+        if pd.isna(prev["cost_per_lead"]):
+            text = _("Spend: {spend} · cost per lead {cpl} · cost per customer {cpc} · {customers} customers")
+        else:
+            figures["previous_cpl"] = money(prev["cost_per_lead"], currency)
+            text = _("Spend: {spend} · cost per lead {cpl} (previous week {previous_cpl}) · cost per customer {cpc} · "
+                     "{customers} customers")
+        lines.append("• " + text.format(**figures))
     elif cur["customers"]:
-        lines.append(f"• Customers: {cur['customers']:,} of {cur['new_contacts']:,} new contacts "
-                     f"({cur['conversion_rate']:.0%}); no spend entered for the week")
+        lines.append("• " + _("Customers: {customers} of {new} new contacts ({rate}); no spend entered for the "
+                              "week").format(customers=i18n.format_number(cur["customers"]),
+                                             new=i18n.format_number(cur["new_contacts"]),
+                                             rate=i18n.format_percent(cur["conversion_rate"], 0)))
     target = targets.summary_line(db, tz, end, week_start, currency)
     if target:
         lines.append(target)

@@ -24,6 +24,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from rasl_data.cache import spend_schema
+from rasl_data.i18n import _
 
 # Settings (and so the lean sync command) parse RASL_CONVERSION: this module imports no pandas.
 # Matching status names against the cache uses ``attribution.normalise_name``, imported there.
@@ -62,10 +63,11 @@ class ConversionDefinition:
 
     @property
     def label(self) -> str:
-        """Plain words for captions: ``type is customer`` or ``status is Won or Paid``."""
+        """Plain words for captions: ``type is customer`` or ``status is Won or Paid`` (in the language
+        in effect, ``rasl_data.i18n``; status names as typed)."""
         if self.kind == "type":
-            return "type is customer"
-        return "status is " + " or ".join(self.values)
+            return _("type is customer")
+        return _("status is {statuses}").format(statuses=_(" or ").join(self.values))
 
 
 DEFAULT = ConversionDefinition()

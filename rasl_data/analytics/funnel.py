@@ -68,18 +68,44 @@ def funnel(db, filters: Filters, by: str | None = None, steps: tuple[int, ...] |
     attribution tables.
     """
     check_dimension(by, FUNNEL_DIMENSIONS)
-    order = status_order(db)
-    by_id = order.set_index("status_id")["status"]
+    order = _chosen_steps(db, steps)
+    raw = _attributed(db, filters, _step_counts(db, filters, list(order["status_id"])))
+    group = raw[by] if by else pd.Series(0, index=raw.index)
+    raw = raw.assign(_g=group)
+    acquired = raw[raw["kind"] == "acquired"].groupby("_g", sort=False)["n"].sum()
+    keys = [] if by is None else [by]
+    frames = []
+    for g in acquired.sort_values(ascending=False, kind="stable").index:
+        f = _one_funnel(raw[raw["_g"] == g], order, float(acquired[g]))
+        if keys:
+            f.insert(0, by, g)
+        frames.append(f[keys + COLUMNS])
+    steps_df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=keys + COLUMNS)
+    acq = acquired.sort_values(ascending=False, kind="stable").astype("int64")
+    acq = pd.DataFrame({**({by: list(acq.index)} if by else {}), "acquired": acq.to_numpy()})
+    if acq.empty and not by:
+        acq = pd.DataFrame({"acquired": [0]})
+    return Funnel(steps_df, acq, history_start(db))
+
+
+def _chosen_steps(db, steps: tuple[int, ...] | None) -> pd.DataFrame:
+    """``DataFrame[status_id, status, step]`` of the live statuses among ``steps`` (default:
+    ``default_steps``), in the order given."""
+    by_id = status_order(db).set_index("status_id")["status"]
     chosen = [int(s) for s in (default_steps(db) if steps is None else steps) if int(s) in by_id.index]
     order = pd.DataFrame({"status_id": pd.Series(chosen, dtype="int64"), "status": [by_id[s] for s in chosen]})
     order["step"] = range(1, len(order) + 1)
+    return order
+
+
+def _step_counts(db, filters: Filters, chosen: list[int]) -> pd.DataFrame:
+    """Per raw source id only (a few dozen rows back): contacts seen per status (``kind`` seen,
+    ``k`` the status id), contacts whose furthest step is ``k`` (furthest) and contacts acquired."""
     (in_range, params), = bucket_conditions(filters, [(filters.start, filters.end)])
     type_sql = ""
     if filters.types:
         type_sql = " AND list_contains(?::VARCHAR[], c.type)"
         params = params + [[str(t) for t in filters.types]]
-    # Per raw source id only (a few dozen rows back): contacts seen per status, contacts whose
-    # furthest step is k, and contacts acquired.
     sql = f"""WITH cohort AS (
     SELECT c.id, c.source_id AS raw_source_id, c.status_id FROM contacts c WHERE {in_range}{type_sql}
 ),
@@ -100,7 +126,12 @@ furthest AS (
 SELECT 'seen' AS kind, raw_source_id, status_id AS k, count(*) AS n FROM seen GROUP BY ALL
 UNION ALL SELECT 'furthest', raw_source_id, step, count(*) FROM furthest GROUP BY ALL
 UNION ALL SELECT 'acquired', raw_source_id, NULL, count(*) FROM cohort GROUP BY ALL"""
-    raw = db.query(sql, params + [chosen, chosen])
+    return db.query(sql, params + [chosen, chosen])
+
+
+def _attributed(db, filters: Filters, raw: pd.DataFrame) -> pd.DataFrame:
+    """``raw`` counts with their source and channel (Unattributed for a missing or deleted
+    source), keeping only the rows the dashboard filters select."""
     attr = attribution.source_attribution(db)
     keep, unattributed_ok = keep_flags(attr, filters)
     live = attr.assign(keep=keep).set_index("source_id")
@@ -112,33 +143,21 @@ UNION ALL SELECT 'acquired', raw_source_id, NULL, count(*) FROM cohort GROUP BY 
         source=[s if ok else UNATTRIBUTED for s, ok in zip(look["source"], known)],
         channel=[c if ok else UNATTRIBUTED for c, ok in zip(look["channel"], known)],
     )
-    raw = raw[raw["keep"]]
-    keys = [] if by is None else [by]
-    group = raw[by] if by else pd.Series(0, index=raw.index)
-    raw = raw.assign(_g=group)
-    acquired = raw[raw["kind"] == "acquired"].groupby("_g", sort=False)["n"].sum()
-    frames = []
-    for g in acquired.sort_values(ascending=False, kind="stable").index:
-        part = raw[raw["_g"] == g]
-        seen_n = part[part["kind"] == "seen"].groupby("k")["n"].sum()
-        far = part[part["kind"] == "furthest"].groupby("k")["n"].sum()
-        f = order.copy()
-        f["seen"] = [int(seen_n.get(s, 0)) for s in f["status_id"]]
-        f["reached"] = [int(far[far.index >= k].sum()) for k in f["step"]]
-        total = float(acquired[g])
-        f["share_of_acquired"] = f["reached"] / total if total else float("nan")
-        prev = f["reached"].shift(1).astype("float64")
-        f["share_of_previous"] = (f["reached"] / prev).where(prev > 0)
-        f["drop_off"] = 1 - f["share_of_previous"]
-        if keys:
-            f.insert(0, by, g)
-        frames.append(f[keys + COLUMNS])
-    steps_df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=keys + COLUMNS)
-    acq = acquired.sort_values(ascending=False, kind="stable").astype("int64")
-    acq = pd.DataFrame({**({by: list(acq.index)} if by else {}), "acquired": acq.to_numpy()})
-    if acq.empty and not by:
-        acq = pd.DataFrame({"acquired": [0]})
-    return Funnel(steps_df, acq, history_start(db))
+    return raw[raw["keep"]]
+
+
+def _one_funnel(part: pd.DataFrame, order: pd.DataFrame, acquired: float) -> pd.DataFrame:
+    """``COLUMNS`` of one funnel from its counts (``_step_counts`` rows of one group)."""
+    seen_n = part[part["kind"] == "seen"].groupby("k")["n"].sum()
+    far = part[part["kind"] == "furthest"].groupby("k")["n"].sum()
+    f = order.copy()
+    f["seen"] = [int(seen_n.get(s, 0)) for s in f["status_id"]]
+    f["reached"] = [int(far[far.index >= k].sum()) for k in f["step"]]
+    f["share_of_acquired"] = f["reached"] / acquired if acquired else float("nan")
+    prev = f["reached"].shift(1).astype("float64")
+    f["share_of_previous"] = (f["reached"] / prev).where(prev > 0)
+    f["drop_off"] = 1 - f["share_of_previous"]
+    return f
 
 
 def default_steps(db) -> tuple[int, ...]:

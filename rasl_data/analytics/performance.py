@@ -31,10 +31,14 @@ from rasl_data.analytics import conversion_definition as cdef
 from rasl_data.analytics import spend as spend_mod
 from rasl_data.analytics.attribution import NO_CAMPAIGN, UNATTRIBUTED, normalise_name
 from rasl_data.analytics.contacts_sql import Filters, bucket_conditions, check_dimension, keep_flags
+from rasl_data.i18n import N_, _
 
 PERFORMANCE_DIMENSIONS = ("source", "campaign", "channel")
 METRICS = ["new_contacts", "customers", "conversion_rate", "spend", "cost_per_lead", "cost_per_customer"]
-SPEND_LINE = {"campaign": "campaign spend", "channel": "channel spend", "source": "source no longer in RASL"}
+SPEND_LINE = {"campaign": N_("{name} (campaign spend)"), "channel": N_("{name} (channel spend)"),
+              "source": N_("{name} (source no longer in RASL)")}
+"""The name of a spend line a view cannot split (``_("...").format(name=...)``, in the language in
+effect: a line's name, never its key)."""
 
 
 def lead_counts(db, filters: Filters, ranges: list[tuple[date, date]],
@@ -47,9 +51,9 @@ def lead_counts(db, filters: Filters, ranges: list[tuple[date, date]],
     """
     tests = bucket_conditions(filters, ranges)
     cust = cdef.customer_sql(db, definition)
-    bucket = "CASE " + " ".join(f"WHEN {sql} THEN {i}" for i, (sql, _) in enumerate(tests)) + " END"
-    where = " OR ".join(sql for sql, _ in tests)
-    params = [x for _, p in tests for x in p] * 2
+    bucket = "CASE " + " ".join(f"WHEN {sql} THEN {i}" for i, (sql, _params) in enumerate(tests)) + " END"
+    where = " OR ".join(sql for sql, _params in tests)
+    params = [x for _sql, p in tests for x in p] * 2
     type_sql = ""
     if filters.types:
         type_sql = " AND list_contains(?::VARCHAR[], c.type)"
@@ -95,7 +99,7 @@ def spend_lines(spend: pd.DataFrame, attr: pd.DataFrame, filters: Filters, by: s
     """Each spend row with the view's line it lands on: ``spend`` + [key, line_name,
     line_source_id], rows the dashboard's filters leave out dropped (see module docstring for the
     roll-up). Decided once per distinct (level, name, source id), a few dozen, not per row."""
-    keep, _ = keep_flags(attr, filters)
+    keep, _unattributed_ok = keep_flags(attr, filters)
     live = attr.assign(keep=keep)
     by_id = {int(i): r for i, r in zip(live["source_id"], live.to_dict("records"))}
     campaign_channels: dict[str, set[str]] = {}
@@ -117,7 +121,7 @@ def spend_lines(spend: pd.DataFrame, attr: pd.DataFrame, filters: Filters, by: s
                 if by == "source":
                     return f"s:{sid}", row["source"], sid, bool(row["keep"])
                 return "n:" + normalise_name(row[by]), row[by], None, bool(row["keep"])
-            return (f"x:source:{normalise_name(name)}", f"{name} ({SPEND_LINE['source']})", None,
+            return (f"x:source:{normalise_name(name)}", _(SPEND_LINE["source"]).format(name=name), None,
                     not any_dim_filter)
         nk = normalise_name(name)
         if level == "campaign":
@@ -129,11 +133,11 @@ def spend_lines(spend: pd.DataFrame, attr: pd.DataFrame, filters: Filters, by: s
             if by == "channel" and len(channels) == 1:
                 ch = next(iter(channels))
                 return "n:" + normalise_name(ch), ch, None, ok
-            return f"x:campaign:{nk}", f"{campaign_names.get(nk, name)} ({SPEND_LINE['campaign']})", None, ok
+            return f"x:campaign:{nk}", _(SPEND_LINE["campaign"]).format(name=campaign_names.get(nk, name)), None, ok
         ok = not filters.source_ids and not filters.campaigns and (not want_ch or nk in want_ch)
         if by == "channel" and nk in channel_names:
             return "n:" + nk, channel_names[nk], None, ok
-        return f"x:channel:{nk}", f"{channel_names.get(nk, name)} ({SPEND_LINE['channel']})", None, ok
+        return f"x:channel:{nk}", _(SPEND_LINE["channel"]).format(name=channel_names.get(nk, name)), None, ok
 
     cols = ["key", "line_name", "line_source_id", "_ok"]
     if not len(spend):
@@ -183,23 +187,8 @@ def performance(db, filters: Filters, by: str = "source", compare: str | None = 
         ranges.append(other)
     attr = attribution.source_attribution(db)
     counts = _contact_lines(lead_counts(db, filters, ranges, definition), attr, filters, by)
-    saved = spend_mod.read_spend(db)
-    if len(saved):  # only rows that touch one of the ranges
-        touching = np.zeros(len(saved), dtype=bool)
-        for start, end in ranges:
-            touching |= spend_mod.covered(saved, start, end).to_numpy()
-        saved = saved[touching]
-    lines = spend_lines(saved, attr, filters, by)
-    # One frame of contact counts and spend shares per (line, range bucket), summed in one groupby.
-    pieces = [counts.assign(money=0.0, has_spend=0)]
-    for bucket, (start, end) in enumerate(ranges):
-        if len(lines):
-            part = lines[spend_mod.covered(lines, start, end).to_numpy()]
-            pieces.append(pd.DataFrame({
-                "bucket": bucket, "key": part["key"].to_numpy(), "name": part["line_name"].to_numpy(),
-                "source_id": part["line_source_id"].to_numpy(), "n": 0, "customers": 0,
-                "money": spend_mod.shares(part, start, end).to_numpy(), "has_spend": 1}))
-    both = pd.concat([p for p in pieces if len(p)], ignore_index=True) if any(len(p) for p in pieces) else pieces[0]
+    lines = spend_lines(_spend_touching(db, ranges), attr, filters, by)
+    both = _pieces(counts, lines, ranges)
     first = both.drop_duplicates("key").set_index("key")
     sums = both.groupby(["key", "bucket"], sort=False)[["n", "customers", "money", "has_spend"]].sum()
     out = pd.DataFrame(index=pd.Index(list(first.index), name="key"))
@@ -208,21 +197,7 @@ def performance(db, filters: Filters, by: str = "source", compare: str | None = 
         out["source_id"] = first["source_id"].astype("Int64")
     out[by] = first["name"].astype(object)
     for bucket in range(len(ranges)):
-        prefix = "" if bucket == 0 else "previous_"
-        if bucket in set(sums.index.get_level_values("bucket")):
-            part = sums.xs(bucket, level="bucket").reindex(out.index)
-        else:  # nothing at all in this range
-            part = pd.DataFrame(0, index=out.index, columns=["n", "customers", "money", "has_spend"])
-        n = part["n"].fillna(0).astype("int64")
-        cu = part["customers"].fillna(0).astype("int64")
-        money = part["money"].astype("float64").where(part["has_spend"].fillna(0) > 0)
-        m = _metrics(n, cu, money)
-        out[prefix + "new_contacts"] = n
-        out[prefix + "customers"] = cu
-        out[prefix + "conversion_rate"] = m["conversion_rate"]
-        out[prefix + "spend"] = money
-        out[prefix + "cost_per_lead"] = m["cost_per_lead"]
-        out[prefix + "cost_per_customer"] = m["cost_per_customer"]
+        _add_metrics(out, sums, bucket, "" if bucket == 0 else "previous_")
     out = out.reset_index(drop=True)
     out = out.sort_values(["new_contacts", by], ascending=[False, True], kind="stable",
                           key=lambda s: s.str.casefold() if s.dtype == object or str(s.dtype) == "str" else s)
@@ -230,6 +205,48 @@ def performance(db, filters: Filters, by: str = "source", compare: str | None = 
     out.attrs["conversion"] = definition.text
     cols = id_cols + [by] + METRICS + ([f"previous_{m}" for m in METRICS] if other else [])
     return out[cols]
+
+
+def _spend_touching(db, ranges: list[tuple]) -> pd.DataFrame:
+    """Saved spend (``spend.read_spend``): only the rows that touch one of ``ranges``."""
+    saved = spend_mod.read_spend(db)
+    if len(saved):
+        touching = np.zeros(len(saved), dtype=bool)
+        for start, end in ranges:
+            touching |= spend_mod.covered(saved, start, end).to_numpy()
+        saved = saved[touching]
+    return saved
+
+
+def _pieces(counts: pd.DataFrame, lines: pd.DataFrame, ranges: list[tuple]) -> pd.DataFrame:
+    """One frame of contact counts and spend shares per (line, range bucket), to sum in one groupby."""
+    pieces = [counts.assign(money=0.0, has_spend=0)]
+    for bucket, (start, end) in enumerate(ranges):
+        if len(lines):
+            part = lines[spend_mod.covered(lines, start, end).to_numpy()]
+            pieces.append(pd.DataFrame({
+                "bucket": bucket, "key": part["key"].to_numpy(), "name": part["line_name"].to_numpy(),
+                "source_id": part["line_source_id"].to_numpy(), "n": 0, "customers": 0,
+                "money": spend_mod.shares(part, start, end).to_numpy(), "has_spend": 1}))
+    return pd.concat([p for p in pieces if len(p)], ignore_index=True) if any(len(p) for p in pieces) else pieces[0]
+
+
+def _add_metrics(out: pd.DataFrame, sums: pd.DataFrame, bucket: int, prefix: str) -> None:
+    """Add the six metrics of range ``bucket`` to ``out`` (per line key), named ``prefix + metric``."""
+    if bucket in set(sums.index.get_level_values("bucket")):
+        part = sums.xs(bucket, level="bucket").reindex(out.index)
+    else:  # nothing at all in this range
+        part = pd.DataFrame(0, index=out.index, columns=["n", "customers", "money", "has_spend"])
+    n = part["n"].fillna(0).astype("int64")
+    cu = part["customers"].fillna(0).astype("int64")
+    money = part["money"].astype("float64").where(part["has_spend"].fillna(0) > 0)
+    m = _metrics(n, cu, money)
+    out[prefix + "new_contacts"] = n
+    out[prefix + "customers"] = cu
+    out[prefix + "conversion_rate"] = m["conversion_rate"]
+    out[prefix + "spend"] = money
+    out[prefix + "cost_per_lead"] = m["cost_per_lead"]
+    out[prefix + "cost_per_customer"] = m["cost_per_customer"]
 
 
 def totals(db, filters: Filters, compare: str | None = None,

@@ -31,29 +31,25 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from rasl_data import i18n
 from rasl_data.analytics import periods
 from rasl_data.analytics.attribution import NO_CAMPAIGN, normalise_name, tidy_name
+from rasl_data.analytics.spend_problems import (  # the refusal and its problem texts
+    LEVEL_WORDS,
+    SpendError,
+    line_of,
+    line_problem,
+    no_such_name,
+    split_problem,
+)
 from rasl_data.cache import spend_schema
-from rasl_data.errors import DashboardError
+from rasl_data.i18n import _
 
 SCHEMA = spend_schema.SPEND
 
 LEVELS = ("source", "campaign", "channel")
 COLUMNS = ["start", "end", "level", "name", "amount"]
 MAX_ROWS = 100_000
-
-
-class SpendError(DashboardError, ValueError):
-    """Spend (or targets) refused as a whole: ``problems`` are ``"line N: what is wrong"`` texts,
-    ``unmatched`` the names no source, campaign or channel has (to fix them in the file)."""
-
-    def __init__(self, problems: list[str], unmatched: list[str] | None = None, what: str = "spend") -> None:
-        self.problems = list(problems)
-        self.unmatched = list(unmatched or [])
-        head = f"The {what} was not saved: {len(self.problems)} problem{'s' if len(self.problems) != 1 else ''}"
-        ValueError.__init__(self, head + ". " + "; ".join(self.problems[:5]) + (" …" if len(self.problems) > 5 else ""))
-        self.title = head + "."
-        self.detail = "\n".join(self.problems)
 
 
 # --- reading files --------------------------------------------------------------------------------
@@ -75,9 +71,10 @@ def read_table_file(data: bytes, file_name: str) -> pd.DataFrame:
             sep = ";" if first.count(";") > first.count(",") else ","
             df = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, sep=sep)
     except UnicodeDecodeError:
-        raise SpendError(["the file is not UTF-8 text: save it as CSV UTF-8 or as .xlsx"]) from None
+        raise SpendError([_("the file is not UTF-8 text: save it as CSV UTF-8 or as .xlsx")]) from None
     except Exception as err:  # pandas/openpyxl raise many kinds for a damaged file
-        raise SpendError([f"the file cannot be read as {'XLSX' if name.endswith('.xlsx') else 'CSV'}: {err}"]) from None
+        raise SpendError([_("the file cannot be read as {kind}: {error}").format(
+            kind="XLSX" if name.endswith(".xlsx") else "CSV", error=err)]) from None
     df.columns = [str(c).strip().lower().lstrip("\ufeff") for c in df.columns]
     return df
 
@@ -88,7 +85,7 @@ def read_file(path: Path | str) -> pd.DataFrame:
     try:
         data = path.read_bytes()
     except OSError as err:
-        raise SpendError([f"cannot read {path}: {err.strerror or err}"]) from None
+        raise SpendError([_("cannot read {path}: {error}").format(path=path, error=err.strerror or err)]) from None
     return read_table_file(data, path.name)
 
 
@@ -112,23 +109,25 @@ def parse_date_cell(value, what: str) -> date:
 def parse_amount(value) -> float:
     """A plain number (``1200``, ``1200.50``, Arabic-Indic digits allowed); ``ValueError`` else."""
     if isinstance(value, bool):
-        raise ValueError("is not a number")
+        raise ValueError(_("is not a number"))
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         x = float(value)
     else:
         text = tidy_name("" if value is None else str(value)).replace("\u066b", ".")
         if not text:
-            raise ValueError("is empty")
+            raise ValueError(_("is empty"))
         if "," in text or "\u066c" in text:
-            raise ValueError(f"{text!r} is not a plain number: write 1200.50, without thousands separators")
+            raise ValueError(_("{text} is not a plain number: write 1200.50, without thousands separators").format(
+                text=repr(text)))
         try:
             x = float(text)
         except ValueError:
-            raise ValueError(f"{text!r} is not a number (no currency signs: just 1200.50)") from None
+            raise ValueError(_("{text} is not a number (no currency signs: just 1200.50)").format(
+                text=repr(text))) from None
     if math.isnan(x) or math.isinf(x):
-        raise ValueError("is not a finite number")
+        raise ValueError(_("is not a finite number"))
     if x < 0:
-        raise ValueError(f"{x:g} is negative")
+        raise ValueError(_("{value} is negative").format(value=f"{x:g}"))
     return x
 
 
@@ -166,10 +165,11 @@ class Targets:
             if len(exact) == 1:
                 return exact[0], None
             shown = ", ".join(f"{n!r} (#{i})" for n, i in several)
-            return None, (f"{name!r} matches {len(several)} {level}s ({shown}); "
-                          "write it exactly as the dashboard shows it")
+            # Only sources can share a name (channels and campaigns are grouped by name).
+            return None, _("{name} matches {count} sources ({shown}); write it exactly as the dashboard shows "
+                           "it").format(name=repr(name), count=len(several), shown=shown)
         target = self.by_level.get(level, {}).get(key)
-        return (target, None) if target else (None, f"no {level} is named {name!r}")
+        return (target, None) if target else (None, no_such_name(level, name))
 
 
 def validate(rows: pd.DataFrame, targets: Targets, existing: pd.DataFrame | None = None,
@@ -186,54 +186,25 @@ def validate(rows: pd.DataFrame, targets: Targets, existing: pd.DataFrame | None
     unmatched: list[str] = []
     missing = [c for c in COLUMNS if c not in rows.columns]
     if missing:
-        raise SpendError([f"the file needs the columns {', '.join(COLUMNS)} (missing: {', '.join(missing)})"])
+        raise SpendError([_("the file needs the columns {columns} (missing: {missing})").format(
+            columns=", ".join(COLUMNS), missing=", ".join(missing))])
     if len(rows) > MAX_ROWS:
-        raise SpendError([f"{len(rows):,} rows is more than the {MAX_ROWS:,} a file may hold"])
+        raise SpendError([_("{count} rows is more than the {limit} a file may hold").format(
+            count=i18n.format_number(len(rows)), limit=i18n.format_number(MAX_ROWS))])
     clean = []
     for i, row in enumerate(rows[COLUMNS].itertuples(index=False)):
         line = first_line + i
-        start_v, end_v, level_v, name_v, amount_v = row
         if all(v is None or (isinstance(v, float) and math.isnan(v)) or str(v).strip() == ""
                for v in row):
             continue  # a blank line (a table's new empty row)
-        errs = []
-        try:
-            start = parse_date_cell(start_v, "start")
-        except ValueError as err:
-            errs.append(f"start: {str(err).rstrip('.')}")
-            start = None
-        try:
-            end = parse_date_cell(end_v, "end")
-        except ValueError as err:
-            errs.append(f"end: {str(err).rstrip('.')}")
-            end = None
-        if start and end and end < start:
-            errs.append(f"end {end.isoformat()} is before start {start.isoformat()}")
-        level = normalise_name(level_v)
-        if level not in LEVELS:
-            errs.append(f"level {tidy_name(str(level_v or ''))!r} must be source, campaign or channel")
-        name = tidy_name("" if name_v is None else str(name_v))
-        target = None
-        if not name:
-            errs.append("name is empty")
-        elif level in LEVELS:
-            target, why = targets.match(level, name)
-            if target is None:
-                errs.append(why)
-                unmatched.append(f"{level}: {name}")
-        try:
-            amount = parse_amount(amount_v)
-        except ValueError as err:
-            errs.append(f"amount {err}")
-            amount = None
+        checked, errs = _check_row(row, targets, unmatched)
         if errs:
-            problems.append(f"line {line}: " + "; ".join(errs))
+            problems.append(line_problem(line, errs))
             continue
-        clean.append({"start": start, "end": end, "level": level, "name": target[0] if target else name,
-                      "amount": amount, "source_id": target[1] if target else None, "line": line})
+        clean.append({**checked, "line": line})
     out = pd.DataFrame(clean, columns=["start", "end", "level", "name", "amount", "source_id", "line"])
     problems += _overlaps(out, existing)
-    problems.sort(key=_line_of)
+    problems.sort(key=line_of)
     if problems:
         raise SpendError(problems, sorted(set(unmatched), key=str.casefold))
     out["source_id"] = out["source_id"].astype("Int64")
@@ -241,9 +212,44 @@ def validate(rows: pd.DataFrame, targets: Targets, existing: pd.DataFrame | None
     return out.reset_index(drop=True)
 
 
-def _line_of(problem: str) -> int:
-    head = problem.split(":", 1)[0].split()
-    return int(head[1]) if len(head) == 2 and head[0] == "line" and head[1].isdigit() else 0
+def _check_row(row: tuple, targets: Targets, unmatched: list[str]) -> tuple[dict, list[str]]:
+    """One spend row ``(start, end, level, name, amount)``: its clean values (``validate``'s
+    columns but the line) and what is wrong with it; a name no source, campaign or channel has
+    is added to ``unmatched``."""
+    start_v, end_v, level_v, name_v, amount_v = row
+    errs = []
+    try:
+        start = parse_date_cell(start_v, "start")
+    except ValueError as err:
+        errs.append(_("start: {problem}").format(problem=str(err).rstrip(".")))
+        start = None
+    try:
+        end = parse_date_cell(end_v, "end")
+    except ValueError as err:
+        errs.append(_("end: {problem}").format(problem=str(err).rstrip(".")))
+        end = None
+    if start and end and end < start:
+        errs.append(_("end {end} is before start {start}").format(end=end.isoformat(), start=start.isoformat()))
+    level = normalise_name(level_v)
+    if level not in LEVELS:
+        errs.append(_("level {level} must be source, campaign or channel").format(
+            level=repr(tidy_name(str(level_v or "")))))
+    name = tidy_name("" if name_v is None else str(name_v))
+    target = None
+    if not name:
+        errs.append(_("name is empty"))
+    elif level in LEVELS:
+        target, why = targets.match(level, name)
+        if target is None:
+            errs.append(why)
+            unmatched.append(f"{level}: {name}")
+    try:
+        amount = parse_amount(amount_v)
+    except ValueError as err:
+        errs.append(_("amount {problem}").format(problem=err))
+        amount = None
+    return {"start": start, "end": end, "level": level, "name": target[0] if target else name,
+            "amount": amount, "source_id": target[1] if target else None}, errs
 
 
 def _overlaps(rows: pd.DataFrame, existing: pd.DataFrame | None) -> list[str]:
@@ -253,13 +259,15 @@ def _overlaps(rows: pd.DataFrame, existing: pd.DataFrame | None) -> list[str]:
         # A source is its id (two sources may share a name up to case); other levels their name.
         return f"#{int(sid)}" if level == "source" and sid is not None and not pd.isna(sid) else normalise_name(name)
 
-    items = [(normalise_name(r.level), target(r.level, r.name, r.source_id), r.start, r.end, f"line {r.line}", r.name)
-             for r in rows.itertuples()]
+    # (level, target, start, end, label, name, line or None for saved spend)
+    items = [(normalise_name(r.level), target(r.level, r.name, r.source_id), r.start, r.end,
+              _("line {line}").format(line=r.line), r.name, r.line) for r in rows.itertuples()]
     saved = []
     if existing is not None and len(existing):
         sids = existing["source_id"] if "source_id" in existing.columns else [None] * len(existing)
         saved = [(normalise_name(lv), target(lv, nm, sid), pd.Timestamp(s).date(), pd.Timestamp(e).date(),
-                  f"saved spend {pd.Timestamp(s).date().isoformat()} to {pd.Timestamp(e).date().isoformat()}", nm)
+                  _("saved spend {start} to {end}").format(start=pd.Timestamp(s).date().isoformat(),
+                                                          end=pd.Timestamp(e).date().isoformat()), nm, None)
                  for lv, nm, s, e, sid in zip(existing["level"], existing["name"], existing["start"], existing["end"],
                                               sids)]
     by_key: dict[tuple[str, str], list] = {}
@@ -271,11 +279,14 @@ def _overlaps(rows: pd.DataFrame, existing: pd.DataFrame | None) -> list[str]:
             prev_end = max(g[3] for g in group[:j])
             if group[j][2] <= prev_end:
                 other = next(g for g in group[:j] if g[3] >= group[j][2])
-                a, b = sorted([other, group[j]], key=lambda t: (not t[4].startswith("line"), t[4]))
-                if a[4].startswith("line"):
-                    problems.append(f"{a[4]}: {a[0]} {a[5]!r} overlaps {b[4]} (same {a[0]}, dates "
-                                    f"{max(a[2], b[2]).isoformat()} to {min(a[3], b[3]).isoformat()} counted twice)")
-    return sorted(set(problems), key=_line_of)
+                a, b = sorted([other, group[j]], key=lambda t: (t[6] is None, t[4]))
+                if a[6] is not None:
+                    level = _(LEVEL_WORDS[a[0]]) if a[0] in LEVEL_WORDS else a[0]
+                    problems.append(line_problem(a[6], [_(
+                        "{level} {name} overlaps {other} (same {level}, dates {start} to {end} counted twice)").format(
+                        level=level, name=repr(a[5]), other=b[4], start=max(a[2], b[2]).isoformat(),
+                        end=min(a[3], b[3]).isoformat())]))
+    return sorted(set(problems), key=line_of)
 
 
 # --- cache ----------------------------------------------------------------------------------------
@@ -396,5 +407,6 @@ def _day_numbers(spend: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
             np.array([_day(d) for d in spend["end"]], dtype="int64"))
 
 
-__all__ = ["COLUMNS", "LEVELS", "SCHEMA", "SpendError", "Targets", "covered", "export_frame", "read_file",
-           "read_spend", "read_table_file", "shares", "summary", "validate", "write_spend"]
+__all__ = ["COLUMNS", "LEVELS", "LEVEL_WORDS", "SCHEMA", "SpendError", "Targets", "covered", "export_frame",
+           "line_problem", "no_such_name", "read_file", "read_spend", "read_table_file", "shares", "split_problem",
+           "summary", "validate", "write_spend"]

@@ -23,16 +23,23 @@ from datetime import date, timedelta
 
 import pandas as pd
 
+from rasl_data import i18n
 from rasl_data.analytics import periods
 from rasl_data.analytics.attribution import normalise_name, tidy_name
 from rasl_data.cache import spend_schema
+from rasl_data.i18n import N_, _
 
 SCHEMA = spend_schema.TARGETS
 
 COLUMNS = ["month", "channel", "new_contacts", "customers", "cost_per_lead"]
 TARGET_METRICS = ("new_contacts", "customers", "cost_per_lead")
 METRIC_WORDS = {"new_contacts": "new contacts", "customers": "customers", "cost_per_lead": "cost per lead"}
-ALL_CHANNELS = "All channels"
+METRIC_LABELS = {"new_contacts": N_("New contacts"), "customers": N_("Customers"), "cost_per_lead": N_("Cost per lead")}
+"""Target metric → its label (marked for translation; show ``_(METRIC_LABELS[metric])``)."""
+ALL_CHANNELS = N_("All channels")  # a value (the whole workspace's row), shown as _(ALL_CHANNELS)
+STATUS_WORDS = {"on track": N_("on track"), "behind": N_("behind"), "above target": N_("above target"),
+                "no data": N_("no data")}
+"""Pacing status (a key of ``pacing``'s ``status`` column) → its words (shown as ``_(...)``)."""
 PACING_COLUMNS = ["channel", "metric", "target", "actual", "share_of_target", "share_of_month", "status"]
 
 
@@ -45,7 +52,7 @@ def parse_month(value, what: str = "month") -> date:
         try:
             return periods.parse_date(text + "-01", what)
         except ValueError:
-            raise ValueError(f"{text!r} is not a month in the form YYYY-MM") from None
+            raise ValueError(_("{text} is not a month in the form YYYY-MM").format(text=repr(text))) from None
     d = parse_date_cell(value if not isinstance(value, str) else text, what)
     return d.replace(day=1)
 
@@ -60,62 +67,73 @@ def validate(rows: pd.DataFrame, channels: list[str], first_line: int = 2) -> pd
     customers, cost_per_lead (floats, NaN = no target)]`` or raise ``spend.SpendError`` listing
     every problem with its line number (unknown channel, a month twice, negative or non-numeric
     values, a row without any target). ``channels``: the channel names the dashboard knows."""
-    from rasl_data.analytics.spend import SpendError, parse_amount
+    from rasl_data.analytics.spend_problems import SpendError, line_problem
 
     problems, unmatched, clean = [], [], []
     need = ["month", "channel"]
     missing = [c for c in need if c not in rows.columns]
     if missing or not any(m in rows.columns for m in TARGET_METRICS):
-        raise SpendError([f"the file needs the columns month, channel and at least one of "
-                          f"{', '.join(TARGET_METRICS)}"], what="targets")
+        raise SpendError([_("the file needs the columns month, channel and at least one of {metrics}").format(
+            metrics=", ".join(TARGET_METRICS))], what="targets")
     known = {normalise_name(c): c for c in channels}
     seen: dict[tuple, int] = {}
-    for i, (_, row) in enumerate(rows.iterrows()):
+    for i, (_i, row) in enumerate(rows.iterrows()):
         line = first_line + i
         cells = [row.get(c) for c in COLUMNS]
         if all(v is None or (isinstance(v, float) and math.isnan(v)) or str(v).strip() == "" for v in cells):
             continue
-        errs = []
-        try:
-            month = parse_month(row.get("month"))
-        except ValueError as err:
-            errs.append(f"month: {str(err).rstrip('.')}")
-            month = None
-        raw_ch = tidy_name("" if row.get("channel") is None or (isinstance(row.get("channel"), float)
-                                                                 and math.isnan(row.get("channel")))
-                           else str(row.get("channel")))
-        if normalise_name(raw_ch) in ("", normalise_name(ALL_CHANNELS), "all"):
-            channel = ""
-        elif normalise_name(raw_ch) in known:
-            channel = known[normalise_name(raw_ch)]
-        else:
-            channel = None
-            errs.append(f"no channel is named {raw_ch!r}")
-            unmatched.append(f"channel: {raw_ch}")
-        values = {}
-        for metric in TARGET_METRICS:
-            v = row.get(metric)
-            if v is None or (isinstance(v, float) and math.isnan(v)) or str(v).strip() == "":
-                values[metric] = float("nan")
-                continue
-            try:
-                values[metric] = parse_amount(v)
-            except ValueError as err:
-                errs.append(f"{metric} {err}")
+        month, channel, values, errs = _check_row(row, known, unmatched)
         if not errs and all(math.isnan(values[m]) for m in TARGET_METRICS):
-            errs.append("no target given")
+            errs.append(_("no target given"))
         if month is not None and channel is not None:
             if (month, channel) in seen:
-                errs.append(f"{month:%Y-%m} {channel or ALL_CHANNELS} is already on line {seen[(month, channel)]}")
+                errs.append(_("{month} {channel} is already on line {line}").format(
+                    month=f"{month:%Y-%m}", channel=channel or _(ALL_CHANNELS), line=seen[(month, channel)]))
             else:
                 seen[(month, channel)] = line
         if errs:
-            problems.append(f"line {line}: " + "; ".join(errs))
+            problems.append(line_problem(line, errs))
             continue
         clean.append({"month": month, "channel": channel, **values})
     if problems:
         raise SpendError(problems, sorted(set(unmatched)), what="targets")
     return pd.DataFrame(clean, columns=COLUMNS)
+
+
+def _check_row(row, known: dict[str, str], unmatched: list[str]) -> tuple:
+    """One target row: ``(month or None, channel ('' = all) or None, {metric: value (NaN = none)},
+    what is wrong)``; ``known`` maps normalised channel names to their names, an unknown channel
+    is added to ``unmatched``."""
+    from rasl_data.analytics.spend import parse_amount
+    from rasl_data.analytics.spend_problems import no_such_name
+
+    errs = []
+    try:
+        month = parse_month(row.get("month"))
+    except ValueError as err:
+        errs.append(_("month: {problem}").format(problem=str(err).rstrip(".")))
+        month = None
+    raw_ch = row.get("channel")
+    raw_ch = tidy_name("" if raw_ch is None or (isinstance(raw_ch, float) and math.isnan(raw_ch)) else str(raw_ch))
+    if normalise_name(raw_ch) in ("", normalise_name(ALL_CHANNELS), "all"):
+        channel = ""
+    elif normalise_name(raw_ch) in known:
+        channel = known[normalise_name(raw_ch)]
+    else:
+        channel = None
+        errs.append(no_such_name("channel", raw_ch))
+        unmatched.append(f"channel: {raw_ch}")
+    values = {}
+    for metric in TARGET_METRICS:
+        v = row.get(metric)
+        if v is None or (isinstance(v, float) and math.isnan(v)) or str(v).strip() == "":
+            values[metric] = float("nan")
+            continue
+        try:
+            values[metric] = parse_amount(v)
+        except ValueError as err:
+            errs.append(_("{column} {problem}").format(column=metric, problem=err))
+    return month, channel, values, errs
 
 
 def read_targets(db) -> pd.DataFrame:
@@ -190,20 +208,30 @@ def pacing(db, tz: str, as_of: date, week_start: str = "monday", converted=None)
 
 
 def _money(x: float, currency: str = "") -> str:
-    text = f"{x:,.2f}"
-    return f"{text} {currency}".strip()
+    return f"{i18n.format_number(x, 2)} {currency}".strip()
+
+
+def _status_words(status: str) -> str:
+    return _(STATUS_WORDS[status]) if status in STATUS_WORDS else status
 
 
 def pacing_text(row, currency: str = "") -> str:
-    """One pacing row in words: ``620 new contacts: 62% of target (1,000) at 55% of the month``."""
+    """One pacing row in words: ``620 new contacts: 62% of target (1,000) at 55% of the month``
+    (in the language in effect, ``rasl_data.i18n``)."""
     if row["metric"] == "cost_per_lead":
         if pd.isna(row["actual"]):
-            return f"cost per lead: no spend entered yet (target {_money(row['target'], currency)})"
-        return (f"cost per lead {_money(row['actual'], currency)} vs target {_money(row['target'], currency)}"
-                f" ({row['status']})")
-    share = "–" if pd.isna(row["share_of_target"]) else f"{row['share_of_target']:.0%}"
-    return (f"{int(row['actual']):,} {METRIC_WORDS[row['metric']]}: {share} of target ({row['target']:,.0f}) "
-            f"at {row['share_of_month']:.0%} of the month")
+            return _("cost per lead: no spend entered yet (target {target})").format(
+                target=_money(row["target"], currency))
+        return _("cost per lead {actual} vs target {target} ({status})").format(
+            actual=_money(row["actual"], currency), target=_money(row["target"], currency),
+            status=_status_words(row["status"]))
+    text = (_("{actual} new contacts: {share} of target ({target}) at {month_share} of the month")
+            if row["metric"] == "new_contacts" else
+            _("{actual} customers: {share} of target ({target}) at {month_share} of the month"))
+    return text.format(actual=i18n.format_number(int(row["actual"])),
+                       share="–" if pd.isna(row["share_of_target"]) else i18n.format_percent(row["share_of_target"], 0),
+                       target=i18n.format_number(row["target"]),
+                       month_share=i18n.format_percent(row["share_of_month"], 0))
 
 
 def summary_line(db, tz: str, as_of: date, week_start: str = "monday", currency: str = "") -> str | None:
@@ -214,20 +242,25 @@ def summary_line(db, tz: str, as_of: date, week_start: str = "monday", currency:
         return None
     month = p.attrs["month"]
     parts = []
-    for _, r in overall.iterrows():
+    for _i, r in overall.iterrows():
         if r["metric"] == "cost_per_lead":
-            parts.append("cost per lead " + ("no spend yet" if pd.isna(r["actual"]) else
-                                             f"{_money(r['actual'], currency)} (target {_money(r['target'], currency)})"))
+            parts.append(_("cost per lead no spend yet") if pd.isna(r["actual"]) else
+                         _("cost per lead {actual} (target {target})").format(
+                             actual=_money(r["actual"], currency), target=_money(r["target"], currency)))
         else:
-            parts.append(f"{METRIC_WORDS[r['metric']]} {r['share_of_target']:.0%} of {r['target']:,.0f}")
-    return (f"• Targets {month:%B} (at {overall['share_of_month'].iloc[0]:.0%} of the month): "
-            + " · ".join(parts))
+            part = (_("new contacts {share} of {target}") if r["metric"] == "new_contacts"
+                    else _("customers {share} of {target}"))
+            parts.append(part.format(share=i18n.format_percent(r["share_of_target"], 0),
+                                     target=i18n.format_number(r["target"])))
+    return "• " + _("Targets {month} (at {share} of the month): {parts}").format(
+        month=i18n.month_name(month.month, "wide"), share=i18n.format_percent(overall["share_of_month"].iloc[0], 0),
+        parts=" · ".join(parts))
 
 
 def default_months(today: date, n: int = 3) -> list[date]:
     """This month and the next ``n - 1`` first days (for a new targets table)."""
     out, m = [], today.replace(day=1)
-    for _ in range(n):
+    for _step in range(n):
         out.append(m)
         m = (m + timedelta(days=32)).replace(day=1)
     return out

@@ -291,76 +291,20 @@ def weekly_review(
 
     # Sources: one query by day over the 5 weeks; weeks are 7-day blocks from base_start.
     daily = acquisition.acquisition(db, window, "source", "day")
-    day_index = pd.Series([(d - base_start).days // 7 for d in daily["period_start"]], dtype="int64")
+    day_index = _week_numbers(daily["period_start"], base_start)
     attr = attribution.source_attribution(db)[["source_id", "channel", "campaign"]]
     attr = attr.astype({"source_id": "Int64"})
-    by_source = _weekly_frame(daily, ["source_id", "source"], day_index)
-    by_source = by_source.merge(attr, on="source_id", how="left")
-    by_source["channel"] = by_source["channel"].fillna(UNATTRIBUTED)
-    by_source["campaign"] = by_source["campaign"].fillna(UNATTRIBUTED)
-    by_source["source_id"] = by_source["source_id"].astype("Int64")
-
-    # Campaigns: the dashboard's own campaign grouping, whole weeks.
-    weekly_campaign = acquisition.acquisition(db, window, "campaign", "week")
-    week_index = pd.Series([(d - base_start).days // 7 for d in weekly_campaign["period_start"]], dtype="int64")
-    by_campaign = _weekly_frame(weekly_campaign, ["campaign"], week_index)
-    by_campaign = by_campaign[~by_campaign["campaign"].isin([NO_CAMPAIGN, UNATTRIBUTED])]
-
-    # Totals per week (every week present even without contacts).
-    week_starts = [base_start + timedelta(days=7 * i) for i in range(BASELINE_WEEKS + 1)]
-    idx = day_index.to_numpy()
-    total_w = daily.assign(_w=idx).groupby("_w")["new_contacts"].sum()
-    unatt_w = daily[daily["source_id"].isna()].assign(_w=idx[daily["source_id"].isna().to_numpy()]) \
-        .groupby("_w")["new_contacts"].sum()
-    weekly_totals = pd.DataFrame({
-        "week_start": week_starts,
-        "new_contacts": [int(total_w.get(i, 0)) for i in range(BASELINE_WEEKS + 1)],
-        "unattributed": [int(unatt_w.get(i, 0)) for i in range(BASELINE_WEEKS + 1)],
-    })
-
-    # New sources: first contact ever in the week.
-    table = acquisition.source_table(db, window.with_range(start, end), compare=None)
-    new = table[table["source_id"].notna() & (table["first_contact"] >= start)].copy()
-    new = new.rename(columns={"new_contacts": "this_week"})
-    new = new.sort_values(["this_week", "source"], ascending=[False, True], kind="stable")
-    new_sources = new.reindex(columns=NEW_SOURCE_COLUMNS).reset_index(drop=True)
-
-    # Silent sources: contacts in the 4 weeks before, none in the week.
-    live = by_source[by_source["source_id"].notna()]
-    silent = live[(live["contacts_4_weeks"] > 0) & (live["this_week"] == 0)].copy()
-    before = daily[(day_index < BASELINE_WEEKS).to_numpy() & (daily["new_contacts"] > 0).to_numpy()]
-    last_day = before.groupby("source_id")["period_start"].max()
-    silent["last_contact"] = silent["source_id"].map(last_day)
-    silent["days_silent"] = [(end - d).days for d in silent["last_contact"]]
-    silent = silent.sort_values(["contacts_4_weeks", "source"], ascending=[False, True], kind="stable")
-    silent_sources = silent.reindex(columns=SILENT_SOURCE_COLUMNS).reset_index(drop=True)
-
-    # Spikes and drops: the whole workspace, each source, each named campaign.
-    total_row = _weekly_frame(
-        pd.DataFrame({"k": ALL_CONTACTS, "new_contacts": weekly_totals["new_contacts"]}), ["k"],
-        pd.Series(range(BASELINE_WEEKS + 1)))
-    spike_rows = (_spike_rows(total_row, "total", "k") + _spike_rows(by_source, "source", "source")
-                  + _spike_rows(by_campaign, "campaign", "campaign"))
-    spikes = pd.DataFrame(spike_rows, columns=SPIKE_COLUMNS)
-    spikes["same_contacts_as"] = _same_movements(spikes, by_source)
-    if len(spikes):
-        spikes["_abs"] = spikes["change_vs_avg"].abs()
-        spikes = spikes.sort_values(["p_value", "_abs", "name"], ascending=[True, False, True], kind="stable")
-        spikes = spikes.drop(columns="_abs")
-    spikes["source_id"] = spikes["source_id"].astype("Int64")
-    spikes = spikes.reset_index(drop=True)
+    by_source = _by_source(daily, day_index, attr)
+    by_campaign = _by_campaign(db, window, base_start)
+    weekly_totals = _weekly_totals(daily, day_index, base_start)
+    new_sources = _new_sources(db, window, start, end)
+    silent_sources = _silent_sources(by_source, daily, day_index, end)
+    spikes = _spikes(weekly_totals, by_source, by_campaign)
 
     movers_sources = _movers(by_source, "source", SOURCE_MOVER_COLUMNS, top)
     movers_sources["source_id"] = movers_sources["source_id"].astype("Int64")
     movers_campaigns = _movers(by_campaign, "campaign", CAMPAIGN_MOVER_COLUMNS, top)
-
-    in_week = daily[(day_index == BASELINE_WEEKS).to_numpy()]
-    key = in_week["source_id"].astype("float64").fillna(-1.0)  # Unattributed (NA) is a source here
-    active = set(key[(in_week["new_contacts"] > 0).to_numpy()])
-    daily_week = in_week[key.isin(active).to_numpy()].rename(columns={"period_start": "day"})
-    daily_week = daily_week.merge(attr[["source_id", "channel"]], on="source_id", how="left")
-    daily_week["channel"] = daily_week["channel"].fillna(UNATTRIBUTED)
-    daily_by_source = daily_week.reindex(columns=DAILY_COLUMNS).reset_index(drop=True)
+    daily_by_source = _daily_by_source(daily, day_index, attr)
 
     distinct_spikes = int(spikes["same_contacts_as"].isna().sum())
     totals = _totals(start, end, weekly_totals, by_source, len(new_sources), len(silent_sources), distinct_spikes)
@@ -398,6 +342,95 @@ def _with_weekday_average(totals: pd.DataFrame, daily: pd.DataFrame, start: date
     at = int((totals["metric"] == METRIC_NEW_CONTACTS).to_numpy().argmax()) + 1
     new_row = pd.DataFrame([row], columns=TOTALS_COLUMNS).astype(totals.dtypes.to_dict())
     return pd.concat([totals.iloc[:at], new_row, totals.iloc[at:]], ignore_index=True)
+
+
+# --- the steps of the review --------------------------------------------------------------------
+
+
+def _week_numbers(period_starts, base_start: date) -> pd.Series:
+    """0..4 per row: which of the 4 weeks before (0-3) or the week itself (4) a period falls in."""
+    return pd.Series([(d - base_start).days // 7 for d in period_starts], dtype="int64")
+
+
+def _by_source(daily: pd.DataFrame, day_index: pd.Series, attr: pd.DataFrame) -> pd.DataFrame:
+    """Per source (Unattributed included): the week's counts (``_weekly_frame``), channel, campaign."""
+    by_source = _weekly_frame(daily, ["source_id", "source"], day_index)
+    by_source = by_source.merge(attr, on="source_id", how="left")
+    by_source["channel"] = by_source["channel"].fillna(UNATTRIBUTED)
+    by_source["campaign"] = by_source["campaign"].fillna(UNATTRIBUTED)
+    by_source["source_id"] = by_source["source_id"].astype("Int64")
+    return by_source
+
+
+def _by_campaign(db, window: acquisition.Filters, base_start: date) -> pd.DataFrame:
+    """Per named campaign (the dashboard's own campaign grouping, whole weeks): the week's counts."""
+    weekly_campaign = acquisition.acquisition(db, window, "campaign", "week")
+    week_index = _week_numbers(weekly_campaign["period_start"], base_start)
+    by_campaign = _weekly_frame(weekly_campaign, ["campaign"], week_index)
+    return by_campaign[~by_campaign["campaign"].isin([NO_CAMPAIGN, UNATTRIBUTED])]
+
+
+def _weekly_totals(daily: pd.DataFrame, day_index: pd.Series, base_start: date) -> pd.DataFrame:
+    """``WEEKLY_COLUMNS`` for the 4 weeks before and the week (every week present even when empty)."""
+    week_starts = [base_start + timedelta(days=7 * i) for i in range(BASELINE_WEEKS + 1)]
+    idx = day_index.to_numpy()
+    total_w = daily.assign(_w=idx).groupby("_w")["new_contacts"].sum()
+    unatt_w = daily[daily["source_id"].isna()].assign(_w=idx[daily["source_id"].isna().to_numpy()]) \
+        .groupby("_w")["new_contacts"].sum()
+    return pd.DataFrame({
+        "week_start": week_starts,
+        "new_contacts": [int(total_w.get(i, 0)) for i in range(BASELINE_WEEKS + 1)],
+        "unattributed": [int(unatt_w.get(i, 0)) for i in range(BASELINE_WEEKS + 1)],
+    })
+
+
+def _new_sources(db, window: acquisition.Filters, start: date, end: date) -> pd.DataFrame:
+    """``NEW_SOURCE_COLUMNS``: live sources whose first contact ever is in the week."""
+    table = acquisition.source_table(db, window.with_range(start, end), compare=None)
+    new = table[table["source_id"].notna() & (table["first_contact"] >= start)].copy()
+    new = new.rename(columns={"new_contacts": "this_week"})
+    new = new.sort_values(["this_week", "source"], ascending=[False, True], kind="stable")
+    return new.reindex(columns=NEW_SOURCE_COLUMNS).reset_index(drop=True)
+
+
+def _silent_sources(by_source: pd.DataFrame, daily: pd.DataFrame, day_index: pd.Series, end: date) -> pd.DataFrame:
+    """``SILENT_SOURCE_COLUMNS``: live sources with contacts in the 4 weeks before, none in the week."""
+    live = by_source[by_source["source_id"].notna()]
+    silent = live[(live["contacts_4_weeks"] > 0) & (live["this_week"] == 0)].copy()
+    before = daily[(day_index < BASELINE_WEEKS).to_numpy() & (daily["new_contacts"] > 0).to_numpy()]
+    last_day = before.groupby("source_id")["period_start"].max()
+    silent["last_contact"] = silent["source_id"].map(last_day)
+    silent["days_silent"] = [(end - d).days for d in silent["last_contact"]]
+    silent = silent.sort_values(["contacts_4_weeks", "source"], ascending=[False, True], kind="stable")
+    return silent.reindex(columns=SILENT_SOURCE_COLUMNS).reset_index(drop=True)
+
+
+def _spikes(weekly_totals: pd.DataFrame, by_source: pd.DataFrame, by_campaign: pd.DataFrame) -> pd.DataFrame:
+    """``SPIKE_COLUMNS``: spikes and drops of the whole workspace, each source, each named campaign."""
+    total_row = _weekly_frame(
+        pd.DataFrame({"k": ALL_CONTACTS, "new_contacts": weekly_totals["new_contacts"]}), ["k"],
+        pd.Series(range(BASELINE_WEEKS + 1)))
+    spike_rows = (_spike_rows(total_row, "total", "k") + _spike_rows(by_source, "source", "source")
+                  + _spike_rows(by_campaign, "campaign", "campaign"))
+    spikes = pd.DataFrame(spike_rows, columns=SPIKE_COLUMNS)
+    spikes["same_contacts_as"] = _same_movements(spikes, by_source)
+    if len(spikes):
+        spikes["_abs"] = spikes["change_vs_avg"].abs()
+        spikes = spikes.sort_values(["p_value", "_abs", "name"], ascending=[True, False, True], kind="stable")
+        spikes = spikes.drop(columns="_abs")
+    spikes["source_id"] = spikes["source_id"].astype("Int64")
+    return spikes.reset_index(drop=True)
+
+
+def _daily_by_source(daily: pd.DataFrame, day_index: pd.Series, attr: pd.DataFrame) -> pd.DataFrame:
+    """``DAILY_COLUMNS``: every day of the week for every source with contacts in the week."""
+    in_week = daily[(day_index == BASELINE_WEEKS).to_numpy()]
+    key = in_week["source_id"].astype("float64").fillna(-1.0)  # Unattributed (NA) is a source here
+    active = set(key[(in_week["new_contacts"] > 0).to_numpy()])
+    daily_week = in_week[key.isin(active).to_numpy()].rename(columns={"period_start": "day"})
+    daily_week = daily_week.merge(attr[["source_id", "channel"]], on="source_id", how="left")
+    daily_week["channel"] = daily_week["channel"].fillna(UNATTRIBUTED)
+    return daily_week.reindex(columns=DAILY_COLUMNS).reset_index(drop=True)
 
 
 def _totals(start, end, weekly_totals, by_source, n_new, n_silent, n_spikes) -> pd.DataFrame:
