@@ -101,7 +101,7 @@ def _funnel_tab(view, f) -> None:
     c = st.columns([3, 1])
     default_ids = list(data.cached_query(funnel.default_steps))
     steps = c[0].multiselect(_("Steps, in the workspace's status order"), list(names), default=default_ids,
-                             format_func=lambda i: names[i], key="fn_steps",
+                             format_func=lambda i: names[i], key="fn_steps", placeholder=_("Choose statuses"),
                              help=_("Leave out statuses that end a lead without success (Lost, Spam…): they are "
                                     "not steps on the way to a customer."))
     split = c[1].selectbox(_("Split by"), ["none", "channel", "source"], key="fn_split",

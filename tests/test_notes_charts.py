@@ -147,3 +147,24 @@ def test_weekly_pack_html_shows_the_notes(review):
     assert "Ramadan 1447 AH" in html
     assert '"text":"&lt;b&gt;Flash sale&lt;\\u002fb&gt;"' in html  # plotly writes "/" as \u002f in its JSON
     assert "<b>Flash sale</b>" not in html
+
+
+def test_weekly_charts_in_arabic_keep_one_set_of_categories_for_bars_and_notes(review):
+    """Regression: the notes pinned the category order with English labels ("02 Mar"), so in Arabic
+    the axis held the English days beside the Arabic bars' days."""
+    from babel.dates import get_day_names, get_month_names
+
+    from rasl_data import i18n
+    from rasl_data.analytics import notes as auto
+
+    db, r = review
+    with i18n.use("ar"):
+        figures = weekly_figures(r)
+        add_notes(figures, r, auto.notes(db, r.baseline_start, r.week_end))
+    march = get_month_names("wide", locale="ar")[3]
+    monday = get_day_names("wide", locale="ar")[0]
+    weeks, daily = figures["weekly_new_contacts"], figures["daily_new_contacts_by_source"]
+    assert list(weeks.layout.xaxis.categoryarray)[-1] == f"2 {march}"
+    assert list(daily.layout.xaxis.categoryarray)[0] == f"{monday} 2 {march}"
+    bar_days = {x for trace in daily.data if trace.type == "bar" for x in trace.x}
+    assert bar_days <= set(daily.layout.xaxis.categoryarray)

@@ -320,7 +320,7 @@ def conversion_settings(statuses: list[str], can_edit: bool) -> None:
                         index=0 if in_force.kind == "type" else 1, key="conv_kind", format_func=kinds.get)
         picked = st.multiselect(_("Statuses"), statuses, key="conv_statuses",
                                 default=[s for s in statuses if s in in_force.values] if in_force.kind == "status" else [],
-                                help=_("Used when counting by status, e.g. Won"))
+                                help=_("Used when counting by status, e.g. Won"), placeholder=_("Choose statuses"))
         c = st.columns([1, 1, 3])
         save = c[0].form_submit_button(_("Save"), type="primary")
         reset = c[1].form_submit_button(_("Use the default"), disabled=saved is None,

@@ -140,7 +140,7 @@ def spend_editor(names_by_level: dict[str, list[str]], today: date, can_edit: bo
         reset_editor("spend")
         st.rerun()
     _month_form(names_by_level, today)
-    _upload("spend", _("Upload spend (CSV or XLSX)"), "start, end, level, name, amount")
+    _upload("spend", _("Upload spend (CSV or XLSX)"), ("start", "end", "level", "name", "amount"))
 
 
 def _month_form(names_by_level: dict[str, list[str]], today: date) -> None:
@@ -171,10 +171,12 @@ def _month_form(names_by_level: dict[str, list[str]], today: date) -> None:
                     show_refusal(err)
 
 
-def _upload(kind: str, label: str, columns: str) -> None:
+def _upload(kind: str, label: str, columns: tuple[str, ...]) -> None:
     with st.expander(label, icon=":material/upload_file:"):
+        # The file's column names are English in every language: shown as code.
         st.caption(_("Columns: {columns}. Dates YYYY-MM-DD; amounts plain numbers. The file is checked whole: "
-                     "nothing is saved unless every line is right.").format(columns=columns))
+                     "nothing is saved unless every line is right.").format(
+                         columns=", ".join(f"`{c}`" for c in columns)))
         up = st.file_uploader(label, type=["csv", "xlsx"], key=f"{kind}_upload", label_visibility="collapsed")
         mode = "replace"
         if kind == "spend":
@@ -215,7 +217,9 @@ def targets_editor(channels: list[str], today: date, can_edit: bool) -> None:
     ws = context.workspace()
     saved = data.cached_query(targets_mod.read_targets)
     flash("targets")
-    all_channels = targets_mod.ALL_CHANNELS
+    # The whole workspace's row is shown in the session's language (the grid draws cell values as
+    # they are) and saved as ``targets.ALL_CHANNELS``.
+    all_channels = _(targets_mod.ALL_CHANNELS)
     table = saved.copy()
     table["month"] = [m.strftime("%Y-%m") for m in table["month"]]
     table["channel"] = [c or all_channels for c in table["channel"]]
@@ -225,9 +229,7 @@ def targets_editor(channels: list[str], today: date, can_edit: bool) -> None:
     config = {
         "month": st.column_config.TextColumn(_("Month (YYYY-MM)"), required=True, validate=r"^\d{4}-\d{2}$"),
         "channel": st.column_config.SelectboxColumn(_("Channel"), options=[all_channels] + channels,
-                                                    required=True, default=all_channels,
-                                                    format_func=lambda c, shown=_(all_channels): (
-                                                        shown if c == all_channels else c)),
+                                                    required=True, default=all_channels),
         "new_contacts": st.column_config.NumberColumn(_("New contacts target"), min_value=0, format="%,d"),
         "customers": st.column_config.NumberColumn(_("Customers target"), min_value=0, format="%,d"),
         "cost_per_lead": st.column_config.NumberColumn(money_label(_("Cost per lead target")), min_value=0.0,
@@ -241,11 +243,13 @@ def targets_editor(channels: list[str], today: date, can_edit: bool) -> None:
     if st.button(_("Save targets"), key="targets_save", type="primary",
                  help=_("Replaces all saved targets with this table, after checking every row")):
         try:
-            out = ws.save_targets(edited, actor=context.actor(), origin="table", first_line=1)
+            rows = edited.copy()
+            rows["channel"] = [targets_mod.ALL_CHANNELS if c == all_channels else c for c in rows["channel"]]
+            out = ws.save_targets(rows, actor=context.actor(), origin="table", first_line=1)
             flash("targets", ngettext("Saved {count} monthly target.", "Saved {count} monthly targets.",
                                       len(out)).format(count=i18n.format_number(len(out))))
             reset_editor("targets")
             st.rerun()
         except REFUSED as err:
             show_refusal(err)
-    _upload("targets", _("Upload targets (CSV or XLSX)"), "month, channel, new_contacts, customers, cost_per_lead")
+    _upload("targets", _("Upload targets (CSV or XLSX)"), ("month", "channel", "new_contacts", "customers", "cost_per_lead"))

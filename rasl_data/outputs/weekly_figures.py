@@ -226,11 +226,11 @@ def add_notes(figures: dict[str, go.Figure], review: WeeklyReview, notes: pd.Dat
     weeks = [pd.Timestamp(d).date() for d in review.weekly_totals["week_start"]]
     f1 = figures.get("weekly_new_contacts")
     if f1 is not None and weeks:
-        f1.update_xaxes(categoryorder="array", categoryarray=[f"{d:%d %b}" for d in weeks])
+        f1.update_xaxes(categoryorder="array", categoryarray=[_day_text(d, "%d %b", "d MMMM") for d in weeks])
         chart_notes.add_notes(f1, notes, chart_notes.category_slots([(d, d + timedelta(days=6)) for d in weeks]))
     f2 = figures.get("daily_new_contacts_by_source")
     if f2 is not None and len(review.daily_by_source):
         days = [review.week_start + timedelta(days=i) for i in range((review.week_end - review.week_start).days + 1)]
-        f2.update_xaxes(categoryorder="array", categoryarray=[f"{d:%a %d %b}" for d in days])
+        f2.update_xaxes(categoryorder="array", categoryarray=[_day_text(d, "%a %d %b", "EEEE d MMMM") for d in days])
         chart_notes.add_notes(f2, notes, chart_notes.category_slots([(d, d) for d in days]))
     return figures

@@ -62,7 +62,11 @@ _NOT_WORDS = [
     re.compile(r"(?<!\w)\.(?:csv|xlsx|zip|png|html)\b", re.I),          # extensions: "(.zip)"
     re.compile(r"\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b"),                   # configuration keys: RASL_TIMEZONE
     re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?\b"),                # IP addresses
+    re.compile(r"\b(?:YYYY|MM|DD)(?:[-/.](?:YYYY|MM|DD))+\b"),          # date formats: YYYY-MM-DD
+    re.compile(r"\b(?:type|status):[^\s,]+(?:,[^\s,]+)*"),              # RASL_CONVERSION values
+    re.compile(r"\bP\(X [^)]*\)|(?<![A-Za-z])p(?![A-Za-z])"),            # the spike test's notation
 ]
+_CUT_NAME = re.compile(r"([A-Za-z0-9][^\n:…]*)…")
 _WORD = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)*")
 
 
@@ -89,7 +93,7 @@ _TEXT_JS = """() => {
   // language switch (each language in its own script) and icons (Material ligature names such as
   // "keyboard_double_arrow_left", drawn as a glyph). Hidden for the reading, then shown again.
   const skip = [...document.querySelectorAll('code, .st-key-lang_switch, [data-testid="stIconMaterial"], '
-                                             + 'span[translate="no"][aria-hidden="true"]')]
+                                             + 'span[translate="no"][aria-hidden="true"], span[role="img"][translate="no"]')]
     .filter(el => !el.closest('pre'));
   // Streamlit texts the Arabic style sheet replaces (ui.direction.page_css: the element's own
   // text at font size 0, the Arabic text in ::after): read what is shown, not the hidden English.
@@ -162,6 +166,9 @@ def english_words(text: str, data_names: list[str]) -> list[str]:
     for name in data_names:
         # Whole words only: a rule pattern "ig" is data, the "ig" inside "Campaigns" is not.
         text = re.sub(r"(?<![A-Za-z])" + re.escape(name) + r"(?![A-Za-z])", " ", text)
+    # A name cut short to fit a chart label ("Google Ads | Brand…") is data too.
+    text = _CUT_NAME.sub(lambda m: " " if any(n.startswith(m.group(1).strip()) for n in data_names)
+                         else m.group(0), text)
     return [w for w in _WORD.findall(text) if w not in LATIN_KEPT]
 
 
@@ -206,6 +213,8 @@ def test_english_words_keeps_interface_english_and_drops_data_addresses_and_kept
     text = ("نظرة عامة\u200e Facebook / White Friday\u200e · New contacts 1,234 · sara@example.com "
             "https://rasl.example/x · /tmp/cache/ws-1.duckdb · RASL_API_TOKEN · تنزيل CSV (.zip) · WhatsApp · Other")
     assert english_words(text, ["Facebook / White Friday", "Facebook", "ew"]) == ["New", "contacts", "Other"]
+    cut = "إنشاء مصدر: Google Ads | Brand… · تقرير Weekly… · YYYY-MM-DD · type:customer · P(X ≥ 5) < 0.01"
+    assert english_words(cut, ["Google Ads | Brand Search"]) == ["Weekly"]
 
 
 # --- direction and screenshots ---------------------------------------------------------------------

@@ -144,7 +144,8 @@ def test_editor_from_a_deep_link_lands_on_that_page_with_its_filters_and_can_cre
 
     page.get_by_role("textbox", name="Source name").fill(NEW_SOURCE)
     page.get_by_role("button", name="Create source").click()
-    expect(page.get_by_text("created", exact=False).first).to_be_visible(timeout=PAGE_TIMEOUT_MS)
+    expect(page.locator('[data-testid="stMain"]').get_by_text("created", exact=False).first).to_be_visible(
+        timeout=PAGE_TIMEOUT_MS)
     wait_idle(page)
     shot(page, "signin-editor-sources")
 
