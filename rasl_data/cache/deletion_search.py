@@ -1,0 +1,374 @@
+"""Where the deleted contacts are: a count tree over the cache, settled two questions a request.
+
+The cache's contacts, in RASL's listing order (``sort=created_at,id``), are a line of
+positions. RASL's answer to ``GET /contacts?filter[created_at][gte]=lo&filter[created_at][lt]=hi
+&sort=created_at,id&per_page=s&page=p`` says three things at once:
+
+* ``total``: how many live contacts lie in ``[lo, hi)``;
+* the first item's offset ``(p-1)*s``: how many live contacts lie before it in ``[lo, hi)``;
+* the items: every live contact between the first and the last item (a snapshot "block").
+
+Write ``G(k)`` for the cache's count of contacts before key ``k`` minus RASL's: the deleted
+contacts before ``k``. ``G`` is known at the bottom (0) and at the top (the cache's count minus
+the count the incremental run's first page already carried). A cut is a key with a known ``G``;
+a segment between two cuts whose ``G`` differ holds ``d`` deleted contacts. When ``G`` is known
+at ``lo`` (or at ``hi``) one request gives ``G`` at the other end *and* at the block's first
+item, and settles the block: it splits two segments at once, the one holding the block three
+ways (left, block, right) and the one holding the other end two ways. That pairing is what
+makes scattered deletions cheap: each request does useful work in two places.
+
+Only a block decides a deletion (a cached contact inside it that RASL did not return): ``G``
+values come from different requests, taken at different moments, and only guide the search.
+Segments whose live contacts fit in one page are read whole; dense short segments are read
+page by page from their start (reading beats probing when about one page in two lost a
+contact).
+"""
+
+from __future__ import annotations
+
+import bisect
+from array import array
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import duckdb
+
+    from rasl_data.cache.sync import _Run
+
+PER_PAGE = 100
+# A segment is read page by page from its start once it holds at most this many pages of live
+# contacts and at least this share of its pages lost one (expected).
+DENSE_PAGES = 4
+DENSE_SHARE = 0.5
+# Blocks placed inside a segment are at least this long (page size and page number must make
+# the offset; a shorter page lands closer to where it is aimed).
+MIN_BLOCK = 50
+API_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+Key = tuple[int, int]  # (created_at in Unix seconds, id); id -1 marks the start of a second
+
+
+def api_time(seconds: int) -> str:
+    """``YYYY-MM-DD HH:MM:SS`` (UTC) for a created_at filter bound."""
+    return datetime.fromtimestamp(seconds, timezone.utc).strftime(API_TIME_FORMAT)
+
+
+class CachedKeys:
+    """The cache's contacts as ``(created_at second, id)`` keys in RASL's listing order, held in
+    two integer arrays (16 bytes a contact; no row objects kept)."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.secs = array("q")
+        self.ids = array("q")
+        cur = con.execute(
+            "SELECT CAST(floor(epoch(created_at)) AS BIGINT) AS s, id FROM contacts ORDER BY s, id")
+        while rows := cur.fetchmany(50_000):
+            for s, i in rows:
+                self.secs.append(s)
+                self.ids.append(i)
+
+    def __len__(self) -> int:
+        return len(self.secs)
+
+    def rank(self, key: Key) -> int:
+        """How many cached contacts sort before ``key``."""
+        sec, cid = key
+        i = bisect.bisect_left(self.secs, sec)
+        if cid < 0:
+            return i
+        j = bisect.bisect_right(self.secs, sec, i)
+        return bisect.bisect_left(self.ids, cid, i, j)
+
+    def ids_between(self, a: int, b: int) -> list[int]:
+        """Ids of the cached contacts at positions ``a`` to ``b - 1``."""
+        return list(self.ids[a:b])
+
+
+@dataclass
+class Segment:
+    """Cached contacts between two cuts: positions ``[ra, rb)``, ``d`` deleted (RASL's count)."""
+
+    a: Key
+    b: Key
+    ra: int
+    rb: int
+    d: int
+
+    @property
+    def n(self) -> int:
+        return self.rb - self.ra
+
+    @property
+    def live(self) -> int:
+        return self.n - self.d
+
+    @property
+    def weight(self) -> float:
+        """Rough cost still ahead: its deletions, or its pages when they are sparser than one a page."""
+        return max(abs(self.d), self.n / PER_PAGE)
+
+
+@dataclass
+class Request:
+    """One listing request: created_at in ``[lo, hi)``, page ``page`` of ``per_page``."""
+
+    lo: Key
+    hi: Key
+    page: int
+    per_page: int
+
+
+class CountTree:
+    """Cuts (keys with a known ``G``) and the spans already read, over :class:`CachedKeys`."""
+
+    def __init__(self, keys: CachedKeys, top_g: int, top_sec: int) -> None:
+        self.keys = keys
+        bottom: Key = (0, -1)
+        top: Key = (max(top_sec, (keys.secs[-1] + 1) if len(keys) else 0), -1)
+        self.cuts: list[Key] = [bottom, top]
+        self.g: dict[Key, int] = {bottom: 0, top: top_g}
+        self.read_from: set[Key] = set()  # cuts whose following segment has been read
+
+    def set(self, key: Key, g: int) -> None:
+        """Record ``G(key)``; a new cut inside a read span stays read."""
+        if key not in self.g:
+            i = bisect.bisect_left(self.cuts, key)
+            if i > 0 and self.cuts[i - 1] in self.read_from:
+                self.read_from.add(key)
+            self.cuts.insert(i, key)
+        self.g[key] = g
+
+    def mark_read(self, a: Key, b: Key) -> None:
+        """Everything between cuts ``a`` and ``b`` has been read."""
+        i, j = bisect.bisect_left(self.cuts, a), bisect.bisect_left(self.cuts, b)
+        self.read_from.update(self.cuts[i:j])
+
+    def segments(self) -> list[Segment]:
+        """Segments not yet read whose cuts say they hold deleted (or missing) contacts."""
+        out = []
+        for a, b in zip(self.cuts, self.cuts[1:]):
+            d = self.g[b] - self.g[a]
+            if d and a not in self.read_from:
+                out.append(Segment(a, b, self.keys.rank(a), self.keys.rank(b), d))
+        return out
+
+    def anchor_before(self, key: Key) -> Key:
+        """The nearest cut at or before ``key`` that starts a second (a filter can name it)."""
+        i = bisect.bisect_right(self.cuts, key) - 1
+        while self.cuts[i][1] >= 0:
+            i -= 1
+        return self.cuts[i]
+
+    def anchor_after(self, key: Key) -> Key:
+        """The nearest cut at or after ``key`` that starts a second."""
+        i = bisect.bisect_left(self.cuts, key)
+        while self.cuts[i][1] >= 0:
+            i += 1
+        return self.cuts[i]
+
+    def live_between(self, a: Key, b: Key) -> int:
+        """RASL's live contacts between two cuts, by their ``G``."""
+        return (self.keys.rank(b) - self.keys.rank(a)) - (self.g[b] - self.g[a])
+
+    def second_cut(self, seg: Segment, pos: int) -> Key | None:
+        """A second boundary strictly inside ``seg`` near cached position ``pos``, or None when
+        the whole segment falls in one second (a bulk import)."""
+        keys = self.keys
+        pos = min(max(pos, seg.ra), seg.rb - 1)
+        for sec in (keys.secs[pos], keys.secs[pos] + 1, keys.secs[seg.ra] + 1):
+            key = (sec, -1)
+            if seg.a < key < seg.b and seg.ra < keys.rank(key) < seg.rb:
+                return key
+        return None
+
+
+def page_at(offset: float, tolerance: float = 0.0) -> tuple[int, int]:
+    """``(page, per_page)`` whose first item sits within ``tolerance`` of offset ``offset``
+    (the longest such page; else the nearest, at least ``MIN_BLOCK`` long)."""
+    if offset < MIN_BLOCK / 2:
+        return 1, PER_PAGE
+    best = (abs(offset), 1, PER_PAGE)
+    for size in range(PER_PAGE, MIN_BLOCK - 1, -1):
+        q = round(offset / size)
+        err = abs(q * size - offset)
+        if err <= tolerance:
+            return q + 1, size
+        if err < best[0]:
+            best = (err, q + 1, size)
+    return best[1], best[2]
+
+
+def page_covering(before: int, live: int) -> tuple[int, int] | None:
+    """``(page, per_page)`` of a page that holds live offsets ``before`` to ``before + live - 1``."""
+    for size in range(PER_PAGE, max(live, 1) - 1, -1):
+        q = before // size
+        if before - q * size + live <= size:
+            return q + 1, size
+    return None
+
+
+class Planner:
+    """Chooses the next request from the segments still open (see the module docstring)."""
+
+    def __init__(self, tree: CountTree) -> None:
+        self.tree = tree
+
+    def next_request(self, segs: list[Segment]) -> tuple[Request, bool] | None:
+        """The request to send, and whether its ``G`` is known at ``lo`` (else at ``hi``)."""
+        tree = self.tree
+        reads = [s for s in segs if 0 <= s.live <= PER_PAGE]
+        splits = [s for s in segs if s.live > PER_PAGE or s.live < 0]
+        dense = [s for s in splits if 0 < s.d * PER_PAGE >= DENSE_SHARE * s.n and s.live <= DENSE_PAGES * PER_PAGE]
+        first = reads[0] if reads else dense[0] if dense else max(splits, key=lambda s: s.weight)
+        from_start = first in reads or first in dense or first.live < 0
+        others = [s for s in splits if s is not first and tree.second_cut(s, (s.ra + s.rb) // 2)]
+        second = max(others, key=lambda s: s.weight) if others else None
+        if second is not None and second.ra > first.ra:
+            return self._block_then_cut(first, from_start, second), True
+        if second is not None:
+            request = self._cut_then_block(second, first, from_start)
+            if request is not None:
+                return request, False
+        return self._alone(first, from_start), True
+
+    def _block_offset(self, lo: Key, seg: Segment, from_start: bool, share: float) -> tuple[int, int]:
+        """Page and size of the block for ``seg``, counted from cut ``lo``: its start when
+        ``from_start`` (a read), else ``share`` of the way into its contacts beyond one page."""
+        before = self.tree.live_between(lo, seg.a)
+        if from_start:
+            # One live contact either side too, so the deleted ones at the segment's edges fall
+            # between two items of the page.
+            start = max(0, before - 1)
+            want = min(before + max(seg.live, 0) + 1 - start, PER_PAGE)
+            return page_covering(start, want) or page_at(before)
+        inside = (seg.n - PER_PAGE) * share * max(seg.live, 0) / seg.n
+        return page_at(before + inside, seg.n / 50)
+
+    def _block_then_cut(self, first: Segment, from_start: bool, second: Segment) -> Request:
+        lo = self.tree.anchor_before(first.a)
+        page, size = self._block_offset(lo, first, from_start, 0.5)
+        hi = self.tree.second_cut(second, (second.ra + second.rb) // 2)
+        assert hi is not None
+        return Request(lo, hi, page, size)
+
+    def _cut_then_block(self, second: Segment, first: Segment, from_start: bool) -> Request | None:
+        """A cut through ``second`` as the filter's start, the block in the later ``first``
+        (``G`` known at the filter's end). None when a read of ``first`` cannot be aimed well
+        enough (the live contacts between the cut and ``first`` are known only roughly)."""
+        tree = self.tree
+        lo = tree.second_cut(second, (second.ra + second.rb) // 2)
+        assert lo is not None
+        hi = tree.anchor_after(first.b)
+        # Live contacts from the cut to ``first``: the rest of ``second`` (between its cached
+        # count less its deletions and its cached count) and the known stretch after it.
+        rest = tree.keys.rank(second.b) - tree.keys.rank(lo)
+        known = tree.live_between(second.b, first.a)
+        fewest, most = rest - max(second.d, 0) + known, rest - min(second.d, 0) + known
+        if from_start:
+            start = max(0, fewest - 1)
+            want = most + max(first.live, 0) + 1 - start
+            found = page_covering(start, want) if want <= PER_PAGE else None
+            return Request(lo, hi, *found) if found else None
+        before = rest - second.d * rest / second.n + known
+        inside = (first.n - PER_PAGE) * 0.5 * max(first.live, 0) / first.n
+        return Request(lo, hi, *page_at(before + inside, first.n / 50))
+
+    def _alone(self, seg: Segment, from_start: bool) -> Request:
+        """One segment: a block a third of the way in and a cut two thirds in (four parts), or
+        its start read with a cut through the rest."""
+        tree = self.tree
+        lo = tree.anchor_before(seg.a)
+        page, size = self._block_offset(lo, seg, from_start, 1 / 3)
+        if from_start:
+            at = seg.ra + PER_PAGE + max(0, seg.n - PER_PAGE) // 2
+        else:
+            at = seg.ra + PER_PAGE + 2 * (seg.n - PER_PAGE) // 3
+        hi = None if from_start and seg.live <= PER_PAGE else tree.second_cut(seg, at)
+        return Request(lo, hi or tree.anchor_after(seg.b), page, size)
+
+
+def search(run: _Run, api_total: int, cached: int, client: Any) -> tuple[int, int]:
+    """Find the contacts RASL deleted (and stage the ones the cache lacks); returns
+    ``(deleted, contacts read)``. Called when the cache holds ``cached`` contacts and RASL
+    ``api_total``. Raises :class:`RaslError` (the run then saves nothing)."""
+    from rasl_data.cache.deletions import _read_window
+
+    keys = CachedKeys(run.con)
+    top = int(max(run.now, datetime.now(timezone.utc)).timestamp()) + 86_400
+    tree = CountTree(keys, cached - api_total, top)
+    planner = Planner(tree)
+    deleted = read = 0
+    gone: set[int] = set()  # blocks may overlap: each deleted contact counts once
+    budget = 2 * (len(keys) // PER_PAGE) + 40  # a full pull plus slack: past it, read what is left
+    for _ in range(budget):
+        segs = tree.segments()
+        if not segs:
+            return deleted, read
+        request, known_lo = planner.next_request(segs)
+        found, got = _ask(run, client, tree, request, known_lo)
+        deleted += run.delete_ids(sorted(set(found) - gone))
+        gone.update(found)
+        read += got
+    for seg in tree.segments():
+        lo, hi = tree.anchor_before(seg.a), tree.anchor_after(seg.b)
+        ra, rb = keys.rank(lo), keys.rank(hi)
+        seen = _read_window(run, datetime.fromtimestamp(lo[0], timezone.utc),
+                            datetime.fromtimestamp(hi[0], timezone.utc))
+        read += len(seen)
+        found = {i for i in keys.ids_between(ra, rb) if i not in seen}
+        deleted += run.delete_ids(sorted(found - gone))
+        gone.update(found)
+        tree.mark_read(lo, hi)
+    return deleted, read
+
+
+def _ask(run: _Run, client: Any, tree: CountTree, req: Request, known_lo: bool) -> tuple[list[int], int]:
+    """Send ``req``, learn ``G`` at its ends and at its block; returns the cached contacts the
+    block lacks (deleted) and how many contacts it read."""
+    keys = tree.keys
+    page = client.contacts_page(
+        filters={"created_at": {"gte": api_time(req.lo[0]), "lt": api_time(req.hi[0])}},
+        sort="created_at,id", per_page=req.per_page, page=req.page)
+    total = int(page.pagination.total)
+    width = keys.rank(req.hi) - keys.rank(req.lo)
+    if known_lo:
+        tree.set(req.hi, tree.g[req.lo] + width - total)
+    else:
+        tree.set(req.lo, tree.g[req.hi] - width + total)
+    items = page.items
+    run.stage(items)
+    offset = (req.page - 1) * req.per_page
+    if not items and offset:
+        return [], 0
+    a: Key = req.lo if offset == 0 else _key(items[0])
+    b: Key = req.hi if offset + len(items) >= total else _next(_key(items[-1]))
+    ra, rb = keys.rank(a), keys.rank(b)
+    g_a = tree.g[req.lo] + (ra - keys.rank(req.lo)) - offset
+    tree.set(a, g_a)
+    tree.set(b, g_a + (rb - ra) - len(items))
+    # Second boundaries inside the block, so later filters can start or end next to it.
+    item_keys = [_key(c) for c in items]
+    for sec in {item_keys[0][0] + 1, item_keys[-1][0]} if items else ():
+        cut = (sec, -1)
+        if a < cut < b:
+            before = bisect.bisect_left(item_keys, cut)
+            tree.set(cut, g_a + (keys.rank(cut) - ra) - before)
+    tree.mark_read(a, b)
+    seen = {c.id for c in items}
+    return [i for i in keys.ids_between(ra, rb) if i not in seen], len(items)
+
+
+def _key(contact: Any) -> Key:
+    created = contact.created_at
+    if created.tzinfo is None:
+        created = created.replace(tzinfo=timezone.utc)
+    return int(created.timestamp() // 1), int(contact.id)
+
+
+def _next(key: Key) -> Key:
+    """The key just after ``key`` (cuts are 'everything before')."""
+    return key[0], key[1] + 1
+
+
