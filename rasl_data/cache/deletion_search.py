@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import duckdb
 
-    from rasl_data.cache.sync import _Run
+    from rasl_data.cache.staging import _Run
 
 PER_PAGE = 100
 # A segment is read page by page from its start once it holds at most this many pages of live

@@ -14,7 +14,7 @@ from rasl_data.cache.deletion_search import search
 from rasl_data.errors import NotFoundError, ProtocolError
 
 if TYPE_CHECKING:
-    from rasl_data.cache.sync import _Run
+    from rasl_data.cache.staging import _Run
 
 PER_PAGE = 100
 # A full run asks for at most this many unlisted contacts one by one before re-reading windows.

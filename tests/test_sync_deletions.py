@@ -1,0 +1,211 @@
+"""The deletion check of an incremental sync, against the emulator's own set of live ids.
+
+The oracle is the emulator's ``alive`` column (read straight from its arrays), never what the
+sync reports; request counts are compared with bounds worked out by hand in each test.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime, timedelta, timezone
+
+import httpx
+import pytest
+
+from rasl_data.api.client import RaslClient
+from rasl_data.cache import store
+from rasl_data.cache.deletion_search import PER_PAGE, page_at, page_covering
+from rasl_data.cache.sync import sync
+from rasl_data.emulator import DEMO_TOKEN, EmulatorApp, make_demo_tenant
+
+AS_OF = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
+BASELINE = 3 + 1  # three lists and the first contacts page: the count check itself
+
+
+def live_ids(tenant) -> set[int]:
+    """The emulator's live contacts, from its own columns."""
+    return {int(tenant.c["id"][i]) for i in range(tenant.n) if tenant.c["alive"][i]}
+
+
+def created_order(tenant) -> list[int]:
+    """Live ids in created_at, id order, computed from the emulator's arrays."""
+    rows = [(int(tenant.c["created"][i]), int(tenant.c["id"][i])) for i in range(tenant.n) if tenant.c["alive"][i]]
+    return [cid for _, cid in sorted(rows)]
+
+
+def cached_ids(path) -> set[int]:
+    return set(store.Reader(path).query("SELECT id FROM contacts")["id"])
+
+
+def client_for(app: EmulatorApp, transport=None) -> RaslClient:
+    return RaslClient("https://rasl.test/api/v2", DEMO_TOKEN, transport=transport or app.transport(),
+                      sleep=lambda s: None)
+
+
+def synced(n: int, seed: int, tmp_path):
+    tenant = make_demo_tenant(as_of=AS_OF, n_contacts=n, seed=seed)
+    app = EmulatorApp(tenant, rate_limit_per_minute=None)
+    path = tmp_path / "c.duckdb"
+    with client_for(app) as client:
+        assert sync(client, path, now=AS_OF).outcome == "success"
+    return tenant, app, path
+
+
+def sync_again(app, path, hours: int = 1, transport=None):
+    with client_for(app, transport) as client:
+        return sync(client, path, now=AS_OF + timedelta(hours=hours))
+
+
+PATTERNS = ["scattered", "adjacent", "edges", "pairs", "runs"]
+
+
+def pick(pattern: str, order: list[int], rng: random.Random) -> list[int]:
+    """Contacts to delete, by position in created order."""
+    n = len(order)
+    if pattern == "scattered":
+        return rng.sample(order, rng.randint(1, 30))
+    if pattern == "adjacent":
+        start = rng.randrange(n - 40)
+        return order[start:start + rng.randint(2, 40)]
+    if pattern == "edges":  # the first and last contacts of the whole range, and one in between
+        return order[:rng.randint(1, 3)] + order[-rng.randint(1, 3):] + [order[n // 2]]
+    if pattern == "pairs":  # neighbours two by two, far apart
+        starts = rng.sample(range(0, n - 2, 7), 6)
+        return [order[i] for s in starts for i in (s, s + 1)]
+    starts = rng.sample(range(0, n - 150), 4)  # a few runs of up to 150, maybe overlapping
+    return sorted({cid for s in starts for cid in order[s:s + rng.randint(1, 150)]})
+
+
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("pattern", PATTERNS)
+def test_random_deletion_patterns_leave_exactly_the_emulators_live_contacts(tmp_path, pattern, seed):
+    tenant, app, path = synced(2_000, 30 + seed, tmp_path)
+    rng = random.Random(f"{pattern}-{seed}")
+    gone = pick(pattern, created_order(tenant), rng)
+    for cid in gone:
+        assert tenant.delete_contact(cid)
+    result = sync_again(app, path)
+    assert result.outcome == "success", result.error_title
+    assert cached_ids(path) == live_ids(tenant)
+    assert result.deleted == len(set(gone))
+    # Never more than re-reading everything: 20 pages, plus the count check.
+    assert result.requests - BASELINE <= 2_000 // PER_PAGE
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_deletions_and_creations_in_one_sync_are_both_found(tmp_path, seed):
+    tenant, app, path = synced(2_000, 40 + seed, tmp_path)
+    rng = random.Random(seed)
+    gone = rng.sample(created_order(tenant), 12)
+    for cid in gone:
+        assert tenant.delete_contact(cid)
+    at = (AS_OF + timedelta(minutes=30)).timestamp()
+    made = [tenant.add_contact({"firstname": f"New{i}", "phone": f"+1555000{i:04d}"}, at=at)["id"] for i in range(25)]
+    result = sync_again(app, path)
+    assert result.outcome == "success" and result.deleted == 12 and result.inserted == 25
+    assert cached_ids(path) == live_ids(tenant)
+    assert set(made) <= cached_ids(path)
+
+
+def test_a_contact_imported_with_an_old_date_is_added_while_deletions_elsewhere_are_found(tmp_path):
+    # The import's updated_at lies before the watermark, so the incremental listing never shows
+    # it: only the deletion check (its created_at range counts one more than the cache) can.
+    tenant, app, path = synced(3_000, 12, tmp_path)
+    order = created_order(tenant)
+    old = int(tenant.c["created"][tenant.row_of(order[200])])
+    imported = tenant.add_contact({"firstname": "Imported", "phone": "+15550009999"}, at=old)["id"]
+    gone = [order[1_500], order[2_700]]
+    for cid in gone:
+        assert tenant.delete_contact(cid)
+    result = sync_again(app, path)
+    assert result.outcome == "success" and result.deleted == 2
+    assert cached_ids(path) == live_ids(tenant) and imported in cached_ids(path)
+
+
+class DeleteDuringCheck:
+    """Transport answering like the emulator that deletes contacts after the n-th request of
+    the deletion check (a created_at-filtered listing), so counts taken before and after differ."""
+
+    def __init__(self, app: EmulatorApp, victims: list[int], after: int) -> None:
+        self.app, self.victims, self.after, self.seen = app, victims, after, 0
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        resp = self.app.handle(request)
+        if "filter[created_at][gte]" in request.url.params:
+            self.seen += 1
+            if self.seen == self.after:
+                for cid in self.victims:
+                    self.app.tenant.delete_contact(cid)
+        return resp
+
+
+@pytest.mark.parametrize("after", [1, 2, 4])
+def test_contacts_deleted_while_the_check_runs_never_cost_a_live_contact(tmp_path, after):
+    tenant, app, path = synced(3_000, 5, tmp_path)
+    order = created_order(tenant)
+    for cid in order[100::600]:
+        assert tenant.delete_contact(cid)
+    during = [order[1_234], order[1_235], order[2_900]]
+    result = sync_again(app, path, transport=httpx.MockTransport(DeleteDuringCheck(app, during, after)))
+    assert result.outcome == "success"
+    live = live_ids(tenant)
+    assert live <= cached_ids(path)  # nothing live was deleted
+    assert cached_ids(path) - live <= set(during)  # only what vanished mid-check may linger
+    again = sync_again(app, path, hours=2)
+    assert again.outcome == "success" and cached_ids(path) == live
+
+
+def test_nothing_deleted_costs_no_request_beyond_the_count_check(tmp_path):
+    tenant, app, path = synced(3_000, 6, tmp_path)
+    result = sync_again(app, path)
+    assert result.outcome == "success" and result.requests == BASELINE and result.deleted == 0
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_twenty_scattered_deletions_among_twenty_thousand_cost_at_most_two_and_a_half_requests_each(tmp_path, seed):
+    tenant, app, path = synced(20_000, 7, tmp_path)
+    gone = random.Random(seed).sample(created_order(tenant), 20)
+    for cid in gone:
+        assert tenant.delete_contact(cid)
+    result = sync_again(app, path)
+    assert result.outcome == "success" and result.deleted == 20
+    assert cached_ids(path) == live_ids(tenant)
+    assert result.requests - BASELINE <= 50
+
+
+def test_one_deletion_among_twenty_thousand_costs_at_most_six_requests(tmp_path):
+    # Each request splits the one open segment four ways (left, page, middle, right):
+    # 20,000 -> ~6,600 -> ~2,170 -> ~690 -> ~200 -> a page, the last two reads.
+    tenant, app, path = synced(20_000, 7, tmp_path)
+    assert tenant.delete_contact(created_order(tenant)[12_345])
+    result = sync_again(app, path)
+    assert result.outcome == "success" and result.deleted == 1
+    assert result.requests - BASELINE <= 6
+
+
+def test_a_contiguous_batch_of_500_costs_a_handful_of_requests(tmp_path):
+    tenant, app, path = synced(20_000, 7, tmp_path)
+    for cid in created_order(tenant)[9_000:9_500]:
+        assert tenant.delete_contact(cid)
+    result = sync_again(app, path)
+    assert result.outcome == "success" and result.deleted == 500
+    assert cached_ids(path) == live_ids(tenant)
+    assert result.requests - BASELINE <= 15
+
+
+@pytest.mark.parametrize(("offset", "tolerance", "expected"), [
+    (0, 0, (1, 100)), (24, 0, (1, 100)),  # near the start: the first page
+    (300, 0, (4, 100)),  # after 3 pages of 100
+    (150, 0, (3, 75)),  # no page of 76-100 starts at 150; pages of 75 do (2 x 75)
+    (150, 5, (3, 77)),  # within 5: 2 x 77 = 154 is the longest page that lands close enough
+])
+def test_page_at_places_the_first_item_at_the_offset(offset, tolerance, expected):
+    assert page_at(offset, tolerance) == expected
+
+
+def test_page_covering_holds_the_wanted_offsets():
+    # 130 contacts before, 40 wanted: page 2 of 100 holds offsets 100-199.
+    assert page_covering(130, 40) == (2, 100)
+    # 170 before, 40 wanted (170-209): a page of s holds it when 170 mod s + 40 <= s; for
+    # s in 86-100 that is 210 - s <= s (no); s = 85 gives page 3, offsets 170-254.
+    assert page_covering(170, 40) == (3, 85)
