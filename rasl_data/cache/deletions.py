@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from rasl_data.cache.deletion_search import search
 from rasl_data.errors import NotFoundError, ProtocolError
+from rasl_data.i18n import _, format_number, ngettext
 
 if TYPE_CHECKING:
     from rasl_data.cache.staging import _Run
@@ -28,9 +29,9 @@ def _to_api_time(dt: datetime) -> str:
 
 def _incomplete(received: int, promised: int, detail: str) -> ProtocolError:
     return ProtocolError(
-        f"RASL says it holds {promised:,} contacts but only {received:,} came back (a page was cut "
-        "short or the list shifted while it was read), so nothing was saved and the previous data "
-        "is kept; try again later.",
+        _("RASL says it holds {promised} contacts but only {received} came back (a page was cut short or the "
+          "list shifted while it was read), so nothing was saved and the previous data is kept; try again "
+          "later.").format(promised=format_number(promised), received=format_number(received)),
         detail,
     )
 
@@ -104,7 +105,9 @@ def _confirm_gone(run: _Run, candidates: list[int]) -> list[int]:
     """
     if not candidates:
         return []
-    run.report(phase="reconcile", message=f"checking {len(candidates):,} contacts missing from the list")
+    run.report(phase="reconcile", message=ngettext(
+        "checking {count} contact missing from the list", "checking {count} contacts missing from the list",
+        len(candidates)).format(count=format_number(len(candidates))))
     if len(candidates) <= CONFIRM_BY_ID_MAX:
         gone = []
         for cid in candidates:
@@ -136,5 +139,6 @@ def _reconcile(run: _Run, api_total: int) -> tuple[int, int]:
     cached = run.con.execute("SELECT count(*) FROM contacts").fetchall()[0][0]
     if cached == api_total:
         return 0, 0
-    run.report(phase="reconcile", message=f"cache {cached:,} vs RASL {api_total:,} contacts")
+    run.report(phase="reconcile", message=_("checking for deleted contacts: {cached} in the cache, {api} in RASL").format(
+        cached=format_number(cached), api=format_number(api_total)))
     return search(run, api_total, cached, run.client)

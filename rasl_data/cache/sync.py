@@ -46,7 +46,7 @@ from rasl_data.cache.sync_state import (
     _utcnow,
 )
 from rasl_data.errors import ProtocolError, RaslError
-from rasl_data.i18n import _
+from rasl_data.i18n import _, format_number
 
 __all__ = ["sync", "SyncProgress", "SyncResult", "WorkspaceMismatchError", "pages_needed", "CONTACT_COLUMNS",
            "STAGE_COLUMNS", "TRACKED_FIELDS", "OVERLAP", "MODES"]
@@ -201,7 +201,7 @@ def _apply_incremental(run: _Run, run_id: int, read: _PagesRead, started: dateti
         inserted += more_inserted
         updated += more_updated
         run.notes.append(_("reconciled counts: {deleted} deleted, {read} re-read").format(
-            deleted=deleted, read=refetched))
+            deleted=format_number(deleted), read=format_number(refetched)))
     cached_now = con.execute("SELECT count(*) FROM contacts").fetchall()[0][0]
     if cached_now < read.api_total:
         cutoff = started.replace(microsecond=0)
