@@ -6,11 +6,14 @@ sync reports; request counts are compared with bounds worked out by hand in each
 
 from __future__ import annotations
 
+import math
 import random
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import httpx
+import pandas as pd
 import pytest
+from sync_support import AS_OF, CutShort, N, cached, client_for, demo_tenant
 
 from rasl_data.api.client import RaslClient
 from rasl_data.cache import store
@@ -18,8 +21,17 @@ from rasl_data.cache.deletion_search import PER_PAGE, page_at, page_covering
 from rasl_data.cache.sync import sync
 from rasl_data.emulator import DEMO_TOKEN, EmulatorApp, make_demo_tenant
 
-AS_OF = datetime(2026, 11, 20, 12, 0, tzinfo=timezone.utc)
 BASELINE = 3 + 1  # three lists and the first contacts page: the count check itself
+
+
+@pytest.fixture
+def tenant():
+    return demo_tenant()
+
+
+@pytest.fixture
+def app(tenant):
+    return EmulatorApp(tenant, rate_limit_per_minute=None)
 
 
 def live_ids(tenant) -> set[int]:
@@ -37,7 +49,7 @@ def cached_ids(path) -> set[int]:
     return set(store.Reader(path).query("SELECT id FROM contacts")["id"])
 
 
-def client_for(app: EmulatorApp, transport=None) -> RaslClient:
+def client_via(app: EmulatorApp, transport=None) -> RaslClient:
     return RaslClient("https://rasl.test/api/v2", DEMO_TOKEN, transport=transport or app.transport(),
                       sleep=lambda s: None)
 
@@ -46,13 +58,13 @@ def synced(n: int, seed: int, tmp_path):
     tenant = make_demo_tenant(as_of=AS_OF, n_contacts=n, seed=seed)
     app = EmulatorApp(tenant, rate_limit_per_minute=None)
     path = tmp_path / "c.duckdb"
-    with client_for(app) as client:
+    with client_via(app) as client:
         assert sync(client, path, now=AS_OF).outcome == "success"
     return tenant, app, path
 
 
 def sync_again(app, path, hours: int = 1, transport=None):
-    with client_for(app, transport) as client:
+    with client_via(app, transport) as client:
         return sync(client, path, now=AS_OF + timedelta(hours=hours))
 
 
@@ -209,3 +221,95 @@ def test_page_covering_holds_the_wanted_offsets():
     # 170 before, 40 wanted (170-209): a page of s holds it when 170 mod s + 40 <= s; for
     # s in 86-100 that is 210 - s <= s (no); s = 85 gives page 3, offsets 170-254.
     assert page_covering(170, 40) == (3, 85)
+
+
+def test_deleted_contacts_disappear_without_a_full_pull(tmp_path, tenant, app):
+    path = tmp_path / "c.duckdb"
+    with client_for(app) as client:
+        sync(client, path, now=AS_OF)
+    ids = [int(i) for i in tenant.c["id"][: tenant.n]]
+    gone = [ids[10], ids[900], ids[901], ids[2400]]
+    for cid in gone:
+        assert tenant.delete_contact(cid)
+    with client_for(app) as client:
+        result = sync(client, path, now=AS_OF + timedelta(hours=1))
+    assert result.deleted == 4
+    left = set(cached(path, "SELECT id FROM contacts")["id"])
+    assert left == set(ids) - set(gone)
+    assert result.requests < 3 + math.ceil(N / 100)  # cheaper than a full pull
+    assert cached(path, "SELECT count(*) AS n FROM contact_groups WHERE contact_id IN (?, ?, ?, ?)", gone)["n"].iloc[0] == 0
+
+
+def test_deletion_check_reading_a_window_cut_short_deletes_nothing(tmp_path, tenant, app):
+    path = tmp_path / "c.duckdb"
+    with client_for(app) as client:
+        sync(client, path, now=AS_OF)
+    ids = [int(i) for i in tenant.c["id"][: tenant.n]]
+    tenant.delete_contact(ids[1200])
+    before = cached(path, "SELECT id FROM contacts ORDER BY id")
+    cut = CutShort(app, lambda r: "filter[created_at][gte]" in r.url.params and r.url.params.get("per_page") != "1")
+    client = RaslClient("https://rasl.test/api/v2", DEMO_TOKEN, transport=httpx.MockTransport(cut), sleep=lambda s: None)
+    with client:
+        result = sync(client, path, now=AS_OF + timedelta(hours=1))
+    assert result.outcome == "failed" and "came back incomplete" in result.error_title and cut.cut >= 1
+    pd.testing.assert_frame_equal(cached(path, "SELECT id FROM contacts ORDER BY id"), before)
+
+
+def test_deletion_check_costs_nothing_when_nothing_was_deleted_and_finds_scattered_and_contiguous_ones(tmp_path):
+    tenant = make_demo_tenant(as_of=AS_OF, n_contacts=6_000, seed=21)
+    app = EmulatorApp(tenant, rate_limit_per_minute=None)
+    path = tmp_path / "c.duckdb"
+    with client_for(app) as client:
+        sync(client, path, now=AS_OF)
+    with client_for(app) as client:
+        quiet = sync(client, path, now=AS_OF + timedelta(hours=1))
+    assert quiet.requests == 3 + 1 and quiet.deleted == 0  # the first page's total is the whole check
+    ids = [int(i) for i in tenant.c["id"][: tenant.n]]
+    scattered = [i for i in ids[7::613] if i not in ids[3_000:3_250]][:9]  # 9 contacts far apart
+    contiguous = ids[3_000:3_250]  # one batch of 250 neighbours
+    for cid in scattered + contiguous:
+        assert tenant.delete_contact(cid)
+    with client_for(app) as client:
+        result = sync(client, path, now=AS_OF + timedelta(hours=2))
+    assert result.outcome == "success" and result.deleted == 9 + 250
+    assert set(cached(path, "SELECT id FROM contacts")["id"]) == set(ids) - set(scattered) - set(contiguous)
+    assert result.requests < 3 + 6_000 // 100 / 2  # far from a full pull
+
+
+def test_deletions_among_hundreds_of_contacts_imported_in_the_same_second_are_found_exactly(tmp_path):
+    # A bulk import gives hundreds of contacts one created_at second: no time boundary falls
+    # inside it, so the deletion check must page through that second instead.
+    tenant = make_demo_tenant(as_of=AS_OF, n_contacts=4_000, seed=8)
+    block = slice(1_500, 1_850)
+    tenant.c["created"][block] = tenant.c["created"][1_500]  # stays sorted ascending
+    app = EmulatorApp(tenant, rate_limit_per_minute=None)
+    path = tmp_path / "c.duckdb"
+    with client_for(app) as client:
+        assert sync(client, path, now=AS_OF).contacts_total == 4_000
+    ids = [int(i) for i in tenant.c["id"][: tenant.n]]
+    gone = [ids[1_520], ids[1_700], ids[1_849], ids[300], ids[3_900]]
+    for cid in gone:
+        assert tenant.delete_contact(cid)
+    with client_for(app) as client:
+        result = sync(client, path, now=AS_OF + timedelta(hours=1))
+    assert result.outcome == "success" and result.deleted == 5
+    assert set(cached(path, "SELECT id FROM contacts")["id"]) == set(ids) - set(gone)
+
+
+def test_scattered_deletions_cost_no_more_requests_than_the_documented_worst_case(tmp_path, tenant, app):
+    # 2,500 contacts, 5 deletions far apart: the first request splits the one segment in four
+    # (2,500 -> ~800 each), later ones split two segments at once and read a page on the way;
+    # at most 4 requests a deletion, well under re-reading the 25 pages.
+    path = tmp_path / "c.duckdb"
+    with client_for(app) as client:
+        sync(client, path, now=AS_OF)
+    ids = [int(i) for i in tenant.c["id"][: tenant.n]]
+    gone = ids[37::N // 5][:5]  # 5 contacts far apart
+    for cid in gone:
+        assert tenant.delete_contact(cid)
+    with client_for(app) as client:
+        result = sync(client, path, now=AS_OF + timedelta(hours=1))
+    assert result.outcome == "success" and result.deleted == 5
+    assert set(cached(path, "SELECT id FROM contacts")["id"]) == set(ids) - set(gone)
+    extra = result.requests - (3 + 1)  # beyond the three lists and the first contacts page
+    assert extra <= 5 * 4 < math.ceil(N / 100)
