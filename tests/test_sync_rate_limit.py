@@ -66,3 +66,40 @@ def test_retry_after_of_a_day_fails_the_sync_at_once_and_keeps_the_cache(tmp_pat
     assert result.outcome == "failed" and slept == [] and result.requests == 1
     assert result.error_title.startswith("RASL asks to wait 24 h before the next request")
     pd.testing.assert_frame_equal(cached(path, "SELECT * FROM contacts ORDER BY id"), before)
+
+
+def arabic(msgid: str, n: int | None = None) -> str:
+    """The Arabic the catalog holds for ``msgid``, read with Babel (not through ``_``)."""
+    from babel.messages.pofile import read_po
+
+    from rasl_data.i18n import po_path
+
+    with open(po_path("ar"), "rb") as fh:
+        catalog = read_po(fh, locale="ar")
+    message = catalog.get(msgid)
+    if n is None:
+        return message.string
+    # CLDR's Arabic plural rule, as the .po header writes it: 0, 1, 2, 3-10, 11-99, 100-102...
+    form = 0 if n == 0 else 1 if n == 1 else 2 if n == 2 else 3 if 3 <= n % 100 <= 10 else 4 if n % 100 >= 11 else 5
+    return message.string[form]
+
+
+def test_sync_summary_and_wait_message_speak_arabic_with_the_same_figures(tmp_path):
+    from rasl_data import i18n
+
+    app, client, clock = limited(7_000)
+    seen: list[SyncProgress] = []
+    with i18n.use("ar"), client:
+        result = sync(client, tmp_path / "c.duckdb", now=AS_OF, on_progress=lambda p: seen.append(SyncProgress(**vars(p))))
+        summary = result.summary()
+    waiting = [p.message for p in seen if p.wait_seconds]
+    wait = round(seen[[p.wait_seconds > 0 for p in seen].index(True)].wait_seconds)
+    assert waiting == [arabic("waiting {wait} for RASL's rate limit").format(
+        wait=arabic("{seconds} s").format(seconds=wait))]
+    plural = ("Sync {mode}: {new} new, {updated} updated, {deleted} deleted contacts ({total} in cache) with "
+              "{requests} requests in {seconds} s, waited {wait} for RASL's rate limit ({pauses} pause)")
+    expected = arabic(plural, 1).format(
+        mode=arabic("full"), new="7,000", updated="0", deleted="0", total="7,000", requests="73",
+        seconds=f"{result.duration_s:.1f}", wait=arabic("{seconds} s").format(seconds=round(result.rate_limit_wait_s)),
+        pauses="1")
+    assert summary == expected and "RASL" in summary
