@@ -313,3 +313,18 @@ def test_scattered_deletions_cost_no_more_requests_than_the_documented_worst_cas
     assert set(cached(path, "SELECT id FROM contacts")["id"]) == set(ids) - set(gone)
     extra = result.requests - (3 + 1)  # beyond the three lists and the first contacts page
     assert extra <= 5 * 4 < math.ceil(N / 100)
+
+
+@pytest.mark.parametrize("budget", [0, 2])
+def test_search_out_of_budget_reads_what_is_left_and_still_deletes_exactly(tmp_path, monkeypatch, budget):
+    from rasl_data.cache import deletion_search
+
+    tenant, app, path = synced(2_000, 9, tmp_path)
+    order = created_order(tenant)
+    gone = order[5:8] + order[700:701] + order[1_990:]
+    for cid in gone:
+        assert tenant.delete_contact(cid)
+    monkeypatch.setattr(deletion_search, "request_budget", lambda cached: budget)
+    result = sync_again(app, path)
+    assert result.outcome == "success" and result.deleted == len(gone)
+    assert cached_ids(path) == live_ids(tenant)

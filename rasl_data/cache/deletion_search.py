@@ -63,7 +63,8 @@ class CachedKeys:
         self.secs = array("q")
         self.ids = array("q")
         cur = con.execute(
-            "SELECT CAST(floor(epoch(created_at)) AS BIGINT) AS s, id FROM contacts ORDER BY s, id")
+            "SELECT CAST(floor(epoch(created_at)) AS BIGINT) AS s, id FROM contacts WHERE created_at IS NOT NULL "
+            "ORDER BY s, id")
         while rows := cur.fetchmany(50_000):
             for s, i in rows:
                 self.secs.append(s)
@@ -289,6 +290,13 @@ class Planner:
         return Request(lo, hi or tree.anchor_after(seg.b), page, size)
 
 
+def request_budget(cached: int) -> int:
+    """Requests the search may spend before it reads whatever is still open window by window:
+    twice a full pull plus slack (counts that keep contradicting each other, e.g. contacts
+    deleted all through the check, must not keep it probing)."""
+    return 2 * (cached // PER_PAGE) + 40
+
+
 def search(run: _Run, api_total: int, cached: int, client: Any) -> tuple[int, int]:
     """Find the contacts RASL deleted (and stage the ones the cache lacks); returns
     ``(deleted, contacts read)``. Called when the cache holds ``cached`` contacts and RASL
@@ -301,8 +309,7 @@ def search(run: _Run, api_total: int, cached: int, client: Any) -> tuple[int, in
     planner = Planner(tree)
     deleted = read = 0
     gone: set[int] = set()  # blocks may overlap: each deleted contact counts once
-    budget = 2 * (len(keys) // PER_PAGE) + 40  # a full pull plus slack: past it, read what is left
-    for _ in range(budget):
+    for _ in range(request_budget(len(keys))):
         segs = tree.segments()
         if not segs:
             return deleted, read
