@@ -328,3 +328,36 @@ def test_search_out_of_budget_reads_what_is_left_and_still_deletes_exactly(tmp_p
     result = sync_again(app, path)
     assert result.outcome == "success" and result.deleted == len(gone)
     assert cached_ids(path) == live_ids(tenant)
+
+
+class TiesInAnotherOrder:
+    """Transport that makes the emulator list contacts of one second in descending id order
+    (``sort=created_at,-id``), as a server keeping sub-second times might: an order the cache
+    cannot know."""
+
+    def __init__(self, app: EmulatorApp) -> None:
+        self.app = app
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        if request.url.params.get("sort") == "created_at,id":
+            request = httpx.Request(request.method, request.url.copy_set_param("sort", "created_at,-id"),
+                                    headers=request.headers)
+        return self.app.handle(request)
+
+
+def test_contacts_sharing_a_second_listed_in_an_unknown_order_are_never_deleted_alive(tmp_path):
+    tenant = make_demo_tenant(as_of=AS_OF, n_contacts=3_000, seed=8)
+    for start in range(0, 3_000, 50):  # most contacts share their second with a few others
+        block = slice(start, start + 50)
+        tenant.c["created"][block] = tenant.c["created"][start] + (tenant.c["created"][block] - tenant.c["created"][start]) // 100_000
+    app = EmulatorApp(tenant, rate_limit_per_minute=None)
+    path = tmp_path / "c.duckdb"
+    with client_via(app) as client:
+        assert sync(client, path, now=AS_OF).outcome == "success"
+    order = created_order(tenant)
+    gone = random.Random(3).sample(order, 25) + order[1_000:1_030]
+    for cid in set(gone):
+        assert tenant.delete_contact(cid)
+    result = sync_again(app, path, transport=httpx.MockTransport(TiesInAnotherOrder(app)))
+    assert result.outcome == "success", result.error_title
+    assert cached_ids(path) == live_ids(tenant) and result.deleted == len(set(gone))

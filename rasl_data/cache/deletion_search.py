@@ -6,16 +6,18 @@ positions. RASL's answer to ``GET /contacts?filter[created_at][gte]=lo&filter[cr
 
 * ``total``: how many live contacts lie in ``[lo, hi)``;
 * the first item's offset ``(p-1)*s``: how many live contacts lie before it in ``[lo, hi)``;
-* the items: every live contact between the first and the last item (a snapshot "block").
+* the items: every live contact between the first and the last item (a snapshot "block"),
+  which settles the whole seconds it holds from their start (contacts of one second may be
+  listed in an order the cache does not know, so a second held in part settles nothing).
 
-Write ``G(k)`` for the cache's count of contacts before key ``k`` minus RASL's: the deleted
-contacts before ``k``. ``G`` is known at the bottom (0) and at the top (the cache's count minus
-the count the incremental run's first page already carried). A cut is a key with a known ``G``;
-a segment between two cuts whose ``G`` differ holds ``d`` deleted contacts. When ``G`` is known
-at ``lo`` (or at ``hi``) one request gives ``G`` at the other end *and* at the block's first
-item, and settles the block: it splits two segments at once, the one holding the block three
-ways (left, block, right) and the one holding the other end two ways. That pairing is what
-makes scattered deletions cheap: each request does useful work in two places.
+Write ``G(t)`` for the cache's count of contacts created before second ``t`` minus RASL's: the
+deleted contacts before ``t``. ``G`` is known at the bottom (0) and at the top (the cache's
+count minus the count the incremental run's first page already carried). A cut is a second with
+a known ``G``; a segment between two cuts whose ``G`` differ holds ``d`` deleted contacts. When
+``G`` is known at ``lo`` (or at ``hi``) one request gives ``G`` at the other end *and* around
+the block, and settles the block: it splits two segments at once, the one holding the block
+three ways (left, block, right) and the one holding the other end two ways. That pairing is
+what makes scattered deletions cheap: each request does useful work in two places.
 
 Only a block decides a deletion (a cached contact inside it that RASL did not return): ``G``
 values come from different requests, taken at different moments, and only guide the search.
@@ -216,7 +218,7 @@ class Planner:
     def __init__(self, tree: CountTree) -> None:
         self.tree = tree
 
-    def next_request(self, segs: list[Segment]) -> tuple[Request, bool] | None:
+    def next_request(self, segs: list[Segment]) -> tuple[Request, bool]:
         """The request to send, and whether its ``G`` is known at ``lo`` (else at ``hi``)."""
         tree = self.tree
         reads = [s for s in segs if 0 <= s.live <= PER_PAGE]
@@ -226,33 +228,41 @@ class Planner:
         from_start = first in reads or first in dense or first.live < 0
         others = [s for s in splits if s is not first and tree.second_cut(s, (s.ra + s.rb) // 2)]
         second = max(others, key=lambda s: s.weight) if others else None
+        request: Request | None = None
         if second is not None and second.ra > first.ra:
-            return self._block_then_cut(first, from_start, second), True
-        if second is not None:
-            request = self._cut_then_block(second, first, from_start)
-            if request is not None:
-                return request, False
-        return self._alone(first, from_start), True
+            request, known_lo = self._block_then_cut(first, from_start, second), True
+        elif second is not None:
+            request, known_lo = self._cut_then_block(second, first, from_start), False
+        if request is None:
+            request, known_lo = self._alone(first, from_start), True
+        if request is None:  # a read that no page of a wider filter can hold: the segment alone
+            request, known_lo = Request(first.a, first.b, 1, PER_PAGE), True
+        return request, known_lo
 
-    def _block_offset(self, lo: Key, seg: Segment, from_start: bool, share: float) -> tuple[int, int]:
+    def _block_offset(self, lo: Key, seg: Segment, from_start: bool, share: float) -> tuple[int, int] | None:
         """Page and size of the block for ``seg``, counted from cut ``lo``: its start when
-        ``from_start`` (a read), else ``share`` of the way into its contacts beyond one page."""
+        ``from_start`` (a read: None when no page holds the segment with a live contact either
+        side), else ``share`` of the way into its contacts beyond one page."""
         before = self.tree.live_between(lo, seg.a)
         if from_start:
-            # One live contact either side too, so the deleted ones at the segment's edges fall
-            # between two items of the page.
+            # One live contact either side too: the page then holds the start of the segment's
+            # first second and of the second after it, so it settles every second in between.
             start = max(0, before - 1)
-            want = min(before + max(seg.live, 0) + 1 - start, PER_PAGE)
-            return page_covering(start, want) or page_at(before)
+            want = before + max(seg.live, 0) + 1 - start
+            found = page_covering(start, want) if want <= PER_PAGE else None
+            if found is None and seg.live > PER_PAGE:  # a dense run read page by page: its start
+                found = page_covering(start, PER_PAGE // 2) or page_at(before)
+            return found
         inside = (seg.n - PER_PAGE) * share * max(seg.live, 0) / seg.n
         return page_at(before + inside, seg.n / 50)
 
-    def _block_then_cut(self, first: Segment, from_start: bool, second: Segment) -> Request:
+    def _block_then_cut(self, first: Segment, from_start: bool, second: Segment) -> Request | None:
+        """The block in ``first``, counted from the cut before it; a cut through the later
+        ``second`` as the filter's end (``G`` known at the filter's start)."""
         lo = self.tree.anchor_before(first.a)
-        page, size = self._block_offset(lo, first, from_start, 0.5)
+        found = self._block_offset(lo, first, from_start, 0.5)
         hi = self.tree.second_cut(second, (second.ra + second.rb) // 2)
-        assert hi is not None
-        return Request(lo, hi, page, size)
+        return Request(lo, hi, *found) if found and hi else None
 
     def _cut_then_block(self, second: Segment, first: Segment, from_start: bool) -> Request | None:
         """A cut through ``second`` as the filter's start, the block in the later ``first``
@@ -260,7 +270,8 @@ class Planner:
         enough (the live contacts between the cut and ``first`` are known only roughly)."""
         tree = self.tree
         lo = tree.second_cut(second, (second.ra + second.rb) // 2)
-        assert lo is not None
+        if lo is None:
+            return None
         hi = tree.anchor_after(first.b)
         # Live contacts from the cut to ``first``: the rest of ``second`` (between its cached
         # count less its deletions and its cached count) and the known stretch after it.
@@ -276,18 +287,20 @@ class Planner:
         inside = (first.n - PER_PAGE) * 0.5 * max(first.live, 0) / first.n
         return Request(lo, hi, *page_at(before + inside, first.n / 50))
 
-    def _alone(self, seg: Segment, from_start: bool) -> Request:
+    def _alone(self, seg: Segment, from_start: bool) -> Request | None:
         """One segment: a block a third of the way in and a cut two thirds in (four parts), or
         its start read with a cut through the rest."""
         tree = self.tree
         lo = tree.anchor_before(seg.a)
-        page, size = self._block_offset(lo, seg, from_start, 1 / 3)
+        found = self._block_offset(lo, seg, from_start, 1 / 3)
+        if found is None:
+            return None
         if from_start:
             at = seg.ra + PER_PAGE + max(0, seg.n - PER_PAGE) // 2
         else:
             at = seg.ra + PER_PAGE + 2 * (seg.n - PER_PAGE) // 3
         hi = None if from_start and seg.live <= PER_PAGE else tree.second_cut(seg, at)
-        return Request(lo, hi or tree.anchor_after(seg.b), page, size)
+        return Request(lo, hi or tree.anchor_after(seg.b), *found)
 
 
 def request_budget(cached: int) -> int:
@@ -301,81 +314,99 @@ def search(run: _Run, api_total: int, cached: int, client: Any) -> tuple[int, in
     """Find the contacts RASL deleted (and stage the ones the cache lacks); returns
     ``(deleted, contacts read)``. Called when the cache holds ``cached`` contacts and RASL
     ``api_total``. Raises :class:`RaslError` (the run then saves nothing)."""
-    from rasl_data.cache.deletions import _read_window
-
     keys = CachedKeys(run.con)
     top = int(max(run.now, datetime.now(timezone.utc)).timestamp()) + 86_400
     tree = CountTree(keys, cached - api_total, top)
     planner = Planner(tree)
+    found: set[int] = set()  # blocks may overlap: each deleted contact counts once
     deleted = read = 0
-    gone: set[int] = set()  # blocks may overlap: each deleted contact counts once
     for _ in range(request_budget(len(keys))):
         segs = tree.segments()
         if not segs:
             return deleted, read
-        request, known_lo = planner.next_request(segs)
-        found, got = _ask(run, client, tree, request, known_lo)
-        deleted += run.delete_ids(sorted(set(found) - gone))
-        gone.update(found)
+        # A segment whose contacts share one second (a bulk import) has no boundary a filter
+        # can name inside it: it is read whole, page by page through that second.
+        stuck = next((seg for seg in segs if seg.live > PER_PAGE and tree.second_cut(seg, seg.ra) is None), None)
+        if stuck is not None:
+            gone, got = _read_whole(run, tree, stuck)
+        else:
+            request, known_lo = planner.next_request(segs)
+            gone, got = _ask(run, client, tree, request, known_lo)
+        deleted += run.delete_ids(sorted(set(gone) - found))
+        found.update(gone)
         read += got
-    for seg in tree.segments():
-        lo, hi = tree.anchor_before(seg.a), tree.anchor_after(seg.b)
-        ra, rb = keys.rank(lo), keys.rank(hi)
-        seen = _read_window(run, datetime.fromtimestamp(lo[0], timezone.utc),
-                            datetime.fromtimestamp(hi[0], timezone.utc))
-        read += len(seen)
-        found = {i for i in keys.ids_between(ra, rb) if i not in seen}
-        deleted += run.delete_ids(sorted(found - gone))
-        gone.update(found)
-        tree.mark_read(lo, hi)
+    for seg in tree.segments():  # out of budget: read what is left
+        gone, got = _read_whole(run, tree, seg)
+        deleted += run.delete_ids(sorted(set(gone) - found))
+        found.update(gone)
+        read += got
     return deleted, read
 
 
+def _read_whole(run: _Run, tree: CountTree, seg: Segment) -> tuple[list[int], int]:
+    """Read every contact of ``seg`` (:func:`~rasl_data.cache.deletions._read_window`); returns
+    the cached contacts RASL no longer has and how many contacts were read."""
+    from rasl_data.cache.deletions import _read_window
+
+    lo, hi = tree.anchor_before(seg.a), tree.anchor_after(seg.b)
+    seen = _read_window(run, datetime.fromtimestamp(lo[0], timezone.utc), datetime.fromtimestamp(hi[0], timezone.utc))
+    tree.mark_read(lo, hi)
+    keys = tree.keys
+    return [i for i in keys.ids_between(keys.rank(lo), keys.rank(hi)) if i not in seen], len(seen)
+
+
 def _ask(run: _Run, client: Any, tree: CountTree, req: Request, known_lo: bool) -> tuple[list[int], int]:
-    """Send ``req``, learn ``G`` at its ends and at its block; returns the cached contacts the
-    block lacks (deleted) and how many contacts it read."""
+    """Send ``req``, learn ``G`` at its ends and around its page; returns the cached contacts
+    the page shows deleted and how many contacts it read.
+
+    The page settles whole seconds only: from ``lo`` (first page) or the second after its first
+    item's, to ``hi`` (last page) or its last item's second. Contacts that share a second are
+    listed by RASL in an order the cache need not know, so a second the page holds only in part
+    decides nothing.
+    """
     keys = tree.keys
     page = client.contacts_page(
         filters={"created_at": {"gte": api_time(req.lo[0]), "lt": api_time(req.hi[0])}},
         sort="created_at,id", per_page=req.per_page, page=req.page)
     total = int(page.pagination.total)
-    width = keys.rank(req.hi) - keys.rank(req.lo)
+    r_lo = keys.rank(req.lo)
     if known_lo:
-        tree.set(req.hi, tree.g[req.lo] + width - total)
+        tree.set(req.hi, tree.g[req.lo] + (keys.rank(req.hi) - r_lo) - total)
     else:
-        tree.set(req.lo, tree.g[req.hi] - width + total)
+        tree.set(req.lo, tree.g[req.hi] - (keys.rank(req.hi) - r_lo) + total)
     items = page.items
     run.stage(items)
     offset = (req.page - 1) * req.per_page
     if not items and offset:
         return [], 0
-    a: Key = req.lo if offset == 0 else _key(items[0])
-    b: Key = req.hi if offset + len(items) >= total else _next(_key(items[-1]))
-    ra, rb = keys.rank(a), keys.rank(b)
-    g_a = tree.g[req.lo] + (ra - keys.rank(req.lo)) - offset
-    tree.set(a, g_a)
-    tree.set(b, g_a + (rb - ra) - len(items))
-    # Second boundaries inside the block, so later filters can start or end next to it.
-    item_keys = [_key(c) for c in items]
-    for sec in {item_keys[0][0] + 1, item_keys[-1][0]} if items else ():
-        cut = (sec, -1)
-        if a < cut < b:
-            before = bisect.bisect_left(item_keys, cut)
-            tree.set(cut, g_a + (keys.rank(cut) - ra) - before)
+    secs = [_second(c) for c in items]
+    last_page = offset + len(items) >= total
+    g_lo = tree.g[req.lo]
+
+    def cut(key: Key, live_before: int) -> None:
+        tree.set(key, g_lo + (keys.rank(key) - r_lo) - live_before)
+
+    # A second boundary t is placed when the page holds the start of t's second (or everything
+    # from lo): RASL's live contacts before it are then the offset plus the items before t.
+    spans_seconds = bool(items) and secs[0] < secs[-1]
+    a, live_a = (req.lo, 0) if offset == 0 else ((secs[0] + 1, -1), offset + bisect.bisect_left(secs, secs[0] + 1))
+    a_known = offset == 0 or (a < req.hi and (last_page or spans_seconds))
+    b, live_b = (req.hi, total) if last_page else ((secs[-1], -1), offset + bisect.bisect_left(secs, secs[-1]))
+    b_known = last_page or offset == 0 or spans_seconds
+    if a_known:
+        cut(a, live_a)
+    if b_known and not last_page:
+        cut(b, live_b)
+    if not (a_known and b_known and a < b):
+        return [], len(items)
     tree.mark_read(a, b)
     seen = {c.id for c in items}
-    return [i for i in keys.ids_between(ra, rb) if i not in seen], len(items)
+    return [i for i in keys.ids_between(keys.rank(a), keys.rank(b)) if i not in seen], len(items)
 
 
-def _key(contact: Any) -> Key:
+def _second(contact: Any) -> int:
+    """The contact's created_at in whole Unix seconds (what a filter bound can name)."""
     created = contact.created_at
     if created.tzinfo is None:
         created = created.replace(tzinfo=timezone.utc)
-    return int(created.timestamp() // 1), int(contact.id)
-
-
-def _next(key: Key) -> Key:
-    """The key just after ``key`` (cuts are 'everything before')."""
-    return key[0], key[1] + 1
-
-
+    return int(created.timestamp() // 1)
