@@ -219,25 +219,46 @@ class Planner:
         self.tree = tree
 
     def next_request(self, segs: list[Segment]) -> tuple[Request, bool]:
-        """The request to send, and whether its ``G`` is known at ``lo`` (else at ``hi``)."""
+        """The request to send, and whether its ``G`` is known at ``lo`` (else at ``hi``).
+
+        Reads (a segment with at most a page of live contacts, or a dense one read from its
+        start) go first, each paired with a cut through the heaviest segment still to split;
+        a read that cannot be paired waits while two segments can be split at once.
+        """
         tree = self.tree
-        reads = [s for s in segs if 0 <= s.live <= PER_PAGE]
         splits = [s for s in segs if s.live > PER_PAGE or s.live < 0]
+        cuttable = [s for s in splits if tree.second_cut(s, (s.ra + s.rb) // 2)]
         dense = [s for s in splits if 0 < s.d * PER_PAGE >= DENSE_SHARE * s.n and s.live <= DENSE_PAGES * PER_PAGE]
-        first = reads[0] if reads else dense[0] if dense else max(splits, key=lambda s: s.weight)
-        from_start = first in reads or first in dense or first.live < 0
-        others = [s for s in splits if s is not first and tree.second_cut(s, (s.ra + s.rb) // 2)]
-        second = max(others, key=lambda s: s.weight) if others else None
-        request: Request | None = None
-        if second is not None and second.ra > first.ra:
-            request, known_lo = self._block_then_cut(first, from_start, second), True
-        elif second is not None:
-            request, known_lo = self._cut_then_block(second, first, from_start), False
-        if request is None:
-            request, known_lo = self._alone(first, from_start), True
+        reads = [s for s in segs if 0 <= s.live <= PER_PAGE] + dense
+        for first in reads:
+            found = self._paired(first, True, [s for s in cuttable if s is not first])
+            if found:
+                return found
+        if len(cuttable) >= 2 or (cuttable and not reads):
+            first = max(splits, key=lambda s: s.weight)
+            found = self._paired(first, False, [s for s in cuttable if s is not first])
+            if found:
+                return found
+        first = reads[0] if reads else max(splits, key=lambda s: s.weight)
+        request = self._alone(first, first in reads or first.live < 0)
         if request is None:  # a read that no page of a wider filter can hold: the segment alone
-            request, known_lo = Request(first.a, first.b, 1, PER_PAGE), True
-        return request, known_lo
+            request = Request(first.a, first.b, 1, PER_PAGE)
+        return request, True
+
+    def _paired(self, first: Segment, from_start: bool, others: list[Segment]) -> tuple[Request, bool] | None:
+        """The block in ``first`` and a cut through the heaviest of ``others`` (after it if any
+        is, else before it), or None when no such pair can be aimed."""
+        later = [s for s in others if s.ra > first.ra]
+        if later:
+            request = self._block_then_cut(first, from_start, max(later, key=lambda s: s.weight))
+            if request is not None:
+                return request, True
+        earlier = [s for s in others if s.ra < first.ra]
+        if earlier:
+            request = self._cut_then_block(max(earlier, key=lambda s: s.weight), first, from_start)
+            if request is not None:
+                return request, False
+        return None
 
     def _block_offset(self, lo: Key, seg: Segment, from_start: bool, share: float) -> tuple[int, int] | None:
         """Page and size of the block for ``seg``, counted from cut ``lo``: its start when
