@@ -134,7 +134,7 @@ def _reconcile(run: _Run, api_total: int) -> tuple[int, int]:
     deleted. Contacts RASL has and the cache lacks are staged.
 
     Measured on 20,000 contacts (bench/bench_sync.py, random samples): 4-6 requests for one
-    deletion, 1.75-2.35 each for 20 scattered (about 2.0 on average), 0.73 each for 200 and 5 in
+    deletion, 1.85-2.3 each for 20 scattered (about 2.0 on average), 0.7 each for 200 and 5 in
     all for a contiguous batch of 500.
     """
     cached = run.con.execute("SELECT count(*) FROM contacts").fetchall()[0][0]
