@@ -49,7 +49,8 @@ DENSE_SHARE = 0.5
 MIN_BLOCK = 50
 API_TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
-Key = tuple[int, int]  # (created_at in Unix seconds, id); id -1 marks the start of a second
+# A cut is a second (Unix seconds, UTC): "contacts created before it". Filters name whole
+# seconds only, and contacts sharing a second may be listed in any order, so nothing finer is used.
 
 
 def api_time(seconds: int) -> str:
@@ -58,8 +59,8 @@ def api_time(seconds: int) -> str:
 
 
 class CachedKeys:
-    """The cache's contacts as ``(created_at second, id)`` keys in RASL's listing order, held in
-    two integer arrays (16 bytes a contact; no row objects kept)."""
+    """The cache's contacts in RASL's listing order (created_at second, then id) as two integer
+    arrays: their seconds and their ids (16 bytes a contact; no row objects kept)."""
 
     def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
         self.secs = array("q")
@@ -75,14 +76,9 @@ class CachedKeys:
     def __len__(self) -> int:
         return len(self.secs)
 
-    def rank(self, key: Key) -> int:
-        """How many cached contacts sort before ``key``."""
-        sec, cid = key
-        i = bisect.bisect_left(self.secs, sec)
-        if cid < 0:
-            return i
-        j = bisect.bisect_right(self.secs, sec, i)
-        return bisect.bisect_left(self.ids, cid, i, j)
+    def rank(self, sec: int) -> int:
+        """How many cached contacts were created before second ``sec``."""
+        return bisect.bisect_left(self.secs, sec)
 
     def ids_between(self, a: int, b: int) -> list[int]:
         """Ids of the cached contacts at positions ``a`` to ``b - 1``."""
@@ -91,10 +87,11 @@ class CachedKeys:
 
 @dataclass
 class Segment:
-    """Cached contacts between two cuts: positions ``[ra, rb)``, ``d`` deleted (RASL's count)."""
+    """Cached contacts created in seconds ``[a, b)`` (two cuts): positions ``[ra, rb)`` of
+    :class:`CachedKeys`, ``d`` of them deleted by RASL's counts (negative: RASL has more)."""
 
-    a: Key
-    b: Key
+    a: int
+    b: int
     ra: int
     rb: int
     d: int
@@ -117,33 +114,32 @@ class Segment:
 class Request:
     """One listing request: created_at in ``[lo, hi)``, page ``page`` of ``per_page``."""
 
-    lo: Key
-    hi: Key
+    lo: int
+    hi: int
     page: int
     per_page: int
 
 
 class CountTree:
-    """Cuts (keys with a known ``G``) and the spans already read, over :class:`CachedKeys`."""
+    """Cuts (seconds with a known ``G``) and the spans already read, over :class:`CachedKeys`."""
 
     def __init__(self, keys: CachedKeys, top_g: int, top_sec: int) -> None:
         self.keys = keys
-        bottom: Key = (0, -1)
-        top: Key = (max(top_sec, (keys.secs[-1] + 1) if len(keys) else 0), -1)
-        self.cuts: list[Key] = [bottom, top]
-        self.g: dict[Key, int] = {bottom: 0, top: top_g}
-        self.read_from: set[Key] = set()  # cuts whose following segment has been read
+        top = max(top_sec, (keys.secs[-1] + 1) if len(keys) else 0)
+        self.cuts: list[int] = [0, top]
+        self.g: dict[int, int] = {0: 0, top: top_g}
+        self.read_from: set[int] = set()  # cuts whose following segment has been read
 
-    def set(self, key: Key, g: int) -> None:
-        """Record ``G(key)``; a new cut inside a read span stays read."""
-        if key not in self.g:
-            i = bisect.bisect_left(self.cuts, key)
+    def set(self, sec: int, g: int) -> None:
+        """Record ``G(sec)``; a new cut inside a read span stays read."""
+        if sec not in self.g:
+            i = bisect.bisect_left(self.cuts, sec)
             if i > 0 and self.cuts[i - 1] in self.read_from:
-                self.read_from.add(key)
-            self.cuts.insert(i, key)
-        self.g[key] = g
+                self.read_from.add(sec)
+            self.cuts.insert(i, sec)
+        self.g[sec] = g
 
-    def mark_read(self, a: Key, b: Key) -> None:
+    def mark_read(self, a: int, b: int) -> None:
         """Everything between cuts ``a`` and ``b`` has been read."""
         i, j = bisect.bisect_left(self.cuts, a), bisect.bisect_left(self.cuts, b)
         self.read_from.update(self.cuts[i:j])
@@ -157,33 +153,26 @@ class CountTree:
                 out.append(Segment(a, b, self.keys.rank(a), self.keys.rank(b), d))
         return out
 
-    def anchor_before(self, key: Key) -> Key:
-        """The nearest cut at or before ``key`` that starts a second (a filter can name it)."""
-        i = bisect.bisect_right(self.cuts, key) - 1
-        while self.cuts[i][1] >= 0:
-            i -= 1
-        return self.cuts[i]
+    def anchor_before(self, sec: int) -> int:
+        """The nearest cut at or before second ``sec``."""
+        return self.cuts[bisect.bisect_right(self.cuts, sec) - 1]
 
-    def anchor_after(self, key: Key) -> Key:
-        """The nearest cut at or after ``key`` that starts a second."""
-        i = bisect.bisect_left(self.cuts, key)
-        while self.cuts[i][1] >= 0:
-            i += 1
-        return self.cuts[i]
+    def anchor_after(self, sec: int) -> int:
+        """The nearest cut at or after second ``sec``."""
+        return self.cuts[bisect.bisect_left(self.cuts, sec)]
 
-    def live_between(self, a: Key, b: Key) -> int:
+    def live_between(self, a: int, b: int) -> int:
         """RASL's live contacts between two cuts, by their ``G``."""
         return (self.keys.rank(b) - self.keys.rank(a)) - (self.g[b] - self.g[a])
 
-    def second_cut(self, seg: Segment, pos: int) -> Key | None:
-        """A second boundary strictly inside ``seg`` near cached position ``pos``, or None when
-        the whole segment falls in one second (a bulk import)."""
+    def second_cut(self, seg: Segment, pos: int) -> int | None:
+        """A second strictly inside ``seg`` that splits its cached contacts near position
+        ``pos``, or None when they all share one second (a bulk import)."""
         keys = self.keys
         pos = min(max(pos, seg.ra), seg.rb - 1)
         for sec in (keys.secs[pos], keys.secs[pos] + 1, keys.secs[seg.ra] + 1):
-            key = (sec, -1)
-            if seg.a < key < seg.b and seg.ra < keys.rank(key) < seg.rb:
-                return key
+            if seg.a < sec < seg.b and seg.ra < keys.rank(sec) < seg.rb:
+                return sec
         return None
 
 
@@ -260,7 +249,7 @@ class Planner:
                 return request, False
         return None
 
-    def _block_offset(self, lo: Key, seg: Segment, from_start: bool, share: float) -> tuple[int, int] | None:
+    def _block_offset(self, lo: int, seg: Segment, from_start: bool, share: float) -> tuple[int, int] | None:
         """Page and size of the block for ``seg``, counted from cut ``lo``: its start when
         ``from_start`` (a read: None when no page holds the segment with a live contact either
         side), else ``share`` of the way into its contacts beyond one page."""
@@ -370,7 +359,7 @@ def _read_whole(run: _Run, tree: CountTree, seg: Segment) -> tuple[list[int], in
     from rasl_data.cache.deletions import _read_window
 
     lo, hi = tree.anchor_before(seg.a), tree.anchor_after(seg.b)
-    seen = _read_window(run, datetime.fromtimestamp(lo[0], timezone.utc), datetime.fromtimestamp(hi[0], timezone.utc))
+    seen = _read_window(run, datetime.fromtimestamp(lo, timezone.utc), datetime.fromtimestamp(hi, timezone.utc))
     tree.mark_read(lo, hi)
     keys = tree.keys
     return [i for i in keys.ids_between(keys.rank(lo), keys.rank(hi)) if i not in seen], len(seen)
@@ -387,7 +376,7 @@ def _ask(run: _Run, client: Any, tree: CountTree, req: Request, known_lo: bool) 
     """
     keys = tree.keys
     page = client.contacts_page(
-        filters={"created_at": {"gte": api_time(req.lo[0]), "lt": api_time(req.hi[0])}},
+        filters={"created_at": {"gte": api_time(req.lo), "lt": api_time(req.hi)}},
         sort="created_at,id", per_page=req.per_page, page=req.page)
     total = int(page.pagination.total)
     r_lo = keys.rank(req.lo)
@@ -404,15 +393,15 @@ def _ask(run: _Run, client: Any, tree: CountTree, req: Request, known_lo: bool) 
     last_page = offset + len(items) >= total
     g_lo = tree.g[req.lo]
 
-    def cut(key: Key, live_before: int) -> None:
-        tree.set(key, g_lo + (keys.rank(key) - r_lo) - live_before)
+    def cut(sec: int, live_before: int) -> None:
+        tree.set(sec, g_lo + (keys.rank(sec) - r_lo) - live_before)
 
     # A second boundary t is placed when the page holds the start of t's second (or everything
     # from lo): RASL's live contacts before it are then the offset plus the items before t.
     spans_seconds = bool(items) and secs[0] < secs[-1]
-    a, live_a = (req.lo, 0) if offset == 0 else ((secs[0] + 1, -1), offset + bisect.bisect_left(secs, secs[0] + 1))
+    a, live_a = (req.lo, 0) if offset == 0 else (secs[0] + 1, offset + bisect.bisect_left(secs, secs[0] + 1))
     a_known = offset == 0 or (a < req.hi and (last_page or spans_seconds))
-    b, live_b = (req.hi, total) if last_page else ((secs[-1], -1), offset + bisect.bisect_left(secs, secs[-1]))
+    b, live_b = (req.hi, total) if last_page else (secs[-1], offset + bisect.bisect_left(secs, secs[-1]))
     b_known = last_page or offset == 0 or spans_seconds
     if a_known:
         cut(a, live_a)
