@@ -7,8 +7,8 @@ Prints figures (no asserts):
    to the unlimited run (target <= 1.5x when the sync fits in one window) and to the
    fixed-window minimum, full windows used back to back (target <= 1.1x); 429s received.
 2. Deletions: extra requests per deleted contact found by an incremental sync of 20,000
-   contacts, for 1, 20 and 200 scattered deletions and one contiguous batch (nothing deleted
-   costs 0 extra); 20 scattered is drawn 5 times, with the mean and the worst of the samples.
+   contacts, for 1, 20 and 200 scattered deletions and one contiguous batch of 500 (nothing
+   deleted costs 0 extra), each drawn several times: the mean and the worst of the samples.
 3. Memory: peak RSS of the sync process for a full sync (target < 190 MB at 20,000 contacts,
    < 500 MB at 1,000,000) and contacts/s.
 
@@ -161,8 +161,9 @@ def bench_rate(sizes: list[int], limit: int = 60, repeat: int = 3) -> None:
                   f"{limited / minimum:6.2f}x {reqs:>9,} {received_429:>5}  {'; '.join(waits) or 'no wait'}")
 
 
-# Random samples of 20 scattered deletions (each 20 more among what is left).
-SCATTERED_SAMPLES = 5
+# Random samples per case (each drawn among the contacts left by the previous one).
+DELETION_CASES = (("1 scattered", 1, False, 5), ("20 scattered", 20, False, 5), ("200 scattered", 200, False, 2),
+                  ("500 contiguous", 500, True, 2))
 
 
 def bench_deletions(n: int = 20_000) -> None:
@@ -178,31 +179,32 @@ def bench_deletions(n: int = 20_000) -> None:
             baseline = requests_of(out)
             print(f"  nothing deleted: {baseline} requests (3 lists + 1 contacts page), 0 extra")
             rng = random.Random(7)
-            samples: list[float] = []
-            cases = [("1 scattered", 1, False)] + [("20 scattered", 20, False)] * SCATTERED_SAMPLES + [
-                ("200 scattered", 200, False), ("500 contiguous", 500, True)]
-            for label, k, contiguous in cases:
-                con = duckdb.connect(str(cache), read_only=True)
-                ids = [r[0] for r in con.execute("SELECT id FROM contacts ORDER BY created_at, id").fetchall()]
-                con.close()
-                if contiguous:
-                    start = rng.randrange(len(ids) - k)
-                    gone = ids[start:start + k]
-                else:
-                    gone = rng.sample(ids, k)
-                with RaslClient(base, DEMO_TOKEN) as client:
-                    for cid in gone:
-                        client.delete_contact(cid)
-                _, _, out, _ = run_sync(base, cache, "--quiet")
-                deleted = int(re.search(r"([\d,]+) deleted", out).group(1).replace(",", ""))
-                extra = requests_of(out) - baseline
-                print(f"  {label:>15}: {deleted:>4} deleted (truth {k}), {extra:>4} extra requests, "
-                      f"{extra / k:5.2f} per deletion")
-                if k == 20:
-                    samples.append(extra / k)
-                    if len(samples) == SCATTERED_SAMPLES:
-                        print(f"  {'20 scattered':>15}: {statistics.mean(samples):5.2f} per deletion on average "
-                              f"over {len(samples)} random samples, worst {max(samples):5.2f}")
+            summary: list[str] = []
+            for label, k, contiguous, samples in DELETION_CASES:
+                per: list[float] = []
+                for _ in range(samples):
+                    con = duckdb.connect(str(cache), read_only=True)
+                    ids = [r[0] for r in con.execute("SELECT id FROM contacts ORDER BY created_at, id").fetchall()]
+                    con.close()
+                    if contiguous:
+                        start = rng.randrange(len(ids) - k)
+                        gone = ids[start:start + k]
+                    else:
+                        gone = rng.sample(ids, k)
+                    with RaslClient(base, DEMO_TOKEN) as client:
+                        for cid in gone:
+                            client.delete_contact(cid)
+                    _, _, out, _ = run_sync(base, cache, "--quiet")
+                    deleted = int(re.search(r"([\d,]+) deleted", out).group(1).replace(",", ""))
+                    extra = requests_of(out) - baseline
+                    per.append(extra / k)
+                    print(f"  {label:>15}: {deleted:>4} deleted (truth {k}), {extra:>4} extra requests, "
+                          f"{extra / k:5.2f} per deletion")
+                summary.append(f"  {label:>15}: {statistics.mean(per):5.2f} extra requests per deletion on average over "
+                               f"{len(per)} random samples, worst {max(per):5.2f}")
+            _, _, out, _ = run_sync(base, cache, "--quiet")
+            summary.append(f"  {'nothing deleted':>15}: {requests_of(out) - baseline} extra requests")
+            print("\n".join(summary))
     finally:
         stop(emulator)
 

@@ -36,6 +36,7 @@ if TYPE_CHECKING:  # the sync command never needs pandas; readers get DataFrames
 from rasl_data.cache import audit, delivery_log, spend_schema
 from rasl_data.cache import notes as notes_schema
 from rasl_data.errors import CacheBusyError, CacheError  # noqa: F401 - raised here, caught as store.CacheError
+from rasl_data.i18n import _
 
 SCHEMA_VERSION = "1"
 # Readers answer dashboard queries; the writer streams a sync into the file and may spill to
@@ -98,7 +99,7 @@ def connect(path: Path | str, *, read_only: bool = False, memory_limit: str = ME
     try:
         con = duckdb.connect(str(path), read_only=read_only, config=config)
     except duckdb.Error as err:
-        raise CacheError(f"The cache file {path} cannot be opened.", str(err)) from err
+        raise CacheError(_("The cache file {path} cannot be opened.").format(path=path), str(err)) from err
     con.execute("SET TimeZone = 'UTC'")
     return con
 
@@ -134,8 +135,8 @@ def writer_lock(path: Path | str, timeout: float = 30.0, poll: float = 0.1) -> I
         fd = os.open(_lock_path(path), os.O_RDWR | os.O_CREAT, 0o600)
     except OSError as err:
         raise CacheError(
-            f"The cache folder {path.parent} cannot be used ({err.strerror or err}): "
-            "set RASL_CACHE_PATH or RASL_CACHE_DIR to a writable place.",
+            _("The cache folder {folder} cannot be used ({reason}): set RASL_CACHE_PATH or RASL_CACHE_DIR to a "
+              "writable place.").format(folder=path.parent, reason=err.strerror or err),
             str(err),
         ) from err
     deadline = time.monotonic() + timeout
@@ -147,7 +148,7 @@ def writer_lock(path: Path | str, timeout: float = 30.0, poll: float = 0.1) -> I
             except BlockingIOError:
                 if time.monotonic() >= deadline:
                     raise CacheBusyError(
-                        "Another sync is writing the cache right now. Try again in a minute.",
+                        _("Another sync is writing the cache right now. Try again in a minute."),
                         f"lock held on {_lock_path(path)}",
                     ) from None
                 time.sleep(poll)
@@ -190,18 +191,20 @@ def write_transaction(
         tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
         try:
             if path.is_dir():
-                raise CacheError(f"{path} is a folder, not a cache file: set RASL_CACHE_PATH to a file name.")
+                raise CacheError(_("{path} is a folder, not a cache file: set RASL_CACHE_PATH to a file name.").format(path=path))
             if path.exists() and not fresh:
                 try:
                     shutil.copyfile(path, tmp)
                 except OSError as err:
-                    raise CacheError(f"The cache file {path} cannot be copied: {err.strerror or err}.") from err
+                    raise CacheError(_("The cache file {path} cannot be copied: {reason}.").format(
+                        path=path, reason=err.strerror or err)) from err
             try:
                 con = connect(tmp, memory_limit=WRITER_MEMORY_LIMIT)
             except CacheError as err:
                 # The private copy's name means nothing to the user: name their file.
                 raise CacheError(
-                    f"The cache file {path} is not a DuckDB database or is damaged: move it away and sync again.",
+                    _("The cache file {path} is not a DuckDB database or is damaged: move it away and sync "
+                      "again.").format(path=path),
                     err.detail,
                 ) from err
             try:
@@ -227,7 +230,7 @@ def ensure_cache(path: Path | str) -> None:
     Raises ``CacheError`` (with what to fix) when the path is a folder or cannot be created.
     """
     if Path(path).is_dir():
-        raise CacheError(f"{path} is a folder, not a cache file: set RASL_CACHE_PATH to a file name.")
+        raise CacheError(_("{path} is a folder, not a cache file: set RASL_CACHE_PATH to a file name.").format(path=path))
     if not Path(path).exists():
         with write_transaction(path):
             pass
@@ -253,7 +256,7 @@ class Reader:
         try:
             st = os.stat(self.path)
         except FileNotFoundError as err:
-            raise CacheError("No data yet: run a sync first.", str(self.path)) from err
+            raise CacheError(_("No data yet: run a sync first."), str(self.path)) from err
         return (st.st_ino, st.st_size, st.st_mtime_ns)
 
     @property
@@ -280,7 +283,7 @@ class Reader:
         try:
             return cur.execute(sql, params or []).df()
         except duckdb.Error as err:
-            raise CacheError("The cache could not answer this question.", str(err)) from err
+            raise CacheError(_("The cache could not answer this question."), str(err)) from err
         finally:
             cur.close()
 

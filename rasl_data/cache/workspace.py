@@ -26,6 +26,7 @@ from rasl_data.cache import notes as notes_table
 from rasl_data.cache.audit import AuditEntry
 from rasl_data.cache.sync import SyncProgress, SyncResult, sync
 from rasl_data.errors import RaslError
+from rasl_data.i18n import _
 from rasl_data.settings import Settings
 
 if TYPE_CHECKING:  # imported where used: `python -m rasl_data sync` never loads pandas
@@ -242,7 +243,7 @@ class Workspace:
                 return client.create_source(name)
 
         src = self._audited_change(actor, entry, call, write)
-        return SourceChange(src.id, src.name, f"Source “{src.name}” created.")
+        return SourceChange(src.id, src.name, _("Source “{name}” created.").format(name=src.name))
 
     def rename_source(self, source_id: int, new_name: str, *, actor: Actor) -> SourceChange:
         """``PATCH /sources/{id}`` then update its name in ``sources`` (its history keeps the id).
@@ -264,7 +265,7 @@ class Workspace:
                 return client.rename_source(source_id, new_name)
 
         src = self._audited_change(actor, entry, call, write)
-        return SourceChange(src.id, src.name, f"Source renamed to “{src.name}”.")
+        return SourceChange(src.id, src.name, _("Source renamed to “{name}”.").format(name=src.name))
 
     def delete_source(self, source_id: int, *, actor: Actor) -> SourceChange:
         """``DELETE /sources/{id}`` then mark it deleted in ``sources`` (``deleted_at``).
@@ -283,7 +284,7 @@ class Workspace:
                 return client.delete_source(source_id)
 
         self._audited_change(actor, entry, call, write)
-        return SourceChange(source_id, name, f"Source “{name}” deleted.")
+        return SourceChange(source_id, name, _("Source “{name}” deleted.").format(name=name))
 
     # -- attribution settings (writer transactions, no API call) ----------------------------
     def save_channel_rules(self, rules_df: pd.DataFrame, *, actor: Actor) -> None:
