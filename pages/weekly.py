@@ -230,6 +230,14 @@ def _spike_what(dimension: str, name) -> str:
     return _("{dimension}: {name}").format(dimension=word, name=performance_views.shown_name(name))
 
 
+def _same_as(text) -> str:
+    """``same_contacts_as`` (``"source: Instagram"``, written by the analytics) as ``_spike_what`` shows it."""
+    if pd.isna(text):
+        return ""
+    dimension, sep, name = str(text).partition(": ")
+    return _spike_what(dimension, name) if sep and dimension in DIMENSION_WORDS else str(text)
+
+
 def _spikes(review: weekly_review.WeeklyReview) -> None:
     st.header(_("Spikes and drops"))
     st.caption(_(weekly_review.SPIKE_RULE))
@@ -244,7 +252,7 @@ def _spikes(review: weekly_review.WeeklyReview) -> None:
         _("This week"): sp["this_week"].astype("int64"),
         avg: sp["avg_4_weeks"].astype("float64"),
         "p": ["< " + i18n.format_number(0.001, 3) if p < 0.001 else i18n.format_number(p, 3) for p in sp["p_value"]],
-        _("Same contacts as"): ["" if pd.isna(x) else str(x) for x in sp["same_contacts_as"]],
+        _("Same contacts as"): [_same_as(x) for x in sp["same_contacts_as"]],
     }), hide_index=True, width="stretch", key="wk_spikes", height=widgets.table_height(len(sp)), column_config={
         avg: st.column_config.NumberColumn(avg, format="%.1f"),
     })

@@ -242,5 +242,20 @@ def test_attribution_editors_in_arabic(forms_app, po):
     assert po["Rules are tried top to bottom on each source name (case, spaces, tatweel and alef forms ignored); "
               "the first match gives the channel. A label below wins over the rules. Changes apply to history too."] \
         in text
-    assert "اكتب «none» في الحملة" in text  # the keyword stays as it is typed
+    assert "اكتب none في الحملة" in text  # the keyword stays as it is typed (a code span)
     assert at.button(key="rules_restore").label == po["Restore built-in rules"] == "استعد القواعد المدمجة"
+
+
+def test_rule_match_kinds_read_in_arabic_and_are_saved_as_their_keys(po):
+    """The rules editor draws cell values as they are: the match kinds are shown translated and
+    turned back into the stored keys before the rules are checked and saved."""
+    import pandas as pd
+
+    from rasl_data import i18n
+    from ui import attribution_editors as editors
+
+    rules = pd.DataFrame({"pattern": ["ig", "fb"], "match": ["word", "contains"], "channel": ["Instagram", "Facebook"]})
+    with i18n.use("ar"):
+        shown = editors._match_shown(rules)
+        assert list(shown["match"]) == [po["word"], po["contains"]] == ["كلمة كاملة", "يحتوي"]
+        assert list(editors._match_stored(shown)["match"]) == ["word", "contains"]

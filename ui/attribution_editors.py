@@ -26,7 +26,7 @@ import streamlit as st
 
 from rasl_data import i18n
 from rasl_data.analytics import attribution, rule_edits
-from rasl_data.i18n import _, ngettext
+from rasl_data.i18n import N_, _, ngettext
 from rasl_data.text import md_literal
 
 from . import context, data, forms, locale, widgets
@@ -41,8 +41,28 @@ def _saved_rules() -> list[rule_edits.Rule]:
     return rule_edits.rule_rows(data.cached_query(attribution.read_channel_rules))
 
 
+# How each match kind (stored key, ``attribution.MATCH_KINDS``) reads in the editor.
+MATCH_LABELS = {"contains": N_("contains"), "word": N_("word"), "prefix": N_("prefix"), "exact": N_("exact"),
+                "regex": N_("regex")}
+
+
 def _rules_frame(rows: list[rule_edits.Rule]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=RULE_COLUMNS)
+
+
+def _match_shown(frame: pd.DataFrame) -> pd.DataFrame:
+    """The rules with their match kinds in the session's language (the editor draws cell values as they are)."""
+    shown = frame.copy()
+    shown["match"] = [_(MATCH_LABELS[k]) if k in MATCH_LABELS else k for k in shown["match"]]
+    return shown
+
+
+def _match_stored(frame: pd.DataFrame) -> pd.DataFrame:
+    """The edited rules with the match kinds back as stored keys (``contains``, ``word``…)."""
+    keys = {_(label): key for key, label in MATCH_LABELS.items()}
+    stored = frame.copy()
+    stored["match"] = [keys.get(m, m) if isinstance(m, str) else m for m in stored["match"]]
+    return stored
 
 
 # --- callbacks ---------------------------------------------------------------------------------
@@ -151,8 +171,8 @@ def _rules_config() -> dict:
             help=_("Text to look for: anywhere in the name (contains), as a whole word (word: “ig” finds "
                    "“IG / Reels” but not “Big sale”), at the start (prefix), the whole name (exact), or a "
                    "Python regular expression (regex)")),
-        "match": st.column_config.SelectboxColumn(_("Match"), options=list(attribution.MATCH_KINDS), required=True,
-                                                  default="contains"),
+        "match": st.column_config.SelectboxColumn(_("Match"), required=True, default=_(MATCH_LABELS["contains"]),
+                                                  options=[_(MATCH_LABELS[k]) for k in attribution.MATCH_KINDS]),
         "channel": st.column_config.TextColumn(_("Channel"), required=True),
     }
 
@@ -184,9 +204,9 @@ def rules_editor(read_only: bool) -> None:
     if conflict:
         _rules_conflict(state["base"], saved)
     draft = _rules_frame(state["draft"])
-    edited = st.data_editor(draft, key=drafts.editor_key(RULES), num_rows="dynamic", hide_index=True,
-                            width="stretch", column_config=_rules_config(), disabled=read_only,
-                            height=widgets.table_height(len(draft), extra_rows=1))
+    edited = _match_stored(st.data_editor(_match_shown(draft), key=drafts.editor_key(RULES), num_rows="dynamic",
+                                          hide_index=True, width="stretch", column_config=_rules_config(),
+                                          disabled=read_only, height=widgets.table_height(len(draft), extra_rows=1)))
     edited_rows = rule_edits.rule_rows(edited.reset_index(drop=True))
     try:  # compared and saved as they will be stored (trimmed, tidied), so a save is recognised
         valid = [(r.pattern, r.match, r.channel) for r in attribution.validate_rules(edited)]

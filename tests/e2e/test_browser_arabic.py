@@ -64,7 +64,7 @@ _NOT_WORDS = [
     re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?\b"),                # IP addresses
     re.compile(r"\b(?:YYYY|MM|DD)(?:[-/.](?:YYYY|MM|DD))+\b"),          # date formats: YYYY-MM-DD
     re.compile(r"\b(?:type|status):[^\s,]+(?:,[^\s,]+)*"),              # RASL_CONVERSION values
-    re.compile(r"\bP\(X [^)]*\)|(?<![A-Za-z])p(?![A-Za-z])"),            # the spike test's notation
+    re.compile(r"(?<![A-Za-z])P\(X [^)]*\)|(?<![A-Za-z])p(?![A-Za-z])"),            # the spike test's notation
 ]
 _CUT_NAME = re.compile(r"([A-Za-z0-9][^\n:…]*)…")
 _WORD = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)*")
@@ -213,7 +213,7 @@ def test_english_words_keeps_interface_english_and_drops_data_addresses_and_kept
     text = ("نظرة عامة\u200e Facebook / White Friday\u200e · New contacts 1,234 · sara@example.com "
             "https://rasl.example/x · /tmp/cache/ws-1.duckdb · RASL_API_TOKEN · تنزيل CSV (.zip) · WhatsApp · Other")
     assert english_words(text, ["Facebook / White Friday", "Facebook", "ew"]) == ["New", "contacts", "Other"]
-    cut = "إنشاء مصدر: Google Ads | Brand… · تقرير Weekly… · YYYY-MM-DD · type:customer · P(X ≥ 5) < 0.01"
+    cut = "إنشاء مصدر: Google Ads | Brand… · تقرير Weekly… · YYYY-MM-DD · type:customer · وP(X ≥ 5) < 0.01"
     assert english_words(cut, ["Google Ads | Brand Search"]) == ["Weekly"]
 
 
