@@ -27,6 +27,7 @@ from rasl_data.analytics import periods, source_names
 from rasl_data.analytics.acquisition import Filters
 from rasl_data.cache.workspace import Workspace
 from rasl_data.i18n import N_, _
+from rasl_data.settings import Settings
 
 from . import data
 
@@ -224,20 +225,16 @@ def _feasible_granularity(start: date, end: date, gran: str, week_start: str) ->
     return "month"
 
 
-def sidebar(ws: Workspace, page_name: str = "") -> View:
-    """Draw the shared filters in the sidebar, remember the resulting ``View`` and mirror it in the URL."""
-    s = ws.settings
-    today = periods.today_in(s.timezone)
-    options = data.filter_options()
-    _init_from_url()
+def _source_choices(options: dict) -> tuple[list, dict]:
+    """The source filter's menu (the source ids, then ``UNATTRIBUTED_KEY``) and its labels by key."""
     names = dict(options["source_names"])
     names[UNATTRIBUTED_KEY] = _("Unattributed (no source)")
-    source_options = [*options["source_ids"], UNATTRIBUTED_KEY]
-    _keep_valid("f_sources", source_options)
-    _keep_valid("f_channels", options["channels"])
-    _keep_valid("f_campaigns", options["campaigns"])
+    return [*options["source_ids"], UNATTRIBUTED_KEY], names
 
-    st.subheader(_("Filters"))
+
+def _date_range_block(s: Settings, today: date) -> tuple[str, date, date]:
+    """The date-range menu (with the custom From – to picker) and its caption of dates, time zone,
+    week start and Hijri dates; returns the preset chosen and the local ``(start, end)`` (inclusive)."""
     preset_options = _preset_options(today, s.timezone)
     preset = st.selectbox(_("Date range"), preset_options, key="f_preset",
                           format_func=option_labels(preset_options, periods.preset_label))
@@ -257,18 +254,29 @@ def sidebar(ws: Workspace, page_name: str = "") -> View:
         start=i18n.format_date(start, "dd MMM y"), end=i18n.format_date(end, "dd MMM y"), zone=s.timezone,
         weekday=periods.week_start_label(s.week_start)))
     _hijri_caption(start, end)
+    return preset, start, end
+
+
+def _comparison_block(start: date, end: date, week_start: str) -> tuple[str, str]:
+    """The "Compare with" and "Granularity" choices, as usable for ``start..end``: the comparison
+    key (``"none"`` included) and the granularity."""
     compare = st.radio(_("Compare with"), list(COMPARE_OPTIONS), key="f_compare",
                        format_func=option_labels(COMPARE_OPTIONS, periods.compare_label))
     compare = _usable_compare(compare, start, end)
     gran = st.segmented_control(_("Granularity"), list(GRANULARITIES), key="f_gran",
                                 format_func=option_labels(GRANULARITIES, periods.granularity_label),
                                 required=True) or "week"
-    gran = _feasible_granularity(start, end, gran, s.week_start)
+    return compare, _feasible_granularity(start, end, gran, week_start)
+
+
+def _dimension_filters_block(options: dict, source_options: list, source_labels: dict) -> tuple[list, list, list, list]:
+    """The expander of source, channel, campaign and contact-type filters (open while any is set,
+    with a button clearing them); returns the chosen sources (keys), channels, campaigns and types."""
     active = any(st.session_state.get(k) for k in ("f_sources", "f_channels", "f_campaigns", "f_types"))
     title = _("Sources, channels, campaigns (filtered)") if active else _("Sources, channels, campaigns")
     with st.expander(title, expanded=active):
         sources = st.multiselect(_("Source"), source_options, key="f_sources",
-                                 format_func=lambda i: names.get(i, str(i)), placeholder=_("All sources"))
+                                 format_func=lambda i: source_labels.get(i, str(i)), placeholder=_("All sources"))
         # Channel and campaign names are data (shown as typed); only Unattributed & co are translated.
         channels = st.multiselect(_("Channel"), options["channels"], key="f_channels",
                                   format_func=option_labels(options["channels"], source_names.display_name),
@@ -281,6 +289,28 @@ def sidebar(ws: Workspace, page_name: str = "") -> View:
                                placeholder=_("All types"))
         if active:
             st.button(_("Clear these filters"), key="f_clear", on_click=clear_dimension_filters, type="tertiary")
+    return sources, channels, campaigns, types
+
+
+def sidebar(ws: Workspace, page_name: str = "") -> View:
+    """Draw the shared filters in the sidebar, remember the resulting ``View`` and mirror it in the URL.
+
+    In order: the date range, the comparison and granularity, then the source, channel, campaign
+    and type filters. Choices the menus no longer offer (a deleted source) are dropped first.
+    """
+    s = ws.settings
+    today = periods.today_in(s.timezone)
+    options = data.filter_options()
+    _init_from_url()
+    source_options, source_labels = _source_choices(options)
+    _keep_valid("f_sources", source_options)
+    _keep_valid("f_channels", options["channels"])
+    _keep_valid("f_campaigns", options["campaigns"])
+
+    st.subheader(_("Filters"))
+    preset, start, end = _date_range_block(s, today)
+    compare, gran = _comparison_block(start, end, s.week_start)
+    sources, channels, campaigns, types = _dimension_filters_block(options, source_options, source_labels)
     view = View(
         filters=Filters(
             start=start, end=end, tz=s.timezone, week_start=s.week_start,

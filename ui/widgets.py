@@ -1,20 +1,21 @@
-"""Small rendering helpers shared by the pages: captions, KPI cards, tables, empty states,
-CSV and Excel downloads, error boxes and click-to-filter callbacks.
+"""Small rendering helpers shared by the pages: KPI cards, tables, empty states, error boxes and
+click-to-filter callbacks.
 
-Rendering only: every number comes from ``rasl_data`` through ``ui.data.q``.
+Rendering only: every number comes from ``rasl_data`` through ``ui.data.q``. The text helpers
+(``fmt_range``, ``range_caption``, ``fmt_pct``, ``signed_number``…) live in ``ui.formatting``, the
+CSV and Excel download buttons (``table_download``, ``csv_download``…) in ``ui.downloads``; both
+are re-exported here, so pages call every helper as ``widgets.<name>``.
 """
 
 from __future__ import annotations
 
 import math
-from datetime import date
 from typing import Any, Callable
 
 import pandas as pd
 import streamlit as st
 
 from rasl_data import i18n
-from rasl_data.analytics import hijri, periods, source_names
 from rasl_data.analytics.acquisition import Kpi, Kpis
 from rasl_data.errors import ConflictError, InsufficientScopeError, RaslError, ValidationError
 from rasl_data.i18n import N_, _, ngettext
@@ -22,92 +23,36 @@ from rasl_data.text import md_literal
 from ui.errors import show_error
 
 from . import filters
+from .downloads import (  # noqa: F401  (re-exported: pages call them as ``widgets.<name>``)
+    DOWNLOAD_HEADERS,
+    FORMAT_WORDS,
+    csv_download,
+    csv_file_name,
+    download_frame,
+    table_download,
+)
 from .filters import View
+from .formatting import (  # noqa: F401  (re-exported: pages call them as ``widgets.<name>``)
+    COMPARE_WORDS,
+    COMPARISON_TOTAL,
+    MISSING,
+    comparison_range,
+    fmt_pct,
+    fmt_range,
+    hijri_range,
+    list_text,
+    points_text,
+    range_caption,
+    shown_name,
+    signed_number,
+    signed_percent,
+)
 
-MISSING = "–"  # shown in table cells without a value (e.g. Change % of a source new this period)
-# Marked for translation: show them with ``_(COMPARE_WORDS[compare])``.
-COMPARE_WORDS = {"previous": N_("previous period"), "last_year": N_("same period last year"),
-                 "hijri_year": N_("same Hijri dates last year")}
-# Whole sentences per comparison (word order differs between languages).
-_COMPARED_WITH = {"previous": N_("compared with the previous period, {range}"),
-                  "last_year": N_("compared with the same period last year, {range}"),
-                  "hijri_year": N_("compared with the same Hijri dates last year, {range}")}
+# --- KPI cards ------------------------------------------------------------------------------------
+
 _CHANGE_VS = {"previous": N_("Contacts created in the range. Change vs previous period."),
               "last_year": N_("Contacts created in the range. Change vs same period last year."),
               "hijri_year": N_("Contacts created in the range. Change vs same Hijri dates last year.")}
-COMPARISON_TOTAL = {"previous": N_("Total, previous period"), "last_year": N_("Total, same period last year"),
-                    "hijri_year": N_("Total, same Hijri dates last year")}
-# The filter dimensions as the range caption names them.
-_FILTER_WORDS = {"source": N_("source"), "channel": N_("channel"), "campaign": N_("campaign"),
-                 "contact type": N_("contact type")}
-
-
-def shown_name(value) -> str:
-    """A series name for a table cell, a legend or an option: ``Unattributed``, ``Other``, ``No
-    campaign``… translated (``source_names.display_name``), names the user typed as typed."""
-    return source_names.display_name(value)
-
-
-def list_text(items: list[str]) -> str:
-    """``items`` joined with the language's comma (``a, b`` / ``a، b``)."""
-    return ("، " if i18n.language() == "ar" else ", ").join(items)
-
-
-def signed_number(x: float, decimals: int = 0) -> str:
-    """``+4`` / ``-3`` / ``+0`` with the locale's digits (the sign always ASCII: Streamlit reads it)."""
-    return ("-" if x < 0 else "+") + i18n.format_number(abs(x), decimals)
-
-
-def signed_percent(fraction: float, decimals: int = 1) -> str:
-    """``+100.0%`` / ``-25.0%`` with the locale's digits and percent sign."""
-    return ("-" if fraction < 0 else "+") + i18n.format_percent(abs(fraction), decimals)
-
-
-# --- text -----------------------------------------------------------------------------------
-
-
-def fmt_range(start: date, end: date) -> str:
-    """``1 Sep – 23 Nov 2026`` (the year once when both dates share it), month names and digits
-    of the language in effect (``1 سبتمبر – 23 نوفمبر 2026``)."""
-    if start.year == end.year:
-        return f"{i18n.format_date(start, 'd MMM')} – {i18n.format_date(end, 'd MMM y')}"
-    return f"{i18n.format_date(start, 'd MMM y')} – {i18n.format_date(end, 'd MMM y')}"
-
-
-def hijri_range(start: date, end: date) -> str:
-    """`` · 1–30 Ramadan 1447 AH``: the range's Hijri dates to put after the Gregorian ones, in the
-    interface language (``hijri.format_span``); ``""`` outside the Umm al-Qura tables."""
-    text = hijri.format_span(start, end)
-    return f" · {text}" if text else ""
-
-
-def comparison_range(view: View) -> tuple[date, date] | None:
-    """The local dates of the comparison period of ``view`` (None without comparison)."""
-    return periods.comparison_range(view.filters.start, view.filters.end, view.compare)
-
-
-def range_caption(view: View, with_comparison: bool = True) -> str:
-    """One line naming the range, the comparison and the time zone of every number on the page."""
-    f = view.filters
-    days = (f.end - f.start).days + 1
-    text = ngettext("{range} ({days} day, {zone})", "{range} ({days} days, {zone})", days).format(
-        range=fmt_range(f.start, f.end), days=i18n.format_number(days), zone=f.tz)
-    text += hijri_range(f.start, f.end)
-    other = comparison_range(view) if with_comparison else None
-    if other:
-        text += " · " + _(_COMPARED_WITH[view.compare]).format(range=fmt_range(*other))
-        if view.compare == "hijri_year":
-            text += hijri_range(*other)
-    active = [_(_FILTER_WORDS[n]) for n, v in (("source", f.source_ids), ("channel", f.channels),
-                                               ("campaign", f.campaigns), ("contact type", f.types)) if v]
-    if active:
-        text += " · " + _("filtered by {dimensions}").format(dimensions=list_text(active))
-    return text
-
-
-def fmt_pct(x: float | None, digits: int = 1) -> str:
-    """A fraction as a percentage (``0.253`` → ``25.3%``, ``i18n.format_percent``); ``–`` when undefined."""
-    return "–" if x is None or pd.isna(x) else i18n.format_percent(float(x), digits)
 
 
 def _count_delta(k: Kpi) -> str | None:
@@ -119,15 +64,6 @@ def _count_delta(k: Kpi) -> str | None:
     if math.isnan(k.change_pct):
         return signed_number(k.change_abs)
     return f"{signed_number(k.change_abs)} ({signed_percent(k.change_pct)})"
-
-
-def points_text(change: float | None) -> str | None:
-    """A change of a share or rate (a fraction) in percentage points: ``+1.5 pts``, ``no change``."""
-    if change is None or (isinstance(change, float) and math.isnan(change)) or pd.isna(change):
-        return None
-    if round(float(change) * 100, 1) == 0:
-        return _("no change")
-    return _("{change} pts").format(change=signed_number(float(change) * 100, 1))
 
 
 def _points_delta(k: Kpi) -> str | None:
@@ -200,123 +136,6 @@ def rasl_error_message(err: RaslError, action: str = "") -> str:
 def show_rasl_error(err: RaslError, action: str = "") -> None:
     """An error box with ``rasl_error_message`` and the technical detail in an expander."""
     show_error(err, message=rasl_error_message(err, action))
-
-
-# --- table downloads (CSV and XLSX) ------------------------------------------------------------
-
-
-def csv_file_name(name: str, view: View | None = None, today: date | None = None, ext: str = "csv") -> str:
-    """``<name>_<start>_to_<end>.<ext>`` for a ranged view, else ``<name>_<today>.<ext>`` (ISO dates).
-
-    Built by ``exports.dated_file_name`` like the CLI's files; ``-`` in ``name`` becomes ``_``.
-    """
-    from rasl_data.outputs import exports
-
-    stem = name.replace("-", "_")
-    if view is not None:
-        return exports.dated_file_name(stem, view.filters.start, view.filters.end, ext)
-    return exports.dated_file_name(stem, today or date.today(), ext=ext)
-
-
-FORMAT_WORDS = {"csv": "CSV", "xlsx": "Excel"}
-# Headers of the dashboard's downloads in another language than English (the English download,
-# like the CLI's exports, keeps the machine-readable column names).
-DOWNLOAD_HEADERS: dict[str, str] = {
-    "period_start": N_("Period start"), "comparison_start": N_("Comparison period start"),
-    "source_id": N_("Source id"), "source": N_("Source"), "channel": N_("Channel"), "campaign": N_("Campaign"),
-    "group_id": N_("Group id"), "group": N_("Group"), "status_id": N_("Status id"), "status": N_("Status"),
-    "type": N_("Contact type"), "new_contacts": N_("New contacts"), "share": N_("Share"),
-    "previous": N_("Previous"), "change_abs": N_("Change"), "change_pct": N_("Change %"),
-    "is_new": N_("New (none before)"), "all_time_contacts": N_("All-time contacts"),
-    "first_contact": N_("First contact"), "last_contact": N_("Last contact"), "contacts": N_("Contacts"),
-    "customers": N_("Customers now"), "conversion_rate": N_("Conversion rate"),
-    "converted": N_("Conversions observed"), "median_days_to_conversion": N_("Median days to convert"),
-    "measured_from_first_seen": N_("Measured from first sync"), "unattributed": N_("Unattributed"),
-    "unattributed_share": N_("Unattributed share"), "days_silent": N_("Days silent"),
-    "source_id_a": N_("Source id A"), "source_a": N_("Source A"), "contacts_a": N_("Contacts A"),
-    "source_id_b": N_("Source id B"), "source_b": N_("Source B"), "contacts_b": N_("Contacts B"),
-    "similarity": N_("Similarity"), "reason": N_("Why"),
-    "id": N_("Id"), "started_at": N_("Started (UTC)"), "finished_at": N_("Finished (UTC)"), "mode": N_("Mode"),
-    "outcome": N_("Outcome"), "requests": N_("Requests"), "rate_limit_waits": N_("Rate-limit waits"),
-    "contacts_inserted": N_("New"), "contacts_updated": N_("Updated"), "contacts_deleted": N_("Deleted"),
-    "error": N_("Error"),
-    "occurred_at": N_("Time (UTC)"), "actor": N_("Person"), "role": N_("Role"), "action": N_("Action"),
-    "object_type": N_("Object type"), "object_id": N_("Object id"), "object_name": N_("Object"),
-    "before": N_("Before"), "after": N_("After"), "message": N_("Message"),
-}
-# Columns of the downloads holding series names: the dashboard's own names (Unattributed…) are
-# translated there too; user-typed names never.
-_NAME_COLUMNS = ("source", "channel", "campaign", "group", "status", "type")
-
-
-def download_frame(df: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, str]]:
-    """``df`` as the dashboard offers it for download in the language in effect, and the renames.
-
-    English: unchanged (machine-readable names, as the CLI writes). Another language: headers
-    from ``DOWNLOAD_HEADERS`` (unknown columns keep their name) and the dashboard's own series
-    names (``Unattributed``, ``No campaign``…) translated in the name columns. Runs in the
-    script thread: the download thread has no language.
-    """
-    if i18n.language() == i18n.DEFAULT_LANGUAGE:
-        return df, {}
-    out = df.copy()
-    special = {key: _(label) for key, label in source_names.SPECIAL_NAMES.items()}
-    for col in _NAME_COLUMNS:
-        if col in out.columns and (out[col].dtype == object or pd.api.types.is_string_dtype(out[col])):
-            out[col] = out[col].map(lambda v: special.get(v, v) if isinstance(v, str) else v)
-    renames = {c: _(DOWNLOAD_HEADERS[c]) for c in out.columns if isinstance(c, str) and c in DOWNLOAD_HEADERS}
-    # Two columns must never end up with one header.
-    if len(set(renames.values()) | (set(out.columns) - set(renames))) < len(out.columns):
-        return df, {}
-    return out.rename(columns=renames), renames
-
-
-def table_download(df: pd.DataFrame, name: str, view: View | None, key: str, what: str | None = None, *,
-                   text_columns=None) -> None:
-    """Two download buttons side by side for one table: CSV and Excel (.xlsx).
-
-    ``name`` is the file stem (``csv_file_name`` adds the range and extension); ``what`` names the
-    table on the buttons ("Sources (CSV)", "Sources (Excel)"), default "Download CSV" / "Download
-    Excel". The files come from ``exports.table_bytes`` (Excel-safe CSV; typed XLSX cells, the
-    sheet named after ``name``), built only when clicked, on Streamlit's download thread, so a
-    page run costs nothing. Keys are ``key`` and ``key + "_xlsx"``. ``on_click="ignore"``:
-    downloading never reruns (or resets) the page. ``text_columns``: columns kept as text.
-    """
-    from rasl_data.outputs import exports
-
-    sheet = exports.safe_sheet_name(what or name.replace("-", " "))
-    shown, renames = download_frame(df)
-    if text_columns is not None:
-        text_columns = [renames.get(c, c) for c in text_columns]
-    with st.container(horizontal=True, gap="small", width="content"):
-        for fmt, suffix in (("csv", ""), ("xlsx", "_xlsx")):
-            word = FORMAT_WORDS[fmt]
-            label = (_("{table} ({format})").format(table=what, format=word) if what
-                     else _("Download {format}").format(format=word))
-
-            def build(fmt=fmt) -> bytes:  # plain rasl_data: runs outside the script thread
-                return exports.table_bytes(shown, fmt, sheet_name=sheet, text_columns=text_columns)
-
-            st.download_button(
-                label, data=build, file_name=csv_file_name(name, view, ext=fmt), mime=exports.MIME_TYPES[fmt],
-                key=key + suffix, on_click="ignore", type="tertiary",
-                icon=":material/download:" if fmt == "csv" else ":material/table_view:",
-                help=None if fmt == "csv" else _("Typed cells: names like 1/2 or 00123 stay text, dates are dates."))
-
-
-def csv_download(df: pd.DataFrame, name: str, view: View | None, key: str, label: str = "Download CSV") -> None:
-    """The CSV and Excel download buttons of ``table_download`` (kept for existing callers).
-
-    ``label`` "Download CSV" gives "Download CSV" / "Download Excel"; "Sources (CSV)" gives
-    "Sources (CSV)" / "Sources (Excel)"; any other label names the table.
-    """
-    if label == "Download CSV":
-        what = None
-    elif label.endswith(" (CSV)"):
-        what = label[: -len(" (CSV)")]
-    else:
-        what = label
-    table_download(df, name, view, key, what)
 
 
 # --- click to filter ------------------------------------------------------------------------
