@@ -53,7 +53,7 @@ class DashboardError(Exception):
     """Base of every error the dashboard shows a user: ``title`` is one plain-language line,
     ``detail`` the context behind it (may be empty). ``str(err)`` is the title.
 
-    ``ui.widgets.show_error`` draws any of them the same way (title + a details expander).
+    ``ui.errors.show_error`` draws any of them the same way (title + a details expander).
     """
 
     def __init__(self, title: str, detail: str = "") -> None:
