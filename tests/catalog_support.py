@@ -17,3 +17,11 @@ def arabic_catalog() -> Catalog:
     translation layer (``rasl_data.i18n``) the code under test uses."""
     with PO_AR.open("rb") as fh:
         return read_po(fh, locale="ar")
+
+
+def arabic(msgid: str) -> str:
+    """The Arabic of ``msgid`` as the catalog has it (``arabic_catalog``, not the dashboard's ``_``);
+    fails the test when the catalog has no translation for it."""
+    entry = arabic_catalog().get(msgid)
+    assert entry is not None and entry.string, msgid
+    return entry.string

@@ -1,10 +1,12 @@
 """Delivery of the weekly review and alerts: a real SMTP server on 127.0.0.1 (aiosmtpd) and the
 emulator's messages endpoints over loopback HTTP, driven through the CLI (`report weekly --send`,
-`alerts --send`).
+`alerts --send`). The mail server's own checks (TLS, sign-in, refusals, time-outs) are tested in
+``test_delivery_smtp.py``, deliveries in Arabic in ``test_delivery_arabic.py``.
 
-The cache below is counted by hand: UTC, weeks from Monday, the reviewed week is 16–22 Nov 2026.
-Instagram / Ramadan has 3 contacts in each of the 4 weeks before and 10 in the week; واتساب has 2
-in the week. So the week has 12 new contacts against 3 the week before: +9, +300 %.
+The cache (``delivery_support.weekly_cache``) is counted by hand: UTC, weeks from Monday, the
+reviewed week is 16–22 Nov 2026. Instagram / Ramadan has 3 contacts in each of the 4 weeks before
+and 10 in the week; واتساب has 2 in the week. So the week has 12 new contacts against 3 the week
+before: +9, +300 %.
 """
 
 from __future__ import annotations
@@ -12,48 +14,21 @@ from __future__ import annotations
 import io
 import logging
 import zipfile
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from pathlib import Path
 
 import pytest
-from delivery_support import log_rows
-from smtp_fixtures import Authenticator, SmtpServer, free_port
+from delivery_support import SMTP_PASSWORD, SUBJECT, UTC, WEEK, log_rows, weekly_cache, weekly_send
+from smtp_fixtures import Authenticator, free_port
 
 from rasl_data import cli
 from rasl_data.cache import delivery_log, store
 from rasl_data.cli import deliver as deliver_cli
 
-UTC = timezone.utc
-WEEK = "2026-11-16"
-SUBJECT = "Weekly review 16–22 Nov 2026: 12 new contacts (+9, +300% vs the week before)"
-SMTP_PASSWORD = "s3cr3t-Pa55word"
-
-
-def contacts_rows() -> list[dict]:
-    rows, next_id = [], iter(range(1, 1000))
-
-    def add(source_id, day: datetime, n: int) -> None:
-        for _ in range(n):
-            rows.append({"id": next(next_id), "source_id": source_id, "type": "lead", "created_at": day})
-
-    for w in range(4):  # 19 Oct, 26 Oct, 2 Nov, 9 Nov: 3 each on the Tuesday
-        add(1, datetime(2026, 10, 20, 10, tzinfo=UTC) + timedelta(days=7 * w), 3)
-    add(1, datetime(2026, 11, 17, 10, tzinfo=UTC), 10)
-    add(2, datetime(2026, 11, 18, 10, tzinfo=UTC), 2)
-    return rows
-
-
-SOURCES = [{"id": 1, "name": "Instagram / Ramadan", "created_at": datetime(2026, 1, 1, tzinfo=UTC)},
-           {"id": 2, "name": "واتساب", "created_at": datetime(2026, 1, 1, tzinfo=UTC)}]
-
 
 @pytest.fixture
 def cache(make_cache, tmp_path):
-    return make_cache(tmp_path, contacts=contacts_rows(), sources=SOURCES).path
-
-
-def weekly_send(*extra: str) -> int:
-    return cli.main(["report", "weekly", "--send", "--week", WEEK, "--no-images", *extra])
+    return weekly_cache(make_cache, tmp_path)
 
 
 def test_weekly_send_emails_the_pack_and_whatsapps_the_summary_once(env, smtp, emulator, cache, capsys):
@@ -164,57 +139,6 @@ def test_token_without_messages_send_fails_whatsapp_with_what_to_fix(env, smtp, 
     assert [r["outcome"] for r in log_rows(cache) if r["channel"] == "whatsapp"] == ["failed", "failed"]
 
 
-def test_starttls_with_a_self_signed_certificate_and_auth(env, smtp, cache, capsys, monkeypatch, caplog):
-    auth = Authenticator("reports@example.com", SMTP_PASSWORD)
-    server = smtp("starttls", auth)
-    # The certificate is trusted through SSL_CERT_FILE, as a deployment with a private CA would do.
-    monkeypatch.setenv("SSL_CERT_FILE", str(server.cert))
-    env(RASL_SMTP_URL=server.url("reports%40example.com", SMTP_PASSWORD), RASL_REPORT_EMAILS="ana@example.com")
-    monkeypatch.delenv("RASL_SMTP_FROM")  # the SMTP user is an address: it becomes the sender
-    with caplog.at_level(logging.DEBUG):
-        assert weekly_send() == 0
-    assert len(server.received) == 1
-    got = server.received[0]
-    assert got.tls and got.login == "reports@example.com" and got.mail_from == "reports@example.com"
-    out = capsys.readouterr()
-    assert SMTP_PASSWORD not in out.out + out.err + caplog.text
-
-
-def test_wrong_smtp_password_is_named_but_never_shown(env, smtp, cache, capsys, monkeypatch, caplog):
-    auth = Authenticator("reports", SMTP_PASSWORD)
-    server = smtp("starttls", auth)
-    monkeypatch.setenv("SSL_CERT_FILE", str(server.cert))
-    wrong = "Wr0ng-" + SMTP_PASSWORD
-    env(RASL_SMTP_URL=server.url("reports", wrong), RASL_REPORT_EMAILS="ana@example.com, omar@example.org")
-    with caplog.at_level(logging.DEBUG):
-        assert weekly_send() == 1
-    out = capsys.readouterr()
-    assert "error: e-mail ana@example.com: the mail server 127.0.0.1:" in out.err
-    assert "refused the user name or password; check RASL_SMTP_URL (535" in out.err
-    # One sign-in for the run (smtplib tries PLAIN, then LOGIN), not one per address.
-    assert auth.attempts == ["reports", "reports"]
-    rows = log_rows(cache)
-    everything = out.out + out.err + caplog.text + repr(rows)
-    assert wrong not in everything and SMTP_PASSWORD not in everything
-    assert [r["outcome"] for r in rows] == ["failed", "failed"]
-
-
-def test_smtps_implicit_tls(env, smtp, cache, monkeypatch):
-    server = smtp("smtps")
-    monkeypatch.setenv("SSL_CERT_FILE", str(server.cert))
-    env(RASL_SMTP_URL=server.url(), RASL_REPORT_EMAILS="ana@example.com")
-    assert weekly_send() == 0
-    assert len(server.received) == 1 and server.received[0].tls
-
-
-def test_untrusted_certificate_is_refused_with_what_to_fix(env, smtp, cache, capsys):
-    server = smtp("starttls")
-    env(RASL_SMTP_URL=server.url(), RASL_REPORT_EMAILS="ana@example.com")
-    assert weekly_send() == 1
-    assert "did not pass the TLS check" in capsys.readouterr().err
-    assert server.received == []
-
-
 def test_whatsapp_template_carries_the_summary_in_its_body_field(env, emulator, cache):
     env(RASL_REPORT_WHATSAPP="+966501234567", RASL_REPORT_WHATSAPP_TEMPLATE="weekly_review:ar")
     assert weekly_send() == 0
@@ -273,21 +197,6 @@ def test_a_delivery_is_recorded_before_the_next_is_tried(env, smtp, emulator, ca
     assert [r.rcpt_tos for r in server.received] == [["ana@example.com"], ["omar@example.org"]]
 
 
-@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
-def test_non_ascii_smtp_password_is_refused_without_echoing_it(tmp_path):
-    from rasl_data.outputs.mail import Mailer, MailError, SmtpConfig, build_message
-
-    server = SmtpServer(tmp_path, "plain", Authenticator("reports", "x"))
-    try:
-        config = SmtpConfig.from_url(f"smtp://reports:كلمة-سر@127.0.0.1:{server.port}")
-        with Mailer(config, "reports@example.com") as mailer, pytest.raises(MailError) as info:
-            mailer.send(build_message("reports@example.com", "ana@example.com", "s", "t"), "ana@example.com")
-    finally:
-        server.stop()
-    assert "use plain ASCII" in str(info.value) and "كلمة" not in str(info.value)
-    assert info.value.whole_run and info.value.__cause__ is None and server.received == []
-
-
 def test_a_second_run_while_one_is_sending_sends_nothing(env, smtp, emulator, cache, capsys):
     from rasl_data.outputs import delivery
 
@@ -317,35 +226,6 @@ def test_delivery_log_that_cannot_be_written_stops_the_run_and_says_who_got_it(e
                    "(Another program is writing the cache; try again in a minute.); stopped before the other "
                    "recipients")
     assert [r.rcpt_tos for r in server.received] == [["ana@example.com"]]
-
-
-def test_mail_server_refusing_the_sender_fails_every_address_once(env, smtp, emulator, cache, capsys):
-    server = smtp()
-    server.handler.refuse_sender = True
-    env(RASL_SMTP_URL=server.url(), RASL_REPORT_EMAILS="ana@example.com, omar@example.org")
-    assert weekly_send() == 1
-    err = capsys.readouterr().err
-    assert err.count("the mail server refused the sender reports@example.com; check RASL_SMTP_FROM (553") == 2
-    assert server.handler.mail_from_attempts == 1
-
-
-def test_mail_server_that_never_answers_times_out_with_what_to_fix(tmp_path):
-    import socket as socket_mod
-
-    from rasl_data.outputs.mail import Mailer, MailError, SmtpConfig, build_message
-
-    silent = socket_mod.socket()
-    silent.bind(("127.0.0.1", 0))
-    silent.listen(1)  # accepts the connection, never says hello
-    port = silent.getsockname()[1]
-    try:
-        config = SmtpConfig.from_url(f"smtp://127.0.0.1:{port}")
-        with Mailer(config, "reports@example.com", timeout=0.5) as mailer, pytest.raises(MailError) as info:
-            mailer.send(build_message("reports@example.com", "ana@example.com", "s", "t"), "ana@example.com")
-    finally:
-        silent.close()
-    assert str(info.value).startswith(f"the mail server 127.0.0.1:{port} did not answer in 0.5 s; check RASL_SMTP_URL")
-    assert info.value.whole_run
 
 
 def test_password_and_token_never_appear_in_output_logs_or_the_delivery_log(env, smtp, emulator, cache, capsys,
@@ -437,63 +317,3 @@ def test_weekly_due_command_exit_codes(monkeypatch, capsys):
     other = {"monday": "tuesday"}.get(today, "monday")
     monkeypatch.setenv("RASL_WEEKLY_DAY", other)
     assert deliver_cli.weekly_due_main(["weekly-due"]) == 1
-
-
-def _arabic(msgid: str) -> str:
-    """The Arabic of ``msgid`` read from the catalog itself (babel's reader, not the dashboard's ``_``)."""
-    from babel.messages.pofile import read_po
-
-    from rasl_data import i18n
-
-    with i18n.po_path("ar").open("rb") as fh:
-        return read_po(fh, locale="ar").get(msgid).string
-
-
-def test_weekly_review_in_arabic_reaches_mail_and_whatsapp_in_arabic(env, smtp, emulator, cache, capsys):
-    from rasl_data import i18n
-
-    server = smtp()
-    env(RASL_SMTP_URL=server.url(), RASL_REPORT_EMAILS="ana@example.com", RASL_REPORT_WHATSAPP="+966501234567",
-        RASL_LANGUAGE="ar")
-    with i18n.use("en"):  # the CLI sets the language for the process; keep it to this test
-        assert weekly_send() == 0
-    (received,) = server.received
-    msg = received.message
-    # The subject arrives encoded (RFC 2047); the parsed header is the Arabic text (hand-written).
-    assert msg["Subject"] == "المراجعة الأسبوعية 16–22 نوفمبر 2026: جهات الاتصال الجديدة 12 (+9، +300% مقارنة بالأسبوع السابق)"
-    text = msg.get_body(("plain",)).get_content().replace("\r\n", "\n")
-    assert text.startswith("المراجعة الأسبوعية: 16–22 نوفمبر 2026 (UTC)\n• جهات الاتصال الجديدة: 12 ")
-    assert "واتساب" in text  # the source's name, as typed
-    html_body = msg.get_body(("html",)).get_content()
-    assert '<html lang="ar" dir="rtl">' in html_body and _arabic("Summary") in html_body
-    # WhatsApp: the Arabic summary, names literal.
-    (wa,) = emulator.outbox
-    assert wa["message"].startswith("المراجعة الأسبوعية: 16–22 نوفمبر 2026 (UTC)") and "Instagram / Ramadan" in wa["message"]
-    # The CLI's own lines follow RASL_LANGUAGE too.
-    out = capsys.readouterr().out
-    assert _arabic("weekly review {week}: sent to {count}").format(week="16–22 نوفمبر 2026", count="2") in out
-    assert _arabic("sent: {recipient}").format(recipient="WhatsApp +966501234567") in out
-
-
-def test_whatsapp_template_field_in_arabic(env, emulator, cache):
-    from rasl_data import i18n
-
-    env(RASL_REPORT_WHATSAPP="+966501234567", RASL_REPORT_WHATSAPP_TEMPLATE="weekly_review:ar", RASL_LANGUAGE="ar")
-    with i18n.use("en"):
-        assert weekly_send() == 0
-    (sent,) = emulator.outbox
-    assert sent["kind"] == "template"
-    assert sent["fields"][0].startswith("المراجعة الأسبوعية: 16–22 نوفمبر 2026 (UTC) | • جهات الاتصال الجديدة: 12")
-
-
-def test_failure_messages_follow_the_language(env, emulator, cache, capsys):
-    from rasl_data import i18n
-
-    env(RASL_REPORT_EMAILS="ana@example.com", RASL_LANGUAGE="ar")  # no RASL_SMTP_URL
-    with i18n.use("en"):
-        assert weekly_send() == 1
-    err = capsys.readouterr().err
-    # "error: e-mail ana@example.com: RASL_SMTP_URL is not set: …", in Arabic (hand-written).
-    assert "خطأ: البريد الإلكتروني ana@example.com: لم يُضبط RASL_SMTP_URL" in err
-    (row,) = log_rows(cache)
-    assert row["outcome"] == "failed" and row["message"].startswith("لم يُضبط RASL_SMTP_URL")

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from rasl_data.analytics import periods
+from rasl_data.analytics import local_days, periods
 
 
 @pytest.mark.parametrize("d,ws,want", [
@@ -80,12 +80,12 @@ def test_offset_segments_give_zoneinfo_local_days(tz):
     # uses must give the local date zoneinfo gives.
     lo = datetime(2025, 12, 1, tzinfo=timezone.utc)
     hi = datetime(2027, 12, 1, tzinfo=timezone.utc)
-    segments = periods.offset_segments(tz, periods._epoch_us(lo), periods._epoch_us(hi))
+    segments = periods.offset_segments(tz, local_days._epoch_us(lo), local_days._epoch_us(hi))
     z = ZoneInfo(tz)
     t = lo
     while t < hi:
         for dt in (t, t - timedelta(microseconds=1)):
-            us = periods._epoch_us(dt)
+            us = local_days._epoch_us(dt)
             off = next(o for until, o in segments if us < until)
             day = date(1970, 1, 1) + timedelta(days=(us + off) // 86_400_000_000)
             assert day == dt.astimezone(z).date(), (tz, dt)

@@ -266,11 +266,26 @@ def source_table(db, filters: Filters, compare: str | None = "previous") -> pd.D
     types), first_contact, last_contact (local dates of its first and latest contact ever)]``,
     most contacts first. Reads ``contacts`` and the attribution tables.
     """
-    ranges = [(filters.start, filters.end)]
     other = periods.comparison_range(filters.start, filters.end, compare)
-    if other:
-        ranges.append(other)
     attr = attribution.source_attribution(db)
+    sql, params = _source_table_query(filters, attr, other)
+    df = _sources_with_contacts(db.query(sql, params), bool(other))
+    out = _source_table_frame(df, attr, bool(other))
+    # Local dates of a few dozen instants: zoneinfo here, the same rules as everywhere else.
+    # (A cache without any contact gives float columns here, as it always did.)
+    zone = periods.zone(filters.tz)
+    date_dtype = object if len(df) or len(db.query("SELECT 1 FROM contacts LIMIT 1")) else "float64"
+    for col, at in (("first_contact", "first_at"), ("last_contact", "last_at")):
+        out[col] = pd.Series([ts.astimezone(zone).date() for ts in df[at]], index=df.index, dtype=date_dtype)
+    cols = ["source_id", "source", "channel", "campaign", "new_contacts", "share", "previous", "change_abs",
+            "change_pct", "is_new", "all_time_contacts", "first_contact", "last_contact"]
+    return out[cols]
+
+
+def _source_table_query(filters: Filters, attr: pd.DataFrame, other: tuple[date, date] | None) -> tuple[str, list]:
+    """The SQL of ``source_table`` and its parameters: per live source (ids without one fold into
+    Unattributed), contacts in the range (and in the comparison range ``other``), all-time history."""
+    ranges = [(filters.start, filters.end)] + ([other] if other else [])
     attr_sql, attr_params, unattributed_ok = attr_cte(filters, attr)
     type_sql, type_params = "", []
     if filters.types:
@@ -297,43 +312,43 @@ FROM per_raw r LEFT JOIN attr a ON a.source_id = r.raw_source_id
 WHERE (a.source_id IS NOT NULL AND a.keep) OR (a.source_id IS NULL AND ?)
 GROUP BY ALL
 ORDER BY new_contacts DESC, "source", a.source_id NULLS LAST"""
-    df = db.query(sql, attr_params + count_params + [unattributed_ok])
+    return sql, attr_params + count_params + [unattributed_ok]
+
+
+def _sources_with_contacts(df: pd.DataFrame, compared: bool) -> pd.DataFrame:
+    """The query's rows with contacts now or, when ``compared``, in the comparison range."""
     # Sources without contacts now are dropped here rather than in SQL. ``breakdown`` gave an empty
     # table an untyped (object) ``source`` unless the comparison range had contacts; keep that.
-    anything = bool(len(df)) and bool((df["new_contacts"] > 0).any() or (other and (df["previous"] > 0).any()))
+    anything = bool(len(df)) and bool((df["new_contacts"] > 0).any() or (compared and (df["previous"] > 0).any()))
     # A source that brought contacts in the comparison period but none now stays listed (at -100%):
     # a source going quiet is exactly what the table must show.
     keep = df["new_contacts"] > 0
-    if other:
+    if compared:
         keep |= df["previous"] > 0
     df = df[keep].reset_index(drop=True)
     if not anything:
         df["source"] = df["source"].astype(object)
+    return df
+
+
+def _source_table_frame(df: pd.DataFrame, attr: pd.DataFrame, compared: bool) -> pd.DataFrame:
+    """``source_table``'s columns up to ``all_time_contacts``, in the dtypes ``breakdown`` and the
+    source map give, empty frames included (pages and the weekly review concatenate and compare them)."""
     # Rows with no contacts now are gone, so their sum is every contact of the range.
     total = int(df["new_contacts"].sum()) if len(df) else 0
-    zone = periods.zone(filters.tz)
-    # The dtypes ``breakdown`` and the source map give, empty frames included (pages and the
-    # weekly review concatenate and compare these frames).
     out = pd.DataFrame({
         "source_id": df["source_id"].astype("Int64"),
         "source": df["source"],
         "channel": df["channel"].astype(attr["channel"].dtype),
         "campaign": df["campaign"].astype(attr["campaign"].dtype),
         "new_contacts": df["new_contacts"].astype("int64"),
-        "previous": (df["previous"].astype("int64") if other or not len(df)
+        "previous": (df["previous"].astype("int64") if compared or not len(df)
                      else pd.Series(pd.NA, index=df.index, dtype="Int64")),
     })
     out["share"] = share_of_total(out["new_contacts"], total)
     out = add_change(out)
     out["all_time_contacts"] = df["all_time_contacts"].astype("int64")
-    # Local dates of a few dozen instants: zoneinfo here, the same rules as everywhere else.
-    # (A cache without any contact gives float columns here, as it always did.)
-    date_dtype = object if len(df) or len(db.query("SELECT 1 FROM contacts LIMIT 1")) else "float64"
-    for col, at in (("first_contact", "first_at"), ("last_contact", "last_at")):
-        out[col] = pd.Series([ts.astimezone(zone).date() for ts in df[at]], index=df.index, dtype=date_dtype)
-    cols = ["source_id", "source", "channel", "campaign", "new_contacts", "share", "previous", "change_abs",
-            "change_pct", "is_new", "all_time_contacts", "first_contact", "last_contact"]
-    return out[cols]
+    return out
 
 
 def silent_sources(db, today: date, tz: str, quiet_days: int = 14) -> pd.DataFrame:

@@ -45,6 +45,53 @@ from rasl_data.analytics.contacts_sql import (
 CONVERSION_DIMENSIONS = ("source", "channel", "campaign", "group", "status")
 
 
+# Two narrow scans of the cohort, both counted per raw id (a few dozen rows): its size, and its
+# observed conversions, where the days of each source's converted contacts travel as a list, so the
+# median per dimension value needs no per-contact join with the source map. A change is observed
+# after the contact exists, so the range's UTC start prunes history. Parameters, in order: the
+# source map's, the UTC start, the cohort's range and types, the same again for the conversions,
+# whether Unattributed is kept.
+_CONVERSION_SQL = """WITH {attr_sql},
+first_change AS (
+    SELECT contact_id, min(observed_at) AS converted_at FROM contact_changes
+    WHERE {changed} AND observed_at >= ?::TIMESTAMPTZ
+    GROUP BY contact_id
+),
+first_sync AS (SELECT min(first_seen_at) AS first_at FROM contacts),
+cohort AS (
+    SELECT {raw_keys}, count(*) AS n, count(*) FILTER (WHERE {customer}) AS customers
+    FROM contacts c{joins}
+    WHERE {in_range}{type_sql}
+    GROUP BY ALL
+),
+converted AS (
+    SELECT {raw_names}, count(*) AS converted,
+           list((epoch_us(converted_at) - epoch_us(CASE WHEN from_first_seen THEN first_seen_at ELSE created_at END))
+                / 86400000000.0) AS days,
+           count(*) FILTER (WHERE from_first_seen) AS measured
+    FROM (SELECT {raw_keys}, v.converted_at, c.created_at, c.first_seen_at,
+                 (c.first_seen_at IS NOT NULL AND c.created_at < (SELECT first_at FROM first_sync)) AS from_first_seen
+          FROM contacts c{joins} JOIN first_change v ON v.contact_id = c.id
+          WHERE {in_range}{type_sql})
+    GROUP BY ALL
+),
+d AS (
+    SELECT k.*, v.converted, v.days, v.measured
+    FROM cohort k LEFT JOIN converted v ON {same_raw_keys}
+)
+SELECT {out_keys}COALESCE(sum(d.n), 0) AS new_contacts, COALESCE(sum(d.customers), 0) AS customers,
+       CASE WHEN sum(d.n) > 0 THEN sum(d.customers) / sum(d.n) END AS conversion_rate,
+       COALESCE(sum(d.converted), 0) AS converted,
+       list_median(flatten(list(d.days))) AS median_days_to_conversion,
+       COALESCE(sum(d.measured), 0) AS measured_from_first_seen
+FROM d LEFT JOIN attr a ON a.source_id = d.raw_source_id{tag_joins}
+WHERE (a.source_id IS NOT NULL AND a.keep) OR (a.source_id IS NULL AND ?)
+{group_by}
+ORDER BY new_contacts DESC{order_keys}"""
+_COUNT_COLUMNS = ("new_contacts", "customers", "converted", "measured_from_first_seen")
+_RATE_COLUMNS = ("conversion_rate", "median_days_to_conversion")
+
+
 def conversion(db, filters: Filters, by: str | None = "source", converted=None) -> pd.DataFrame:
     """Conversion of the contacts acquired in the range, per value of ``by``.
 
@@ -61,14 +108,21 @@ def conversion(db, filters: Filters, by: str | None = "source", converted=None) 
     """
     check_dimension(by, CONVERSION_DIMENSIONS)
     definition = cdef.current(db, converted)
-    customer, changed = cdef.customer_sql(db, definition), cdef.change_sql(db, definition)
+    sql, params = _conversion_query(db, filters, by, definition)
+    df = _conversion_frame(db.query(sql, params), by)
+    if overlapping(by):
+        df.attrs["note"] = GROUPS_NOTE
+    df.attrs["conversion"] = definition.text
+    return df
+
+
+def _conversion_query(db, filters: Filters, by: str | None, definition) -> tuple[str, list]:
+    """``_CONVERSION_SQL`` for dimension ``by`` and the conversion ``definition``, with its parameters."""
     keys = dim_select(by)
     names = [k.strip('"') for k in keys]
-    attr = attribution.source_attribution(db)
-    attr_sql, attr_params, unattributed_ok = attr_cte(filters, attr)
+    attr_sql, attr_params, unattributed_ok = attr_cte(filters, attribution.source_attribution(db))
     (in_range, range_params), = bucket_conditions(filters, [(filters.start, filters.end)])
     raw_cols, joins, tag_cols, tag_joins = dimension_sql((by,) if by in ("group", "status") else ())
-    raw_keys = ", ".join(raw_cols)
     raw_names = [col.rsplit(" AS ", 1)[1] for col in raw_cols]
     type_sql, type_params = "", []
     if filters.types:
@@ -76,67 +130,33 @@ def conversion(db, filters: Filters, by: str | None = "source", converted=None) 
         type_params = [[str(t) for t in filters.types]]
     # The output column of each dimension key, by name ("a.source_id" names itself).
     tag_by_name = {col.rsplit(" AS ", 1)[-1].split(".")[-1].strip('"'): col for col in tag_cols}
-    out_keys = "".join(tag_by_name[n] + ", " for n in names)
-    group_by = "GROUP BY ALL" if keys else ""
-    # Two narrow scans of the cohort, both counted per raw id (a few dozen rows): its size, and
-    # its observed conversions, where the days of each source's converted contacts travel as a
-    # list, so the median per dimension value needs no per-contact join with the source map.
-    # A change is observed after the contact exists, so the range's UTC start prunes history.
-    sql = f"""WITH {attr_sql},
-first_change AS (
-    SELECT contact_id, min(observed_at) AS converted_at FROM contact_changes
-    WHERE {changed} AND observed_at >= ?::TIMESTAMPTZ
-    GROUP BY contact_id
-),
-first_sync AS (SELECT min(first_seen_at) AS first_at FROM contacts),
-cohort AS (
-    SELECT {raw_keys}, count(*) AS n, count(*) FILTER (WHERE {customer}) AS customers
-    FROM contacts c{joins}
-    WHERE {in_range}{type_sql}
-    GROUP BY ALL
-),
-converted AS (
-    SELECT {', '.join(raw_names)}, count(*) AS converted,
-           list((epoch_us(converted_at) - epoch_us(CASE WHEN from_first_seen THEN first_seen_at ELSE created_at END))
-                / 86400000000.0) AS days,
-           count(*) FILTER (WHERE from_first_seen) AS measured
-    FROM (SELECT {raw_keys}, v.converted_at, c.created_at, c.first_seen_at,
-                 (c.first_seen_at IS NOT NULL AND c.created_at < (SELECT first_at FROM first_sync)) AS from_first_seen
-          FROM contacts c{joins} JOIN first_change v ON v.contact_id = c.id
-          WHERE {in_range}{type_sql})
-    GROUP BY ALL
-),
-d AS (
-    SELECT k.*, v.converted, v.days, v.measured
-    FROM cohort k LEFT JOIN converted v ON {' AND '.join(f'v.{n} IS NOT DISTINCT FROM k.{n}' for n in raw_names)}
-)
-SELECT {out_keys}COALESCE(sum(d.n), 0) AS new_contacts, COALESCE(sum(d.customers), 0) AS customers,
-       CASE WHEN sum(d.n) > 0 THEN sum(d.customers) / sum(d.n) END AS conversion_rate,
-       COALESCE(sum(d.converted), 0) AS converted,
-       list_median(flatten(list(d.days))) AS median_days_to_conversion,
-       COALESCE(sum(d.measured), 0) AS measured_from_first_seen
-FROM d LEFT JOIN attr a ON a.source_id = d.raw_source_id{tag_joins}
-WHERE (a.source_id IS NOT NULL AND a.keep) OR (a.source_id IS NULL AND ?)
-{group_by}
-ORDER BY new_contacts DESC{''.join(', ' + k for k in reversed(keys))}"""
+    sql = _CONVERSION_SQL.format(
+        attr_sql=attr_sql, changed=cdef.change_sql(db, definition), customer=cdef.customer_sql(db, definition),
+        raw_keys=", ".join(raw_cols), raw_names=", ".join(raw_names), joins=joins, in_range=in_range,
+        type_sql=type_sql, same_raw_keys=" AND ".join(f"v.{n} IS NOT DISTINCT FROM k.{n}" for n in raw_names),
+        out_keys="".join(tag_by_name[n] + ", " for n in names), tag_joins=tag_joins,
+        group_by="GROUP BY ALL" if keys else "", order_keys="".join(", " + k for k in reversed(keys)))
     params = (attr_params + [periods.utc_window(filters.start, filters.end)[0]]
               + range_params + type_params + range_params + type_params + [unattributed_ok])
-    df = db.query(sql, params)
+    return sql, params
+
+
+def _conversion_frame(df: pd.DataFrame, by: str | None) -> pd.DataFrame:
+    """The query's rows as ``conversion`` returns them: typed, in order, one row of zeros without
+    any contact (for ``by=None``), finished like every dimension table (``_finish``)."""
+    names = [k.strip('"') for k in dim_select(by)]
     if not names and len(df) == 0:  # no contacts at all: still one row
         df = pd.DataFrame([{"new_contacts": 0, "customers": 0, "conversion_rate": float("nan"), "converted": 0,
                             "median_days_to_conversion": float("nan"), "measured_from_first_seen": 0}])
-    for col in ("new_contacts", "customers", "converted", "measured_from_first_seen"):
+    for col in _COUNT_COLUMNS:
         df[col] = df[col].astype("int64")
     # NaN (not pd.NA) where nothing converted, so pages and math.isnan treat it as a float.
-    for col in ("conversion_rate", "median_days_to_conversion"):
+    for col in _RATE_COLUMNS:
         df[col] = pd.to_numeric(df[col]).astype("Float64").to_numpy(dtype="float64", na_value=float("nan"))
     cols = names + ["new_contacts", "customers", "conversion_rate", "converted",
                     "median_days_to_conversion", "measured_from_first_seen"]
-    df = _finish(df[cols], by)
-    if overlapping(by):
-        df.attrs["note"] = GROUPS_NOTE
-    df.attrs["conversion"] = definition.text
-    return df
+    return _finish(df[cols], by)
+
 
 
 def status_mix(db, filters: Filters, by: str | None = "source") -> pd.DataFrame:

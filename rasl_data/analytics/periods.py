@@ -6,17 +6,14 @@ Every date here is a *local* calendar date in the business time zone (an IANA na
 day even when a range cuts it: a range starting on a Tuesday has its first weekly row labelled
 with that week's Monday (or Sunday/Saturday), and counts only the days inside the range.
 
-The SQL side needs one thing from here: the local calendar day of a UTC instant. DuckDB's
-``timezone()`` is exact but costs ~45 ms per million rows; the offset of a zone is constant
-between its transitions, so ``local_day_sql`` turns the zone into a short ``CASE`` over the few
-transitions inside the queried window (none for zones without DST) and the conversion becomes
-integer arithmetic. ``tests/test_periods*.py`` checks it against ``zoneinfo`` around DST days.
+The SQL side needs one thing: the local calendar day of a UTC instant (``local_day_sql``, in
+``rasl_data.analytics.local_days``, with ``zone``); ``utc_window`` is the UTC window around a range.
 
-Hijri (Umm al-Qura) presets: "This Ramadan" (the current Hijri year's Ramadan, offered from its
-first day), "Last Ramadan", "Ramadan <year> AH" and the latest Eid al-Fitr / Eid al-Adha weeks
-(``hijri_presets``, ``hijri_preset_range``; ASCII keys such as ``ramadan-1446`` in the URL). The
-comparison ``hijri_year`` is the same Hijri dates one Hijri year earlier
-(``same_hijri_dates_last_year``; see ``rasl_data.analytics.hijri``).
+Hijri (Umm al-Qura) presets ("This Ramadan", "Ramadan <year> AH", the Eid weeks) live in
+``rasl_data.analytics.hijri_presets``; the names every setting is shown with, in
+``rasl_data.analytics.period_labels``. Both are re-exported here. The comparison ``hijri_year``
+is the same Hijri dates one Hijri year earlier (``same_hijri_dates_last_year``; see
+``rasl_data.analytics.hijri``).
 
 Supported dates: the analytics accept local dates from ``MIN_DATE`` (1900-01-01) to ``MAX_DATE``
 (2199-12-31) and answer anything else with a ``ValueError`` saying so (``check_supported``). The
@@ -29,12 +26,38 @@ about ten years of days, seventy of weeks, every month of the window.
 from __future__ import annotations
 
 import calendar
-import functools
 import re
 from datetime import date, datetime, timedelta, timezone
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from rasl_data.analytics import hijri
+from rasl_data.analytics.hijri_presets import (  # re-exported: the Hijri presets
+    EID_AL_ADHA_WEEK,
+    EID_AL_FITR_WEEK,
+    HIJRI_PRESETS,
+    LAST_RAMADAN,
+    THIS_RAMADAN,
+    hijri_preset_label,
+    hijri_preset_range,
+    hijri_presets,
+    is_hijri_preset,
+    ramadan_preset,
+)
+from rasl_data.analytics.local_days import (  # re-exported: local days of UTC instants in SQL
+    local_day_number,
+    local_day_sql,
+    offset_segments,
+    zone,
+)
+from rasl_data.analytics.period_labels import (  # re-exported: how the settings are shown
+    COMPARE_LABELS,
+    GRANULARITY_LABELS,
+    PRESET_LABELS,
+    WEEKDAY_LABELS,
+    compare_label,
+    granularity_label,
+    preset_label,
+    week_start_label,
+)
 from rasl_data.i18n import N_, _
 
 WEEK_STARTS = ("monday", "sunday", "saturday")
@@ -54,78 +77,9 @@ PRESETS = (
     "year to date",
 )
 
-# Presets of the Hijri (Umm al-Qura) calendar: ASCII keys in the URL (``range=ramadan-1446``),
-# translated labels (``preset_label``). Which of them a day offers: ``hijri_presets``.
-THIS_RAMADAN = "this-ramadan"
-LAST_RAMADAN = "last-ramadan"
-EID_AL_FITR_WEEK = "eid-al-fitr-week"
-EID_AL_ADHA_WEEK = "eid-al-adha-week"
-HIJRI_PRESETS = (THIS_RAMADAN, LAST_RAMADAN, EID_AL_FITR_WEEK, EID_AL_ADHA_WEEK)
-_RAMADAN_KEY = re.compile(r"ramadan-([0-9]{4})")
-_HIJRI_LABELS = {
-    THIS_RAMADAN: N_("This Ramadan"),
-    LAST_RAMADAN: N_("Last Ramadan"),
-    EID_AL_FITR_WEEK: N_("Eid al-Fitr week"),
-    EID_AL_ADHA_WEEK: N_("Eid al-Adha week"),
-}
-_RAMADAN_LABEL = N_("Ramadan {year} AH")
-
 COMPARISONS = ("previous", "last_year", "hijri_year")
 """``compare`` values: the previous period, the same period last year (364 days earlier), the same
 Hijri dates last year (``same_hijri_dates_last_year``)."""
-
-# What the date-range list shows for each preset (keys stay English: URL ``range=`` values).
-PRESET_LABELS: dict[str, str] = {
-    "last 12 complete weeks": N_("Last 12 complete weeks"),
-    "last 7 days": N_("Last 7 days"),
-    "last 28 days": N_("Last 28 days"),
-    "last 90 days": N_("Last 90 days"),
-    "this week": N_("This week"),
-    "last week": N_("Last week"),
-    "this month": N_("This month"),
-    "last month": N_("Last month"),
-    "quarter to date": N_("Quarter to date"),
-    "year to date": N_("Year to date"),
-    "custom": N_("Custom"),
-}
-# Names of the granularities and comparisons as the interface shows them (keys: URL values).
-GRANULARITY_LABELS: dict[str, str] = {"day": N_("Day"), "week": N_("Week"), "month": N_("Month")}
-COMPARE_LABELS: dict[str, str] = {"previous": N_("Previous period"), "last_year": N_("Same period last year"),
-                                  "hijri_year": N_("Same Hijri dates last year"),
-                                  "none": N_("No comparison")}
-WEEKDAY_LABELS: dict[str, str] = {"monday": N_("Monday"), "sunday": N_("Sunday"), "saturday": N_("Saturday")}
-
-
-def preset_label(name: str) -> str:
-    """The preset ``name`` (a ``PRESETS`` key such as ``"last 7 days"``) as shown, in the language in
-    effect (``"Last 7 days"`` / ``"آخر 7 أيام"``; Hijri presets: ``"Ramadan 1446 AH"`` / ``"رمضان 1446 هـ"``);
-    a name without a label is shown capitalised."""
-    if name in _HIJRI_LABELS:
-        return _(_HIJRI_LABELS[name])
-    m = _RAMADAN_KEY.fullmatch(name) if isinstance(name, str) else None
-    if m:
-        from rasl_data import i18n
-
-        return _(_RAMADAN_LABEL).format(year=i18n.localise_digits(m.group(1)))
-    label = PRESET_LABELS.get(name) or (name[:1].upper() + name[1:])
-    return _(label)
-
-
-def granularity_label(granularity: str) -> str:
-    """``"day"``/``"week"``/``"month"`` as shown (``"Day"``/``"يوم"``); unknown values unchanged."""
-    return _(GRANULARITY_LABELS[granularity]) if granularity in GRANULARITY_LABELS else granularity
-
-
-def compare_label(compare: str | None) -> str:
-    """``"previous"``/``"last_year"``/``"none"`` (or None) as shown (``"Previous period"`` …)."""
-    return _(COMPARE_LABELS.get(compare or "none", compare or ""))
-
-
-def week_start_label(week_start: str) -> str:
-    """``"monday"``/``"sunday"``/``"saturday"`` as shown (``"Monday"``/``"الاثنين"``)."""
-    ws = str(week_start).lower()
-    return _(WEEKDAY_LABELS[ws]) if ws in WEEKDAY_LABELS else str(week_start).capitalize()
-
 
 MIN_DATE = date(1900, 1, 1)
 MAX_DATE = date(2199, 12, 31)
@@ -140,12 +94,6 @@ _TOO_MANY = {
     "month": N_("{start} to {end} is {count} months; a time series shows at most {most} periods: choose a "
                 "shorter range."),
 }
-
-_US_PER_DAY = 86_400_000_000
-# Added before the integer division so days before 1970 still floor correctly (DuckDB's ``//``
-# truncates towards zero); 200,000 days reach back to the 15th century, before
-# ``EARLIEST_COMPARISON`` and its one-day margin.
-_DAY_SHIFT = 200_000
 
 
 def check_week_start(week_start: str) -> str:
@@ -226,14 +174,6 @@ def _shift(d: date, days: int) -> date:
     except OverflowError:
         raise _outside(d) from None
 
-
-def zone(tz: str) -> ZoneInfo:
-    """The ``ZoneInfo`` for an IANA name; ``ValueError`` naming it when unknown."""
-    try:
-        return ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError, TypeError) as err:
-        raise ValueError(_("Unknown time zone {zone}; use an IANA name such as Asia/Riyadh.").format(
-            zone=repr(tz))) from err
 
 
 def week_start_of(d: date, week_start: str = "monday") -> date:
@@ -413,153 +353,9 @@ def preset_range(name: str, today: date, week_start: str = "monday") -> tuple[da
         value=repr(name), options=", ".join(PRESETS)))
 
 
-# --- Hijri presets -------------------------------------------------------------------------------
-
-
-def ramadan_preset(year: int) -> str:
-    """The preset key of Ramadan of Hijri ``year``: ``ramadan_preset(1446)`` → ``"ramadan-1446"``."""
-    return f"ramadan-{int(year)}"
-
-
-def is_hijri_preset(name) -> bool:
-    """Whether ``name`` is written like a Hijri preset key (``HIJRI_PRESETS`` or ``ramadan-YYYY``);
-    says nothing of whether it has started (``hijri_preset_range`` does)."""
-    return isinstance(name, str) and (name in HIJRI_PRESETS or _RAMADAN_KEY.fullmatch(name) is not None)
-
-
-def _cut(span: tuple[date, date], today: date) -> tuple[date, date]:
-    return span[0], min(span[1], today)
-
-
-def _hijri_year(today: date) -> int:
-    try:
-        return hijri.to_hijri(today).year
-    except hijri.HijriRangeError as err:
-        raise ValueError(_("The Hijri presets need a date from {first} to {last}; today is {today}.").format(
-            first=hijri.FIRST_DAY.isoformat(), last=hijri.LAST_DAY.isoformat(), today=today.isoformat())) from err
-
-
-def hijri_preset_range(name: str, today: date) -> tuple[date, date]:
-    """``(start, end)`` local dates of a Hijri (Umm al-Qura) preset on local ``today``.
-
-    * ``this-ramadan``: Ramadan of the current Hijri year, once it has started (before 1 Ramadan
-      there is no "this Ramadan" yet: ``ValueError``; ``hijri_presets`` does not offer it);
-    * ``last-ramadan``: Ramadan of the previous Hijri year;
-    * ``ramadan-YYYY``: Ramadan of Hijri year ``YYYY`` (``ValueError`` before it starts);
-    * ``eid-al-fitr-week`` / ``eid-al-adha-week``: the most recent Eid week (the Eid's first day
-      and the six after, ``hijri.eid_al_fitr``/``eid_al_adha``) that has started.
-
-    A range still running is cut at ``today``, like "this month". Raises ``ValueError`` for an
-    unknown key, or a date outside the Hijri tables (1924-2077).
-    """
-    year = _hijri_year(today)
-    if name == THIS_RAMADAN:
-        span = hijri.ramadan(year)
-        if span[0] > today:
-            raise ValueError(_("Ramadan {year} AH has not started yet: it begins on {day}.").format(
-                year=year, day=span[0].isoformat()))
-        return _cut(span, today)
-    if name == LAST_RAMADAN:
-        return _cut(hijri.ramadan(year - 1), today)
-    if name in (EID_AL_FITR_WEEK, EID_AL_ADHA_WEEK):
-        eid = hijri.eid_al_fitr if name == EID_AL_FITR_WEEK else hijri.eid_al_adha
-        span = eid(year)
-        return _cut(span if span[0] <= today else eid(year - 1), today)
-    m = _RAMADAN_KEY.fullmatch(name) if isinstance(name, str) else None
-    if m:
-        wanted = int(m.group(1))
-        try:
-            span = hijri.ramadan(wanted)
-        except hijri.HijriRangeError as err:
-            raise ValueError(_("Ramadan {year} AH is outside the Hijri calendar's range (1343-1500 AH).").format(
-                year=wanted)) from err
-        if span[0] > today:
-            raise ValueError(_("Ramadan {year} AH has not started yet: it begins on {day}.").format(
-                year=wanted, day=span[0].isoformat()))
-        return _cut(span, today)
-    raise ValueError(_("Unknown preset {value}; choose one of {options}.").format(
-        value=repr(name), options=", ".join(HIJRI_PRESETS) + ", ramadan-YYYY"))
-
-
-def hijri_presets(today: date, first_day: date | None = None) -> list[str]:
-    """The Hijri preset keys on offer on local ``today``, in menu order.
-
-    "This Ramadan" only once the current Hijri year's Ramadan has started; "Last Ramadan"; the
-    two most recent Eid weeks; then "Ramadan YYYY AH" for every Ramadan that has started and
-    overlaps ``first_day..today`` (the data's first local day: the earliest contact), newest
-    first (none without ``first_day``). Empty outside the Hijri tables (1924-2077).
-    """
-    try:
-        year = _hijri_year(today)
-        offered = [THIS_RAMADAN] if hijri.ramadan(year)[0] <= today else []
-        offered += [LAST_RAMADAN, EID_AL_FITR_WEEK, EID_AL_ADHA_WEEK]
-        if first_day is not None and first_day <= today:
-            first_year = hijri.to_hijri(max(first_day, hijri.FIRST_DAY)).year
-            for y in range(year, first_year - 1, -1):
-                start, end = hijri.ramadan(y)
-                if start <= today and end >= first_day:
-                    offered.append(ramadan_preset(y))
-    except (ValueError, hijri.HijriRangeError):
-        return []
-    return offered
-
-
 def month_days(year: int, month: int) -> int:
     """Number of days in a month."""
     return calendar.monthrange(year, month)[1]
-
-
-# --- local days of UTC instants, for SQL -------------------------------------------------------
-
-
-def _epoch_us(dt: datetime) -> int:
-    delta = dt - datetime(1970, 1, 1, tzinfo=timezone.utc)
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
-
-
-def _offset_us(z: ZoneInfo, t_us: int) -> int:
-    dt = datetime(1970, 1, 1, tzinfo=timezone.utc) + timedelta(microseconds=t_us)
-    off = dt.astimezone(z).utcoffset() or timedelta(0)
-    return int(off / timedelta(microseconds=1))
-
-
-@functools.lru_cache(maxsize=256)
-def offset_segments(tz: str, lo_us: int, hi_us: int) -> tuple[tuple[int, int], ...]:
-    """UTC offset of ``tz`` over ``[lo_us, hi_us)`` (epoch microseconds) as ``((until_us, offset_us), ...)``.
-
-    Each pair says "before ``until_us`` the offset is ``offset_us``"; the last pair has
-    ``until_us = hi_us``. Transitions are found by sampling every 6 hours (no zone changes its
-    offset twice within 6 hours) and then bisecting to the exact microsecond.
-    """
-    z = zone(tz)
-    step = 6 * 3_600_000_000
-    segments: list[tuple[int, int]] = []
-    t, off = lo_us, _offset_us(z, lo_us)
-    while t < hi_us:
-        nxt = min(t + step, hi_us)
-        off_next = _offset_us(z, nxt)
-        if off_next != off:
-            # offset(a) == off, offset(b) != off: bisect to the microsecond, so an instant exactly
-            # at the transition gets the new offset, as zoneinfo (and DuckDB's timezone()) do.
-            a, b = t, nxt
-            while b - a > 1:
-                mid = (a + b) // 2
-                if _offset_us(z, mid) == off:
-                    a = mid
-                else:
-                    b = mid
-            segments.append((b, off))
-            off = _offset_us(z, b)
-            t = b
-            continue
-        t = nxt
-    segments.append((hi_us, off))
-    return tuple(segments)
-
-
-def local_day_number(d: date) -> int:
-    """Days since 1970-01-01 of a local date (the integer ``local_day_sql`` yields)."""
-    return (d - date(1970, 1, 1)).days
 
 
 def utc_window(start: date, end: date) -> tuple[datetime, datetime]:
@@ -576,25 +372,14 @@ def utc_window(start: date, end: date) -> tuple[datetime, datetime]:
     return lo, hi
 
 
-def local_day_sql(epoch_us_expr: str, tz: str, lo: datetime, hi: datetime) -> tuple[str, list]:
-    """SQL for the local day number (days since 1970-01-01) of ``epoch_us_expr`` in ``tz``.
-
-    ``epoch_us_expr`` is SQL yielding epoch microseconds of a UTC instant (e.g.
-    ``epoch_us(created_at)``); it is code, never user text. Valid for instants in ``[lo, hi)``
-    (UTC aware datetimes); the offset of instants outside is the nearest segment's. Returns the
-    fragment and its ``?`` parameters, in order.
-    """
-    segments = offset_segments(tz, _epoch_us(lo), _epoch_us(hi))
-    params: list = []
-    if len(segments) == 1:
-        offset_sql = "?"
-        params.append(segments[0][1])
-    else:
-        whens = []
-        for until, off in segments[:-1]:
-            whens.append(f"WHEN {epoch_us_expr} < ? THEN ?")
-            params.extend([until, off])
-        offset_sql = "CASE " + " ".join(whens) + " ELSE ? END"
-        params.append(segments[-1][1])
-    sql = f"(({epoch_us_expr} + {offset_sql} + {_DAY_SHIFT * _US_PER_DAY}) // {_US_PER_DAY} - {_DAY_SHIFT})"
-    return sql, params
+__all__ = [
+    "COMPARE_LABELS", "COMPARISONS", "EARLIEST_COMPARISON", "EID_AL_ADHA_WEEK", "EID_AL_FITR_WEEK", "GRANULARITIES",
+    "GRANULARITY_LABELS", "HIJRI_PRESETS", "LAST_RAMADAN", "MAX_DATE", "MAX_PERIODS", "MIN_DATE", "PRESETS",
+    "PRESET_LABELS", "THIS_RAMADAN", "WEEKDAY_LABELS", "WEEK_STARTS", "check_granularity", "check_period_count",
+    "check_range", "check_supported", "check_week_start", "compare_label", "comparison_day", "comparison_range",
+    "granularity_label", "hijri_preset_label", "hijri_preset_range", "hijri_presets", "is_hijri_preset",
+    "is_supported", "last_complete_weeks", "local_day_number", "local_day_sql", "month_days", "next_period_start",
+    "offset_segments", "parse_date", "period_count", "period_start", "period_starts", "preset_label",
+    "preset_range", "previous_period", "ramadan_preset", "same_hijri_dates_last_year", "same_period_last_year",
+    "today_in", "utc_window", "week_start_label", "week_start_of", "zone",
+]

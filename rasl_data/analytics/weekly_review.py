@@ -19,14 +19,12 @@ is missing or deleted are ``Unattributed``. No streamlit here.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import pandas as pd
 
 from rasl_data.analytics import acquisition, attribution, periods, weekends
-from rasl_data.analytics.attribution import NO_CAMPAIGN, UNATTRIBUTED
 from rasl_data.analytics.spikes import SPIKE_RULE, poisson_cdf, poisson_sf, spike_test  # the spike rule
 from rasl_data.analytics.weekly_summary import (  # the summary text and the totals' labels
     METRIC_ACTIVE_SOURCES,
@@ -41,34 +39,31 @@ from rasl_data.analytics.weekly_summary import (  # the summary text and the tot
     summary_text,
     week_label,
 )
+from rasl_data.analytics.weekly_tables import (  # the review's tables; the column lists re-exported
+    ALL_CONTACTS,
+    BASELINE_WEEKS,
+    CAMPAIGN_MOVER_COLUMNS,
+    DAILY_COLUMNS,
+    NEW_SOURCE_COLUMNS,
+    SILENT_SOURCE_COLUMNS,
+    SOURCE_MOVER_COLUMNS,
+    SPIKE_COLUMNS,
+    TOTALS_COLUMNS,
+    WEEKLY_COLUMNS,
+    campaign_counts,
+    daily_table,
+    five_week_totals,
+    new_sources_table,
+    silent_sources_table,
+    source_counts,
+    spikes_table,
+    top_movers,
+    totals_table,
+    week_numbers,
+    with_weekday_average,
+)
 
-BASELINE_WEEKS = 4
 TOP_MOVERS = 5
-
-TOTALS_COLUMNS = [
-    "week_start", "week_end", "metric", "this_week", "previous_week", "avg_4_weeks",
-    "change_vs_previous", "change_pct_vs_previous", "change_vs_avg", "change_pct_vs_avg",
-]
-SOURCE_MOVER_COLUMNS = [
-    "direction", "source_id", "source", "channel", "campaign", "this_week", "previous_week",
-    "change_abs", "change_pct", "is_new", "avg_4_weeks", "change_vs_avg",
-]
-CAMPAIGN_MOVER_COLUMNS = [
-    "direction", "campaign", "this_week", "previous_week", "change_abs", "change_pct", "is_new",
-    "avg_4_weeks", "change_vs_avg",
-]
-NEW_SOURCE_COLUMNS = ["source_id", "source", "channel", "campaign", "first_contact", "this_week"]
-SILENT_SOURCE_COLUMNS = [
-    "source_id", "source", "channel", "campaign", "contacts_4_weeks", "previous_week",
-    "last_contact", "days_silent",
-]
-SPIKE_COLUMNS = [
-    "dimension", "source_id", "name", "direction", "this_week", "avg_4_weeks", "change_vs_avg",
-    "change_pct_vs_avg", "p_value", "same_contacts_as",
-]
-DAILY_COLUMNS = ["day", "source_id", "source", "channel", "new_contacts"]
-WEEKLY_COLUMNS = ["week_start", "new_contacts", "unattributed"]
-ALL_CONTACTS = "All new contacts"
 
 
 @dataclass(frozen=True)
@@ -184,85 +179,6 @@ def past_week_starts(today: date, week_start: str = "monday", n: int = 52) -> li
 # --- the review ---------------------------------------------------------------------------------
 
 
-def _pct(change: pd.Series, base: pd.Series) -> pd.Series:
-    base = base.astype("float64")
-    return change.astype("float64") / base.where(base != 0)
-
-
-def _weekly_frame(counts: pd.DataFrame, keys: list[str], week_index: pd.Series) -> pd.DataFrame:
-    """this_week / previous_week / contacts_4_weeks / avg_4_weeks per key from per-period counts."""
-    df = counts.assign(_w=week_index.to_numpy())
-    this = df[df["_w"] == BASELINE_WEEKS].groupby(keys, dropna=False)["new_contacts"].sum()
-    prev = df[df["_w"] == BASELINE_WEEKS - 1].groupby(keys, dropna=False)["new_contacts"].sum()
-    base = df[df["_w"] < BASELINE_WEEKS].groupby(keys, dropna=False)["new_contacts"].sum()
-    out = df[keys].drop_duplicates().set_index(keys)
-    out["this_week"] = this.reindex(out.index).fillna(0).astype("int64")
-    out["previous_week"] = prev.reindex(out.index).fillna(0).astype("int64")
-    out["contacts_4_weeks"] = base.reindex(out.index).fillna(0).astype("int64")
-    out = out.reset_index()
-    out["avg_4_weeks"] = out["contacts_4_weeks"] / BASELINE_WEEKS
-    out["change_abs"] = out["this_week"] - out["previous_week"]
-    out["change_pct"] = _pct(out["change_abs"], out["previous_week"])
-    out["is_new"] = (out["previous_week"] == 0) & (out["this_week"] > 0)
-    out["change_vs_avg"] = out["this_week"] - out["avg_4_weeks"]
-    out["change_pct_vs_avg"] = _pct(out["change_vs_avg"], out["avg_4_weeks"])
-    return out
-
-
-def _movers(df: pd.DataFrame, name_col: str, columns: list[str], top: int) -> pd.DataFrame:
-    up = df[df["change_abs"] > 0].sort_values(
-        ["change_abs", "this_week", name_col], ascending=[False, False, True], kind="stable").head(top)
-    down = df[df["change_abs"] < 0].sort_values(
-        ["change_abs", "previous_week", name_col], ascending=[True, False, True], kind="stable").head(top)
-    out = pd.concat([up.assign(direction="up"), down.assign(direction="down")], ignore_index=True)
-    return out.reindex(columns=columns).reset_index(drop=True)
-
-
-def _spike_rows(df: pd.DataFrame, dimension: str, name_col: str) -> list[dict]:
-    rows = []
-    for r in df.itertuples(index=False):
-        direction, p = spike_test(r.this_week, r.avg_4_weeks)
-        if direction:
-            rows.append({
-                "dimension": dimension,
-                "source_id": getattr(r, "source_id", pd.NA) if dimension == "source" else pd.NA,
-                "name": getattr(r, name_col), "direction": direction, "this_week": int(r.this_week),
-                "avg_4_weeks": float(r.avg_4_weeks), "change_vs_avg": float(r.change_vs_avg),
-                "change_pct_vs_avg": float(r.change_pct_vs_avg), "p_value": p,
-            })
-    return rows
-
-
-def _same_movements(spikes: pd.DataFrame, by_source: pd.DataFrame) -> list:
-    """Per spike row: the more specific flagged row holding exactly the same contacts, or NA.
-
-    A campaign row equals a source row when the source belongs to the campaign and both have
-    the same count this week and over the 4 weeks before (the campaign's other sources then had
-    none in the 5 weeks); the total equals a source or campaign row with the same counts. Sources
-    are preferred over campaigns, since they say more.
-    """
-    campaign_of = {None if pd.isna(k) else int(k): c for k, c in zip(by_source["source_id"], by_source["campaign"])}
-    rows = list(spikes.itertuples(index=False))
-    out: list = []
-    for row in rows:
-        found = pd.NA
-        if row.dimension != "source":
-            for dimension in ("source", "campaign") if row.dimension == "total" else ("source",):
-                for other in rows:
-                    if other.dimension != dimension or other.direction != row.direction:
-                        continue
-                    if other.this_week != row.this_week or not math.isclose(other.avg_4_weeks, row.avg_4_weeks):
-                        continue
-                    sid = None if pd.isna(other.source_id) else int(other.source_id)
-                    if row.dimension == "total" or campaign_of.get(sid) == row.name:
-                        found = f"{dimension}: {other.name}"
-                        break
-                if found is not pd.NA:
-                    break
-        out.append(found)
-    return out
-
-
 def weekly_review(
     db,
     week_start_date: date | None = None,
@@ -291,24 +207,24 @@ def weekly_review(
 
     # Sources: one query by day over the 5 weeks; weeks are 7-day blocks from base_start.
     daily = acquisition.acquisition(db, window, "source", "day")
-    day_index = _week_numbers(daily["period_start"], base_start)
+    day_index = week_numbers(daily["period_start"], base_start)
     attr = attribution.source_attribution(db)[["source_id", "channel", "campaign"]]
     attr = attr.astype({"source_id": "Int64"})
-    by_source = _by_source(daily, day_index, attr)
-    by_campaign = _by_campaign(db, window, base_start)
-    weekly_totals = _weekly_totals(daily, day_index, base_start)
-    new_sources = _new_sources(db, window, start, end)
-    silent_sources = _silent_sources(by_source, daily, day_index, end)
-    spikes = _spikes(weekly_totals, by_source, by_campaign)
+    by_source = source_counts(daily, day_index, attr)
+    by_campaign = campaign_counts(db, window, base_start)
+    weekly_totals = five_week_totals(daily, day_index, base_start)
+    new_sources = new_sources_table(db, window, start, end)
+    silent_sources = silent_sources_table(by_source, daily, day_index, end)
+    spikes = spikes_table(weekly_totals, by_source, by_campaign)
 
-    movers_sources = _movers(by_source, "source", SOURCE_MOVER_COLUMNS, top)
+    movers_sources = top_movers(by_source, "source", SOURCE_MOVER_COLUMNS, top)
     movers_sources["source_id"] = movers_sources["source_id"].astype("Int64")
-    movers_campaigns = _movers(by_campaign, "campaign", CAMPAIGN_MOVER_COLUMNS, top)
-    daily_by_source = _daily_by_source(daily, day_index, attr)
+    movers_campaigns = top_movers(by_campaign, "campaign", CAMPAIGN_MOVER_COLUMNS, top)
+    daily_by_source = daily_table(daily, day_index, attr)
 
     distinct_spikes = int(spikes["same_contacts_as"].isna().sum())
-    totals = _totals(start, end, weekly_totals, by_source, len(new_sources), len(silent_sources), distinct_spikes)
-    totals = _with_weekday_average(totals, daily, start, base_start, tuple(weekend_days))
+    totals = totals_table(start, end, weekly_totals, by_source, len(new_sources), len(silent_sources), distinct_spikes)
+    totals = with_weekday_average(totals, daily, start, base_start, tuple(weekend_days))
     review = dict(
         week_start=start, week_end=end, tz=tz, week_starts_on=week_start, baseline_start=base_start,
         totals=totals, movers_sources=movers_sources, movers_campaigns=movers_campaigns,
@@ -322,151 +238,10 @@ def weekly_review(
                         weekend_days=tuple(weekend_days))
 
 
-def _with_weekday_average(totals: pd.DataFrame, daily: pd.DataFrame, start: date, base_start: date,
-                          weekend_days: tuple[int, ...]) -> pd.DataFrame:
-    """``totals`` with the ``METRIC_WEEKDAY_AVERAGE`` row after new contacts: new contacts per work
-    day (weekend days and their contacts left out) of the week, the previous week and the 4 weeks
-    before (all their work days pooled)."""
-    per_day = daily.groupby("period_start")["new_contacts"].sum().to_dict()
-    week = start + timedelta(days=6)
-    prev_start = start - timedelta(days=7)
-    this = weekends.weekday_average(per_day, start, week, weekend_days)
-    prev = weekends.weekday_average(per_day, prev_start, start - timedelta(days=1), weekend_days)
-    base = weekends.weekday_average(per_day, base_start, start - timedelta(days=1), weekend_days)
-
-    def pct(change: float, base_value: float) -> float:
-        return change / base_value if base_value and not math.isnan(base_value) else math.nan
-
-    row = [start, week, METRIC_WEEKDAY_AVERAGE, this, prev, base, this - prev, pct(this - prev, prev),
-           this - base, pct(this - base, base)]
-    at = int((totals["metric"] == METRIC_NEW_CONTACTS).to_numpy().argmax()) + 1
-    new_row = pd.DataFrame([row], columns=TOTALS_COLUMNS).astype(totals.dtypes.to_dict())
-    return pd.concat([totals.iloc[:at], new_row, totals.iloc[at:]], ignore_index=True)
-
-
-# --- the steps of the review --------------------------------------------------------------------
-
-
-def _week_numbers(period_starts, base_start: date) -> pd.Series:
-    """0..4 per row: which of the 4 weeks before (0-3) or the week itself (4) a period falls in."""
-    return pd.Series([(d - base_start).days // 7 for d in period_starts], dtype="int64")
-
-
-def _by_source(daily: pd.DataFrame, day_index: pd.Series, attr: pd.DataFrame) -> pd.DataFrame:
-    """Per source (Unattributed included): the week's counts (``_weekly_frame``), channel, campaign."""
-    by_source = _weekly_frame(daily, ["source_id", "source"], day_index)
-    by_source = by_source.merge(attr, on="source_id", how="left")
-    by_source["channel"] = by_source["channel"].fillna(UNATTRIBUTED)
-    by_source["campaign"] = by_source["campaign"].fillna(UNATTRIBUTED)
-    by_source["source_id"] = by_source["source_id"].astype("Int64")
-    return by_source
-
-
-def _by_campaign(db, window: acquisition.Filters, base_start: date) -> pd.DataFrame:
-    """Per named campaign (the dashboard's own campaign grouping, whole weeks): the week's counts."""
-    weekly_campaign = acquisition.acquisition(db, window, "campaign", "week")
-    week_index = _week_numbers(weekly_campaign["period_start"], base_start)
-    by_campaign = _weekly_frame(weekly_campaign, ["campaign"], week_index)
-    return by_campaign[~by_campaign["campaign"].isin([NO_CAMPAIGN, UNATTRIBUTED])]
-
-
-def _weekly_totals(daily: pd.DataFrame, day_index: pd.Series, base_start: date) -> pd.DataFrame:
-    """``WEEKLY_COLUMNS`` for the 4 weeks before and the week (every week present even when empty)."""
-    week_starts = [base_start + timedelta(days=7 * i) for i in range(BASELINE_WEEKS + 1)]
-    idx = day_index.to_numpy()
-    total_w = daily.assign(_w=idx).groupby("_w")["new_contacts"].sum()
-    unatt_w = daily[daily["source_id"].isna()].assign(_w=idx[daily["source_id"].isna().to_numpy()]) \
-        .groupby("_w")["new_contacts"].sum()
-    return pd.DataFrame({
-        "week_start": week_starts,
-        "new_contacts": [int(total_w.get(i, 0)) for i in range(BASELINE_WEEKS + 1)],
-        "unattributed": [int(unatt_w.get(i, 0)) for i in range(BASELINE_WEEKS + 1)],
-    })
-
-
-def _new_sources(db, window: acquisition.Filters, start: date, end: date) -> pd.DataFrame:
-    """``NEW_SOURCE_COLUMNS``: live sources whose first contact ever is in the week."""
-    table = acquisition.source_table(db, window.with_range(start, end), compare=None)
-    new = table[table["source_id"].notna() & (table["first_contact"] >= start)].copy()
-    new = new.rename(columns={"new_contacts": "this_week"})
-    new = new.sort_values(["this_week", "source"], ascending=[False, True], kind="stable")
-    return new.reindex(columns=NEW_SOURCE_COLUMNS).reset_index(drop=True)
-
-
-def _silent_sources(by_source: pd.DataFrame, daily: pd.DataFrame, day_index: pd.Series, end: date) -> pd.DataFrame:
-    """``SILENT_SOURCE_COLUMNS``: live sources with contacts in the 4 weeks before, none in the week."""
-    live = by_source[by_source["source_id"].notna()]
-    silent = live[(live["contacts_4_weeks"] > 0) & (live["this_week"] == 0)].copy()
-    before = daily[(day_index < BASELINE_WEEKS).to_numpy() & (daily["new_contacts"] > 0).to_numpy()]
-    last_day = before.groupby("source_id")["period_start"].max()
-    silent["last_contact"] = silent["source_id"].map(last_day)
-    silent["days_silent"] = [(end - d).days for d in silent["last_contact"]]
-    silent = silent.sort_values(["contacts_4_weeks", "source"], ascending=[False, True], kind="stable")
-    return silent.reindex(columns=SILENT_SOURCE_COLUMNS).reset_index(drop=True)
-
-
-def _spikes(weekly_totals: pd.DataFrame, by_source: pd.DataFrame, by_campaign: pd.DataFrame) -> pd.DataFrame:
-    """``SPIKE_COLUMNS``: spikes and drops of the whole workspace, each source, each named campaign."""
-    total_row = _weekly_frame(
-        pd.DataFrame({"k": ALL_CONTACTS, "new_contacts": weekly_totals["new_contacts"]}), ["k"],
-        pd.Series(range(BASELINE_WEEKS + 1)))
-    spike_rows = (_spike_rows(total_row, "total", "k") + _spike_rows(by_source, "source", "source")
-                  + _spike_rows(by_campaign, "campaign", "campaign"))
-    spikes = pd.DataFrame(spike_rows, columns=SPIKE_COLUMNS)
-    spikes["same_contacts_as"] = _same_movements(spikes, by_source)
-    if len(spikes):
-        spikes["_abs"] = spikes["change_vs_avg"].abs()
-        spikes = spikes.sort_values(["p_value", "_abs", "name"], ascending=[True, False, True], kind="stable")
-        spikes = spikes.drop(columns="_abs")
-    spikes["source_id"] = spikes["source_id"].astype("Int64")
-    return spikes.reset_index(drop=True)
-
-
-def _daily_by_source(daily: pd.DataFrame, day_index: pd.Series, attr: pd.DataFrame) -> pd.DataFrame:
-    """``DAILY_COLUMNS``: every day of the week for every source with contacts in the week."""
-    in_week = daily[(day_index == BASELINE_WEEKS).to_numpy()]
-    key = in_week["source_id"].astype("float64").fillna(-1.0)  # Unattributed (NA) is a source here
-    active = set(key[(in_week["new_contacts"] > 0).to_numpy()])
-    daily_week = in_week[key.isin(active).to_numpy()].rename(columns={"period_start": "day"})
-    daily_week = daily_week.merge(attr[["source_id", "channel"]], on="source_id", how="left")
-    daily_week["channel"] = daily_week["channel"].fillna(UNATTRIBUTED)
-    return daily_week.reindex(columns=DAILY_COLUMNS).reset_index(drop=True)
-
-
-def _totals(start, end, weekly_totals, by_source, n_new, n_silent, n_spikes) -> pd.DataFrame:
-    n = weekly_totals["new_contacts"].tolist()
-    u = weekly_totals["unattributed"].tolist()
-    base_n, base_u = sum(n[:BASELINE_WEEKS]), sum(u[:BASELINE_WEEKS])
-    live = by_source[by_source["source_id"].notna()]
-    # Active sources per week: sources with at least one contact that week.
-    active_this = int((live["this_week"] > 0).sum())
-    active_prev = int((live["previous_week"] > 0).sum())
-
-    def share(a, b):
-        return a / b if b else math.nan
-
-    def row(metric, this, prev, avg, share_metric=False):
-        this, prev, avg = (math.nan if v is None else float(v) for v in (this, prev, avg))
-        d_prev, d_avg = this - prev, this - avg
-        pct_prev = math.nan if share_metric or not prev else d_prev / prev
-        pct_avg = math.nan if share_metric or not avg else d_avg / avg
-        return [start, end, metric, this, prev, avg, d_prev, pct_prev, d_avg, pct_avg]
-
-    rows = [
-        row(METRIC_NEW_CONTACTS, n[-1], n[-2], base_n / BASELINE_WEEKS),
-        row(METRIC_UNATTRIBUTED, u[-1], u[-2], base_u / BASELINE_WEEKS),
-        row(METRIC_UNATTRIBUTED_SHARE, share(u[-1], n[-1]), share(u[-2], n[-2]), share(base_u, base_n), True),
-        row(METRIC_ACTIVE_SOURCES, active_this, active_prev, None),
-        row(METRIC_NEW_SOURCES, n_new, None, None),
-        row(METRIC_SILENT_SOURCES, n_silent, None, None),
-        row(METRIC_SPIKES, n_spikes, None, None),
-    ]
-    return pd.DataFrame(rows, columns=TOTALS_COLUMNS)
-
-
 __all__ = [
-    "ALL_CONTACTS", "BASELINE_WEEKS", "METRIC_ACTIVE_SOURCES", "METRIC_NEW_CONTACTS", "METRIC_NEW_SOURCES",
-    "METRIC_SILENT_SOURCES", "METRIC_SPIKES", "METRIC_UNATTRIBUTED", "METRIC_UNATTRIBUTED_SHARE",
+    "ALL_CONTACTS", "BASELINE_WEEKS", "CAMPAIGN_MOVER_COLUMNS", "DAILY_COLUMNS", "NEW_SOURCE_COLUMNS",
+    "SILENT_SOURCE_COLUMNS", "SOURCE_MOVER_COLUMNS", "SPIKE_COLUMNS", "TOP_MOVERS", "TOTALS_COLUMNS", "WEEKLY_COLUMNS",
+    "METRIC_ACTIVE_SOURCES", "METRIC_NEW_CONTACTS", "METRIC_NEW_SOURCES", "METRIC_SILENT_SOURCES", "METRIC_SPIKES", "METRIC_UNATTRIBUTED", "METRIC_UNATTRIBUTED_SHARE",
     "METRIC_WEEKDAY_AVERAGE",
     "SPIKE_RULE", "WeeklyReview", "past_week_starts", "poisson_cdf", "poisson_sf", "resolve_week",
     "change_text", "spike_test", "summary_text", "week_label", "weekly_review",

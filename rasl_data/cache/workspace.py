@@ -25,6 +25,8 @@ from rasl_data.cache import audit, store
 from rasl_data.cache import notes as notes_table
 from rasl_data.cache.audit import AuditEntry
 from rasl_data.cache.sync import SyncProgress, SyncResult, sync
+from rasl_data.cache.workspace_business import WorkspaceBusiness
+from rasl_data.cache.workspace_notes import WorkspaceNotes
 from rasl_data.errors import RaslError
 from rasl_data.i18n import _
 from rasl_data.settings import Settings
@@ -85,13 +87,15 @@ class SourceChange:
     message: str
 
 
-class Workspace:
+class Workspace(WorkspaceBusiness, WorkspaceNotes):
     """A RASL workspace and its cache file.
 
     ``reader`` answers read-only queries (table reads documented in README); ``sync`` and the
     source-management methods are the only writers. Raises ``store.CacheError`` /
     ``store.CacheBusyError`` for cache problems and ``errors.RaslError`` subclasses for API
-    answers (their ``title`` is written for the user).
+    answers (their ``title`` is written for the user). Spend, targets and the conversion
+    definition are methods of ``WorkspaceBusiness`` (``workspace_business``), the notes on the
+    charts of ``WorkspaceNotes`` (``workspace_notes``); both go through ``_audited_change``.
     """
 
     def __init__(self, settings: Settings, *, transport=None) -> None:
@@ -339,79 +343,7 @@ class Workspace:
                 attribution.save_source_label(con, sid, ch, cp)
                 audit.record(con, actor, entry)
 
-    # -- spend, targets and the conversion definition (cache only, no API call) -------------
-    def conversion_definition(self):
-        """The conversion definition in force (``conversion_definition.current``)."""
-        from rasl_data.analytics import conversion_definition as cdef
-
-        return cdef.current(self.reader)
-
-    def set_conversion_definition(self, text: str | None, *, actor: Actor) -> None:
-        """Save what counts as a customer (``type:customer`` or ``status:Won[,Other]``) in
-        ``workspace_settings``; blank text clears the saved value (the settings default applies).
-
-        Editors only; audited as ``settings.conversion``. Raises ``ValueError`` for bad text
-        (nothing written), ``store.CacheBusyError`` while a sync holds the cache.
-        """
-        from rasl_data.analytics import conversion_definition as cdef
-
-        new = cdef.parse(text).text if (text or "").strip() else None
-        old = cdef.stored(self.reader)
-        entry = AuditEntry("settings.conversion", "setting", cdef.KEY, cdef.KEY,
-                           before=old.text if old else None, after=new)
-
-        def write(con, _result) -> None:
-            con.execute("DELETE FROM workspace_settings WHERE key = ?", [cdef.KEY])
-            if new is not None:
-                con.execute("INSERT INTO workspace_settings VALUES (?, ?, now(), ?)", [cdef.KEY, new, actor.email])
-
-        self._audited_change(actor, entry, None, write)
-
-    def save_spend(self, rows: pd.DataFrame, *, actor: Actor, replace: bool, origin: str = "table",
-                   first_line: int = 2) -> pd.DataFrame:
-        """Check ``rows`` (columns ``start, end, level, name, amount``) and save them in table
-        ``spend``: added to the saved rows, or instead of all of them with ``replace``.
-
-        Editors only; audited as ``spend.import`` (``origin``: ``table`` or the file name) with
-        row counts and totals before and after. Everything is checked first: ``spend.SpendError``
-        lists every problem with its line number (``first_line`` is the first row's) and nothing
-        is saved. Returns the saved rows (``spend.validate``'s frame).
-        """
-        import pandas as pd
-
-        from rasl_data.analytics import attribution, spend
-
-        before = spend.read_spend(self.reader)
-        entry = AuditEntry("spend.import", "spend", None, origin, before=spend.summary(before))
-        if not actor.can_edit:
-            self._audited_change(actor, entry, None, lambda con, _r: None)  # records the refusal, raises
-        clean = spend.validate(rows, spend.Targets.from_attribution(attribution.source_attribution(self.reader)),
-                               None if replace else before, first_line=first_line)
-        after = clean if replace else pd.concat([before[clean.columns.drop("line")], clean.drop(columns="line")])
-        entry.after = {**spend.summary(after), "mode": "replace" if replace else "add"}
-        self._audited_change(actor, entry, None,
-                             lambda con, _r: spend.write_spend(con, clean, replace=replace, actor_email=actor.email))
-        return clean
-
-    def save_targets(self, rows: pd.DataFrame, *, actor: Actor, origin: str = "table", first_line: int = 2) -> pd.DataFrame:
-        """Check ``rows`` (``targets.COLUMNS``) and replace every saved monthly target with them.
-
-        Editors only; audited as ``targets.save`` with the targets before and after.
-        ``spend.SpendError`` lists every problem (nothing saved). Returns the saved rows.
-        """
-        from rasl_data.analytics import attribution, targets
-
-        before = targets.read_targets(self.reader)
-        entry = AuditEntry("targets.save", "targets", None, origin,
-                           before=before.astype(object).where(before.notna(), None).to_dict("records"))
-        if not actor.can_edit:
-            self._audited_change(actor, entry, None, lambda con, _r: None)
-        channels = sorted(set(attribution.source_attribution(self.reader)["channel"]))
-        clean = targets.validate(rows, channels, first_line=first_line)
-        entry.after = clean.astype(object).where(clean.notna(), None).to_dict("records")
-        self._audited_change(actor, entry, None, lambda con, _r: targets.write_targets(con, clean))
-        return clean
-
+    # -- the audit log and the API's scopes -------------------------------------------------
     def audit_log(self, **filters) -> pd.DataFrame:
         """The audit log newest first (see ``audit.read_log`` for the filters and columns)."""
         return audit.read_log(self.reader, **filters)
@@ -438,77 +370,3 @@ class Workspace:
                 except RaslError as err:
                     out[scope] = err.title
         return out
-
-    # -- notes on the charts (table ``annotations``; cache only, no API call) ---------------
-    def annotations(self) -> pd.DataFrame:
-        """The live notes written by people (``rasl_data.cache.notes.read_notes``)."""
-        return notes_table.read_notes(self.reader)
-
-    def _note_change(self, action: str, note_id, before, *, actor: Actor) -> AuditEntry:
-        entry = AuditEntry(action, "annotation", note_id, (before or {}).get("text", ""), before=before)
-        if not actor.can_edit:
-            self._audited_change(actor, entry, None, lambda con, _r: None)  # records the refusal, raises
-        return entry
-
-    def add_annotation(self, start, text: str, end=None, *, actor: Actor, today=None) -> int:
-        """Add a note on ``start`` (a local ``datetime.date``; ``end`` the last day of a span) to
-        table ``annotations``; returns its id.
-
-        Editors only (``AccessDeniedError``, recorded as refused); audited as ``annotation.add``
-        with the note after. Raises ``annotations.AnnotationError`` (a ``ValueError``: the message
-        for the user and the field) for an empty or too long text, an end before the start or a
-        date outside 2000-01-01 .. ``today`` + 5 years; nothing is written then.
-        """
-        entry = self._note_change("annotation.add", None, None, actor=actor)
-        note = notes_table.check_note(start, end, text, today)
-        entry.object_name, entry.after = note.text, note.as_dict()
-        made: dict[str, int] = {}
-
-        def write(con, _result) -> None:
-            made["id"] = notes_table.insert_note(con, note, actor.email)
-            entry.object_id = made["id"]
-
-        self._audited_change(actor, entry, None, write)
-        return made["id"]
-
-    def edit_annotation(self, note_id: int, start, text: str, end=None, *, actor: Actor, today=None) -> None:
-        """Replace the dates and text of note ``note_id``; ``updated_at``/``updated_by`` record who.
-
-        Editors only; audited as ``annotation.edit`` with the note before and after. Raises
-        ``AnnotationError`` as ``add_annotation`` does, and (field ``id``) when the note does not
-        exist or was removed; nothing is written then.
-        """
-        before = self._stored_note(note_id)
-        entry = self._note_change("annotation.edit", int(note_id), before, actor=actor)
-        if before is None:
-            raise notes_table.unknown_note(note_id)
-        note = notes_table.check_note(start, end, text, today)
-        entry.object_name, entry.after = note.text, note.as_dict()
-        self._audited_change(actor, entry, None,
-                             lambda con, _r: notes_table.update_note(con, int(note_id), note, actor.email))
-
-    def remove_annotation(self, note_id: int, *, actor: Actor) -> None:
-        """Remove note ``note_id`` from the charts (its row stays, marked ``removed_at``/``removed_by``).
-
-        Editors only; audited as ``annotation.remove`` with the note before. Raises
-        ``AnnotationError`` (field ``id``) when there is no such live note.
-        """
-        before = self._stored_note(note_id)
-        entry = self._note_change("annotation.remove", int(note_id), before, actor=actor)
-        if before is None:
-            raise notes_table.unknown_note(note_id)
-        self._audited_change(actor, entry, None,
-                             lambda con, _r: notes_table.remove_note(con, int(note_id), actor.email))
-
-    def _stored_note(self, note_id) -> dict | None:
-        """Live note ``note_id`` as the audit log's ``before`` (ISO dates), or ``None``."""
-        try:
-            note_id = int(note_id)
-        except (TypeError, ValueError):
-            return None
-        notes = notes_table.read_notes(self.reader)
-        row = notes[notes["id"] == note_id]
-        if row.empty:
-            return None
-        r = row.iloc[0]
-        return notes_table.Note(r["start"], r["end"], r["text"]).as_dict()

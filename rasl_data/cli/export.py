@@ -52,6 +52,14 @@ def add_export_parser(subparsers) -> argparse.ArgumentParser:
     return export
 
 
+class _Refusal(Exception):
+    """One step of ``run_export`` refusing: the one line to print and the exit code."""
+
+    def __init__(self, message: str, code: int) -> None:
+        super().__init__(message)
+        self.message, self.code = message, code
+
+
 def run_export(args: argparse.Namespace) -> int:
     """Run ``export acquisition`` from parsed arguments; returns the exit code.
 
@@ -61,9 +69,25 @@ def run_export(args: argparse.Namespace) -> int:
     ``--out`` or one that is neither ``.csv`` nor ``.xlsx``, a missing folder, a range too long for the granularity, unusable settings); 1 when
     the operation fails: no cache, an unreadable cache, or a file that cannot be written.
     """
-    from rasl_data import settings as settings_mod
-    from rasl_data.cache import store
+    try:
+        cache, filters, compare = _export_request(args)
+        out = _out_file(args.out)
+        df = _acquisition_table(cache, filters, args.by, args.granularity, compare)
+    except _Refusal as refusal:
+        return fail(refusal.message, refusal.code)
+    try:
+        write_table(df, out)
+    except OSError as err:
+        # ``str(err)`` would name the temporary file beside ``out``; the user named ``out``.
+        return fail(cannot_write(out, err.strerror or type(err).__name__), 1)
+    print(wrote(out))
+    return 0
 
+
+def _export_request(args: argparse.Namespace) -> tuple[Path, acquisition.Filters, str | None]:
+    """The cache file, the filters and the comparison key the arguments and settings ask for;
+    ``_Refusal`` (exit 2) for bad dates, zone, week start, comparison or settings."""
+    from rasl_data import settings as settings_mod
 
     try:
         cfg = settings_mod.load_settings({"RASL_CACHE_PATH": getattr(args, "cache", None)})
@@ -74,46 +98,50 @@ def run_export(args: argparse.Namespace) -> int:
         compare = COMPARE_FLAGS.get(getattr(args, "compare", None) or "")
         periods.comparison_range(filters.start, filters.end, compare)  # a range the Hijri tables miss: bad input
     except ValueError as err:  # SettingsError included
-        return fail(str(err), 2)
-    raw_out = (args.out or "").strip()
+        raise _Refusal(str(err), 2) from err
+    return cfg.cache_path, filters, compare
+
+
+def _out_file(raw: str | None) -> Path:
+    """``--out`` as a path to write; ``_Refusal`` when it is empty, in a missing folder (2), a
+    folder (1), or neither ``.csv`` nor ``.xlsx`` (2)."""
+    raw_out = (raw or "").strip()
     if not raw_out:
-        return fail(_("--out needs a file name, e.g. --out acquisition.csv or --out acquisition.xlsx"), 2)
+        raise _Refusal(_("--out needs a file name, e.g. --out acquisition.csv or --out acquisition.xlsx"), 2)
     out = Path(raw_out).expanduser()
     if not out.parent.is_dir():
-        return fail(no_folder(out.parent), 2)
+        raise _Refusal(no_folder(out.parent), 2)
     if out.is_dir():
-        return fail(cannot_write(out, _("Is a directory")), 1)
+        raise _Refusal(cannot_write(out, _("Is a directory")), 1)
     try:
         table_format(out)
     except ValueError as err:
-        return fail(_("--out {problem}").format(problem=err), 2)
-    cache = cfg.cache_path
+        raise _Refusal(_("--out {problem}").format(problem=err), 2) from err
+    return out
+
+
+def _acquisition_table(cache: Path, filters: acquisition.Filters, by: str, granularity: str, compare: str | None):
+    """The acquisition table read from ``cache`` (with ``previous_new_contacts`` for ``compare``);
+    ``_Refusal``: no cache or an unreadable one (1), a bad request the analytics refuse (2)."""
     if not store.cache_exists(cache):
-        return fail(no_cache(cache), 1)
+        raise _Refusal(no_cache(cache), 1)
     try:
         reader = store.Reader(cache)
         try:
             if compare:
                 from rasl_data.analytics import comparison
 
-                df = comparison.acquisition_with_comparison(reader, filters, args.by, args.granularity, compare)
-            else:
-                df = acquisition_frame(reader, filters, args.by, args.granularity)
+                return comparison.acquisition_with_comparison(reader, filters, by, granularity, compare)
+            return acquisition_frame(reader, filters, by, granularity)
         finally:
             reader.close()
     except ValueError as err:
-        return fail(str(err), 2)
+        raise _Refusal(str(err), 2) from err
     except store.CacheError as err:
-        return fail(err.title, 1)
+        raise _Refusal(err.title, 1) from err
     except OSError as err:
-        return fail(_("cannot read the cache {file}: {reason}").format(file=cache, reason=err.strerror or type(err).__name__), 1)
-    try:
-        write_table(df, out)
-    except OSError as err:
-        # ``str(err)`` would name the temporary file beside ``out``; the user named ``out``.
-        return fail(cannot_write(out, err.strerror or type(err).__name__), 1)
-    print(wrote(out))
-    return 0
+        raise _Refusal(_("cannot read the cache {file}: {reason}").format(
+            file=cache, reason=err.strerror or type(err).__name__), 1) from err
 
 
 def cmd_export_audit(args: argparse.Namespace) -> int:
