@@ -10,7 +10,7 @@ import streamlit as st
 from rasl_data import i18n
 from rasl_data.cache import audit
 from rasl_data.i18n import N_, _, ngettext
-from ui import data, filters, frame, widgets
+from ui import data, direction, filters, frame, widgets
 
 frame.ensure_app_frame()  # first: a bare page run reruns inside app.py
 
@@ -80,7 +80,7 @@ else:
     widgets.note(_("{changes}; {refused} refused or failed.").format(changes=changes,
                                                                      refused=i18n.format_number(refused))
                  if refused else _("{changes}.").format(changes=changes))
-    st.dataframe(shown, hide_index=True, width="stretch", placeholder=widgets.MISSING,
+    st.dataframe(direction.table(shown), hide_index=True, width="stretch", placeholder=widgets.MISSING,
                  height=widgets.table_height(len(shown)), column_config={
         time_h: st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm:ss"),
         object_h: st.column_config.TextColumn(width="medium"),

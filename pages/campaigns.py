@@ -7,7 +7,7 @@ import streamlit as st
 from rasl_data import i18n
 from rasl_data.analytics import acquisition, attribution
 from rasl_data.i18n import N_, _
-from ui import attribution_editors, charts, context, data, filters, forms, frame, widgets
+from ui import attribution_editors, charts, context, data, direction, filters, forms, frame, widgets
 from ui import notes as chart_notes
 
 frame.ensure_app_frame()  # first: a bare page run reruns inside app.py
@@ -56,7 +56,7 @@ else:
                                 height=widgets.table_height(len(display)))
         widgets.note(_(CLICK_NOTES[by]))
     else:
-        st.dataframe(display, hide_index=True, width="stretch", placeholder=widgets.MISSING, column_config=config,
+        st.dataframe(direction.table(display), hide_index=True, width="stretch", placeholder=widgets.MISSING, column_config=config,
                      height=widgets.table_height(len(display)))
     widgets.csv_download(table, f"{by}-breakdown", view, key=f"dl_cc_table_{by}")
 
@@ -72,8 +72,8 @@ else:
     st.caption(_("No rule matches these names, so their contacts count as channel “Unmapped”. Add a rule or set a "
                  "channel label for each."))
     source_header, contacts_header = _("Source"), _("Contacts (all time)")
-    st.dataframe(unmapped.rename(columns={"source": source_header, "contacts": contacts_header})[
-                     [source_header, contacts_header]],
+    st.dataframe(direction.table(unmapped.rename(columns={"source": source_header, "contacts": contacts_header})[
+                     [source_header, contacts_header]]),
                  hide_index=True, width="stretch", height=widgets.table_height(len(unmapped), 10),
                  column_config={contacts_header: st.column_config.NumberColumn(format="localized")})
     widgets.csv_download(unmapped, "unmapped-sources", None, key="dl_cc_unmapped")

@@ -11,7 +11,7 @@ from rasl_data import i18n
 from rasl_data.analytics import colours, conversion
 from rasl_data.analytics.attribution import UNATTRIBUTED
 from rasl_data.i18n import N_, _, ngettext
-from ui import charts, data, filters, frame, widgets
+from ui import charts, data, direction, filters, frame, widgets
 
 frame.ensure_app_frame()  # first: a bare page run reruns inside app.py
 
@@ -105,7 +105,7 @@ display = pd.DataFrame({
     observed_h: table["converted"],
     median_h: table["median_days_to_conversion"],
 })
-st.dataframe(display, hide_index=True, width="stretch", placeholder=widgets.MISSING,
+st.dataframe(direction.table(display), hide_index=True, width="stretch", placeholder=widgets.MISSING,
              height=widgets.table_height(len(display)), column_config={
     name_h: st.column_config.TextColumn(width="medium"),
     new_h: st.column_config.NumberColumn(format="localized"),

@@ -10,7 +10,7 @@ from rasl_data.analytics import acquisition, periods
 from rasl_data.errors import CacheError
 from rasl_data.i18n import N_, _, ngettext
 from rasl_data.text import md_literal
-from ui import charts, context, data, filters, frame, sync_panel, widgets
+from ui import charts, context, data, direction, filters, frame, sync_panel, widgets
 from ui import notes as chart_notes
 from ui.errors import show_error
 
@@ -38,13 +38,13 @@ else:
                  "then delete the other on the Sources page."))
     source_a, contacts_a, source_b, contacts_b = _("Source A"), _("Contacts A"), _("Source B"), _("Contacts B")
     similarity = _("Similarity")
-    st.dataframe(pd.DataFrame({
+    st.dataframe(direction.table(pd.DataFrame({
         source_a: dups["source_a"], contacts_a: dups["contacts_a"],
         source_b: dups["source_b"], contacts_b: dups["contacts_b"],
         similarity: dups["similarity"],
         _("Why"): [_(acquisition.DUPLICATE_REASONS[r]) if r in acquisition.DUPLICATE_REASONS else r
                    for r in dups["reason"]],
-    }), hide_index=True, width="stretch", height=widgets.table_height(len(dups), 10), column_config={
+    })), hide_index=True, width="stretch", height=widgets.table_height(len(dups), 10), column_config={
         source_a: st.column_config.TextColumn(width="medium"),
         source_b: st.column_config.TextColumn(width="medium"),
         contacts_a: st.column_config.NumberColumn(format="localized", help=_("All-time contacts")),
@@ -97,13 +97,13 @@ else:
                         "campaign may have ended, or a form broken.", quiet).format(
                             n=i18n.format_number(quiet), today=i18n.format_date(today), zone=ws.settings.timezone))
     source_h, last_h, all_time_h = _("Source"), _("Last contact"), _("All-time contacts")
-    st.dataframe(pd.DataFrame({
+    st.dataframe(direction.table(pd.DataFrame({
         source_h: silent["source"],
         _("Channel"): [widgets.shown_name(v) for v in silent["channel"]],
         _("Campaign"): [widgets.shown_name(v) for v in silent["campaign"]],
         last_h: silent["last_contact"], _("Days silent"): silent["days_silent"],
         all_time_h: silent["all_time_contacts"],
-    }), hide_index=True, width="stretch", height=widgets.table_height(len(silent), 10), column_config={
+    })), hide_index=True, width="stretch", height=widgets.table_height(len(silent), 10), column_config={
         source_h: st.column_config.TextColumn(width="large"),
         last_h: st.column_config.DateColumn(format="YYYY-MM-DD"),
         all_time_h: st.column_config.NumberColumn(format="localized"),
@@ -139,7 +139,7 @@ else:
     if ws.settings.is_demo:
         st.caption(_("In the demo workspace the first start replays the last 12 weeks as weekly syncs, so the "
                      "log begins with a burst of runs and the conversion timing has real history."))
-    st.dataframe(shown, hide_index=True, width="stretch", placeholder=widgets.MISSING,
+    st.dataframe(direction.table(shown), hide_index=True, width="stretch", placeholder=widgets.MISSING,
                  height=widgets.table_height(len(shown), 10), column_config={
         started_h: st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
         seconds_h: st.column_config.NumberColumn(format="%.1f"),

@@ -11,7 +11,7 @@ from rasl_data.analytics import conversion_definition as cdef
 from rasl_data.analytics import spend as spend_mod
 from rasl_data.analytics import targets as targets_mod
 from rasl_data.i18n import N_, _, ngettext
-from ui import charts, context, data, filters, frame, spend_editors, widgets
+from ui import charts, context, data, direction, filters, frame, spend_editors, widgets
 from ui import performance_views as pv
 
 frame.ensure_app_frame()  # first: a bare page run reruns inside app.py
@@ -72,7 +72,7 @@ def _by_tab(view, f) -> None:
                                      x_title=_("{metric}, lowest first").format(metric=pv.money_label(_("Cost per lead"))))
         st.plotly_chart(fig, key="pf_chart", width="stretch", config={"displaylogo": False})
     display, config = pv.performance_display(ordered, by, bool(view.compare))
-    st.dataframe(display, column_config=config, hide_index=True, width="stretch", placeholder=widgets.MISSING,
+    st.dataframe(direction.table(display), column_config=config, hide_index=True, width="stretch", placeholder=widgets.MISSING,
                  height=widgets.table_height(len(display)))
     widgets.note(_performance_note(view))
     widgets.table_download(pv.download_frame(ordered), f"performance-by-{by}", view, key="pf_dl")
@@ -87,7 +87,7 @@ def _funnel_table(result) -> None:
     percent = [_(FUNNEL_HEADERS[c]) for c in PERCENT_COLUMNS]
     for col in percent:
         shown[col] = shown[col] * 100
-    st.dataframe(shown, hide_index=True, width="stretch", placeholder=widgets.MISSING,
+    st.dataframe(direction.table(shown), hide_index=True, width="stretch", placeholder=widgets.MISSING,
                  height=widgets.table_height(len(shown)),
                  column_config={col: st.column_config.NumberColumn(col, format="%.1f%%") for col in percent})
 
@@ -151,7 +151,7 @@ def _targets_tab(f, today, can_edit: bool) -> None:
             progress=[targets_mod.pacing_text(r, pv.currency()) for _i, r in pacing.iterrows()],
             metric=[_(targets_mod.METRIC_LABELS[m]) for m in pacing["metric"]],
             status=[pv.status_word(s) for s in pacing["status"]])
-        st.dataframe(shown[list(TARGET_HEADERS)].rename(columns={k: _(v) for k, v in TARGET_HEADERS.items()}),
+        st.dataframe(direction.table(shown[list(TARGET_HEADERS)].rename(columns={k: _(v) for k, v in TARGET_HEADERS.items()})),
                      hide_index=True, width="stretch", height=widgets.table_height(len(shown)))
     channels = sorted(set(data.cached_query(attribution.source_attribution)["channel"]), key=str.casefold)
     spend_editors.targets_editor(channels, today, can_edit)

@@ -12,7 +12,7 @@ from rasl_data.analytics import funnel
 from rasl_data.errors import CacheError, RaslError
 from rasl_data.i18n import N_, _
 from rasl_data.text import md_literal
-from ui import context, data, forms, frame, performance_views, sync_panel, widgets
+from ui import context, data, direction, forms, frame, performance_views, sync_panel, widgets
 from ui.errors import show_error
 
 frame.ensure_app_frame()  # first: a bare page run reruns inside app.py
@@ -25,7 +25,7 @@ DELIVERY_KINDS = {"weekly_review": N_("Weekly review"), "alert": N_("Alerts"), "
 
 def _setting_table(rows: list[tuple[str, str]]) -> None:
     """A two-column table of settings: (what, value), headers in the session's language."""
-    st.dataframe(pd.DataFrame(rows, columns=[_("Setting"), _("Value")]), hide_index=True, width="stretch",
+    st.dataframe(direction.table(pd.DataFrame(rows, columns=[_("Setting"), _("Value")])), hide_index=True, width="stretch",
                  height=widgets.table_height(len(rows)))
 
 
@@ -122,11 +122,11 @@ def _permissions_section(ws) -> None:
             st.session_state["_scopes"] = result
     scopes = st.session_state.get("_scopes")
     if scopes:
-        st.dataframe(pd.DataFrame([
+        st.dataframe(direction.table(pd.DataFrame([
             # Words, not emoji: a browser without an emoji font shows boxes.
             (scope, _("Granted") if answer == "ok" else _("Missing: {reason}").format(reason=answer))
             for scope, answer in scopes.items()
-        ], columns=[_("Permission"), _("Status")]), hide_index=True, width="stretch",
+        ], columns=[_("Permission"), _("Status")])), hide_index=True, width="stretch",
             height=widgets.table_height(len(scopes)))
 
 
@@ -260,7 +260,7 @@ def _delivery_log(ws) -> None:
         _("Details"): log["message"],
         _("By"): log["actor"],
     })
-    st.dataframe(shown, hide_index=True, width="stretch", height=widgets.table_height(len(shown)))
+    st.dataframe(direction.table(shown), hide_index=True, width="stretch", height=widgets.table_height(len(shown)))
 
 
 # --- the page -----------------------------------------------------------------------------------

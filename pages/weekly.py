@@ -19,7 +19,7 @@ from rasl_data.analytics import hijri, periods, weekends, weekly_review
 from rasl_data.analytics.acquisition import Filters
 from rasl_data.i18n import N_, _
 from rasl_data.outputs import weekly_pack
-from ui import context, data, filters, frame, performance_views, widgets
+from ui import context, data, direction, filters, frame, performance_views, widgets
 from ui import notes as chart_notes
 
 frame.ensure_app_frame()  # first: a bare page run reruns inside app.py
@@ -157,7 +157,7 @@ def _movers_table(df: pd.DataFrame, name_col: str, label: str, key: str) -> None
                       for c, p, n in zip(df["change_abs"], df["change_pct"], df["is_new"])],
         avg: df["avg_4_weeks"].astype("float64"),
     })
-    st.dataframe(display, hide_index=True, width="stretch", key=key, height=widgets.table_height(len(display)),
+    st.dataframe(direction.table(display), hide_index=True, width="stretch", key=key, height=widgets.table_height(len(display)),
                  column_config={
                      this: st.column_config.NumberColumn(this, format="localized"),
                      prev: st.column_config.NumberColumn(prev, format="localized"),
@@ -174,13 +174,13 @@ def _movers(review: weekly_review.WeeklyReview) -> None:
                "movers_by_campaign"))
     for movers, name_col, label, heading, what, stem in tables:
         st.markdown(heading)
-        for direction in ("up", "down"):
-            rows = movers[movers["direction"] == direction]
+        for way in ("up", "down"):
+            rows = movers[movers["direction"] == way]
             if rows.empty:
-                st.caption(_(NO_MOVERS[(name_col, direction)]))
+                st.caption(_(NO_MOVERS[(name_col, way)]))
             else:
-                st.caption(_(DIRECTION_WORDS[direction]))
-                _movers_table(rows, name_col, label, key=f"wk_{stem}_{direction}")
+                st.caption(_(DIRECTION_WORDS[way]))
+                _movers_table(rows, name_col, label, key=f"wk_{stem}_{way}")
         if not movers.empty:
             _csv(movers, stem, f"wk_dl_{stem}", what)
 
@@ -195,7 +195,7 @@ def _listing(title: str, empty: str, df: pd.DataFrame, columns: dict, config: di
     if df.empty:
         st.caption(empty)
         return
-    st.dataframe(pd.DataFrame(columns), hide_index=True, width="stretch", key=f"wk_{stem}",
+    st.dataframe(direction.table(pd.DataFrame(columns)), hide_index=True, width="stretch", key=f"wk_{stem}",
                  height=widgets.table_height(len(df)), column_config=config)
     _csv(df, stem, f"wk_dl_{stem}", title)
 
@@ -246,14 +246,14 @@ def _spikes(review: weekly_review.WeeklyReview) -> None:
         return
     sp = review.spikes
     avg = _("4-week avg")
-    st.dataframe(pd.DataFrame({
+    st.dataframe(direction.table(pd.DataFrame({
         _("What"): [_spike_what(d, n) for d, n in zip(sp["dimension"], sp["name"])],
         _("Spike or drop"): [_(SPIKE_WORDS[d]) if d in SPIKE_WORDS else str(d) for d in sp["direction"]],
         _("This week"): sp["this_week"].astype("int64"),
         avg: sp["avg_4_weeks"].astype("float64"),
         "p": ["< " + i18n.format_number(0.001, 3) if p < 0.001 else i18n.format_number(p, 3) for p in sp["p_value"]],
         _("Same contacts as"): [_same_as(x) for x in sp["same_contacts_as"]],
-    }), hide_index=True, width="stretch", key="wk_spikes", height=widgets.table_height(len(sp)), column_config={
+    })), hide_index=True, width="stretch", key="wk_spikes", height=widgets.table_height(len(sp)), column_config={
         avg: st.column_config.NumberColumn(avg, format="%.1f"),
     })
     _csv(sp, "spikes", "wk_dl_spikes", _("Spikes and drops"))

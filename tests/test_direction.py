@@ -120,3 +120,18 @@ def test_arabic_hover_shows_arabic_month_names_instead_of_plotlys_english_ones()
     october = get_month_names("abbreviated", locale="ar")[10]
     assert "%{x|" not in trace.hovertemplate and "%{hovertext}" in trace.hovertemplate
     assert [t.split(":")[0] for t in trace.hovertext] == [f"{d} {october} 2026" for d in (5, 12, 19)]
+
+
+def test_tables_run_their_columns_from_the_right_in_arabic_only():
+    import pandas as pd
+
+    frame = pd.DataFrame({"المصدر": ["WhatsApp"], "جهات الاتصال الجديدة": [5], "التغيّر": ["+26 (+217%)"]})
+    with i18n.use("ar"):
+        assert list(direction.table(frame).columns) == ["التغيّر", "جهات الاتصال الجديدة", "المصدر"]
+        assert direction.table(frame)["التغيّر"].tolist() == ["+26 (+217%)"]  # values untouched
+    with i18n.use("en"):
+        assert direction.table(frame) is frame
+    # The grid's canvas keeps left-to-right text so a signed number and its share stay in order.
+    with i18n.use("ar"):
+        assert '[data-testid="stDataFrame"] canvas { direction: ltr; }' in direction.page_css().replace(
+            '[data-testid="stDataFrame"], ', "")

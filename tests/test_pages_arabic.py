@@ -120,7 +120,8 @@ def test_english_default_keeps_western_digits_even_with_arabic_indic_set(digits_
 def test_top_sources_table_in_arabic_keeps_typed_names_and_translates_unattributed(small_ws, po):
     at = run_app(AR_QP)
     table = at.dataframe[0].value
-    assert list(table.columns[:3]) == [po("Source"), po("New contacts"), po("Share")]
+    # Right to left, the columns run from the right: the first column (the source) is the frame's last.
+    assert list(table.columns[::-1][:3]) == [po("Source"), po("New contacts"), po("Share")]
     counts = dict(zip(table[po("Source")], table[po("New contacts")]))
     # Typed names as typed (Latin and Arabic alike), counts by hand.
     assert counts["WhatsApp"] == 3 and counts["Instagram / Ramadan offer"] == 2 and counts[ARABIC] == 1

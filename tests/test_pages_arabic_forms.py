@@ -170,7 +170,7 @@ def test_settings_in_arabic_and_its_conversion_form(tmp_path, make_cache, po):
         assert po[english] in headers
     assert ("يبدأ الأسبوع يوم", "الاثنين") in [(m.label, m.value) for m in at.metric]  # Monday (hand-written)
     table = at.dataframe[0].value
-    assert list(table.columns) == ["الإعداد", "القيمة"]
+    assert list(table.columns) == ["القيمة", "الإعداد"]  # drawn from the right: the setting first
     at.radio(key="conv_kind").set_value("status")
     at.multiselect(key="conv_statuses").set_value(["Won"])
     next(b for b in at.button if b.label == "احفظ").click().run()

@@ -29,7 +29,7 @@ from rasl_data.analytics import attribution, rule_edits
 from rasl_data.i18n import N_, _, ngettext
 from rasl_data.text import md_literal
 
-from . import context, data, forms, locale, widgets
+from . import context, data, direction, forms, locale, widgets
 from . import editor_drafts as drafts
 from .label_editor import LABELS, NO_CAMPAIGN_WORD, labels_editor  # noqa: F401  (the page's one import)
 
@@ -157,7 +157,7 @@ def _rules_conflict(base: list[rule_edits.Rule], saved: list[rule_edits.Rule]) -
                  "else, or in another tab). Your edits are still below, not saved. Here is what changed "
                  "underneath:"), icon=":material/sync_problem:")
     changed = _rule_change_table(removed, added)
-    st.dataframe(changed, hide_index=True, width="stretch", height=widgets.table_height(len(changed)))
+    st.dataframe(direction.table(changed), hide_index=True, width="stretch", height=widgets.table_height(len(changed)))
     c1, c2, _spare = st.columns([2, 2, 3])
     c1.button(_("Re-apply my edits on top"), key="rules_reapply", type="primary", on_click=_reapply_rules,
               help=_("Your added, changed and removed rules applied to the rules saved now"))
@@ -187,7 +187,7 @@ def _rules_preview(edited: pd.DataFrame) -> None:
                          "**Preview**: {count} sources would change channel.",
                          len(preview)).format(count=i18n.format_number(len(preview))))
     headers = {"source": _("Source"), "channel_now": _("Channel now"), "channel_after": _("Channel after saving")}
-    st.dataframe(preview[list(headers)].rename(columns=headers), hide_index=True, width="stretch", height=widgets.table_height(len(preview)))
+    st.dataframe(direction.table(preview[list(headers)].rename(columns=headers)), hide_index=True, width="stretch", height=widgets.table_height(len(preview)))
 
 
 def rules_editor(read_only: bool) -> None:

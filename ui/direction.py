@@ -83,6 +83,11 @@ html, body { direction: rtl; }
 /* HTML tables (st.table, Markdown): cells start at the right, each cell's text in its own
    direction (a number or an English name stays left to right). */
 [data-testid="stMain"] table th, [data-testid="stMain"] table td { text-align: right; unicode-bidi: plaintext; }
+/* Tables (st.dataframe, st.data_editor) are drawn on a canvas, which takes its text direction from
+   its element: left to right, so a number with its sign and share ("+26 (+217%)") keeps its order
+   and an Arabic name still reads right to left. The columns themselves run from the right
+   (``table``: the first column on the right). */
+[data-testid="stDataFrame"], [data-testid="stDataFrame"] canvas { direction: ltr; }
 /* Segmented controls: Streamlit styles the joined buttons by their physical sides (the first
    button's left corners rounded, -1px right margins, the border next to the selected button made
    transparent on its right or left). The row is laid out left to right as Streamlit expects and
@@ -137,6 +142,16 @@ def page_script() -> str:
 
 
 # --- charts ------------------------------------------------------------------------------------------
+
+
+def table(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its columns in reading order for ``st.dataframe``: reversed right to left
+    (Arabic), so the first column (the name) is drawn on the right; unchanged in English. The
+    grid draws the columns in the frame's order whatever the page's direction, and rows, values
+    and column settings (keyed by name) are not touched."""
+    if not i18n.is_rtl() or not isinstance(frame, pd.DataFrame):
+        return frame
+    return frame[list(frame.columns)[::-1]]
 
 
 def _is_time(values) -> bool:

@@ -14,7 +14,7 @@ from rasl_data import i18n
 from rasl_data.analytics import attribution, rule_edits
 from rasl_data.i18n import N_, _, ngettext
 
-from . import context, data, forms, locale, widgets
+from . import context, data, direction, forms, locale, widgets
 from . import editor_drafts as drafts
 
 NO_CAMPAIGN_WORD = "none"  # typed in the campaign override: this source has no campaign
@@ -159,7 +159,7 @@ def _labels_conflict(base: list[tuple], saved_rows: list[tuple]) -> None:
                  "else, or by a sync). Your edits are still below, not saved. Here is what changed underneath:"),
                icon=":material/sync_problem:")
     changed = _label_change_table(base, saved_rows)
-    st.dataframe(changed, hide_index=True, width="stretch", height=widgets.table_height(len(changed)))
+    st.dataframe(direction.table(changed), hide_index=True, width="stretch", height=widgets.table_height(len(changed)))
     c1, c2, _spare = st.columns([2, 2, 3])
     c1.button(_("Re-apply my edits on top"), key="labels_reapply", type="primary", on_click=_reapply_labels)
     c2.button(_("Discard my edits"), key="labels_drop", on_click=_discard_labels)
@@ -221,9 +221,9 @@ def labels_editor(read_only: bool) -> None:
     st.markdown(ngettext("**Preview**: {count} source label will change.",
                          "**Preview**: {count} source labels will change.",
                          len(changes)).format(count=i18n.format_number(len(changes))))
-    st.dataframe(pd.DataFrame([
+    st.dataframe(direction.table(pd.DataFrame([
         (name, ch or _("from rules"), _("from name") if cp is None else (cp or _("no campaign")))
-        for name, ch, cp in shown], columns=[_("Source"), _("Channel"), _("Campaign")]),
+        for name, ch, cp in shown], columns=[_("Source"), _("Channel"), _("Campaign")])),
         hide_index=True, width="stretch", height=widgets.table_height(len(shown)))
     if conflict:
         return

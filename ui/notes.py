@@ -30,7 +30,7 @@ from rasl_data.errors import RaslError
 from rasl_data.i18n import N_, _
 from rasl_data.text import md_literal, md_name, one_line
 
-from . import charts, context, data, forms, widgets
+from . import charts, context, data, direction, forms, widgets
 
 KINDS_KEY = "notes_kinds"
 ADD, EDIT, REMOVE = "add", "edit", "remove"
@@ -289,7 +289,7 @@ def draw_list(notes: pd.DataFrame) -> None:
     for col in ("created_at", "updated_at"):
         shown[col] = pd.to_datetime(shown[col], utc=True).dt.tz_localize(None)
     shown = shown.rename(columns={k: _(v) for k, v in LIST_HEADERS.items()})
-    st.dataframe(shown, hide_index=True, width="stretch", height=widgets.table_height(len(shown)), column_config={
+    st.dataframe(direction.table(shown), hide_index=True, width="stretch", height=widgets.table_height(len(shown)), column_config={
         _(LIST_HEADERS["text"]): st.column_config.TextColumn(width="large"),
         _(LIST_HEADERS["created_at"]): st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
         _(LIST_HEADERS["updated_at"]): st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
@@ -314,4 +314,4 @@ def draw_automatic(view) -> None:
         _(AUTO_HEADERS["end"]): [e if e != s else None for s, e in zip(auto["start"], auto["end"])],
         _(AUTO_HEADERS["text"]): list(auto["text"]),
     })
-    st.dataframe(shown, hide_index=True, width="stretch", height=widgets.table_height(len(shown)))
+    st.dataframe(direction.table(shown), hide_index=True, width="stretch", height=widgets.table_height(len(shown)))

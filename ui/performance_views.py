@@ -24,7 +24,7 @@ from rasl_data.analytics.attribution import NO_CAMPAIGN, UNATTRIBUTED
 from rasl_data.cache.store import CacheError
 from rasl_data.i18n import N_, _
 
-from . import charts, context, data, widgets
+from . import charts, context, data, direction, widgets
 
 METRIC_LABELS = {
     "new_contacts": N_("New contacts"), "customers": N_("Customers"), "conversion_rate": N_("Conversion rate"),
@@ -281,7 +281,7 @@ def week_performance(week_start: date, week_end: date, tz: str, week_starts_on: 
     with st.expander(_("Spend and cost per lead by channel, this week vs the week before"),
                      icon=":material/paid:"):
         display, config = performance_display(df, "channel", True)
-        st.dataframe(display, column_config=config, hide_index=True, width="stretch", placeholder=widgets.MISSING,
+        st.dataframe(direction.table(display), column_config=config, hide_index=True, width="stretch", placeholder=widgets.MISSING,
                      height=widgets.table_height(len(display)))
         widgets.table_download(download_frame(df), "performance_by_channel", view, key="wk_dl_perf",
                                what=_("Performance by channel"))
@@ -302,10 +302,10 @@ def conversion_settings(statuses: list[str], can_edit: bool) -> None:
               _("RASL_CONVERSION ({origin})").format(
                   origin=origin_word(ws.settings.origins.get("RASL_CONVERSION", "default"))))
     flash("conv")
-    st.dataframe(pd.DataFrame([(_("A contact is a customer when its"), in_force.label),
+    st.dataframe(direction.table(pd.DataFrame([(_("A contact is a customer when its"), in_force.label),
                                (_("Setting"), in_force.text), (_("From"), origin),
                                (_("Currency (RASL_CURRENCY)"), ws.settings.currency or _("none shown"))],
-                              columns=[_("Conversion definition"), _("Value")]), hide_index=True, width="stretch",
+                              columns=[_("Conversion definition"), _("Value")])), hide_index=True, width="stretch",
                  height=widgets.table_height(4))
     missing = data.cached_query(cdef.unknown_statuses, in_force)
     if missing:

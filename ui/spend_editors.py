@@ -22,7 +22,7 @@ from rasl_data.cache.store import CacheError
 from rasl_data.i18n import _, ngettext
 from ui.errors import show_error
 
-from . import context, data, widgets
+from . import context, data, direction, widgets
 from .performance_views import literal, money_label
 
 REFUSED = (spend_mod.SpendError, AccessDeniedError, CacheError)
@@ -56,12 +56,12 @@ def show_refusal(err: Exception) -> None:
         for p in err.problems:
             line, text = spend_mod.split_problem(p)
             rows.append((line, text))
-        st.dataframe(pd.DataFrame(rows, columns=[_("Line"), _("Problem")]), hide_index=True, width="stretch",
+        st.dataframe(direction.table(pd.DataFrame(rows, columns=[_("Line"), _("Problem")])), hide_index=True, width="stretch",
                      height=widgets.table_height(len(rows)))
         if err.unmatched:
             st.caption(_("Names that match no source, campaign or channel (fix the spelling, or map the source on "
                          "Campaigns & channels):"))
-            st.dataframe(pd.DataFrame({_("Not found"): err.unmatched}), hide_index=True, width="stretch",
+            st.dataframe(direction.table(pd.DataFrame({_("Not found"): err.unmatched})), hide_index=True, width="stretch",
                          height=widgets.table_height(len(err.unmatched)))
     elif isinstance(err, AccessDeniedError):
         show_error(err, icon=":material/lock:")

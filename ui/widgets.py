@@ -22,7 +22,7 @@ from rasl_data.i18n import N_, _, ngettext
 from rasl_data.text import md_literal
 from ui.errors import show_error
 
-from . import filters
+from . import direction, filters
 from .downloads import (  # noqa: F401  (re-exported: pages call them as ``widgets.<name>``)
     DOWNLOAD_HEADERS,
     FORMAT_WORDS,
@@ -288,7 +288,7 @@ def clickable_table(display: pd.DataFrame, config: dict, *, key: str, rows: pd.D
                     column: str, height: int | None = None) -> None:
     """``st.dataframe`` where selecting a row filters every page to that row's value
     (``height``: pixels, default ``table_height(len(display))``)."""
-    st.dataframe(display, hide_index=True, width="stretch", column_config=config, key=key,
+    st.dataframe(direction.table(display), hide_index=True, width="stretch", column_config=config, key=key,
                  height=table_height(len(display)) if height is None else height,
                  on_select=table_click_filter(key, rows, kind, column), selection_mode="single-row",
                  placeholder=MISSING)
