@@ -138,7 +138,26 @@ def page_script() -> str:
     so switching back to English restores ``ltr``)."""
     lang, direction = i18n.language(), i18n.direction()
     return (f"<script>document.documentElement.setAttribute('lang', '{lang}');"
-            f"document.documentElement.setAttribute('dir', '{direction}');</script>")
+            f"document.documentElement.setAttribute('dir', '{direction}');{_GRID_SCROLL_JS}</script>")
+
+
+# A table wider than its box opens scrolled to its right end in a right-to-left page, where its
+# first columns are (``table``); once per table, so a reader's own scrolling is left alone.
+_GRID_SCROLL_JS = """(() => {
+  if (window.__raslGridScroll) return;
+  window.__raslGridScroll = true;
+  const seen = new WeakSet();
+  const scroll = () => {
+    if (document.documentElement.getAttribute('dir') !== 'rtl') return;
+    for (const el of document.querySelectorAll('[data-testid="stDataFrame"] .dvn-scroller')) {
+      if (seen.has(el) || el.scrollWidth <= el.clientWidth) continue;
+      seen.add(el);
+      el.scrollLeft = el.scrollWidth;
+    }
+  };
+  new MutationObserver(scroll).observe(document.body, {childList: true, subtree: true});
+  scroll();
+})();"""
 
 
 # --- charts ------------------------------------------------------------------------------------------

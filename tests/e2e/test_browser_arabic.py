@@ -267,6 +267,22 @@ def test_charts_run_right_to_left_in_arabic(page, dashboard):
     assert en["leftTick"][:2] == ar["rightTick"][:2], (en, ar)  # the day of the oldest period (digits)
 
 
+def test_a_wide_table_opens_at_its_first_column_on_the_right_in_arabic(page, dashboard):
+    """The Performance table is wider than its box: in Arabic its columns run from the right and it
+    opens scrolled to the right end, where the source column is; in English it opens at the left."""
+    scroller = """() => { const e = document.querySelector('[data-testid="stDataFrame"] .dvn-scroller');
+                          return [e.scrollLeft, e.scrollWidth, e.clientWidth]; }"""
+    open_page(page, dashboard, "performance")
+    page.wait_for_selector('[data-testid="stDataFrame"] .dvn-scroller')
+    left, width, box = page.evaluate(scroller)
+    assert width > box and left == 0, (left, width, box)
+    open_page(page, dashboard, "performance", "lang=ar")
+    page.wait_for_selector('[data-testid="stDataFrame"] .dvn-scroller')
+    page.wait_for_function("""() => { const e = document.querySelector('[data-testid="stDataFrame"] .dvn-scroller');
+                                     return e && e.scrollLeft + e.clientWidth >= e.scrollWidth - 2; }""",
+                           timeout=10_000)
+
+
 # --- no English left -------------------------------------------------------------------------------
 
 
