@@ -38,3 +38,13 @@ def test_a_date_outside_the_tables_gets_a_clear_error():
 def test_month_names_in_both_languages():
     assert hijri.month_name(9) == "Ramadan"
     assert hijri.month_name(9, "ar") == "رمضان"
+
+
+def test_the_first_day_with_a_hijri_date_a_year_earlier_is_1_muharram_1344():
+    from rasl_data.analytics import periods
+
+    first = periods.FIRST_HIJRI_COMPARABLE
+    assert hijri.to_hijri(first) == hijri.HijriDate(1344, 1, 1)
+    assert hijri.same_hijri_date_last_year(first) == hijri.FIRST_DAY  # 1 Muharram 1343
+    with pytest.raises(hijri.HijriRangeError):
+        hijri.same_hijri_date_last_year(first - timedelta(days=1))

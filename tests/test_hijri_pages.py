@@ -75,6 +75,15 @@ def test_this_ramadan_before_it_starts_falls_back_to_the_default_range(small_ws,
     assert at.session_state["f_preset"] == "ramadan-1440"
 
 
+def test_a_link_to_a_ramadan_outside_the_tables_says_so(small_ws):
+    """Regression: ``range=ramadan-1300`` (1883) was said to "have not started yet"."""
+    at = run_app({"range": "ramadan-1300"})
+    assert_clean(at)
+    assert at.session_state["f_preset"] == "last 12 complete weeks"
+    shown = " ".join(c.value for c in at.sidebar.caption)
+    assert "outside the Hijri calendar" in shown and "1343" in shown and "not started" not in shown, shown
+
+
 @pytest.mark.parametrize("page", ["pages/overview.py", "pages/sources.py", "pages/campaigns.py", "pages/conversion.py",
                                   "pages/health.py", "pages/performance.py", "pages/weekly.py"])
 def test_every_page_renders_ramadan_against_last_ramadan(small_ws, page):
@@ -87,5 +96,6 @@ def test_hijri_comparison_of_a_range_outside_the_umm_al_qura_tables_is_a_note_no
     at = run_app({"range": "custom", "start": "1910-01-01", "end": "1910-01-31", "compare": "hijri_year"})
     assert_clean(at)
     assert at.session_state["f_compare"] == "hijri_year"  # the choice is kept for the next range
-    assert any("Hijri calendar covers 1925 to 2077" in c.value for c in at.sidebar.caption)
+    # 1 Muharram 1344 (23 Jul 1925) is the first day with a Hijri date a year earlier in the tables.
+    assert any("known from 23 Jul 1925 to 16 Nov 2077" in c.value for c in at.sidebar.caption)
     assert metrics(at)["New contacts"] == ("0", "")

@@ -22,7 +22,22 @@ def cache(tmp_path, monkeypatch):
     monkeypatch.setenv("RASL_SECRETS_PATH", str(tmp_path / "none.toml"))
     monkeypatch.delenv("RASL_API_TOKEN", raising=False)
     monkeypatch.setenv("RASL_CACHE_PATH", str(path))
+    from rasl_data.cache.workspace import Workspace
+    from rasl_data.settings import load_settings
+
+    Workspace(load_settings())  # an empty cache, as a first dashboard start or sync leaves it
+    assert path.exists()
     return path
+
+
+def test_a_mistyped_cache_path_is_refused_and_no_new_cache_is_made(cache, capsys, tmp_path):
+    """Regression: ``--cache`` naming a file that does not exist started a new, empty cache (and
+    its folder) that no dashboard reads, and the note went there with exit 0."""
+    typo = tmp_path / "nodir" / "typo.duckdb"
+    for args in (["add", "--date", "2026-11-25", "--text", "typo"], ["list"], ["remove", "1"]):
+        code, out, err = run(capsys, *args, "--cache", str(typo))
+        assert code == 2 and out == "" and f"there is no cache at {typo}" in err, (args, err)
+    assert not typo.exists() and not typo.parent.exists()
 
 
 def run(capsys, *args) -> tuple[int, str, str]:

@@ -144,3 +144,14 @@ def test_a_cache_made_before_the_notes_table_reads_as_no_notes(tmp_path):
         assert read_notes(reader).empty and read_renames(reader).empty
     finally:
         reader.close()
+
+
+def test_saving_a_note_unchanged_writes_nothing_and_no_audit_row(ws):
+    """Regression: Save note without a change wrote an ``annotation.edit`` with equal before and after."""
+    note = ws.add_annotation(date(2026, 3, 1), "TV spot", end=date(2026, 3, 7), actor=MAHA, today=TODAY)
+    # The same note as typed again: spaces around the text are tidied the way add_annotation tidies them.
+    assert ws.edit_annotation(note, date(2026, 3, 1), "  TV spot ", end=date(2026, 3, 7), actor=MAHA, today=TODAY) is False
+    assert [act for _a, _r, act, *_rest in audit_rows(ws)] == ["annotation.add"]
+    assert ws.edit_annotation(note, date(2026, 3, 1), "TV spot (moved)", end=date(2026, 3, 7), actor=MAHA,
+                              today=TODAY) is True
+    assert [act for _a, _r, act, *_rest in audit_rows(ws)] == ["annotation.add", "annotation.edit"]

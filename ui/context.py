@@ -118,15 +118,43 @@ def signed_in_email() -> tuple[bool, str | None]:
 
 
 def settings() -> Settings:
-    """Resolved settings of the workspace in use; stops the page with a clear error when unusable."""
+    """Resolved settings of the workspace in use; stops the page with a clear error when unusable
+    (in the configured language, with no page list: the frame's navigation never ran)."""
     if WORKSPACE_OVERRIDE is not None:
         return WORKSPACE_OVERRIDE.settings
     try:
         return load_settings(secrets_path=secrets_path())
     except SettingsError as err:
+        try:  # no navigation ran yet in this run: without one Streamlit would list the pages/ files
+            st.navigation([st.Page(_nothing, title=_("RASL attribution"), url_path="problem")], position="hidden")
+        except Exception:  # navigation already drawn in this run
+            pass
         st.error(_("Configuration problem: {problem}").format(problem=md_literal(err)), icon=":material/settings:")
         st.stop()
         raise
+
+
+def _nothing() -> None:
+    """The page of a run stopped by a configuration problem: the message above is all it shows."""
+
+
+def configured(key: str) -> str | None:
+    """The value of setting ``key`` (``RASL_LANGUAGE``…) as resolved, or as written in the secrets
+    file or the environment when another setting is unusable, so the problem can be reported in
+    the user's language. Draws nothing and never stops the run."""
+    try:
+        resolved = (WORKSPACE_OVERRIDE.settings if WORKSPACE_OVERRIDE is not None
+                    else load_settings(secrets_path=secrets_path()))
+        return {"RASL_LANGUAGE": resolved.language, "RASL_DIGITS": resolved.digits}.get(key)
+    except SettingsError:
+        pass
+    try:
+        from rasl_data.settings import read_secrets
+
+        written = read_secrets(secrets_path()).get(key)
+    except SettingsError:
+        written = None
+    return written or os.environ.get(key)
 
 
 def workspace() -> Workspace:

@@ -28,6 +28,7 @@ from rasl_data.analytics.acquisition import Filters
 from rasl_data.cache.workspace import Workspace
 from rasl_data.i18n import N_, _
 from rasl_data.settings import Settings
+from rasl_data.text import md_literal
 
 from . import data
 
@@ -179,16 +180,15 @@ def _preset_options(today: date, tz: str) -> list[str]:
         try:
             periods.hijri_preset_range(chosen, today)
             offered.append(chosen)
-        except ValueError:  # not started yet (or outside the Hijri tables)
+        except ValueError as err:  # not started yet, or outside the Hijri tables: the reason, as the analytics say it
             st.session_state["f_preset"] = DEFAULT_PRESET
-            st.caption(_("{preset} has not started yet, so the default range is shown.").format(
-                preset=periods.preset_label(chosen)))
+            st.caption(_("{reason} The default range is shown.").format(reason=md_literal(err)))
     return [DEFAULT_PRESET, *periods.PRESETS, *offered, CUSTOM]
 
 
 def _usable_compare(compare: str, start: date, end: date) -> str:
     """``compare``, or ``"none"`` (with a note; the choice stays selected) when the same Hijri dates
-    last year are unknown: a range outside the Umm al-Qura tables (1925-2077)."""
+    last year are unknown: a range outside the Umm al-Qura tables (23 Jul 1925 to 16 Nov 2077)."""
     if compare != "hijri_year":
         return compare
     try:
@@ -197,8 +197,9 @@ def _usable_compare(compare: str, start: date, end: date) -> str:
         from rasl_data import i18n
         from rasl_data.analytics import hijri
 
-        st.caption(_("The Hijri calendar covers {first} to {last}: this range is shown without a comparison.").format(
-            first=i18n.localise_digits(str(hijri.FIRST_DAY.year + 1)), last=i18n.localise_digits(str(hijri.LAST_DAY.year))))
+        st.caption(_("The same Hijri dates last year are known from {first} to {last}: this range is shown without "
+                     "a comparison.").format(first=i18n.format_date(periods.FIRST_HIJRI_COMPARABLE),
+                                             last=i18n.format_date(hijri.LAST_DAY)))
         return "none"
     return compare
 

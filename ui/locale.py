@@ -19,10 +19,8 @@ _SWITCH_KEY = "lang_switch"
 
 
 def _digits() -> str:
-    try:
-        return context.settings().digits
-    except Exception:  # an unusable configuration is reported by the page itself
-        return i18n.DEFAULT_DIGITS
+    # An unusable configuration is reported by the page itself, in the configured language.
+    return i18n.normalise_digits(context.configured("RASL_DIGITS")) or i18n.DEFAULT_DIGITS
 
 
 def chosen_language() -> str:
@@ -33,10 +31,7 @@ def chosen_language() -> str:
     remembered = i18n.normalise_language(st.session_state.get(_KEY))
     if remembered:
         return remembered
-    try:
-        return context.settings().language
-    except Exception:
-        return i18n.DEFAULT_LANGUAGE
+    return i18n.normalise_language(context.configured("RASL_LANGUAGE")) or i18n.DEFAULT_LANGUAGE
 
 
 def apply() -> str:

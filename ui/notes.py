@@ -181,7 +181,9 @@ def edit() -> None:
         return
     _run(EDIT, (note_id, start, end, text.strip()),
          lambda: ws.edit_annotation(int(note_id), start, text, end, actor=actor),
-         lambda _r: (_("Note #{id} saved: “{text}”.").format(id=note_id, text=md_name(one_line(text).strip())), {}))
+         lambda changed: ((_("Note #{id} saved: “{text}”.") if changed else
+                           _("Note #{id} is unchanged: “{text}”. Nothing was saved.")).format(
+                               id=note_id, text=md_name(one_line(text).strip())), {}))
 
 
 def remove() -> None:
@@ -235,7 +237,7 @@ def draw_forms(notes: pd.DataFrame) -> None:
         c2.date_input(_("Last day (optional, for a span)"), value=None, key="notes_add_end", min_value=lo,
                       max_value=hi, format="YYYY-MM-DD")
         field_error(ADD, "end")
-        st.text_input(_("Note"), key="notes_add_text", max_chars=notes_table.MAX_TEXT,
+        st.text_input(_("Note"), key="notes_add_text",
                       placeholder=_("e.g. Price change on the website"),
                       help=_("One line, at most {limit} characters. Shown exactly as typed.").format(
                           limit=notes_table.MAX_TEXT))
@@ -257,7 +259,7 @@ def draw_forms(notes: pd.DataFrame) -> None:
             c2.date_input(_("Last day (optional, for a span)"), value=None, key="notes_edit_end", min_value=lo,
                           max_value=hi, format="YYYY-MM-DD")
             field_error(EDIT, "end")
-            st.text_input(_("Note"), key="notes_edit_text", max_chars=notes_table.MAX_TEXT)
+            st.text_input(_("Note"), key="notes_edit_text")
             field_error(EDIT, "text")
             st.button(_("Save note"), key="notes_edit", type="primary", on_click=edit)
         forms.show(_FORM + EDIT, keep=True)
@@ -289,7 +291,9 @@ def draw_list(notes: pd.DataFrame) -> None:
     for col in ("created_at", "updated_at"):
         shown[col] = pd.to_datetime(shown[col], utc=True).dt.tz_localize(None)
     shown = shown.rename(columns={k: _(v) for k, v in LIST_HEADERS.items()})
-    st.dataframe(direction.table(shown), hide_index=True, width="stretch", height=widgets.table_height(len(shown)), column_config={
+    # placeholder: a one-day note's "Last day" is an empty cell, not "None".
+    st.dataframe(direction.table(shown), hide_index=True, width="stretch", height=widgets.table_height(len(shown)),
+                 placeholder="", column_config={
         _(LIST_HEADERS["text"]): st.column_config.TextColumn(width="large"),
         _(LIST_HEADERS["created_at"]): st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
         _(LIST_HEADERS["updated_at"]): st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
@@ -314,4 +318,5 @@ def draw_automatic(view) -> None:
         _(AUTO_HEADERS["end"]): [e if e != s else None for s, e in zip(auto["start"], auto["end"])],
         _(AUTO_HEADERS["text"]): list(auto["text"]),
     })
-    st.dataframe(direction.table(shown), hide_index=True, width="stretch", height=widgets.table_height(len(shown)))
+    st.dataframe(direction.table(shown), hide_index=True, width="stretch", height=widgets.table_height(len(shown)),
+                 placeholder="")

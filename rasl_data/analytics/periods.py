@@ -261,6 +261,10 @@ def same_period_last_year(start: date, end: date) -> tuple[date, date]:
     return start - timedelta(days=364), end - timedelta(days=364)
 
 
+# The first day whose same Hijri date a year earlier is in the Umm al-Qura tables: 1 Muharram 1344.
+FIRST_HIJRI_COMPARABLE = date(1925, 7, 23)
+
+
 def same_hijri_dates_last_year(start: date, end: date) -> tuple[date, date]:
     """``start..end`` mapped day by day onto the same Hijri dates one Hijri (Umm al-Qura) year
     earlier: ``(hijri.same_hijri_date_last_year(start), hijri.same_hijri_date_last_year(end))``.
@@ -268,15 +272,16 @@ def same_hijri_dates_last_year(start: date, end: date) -> tuple[date, date]:
     Ramadan 1447 (2026-02-18..2026-03-19) → Ramadan 1446 (2025-03-01..2025-03-29): a day missing
     from the shorter month (30 Ramadan) maps to that month's last day. The result is about 354
     days earlier and may be a day shorter or longer than ``start..end``. ``ValueError`` (user-facing)
-    outside the supported window or the Hijri tables (1925-2077 for a range, a year after 1924).
+    outside the supported window or the Hijri tables (``FIRST_HIJRI_COMPARABLE``, 23 Jul 1925, to 16 Nov 2077).
     """
     check_supported(start, end)
     try:
         return hijri.same_hijri_date_last_year(start), hijri.same_hijri_date_last_year(end)
     except hijri.HijriRangeError as err:
-        raise ValueError(f"The same Hijri dates last year are not known for {start.isoformat()} to "
-                         f"{end.isoformat()}: the Umm al-Qura calendar covers {hijri.FIRST_DAY.year + 1} to "
-                         f"{hijri.LAST_DAY.year}.") from err
+        raise ValueError(_("The same Hijri dates last year are not known for {start} to {end}: the Umm al-Qura "
+                           "calendar compares days from {first} to {last}.").format(
+            start=start.isoformat(), end=end.isoformat(), first=FIRST_HIJRI_COMPARABLE.isoformat(),
+            last=hijri.LAST_DAY.isoformat())) from err
 
 
 def comparison_range(start: date, end: date, compare: str | None) -> tuple[date, date] | None:

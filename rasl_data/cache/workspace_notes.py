@@ -58,10 +58,11 @@ class WorkspaceNotes:
         self._audited_change(actor, entry, None, write)
         return made["id"]
 
-    def edit_annotation(self, note_id: int, start, text: str, end=None, *, actor: Actor, today=None) -> None:
+    def edit_annotation(self, note_id: int, start, text: str, end=None, *, actor: Actor, today=None) -> bool:
         """Replace the dates and text of note ``note_id``; ``updated_at``/``updated_by`` record who.
 
-        Editors only; audited as ``annotation.edit`` with the note before and after. Raises
+        Editors only; audited as ``annotation.edit`` with the note before and after. Returns False,
+        writing nothing (no audit row), when the checked note equals the stored one. Raises
         ``AnnotationError`` as ``add_annotation`` does, and (field ``id``) when the note does not
         exist or was removed; nothing is written then.
         """
@@ -70,9 +71,12 @@ class WorkspaceNotes:
         if before is None:
             raise notes_table.unknown_note(note_id)
         note = notes_table.check_note(start, end, text, today)
+        if note.as_dict() == before:
+            return False
         entry.object_name, entry.after = note.text, note.as_dict()
         self._audited_change(actor, entry, None,
                              lambda con, _r: notes_table.update_note(con, int(note_id), note, actor.email))
+        return True
 
     def remove_annotation(self, note_id: int, *, actor: Actor) -> None:
         """Remove note ``note_id`` from the charts (its row stays, marked ``removed_at``/``removed_by``).

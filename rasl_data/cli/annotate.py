@@ -33,11 +33,21 @@ def _day(text: str, flag: str):
         raise ValueError(str(err).rstrip(".")) from None
 
 
+class _NoCache(Exception):
+    """The cache file named (``--cache``, ``RASL_CACHE_PATH`` or the workspace's) does not exist."""
+
+
 def _workspace(cache: str | None):
+    """The ``Workspace`` of ``cache`` (default: the configured one); ``_NoCache`` when that file does
+    not exist, so a mistyped path never starts a new, empty cache no dashboard reads."""
     from rasl_data.cache.workspace import Workspace
     from rasl_data.settings import load_settings
 
-    return Workspace(load_settings({"RASL_CACHE_PATH": cache}))
+    settings = load_settings({"RASL_CACHE_PATH": cache})
+    if not settings.cache_path.exists():
+        raise _NoCache(_("there is no cache at {path}: check --cache, or run `python -m rasl_data sync` first").format(
+            path=settings.cache_path))
+    return Workspace(settings)
 
 
 def _stamp(value) -> str:
@@ -77,7 +87,10 @@ def cmd_annotate(args: argparse.Namespace) -> int:
                 return fail(str(err), 2)
             if not out.parent.is_dir():
                 return fail(_("the folder {folder} does not exist").format(folder=out.parent), 2)
-        ws = _workspace(args.cache)
+        try:
+            ws = _workspace(args.cache)
+        except _NoCache as err:
+            return fail(str(err), 2)
         notes = ws.annotations()
         if out is None:
             print("\n".join(list_lines(notes)))
@@ -108,7 +121,7 @@ def cmd_annotate(args: argparse.Namespace) -> int:
         ws.remove_annotation(note_id, actor=CLI_ACTOR)
         print(_("removed note #{id} -> {cache}").format(id=note_id, cache=ws.cache_path))
         return 0
-    except AnnotationError as err:
+    except (AnnotationError, _NoCache) as err:
         return fail(str(err), 2)
 
 

@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from rasl_data.analytics import acquisition
+from rasl_data.i18n import _
 from rasl_data.outputs.table_cells import _missing, _text_column_names, is_phone_column
 from rasl_data.outputs.xlsx import safe_sheet_name, workbook_bytes
 
@@ -211,8 +212,11 @@ def table_format(path: Path | str) -> str:
     """
     suffix = Path(str(path)).suffix.lower().lstrip(".")
     if suffix not in TABLE_FORMATS:
-        kind = f"unknown file type .{suffix}" if suffix else "no file type"
-        raise ValueError(f"{Path(str(path)).name or path}: {kind}; name the file .csv or .xlsx")
+        name = Path(str(path)).name or str(path)
+        if suffix:
+            raise ValueError(_("{file}: unknown file type .{suffix}; name the file .csv or .xlsx").format(
+                file=name, suffix=suffix))
+        raise ValueError(_("{file}: no file type; name the file .csv or .xlsx").format(file=name))
     return suffix
 
 
