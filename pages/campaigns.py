@@ -75,7 +75,7 @@ else:
     st.dataframe(direction.table(unmapped.rename(columns={"source": source_header, "contacts": contacts_header})[
                      [source_header, contacts_header]]),
                  hide_index=True, width="stretch", height=widgets.table_height(len(unmapped), 10),
-                 column_config={contacts_header: st.column_config.NumberColumn(format="localized")})
+                 column_config={contacts_header: st.column_config.NumberColumn(format="%,d")})
     widgets.csv_download(unmapped, "unmapped-sources", None, key="dl_cc_unmapped")
 
 st.subheader(_("Channel rules"))

@@ -108,10 +108,10 @@ display = pd.DataFrame({
 st.dataframe(direction.table(display), hide_index=True, width="stretch", placeholder=widgets.MISSING,
              height=widgets.table_height(len(display)), column_config={
     name_h: st.column_config.TextColumn(width="medium"),
-    new_h: st.column_config.NumberColumn(format="localized"),
-    customers_h: st.column_config.NumberColumn(format="localized"),
+    new_h: st.column_config.NumberColumn(format="%,d"),
+    customers_h: st.column_config.NumberColumn(format="%,d"),
     rate_h: st.column_config.ProgressColumn(format="%.1f%%", min_value=0, max_value=100),
-    observed_h: st.column_config.NumberColumn(format="localized", help=_("Leads the syncs saw becoming customers")),
+    observed_h: st.column_config.NumberColumn(format="%,d", help=_("Leads the syncs saw becoming customers")),
     median_h: st.column_config.NumberColumn(format="%.1f", help=_("Empty when none observed")),
 })
 measured = int(table["measured_from_first_seen"].sum())

@@ -47,8 +47,8 @@ else:
     })), hide_index=True, width="stretch", height=widgets.table_height(len(dups), 10), column_config={
         source_a: st.column_config.TextColumn(width="medium"),
         source_b: st.column_config.TextColumn(width="medium"),
-        contacts_a: st.column_config.NumberColumn(format="localized", help=_("All-time contacts")),
-        contacts_b: st.column_config.NumberColumn(format="localized", help=_("All-time contacts")),
+        contacts_a: st.column_config.NumberColumn(format="%,d", help=_("All-time contacts")),
+        contacts_b: st.column_config.NumberColumn(format="%,d", help=_("All-time contacts")),
         similarity: st.column_config.NumberColumn(format="%.0f%%"),
     })
     widgets.csv_download(dups, "duplicate-sources", None, key="dl_h_dups")
@@ -106,7 +106,7 @@ else:
     })), hide_index=True, width="stretch", height=widgets.table_height(len(silent), 10), column_config={
         source_h: st.column_config.TextColumn(width="large"),
         last_h: st.column_config.DateColumn(format="YYYY-MM-DD"),
-        all_time_h: st.column_config.NumberColumn(format="localized"),
+        all_time_h: st.column_config.NumberColumn(format="%,d"),
     })
     widgets.csv_download(silent, "silent-sources", None, key="dl_h_silent")
 

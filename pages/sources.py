@@ -43,7 +43,7 @@ else:
         # A plain number keeps the wide table readable; the Overview draws share as a bar.
         _("Share"): st.column_config.NumberColumn(_("Share"), format="%.1f%%", help=_("Of the range's new contacts")),
         # Short labels keep all eleven columns inside a 1,400 px window (no horizontal scrolling).
-        all_time: st.column_config.NumberColumn(_("All time"), format="localized",
+        all_time: st.column_config.NumberColumn(_("All time"), format="%,d",
                                                 help=_("Contacts of all time, every type")),
         first: st.column_config.DateColumn(first, format="YYYY-MM-DD"),
         last: st.column_config.DateColumn(last, format="YYYY-MM-DD"),

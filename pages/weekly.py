@@ -159,8 +159,8 @@ def _movers_table(df: pd.DataFrame, name_col: str, label: str, key: str) -> None
     })
     st.dataframe(direction.table(display), hide_index=True, width="stretch", key=key, height=widgets.table_height(len(display)),
                  column_config={
-                     this: st.column_config.NumberColumn(this, format="localized"),
-                     prev: st.column_config.NumberColumn(prev, format="localized"),
+                     this: st.column_config.NumberColumn(this, format="%,d"),
+                     prev: st.column_config.NumberColumn(prev, format="%,d"),
                      avg: st.column_config.NumberColumn(avg, format="%.1f"),
                  })
 
@@ -208,7 +208,7 @@ def _new_sources(review: weekly_review.WeeklyReview) -> None:
         _("Campaign"): ns["campaign"].astype(str), first: ns["first_contact"],
         this: ns["this_week"].astype("int64"),
     }, {first: st.column_config.DateColumn(first, format="YYYY-MM-DD"),
-        this: st.column_config.NumberColumn(this, format="localized")}, "new_sources")
+        this: st.column_config.NumberColumn(this, format="%,d")}, "new_sources")
 
 
 def _silent_sources(review: weekly_review.WeeklyReview) -> None:

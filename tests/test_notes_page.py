@@ -137,3 +137,20 @@ def test_removing_a_note_removed_meanwhile_says_so(small_ws):
     at.run()
     assert not at.exception
     assert any(f"no note \\#{note_id}" in e.value or f"no note #{note_id}" in rendered_text(e.value) for e in at.error)
+
+
+def test_the_forms_answer_in_the_sessions_language(small_ws):
+    """Regression: the Notes callbacks ran before the run's language was set, so an Arabic session
+    read "Note #1 added: …" in English."""
+    from catalog_support import arabic
+
+    at = run_app({**CUSTOM_QP, "lang": "ar"}, page=NOTES_PAGE)
+    assert_clean(at)
+    at.date_input(key="notes_add_date").set_value(date(2026, 3, 4))
+    at.text_input(key="notes_add_text").input("عرض رمضان")
+    at.button(key="notes_add").click()
+    at.run()
+    assert_clean(at)
+    # The name typed is isolated (U+2068 … U+2069) so its direction cannot spill into the sentence.
+    expected = arabic("Note #{id} added: “{text}”.").format(id=1, text="\u2068عرض رمضان\u2069")
+    assert [rendered_text(s.value) for s in at.success] == [expected]

@@ -8,6 +8,8 @@ Callbacks run before ``app.py`` in a run, so ``ensure()`` sets the same for them
 
 from __future__ import annotations
 
+import json
+
 import streamlit as st
 
 from rasl_data import i18n
@@ -45,7 +47,28 @@ def apply() -> str:
     # Allowed before the switch is drawn in this run; the switch is created without a default.
     st.session_state[_SWITCH_KEY] = lang
     i18n.set_language(lang, _digits())
+    if st.session_state.pop(_RELOAD_KEY, False):
+        _reload()
     return lang
+
+
+_RELOAD_KEY = "_rasl_language_switched"
+
+
+def _reload() -> None:
+    """Open this page's address again (with its ``lang=`` and filters), then stop the run.
+
+    Every widget's label and options change with the language, and Streamlit takes a widget whose
+    label changed for a new one: redrawn in place, the sidebar's choices (a Ramadan preset, the
+    comparison) were shown stale and dropped at the next click. Opened afresh, the page reads its
+    view from the address, as a shared link does.
+    """
+    from urllib.parse import urlencode
+
+    query = urlencode([(k, v) for k in st.query_params.keys() for v in st.query_params.get_all(k)])
+    st.html(f"<script>window.location.replace(window.location.pathname + {json.dumps('?' + query)});</script>",
+            unsafe_allow_javascript=True)
+    st.stop()
 
 
 # The switch's label: one accessible name readable in either language (it is not shown; the
@@ -58,10 +81,12 @@ def _switched() -> None:
     lang = i18n.normalise_language(st.session_state.get(_SWITCH_KEY))
     if lang is None:  # the selected option was clicked again (deselected): keep the language
         lang = i18n.normalise_language(st.session_state.get(_KEY)) or i18n.DEFAULT_LANGUAGE
+    changed = lang != i18n.normalise_language(st.session_state.get(_KEY))
     st.session_state[_KEY] = lang
     # In the URL, so a shared link opens in the sender's language (``url_params`` keeps it there
     # when the filters rewrite the query string).
     st.query_params["lang"] = lang
+    st.session_state[_RELOAD_KEY] = changed  # ``apply`` opens the page afresh in the new language
     ensure()
 
 

@@ -30,7 +30,7 @@ from rasl_data.errors import RaslError
 from rasl_data.i18n import N_, _
 from rasl_data.text import md_literal, md_name, one_line
 
-from . import charts, context, data, direction, forms, widgets
+from . import charts, context, data, direction, forms, locale, widgets
 
 KINDS_KEY = "notes_kinds"
 ADD, EDIT, REMOVE = "add", "edit", "remove"
@@ -140,6 +140,7 @@ def _run(form: str, key: object, change, success) -> None:
 
 def add() -> None:
     """Callback of ``Add note``: check and save the note; the boxes are emptied only on success."""
+    locale.ensure()  # callbacks run before app.py sets this run's language
     start = st.session_state.get("notes_add_date")
     end = st.session_state.get("notes_add_end")
     text = st.session_state.get("notes_add_text") or ""
@@ -169,6 +170,7 @@ def _load_for_edit() -> None:
 
 def edit() -> None:
     """Callback of ``Save note``: check and save the new date, last day and text of the picked note."""
+    locale.ensure()  # callbacks run before app.py sets this run's language
     note_id = st.session_state.get("notes_edit_id")
     start = st.session_state.get("notes_edit_date")
     end = st.session_state.get("notes_edit_end")
@@ -188,6 +190,7 @@ def edit() -> None:
 
 def remove() -> None:
     """Callback of ``Remove note``: only with the confirmation ticked."""
+    locale.ensure()  # callbacks run before app.py sets this run's language
     note_id = st.session_state.get("notes_remove_id")
     confirmed = bool(st.session_state.get("notes_remove_ok"))
     ws, actor = context.workspace(), context.actor()

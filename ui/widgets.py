@@ -266,7 +266,7 @@ def breakdown_display(df: pd.DataFrame, name_col: str, label: str) -> tuple[pd.D
     })
     config: dict = {
         label: st.column_config.TextColumn(label, width="medium"),
-        new: st.column_config.NumberColumn(new, format="localized"),
+        new: st.column_config.NumberColumn(new, format="%,d"),
         share: st.column_config.ProgressColumn(share, format="%.1f%%", min_value=0, max_value=100),
     }
     if "previous" in df.columns and df["previous"].notna().any():
@@ -275,7 +275,7 @@ def breakdown_display(df: pd.DataFrame, name_col: str, label: str) -> tuple[pd.D
         out[change] = df["change_abs"].astype("float64")
         out[change_pct] = pct_points(df["change_pct"])
         config |= {
-            previous: st.column_config.NumberColumn(previous, format="localized",
+            previous: st.column_config.NumberColumn(previous, format="%,d",
                                                     help=_("Contacts in the comparison period")),
             change: st.column_config.NumberColumn(change, format="%+d"),
             change_pct: st.column_config.NumberColumn(change_pct, format="%+.1f%%",

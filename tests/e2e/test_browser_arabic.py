@@ -33,10 +33,13 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from playwright.sync_api import Error as PlaywrightError
+from playwright.sync_api import expect
 
 from .conftest import ROOT, TZ, open_page, shot, wait_idle
 
@@ -310,12 +313,27 @@ def _direction(page) -> str:
     return page.evaluate("() => getComputedStyle(document.documentElement).direction")
 
 
+def _switch_to(page, name: str, direction: str) -> None:
+    """Click the language switch's ``name`` and wait for the page, opened afresh in that language."""
+    page.locator(".st-key-lang_switch").get_by_role("radio", name=name).click()
+    deadline = time.monotonic() + 45
+    while True:
+        try:
+            if page.evaluate("() => document.documentElement.getAttribute('dir')") == direction:
+                wait_idle(page)
+                if page.evaluate("() => document.documentElement.getAttribute('dir')") == direction:
+                    return
+        except PlaywrightError:  # the page is being opened again
+            pass
+        assert time.monotonic() < deadline, f"the page did not turn {direction}"
+        page.wait_for_timeout(250)
+
+
 def test_switch_writes_lang_to_the_url_and_turns_the_page_and_survives_a_page_switch(page, dashboard):
     open_page(page, dashboard, "")
     assert _direction(page) == "ltr" and "lang" not in _query(page)
     switch = page.locator(".st-key-lang_switch")
-    switch.get_by_role("radio", name="العربية").click()
-    wait_idle(page)
+    _switch_to(page, "العربية", "rtl")
     assert _query(page).get("lang") == "ar" and _direction(page) == "rtl"
     assert switch.get_by_role("radio", name="العربية").get_attribute("aria-checked") == "true"
     # Another page through the sidebar's navigation: still Arabic, still in the URL.
@@ -328,10 +346,28 @@ def test_switch_writes_lang_to_the_url_and_turns_the_page_and_survives_a_page_sw
     wait_idle(page)
     assert _query(page).get("lang") == "ar" and "gran" in _query(page)
     # And back to English.
-    page.locator(".st-key-lang_switch").get_by_role("radio", name="English").click()
-    wait_idle(page)
+    _switch_to(page, "English", "ltr")
     assert _query(page).get("lang") == "en" and _direction(page) == "ltr"
     assert page.evaluate("() => document.documentElement.getAttribute('dir')") == "ltr"
+
+
+def test_switching_language_keeps_the_sidebar_choices(page, dashboard):
+    """Regression: after the switch the Date range still showed its English label, the comparison
+    showed no choice, and the next click reset both to the defaults."""
+    open_page(page, dashboard, "", "range=last-ramadan&compare=hijri_year&gran=day")
+    _switch_to(page, "العربية", "rtl")
+    q = _query(page)
+    assert (q.get("lang"), q.get("range"), q.get("compare"), q.get("gran")) == ("ar", "last-ramadan", "hijri_year", "day")
+    catalog = _catalog()
+    compare = page.locator(".st-key-f_compare").get_by_role("radio", name=catalog["Same Hijri dates last year"])
+    expect(compare).to_be_checked()
+    # Last Ramadan is Ramadan 1447 (18 Feb - 19 Mar 2026) until Ramadan 1448 starts, in Arabic month names.
+    expect(page.locator('[data-testid="stSidebar"]')).to_contain_text("رمضان 1447")
+    # The next filter change keeps them.
+    page.locator(".st-key-f_gran").get_by_role("radio").nth(1).click()
+    wait_idle(page)
+    q = _query(page)
+    assert (q.get("range"), q.get("compare"), q.get("gran")) == ("last-ramadan", "hijri_year", "week"), q
 
 
 def test_shared_link_with_lang_ar_opens_in_arabic_in_a_fresh_browser(browser, dashboard):
