@@ -101,3 +101,23 @@ def test_a_source_named_like_the_arabic_unattributed_keeps_its_own_legend_entry(
     names = [t.name for t in daily.data]
     assert len(names) == 2 and len(set(names)) == 2  # two series, never merged into one
     assert {n.replace("\u200b", "") for n in names} == {"غير منسوب"}
+
+
+def test_arabic_summary_isolates_each_listed_source_so_whatsapp_keeps_their_order(db):
+    """Regression: in Arabic the "top sources" items ran together into one left-to-right block, so
+    WhatsApp showed the sources (and each count beside the wrong name) in reverse order."""
+    from rasl_data import i18n
+    from rasl_data.analytics import weekly_review
+
+    with i18n.use("ar"):
+        review = weekly_review.weekly_review(db, WEEK, TZ, "monday", TODAY)
+    lines = review.summary.split("\n")
+    label = _arabic("• Top sources: {sources}").split("{sources}")[0]
+    [top] = [line for line in lines if line.startswith(label)]
+    items = top[len(label):].split(" · ")
+    listed = [i for i in items if not i.startswith("+")]
+    assert listed and all(i.startswith("\u2068") and i.endswith("\u2069") for i in listed), items
+    with i18n.use("en"):
+        english = weekly_review.weekly_review(db, WEEK, TZ, "monday", TODAY).summary
+    [top_en] = [line for line in english.split("\n") if line.startswith("• Top sources: ")]
+    assert "\u2068" not in top_en  # English (Latin names) as before

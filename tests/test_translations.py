@@ -64,8 +64,12 @@ def test_translations_keep_every_placeholder(arabic):
         ids = entry.id if isinstance(entry.id, tuple) else (entry.id,)
         strings = entry.string if isinstance(entry.string, tuple) else (entry.string,)
         wanted = set(PLACEHOLDER.findall(ids[-1]))
-        for s in strings:
-            if s and set(PLACEHOLDER.findall(s)) != wanted:
+        for form, s in enumerate(strings):
+            found = set(PLACEHOLDER.findall(s)) if s else wanted
+            # Arabic names zero, one and two with words ("دقيقتين": two minutes), so its plural forms
+            # 0-2 may leave the count out; they never bring a placeholder of their own.
+            spelled = isinstance(entry.id, tuple) and form <= 2 and found <= wanted
+            if found != wanted and not spelled:
                 wrong.append(f"{ids[0]!r}: {s!r}")
     assert not wrong, "translations whose {placeholders} differ from the English:\n" + "\n".join(wrong)
 

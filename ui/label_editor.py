@@ -208,10 +208,16 @@ def labels_editor(read_only: bool) -> None:
     if conflict:
         _labels_conflict(state["base"], saved_rows)
     frame = _label_frame_of(state["draft"])
-    edited = st.data_editor(frame, key=drafts.editor_key(LABELS), hide_index=True, width="stretch",
+    # "Channel now"/"Campaign now" are read-only: their fixed names (No campaign, Unattributed) are
+    # shown translated and the stored values put back before the edits are read.
+    shown_frame = frame.copy()
+    for column in ("channel", "campaign"):
+        shown_frame[column] = [widgets.shown_name(v) if isinstance(v, str) else v for v in frame[column]]
+    edited = st.data_editor(shown_frame, key=drafts.editor_key(LABELS), hide_index=True, width="stretch",
                             column_config=_labels_config(),
                             disabled=read_only or ["source_id", "source", "channel", "campaign"], num_rows="fixed",
                             placeholder="", height=widgets.table_height(len(frame)))
+    edited = edited.assign(channel=frame["channel"].to_numpy(), campaign=frame["campaign"].to_numpy())
     edited_list, changes, shown = _label_changes(edited, state["base"], saved_rows)
     drafts.stash(LABELS, changes, edited=edited_list)
     if not changes or read_only:

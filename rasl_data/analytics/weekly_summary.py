@@ -167,6 +167,12 @@ def change_text(change, pct, is_new) -> str:
 
 
 def _listing(items: list[str], limit: int = 3) -> str:
+    """``a · b · c · +2 more``. Right to left (Arabic) each item ("Facebook / White Friday 38") is
+    bidi-isolated (FSI…PDI): otherwise the Latin names and their counts merge into one
+    left-to-right run, and WhatsApp shows the items, and each count beside its neighbour's name, in
+    reverse order."""
+    if i18n.is_rtl():
+        items = [_FSI + item + _PDI for item in items]
     shown = " · ".join(items[:limit])
     if len(items) <= limit:
         return shown
