@@ -32,115 +32,26 @@ pop-ups while typing do not show in a settled page and are not checked here.
 from __future__ import annotations
 
 import json
-import re
 import time
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from catalog_support import arabic_catalog
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
-from .conftest import ROOT, TZ, open_page, shot, wait_idle
+from .arabic_support import DIRECTION_JS, PAGES, SCREENS, TEXT_JS, direction_of, english_words
+from .conftest import TZ, open_page, shot, wait_idle
 
 pytestmark = pytest.mark.e2e
-
-SCREENS = ROOT / "test-artifacts" / "screens"
-# url path → screenshot name (the Overview is the default page at "/").
-PAGES = {"": "overview", "sources": "sources", "campaigns": "campaigns", "conversion": "conversion",
-         "performance": "performance", "weekly": "weekly", "health": "health", "audit": "audit",
-         "settings": "settings"}
-
-# Words Arabic text keeps in Latin letters: product and file-format names, protocols, the time
-# standard, keyboard keys (the project glossary: RASL, WhatsApp, CSV, Excel, XLSX, SMTP, URL).
-LATIN_KEPT = {"RASL", "WhatsApp", "CSV", "Excel", "XLSX", "SMTP", "URL", "API", "HTTP", "HTML", "PNG", "ZIP",
-              "UTC", "Ctrl", "Enter"}
-
-_BIDI_MARKS = re.compile("[\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c]")
-_NOT_WORDS = [
-    re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+"),                        # e-mail addresses
-    re.compile(r"\b(?:https?|wss?)://\S+"),                            # URLs
-    re.compile(r"(?<![\w/])(?:~|\.{0,2})/[\w./@-]+"),                   # file paths
-    re.compile(r"\b[\w-]+\.(?:csv|xlsx|zip|png|html|duckdb|toml|json|py)\b", re.I),  # file names
-    re.compile(r"(?<!\w)\.(?:csv|xlsx|zip|png|html)\b", re.I),          # extensions: "(.zip)"
-    re.compile(r"\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b"),                   # configuration keys: RASL_TIMEZONE
-    re.compile(r"\b\d{1,3}(?:\.\d{1,3}){3}(?::\d+)?\b"),                # IP addresses
-    re.compile(r"\b(?:YYYY|MM|DD)(?:[-/.](?:YYYY|MM|DD))+\b"),          # date formats: YYYY-MM-DD
-    re.compile(r"\b(?:type|status):[^\s,]+(?:,[^\s,]+)*"),              # RASL_CONVERSION values
-    re.compile(r"(?<![A-Za-z])P\(X [^)]*\)|(?<![A-Za-z])p(?![A-Za-z])"),            # the spike test's notation
-]
-_CUT_NAME = re.compile(r"([A-Za-z0-9][^\n:…]*)…")
-_WORD = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)*")
-
-
-# --- what the browser shows ------------------------------------------------------------------------
-
-_DIRECTION_JS = """() => {
-  const app = document.querySelector('[data-testid="stApp"]');
-  const main = document.querySelector('[data-testid="stMain"]').getBoundingClientRect();
-  const side = document.querySelector('[data-testid="stSidebar"]').getBoundingClientRect();
-  const h1 = document.querySelector('[data-testid="stMain"] h1');
-  const chart = document.querySelector('[data-testid="stPlotlyChart"] .js-plotly-plot');
-  const layout = chart && chart._fullLayout;
-  return {
-    htmlDir: document.documentElement.getAttribute('dir'), htmlLang: document.documentElement.getAttribute('lang'),
-    html: getComputedStyle(document.documentElement).direction, app: getComputedStyle(app).direction,
-    heading: getComputedStyle(h1).direction, headingAlign: getComputedStyle(h1).textAlign,
-    sidebarRight: side.left >= main.left + main.width / 2, sidebarLeft: side.right <= main.left + main.width / 2,
-    xReversed: layout ? layout.xaxis.autorange === 'reversed' : null, ySide: layout ? layout.yaxis.side : null,
-  };
-}"""
-
-_TEXT_JS = """() => {
-  // Left out: inline code (commands, keys, settings values: literal, never translated), the
-  // language switch (each language in its own script) and icons (Material ligature names such as
-  // "keyboard_double_arrow_left", drawn as a glyph). Hidden for the reading, then shown again.
-  const skip = [...document.querySelectorAll('code, .st-key-lang_switch, [data-testid="stIconMaterial"], '
-                                             + 'span[translate="no"][aria-hidden="true"], span[role="img"][translate="no"]')]
-    .filter(el => !el.closest('pre'));
-  // Streamlit texts the Arabic style sheet replaces (ui.direction.page_css: the element's own
-  // text at font size 0, the Arabic text in ::after): read what is shown, not the hidden English.
-  const shown = [];
-  for (const el of document.querySelectorAll('[data-testid="stMain"] *, [data-testid="stSidebar"] *')) {
-    const after = getComputedStyle(el, '::after').content;
-    if (getComputedStyle(el).fontSize === '0px' && after && after !== 'none' && after !== 'normal') {
-      skip.push(el);
-      shown.push(JSON.parse(after));
-    }
-  }
-  const style = document.createElement('style');
-  style.textContent = '[data-rasl-skip] { display: none !important; }';
-  document.head.appendChild(style);
-  skip.forEach(el => el.setAttribute('data-rasl-skip', ''));
-  const out = [];
-  try {
-    for (const id of ['stMain', 'stSidebar']) {
-      const root = document.querySelector(`[data-testid="${id}"]`);
-      if (!root) continue;
-      out.push(root.innerText);
-      // Placeholders are shown text too ("Choose options", "e.g. ..."), but not part of innerText.
-      for (const el of root.querySelectorAll('input[placeholder], textarea[placeholder]')) {
-        if (el.offsetParent !== null && !el.value) out.push(el.placeholder);
-      }
-    }
-  } finally {
-    skip.forEach(el => el.removeAttribute('data-rasl-skip'));
-    style.remove();
-  }
-  out.push(...shown);
-  for (const t of document.querySelectorAll('[data-testid="stPlotlyChart"] .main-svg text')) out.push(t.textContent);
-  for (const t of document.querySelectorAll('[data-testid="stDataFrame"] [role="columnheader"], '
-                                          + '[data-testid="stDataFrame"] [role="gridcell"]')) out.push(t.textContent);
-  return out.join('\\n');
-}"""
-
 
 def page_text(page) -> str:
     """Everything a reader can see on the page: each tab of the main area in turn, every expander open."""
     for summary in page.locator('[data-testid="stExpander"] details:not([open]) > summary').all():
         if summary.is_visible():
             summary.click()
-    texts = [page.evaluate(_TEXT_JS)]
+    texts = [page.evaluate(TEXT_JS)]
     tabs = page.locator('[data-testid="stMain"] [data-testid="stTabs"] [role="tab"]')
     for i in range(tabs.count()):
         tab = tabs.nth(i)
@@ -151,28 +62,8 @@ def page_text(page) -> str:
         for summary in page.locator('[data-testid="stExpander"] details:not([open]) > summary').all():
             if summary.is_visible():
                 summary.click()
-        texts.append(page.evaluate(_TEXT_JS))
+        texts.append(page.evaluate(TEXT_JS))
     return "\n".join(texts)
-
-
-def english_words(text: str, data_names: list[str]) -> list[str]:
-    """The Latin-letter words of ``text`` that are interface English (see the module docstring).
-
-    ``data_names`` are removed first, longest first, as whole strings (a name may contain another).
-    """
-    text = _BIDI_MARKS.sub("", text).replace("\u00a0", " ")
-    text = " ".join(text.split(" "))
-    for pattern in _NOT_WORDS:
-        text = pattern.sub(" ", text)
-    lines = [" ".join(line.split()) for line in text.splitlines()]
-    text = "\n".join(lines)
-    for name in data_names:
-        # Whole words only: a rule pattern "ig" is data, the "ig" inside "Campaigns" is not.
-        text = re.sub(r"(?<![A-Za-z])" + re.escape(name) + r"(?![A-Za-z])", " ", text)
-    # A name cut short to fit a chart label ("Google Ads | Brand…") is data too.
-    text = _CUT_NAME.sub(lambda m: " " if any(n.startswith(m.group(1).strip()) for n in data_names)
-                         else m.group(0), text)
-    return [w for w in _WORD.findall(text) if w not in LATIN_KEPT]
 
 
 @pytest.fixture(scope="module")
@@ -227,7 +118,7 @@ def test_english_words_keeps_interface_english_and_drops_data_addresses_and_kept
 def test_each_page_is_right_to_left_in_arabic_and_unchanged_left_to_right_in_english(page, dashboard, path):
     name = PAGES[path]
     open_page(page, dashboard, path)
-    en = page.evaluate(_DIRECTION_JS)
+    en = page.evaluate(DIRECTION_JS)
     shot(page, name, SCREENS / "en")
     assert en["htmlDir"] in (None, "ltr") and en["html"] == "ltr" and en["app"] == "ltr", en
     assert en["sidebarLeft"] and not en["sidebarRight"], en
@@ -236,7 +127,7 @@ def test_each_page_is_right_to_left_in_arabic_and_unchanged_left_to_right_in_eng
         assert en["xReversed"] is False and en["ySide"] in (None, "left"), en
 
     open_page(page, dashboard, path, "lang=ar")
-    ar = page.evaluate(_DIRECTION_JS)
+    ar = page.evaluate(DIRECTION_JS)
     shot(page, name, SCREENS / "ar")
     assert ar["htmlDir"] == "rtl" and ar["htmlLang"] == "ar", ar
     assert ar["html"] == "rtl" and ar["app"] == "rtl" and ar["heading"] == "rtl", ar
@@ -309,10 +200,6 @@ def test_no_english_interface_text_is_left_on_any_arabic_page(page, dashboard, d
 # --- the switch and shared links -------------------------------------------------------------------
 
 
-def _direction(page) -> str:
-    return page.evaluate("() => getComputedStyle(document.documentElement).direction")
-
-
 def _switch_to(page, name: str, direction: str) -> None:
     """Click the language switch's ``name`` and wait for the page, opened afresh in that language."""
     page.locator(".st-key-lang_switch").get_by_role("radio", name=name).click()
@@ -331,23 +218,23 @@ def _switch_to(page, name: str, direction: str) -> None:
 
 def test_switch_writes_lang_to_the_url_and_turns_the_page_and_survives_a_page_switch(page, dashboard):
     open_page(page, dashboard, "")
-    assert _direction(page) == "ltr" and "lang" not in _query(page)
+    assert direction_of(page) == "ltr" and "lang" not in _query(page)
     switch = page.locator(".st-key-lang_switch")
     _switch_to(page, "العربية", "rtl")
-    assert _query(page).get("lang") == "ar" and _direction(page) == "rtl"
+    assert _query(page).get("lang") == "ar" and direction_of(page) == "rtl"
     assert switch.get_by_role("radio", name="العربية").get_attribute("aria-checked") == "true"
     # Another page through the sidebar's navigation: still Arabic, still in the URL.
     page.locator('[data-testid="stSidebarNav"] a[href$="/sources"]').click()
     wait_idle(page)
     assert urlparse(page.url).path.endswith("/sources")
-    assert _query(page).get("lang") == "ar" and _direction(page) == "rtl"
+    assert _query(page).get("lang") == "ar" and direction_of(page) == "rtl"
     # A filter change rewrites the query string: lang= stays.
     page.locator(".st-key-f_gran").get_by_role("radio").first.click()
     wait_idle(page)
     assert _query(page).get("lang") == "ar" and "gran" in _query(page)
     # And back to English.
     _switch_to(page, "English", "ltr")
-    assert _query(page).get("lang") == "en" and _direction(page) == "ltr"
+    assert _query(page).get("lang") == "en" and direction_of(page) == "ltr"
     assert page.evaluate("() => document.documentElement.getAttribute('dir')") == "ltr"
 
 
@@ -358,7 +245,7 @@ def test_switching_language_keeps_the_sidebar_choices(page, dashboard):
     _switch_to(page, "العربية", "rtl")
     q = _query(page)
     assert (q.get("lang"), q.get("range"), q.get("compare"), q.get("gran")) == ("ar", "last-ramadan", "hijri_year", "day")
-    catalog = _catalog()
+    catalog = {m.id: m.string for m in arabic_catalog() if m.id}
     compare = page.locator(".st-key-f_compare").get_by_role("radio", name=catalog["Same Hijri dates last year"])
     expect(compare).to_be_checked()
     # Last Ramadan is Ramadan 1447 (18 Feb - 19 Mar 2026) until Ramadan 1448 starts, in Arabic month names.
@@ -375,7 +262,7 @@ def test_shared_link_with_lang_ar_opens_in_arabic_in_a_fresh_browser(browser, da
     try:
         page = context.new_page()
         open_page(page, dashboard, "campaigns", "lang=ar&range=last+28+days&gran=day")
-        assert _direction(page) == "rtl"
+        assert direction_of(page) == "rtl"
         assert page.locator(".st-key-lang_switch").get_by_role("radio", name="العربية").get_attribute(
             "aria-checked") == "true"
         query = _query(page)
@@ -397,90 +284,3 @@ def test_every_arabic_page_passes_axe_without_serious_violations(page, dashboard
         if bad:
             found[name] = bad
     assert not found, found
-
-
-# --- the sign-in door in Arabic ---------------------------------------------------------------------
-
-DOOR_EDITOR, DOOR_STRANGER = "maha@shop.example", "eve@elsewhere.example"
-
-
-@pytest.fixture(scope="module")
-def door(emulator, browser, tmp_path_factory):
-    """A second dashboard with sign-in on (``[auth]`` through the test provider, one editor):
-    yields ``(url, provider)``. Nobody signs in with a role, so the workspace is never opened."""
-    from .conftest import free_port, start_dashboard, stop_dashboard
-    from .oidc_provider import OIDCProvider, auth_section
-
-    _, api_base = emulator
-    work = tmp_path_factory.mktemp("e2e-door-ar")
-    port = free_port()
-    url = f"http://localhost:{port}"
-    provider = OIDCProvider([f"{url}/oauth2callback"]).start()
-    secrets = work / "secrets.toml"
-    secrets.write_text(auth_section(provider, f"{url}/oauth2callback", "e2e-cookie-secret-" + "a" * 30)
-                       + f'\n[access]\neditors = ["{DOOR_EDITOR}"]\n', encoding="utf-8")
-    proc, _ = start_dashboard({"RASL_API_TOKEN": "wm_" + "door" * 15, "RASL_BASE_URL": api_base,
-                               "RASL_CACHE_PATH": str(work / "door.duckdb"), "RASL_TIMEZONE": TZ,
-                               "RASL_SECRETS_PATH": str(secrets)}, work, port=port)
-    try:
-        yield url, provider
-    finally:
-        stop_dashboard(proc)
-        provider.stop()
-
-
-def _catalog() -> dict[str, str]:
-    from babel.messages.pofile import read_po
-
-    with (ROOT / "rasl_data" / "locale" / "ar" / "LC_MESSAGES" / "messages.po").open("rb") as fh:
-        return {m.id: m.string for m in read_po(fh, locale="ar") if m.id}
-
-
-def _main_text(page) -> str:
-    # Word joiners (U+2060) keep addresses from turning into links; not part of what is read.
-    return " ".join(page.locator('[data-testid="stMain"]').inner_text().replace("\u2060", "").split())
-
-
-def _through_the_door(page, url: str, provider, email: str | None) -> None:
-    """Open ``/?lang=ar``, press the Arabic Sign in button, let the provider approve ``email``."""
-    provider.email = email
-    page.goto(f"{url}/?lang=ar", wait_until="domcontentloaded")
-    wait_idle(page)
-    page.get_by_role("button", name=_catalog()["Sign in"]).click()
-    # Back from the provider, on the link that was opened (lang=ar kept), with the door's message.
-    page.wait_for_function("""() => location.search.includes('lang=ar') && !location.pathname.includes('oauth2callback')
-      && document.documentElement.getAttribute('lang') === 'ar' && document.querySelector('[data-testid="stAlert"]')""")
-    wait_idle(page)
-
-
-def test_sign_in_door_in_arabic_shows_the_arabic_title_and_button_right_to_left(page, door):
-    url, _ = door
-    ar = _catalog()
-    page.goto(f"{url}/sources?lang=ar", wait_until="domcontentloaded")
-    wait_idle(page)
-    assert page.locator('[data-testid="stMain"] h1').inner_text().strip() == ar["RASL attribution"]
-    assert page.get_by_role("button", name=ar["Sign in"]).is_visible()
-    assert _direction(page) == "rtl"
-    assert not english_words(page.evaluate(_TEXT_JS), [])
-    shot(page, "signin-anonymous", SCREENS / "ar")
-
-
-def test_sign_in_door_in_arabic_tells_a_stranger_whom_to_ask(page, door):
-    url, provider = door
-    _through_the_door(page, url, provider, DOOR_STRANGER)
-    want = _catalog()["No access: {email} is not on this dashboard's list of viewers and editors. To get access, "
-                      "ask {contact} to add you."].format(email=DOOR_STRANGER, contact=DOOR_EDITOR)
-    assert " ".join(want.split()) in _main_text(page)
-    assert _direction(page) == "rtl"
-    assert page.get_by_role("button", name=_catalog()["Sign out"]).is_visible()
-    shot(page, "signin-stranger", SCREENS / "ar")
-
-
-def test_sign_in_door_in_arabic_explains_a_missing_email_claim(page, door):
-    url, provider = door
-    _through_the_door(page, url, provider, None)
-    ar = _catalog()["Your sign-in service did not tell the dashboard your (verified) e-mail address, so it cannot "
-                    "tell whether you have access. Whoever runs the dashboard should let the provider share the "
-                    "`email` claim (scope `openid email profile`)."]
-    # Markdown shows the code spans without their backticks.
-    assert " ".join(ar.replace("`", "").split()) in _main_text(page)
