@@ -4,27 +4,13 @@ effect (``rasl_data.i18n``)."""
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from rasl_data.api.retry import describe_wait as wait_text  # noqa: F401  (the sync's wording of a wait)
 from rasl_data.i18n import N_, _, format_number, ngettext
 
 MODE_LABELS = {"full": N_("full"), "incremental": N_("incremental"), "auto": N_("auto")}
-
-
-def wait_text(seconds: float) -> str:
-    """A wait in the user's terms: ``45 s``, ``3 min``, ``1 h 30 min``, ``24 h``."""
-    seconds = max(0.0, float(seconds))
-    if seconds < 90:
-        return _("{seconds} s").format(seconds=format_number(max(1, round(seconds))))
-    minutes = math.ceil(seconds / 60)
-    if minutes < 90:
-        return _("{minutes} min").format(minutes=format_number(minutes))
-    hours, rest = divmod(minutes, 60)
-    if not rest:
-        return _("{hours} h").format(hours=format_number(hours))
-    return _("{hours} h {minutes} min").format(hours=format_number(hours), minutes=format_number(rest))
 
 
 @dataclass
