@@ -177,3 +177,22 @@ def env(monkeypatch, cache, emulator):
 
 
 __all__ = ["build_cache", "utc", "date"]
+
+
+# --- Sync tests ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def tenant():
+    """(Sync tests.) A fresh demo tenant (``sync_support.demo_tenant``) the test may change."""
+    from sync_support import demo_tenant
+
+    return demo_tenant()
+
+
+@pytest.fixture
+def app(tenant):
+    """(Sync tests.) The emulator serving ``tenant`` in-process, without RASL's rate limit."""
+    from rasl_data.emulator import EmulatorApp
+
+    return EmulatorApp(tenant, rate_limit_per_minute=None)

@@ -11,24 +11,13 @@ import math
 from datetime import timedelta
 
 import pandas as pd
-import pytest
-from sync_support import AS_OF, N, cached, client_for, demo_tenant, tenant_rows
+from sync_support import AS_OF, N, cached, client_for, tenant_rows
 
 from rasl_data.access import LOCAL_ACTOR
 from rasl_data.analytics import acquisition
 from rasl_data.cache import store
 from rasl_data.cache.sync import SyncProgress, pages_needed, sync
 from rasl_data.emulator import EmulatorApp, make_demo_tenant
-
-
-@pytest.fixture
-def tenant():
-    return demo_tenant()
-
-
-@pytest.fixture
-def app(tenant):
-    return EmulatorApp(tenant, rate_limit_per_minute=None)
 
 
 def test_full_sync_counts_equal_the_emulator_data(tmp_path, tenant, app):

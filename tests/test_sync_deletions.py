@@ -13,7 +13,7 @@ from datetime import timedelta
 import httpx
 import pandas as pd
 import pytest
-from sync_support import AS_OF, CutShort, N, cached, client_for, demo_tenant
+from sync_support import AS_OF, CutShort, N, cached, client_for
 
 from rasl_data.api.client import RaslClient
 from rasl_data.cache import store
@@ -22,16 +22,6 @@ from rasl_data.cache.sync import sync
 from rasl_data.emulator import DEMO_TOKEN, EmulatorApp, make_demo_tenant
 
 BASELINE = 3 + 1  # three lists and the first contacts page: the count check itself
-
-
-@pytest.fixture
-def tenant():
-    return demo_tenant()
-
-
-@pytest.fixture
-def app(tenant):
-    return EmulatorApp(tenant, rate_limit_per_minute=None)
 
 
 def live_ids(tenant) -> set[int]:

@@ -7,22 +7,11 @@ from datetime import timedelta
 
 import httpx
 import pandas as pd
-import pytest
-from sync_support import AS_OF, CutShort, N, cached, client_for, demo_tenant, tenant_rows
+from sync_support import AS_OF, CutShort, N, cached, client_for, tenant_rows
 
 from rasl_data.api.client import RaslClient
 from rasl_data.cache.sync import sync
 from rasl_data.emulator import DEMO_TOKEN, EmulatorApp, make_demo_tenant
-
-
-@pytest.fixture
-def tenant():
-    return demo_tenant()
-
-
-@pytest.fixture
-def app(tenant):
-    return EmulatorApp(tenant, rate_limit_per_minute=None)
 
 
 class FailAfter:

@@ -6,22 +6,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pandas as pd
-import pytest
-from sync_support import AS_OF, cached, client_for, demo_tenant, limited
+from sync_support import AS_OF, cached, client_for, limited
 
 from rasl_data.api.client import RaslClient
 from rasl_data.cache.sync import SyncProgress, sync
-from rasl_data.emulator import DEMO_TOKEN, EmulatorApp
-
-
-@pytest.fixture
-def tenant():
-    return demo_tenant()
-
-
-@pytest.fixture
-def app(tenant):
-    return EmulatorApp(tenant, rate_limit_per_minute=None)
+from rasl_data.emulator import DEMO_TOKEN
 
 
 def test_rate_limit_waits_count_only_pauses_the_limit_forced(tmp_path):

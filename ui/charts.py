@@ -280,15 +280,18 @@ def line_chart(df: pd.DataFrame, *, x: str, y: str, name: str = "", colour: str 
                                line=dict(color=colour, width=2),
                                hovertext=[_point_text(a, b, percent) for a, b in zip(df[x], df[y])],
                                hovertemplate="%{hovertext}<extra></extra>"))
-    top = float(pd.to_numeric(df[y], errors="coerce").max()) if len(df) else 0.0
-    top = 0.0 if math.isnan(top) else top
-    if percent:
-        percent_axis(fig, "y", top)
-    else:
-        count_axis(fig, "y", top)
+    _value_axis(fig, "y", df[y], percent)
     fig.update_layout(hovermode="x unified", showlegend=False)
     period_ticks(fig, df[x])
     return _layout(fig, height=height, y_title=y_title)
+
+
+def _value_axis(fig: go.Figure, axis: str, values: pd.Series, percent: bool) -> None:
+    """Tick the value ``axis`` (``"x"``/``"y"``) up to the largest of ``values`` (NaN and an empty
+    frame count as 0): a percentage axis for fractions, else a count axis."""
+    top = float(pd.to_numeric(values, errors="coerce").max()) if len(values) else 0.0
+    top = 0.0 if math.isnan(top) else top
+    (percent_axis if percent else count_axis)(fig, axis, top)
 
 
 def horizontal_bars(df: pd.DataFrame, *, x: str, y: str, colour_keys: str | None = None, percent: bool = False,
@@ -312,12 +315,7 @@ def horizontal_bars(df: pd.DataFrame, *, x: str, y: str, colour_keys: str | None
         hovertemplate="%{y}: %{hovertext}<extra></extra>",
     ))
     fig.update_layout(showlegend=False, yaxis=dict(autorange="reversed"))
-    top = float(pd.to_numeric(df[x], errors="coerce").max()) if len(df) else 0.0
-    top = 0.0 if math.isnan(top) else top
-    if percent:
-        percent_axis(fig, "x", top)
-    else:
-        count_axis(fig, "x", top)
+    _value_axis(fig, "x", df[x], percent)
     return _layout(fig, height=height or max(220, 28 * len(df) + 80), x_title=x_title or None, legend_below=False)
 
 

@@ -119,23 +119,17 @@ def _outcome_of_error(form: str, err: Exception) -> forms.Outcome:
 
 
 def _run(form: str, key: object, change, success) -> None:
-    """Run one change callback: the session's change lock, a repeat check, the change, its outcome."""
-    forms.clear(_FORM + form)
-    with forms.one_change_at_a_time() as changes:
-        if changes is None:
-            _flash(form, "error", _(forms.BUSY_TEXT))
-            return
-        done = forms.recent(changes, _FORM + form, key)
-        if done:
-            forms.finish(changes, forms.Outcome(done.form, done.kind, done.text, state=done.state))
-            return
+    """Run one change callback through ``forms.submit`` (the session's change lock, a repeat check);
+    a refusal becomes the form's error, ``success(result)`` its message and session-state changes."""
+    def attempt(_changes) -> forms.Outcome:
         try:
             result = change()
         except (notes_table.AnnotationError, RaslError, CacheError) as err:
-            forms.finish(changes, _outcome_of_error(form, err))
-            return
+            return _outcome_of_error(form, err)
         text, state = success(result)
-        forms.finish(changes, forms.Outcome(_FORM + form, "success", text, state=state, key=key))
+        return forms.Outcome(_FORM + form, "success", text, state=state, key=key)
+
+    forms.submit(_FORM + form, attempt, repeat_key=key)
 
 
 def add() -> None:

@@ -40,11 +40,12 @@ class _NoCache(Exception):
 def _workspace(cache: str | None):
     """The ``Workspace`` of ``cache`` (default: the configured one); ``_NoCache`` when that file does
     not exist, so a mistyped path never starts a new, empty cache no dashboard reads."""
+    from rasl_data.cache import store
     from rasl_data.cache.workspace import Workspace
     from rasl_data.settings import load_settings
 
     settings = load_settings({"RASL_CACHE_PATH": cache})
-    if not settings.cache_path.exists():
+    if not store.cache_exists(settings.cache_path):
         raise _NoCache(_("there is no cache at {path}: check --cache, or run `python -m rasl_data sync` first").format(
             path=settings.cache_path))
     return Workspace(settings)
